@@ -1,0 +1,376 @@
+"""One websocket connection to the relay: requests with replies, pushes, and blob transfers.
+
+Theory of operation
+-------------------
+:class:`RelayConnection` is the asyncio shell around the sans-I/O
+:class:`~furano_meet.protocol.Session`.  A single reader task decodes every frame and routes it:
+
+* a frame whose ``rid`` matches a request in flight resolves that request's future (``failed``
+  raises :class:`RelayError` there, with the relay's stable code);
+* binary chunks and ``download_finished``/``upload_progress`` go to the transfer they belong to;
+* everything else (``rid == 0``) is a push and lands in :attr:`pushes`, in arrival order.
+
+Higher layers (the sync engine, the tests, the benchmarks) use :meth:`request` and the transfer
+helpers and never touch frames.  If the connection drops, every waiter fails with
+:class:`RelayError` code ``connection_lost`` so nothing hangs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hashlib
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from furano_meet import __version__
+from furano_meet.protocol import (
+    PROTOCOL_MAJOR,
+    PROTOCOL_MINOR,
+    Chunk,
+    ChunkKind,
+    Session,
+    encode_chunk,
+)
+from furano_meet.protocol import messages as m
+
+M = TypeVar("M", bound=m.Msg)
+
+
+class RelayError(Exception):
+    """The relay refused something, or the connection failed. ``code`` is stable."""
+
+    def __init__(self, code: str, message: str, failed: m.Failed | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.failed = failed
+
+
+@dataclass(eq=False)
+class _Download:
+    transfer: int
+    data: bytearray
+    done: asyncio.Future[None]
+    progress: int = 0
+
+
+@dataclass(eq=False)
+class _Upload:
+    transfer: int
+    failed: asyncio.Future[m.Failed]
+    durable: int = 0
+
+
+@dataclass(eq=False)
+class _Waiter:
+    future: asyncio.Future[m.Msg] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class RelayConnection:
+    def __init__(self, ws: ClientConnection, session: Session) -> None:
+        self.ws = ws
+        self.session = session
+        self.welcome: m.Welcome | None = None
+        self.identity: m.Authenticated | m.Enrolled | None = None
+        self.pushes: asyncio.Queue[m.Msg] = asyncio.Queue()
+        self._waiting: dict[int, _Waiter] = {}
+        self._downloads: dict[int, _Download] = {}
+        self._uploads: dict[int, _Upload] = {}
+        self._closed_error: RelayError | None = None
+        self._reader = asyncio.get_running_loop().create_task(self._read(), name="relay-reader")
+
+    # -- connecting --------------------------------------------------------------------------
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        open_timeout: float = 10.0,
+        major: int = PROTOCOL_MAJOR,
+    ) -> RelayConnection:
+        """Open a connection and complete the version handshake."""
+        try:
+            ws = await connect(
+                url,
+                ssl=ssl_context,
+                open_timeout=open_timeout,
+                max_size=8 * 1024 * 1024,
+                compression=None,
+                user_agent_header=f"FuranoMeet/{__version__}",
+            )
+        except (OSError, TimeoutError) as exc:
+            raise RelayError(
+                "unreachable", f"The relay at {url} cannot be reached ({exc.__class__.__name__})."
+            ) from exc
+        except Exception as exc:  # InvalidURI, InvalidHandshake, …
+            raise RelayError("unreachable", f"Could not open {url}: {exc}") from exc
+        self = cls(ws, Session(role="client"))
+        try:
+            welcome = await self.request(
+                m.Hello(major=major, minor=PROTOCOL_MINOR, client=f"furano-meet/{__version__}")
+            )
+        except BaseException:
+            await self.close()
+            raise
+        assert isinstance(welcome, m.Welcome)
+        self.welcome = welcome
+        return self
+
+    async def enrol(self, code: str, device_name: str, public_keys: bytes) -> m.Enrolled:
+        reply = await self.request(
+            m.Enrol(code=code, device_name=device_name, public_keys=public_keys)
+        )
+        assert isinstance(reply, m.Enrolled)
+        self.identity = reply
+        return reply
+
+    async def authenticate(self, device_id: str, token: str) -> m.Authenticated:
+        reply = await self.request(m.Authenticate(device_id=device_id, token=token))
+        assert isinstance(reply, m.Authenticated)
+        self.identity = reply
+        return reply
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+
+    async def __aenter__(self) -> RelayConnection:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- requests and pushes -----------------------------------------------------------------
+
+    async def send(self, message: m.Msg) -> int:
+        """Send without waiting for a reply; returns the request id used."""
+        if self._closed_error is not None:
+            raise self._closed_error
+        rid = message.rid or self.session.next_rid()
+        frame = self.session.send(_with_rid(message, rid))
+        try:
+            await self.ws.send(frame)
+        except ConnectionClosed as exc:
+            raise self._lost(exc) from exc
+        return rid
+
+    async def request(self, message: m.Msg, *, timeout: float = 30.0) -> m.Msg:
+        """Send a request and wait for its reply; ``failed`` raises :class:`RelayError`."""
+        if self._closed_error is not None:
+            raise self._closed_error
+        rid = message.rid or self.session.next_rid()
+        waiter = _Waiter()
+        self._waiting[rid] = waiter
+        try:
+            await self.send(_with_rid(message, rid))
+            async with asyncio.timeout(timeout):
+                return await waiter.future
+        finally:
+            self._waiting.pop(rid, None)
+
+    async def expect(self, kind: type[M], *, timeout: float = 10.0) -> M:
+        """Wait for the next push of ``kind``, skipping (and dropping) other pushes."""
+        async with asyncio.timeout(timeout):
+            while True:
+                push = await self.pushes.get()
+                if isinstance(push, kind):
+                    return push
+
+    # -- transfers ---------------------------------------------------------------------------
+
+    async def upload(
+        self,
+        *,
+        meeting_id: str,
+        document_id: str,
+        version: int,
+        data: bytes,
+        manifest: bytes,
+        chunk_size: int | None = None,
+        attempts: int = 3,
+    ) -> m.DocumentInfo:
+        """Upload a blob, resuming from what the relay already holds; returns the published info."""
+        sha = hashlib.sha256(data).hexdigest()
+        begin = m.BeginUpload(
+            meeting_id=meeting_id,
+            document_id=document_id,
+            version=version,
+            size=len(data),
+            sha256=sha,
+            manifest=manifest,
+        )
+        last_error: RelayError | None = None
+        for _ in range(attempts):
+            reply = await self.request(begin)
+            if isinstance(reply, m.DocumentPublished):
+                return reply.document
+            assert isinstance(reply, m.UploadReady)
+            failure = await self._send_chunks(reply, data, chunk_size)
+            if failure is not None:
+                last_error = RelayError(failure.code, failure.message, failure)
+                continue
+            try:
+                published = await self.request(m.FinishUpload(transfer=reply.transfer))
+            except RelayError as exc:
+                if exc.code not in ("unknown_transfer", "upload_incomplete"):
+                    raise
+                last_error = exc
+                continue
+            assert isinstance(published, m.DocumentPublished)
+            return published.document
+        assert last_error is not None
+        raise last_error
+
+    async def _send_chunks(
+        self, ready: m.UploadReady, data: bytes, chunk_size: int | None
+    ) -> m.Failed | None:
+        size = min(chunk_size or ready.max_chunk, ready.max_chunk)
+        loop = asyncio.get_running_loop()
+        upload = _Upload(ready.transfer, loop.create_future())
+        self._uploads[ready.transfer] = upload
+        view = memoryview(data)
+        try:
+            for offset in range(ready.offset, len(data), size):
+                if upload.failed.done():
+                    return upload.failed.result()
+                payload = view[offset : offset + size]
+                chunk = Chunk(
+                    ChunkKind.UPLOAD,
+                    ready.transfer,
+                    offset,
+                    payload,
+                    hashlib.sha256(payload).digest(),
+                )
+                await self.send_raw(encode_chunk(chunk))
+            return upload.failed.result() if upload.failed.done() else None
+        finally:
+            self._uploads.pop(ready.transfer, None)
+
+    async def send_raw(self, frame: bytes | str) -> None:
+        """Send a pre-encoded frame (binary chunks; tests that send malformed data)."""
+        try:
+            await self.ws.send(frame)
+        except ConnectionClosed as exc:
+            raise self._lost(exc) from exc
+
+    async def download(
+        self,
+        *,
+        meeting_id: str,
+        document_id: str,
+        version: int,
+        have: bytes = b"",
+        timeout: float = 300.0,
+    ) -> bytes:
+        """Download a blob (continuing after ``have``) and verify its SHA-256."""
+        loop = asyncio.get_running_loop()
+        ready = await self.request(
+            m.BeginDownload(
+                meeting_id=meeting_id, document_id=document_id, version=version, offset=len(have)
+            )
+        )
+        assert isinstance(ready, m.DownloadReady)
+        state = _Download(ready.transfer, bytearray(have), loop.create_future())
+        self._downloads[ready.transfer] = state
+        try:
+            async with asyncio.timeout(timeout):
+                await state.done
+        finally:
+            self._downloads.pop(ready.transfer, None)
+        data = bytes(state.data)
+        if len(data) != ready.size or hashlib.sha256(data).hexdigest() != ready.sha256:
+            raise RelayError("hash_mismatch", "The downloaded document does not match its SHA-256.")
+        return data
+
+    # -- the reader --------------------------------------------------------------------------
+
+    async def _read(self) -> None:
+        try:
+            async for frame in self.ws:
+                item = self.session.receive(frame)
+                if isinstance(item, Chunk):
+                    self._on_chunk(item)
+                else:
+                    self._on_message(item)
+            self._fail_all(RelayError("connection_lost", "The relay closed the connection."))
+        except ConnectionClosed as exc:
+            self._fail_all(self._lost(exc))
+        except Exception as exc:
+            self._fail_all(RelayError("protocol_error", f"Unreadable frame from the relay: {exc}"))
+            await self.ws.close(code=1002)
+
+    def _on_chunk(self, chunk: Chunk) -> None:
+        state = self._downloads.get(chunk.transfer)
+        if state is None or state.done.done():
+            return
+        if chunk.offset != len(state.data):
+            state.done.set_exception(
+                RelayError("chunk_out_of_order", "download chunk out of order")
+            )
+            return
+        state.data += chunk.payload
+
+    def _on_message(self, message: m.Msg) -> None:
+        if isinstance(message, m.DownloadFinished):
+            state = self._downloads.get(message.transfer)
+            if state is not None and not state.done.done():
+                state.done.set_result(None)
+            return
+        if isinstance(message, m.UploadProgress):
+            upload = self._uploads.get(message.transfer)
+            if upload is not None:
+                upload.durable = message.offset
+            return
+        if isinstance(message, m.Failed) and message.transfer and message.rid == 0:
+            upload = self._uploads.get(message.transfer)
+            if upload is not None and not upload.failed.done():
+                upload.failed.set_result(message)
+                return
+        waiter = self._waiting.get(message.rid) if message.rid else None
+        if waiter is None:
+            self.pushes.put_nowait(message)
+            return
+        if waiter.future.done():
+            return
+        if isinstance(message, m.Failed):
+            waiter.future.set_exception(RelayError(message.code, message.message, message))
+        else:
+            waiter.future.set_result(message)
+
+    def _lost(self, exc: ConnectionClosed) -> RelayError:
+        rcvd = exc.rcvd
+        reason = f" ({rcvd.code} {rcvd.reason})" if rcvd is not None else ""
+        code = "device_revoked" if rcvd is not None and rcvd.reason == "device revoked" else ""
+        return RelayError(
+            code or "connection_lost", f"The connection to the relay was lost{reason}."
+        )
+
+    def _fail_all(self, error: RelayError) -> None:
+        self._closed_error = error
+        for waiter in self._waiting.values():
+            if not waiter.future.done():
+                waiter.future.set_exception(error)
+        for state in self._downloads.values():
+            if not state.done.done():
+                state.done.set_exception(error)
+
+    async def iter_pushes(self) -> AsyncIterator[m.Msg]:
+        while True:
+            yield await self.pushes.get()
+
+
+def _with_rid(message: m.Msg, rid: int) -> Any:
+    return message if message.rid == rid else dataclasses.replace(message, rid=rid)

@@ -1,0 +1,401 @@
+"""Encode and decode frames: strict JSON text frames for control, binary frames for blob chunks.
+
+Theory of operation
+-------------------
+A text frame is one JSON object, the *envelope*::
+
+    {"v": 1, "type": "present_page", "rid": 7, "meeting_id": "m1", ...}
+
+``v`` is the protocol major version, ``type`` selects a dataclass in :mod:`.messages`, every other
+key is a field of that dataclass.  Decoding is strict on purpose: unknown types, unknown or
+missing fields, wrong JSON types, out-of-range numbers and oversize frames each raise
+:class:`RemoteProtocolError` with a stable code, so a confused or hostile peer learns exactly what
+was wrong and never reaches the relay's logic.  ``bytes`` fields travel as base64 strings.
+
+The validators are compiled once per message class from its ``Annotated`` type hints (see
+:mod:`.fields`), so declaring a field is all it takes to validate it, and the relay's hot path
+(one decode per page turn, one encode per fan-out) stays cheap.
+
+A binary frame carries one chunk of a blob transfer::
+
+    offset  size  meaning
+    0       1     kind: 1 = upload chunk (client→relay), 2 = download chunk (relay→client)
+    1       1     protocol major version
+    2       1     flags: bit 0 = a SHA-256 of the payload follows the header
+    3       1     reserved, 0
+    4       8     transfer id (big-endian)
+    12      8     offset of the payload in the blob (big-endian)
+    20      32    SHA-256 of the payload (only with flag bit 0)
+    …             payload
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import json
+import math
+import struct
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Final, Literal, get_args, get_origin
+
+from . import messages as m
+from .errors import ErrorCode, LocalProtocolError, RemoteProtocolError
+from .fields import Length, Pattern, Range
+
+PROTOCOL_MAJOR: Final = 1
+PROTOCOL_MINOR: Final = 0
+MAX_TEXT_FRAME: Final = 4 * 1024 * 1024
+"""Default ceiling for a text frame; the relay may configure a smaller one."""
+MAX_CHUNK: Final = 1024 * 1024
+"""Largest payload in one binary chunk frame."""
+
+_json_decoder = json.JSONDecoder()
+_json_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+Validator = Callable[[Any, str], Any]
+Encoder = Callable[[Any], Any]
+
+
+def _fail(code: ErrorCode, message: str) -> typing.NoReturn:
+    raise RemoteProtocolError(code, message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiling validators from type hints
+# ---------------------------------------------------------------------------------------------
+
+
+def _constraints(validate: Validator, constraints: tuple[object, ...]) -> Validator:
+    lengths = [c for c in constraints if isinstance(c, Length)]
+    ranges = [c for c in constraints if isinstance(c, Range)]
+    patterns = [c for c in constraints if isinstance(c, Pattern)]
+
+    def check(value: Any, path: str) -> Any:
+        result = validate(value, path)
+        for length in lengths:
+            if not length.min <= len(result) <= length.max:
+                _fail(
+                    ErrorCode.INVALID_FIELD,
+                    f"{path}: length {len(result)} is outside {length.min}..{length.max}",
+                )
+        for bound in ranges:
+            if not bound.lo <= result <= bound.hi:
+                _fail(
+                    ErrorCode.INVALID_FIELD, f"{path}: {result} is outside {bound.lo}..{bound.hi}"
+                )
+        for pattern in patterns:
+            if not pattern.regex.fullmatch(result):
+                _fail(ErrorCode.INVALID_FIELD, f"{path}: does not match {pattern.regex.pattern}")
+        return result
+
+    return check
+
+
+def _validate_int(value: Any, path: str) -> int:
+    if type(value) is not int:  # bool is an int subclass; refuse it here
+        _fail(ErrorCode.INVALID_FIELD, f"{path}: expected an integer, got {_json_type(value)}")
+    return value
+
+
+def _validate_float(value: Any, path: str) -> float:
+    if type(value) not in (int, float) or not math.isfinite(value):
+        _fail(ErrorCode.INVALID_FIELD, f"{path}: expected a finite number, got {_json_type(value)}")
+    return float(value)
+
+
+def _validate_str(value: Any, path: str) -> str:
+    if type(value) is not str:
+        _fail(ErrorCode.INVALID_FIELD, f"{path}: expected a string, got {_json_type(value)}")
+    return value
+
+
+def _validate_bool(value: Any, path: str) -> bool:
+    if type(value) is not bool:
+        _fail(ErrorCode.INVALID_FIELD, f"{path}: expected true or false, got {_json_type(value)}")
+    return value
+
+
+def _validate_bytes(value: Any, path: str) -> bytes:
+    if type(value) is not str:
+        _fail(ErrorCode.INVALID_FIELD, f"{path}: expected base64 text, got {_json_type(value)}")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        _fail(ErrorCode.INVALID_FIELD, f"{path}: not valid base64")
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array"}
+    if value is None:
+        return "null"
+    return names.get(type(value), "object")
+
+
+_SCALARS: dict[object, tuple[Validator, Encoder]] = {
+    int: (_validate_int, lambda v: v),
+    float: (_validate_float, lambda v: v),
+    str: (_validate_str, lambda v: v),
+    bool: (_validate_bool, lambda v: v),
+    bytes: (_validate_bytes, lambda v: base64.b64encode(v).decode("ascii")),
+}
+
+
+def _compile(hint: Any) -> tuple[Validator, Encoder]:
+    origin = get_origin(hint)
+    if origin is typing.Annotated:
+        base, *constraints = get_args(hint)
+        validate, encode = _compile(base)
+        return _constraints(validate, tuple(constraints)), encode
+    if hint in _SCALARS:
+        return _SCALARS[hint]
+    if origin is Literal:
+        allowed = get_args(hint)
+
+        def validate_literal(value: Any, path: str) -> Any:
+            if type(value) is not str or value not in allowed:
+                _fail(ErrorCode.INVALID_FIELD, f"{path}: expected one of {', '.join(allowed)}")
+            return value
+
+        return validate_literal, lambda v: v
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in get_args(hint) if a is not type(None)]
+        if len(options) != 1:
+            raise TypeError(f"unsupported union {hint!r}")
+        inner_validate, inner_encode = _compile(options[0])
+
+        def validate_optional(value: Any, path: str) -> Any:
+            return None if value is None else inner_validate(value, path)
+
+        return validate_optional, lambda v: None if v is None else inner_encode(v)
+    if origin is tuple:
+        item, ellipsis = get_args(hint)
+        if ellipsis is not Ellipsis:
+            raise TypeError(f"only homogeneous tuples are supported, not {hint!r}")
+        item_validate, item_encode = _compile(item)
+
+        def validate_tuple(value: Any, path: str) -> tuple[Any, ...]:
+            if type(value) is not list:
+                _fail(
+                    ErrorCode.INVALID_FIELD, f"{path}: expected an array, got {_json_type(value)}"
+                )
+            return tuple(item_validate(v, f"{path}[{i}]") for i, v in enumerate(value))
+
+        return validate_tuple, lambda v: [item_encode(i) for i in v]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        schema = _schema(hint)
+        return schema.validate_object, schema.encode_object
+    raise TypeError(f"unsupported field type {hint!r}")
+
+
+@dataclass(slots=True)
+class _Schema:
+    cls: type
+    fields: dict[str, tuple[Validator, Encoder]]
+    required: frozenset[str]
+
+    def validate_object(self, value: Any, path: str) -> Any:
+        if type(value) is not dict:
+            _fail(ErrorCode.INVALID_FIELD, f"{path}: expected an object, got {_json_type(value)}")
+        return self.build(value, path, skip=frozenset())
+
+    def build(self, value: dict[str, Any], path: str, skip: frozenset[str]) -> Any:
+        kwargs: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in skip:
+                continue
+            spec = self.fields.get(key)
+            if spec is None:
+                _fail(ErrorCode.UNKNOWN_FIELD, f"{path}: unknown field {key!r}")
+            kwargs[key] = spec[0](item, f"{path}.{key}")
+        missing = self.required - kwargs.keys()
+        if missing:
+            _fail(ErrorCode.MISSING_FIELD, f"{path}: missing {', '.join(sorted(missing))}")
+        return self.cls(**kwargs)
+
+    def encode_object(self, obj: Any) -> dict[str, Any]:
+        return {name: spec[1](getattr(obj, name)) for name, spec in self.fields.items()}
+
+
+_schemas: dict[type, _Schema] = {}
+
+
+def _schema(cls: type) -> _Schema:
+    cached = _schemas.get(cls)
+    if cached is not None:
+        return cached
+    hints = typing.get_type_hints(cls, include_extras=True)
+    specs: dict[str, tuple[Validator, Encoder]] = {}
+    required: set[str] = set()
+    for f in dataclasses.fields(cls):
+        specs[f.name] = _compile(hints[f.name])
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            required.add(f.name)
+    schema = _Schema(cls, specs, frozenset(required))
+    _schemas[cls] = schema
+    return schema
+
+
+def _all_messages() -> dict[str, type[m.Msg]]:
+    registry: dict[str, type[m.Msg]] = {}
+    for value in vars(m).values():
+        if isinstance(value, type) and issubclass(value, m.Msg) and value.TYPE:
+            if value.TYPE in registry:
+                raise TypeError(f"duplicate message type {value.TYPE!r}")
+            registry[value.TYPE] = value
+            _schema(value)
+    return registry
+
+
+MESSAGE_TYPES: Final[dict[str, type[m.Msg]]] = _all_messages()
+"""Wire type name → message class, for every message of the protocol."""
+
+_ENVELOPE_KEYS = frozenset({"v", "type"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Text frames
+# ---------------------------------------------------------------------------------------------
+
+
+def encode(message: m.Msg) -> str:
+    """Serialise a message to a text frame, refusing values the peer would reject (our bug)."""
+    schema = _schema(type(message))
+    body = {"v": PROTOCOL_MAJOR, "type": message.TYPE}
+    body.update(schema.encode_object(message))
+    text = _json_encoder.encode(body)
+    if __debug__:
+        try:
+            decoded = decode(text, max_size=None)
+        except RemoteProtocolError as exc:
+            raise LocalProtocolError(
+                exc.code, f"refusing to send {message.TYPE}: {exc.message}"
+            ) from exc
+        if decoded != message:  # pragma: no cover - would be a codec bug
+            raise LocalProtocolError(
+                ErrorCode.INTERNAL_ERROR, f"{message.TYPE} does not round-trip"
+            )
+    return text
+
+
+def decode(
+    data: str | bytes, *, sender: m.Sender | None = None, max_size: int | None = MAX_TEXT_FRAME
+) -> m.Msg:
+    """Parse and validate one text frame.
+
+    ``sender`` names who sent the frame ("client" on the relay, "relay" on the client) so a
+    message travelling the wrong way is refused. Raises :class:`RemoteProtocolError`.
+    """
+    if max_size is not None and len(data) > max_size:
+        _fail(ErrorCode.FRAME_TOO_LARGE, f"frame of {len(data)} bytes exceeds {max_size}")
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        value, end = _json_decoder.raw_decode(text)
+        if text[end:].strip():
+            raise ValueError("trailing data after the JSON object")
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        _fail(ErrorCode.MALFORMED_FRAME, f"not a JSON text frame ({exc.__class__.__name__})")
+    if type(value) is not dict:
+        _fail(ErrorCode.MALFORMED_FRAME, "a frame must be a JSON object")
+    type_name = value.get("type")
+    if type(type_name) is not str:
+        _fail(ErrorCode.MALFORMED_FRAME, "the frame has no string 'type'")
+    cls = MESSAGE_TYPES.get(type_name)
+    if cls is None:
+        _fail(ErrorCode.UNKNOWN_TYPE, f"unknown message type {type_name[:64]!r}")
+    version = value.get("v")
+    if version != PROTOCOL_MAJOR:
+        if cls is m.Hello and type(version) is int:
+            return _lenient_hello(value)
+        _fail(
+            ErrorCode.VERSION_UNSUPPORTED,
+            f"protocol major version {version!r} is not supported (this side speaks "
+            f"{PROTOCOL_MAJOR}.{PROTOCOL_MINOR})",
+        )
+    if sender is not None and sender != cls.SENDER:
+        _fail(ErrorCode.UNEXPECTED_MESSAGE, f"{type_name!r} may not be sent by the {sender}")
+    result: m.Msg = _schema(cls).build(value, type_name, skip=_ENVELOPE_KEYS)
+    return result
+
+
+def _lenient_hello(value: dict[str, Any]) -> m.Hello:
+    """A hello from another major version: read just enough to refuse it politely."""
+    major, minor = value.get("major"), value.get("minor", 0)
+    if type(major) is not int or type(minor) is not int or not 0 <= major <= 1000:
+        _fail(ErrorCode.MALFORMED_FRAME, "hello without a usable version")
+    return m.Hello(major=major, minor=max(0, min(minor, 1000)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Binary chunk frames
+# ---------------------------------------------------------------------------------------------
+
+
+class ChunkKind(IntEnum):
+    UPLOAD = 1
+    DOWNLOAD = 2
+
+
+_CHUNK_HEADER = struct.Struct(">BBBBQQ")
+CHUNK_HEADER_SIZE: Final = _CHUNK_HEADER.size
+_FLAG_DIGEST = 0x01
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One piece of a blob transfer. ``digest`` (SHA-256 of ``payload``) is optional."""
+
+    kind: ChunkKind
+    transfer: int
+    offset: int
+    payload: bytes | memoryview
+    digest: bytes | None = None
+
+    def digest_matches(self) -> bool:
+        """True when there is no digest or it matches the payload."""
+        return self.digest is None or hashlib.sha256(self.payload).digest() == self.digest
+
+
+def encode_chunk(chunk: Chunk) -> bytes:
+    """Serialise a chunk frame (header, optional digest, payload) into one bytes object."""
+    if len(chunk.payload) > MAX_CHUNK:
+        raise LocalProtocolError(ErrorCode.FRAME_TOO_LARGE, "chunk payload exceeds MAX_CHUNK")
+    flags = _FLAG_DIGEST if chunk.digest is not None else 0
+    header = _CHUNK_HEADER.pack(chunk.kind, PROTOCOL_MAJOR, flags, 0, chunk.transfer, chunk.offset)
+    return b"".join((header, chunk.digest or b"", chunk.payload))
+
+
+def decode_chunk(data: bytes, *, sender: m.Sender | None = None) -> Chunk:
+    """Parse a binary frame. The payload is a zero-copy view into ``data``."""
+    if len(data) < CHUNK_HEADER_SIZE:
+        _fail(
+            ErrorCode.MALFORMED_FRAME, f"binary frame of {len(data)} bytes is shorter than a header"
+        )
+    kind, major, flags, reserved, transfer, offset = _CHUNK_HEADER.unpack_from(data)
+    if major != PROTOCOL_MAJOR:
+        _fail(ErrorCode.VERSION_UNSUPPORTED, f"chunk of protocol version {major}")
+    if kind not in (ChunkKind.UPLOAD, ChunkKind.DOWNLOAD) or reserved or flags & ~_FLAG_DIGEST:
+        _fail(ErrorCode.MALFORMED_FRAME, "unknown chunk kind or flags")
+    expected_kind = {"client": ChunkKind.UPLOAD, "relay": ChunkKind.DOWNLOAD}
+    if sender is not None and kind != expected_kind[sender]:
+        _fail(ErrorCode.UNEXPECTED_MESSAGE, f"the {sender} may not send chunk kind {kind}")
+    view = memoryview(data)
+    start = CHUNK_HEADER_SIZE
+    digest = None
+    if flags & _FLAG_DIGEST:
+        start += 32
+        if len(data) < start:
+            _fail(ErrorCode.MALFORMED_FRAME, "binary frame truncated inside its digest")
+        digest = bytes(view[CHUNK_HEADER_SIZE:start])
+    payload = view[start:]
+    if len(payload) > MAX_CHUNK:
+        _fail(
+            ErrorCode.FRAME_TOO_LARGE, f"chunk payload of {len(payload)} bytes exceeds {MAX_CHUNK}"
+        )
+    return Chunk(ChunkKind(kind), transfer, offset, payload, digest)

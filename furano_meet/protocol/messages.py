@@ -1,0 +1,647 @@
+"""Every message of the Furano Meet wire protocol, as frozen dataclasses.
+
+Naming rule (from h11 and our style guide): what a client *asks* is an imperative
+(``PresentPage``); what the relay *reports* is a fact in the past tense (``PresenterChanged``).
+Each class declares its wire ``TYPE`` and who may send it (``SENDER``); the codec refuses a
+message travelling the wrong way.  Every request carries a client-chosen ``rid`` that the reply
+echoes; pushes the relay sends on its own have ``rid == 0``.
+
+Positions are in unrotated PDF page space (points), so zoom, rotation and screen size never change
+what a pointer or an annotation means.  Fields typed ``Opaque`` are ciphertext or public keys that
+only clients interpret: the relay never needs a document's or a private annotation's plaintext.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal
+
+from .fields import (
+    Coordinate,
+    Ident,
+    Length,
+    Message,
+    Name,
+    Opaque,
+    Page,
+    Range,
+    RequestId,
+    Seq,
+    Sha256,
+    Timestamp,
+    Version,
+)
+
+Role = Literal["admin", "clerk", "chair", "member"]
+Visibility = Literal["shared", "private"]
+OpKind = Literal["add", "update", "delete"]
+Sender = Literal["client", "relay"]
+
+ROLES: tuple[Role, ...] = ("admin", "clerk", "chair", "member")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Msg:
+    """Base of all messages. ``rid`` ties a reply to its request (0 for unsolicited pushes)."""
+
+    TYPE: ClassVar[str] = ""
+    SENDER: ClassVar[Sender] = "client"
+    rid: RequestId = 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared value objects (nested inside messages)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pointer:
+    """The presenter's laser pointer, in PDF page points."""
+
+    x: Coordinate
+    y: Coordinate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingInfo:
+    meeting_id: Ident
+    title: Name
+    starts_at: Timestamp = ""
+    expires_at: Timestamp = ""
+    my_role: Role = "member"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberInfo:
+    user_id: Ident
+    display_name: Name
+    role: Role
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Presence:
+    user_id: Ident
+    device_id: Ident
+    following: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenterState:
+    """What the audience sees. ``seq`` grows with every change, so stale updates are ignored."""
+
+    seq: Seq
+    presenter_user_id: Annotated[str, Length(0, 64)] = ""
+    document_id: Annotated[str, Length(0, 64)] = ""
+    version: Seq = 0
+    page: Page = 0
+    pointer: Pointer | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentInfo:
+    """One published version of a document. ``manifest`` is the client-signed, encrypted manifest."""
+
+    document_id: Ident
+    version: Version
+    size: Seq
+    sha256: Sha256
+    manifest: Opaque
+    published_by: Ident
+    published_at: Timestamp
+    withdrawn: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceKeyInfo:
+    """A member device's public keys and certificate, for sealing meeting keys to it."""
+
+    user_id: Ident
+    device_id: Ident
+    public_keys: Opaque
+    certificate: Opaque = b""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyEnvelope:
+    """A meeting key sealed (by a client) to one device. ``epoch`` grows when the key rotates."""
+
+    device_id: Ident
+    epoch: Seq
+    envelope: Opaque
+    sealed_by: Annotated[str, Length(0, 64)] = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewOp:
+    """An annotation operation as the author's client submits it (payload is ciphertext)."""
+
+    op_id: Ident
+    document_id: Ident
+    version: Version
+    page: Page
+    visibility: Visibility
+    kind: OpKind
+    payload: Opaque
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoggedOp:
+    """An annotation operation as the relay's log holds it."""
+
+    seq: Seq
+    op_id: Ident
+    author_user_id: Ident
+    author_device_id: Ident
+    document_id: Ident
+    version: Version
+    page: Page
+    visibility: Visibility
+    kind: OpKind
+    payload: Opaque
+    logged_at: Timestamp
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpResult:
+    op_id: Ident
+    seq: Seq
+    duplicate: bool
+
+
+# ---------------------------------------------------------------------------------------------
+# Session: version handshake, enrolment, authentication
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hello(Msg):
+    """First frame of every connection: the client's protocol version."""
+
+    TYPE = "hello"
+    major: Annotated[int, Range(0, 1000)]
+    minor: Annotated[int, Range(0, 1000)]
+    client: Annotated[str, Length(0, 100)] = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Welcome(Msg):
+    """The relay accepts the version. ``max_frame``/``max_chunk`` tell the client the limits."""
+
+    TYPE = "welcome"
+    SENDER = "relay"
+    major: Annotated[int, Range(0, 1000)]
+    minor: Annotated[int, Range(0, 1000)]
+    server: Annotated[str, Length(0, 100)]
+    max_frame: Seq
+    max_chunk: Seq
+    max_document: Seq
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Enrol(Msg):
+    """Trade a one-time enrolment code for a device identity and a long-lived token."""
+
+    TYPE = "enrol"
+    code: Annotated[str, Length(8, 64)]
+    device_name: Name
+    public_keys: Opaque
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Enrolled(Msg):
+    """The device exists now. ``token`` is shown exactly once; the relay keeps only its hash."""
+
+    TYPE = "enrolled"
+    SENDER = "relay"
+    org_id: Ident
+    user_id: Ident
+    device_id: Ident
+    role: Role
+    display_name: Name
+    token: Annotated[str, Length(16, 200)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Authenticate(Msg):
+    TYPE = "authenticate"
+    device_id: Ident
+    token: Annotated[str, Length(1, 200)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Authenticated(Msg):
+    TYPE = "authenticated"
+    SENDER = "relay"
+    org_id: Ident
+    user_id: Ident
+    device_id: Ident
+    role: Role
+    display_name: Name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceRevoked(Msg):
+    """Pushed just before the relay closes the connection of a device that was revoked."""
+
+    TYPE = "device_revoked"
+    SENDER = "relay"
+    device_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertifyDevice(Msg):
+    """An admin device attaches the organisation's certificate to a device's public keys."""
+
+    TYPE = "certify_device"
+    device_id: Ident
+    certificate: Opaque
+
+
+# ---------------------------------------------------------------------------------------------
+# Meetings, presence and the presenter
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListMeetings(Msg):
+    TYPE = "list_meetings"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingsListed(Msg):
+    TYPE = "meetings_listed"
+    SENDER = "relay"
+    meetings: Annotated[tuple[MeetingInfo, ...], Length(0, 1000)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JoinMeeting(Msg):
+    """Enter a meeting room: from now on the relay pushes its changes to this connection."""
+
+    TYPE = "join_meeting"
+    meeting_id: Ident
+    following: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingJoined(Msg):
+    """Everything a late joiner needs at once: members, presence, presenter, documents, keys."""
+
+    TYPE = "meeting_joined"
+    SENDER = "relay"
+    meeting: MeetingInfo
+    members: Annotated[tuple[MemberInfo, ...], Length(0, 1000)]
+    presence: Annotated[tuple[Presence, ...], Length(0, 5000)]
+    presenter: PresenterState
+    documents: Annotated[tuple[DocumentInfo, ...], Length(0, 1000)]
+    last_op_seq: Seq
+    has_key_envelope: bool
+    awaiting_key: Annotated[tuple[DeviceKeyInfo, ...], Length(0, 1000)] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeaveMeeting(Msg):
+    TYPE = "leave_meeting"
+    meeting_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetFollowing(Msg):
+    """Follow the presenter, or browse on my own (others see which)."""
+
+    TYPE = "set_following"
+    meeting_id: Ident
+    following: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceChanged(Msg):
+    TYPE = "presence_changed"
+    SENDER = "relay"
+    meeting_id: Ident
+    user_id: Ident
+    device_id: Ident
+    online: bool
+    following: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresentPage(Msg):
+    """The presenter shows a page (and optionally points at something on it)."""
+
+    TYPE = "present_page"
+    meeting_id: Ident
+    document_id: Ident
+    version: Version
+    page: Page
+    pointer: Pointer | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenterChanged(Msg):
+    """The audience view changed: a page turn, a pointer move, or a new presenter."""
+
+    TYPE = "presenter_changed"
+    SENDER = "relay"
+    meeting_id: Ident
+    state: PresenterState
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestPresenter(Msg):
+    TYPE = "request_presenter"
+    meeting_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenterRequested(Msg):
+    """Told to the current presenter, chair and clerks: someone asks to present."""
+
+    TYPE = "presenter_requested"
+    SENDER = "relay"
+    meeting_id: Ident
+    user_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GrantPresenter(Msg):
+    """Hand the presenter role to a member (by the presenter, the chair or a clerk)."""
+
+    TYPE = "grant_presenter"
+    meeting_id: Ident
+    user_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TakePresenter(Msg):
+    """The chair or a clerk takes the presenter role (back)."""
+
+    TYPE = "take_presenter"
+    meeting_id: Ident
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents: chunked, resumable transfers of opaque blobs
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BeginUpload(Msg):
+    """Start (or resume) uploading one version of a document; ``sha256`` covers the whole blob."""
+
+    TYPE = "begin_upload"
+    meeting_id: Ident
+    document_id: Ident
+    version: Version
+    size: Seq
+    sha256: Sha256
+    manifest: Opaque
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadReady(Msg):
+    """Send binary chunks for ``transfer`` starting at ``offset`` (> 0 when resuming)."""
+
+    TYPE = "upload_ready"
+    SENDER = "relay"
+    transfer: Seq
+    offset: Seq
+    max_chunk: Seq
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinishUpload(Msg):
+    TYPE = "finish_upload"
+    transfer: Seq
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadProgress(Msg):
+    """Durable progress: bytes up to ``offset`` are on the relay's disk (fsynced)."""
+
+    TYPE = "upload_progress"
+    SENDER = "relay"
+    transfer: Seq
+    offset: Seq
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentPublished(Msg):
+    """A new document or a new version (差し替え) is available. Also the reply to FinishUpload."""
+
+    TYPE = "document_published"
+    SENDER = "relay"
+    meeting_id: Ident
+    document: DocumentInfo
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WithdrawDocument(Msg):
+    TYPE = "withdraw_document"
+    meeting_id: Ident
+    document_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentWithdrawn(Msg):
+    TYPE = "document_withdrawn"
+    SENDER = "relay"
+    meeting_id: Ident
+    document_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BeginDownload(Msg):
+    """Fetch a blob from ``offset`` (resume after an interruption by asking for the rest)."""
+
+    TYPE = "begin_download"
+    meeting_id: Ident
+    document_id: Ident
+    version: Version
+    offset: Seq = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DownloadReady(Msg):
+    """Binary chunks for ``transfer`` follow, then ``download_finished``."""
+
+    TYPE = "download_ready"
+    SENDER = "relay"
+    transfer: Seq
+    size: Seq
+    sha256: Sha256
+    offset: Seq
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DownloadFinished(Msg):
+    TYPE = "download_finished"
+    SENDER = "relay"
+    transfer: Seq
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelTransfer(Msg):
+    TYPE = "cancel_transfer"
+    transfer: Seq
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfirmReceipt(Msg):
+    """The client verified and stored a document version (clerks see who has it)."""
+
+    TYPE = "confirm_receipt"
+    meeting_id: Ident
+    document_id: Ident
+    version: Version
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListReceipts(Msg):
+    TYPE = "list_receipts"
+    meeting_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Receipt:
+    user_id: Ident
+    device_id: Ident
+    document_id: Ident
+    version: Version
+    received_at: Timestamp
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptsListed(Msg):
+    TYPE = "receipts_listed"
+    SENDER = "relay"
+    meeting_id: Ident
+    receipts: Annotated[tuple[Receipt, ...], Length(0, 100_000)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Key envelopes
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PutKeyEnvelopes(Msg):
+    """Store meeting-key envelopes that this device sealed for other member devices."""
+
+    TYPE = "put_key_envelopes"
+    meeting_id: Ident
+    envelopes: Annotated[tuple[KeyEnvelope, ...], Length(1, 1000)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetKeyEnvelopes(Msg):
+    TYPE = "get_key_envelopes"
+    meeting_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyEnvelopesDelivered(Msg):
+    """This device's envelopes for a meeting (reply to GetKeyEnvelopes, or pushed when new)."""
+
+    TYPE = "key_envelopes_delivered"
+    SENDER = "relay"
+    meeting_id: Ident
+    envelopes: Annotated[tuple[KeyEnvelope, ...], Length(0, 1000)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyNeeded(Msg):
+    """Told to online devices holding the meeting key: these member devices still wait for it."""
+
+    TYPE = "key_needed"
+    SENDER = "relay"
+    meeting_id: Ident
+    devices: Annotated[tuple[DeviceKeyInfo, ...], Length(1, 1000)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Annotation log
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppendOps(Msg):
+    """Append annotation ops; client-generated ``op_id`` makes a replay harmless."""
+
+    TYPE = "append_ops"
+    meeting_id: Ident
+    ops: Annotated[tuple[NewOp, ...], Length(1, 500)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpsAppended(Msg):
+    TYPE = "ops_appended"
+    SENDER = "relay"
+    meeting_id: Ident
+    results: Annotated[tuple[OpResult, ...], Length(0, 500)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchOps(Msg):
+    """Ops this device may see with ``seq > since`` (resume after being offline)."""
+
+    TYPE = "fetch_ops"
+    meeting_id: Ident
+    since: Seq
+    limit: Annotated[int, Range(1, 1000)] = 500
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpsFetched(Msg):
+    TYPE = "ops_fetched"
+    SENDER = "relay"
+    meeting_id: Ident
+    ops: Annotated[tuple[LoggedOp, ...], Length(0, 1000)]
+    last_seq: Seq
+    more: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpsAdded(Msg):
+    """Live push of new ops: shared ones to the meeting, private ones to the author's devices."""
+
+    TYPE = "ops_added"
+    SENDER = "relay"
+    meeting_id: Ident
+    ops: Annotated[tuple[LoggedOp, ...], Length(1, 500)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResyncNeeded(Msg):
+    """This connection fell behind and pushes were skipped: fetch ops since your last seq."""
+
+    TYPE = "resync_needed"
+    SENDER = "relay"
+    meeting_id: Ident
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic replies
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Done(Msg):
+    """A request succeeded and has nothing else to say."""
+
+    TYPE = "done"
+    SENDER = "relay"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Failed(Msg):
+    """A request (``rid``), a frame (``rid == 0``) or the session failed; ``code`` is stable."""
+
+    TYPE = "failed"
+    SENDER = "relay"
+    code: Annotated[str, Length(1, 64)]
+    message: Message
+    fatal: bool = False
+    transfer: Seq = 0
+    resume_offset: Seq = 0
+    retry_after: Annotated[float, Range(0, 3600)] = 0.0

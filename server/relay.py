@@ -1,0 +1,885 @@
+"""The relay: the asyncio I/O pump around the protocol, the rooms and the store.
+
+Theory of operation
+-------------------
+One :class:`Relay` serves every connection.  Each connection gets a :class:`Client`: its
+protocol :class:`~furano_meet.protocol.Session` (which enforces *what may be sent when*), its
+:class:`~server.fanout.Outbox` and writer task (so a slow reader only slows itself), a token
+bucket, and its transfers.  The reader loop decodes one frame at a time and dispatches it to a
+handler; handlers are short and push database work to the store thread.
+
+Whose fault an error is decides what happens to the connection:
+
+* the peer sent an invalid frame → a ``failed`` frame with the stable code; the connection stays
+  open (a fatal code such as an unsupported version closes it);
+* the request is understood but not allowed → :class:`Refusal` → ``failed`` with its code;
+* the disk is full or read-only → ``failed``/``storage_unavailable``; nothing half-written is
+  published and the relay keeps serving everyone else;
+* anything else is our bug → logged with context (never with tokens or payloads) and answered
+  with ``internal_error``.
+
+Changes made by the admin CLI (another process) are noticed through SQLite's ``data_version``:
+a revoked device is told and disconnected within ``admin_poll_interval``, a removed member is
+dropped from the room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from furano_meet import __version__
+from furano_meet.protocol import (
+    CHUNK_HEADER_SIZE,
+    Chunk,
+    ChunkKind,
+    ErrorCode,
+    ProtocolError,
+    RemoteProtocolError,
+    Session,
+    encode,
+    failure,
+    version_refusal,
+)
+from furano_meet.protocol import messages as m
+from furano_meet.protocol.session import Phase
+
+from .blobs import BlobStore, transfer_key
+from .config import RelayConfig
+from .errors import Refusal
+from .fanout import Outbox, cancel_task, fan_out
+from .ratelimit import TokenBucket
+from .rooms import MODERATORS, Attendee, Room
+from .store import DeviceIdentity, PendingUpload, Store, storage_failure
+from .transfers import DownloadStream, Transfers, Upload
+
+log = logging.getLogger("furano.relay")
+
+PUBLISHERS: frozenset[m.Role] = frozenset({"clerk", "admin"})
+
+
+@dataclass(eq=False)
+class Client:
+    """One live connection."""
+
+    conn_id: int
+    ws: ServerConnection
+    outbox: Outbox
+    bucket: TokenBucket
+    session: Session = field(default_factory=lambda: Session(role="relay"))
+    identity: DeviceIdentity | None = None
+    rooms: set[str] = field(default_factory=set)
+    transfers: Transfers = field(default_factory=Transfers)
+
+    @property
+    def who(self) -> DeviceIdentity:
+        assert self.identity is not None, "handlers run only after authentication"
+        return self.identity
+
+
+Handler = Callable[[Client, Any], Awaitable[None]]
+
+
+class Relay:
+    def __init__(self, config: RelayConfig) -> None:
+        self.config = config
+        self.store = Store(config.database_path)
+        self.blobs = BlobStore(config.data_dir, min_free_bytes=config.min_free_bytes)
+        self.rooms: dict[str, Room] = {}
+        self.clients: dict[int, Client] = {}
+        self.by_device: dict[str, set[Client]] = {}
+        self._ids = itertools.count(1)
+        self._server: Server | None = None
+        self._housekeeping: list[asyncio.Task[None]] = []
+        self._handlers: dict[type[m.Msg], Handler] = {
+            m.Hello: self._hello,
+            m.Enrol: self._enrol,
+            m.Authenticate: self._authenticate,
+            m.CertifyDevice: self._certify_device,
+            m.ListMeetings: self._list_meetings,
+            m.JoinMeeting: self._join,
+            m.LeaveMeeting: self._leave,
+            m.SetFollowing: self._set_following,
+            m.PresentPage: self._present_page,
+            m.RequestPresenter: self._request_presenter,
+            m.GrantPresenter: self._grant_presenter,
+            m.TakePresenter: self._take_presenter,
+            m.BeginUpload: self._begin_upload,
+            m.FinishUpload: self._finish_upload,
+            m.BeginDownload: self._begin_download,
+            m.CancelTransfer: self._cancel_transfer,
+            m.WithdrawDocument: self._withdraw,
+            m.ConfirmReceipt: self._confirm_receipt,
+            m.ListReceipts: self._list_receipts,
+            m.PutKeyEnvelopes: self._put_envelopes,
+            m.GetKeyEnvelopes: self._get_envelopes,
+            m.AppendOps: self._append_ops,
+            m.FetchOps: self._fetch_ops,
+        }
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self.store.open)
+        self._clean_stale_uploads()
+        ssl_context = None
+        if self.config.tls_cert is not None:
+            ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ssl_context.minimum_version = ssl.TLSVersion.TLSv1_2
+            ssl_context.load_cert_chain(self.config.tls_cert, self.config.tls_key)
+        self._server = await serve(
+            self._serve_connection,
+            self.config.host,
+            self.config.port,
+            ssl=ssl_context,
+            max_size=max(
+                self.config.max_text_frame, self.config.max_chunk + CHUNK_HEADER_SIZE + 32
+            ),
+            max_queue=16,
+            compression=None,
+            ping_interval=self.config.ping_interval,
+            ping_timeout=self.config.ping_timeout,
+            close_timeout=self.config.close_timeout,
+            server_header=f"FuranoMeetRelay/{__version__}",
+        )
+        self._housekeeping = [
+            asyncio.create_task(self._watch_admin_changes(), name="relay-admin-watch"),
+            asyncio.create_task(self._save_presenters_periodically(), name="relay-presenter-save"),
+        ]
+        log.info("relay listening on %s://%s:%d", self.config.scheme, self.config.host, self.port)
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        sockets = list(self._server.sockets)
+        return int(sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        return f"{self.config.scheme}://{self.config.host}:{self.port}"
+
+    async def close(self) -> None:
+        for task in self._housekeeping:
+            await cancel_task(task)
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        await self._save_presenters()
+        await asyncio.to_thread(self.store.close)
+
+    async def __aenter__(self) -> Relay:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _clean_stale_uploads(self) -> None:
+        cutoff = time.time() - self.config.partial_upload_ttl
+        for part in self.blobs.uploads.glob("*.part"):
+            with contextlib.suppress(OSError):
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+
+    # -- one connection ----------------------------------------------------------------------
+
+    async def _serve_connection(self, ws: ServerConnection) -> None:
+        conn_id = next(self._ids)
+        client = Client(
+            conn_id=conn_id,
+            ws=ws,
+            outbox=Outbox(
+                ws, max_bytes=self.config.outbox_max_bytes, low_water=self.config.low_water
+            ),
+            bucket=TokenBucket(self.config.rate_per_second, self.config.rate_burst),
+        )
+        client.session.max_frame = self.config.max_text_frame
+        self.clients[conn_id] = client
+        writer = asyncio.create_task(client.outbox.run(), name=f"relay-writer-{conn_id}")
+        try:
+            async for data in ws:
+                await self._receive(client, data)
+                if client.session.phase is Phase.CLOSED:
+                    await ws.close(code=1002, reason="protocol error")
+                    break
+        except ConnectionClosed:
+            pass
+        finally:
+            await self._disconnect(client)
+            await cancel_task(writer)
+
+    async def _receive(self, client: Client, data: str | bytes) -> None:
+        if isinstance(data, str) and not client.bucket.take():
+            if client.bucket.refused_in_a_row == 1:
+                client.outbox.send(
+                    m.Failed(
+                        code=ErrorCode.RATE_LIMITED,
+                        message="Too many messages; slow down.",
+                        retry_after=round(client.bucket.retry_after(), 3),
+                    )
+                )
+            if client.bucket.refused_in_a_row > self.config.flood_close_after:
+                log.warning("closing connection %d: message flood", client.conn_id)
+                await client.ws.close(code=1008, reason="rate limit exceeded")
+            return
+        try:
+            message = client.session.receive(data)
+        except RemoteProtocolError as exc:
+            fatal = exc.code is ErrorCode.VERSION_UNSUPPORTED
+            client.outbox.send(failure(exc, fatal=fatal))
+            if fatal:
+                client.session.close()
+            return
+        if isinstance(message, Chunk):
+            await self._guard(client, 0, self._upload_chunk(client, message))
+            return
+        handler = self._handlers.get(type(message))
+        if handler is None:  # pragma: no cover - every client message has a handler
+            client.outbox.send(
+                m.Failed(rid=message.rid, code=ErrorCode.UNKNOWN_TYPE, message="not handled")
+            )
+            return
+        await self._guard(client, message.rid, handler(client, message))
+
+    async def _guard(self, client: Client, rid: int, work: Awaitable[None]) -> None:
+        """Run a handler and turn each kind of failure into the right ``failed`` frame."""
+        try:
+            await work
+        except Refusal as exc:
+            client.outbox.send(m.Failed(rid=rid, code=exc.code, message=exc.message))
+        except ProtocolError as exc:
+            client.outbox.send(failure(exc, rid=rid))
+        except (OSError, Exception) as exc:  # noqa: BLE001 - classified below, never swallowed silently
+            reason = storage_failure(exc)
+            if reason is not None:
+                log.error("storage failure on connection %d: %s", client.conn_id, exc)
+                client.outbox.send(
+                    m.Failed(rid=rid, code=ErrorCode.STORAGE_UNAVAILABLE, message=reason)
+                )
+            else:
+                log.exception("internal error handling a request on connection %d", client.conn_id)
+                client.outbox.send(
+                    m.Failed(
+                        rid=rid,
+                        code=ErrorCode.INTERNAL_ERROR,
+                        message="The relay hit an internal error.",
+                    )
+                )
+
+    async def _disconnect(self, client: Client) -> None:
+        self.clients.pop(client.conn_id, None)
+        client.transfers.close()
+        client.outbox.close_streams()
+        if client.identity is not None:
+            devices = self.by_device.get(client.identity.device_id)
+            if devices is not None:
+                devices.discard(client)
+                if not devices:
+                    del self.by_device[client.identity.device_id]
+        for meeting_id in list(client.rooms):
+            await self._leave_room(client, meeting_id)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _room_outboxes(self, room: Room, *, exclude: Client | None = None) -> list[Outbox]:
+        return [
+            c.outbox
+            for conn_id in room.attendees
+            if (c := self.clients.get(conn_id)) is not None and c is not exclude
+        ]
+
+    def _joined_room(self, client: Client, meeting_id: str) -> Room:
+        room = self.rooms.get(meeting_id)
+        if room is None or client.conn_id not in room.attendees:
+            raise Refusal(ErrorCode.UNEXPECTED_MESSAGE, "Join the meeting first.")
+        return room
+
+    async def _membership(self, client: Client, meeting_id: str) -> m.MeetingInfo:
+        return await self.store.run(self.store.meeting_for_member, meeting_id, client.who.user_id)
+
+    def _device_outboxes(self, device_ids: Iterable[str]) -> list[Outbox]:
+        return [c.outbox for d in device_ids for c in self.by_device.get(d, ())]
+
+    # -- session -----------------------------------------------------------------------------
+
+    async def _hello(self, client: Client, msg: m.Hello) -> None:
+        refusal = version_refusal(msg)
+        if refusal is not None:
+            client.outbox.send(refusal)
+            client.session.close()
+            return
+        client.outbox.deliver(
+            client.session.send(
+                m.Welcome(
+                    rid=msg.rid,
+                    major=1,
+                    minor=0,
+                    server=f"furano-relay/{__version__}",
+                    max_frame=self.config.max_text_frame,
+                    max_chunk=self.config.max_chunk,
+                    max_document=self.config.max_document,
+                )
+            )
+        )
+
+    def _admit(self, client: Client, identity: DeviceIdentity) -> None:
+        peers = self.by_device.setdefault(identity.device_id, set())
+        if len(peers) >= self.config.max_connections_per_device:
+            raise Refusal(
+                ErrorCode.TOO_MANY_CONNECTIONS,
+                f"This device already has {len(peers)} connections open; close one first.",
+            )
+        peers.add(client)
+        client.identity = identity
+
+    async def _enrol(self, client: Client, msg: m.Enrol) -> None:
+        identity, token = await self.store.run(
+            self.store.enrol, msg.code, msg.device_name, msg.public_keys
+        )
+        self._admit(client, identity)
+        log.info("device %s enrolled for user %s", identity.device_id, identity.user_id)
+        client.outbox.deliver(
+            client.session.send(
+                m.Enrolled(
+                    rid=msg.rid,
+                    org_id=identity.org_id,
+                    user_id=identity.user_id,
+                    device_id=identity.device_id,
+                    role=identity.role,
+                    display_name=identity.display_name,
+                    token=token,
+                )
+            )
+        )
+
+    async def _authenticate(self, client: Client, msg: m.Authenticate) -> None:
+        identity = await self.store.run(self.store.authenticate, msg.device_id, msg.token)
+        self._admit(client, identity)
+        client.outbox.deliver(
+            client.session.send(
+                m.Authenticated(
+                    rid=msg.rid,
+                    org_id=identity.org_id,
+                    user_id=identity.user_id,
+                    device_id=identity.device_id,
+                    role=identity.role,
+                    display_name=identity.display_name,
+                )
+            )
+        )
+
+    async def _certify_device(self, client: Client, msg: m.CertifyDevice) -> None:
+        if client.who.role != "admin":
+            raise Refusal(
+                ErrorCode.FORBIDDEN, "Only an administrator's device can certify devices."
+            )
+        await self.store.run(self.store.certify_device, msg.device_id, msg.certificate)
+        client.outbox.send(m.Done(rid=msg.rid))
+
+    # -- meetings, presence, presenter -------------------------------------------------------
+
+    async def _list_meetings(self, client: Client, msg: m.ListMeetings) -> None:
+        meetings = await self.store.run(self.store.meetings_for, client.who.user_id)
+        client.outbox.send(m.MeetingsListed(rid=msg.rid, meetings=tuple(meetings)))
+
+    def _snapshot(
+        self, meeting_id: str, identity: DeviceIdentity
+    ) -> tuple[
+        m.MeetingInfo,
+        list[m.MemberInfo],
+        list[m.DocumentInfo],
+        int,
+        bool,
+        list[m.DeviceKeyInfo],
+        m.PresenterState | None,
+    ]:
+        store = self.store
+        info = store.meeting_for_member(meeting_id, identity.user_id)
+        awaiting = store.devices_awaiting_key(meeting_id)
+        holds = identity.device_id not in {d.device_id for d in awaiting} and bool(
+            store.envelopes_for(meeting_id, identity.device_id)
+        )
+        return (
+            info,
+            store.members(meeting_id),
+            store.documents(meeting_id),
+            store.last_op_seq(meeting_id),
+            holds,
+            awaiting,
+            store.load_presenter(meeting_id) if meeting_id not in self.rooms else None,
+        )
+
+    async def _join(self, client: Client, msg: m.JoinMeeting) -> None:
+        who = client.who
+        info, members, documents, last_seq, holds, awaiting, saved = await self.store.run(
+            self._snapshot, msg.meeting_id, who
+        )
+        room = self.rooms.get(msg.meeting_id)
+        if room is None:
+            room = self.rooms[msg.meeting_id] = Room(msg.meeting_id, saved)
+        room.join(Attendee(client.conn_id, who.user_id, who.device_id, who.role, msg.following))
+        client.rooms.add(msg.meeting_id)
+        client.outbox.send(
+            m.MeetingJoined(
+                rid=msg.rid,
+                meeting=info,
+                members=tuple(members),
+                presence=room.presence(),
+                presenter=room.presenter,
+                documents=tuple(documents),
+                last_op_seq=last_seq,
+                has_key_envelope=holds,
+                awaiting_key=tuple(awaiting) if holds else (),
+            )
+        )
+        self._announce_presence(room, client, online=True, following=msg.following)
+        mine = [d for d in awaiting if d.device_id == who.device_id]
+        if mine:
+            await self._ask_key_holders(msg.meeting_id, mine)
+
+    async def _ask_key_holders(self, meeting_id: str, waiting: list[m.DeviceKeyInfo]) -> None:
+        """Tell every online device that holds the meeting key that ``waiting`` needs it."""
+        online = list(self.by_device)
+        holders = await self.store.run(self._key_holders_among, meeting_id, online)
+        frame = encode(m.KeyNeeded(meeting_id=meeting_id, devices=tuple(waiting)))
+        fan_out(self._device_outboxes(holders), frame)
+
+    def _key_holders_among(self, meeting_id: str, device_ids: list[str]) -> list[str]:
+        waiting = {d.device_id for d in self.store.devices_awaiting_key(meeting_id)}
+        return [
+            d for d in device_ids if d not in waiting and self.store.envelopes_for(meeting_id, d)
+        ]
+
+    def _announce_presence(
+        self, room: Room, client: Client, *, online: bool, following: bool
+    ) -> None:
+        who = client.who
+        frame = encode(
+            m.PresenceChanged(
+                meeting_id=room.meeting_id,
+                user_id=who.user_id,
+                device_id=who.device_id,
+                online=online,
+                following=following,
+            )
+        )
+        fan_out(self._room_outboxes(room, exclude=client), frame)
+
+    async def _leave(self, client: Client, msg: m.LeaveMeeting) -> None:
+        self._joined_room(client, msg.meeting_id)
+        await self._leave_room(client, msg.meeting_id)
+        client.outbox.send(m.Done(rid=msg.rid))
+
+    async def _leave_room(self, client: Client, meeting_id: str) -> None:
+        client.rooms.discard(meeting_id)
+        room = self.rooms.get(meeting_id)
+        if room is None or room.leave(client.conn_id) is None:
+            return
+        self._announce_presence(room, client, online=False, following=False)
+        if room.is_empty():
+            del self.rooms[meeting_id]
+            if room.unsaved:
+                with contextlib.suppress(Exception):
+                    await self.store.run(self.store.save_presenter, meeting_id, room.presenter)
+
+    async def _set_following(self, client: Client, msg: m.SetFollowing) -> None:
+        room = self._joined_room(client, msg.meeting_id)
+        room.set_following(client.conn_id, msg.following)
+        client.outbox.send(m.Done(rid=msg.rid))
+        self._announce_presence(room, client, online=True, following=msg.following)
+
+    def _broadcast_presenter(self, room: Room) -> None:
+        frame = encode(m.PresenterChanged(meeting_id=room.meeting_id, state=room.presenter))
+        fan_out(self._room_outboxes(room), frame, coalesce_key=f"presenter:{room.meeting_id}")
+
+    async def _present_page(self, client: Client, msg: m.PresentPage) -> None:
+        """Answered by the ``presenter_changed`` broadcast itself (the presenter receives it too)."""
+        room = self._joined_room(client, msg.meeting_id)
+        room.present(
+            client.who.user_id, client.who.role, msg.document_id, msg.version, msg.page, msg.pointer
+        )
+        self._broadcast_presenter(room)
+
+    async def _request_presenter(self, client: Client, msg: m.RequestPresenter) -> None:
+        room = self._joined_room(client, msg.meeting_id)
+        frame = encode(m.PresenterRequested(meeting_id=msg.meeting_id, user_id=client.who.user_id))
+        targets = [
+            self.clients[c].outbox for c in room.moderator_connections() if c in self.clients
+        ]
+        fan_out(targets, frame)
+        client.outbox.send(m.Done(rid=msg.rid))
+
+    async def _grant_presenter(self, client: Client, msg: m.GrantPresenter) -> None:
+        room = self._joined_room(client, msg.meeting_id)
+        members = await self.store.run(self.store.member_ids, msg.meeting_id)
+        room.grant(client.who.user_id, client.who.role, msg.user_id, members)
+        client.outbox.send(m.Done(rid=msg.rid))
+        self._broadcast_presenter(room)
+
+    async def _take_presenter(self, client: Client, msg: m.TakePresenter) -> None:
+        room = self._joined_room(client, msg.meeting_id)
+        room.take(client.who.user_id, client.who.role)
+        client.outbox.send(m.Done(rid=msg.rid))
+        self._broadcast_presenter(room)
+
+    # -- documents ---------------------------------------------------------------------------
+
+    async def _begin_upload(self, client: Client, msg: m.BeginUpload) -> None:
+        await self._membership(client, msg.meeting_id)
+        if client.who.role not in PUBLISHERS:
+            raise Refusal(ErrorCode.FORBIDDEN, "Only the clerk's office can publish documents.")
+        if msg.size > self.config.max_document:
+            raise Refusal(
+                ErrorCode.UPLOAD_TOO_LARGE,
+                f"The document is {msg.size:,} bytes; this relay accepts up to "
+                f"{self.config.max_document:,}.",
+            )
+        already = await self.store.run(
+            self.store.check_publishable, msg.meeting_id, msg.document_id, msg.version, msg.sha256
+        )
+        if already:
+            document = await self.store.run(
+                self.store.document, msg.meeting_id, msg.document_id, msg.version
+            )
+            client.outbox.send(
+                m.DocumentPublished(rid=msg.rid, meeting_id=msg.meeting_id, document=document)
+            )
+            return
+        key = transfer_key(msg.meeting_id, msg.document_id, msg.version, msg.sha256)
+        for upload in list(client.transfers.uploads.values()):
+            if upload.pending.transfer_key == key:  # resuming on the same connection
+                upload.partial.close()
+                del client.transfers.uploads[upload.transfer]
+        partial = await asyncio.to_thread(self.blobs.open_partial, key)
+        try:
+            if partial.size > msg.size:
+                partial.close()
+                self.blobs.discard(key)
+                partial = await asyncio.to_thread(self.blobs.open_partial, key)
+            self.blobs.ensure_space(msg.size - partial.size)
+            pending = PendingUpload(
+                key,
+                msg.meeting_id,
+                msg.document_id,
+                msg.version,
+                msg.size,
+                msg.sha256,
+                msg.manifest,
+                client.who.device_id,
+            )
+            await self.store.run(self.store.save_upload, pending)
+        except BaseException:
+            partial.close()
+            raise
+        transfer = client.transfers.new_id()
+        client.transfers.uploads[transfer] = Upload(transfer, pending, partial, synced=partial.size)
+        client.outbox.send(
+            m.UploadReady(
+                rid=msg.rid, transfer=transfer, offset=partial.size, max_chunk=self.config.max_chunk
+            )
+        )
+
+    def _fail_upload(self, client: Client, upload: Upload, code: ErrorCode, message: str) -> None:
+        """Stop accepting chunks for this transfer; the client resumes with ``begin_upload``."""
+        upload.partial.close()
+        del client.transfers.uploads[upload.transfer]
+        client.transfers.dead.add(upload.transfer)
+        client.outbox.send(
+            m.Failed(
+                code=code,
+                message=message,
+                transfer=upload.transfer,
+                resume_offset=upload.partial.size,
+            )
+        )
+
+    async def _upload_chunk(self, client: Client, chunk: Chunk) -> None:
+        if chunk.kind is not ChunkKind.UPLOAD:  # pragma: no cover - the session refuses these
+            raise RemoteProtocolError(
+                ErrorCode.UNEXPECTED_MESSAGE, "relay-bound chunks are uploads"
+            )
+        upload = client.transfers.uploads.get(chunk.transfer)
+        if upload is None:
+            if chunk.transfer not in client.transfers.dead:
+                raise Refusal(ErrorCode.UNKNOWN_TRANSFER, f"no upload {chunk.transfer} in progress")
+            return
+        partial = upload.partial
+        if chunk.offset != partial.size:
+            self._fail_upload(
+                client,
+                upload,
+                ErrorCode.CHUNK_OUT_OF_ORDER,
+                f"expected the chunk at offset {partial.size}, got {chunk.offset}",
+            )
+            return
+        if not chunk.digest_matches():
+            self._fail_upload(
+                client,
+                upload,
+                ErrorCode.CHUNK_HASH_MISMATCH,
+                f"the chunk at offset {chunk.offset} does not match its SHA-256",
+            )
+            return
+        if partial.size + len(chunk.payload) > upload.pending.size:
+            self._fail_upload(
+                client,
+                upload,
+                ErrorCode.UPLOAD_TOO_LARGE,
+                f"more bytes than the announced {upload.pending.size}",
+            )
+            return
+        try:
+            partial.append(chunk.payload)
+        except OSError as exc:
+            reason = storage_failure(exc) or "The relay could not store the chunk."
+            log.error("upload write failed: %s", exc)
+            self._fail_upload(client, upload, ErrorCode.STORAGE_UNAVAILABLE, reason)
+            return
+        if partial.size - upload.synced >= self.config.progress_every:
+            await asyncio.to_thread(partial.sync)
+            upload.synced = partial.size
+            client.outbox.send(m.UploadProgress(transfer=upload.transfer, offset=partial.size))
+
+    async def _finish_upload(self, client: Client, msg: m.FinishUpload) -> None:
+        upload = client.transfers.uploads.get(msg.transfer)
+        if upload is None:
+            raise Refusal(ErrorCode.UNKNOWN_TRANSFER, f"no upload {msg.transfer} in progress")
+        pending, partial = upload.pending, upload.partial
+        if partial.size != pending.size:
+            raise ProtocolError(
+                ErrorCode.UPLOAD_INCOMPLETE,
+                f"received {partial.size} of {pending.size} bytes; resume from {partial.size}",
+            )
+        del client.transfers.uploads[msg.transfer]
+        if partial.hexdigest() != pending.sha256:
+            partial.close()
+            self.blobs.discard(pending.transfer_key)
+            raise Refusal(
+                ErrorCode.HASH_MISMATCH,
+                "The uploaded bytes do not match the announced SHA-256; nothing was published.",
+            )
+        try:
+            await asyncio.to_thread(self.blobs.commit, partial, pending.sha256)
+        finally:
+            partial.close()
+        document = await self.store.run(self.store.publish, pending, client.who.user_id)
+        log.info(
+            "published %s v%d in %s", document.document_id, document.version, pending.meeting_id
+        )
+        client.outbox.send(
+            m.DocumentPublished(rid=msg.rid, meeting_id=pending.meeting_id, document=document)
+        )
+        room = self.rooms.get(pending.meeting_id)
+        if room is not None:
+            frame = encode(m.DocumentPublished(meeting_id=pending.meeting_id, document=document))
+            fan_out(self._room_outboxes(room, exclude=client), frame)
+
+    async def _begin_download(self, client: Client, msg: m.BeginDownload) -> None:
+        await self._membership(client, msg.meeting_id)
+        document = await self.store.run(
+            self.store.document, msg.meeting_id, msg.document_id, msg.version
+        )
+        if document.withdrawn:
+            raise Refusal(ErrorCode.NOT_FOUND, "This document was withdrawn by the clerk's office.")
+        if msg.offset > document.size:
+            raise Refusal(ErrorCode.INVALID_FIELD, "offset is beyond the end of the document")
+        transfer = client.transfers.new_id()
+        stream = DownloadStream(
+            transfer,
+            self.blobs.path(document.sha256),
+            msg.offset,
+            document.size,
+            self.config.download_chunk,
+        )
+        client.outbox.send(
+            m.DownloadReady(
+                rid=msg.rid,
+                transfer=transfer,
+                size=document.size,
+                sha256=document.sha256,
+                offset=msg.offset,
+            )
+        )
+        client.outbox.add_stream(stream)
+
+    async def _cancel_transfer(self, client: Client, msg: m.CancelTransfer) -> None:
+        upload = client.transfers.uploads.pop(msg.transfer, None)
+        if upload is not None:
+            upload.partial.close()  # the partial file stays: the upload can still resume
+        elif not client.outbox.cancel_stream(msg.transfer):
+            raise Refusal(ErrorCode.UNKNOWN_TRANSFER, f"no transfer {msg.transfer}")
+        client.outbox.send(m.Done(rid=msg.rid))
+
+    async def _withdraw(self, client: Client, msg: m.WithdrawDocument) -> None:
+        await self._membership(client, msg.meeting_id)
+        if client.who.role not in PUBLISHERS:
+            raise Refusal(ErrorCode.FORBIDDEN, "Only the clerk's office can withdraw documents.")
+        await self.store.run(self.store.withdraw, msg.meeting_id, msg.document_id)
+        client.outbox.send(m.Done(rid=msg.rid))
+        room = self.rooms.get(msg.meeting_id)
+        if room is not None:
+            frame = encode(
+                m.DocumentWithdrawn(meeting_id=msg.meeting_id, document_id=msg.document_id)
+            )
+            fan_out(self._room_outboxes(room, exclude=client), frame)
+
+    async def _confirm_receipt(self, client: Client, msg: m.ConfirmReceipt) -> None:
+        await self._membership(client, msg.meeting_id)
+        await self.store.run(
+            self.store.record_receipt, client.who, msg.meeting_id, msg.document_id, msg.version
+        )
+        client.outbox.send(m.Done(rid=msg.rid))
+
+    async def _list_receipts(self, client: Client, msg: m.ListReceipts) -> None:
+        await self._membership(client, msg.meeting_id)
+        if client.who.role not in MODERATORS:
+            raise Refusal(
+                ErrorCode.FORBIDDEN, "Only the chair and the clerk's office see receipts."
+            )
+        receipts = await self.store.run(self.store.receipts, msg.meeting_id)
+        client.outbox.send(
+            m.ReceiptsListed(rid=msg.rid, meeting_id=msg.meeting_id, receipts=tuple(receipts))
+        )
+
+    # -- key envelopes -----------------------------------------------------------------------
+
+    async def _put_envelopes(self, client: Client, msg: m.PutKeyEnvelopes) -> None:
+        await self._membership(client, msg.meeting_id)
+        await self.store.run(
+            self.store.put_envelopes, msg.meeting_id, msg.envelopes, client.who.device_id
+        )
+        client.outbox.send(m.Done(rid=msg.rid))
+        for device_id in {e.device_id for e in msg.envelopes}:
+            mine = tuple(e for e in msg.envelopes if e.device_id == device_id)
+            frame = encode(m.KeyEnvelopesDelivered(meeting_id=msg.meeting_id, envelopes=mine))
+            fan_out(self._device_outboxes([device_id]), frame)
+
+    async def _get_envelopes(self, client: Client, msg: m.GetKeyEnvelopes) -> None:
+        await self._membership(client, msg.meeting_id)
+        envelopes = await self.store.run(
+            self.store.envelopes_for, msg.meeting_id, client.who.device_id
+        )
+        client.outbox.send(
+            m.KeyEnvelopesDelivered(
+                rid=msg.rid, meeting_id=msg.meeting_id, envelopes=tuple(envelopes)
+            )
+        )
+
+    # -- annotation log ----------------------------------------------------------------------
+
+    def _append(
+        self, meeting_id: str, who: DeviceIdentity, ops: tuple[m.NewOp, ...]
+    ) -> tuple[list[m.OpResult], list[m.LoggedOp]]:
+        self.store.meeting_for_member(meeting_id, who.user_id)
+        return self.store.append_ops(meeting_id, who, ops)
+
+    async def _append_ops(self, client: Client, msg: m.AppendOps) -> None:
+        results, logged = await self.store.run(self._append, msg.meeting_id, client.who, msg.ops)
+        client.outbox.send(
+            m.OpsAppended(rid=msg.rid, meeting_id=msg.meeting_id, results=tuple(results))
+        )
+        room = self.rooms.get(msg.meeting_id)
+        if room is None or not logged:
+            return
+        shared = tuple(op for op in logged if op.visibility == "shared")
+        private = tuple(op for op in logged if op.visibility == "private")
+        if shared:
+            frame = encode(m.OpsAdded(meeting_id=msg.meeting_id, ops=shared))
+            fan_out(self._room_outboxes(room, exclude=client), frame, sheddable_for=msg.meeting_id)
+        if private:
+            own = [
+                self.clients[c].outbox
+                for c in room.connections_of({client.who.user_id})
+                if c in self.clients and c != client.conn_id
+            ]
+            frame = encode(m.OpsAdded(meeting_id=msg.meeting_id, ops=private))
+            fan_out(own, frame, sheddable_for=msg.meeting_id)
+
+    def _fetch(
+        self, meeting_id: str, user_id: str, since: int, limit: int
+    ) -> tuple[list[m.LoggedOp], bool]:
+        self.store.meeting_for_member(meeting_id, user_id)
+        return self.store.fetch_ops(meeting_id, user_id, since, limit)
+
+    async def _fetch_ops(self, client: Client, msg: m.FetchOps) -> None:
+        ops, more = await self.store.run(
+            self._fetch, msg.meeting_id, client.who.user_id, msg.since, msg.limit
+        )
+        client.outbox.send(
+            m.OpsFetched(
+                rid=msg.rid,
+                meeting_id=msg.meeting_id,
+                ops=tuple(ops),
+                last_seq=ops[-1].seq if ops else msg.since,
+                more=more,
+            )
+        )
+
+    # -- housekeeping ------------------------------------------------------------------------
+
+    async def _watch_admin_changes(self) -> None:
+        version = await self.store.run(self.store.data_version)
+        while True:
+            await asyncio.sleep(self.config.admin_poll_interval)
+            try:
+                current = await self.store.run(self.store.data_version)
+                if current != version:
+                    version = current
+                    await self.apply_admin_changes()
+            except Exception:  # noqa: BLE001 - housekeeping must outlive a bad moment
+                log.exception("could not apply administrative changes")
+
+    async def apply_admin_changes(self) -> None:
+        """Disconnect revoked devices and drop removed members from their rooms."""
+        revoked = await self.store.run(self.store.revoked_among, list(self.by_device))
+        for device_id in revoked:
+            for client in list(self.by_device.get(device_id, ())):
+                log.info("disconnecting revoked device %s", device_id)
+                client.outbox.send(m.DeviceRevoked(device_id=device_id))
+                client.outbox.close_soon(code=1008, reason="device revoked")
+        for meeting_id, room in list(self.rooms.items()):
+            members = await self.store.run(self.store.member_ids, meeting_id)
+            for conn_id, attendee in list(room.attendees.items()):
+                removed = self.clients.get(conn_id)
+                if attendee.user_id not in members and removed is not None:
+                    await self._leave_room(removed, meeting_id)
+                    removed.outbox.send(
+                        m.Failed(
+                            code=ErrorCode.FORBIDDEN,
+                            message="You were removed from this meeting by the clerk's office.",
+                        )
+                    )
+
+    async def _save_presenters(self) -> None:
+        for meeting_id, room in list(self.rooms.items()):
+            if room.unsaved:
+                room.unsaved = False
+                try:
+                    await self.store.run(self.store.save_presenter, meeting_id, room.presenter)
+                except Exception:  # noqa: BLE001 - a lost page position is not worth a crash
+                    room.unsaved = True
+                    log.warning("could not save the presenter state of %s", meeting_id)
+
+    async def _save_presenters_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.presenter_save_interval)
+            await self._save_presenters()
+
+
+async def run_relay(config: RelayConfig, ready: Callable[[Relay], None] | None = None) -> None:
+    """Serve until cancelled (Ctrl+C)."""
+    async with Relay(config) as relay:
+        if ready is not None:
+            ready(relay)
+        await asyncio.Future()

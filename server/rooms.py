@@ -1,0 +1,132 @@
+"""Meeting rooms: presence and the presenter, as pure state (no sockets, no database).
+
+Theory of operation
+-------------------
+A :class:`Room` exists while anyone is connected to its meeting.  It knows who is attending
+(per connection: user, device, and whether they follow the presenter or browse on their own) and
+the :class:`PresenterState` — the one thing every follower's screen mirrors.  Every change to the
+presenter state increments ``seq``, so a client can drop an update older than what it already
+shows, and a late joiner receives the current state in its ``meeting_joined`` reply.
+
+Who may do what (the chair and clerks are *moderators*; admins count as clerks here):
+
+* turn pages / move the pointer — the current presenter; when nobody presents, a moderator's
+  first page turn makes them the presenter;
+* take the presenter role — a moderator, at any time (taking it back included);
+* grant it to a member — the current presenter or a moderator;
+* ask for it — any member (moderators and the presenter are told).
+
+Methods return the new state or raise :class:`Refusal`; the relay decides whom to tell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+
+from furano_meet.protocol import ErrorCode
+from furano_meet.protocol import messages as m
+
+from .errors import Refusal
+
+MODERATORS: frozenset[m.Role] = frozenset({"chair", "clerk", "admin"})
+
+
+@dataclass(slots=True)
+class Attendee:
+    conn_id: int
+    user_id: str
+    device_id: str
+    role: m.Role
+    following: bool = True
+
+    def presence(self) -> m.Presence:
+        return m.Presence(user_id=self.user_id, device_id=self.device_id, following=self.following)
+
+
+class Room:
+    def __init__(self, meeting_id: str, presenter: m.PresenterState | None = None) -> None:
+        self.meeting_id = meeting_id
+        self.presenter = presenter or m.PresenterState(seq=0)
+        self.attendees: dict[int, Attendee] = {}
+        self.unsaved = False
+        """True when ``presenter`` changed since it was last written to the database."""
+
+    # -- presence ----------------------------------------------------------------------------
+
+    def join(self, attendee: Attendee) -> None:
+        self.attendees[attendee.conn_id] = attendee
+
+    def leave(self, conn_id: int) -> Attendee | None:
+        return self.attendees.pop(conn_id, None)
+
+    def set_following(self, conn_id: int, following: bool) -> Attendee:
+        attendee = self.attendees.get(conn_id)
+        if attendee is None:
+            raise Refusal(ErrorCode.UNEXPECTED_MESSAGE, "Join the meeting first.")
+        attendee.following = following
+        return attendee
+
+    def presence(self) -> tuple[m.Presence, ...]:
+        return tuple(a.presence() for a in self.attendees.values())
+
+    def is_empty(self) -> bool:
+        return not self.attendees
+
+    def connections_of(self, user_ids: Collection[str]) -> list[int]:
+        return [c for c, a in self.attendees.items() if a.user_id in user_ids]
+
+    def moderator_connections(self) -> list[int]:
+        presenter = self.presenter.presenter_user_id
+        return [
+            c for c, a in self.attendees.items() if a.role in MODERATORS or a.user_id == presenter
+        ]
+
+    # -- the presenter -----------------------------------------------------------------------
+
+    def present(
+        self,
+        user_id: str,
+        role: m.Role,
+        document_id: str,
+        version: int,
+        page: int,
+        pointer: m.Pointer | None,
+    ) -> m.PresenterState:
+        current = self.presenter.presenter_user_id
+        if current != user_id and not (current == "" and role in MODERATORS):
+            raise Refusal(
+                ErrorCode.FORBIDDEN,
+                "Only the presenter can turn pages. Ask the chair for the presenter role.",
+            )
+        return self._set(
+            presenter_user_id=user_id,
+            document_id=document_id,
+            version=version,
+            page=page,
+            pointer=pointer,
+        )
+
+    def take(self, user_id: str, role: m.Role) -> m.PresenterState:
+        if role not in MODERATORS:
+            raise Refusal(
+                ErrorCode.FORBIDDEN, "Only the chair or a clerk can take the presenter role."
+            )
+        return self._set(presenter_user_id=user_id, pointer=None)
+
+    def grant(
+        self, by_user: str, by_role: m.Role, to_user: str, members: Collection[str]
+    ) -> m.PresenterState:
+        if by_user != self.presenter.presenter_user_id and by_role not in MODERATORS:
+            raise Refusal(
+                ErrorCode.FORBIDDEN,
+                "Only the presenter, the chair or a clerk can hand over the presenter role.",
+            )
+        if to_user not in members:
+            raise Refusal(ErrorCode.NOT_FOUND, "That person is not a member of this meeting.")
+        return self._set(presenter_user_id=to_user, pointer=None)
+
+    def _set(self, **changes: object) -> m.PresenterState:
+        self.presenter = replace(self.presenter, seq=self.presenter.seq + 1, **changes)  # type: ignore[arg-type]
+        self.unsaved = True
+        return self.presenter

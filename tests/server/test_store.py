@@ -1,0 +1,143 @@
+"""The relay database: secrets hashed, codes single-use, ops idempotent, schema guarded."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from furano_meet.protocol import ErrorCode
+from furano_meet.protocol import messages as m
+from server import demo
+from server.errors import Refusal
+from server.store import SchemaTooNew, Store, normalise_code, storage_failure
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "relay.sqlite3")
+    s.open()
+    demo.seed(s)
+    yield s
+    s.close()
+
+
+def op(op_id: str, visibility: m.Visibility = "shared") -> m.NewOp:
+    return m.NewOp(
+        op_id=op_id, document_id="d", version=1, page=0, visibility=visibility, kind="add", payload=b"ct"
+    )
+
+
+def test_enrolment_codes_are_single_use_and_stored_hashed(store: Store, tmp_path: Path) -> None:
+    code = store.issue_enrolment_code("giin1")
+    identity, token = store.enrol(code.lower().replace("-", " "), "tablet", b"pk")
+    assert identity.user_id == "giin1" and identity.role == "member"
+    with pytest.raises(Refusal) as info:
+        store.enrol(code, "another tablet", b"pk")
+    assert info.value.code is ErrorCode.ENROLMENT_CODE_INVALID
+    raw = (tmp_path / "relay.sqlite3").read_bytes() + (tmp_path / "relay.sqlite3-wal").read_bytes()
+    assert normalise_code(code).encode() not in raw
+    assert token.encode() not in raw
+
+
+def test_expired_codes_are_refused(store: Store) -> None:
+    code = store.issue_enrolment_code("giin1", ttl=timedelta(seconds=-1))
+    with pytest.raises(Refusal) as info:
+        store.enrol(code, "tablet", b"pk")
+    assert info.value.code is ErrorCode.ENROLMENT_CODE_INVALID
+
+
+def test_tokens_authenticate_until_the_device_is_revoked(store: Store) -> None:
+    identity, token = store.enrol(store.issue_enrolment_code("iincho"), "pc", b"pk")
+    assert store.authenticate(identity.device_id, token) == identity
+    for device, secret in ((identity.device_id, token + "x"), ("dev-unknown", token)):
+        with pytest.raises(Refusal) as info:
+            store.authenticate(device, secret)
+        assert info.value.code is ErrorCode.BAD_CREDENTIALS
+    store.revoke_device(identity.device_id)
+    with pytest.raises(Refusal) as info:
+        store.authenticate(identity.device_id, token)
+    assert info.value.code is ErrorCode.DEVICE_REVOKED
+    assert store.revoked_among([identity.device_id, "dev-other"]) == {identity.device_id}
+
+
+def test_membership_is_checked_without_revealing_other_meetings(store: Store) -> None:
+    store.create_meeting("secret", demo.ORG_ID, "人事案件")
+    store.set_members("secret", ["iincho"])
+    assert store.meeting_for_member("secret", "iincho").title == "人事案件"
+    for meeting in ("secret", "does-not-exist"):
+        with pytest.raises(Refusal) as info:
+            store.meeting_for_member(meeting, "giin1")
+        assert info.value.code is ErrorCode.FORBIDDEN
+
+
+def test_ops_are_idempotent_and_private_ones_stay_with_their_author(store: Store) -> None:
+    author, _ = store.enrol(store.issue_enrolment_code("giin1"), "t", b"pk")
+    results, logged = store.append_ops(demo.MEETING_ID, author, [op("a"), op("p", "private")])
+    assert [r.duplicate for r in results] == [False, False] and len(logged) == 2
+    again, logged_again = store.append_ops(demo.MEETING_ID, author, [op("a"), op("b")])
+    assert again[0].seq == results[0].seq
+    assert again[0].duplicate and not again[1].duplicate and len(logged_again) == 1
+    own, _ = store.fetch_ops(demo.MEETING_ID, "giin1", 0, 100)
+    other, _ = store.fetch_ops(demo.MEETING_ID, "giin2", 0, 100)
+    assert [o.op_id for o in own] == ["a", "p", "b"]
+    assert [o.op_id for o in other] == ["a", "b"]
+    page, more = store.fetch_ops(demo.MEETING_ID, "giin1", 0, 2)
+    assert more and [o.op_id for o in page] == ["a", "p"]
+    rest, more = store.fetch_ops(demo.MEETING_ID, "giin1", page[-1].seq, 2)
+    assert not more and [o.op_id for o in rest] == ["b"]
+
+
+def test_key_envelopes_track_who_is_still_waiting(store: Store) -> None:
+    clerk, _ = store.enrol(store.issue_enrolment_code("jimukyoku"), "pc", b"pk-clerk")
+    member, _ = store.enrol(store.issue_enrolment_code("giin1"), "t", b"pk-member")
+    waiting = {d.device_id for d in store.devices_awaiting_key(demo.MEETING_ID)}
+    assert waiting == {clerk.device_id, member.device_id}
+    env = m.KeyEnvelope(device_id=clerk.device_id, epoch=1, envelope=b"sealed")
+    store.put_envelopes(demo.MEETING_ID, [env], clerk.device_id)
+    waiting = {d.device_id for d in store.devices_awaiting_key(demo.MEETING_ID)}
+    assert waiting == {member.device_id}
+    outsider_code = store.issue_enrolment_code("admin")  # admin is not a member of the demo meeting
+    outsider, _ = store.enrol(outsider_code, "pc", b"pk")
+    with pytest.raises(Refusal):
+        store.put_envelopes(
+            demo.MEETING_ID, [m.KeyEnvelope(device_id=outsider.device_id, epoch=1, envelope=b"x")], clerk.device_id
+        )
+
+
+def test_a_replacement_needs_a_higher_version(store: Store) -> None:
+    assert store.check_publishable(demo.MEETING_ID, "d", 1, "a" * 64) is False
+    from server.store import PendingUpload
+
+    store.publish(PendingUpload("k", demo.MEETING_ID, "d", 1, 10, "a" * 64, b"man", "dev"), "jimukyoku")
+    assert store.check_publishable(demo.MEETING_ID, "d", 1, "a" * 64) is True  # same bytes: idempotent
+    for version, sha in ((1, "b" * 64), (1, "a" * 63 + "b")):
+        with pytest.raises(Refusal) as info:
+            store.check_publishable(demo.MEETING_ID, "d", version, sha)
+        assert info.value.code is ErrorCode.CONFLICT
+    assert store.check_publishable(demo.MEETING_ID, "d", 2, "b" * 64) is False
+
+
+def test_a_database_from_a_newer_relay_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "relay.sqlite3"
+    s = Store(path)
+    s.open()
+    s.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE schema_version SET major = 2")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(SchemaTooNew) as info:
+        Store(path).open()
+    assert "newer relay" in str(info.value)
+    assert path.read_bytes() == before
+
+
+def test_disk_trouble_is_recognised() -> None:
+    assert "full" in (storage_failure(OSError(28, "No space left on device")) or "")
+    assert storage_failure(sqlite3.OperationalError("database or disk is full"))
+    assert storage_failure(sqlite3.OperationalError("attempt to write a readonly database"))
+    assert storage_failure(ValueError("bug")) is None
