@@ -26,8 +26,8 @@ EXTRAS = {"run": "client", "test": "dev"}
 
 
 def _ensure_venv(extra: str) -> None:
-    if sys.version_info < (3, 11):
-        sys.exit("Furano Meet needs Python 3.11 or newer (this is %s)." % sys.version.split()[0])
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script must explain itself on old Pythons
+        sys.exit(f"Furano Meet needs Python 3.11 or newer (this is {sys.version.split()[0]}).")  # noqa: UP032
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
     stamp = VENV / f".installed-{extra}-{digest}"
     if stamp.exists():
@@ -37,8 +37,16 @@ def _ensure_venv(extra: str) -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     print(f"Installing Furano Meet with its [{extra}] dependencies …", flush=True)
     subprocess.run(
-        [str(PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-e", f".[{extra}]"],
+        [
+            str(PY),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-e",
+            f".[{extra}]",
+        ],
         cwd=ROOT,
         check=True,
     )
@@ -49,7 +57,7 @@ def _ensure_venv(extra: str) -> None:
 
 def _run(*args: str) -> int:
     print("$", " ".join(args), flush=True)
-    return subprocess.run([str(PY), *args], cwd=ROOT).returncode
+    return subprocess.run([str(PY), *args], cwd=ROOT, check=False).returncode
 
 
 def main(argv: list[str]) -> int:

@@ -16,7 +16,9 @@ from tests.conftest import Connect
 async def test_a_late_joiner_sees_the_current_page_at_once(connect_as: Connect) -> None:
     chair = await connect_as("iincho", join=True)
     for page in range(5):
-        await chair.send(m.PresentPage(meeting_id=MEETING_ID, document_id="pack", version=1, page=page))
+        await chair.send(
+            m.PresentPage(meeting_id=MEETING_ID, document_id="pack", version=1, page=page)
+        )
     await chair.expect(m.PresenterChanged)  # the presenter receives the broadcast too
     late = await connect_as("giin1")
     joined = await late.request(m.JoinMeeting(meeting_id=MEETING_ID))
@@ -32,7 +34,11 @@ async def test_followers_receive_page_turns_and_pointer_moves(connect_as: Connec
     followers = [await connect_as(u, join=True) for u in ("giin1", "giin2", "giin3")]
     await chair.send(
         m.PresentPage(
-            meeting_id=MEETING_ID, document_id="pack", version=1, page=3, pointer=m.Pointer(x=100.5, y=200.0)
+            meeting_id=MEETING_ID,
+            document_id="pack",
+            version=1,
+            page=3,
+            pointer=m.Pointer(x=100.5, y=200.0),
         )
     )
     for follower in followers:
@@ -59,7 +65,9 @@ async def test_presenter_hand_over_request_grant_and_take_back(connect_as: Conne
     clerk = await connect_as("jimukyoku", join=True)
     member = await connect_as("giin1", join=True)
     with pytest.raises(RelayError) as refused:
-        await member.request(m.PresentPage(meeting_id=MEETING_ID, document_id="p", version=1, page=1))
+        await member.request(
+            m.PresentPage(meeting_id=MEETING_ID, document_id="p", version=1, page=1)
+        )
     assert refused.value.code == "forbidden"
     await member.request(m.RequestPresenter(meeting_id=MEETING_ID))
     asked = await chair.expect(m.PresenterRequested)
@@ -76,7 +84,9 @@ async def test_presenter_hand_over_request_grant_and_take_back(connect_as: Conne
     back = await member.expect(m.PresenterChanged)
     assert back.state.presenter_user_id == "jimukyoku"
     with pytest.raises(RelayError):
-        await member.request(m.PresentPage(meeting_id=MEETING_ID, document_id="p", version=1, page=10))
+        await member.request(
+            m.PresentPage(meeting_id=MEETING_ID, document_id="p", version=1, page=10)
+        )
 
 
 async def test_meetings_are_listed_per_member(connect_as: Connect, relay: Relay) -> None:
@@ -91,14 +101,20 @@ async def test_meetings_are_listed_per_member(connect_as: Connect, relay: Relay)
     assert {x.meeting_id for x in listed_two.meetings} == {MEETING_ID, "other"}
 
 
-async def test_a_slow_follower_gets_the_newest_page_not_every_page(connect_as: Connect, relay: Relay) -> None:
+async def test_a_slow_follower_gets_the_newest_page_not_every_page(
+    connect_as: Connect, relay: Relay
+) -> None:
     """Coalescing: a follower whose socket is backed up skips stale pages but ends on the last."""
     chair = await connect_as("iincho", join=True)
     slow = await connect_as("giin1", join=True)
-    slow_client = next(c for c in relay.clients.values() if c.identity and c.identity.user_id == "giin1")
+    slow_client = next(
+        c for c in relay.clients.values() if c.identity and c.identity.user_id == "giin1"
+    )
     slow_client.outbox._sending = True  # pretend its writer is stuck mid-send  # noqa: SLF001
     for page in range(50):
-        await chair.send(m.PresentPage(meeting_id=MEETING_ID, document_id="p", version=1, page=page))
+        await chair.send(
+            m.PresentPage(meeting_id=MEETING_ID, document_id="p", version=1, page=page)
+        )
     await asyncio.sleep(0.2)
     assert slow_client.outbox.queued_bytes < 1000  # one coalesced frame, not fifty
     slow_client.outbox._sending = False  # noqa: SLF001

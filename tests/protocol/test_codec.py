@@ -42,7 +42,9 @@ def strategy_for(hint: Any) -> st.SearchStrategy[Any]:
                 strat = strat.filter(lambda s: length.min <= len(s) <= length.max)
             return strat
         if base is str:
-            return st.text(min_size=length.min, max_size=min(length.max, 50)) if length else st.text()
+            return (
+                st.text(min_size=length.min, max_size=min(length.max, 50)) if length else st.text()
+            )
         if base is bytes:
             return st.binary(min_size=length.min if length else 0, max_size=64)
         if base is int:
@@ -98,7 +100,9 @@ def test_random_bytes_never_crash_the_text_decoder(data: bytes) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -106,7 +110,9 @@ json_values = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(sorted(MESSAGE_TYPES)),
-    st.dictionaries(st.sampled_from(["rid", "meeting_id", "page", "ops", "x", "major"]), json_values),
+    st.dictionaries(
+        st.sampled_from(["rid", "meeting_id", "page", "ops", "x", "major"]), json_values
+    ),
 )
 def test_random_json_objects_get_typed_errors(type_name: str, fields: dict[str, Any]) -> None:
     frame = json.dumps({"v": 1, "type": type_name, **fields})
@@ -133,10 +139,14 @@ def test_random_bytes_never_crash_the_chunk_decoder(data: bytes) -> None:
     st.binary(max_size=2048),
     st.booleans(),
 )
-def test_chunks_round_trip(kind: ChunkKind, transfer: int, offset: int, payload: bytes, digest: bool) -> None:
+def test_chunks_round_trip(
+    kind: ChunkKind, transfer: int, offset: int, payload: bytes, digest: bool
+) -> None:
     import hashlib
 
-    chunk = Chunk(kind, transfer, offset, payload, hashlib.sha256(payload).digest() if digest else None)
+    chunk = Chunk(
+        kind, transfer, offset, payload, hashlib.sha256(payload).digest() if digest else None
+    )
     back = decode_chunk(encode_chunk(chunk))
     assert (back.kind, back.transfer, back.offset, bytes(back.payload), back.digest) == (
         kind,
@@ -173,7 +183,13 @@ def test_refusals_carry_stable_codes_and_readable_messages() -> None:
     assert _code(json.dumps({**ok, "v": 2})) is ErrorCode.VERSION_UNSUPPORTED
     assert _code(json.dumps(ok), max_size=10) is ErrorCode.FRAME_TOO_LARGE
     assert _code(json.dumps(ok), sender="relay") is ErrorCode.UNEXPECTED_MESSAGE
-    bad_b64 = {"v": 1, "type": "enrol", "code": "ABCD-EFGH", "device_name": "t", "public_keys": "%%"}
+    bad_b64 = {
+        "v": 1,
+        "type": "enrol",
+        "code": "ABCD-EFGH",
+        "device_name": "t",
+        "public_keys": "%%",
+    }
     assert _code(json.dumps(bad_b64)) is ErrorCode.INVALID_FIELD
     nan = '{"v":1,"type":"present_page","meeting_id":"m","document_id":"d","version":1,"page":0,"pointer":{"x":NaN,"y":0}}'
     assert _code(nan) is ErrorCode.INVALID_FIELD

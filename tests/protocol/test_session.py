@@ -42,14 +42,25 @@ class Wire:
         assert isinstance(request, m.Authenticate)
         self.to_client(
             m.Authenticated(
-                rid=request.rid, org_id="o", user_id="u", device_id="dev-1", role="member", display_name="U"
+                rid=request.rid,
+                org_id="o",
+                user_id="u",
+                device_id="dev-1",
+                role="member",
+                display_name="U",
             )
         )
 
 
 def welcome(rid: int) -> m.Welcome:
     return m.Welcome(
-        rid=rid, major=1, minor=0, server="test", max_frame=1 << 20, max_chunk=1 << 20, max_document=1 << 30
+        rid=rid,
+        major=1,
+        minor=0,
+        server="test",
+        max_frame=1 << 20,
+        max_chunk=1 << 20,
+        max_document=1 << 30,
     )
 
 
@@ -61,7 +72,9 @@ def test_both_ends_walk_the_same_phases() -> None:
     request = wire.to_relay(m.Authenticate(rid=2, device_id="dev-1", token="t" * 20))
     assert isinstance(request, m.Authenticate)
     wire.to_client(
-        m.Authenticated(rid=2, org_id="o", user_id="u", device_id="dev-1", role="chair", display_name="U")
+        m.Authenticated(
+            rid=2, org_id="o", user_id="u", device_id="dev-1", role="chair", display_name="U"
+        )
     )
     assert wire.client.phase is wire.relay.phase is Phase.READY
     turned = wire.to_relay(m.PresentPage(meeting_id="m1", document_id="d1", version=1, page=2))

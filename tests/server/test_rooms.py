@@ -22,7 +22,12 @@ def test_a_moderator_becomes_presenter_by_turning_the_first_page() -> None:
     room = room_with_people()
     state = room.present("chair", "chair", "doc", 1, 4, m.Pointer(x=10.0, y=20.0))
     assert state == m.PresenterState(
-        seq=1, presenter_user_id="chair", document_id="doc", version=1, page=4, pointer=m.Pointer(x=10.0, y=20.0)
+        seq=1,
+        presenter_user_id="chair",
+        document_id="doc",
+        version=1,
+        page=4,
+        pointer=m.Pointer(x=10.0, y=20.0),
     )
     assert room.unsaved
 
@@ -63,7 +68,11 @@ def test_sequence_numbers_grow_with_every_change() -> None:
 
 def test_presence_and_following() -> None:
     room = room_with_people()
-    assert {p.user_id: p.following for p in room.presence()} == {"chair": True, "giin1": True, "clerk": False}
+    assert {p.user_id: p.following for p in room.presence()} == {
+        "chair": True,
+        "giin1": True,
+        "clerk": False,
+    }
     room.set_following(2, False)
     assert not next(p for p in room.presence() if p.user_id == "giin1").following
     assert sorted(room.moderator_connections()) == [1, 3]

@@ -27,7 +27,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def op(op_id: str, visibility: m.Visibility = "shared") -> m.NewOp:
     return m.NewOp(
-        op_id=op_id, document_id="d", version=1, page=0, visibility=visibility, kind="add", payload=b"ct"
+        op_id=op_id,
+        document_id="d",
+        version=1,
+        page=0,
+        visibility=visibility,
+        kind="add",
+        payload=b"ct",
     )
 
 
@@ -104,7 +110,9 @@ def test_key_envelopes_track_who_is_still_waiting(store: Store) -> None:
     outsider, _ = store.enrol(outsider_code, "pc", b"pk")
     with pytest.raises(Refusal):
         store.put_envelopes(
-            demo.MEETING_ID, [m.KeyEnvelope(device_id=outsider.device_id, epoch=1, envelope=b"x")], clerk.device_id
+            demo.MEETING_ID,
+            [m.KeyEnvelope(device_id=outsider.device_id, epoch=1, envelope=b"x")],
+            clerk.device_id,
         )
 
 
@@ -112,8 +120,12 @@ def test_a_replacement_needs_a_higher_version(store: Store) -> None:
     assert store.check_publishable(demo.MEETING_ID, "d", 1, "a" * 64) is False
     from server.store import PendingUpload
 
-    store.publish(PendingUpload("k", demo.MEETING_ID, "d", 1, 10, "a" * 64, b"man", "dev"), "jimukyoku")
-    assert store.check_publishable(demo.MEETING_ID, "d", 1, "a" * 64) is True  # same bytes: idempotent
+    store.publish(
+        PendingUpload("k", demo.MEETING_ID, "d", 1, 10, "a" * 64, b"man", "dev"), "jimukyoku"
+    )
+    assert (
+        store.check_publishable(demo.MEETING_ID, "d", 1, "a" * 64) is True
+    )  # same bytes: idempotent
     for version, sha in ((1, "b" * 64), (1, "a" * 63 + "b")):
         with pytest.raises(Refusal) as info:
             store.check_publishable(demo.MEETING_ID, "d", version, sha)
