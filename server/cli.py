@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -21,7 +22,7 @@ from furano_meet.protocol import messages as m
 from .config import RelayConfig
 from .errors import Refusal
 from .relay import run_relay
-from .store import Store
+from .store import SchemaTooNew, Store, storage_failure
 
 DEFAULT_DATA = Path("relay-data")
 
@@ -49,8 +50,19 @@ def _serve(args: argparse.Namespace) -> int:
             "tokens in the clear. Use --tls-cert/--tls-key (or a TLS-terminating proxy).",
             file=sys.stderr,
         )
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         asyncio.run(run_relay(config, ready=lambda r: print(f"Relay ready at {r.url}", flush=True)))
+    except KeyboardInterrupt:
+        pass
+    except SchemaTooNew as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error) as exc:
+        reason = storage_failure(exc)
+        if reason is None and not isinstance(exc, sqlite3.Error):
+            reason = f"Cannot start the relay: {exc}"
+        print(reason or f"Cannot open the relay database: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -70,7 +70,7 @@ class Outbox:
 
     def idle(self) -> bool:
         """May a frame be written straight to the socket without overtaking queued ones?"""
-        if self._sending or self._ordered or self._latest or self._streams:
+        if self._sending or self._closing or self._ordered or self._latest or self._streams:
             return False
         transport = self.conn.transport
         return transport is not None and transport.get_write_buffer_size() <= self.low_water
@@ -140,11 +140,16 @@ class Outbox:
             else:
                 self.close_soon(code=1008, reason="too slow: not reading")
 
-    def close_soon(self, *, code: int, reason: str) -> None:
-        """Close after the frames already queued (e.g. ``device_revoked``) have been written."""
-        if self._closing is None:
-            self._closing = (code, reason)
-            self._wake.set()
+    def close_soon(self, *, code: int, reason: str) -> bool:
+        """Close after the frames already queued (e.g. ``device_revoked``) have been written.
+
+        Returns False if a close was already scheduled.
+        """
+        if self._closing is not None:
+            return False
+        self._closing = (code, reason)
+        self._wake.set()
+        return True
 
     # -- the writer --------------------------------------------------------------------------
 

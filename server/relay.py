@@ -80,6 +80,7 @@ class Client:
     identity: DeviceIdentity | None = None
     rooms: set[str] = field(default_factory=set)
     transfers: Transfers = field(default_factory=Transfers)
+    writer: asyncio.Task[None] | None = None
 
     @property
     def who(self) -> DeviceIdentity:
@@ -206,7 +207,7 @@ class Relay:
         )
         client.session.max_frame = self.config.max_text_frame
         self.clients[conn_id] = client
-        writer = asyncio.create_task(client.outbox.run(), name=f"relay-writer-{conn_id}")
+        client.writer = asyncio.create_task(client.outbox.run(), name=f"relay-writer-{conn_id}")
         try:
             async for data in ws:
                 await self._receive(client, data)
@@ -217,21 +218,21 @@ class Relay:
             pass
         finally:
             await self._disconnect(client)
-            await cancel_task(writer)
+            await cancel_task(client.writer)
 
     async def _receive(self, client: Client, data: str | bytes) -> None:
         if isinstance(data, str) and not client.bucket.take():
-            if client.bucket.refused_in_a_row == 1:
+            if client.bucket.refused_in_window > self.config.flood_close_after:
+                if client.outbox.close_soon(code=1008, reason="rate limit exceeded"):
+                    log.warning("closing connection %d: message flood", client.conn_id)
+            elif client.bucket.should_notify():
                 client.outbox.send(
                     m.Failed(
                         code=ErrorCode.RATE_LIMITED,
                         message="Too many messages; slow down.",
-                        retry_after=round(client.bucket.retry_after(), 3),
+                        retry_after=round(client.bucket.retry_after() + 0.0005, 3),
                     )
                 )
-            if client.bucket.refused_in_a_row > self.config.flood_close_after:
-                log.warning("closing connection %d: message flood", client.conn_id)
-                await client.ws.close(code=1008, reason="rate limit exceeded")
             return
         try:
             message = client.session.receive(data)

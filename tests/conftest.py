@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -60,3 +61,33 @@ async def connect_as(relay: Relay) -> AsyncIterator[Connect]:
     yield enrol
     for conn in opened:
         await conn.close()
+
+
+class StalledWriter:
+    """Freeze the relay's writer for one connection, as if its socket never drained.
+
+    The writer task is cancelled and the outbox marked mid-send, so every frame for that
+    connection queues up exactly as it would behind a stalled TCP connection; ``release``
+    starts a fresh writer that drains what is left.
+    """
+
+    def __init__(self, relay: Relay, user_id: str) -> None:
+        self.client = next(
+            c for c in relay.clients.values() if c.identity and c.identity.user_id == user_id
+        )
+
+    async def __aenter__(self) -> StalledWriter:
+        import asyncio
+
+        assert self.client.writer is not None
+        self.client.writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.client.writer
+        self.client.outbox._sending = True  # noqa: SLF001
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        import asyncio
+
+        self.client.outbox._sending = False  # noqa: SLF001
+        self.client.writer = asyncio.create_task(self.client.outbox.run())

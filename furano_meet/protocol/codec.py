@@ -47,7 +47,7 @@ from typing import Any, Final, Literal, get_args, get_origin
 
 from . import messages as m
 from .errors import ErrorCode, LocalProtocolError, RemoteProtocolError
-from .fields import Length, Pattern, Range
+from .fields import MAX_SAFE_INT, Length, Pattern, Range
 
 PROTOCOL_MAJOR: Final = 1
 PROTOCOL_MINOR: Final = 0
@@ -318,9 +318,15 @@ def decode(
             f"protocol major version {version!r} is not supported (this side speaks "
             f"{PROTOCOL_MAJOR}.{PROTOCOL_MINOR})",
         )
-    if sender is not None and sender != cls.SENDER:
-        _fail(ErrorCode.UNEXPECTED_MESSAGE, f"{type_name!r} may not be sent by the {sender}")
-    result: m.Msg = _schema(cls).build(value, type_name, skip=_ENVELOPE_KEYS)
+    try:
+        if sender is not None and sender != cls.SENDER:
+            _fail(ErrorCode.UNEXPECTED_MESSAGE, f"{type_name!r} may not be sent by the {sender}")
+        result: m.Msg = _schema(cls).build(value, type_name, skip=_ENVELOPE_KEYS)
+    except RemoteProtocolError as exc:
+        rid = value.get("rid")
+        if type(rid) is int and 0 <= rid <= MAX_SAFE_INT:
+            exc.rid = rid
+        raise
     return result
 
 
@@ -378,10 +384,10 @@ def decode_chunk(data: bytes, *, sender: m.Sender | None = None) -> Chunk:
             ErrorCode.MALFORMED_FRAME, f"binary frame of {len(data)} bytes is shorter than a header"
         )
     kind, major, flags, reserved, transfer, offset = _CHUNK_HEADER.unpack_from(data)
-    if major != PROTOCOL_MAJOR:
-        _fail(ErrorCode.VERSION_UNSUPPORTED, f"chunk of protocol version {major}")
     if kind not in (ChunkKind.UPLOAD, ChunkKind.DOWNLOAD) or reserved or flags & ~_FLAG_DIGEST:
         _fail(ErrorCode.MALFORMED_FRAME, "unknown chunk kind or flags")
+    if major != PROTOCOL_MAJOR:
+        _fail(ErrorCode.VERSION_UNSUPPORTED, f"chunk of protocol version {major}")
     expected_kind = {"client": ChunkKind.UPLOAD, "relay": ChunkKind.DOWNLOAD}
     if sender is not None and kind != expected_kind[sender]:
         _fail(ErrorCode.UNEXPECTED_MESSAGE, f"the {sender} may not send chunk kind {kind}")

@@ -51,10 +51,12 @@ class ErrorCode(StrEnum):
 class ProtocolError(Exception):
     """Base of every protocol failure; ``code`` is stable, ``message`` is for humans and logs."""
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, rid: int = 0) -> None:
         super().__init__(f"{code.value}: {message}")
         self.code = code
         self.message = message
+        self.rid = rid
+        """The request id of the offending frame when it could be read, so replies correlate."""
 
 
 class RemoteProtocolError(ProtocolError):

@@ -122,9 +122,15 @@ class Session:
         if client_may_send(self.phase, cls):
             return
         if self.phase is Phase.ANONYMOUS and cls.SENDER == "client":
-            raise error(ErrorCode.NOT_AUTHENTICATED, f"{cls.TYPE} needs an authenticated device")
+            raise error(
+                ErrorCode.NOT_AUTHENTICATED,
+                f"{cls.TYPE} needs an authenticated device",
+                message.rid,
+            )
         raise error(
-            ErrorCode.UNEXPECTED_MESSAGE, f"{cls.TYPE} is not allowed in {self.phase.value}"
+            ErrorCode.UNEXPECTED_MESSAGE,
+            f"{cls.TYPE} is not allowed in {self.phase.value}",
+            message.rid,
         )
 
     def _advance(self, message: m.Msg) -> None:
@@ -157,4 +163,6 @@ def version_refusal(hello: m.Hello) -> m.Failed | None:
 
 def failure(exc: ProtocolError, *, rid: int = 0, fatal: bool = False) -> m.Failed:
     """Turn a protocol error into the ``failed`` frame that reports it to the peer."""
-    return m.Failed(rid=rid, code=exc.code.value, message=exc.message[:2000], fatal=fatal)
+    return m.Failed(
+        rid=rid or exc.rid, code=exc.code.value, message=exc.message[:2000], fatal=fatal
+    )

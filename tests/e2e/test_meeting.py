@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from furano_meet.net import RelayError
 from furano_meet.protocol import messages as m
 from server.demo import MEETING_ID, MEETING_TITLE
 from server.relay import Relay
-from tests.conftest import Connect
+from tests.conftest import Connect, StalledWriter
 
 
 async def test_a_late_joiner_sees_the_current_page_at_once(connect_as: Connect) -> None:
@@ -107,18 +105,13 @@ async def test_a_slow_follower_gets_the_newest_page_not_every_page(
     """Coalescing: a follower whose socket is backed up skips stale pages but ends on the last."""
     chair = await connect_as("iincho", join=True)
     slow = await connect_as("giin1", join=True)
-    slow_client = next(
-        c for c in relay.clients.values() if c.identity and c.identity.user_id == "giin1"
-    )
-    slow_client.outbox._sending = True  # pretend its writer is stuck mid-send  # noqa: SLF001
-    for page in range(50):
-        await chair.send(
-            m.PresentPage(meeting_id=MEETING_ID, document_id="p", version=1, page=page)
-        )
-    await asyncio.sleep(0.2)
-    assert slow_client.outbox.queued_bytes < 1000  # one coalesced frame, not fifty
-    slow_client.outbox._sending = False  # noqa: SLF001
-    slow_client.outbox._wake.set()  # noqa: SLF001
+    async with StalledWriter(relay, "giin1") as stalled:
+        for page in range(50):
+            await chair.send(
+                m.PresentPage(meeting_id=MEETING_ID, document_id="p", version=1, page=page)
+            )
+        await chair.request(m.ListMeetings())  # a round trip: all 50 turns were processed
+        assert len(stalled.client.outbox._latest) == 1  # noqa: SLF001 - one coalesced frame
     pages = []
     while not pages or pages[-1] != 49:
         pages.append((await slow.expect(m.PresenterChanged)).state.page)

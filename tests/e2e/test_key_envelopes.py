@@ -1,0 +1,43 @@
+"""Key envelopes: stored per device, delivered, and key holders told who is still waiting."""
+
+from __future__ import annotations
+
+from furano_meet.protocol import messages as m
+from server.demo import MEETING_ID
+from tests.conftest import Connect
+
+
+async def test_a_new_device_waits_and_key_holders_are_asked_to_seal_for_it(
+    connect_as: Connect,
+) -> None:
+    clerk = await connect_as("jimukyoku")
+    assert clerk.identity is not None
+    joined = await clerk.request(m.JoinMeeting(meeting_id=MEETING_ID))
+    assert isinstance(joined, m.MeetingJoined) and not joined.has_key_envelope
+    # The clerk's client creates the meeting key and seals it to itself first.
+    own = m.KeyEnvelope(device_id=clerk.identity.device_id, epoch=1, envelope=b"sealed-to-clerk")
+    await clerk.request(m.PutKeyEnvelopes(meeting_id=MEETING_ID, envelopes=(own,)))
+    assert (await clerk.expect(m.KeyEnvelopesDelivered)).envelopes == (own,)
+
+    tablet = await connect_as("giin1")
+    assert tablet.identity is not None
+    waiting = await tablet.request(m.JoinMeeting(meeting_id=MEETING_ID))
+    assert isinstance(waiting, m.MeetingJoined) and not waiting.has_key_envelope
+    asked = await clerk.expect(m.KeyNeeded)
+    assert [d.device_id for d in asked.devices] == [tablet.identity.device_id]
+    assert asked.devices[0].public_keys == b"public keys of giin1"
+
+    sealed = m.KeyEnvelope(
+        device_id=tablet.identity.device_id, epoch=1, envelope=b"sealed-to-tablet"
+    )
+    await clerk.request(m.PutKeyEnvelopes(meeting_id=MEETING_ID, envelopes=(sealed,)))
+    delivered = await tablet.expect(m.KeyEnvelopesDelivered)
+    assert delivered.envelopes[0].envelope == b"sealed-to-tablet"
+    assert delivered.envelopes[0].sealed_by == ""  # the push carries what the sealer sent
+    fetched = await tablet.request(m.GetKeyEnvelopes(meeting_id=MEETING_ID))
+    assert isinstance(fetched, m.KeyEnvelopesDelivered)
+    assert fetched.envelopes[0].sealed_by == clerk.identity.device_id
+
+    rejoined = await clerk.request(m.JoinMeeting(meeting_id=MEETING_ID))
+    assert isinstance(rejoined, m.MeetingJoined) and rejoined.has_key_envelope
+    assert tablet.identity.device_id not in {d.device_id for d in rejoined.awaiting_key}
