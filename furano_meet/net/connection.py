@@ -305,7 +305,7 @@ class RelayConnection:
                     self._on_chunk(item)
                 else:
                     self._on_message(item)
-            self._fail_all(RelayError("connection_lost", "The relay closed the connection."))
+            self._fail_all(self._closed())
         except ConnectionClosed as exc:
             self._fail_all(self._lost(exc))
         except Exception as exc:
@@ -351,12 +351,16 @@ class RelayConnection:
             waiter.future.set_result(message)
 
     def _lost(self, exc: ConnectionClosed) -> RelayError:
-        rcvd = exc.rcvd
-        reason = f" ({rcvd.code} {rcvd.reason})" if rcvd is not None else ""
-        code = "device_revoked" if rcvd is not None and rcvd.reason == "device revoked" else ""
-        return RelayError(
-            code or "connection_lost", f"The connection to the relay was lost{reason}."
-        )
+        del exc  # the connection object knows the close code and reason
+        return self._closed()
+
+    def _closed(self) -> RelayError:
+        """Why the connection ended, in the caller's terms (a revocation is not a network blip)."""
+        code, reason = self.ws.close_code, self.ws.close_reason or ""
+        if reason == "device revoked":
+            return RelayError("device_revoked", "This device was revoked by an administrator.")
+        detail = f" ({code} {reason})".replace(" )", ")") if code is not None else ""
+        return RelayError("connection_lost", f"The connection to the relay was lost{detail}.")
 
     def _fail_all(self, error: RelayError) -> None:
         self._closed_error = error

@@ -1,0 +1,47 @@
+"""The client connection: clear errors for an unreachable relay and a dropped connection."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from furano_meet.net import RelayConnection, RelayError
+from furano_meet.protocol import messages as m
+from server.relay import Relay
+from tests.conftest import Connect
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_an_unreachable_relay_is_reported_not_hung() -> None:
+    with pytest.raises(RelayError) as info:
+        await RelayConnection.connect(f"ws://127.0.0.1:{free_port()}", open_timeout=2)
+    assert info.value.code == "unreachable" and "cannot be reached" in info.value.message
+    with pytest.raises(RelayError):
+        await RelayConnection.connect("not a url")
+
+
+async def test_waiters_fail_when_the_relay_goes_away(connect_as: Connect, relay: Relay) -> None:
+    conn = await connect_as("giin1")
+    for client in list(relay.clients.values()):
+        await client.ws.close(code=1001, reason="going away")
+    with pytest.raises(RelayError) as info:
+        await conn.request(m.ListMeetings(), timeout=5)
+    assert info.value.code == "connection_lost" and "1001" in info.value.message
+
+
+async def test_replies_are_matched_to_their_requests(connect_as: Connect) -> None:
+    import asyncio
+
+    conn = await connect_as("giin1")
+    replies = await asyncio.gather(
+        conn.request(m.ListMeetings()),
+        conn.request(m.FetchOps(meeting_id="r8-4-somu", since=0)),
+        conn.request(m.GetKeyEnvelopes(meeting_id="r8-4-somu")),
+    )
+    assert [type(r) for r in replies] == [m.MeetingsListed, m.OpsFetched, m.KeyEnvelopesDelivered]
