@@ -1,0 +1,269 @@
+"""Document ciphertext as files in ``blobs/``: atomic writes, resumable appends, verified completion.
+
+Theory of operation
+-------------------
+The sync engine downloads each document version as one end-to-end encrypted blob. Those bytes are
+already ciphertext, and a council pack can be hundreds of megabytes, so they live as plain files
+beside the database rather than inside it (SQLCipher would encrypt them a second time and bloat the
+WAL).
+
+*Why files outside the database are safe.* The key that decrypts a blob (the document content key,
+or the manifest sealed under the meeting key) is stored only in the encrypted database, never in
+this folder, so a copy of ``blobs/`` alone is useless. File names do not reveal which documents are
+cached either: a name is HMAC-SHA256(blob-name key, doc id || version), and that key is also kept
+inside the database. Deleting a blob is therefore a plain unlink: overwriting ciphertext before
+unlinking it would add nothing (and on SSDs and copy-on-write file systems would not even reach the
+old blocks).
+
+*Files per document version* (``<name>`` = 64 hex characters):
+
+* ``<name>.part`` - the download so far. :meth:`BlobFiles.append` checks that the offset equals the
+  file's current size (the file, not the database, is the truth after a crash), writes, and fsyncs
+  before returning, so a reported offset is durable. If the write fails (disk full) the file is cut
+  back to its previous size, so a resume never sees half a chunk.
+* ``<name>`` - the complete blob. :meth:`BlobFiles.finish` hashes the whole ``.part`` file, refuses
+  it if the SHA-256 differs, then renames it into place and fsyncs the folder. A complete file
+  therefore only ever appears whole and verified. :meth:`BlobFiles.write` does the same for a blob
+  that arrived in one piece: write ``<name>.tmp``, fsync, rename.
+
+If the process dies between the rename and the database update, the next ``finish`` finds the
+complete file, verifies it and reports success, so completing is idempotent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import (
+    BlobHashMismatch,
+    BlobMissing,
+    DocumentNotDownloading,
+    ResumeOffsetMismatch,
+    from_os_error,
+)
+from .layout import fsync_directory
+
+__all__ = ["BlobFiles"]
+
+_CHUNK = 1 << 20
+_NAME_LEN = 64
+_SUFFIXES = ("", ".part", ".tmp")
+_EMPTY_SHA256 = hashlib.sha256(b"").digest()
+
+
+class BlobFiles:
+    """The ciphertext files of one profile, addressed by (doc id, version)."""
+
+    def __init__(self, directory: Path, name_key: bytes) -> None:
+        if len(name_key) < 16:
+            raise ValueError("the blob name key is too short")
+        self.directory = directory
+        self._name_key = name_key
+
+    def name_for(self, doc_id: str, version: int) -> str:
+        """The opaque file name of a document version."""
+        message = doc_id.encode("utf-8") + b"\x00" + str(version).encode("ascii")
+        return hmac.new(self._name_key, message, hashlib.sha256).hexdigest()
+
+    def path(self, doc_id: str, version: int) -> Path:
+        """Where the complete blob lives (whether or not it exists yet)."""
+        return self.directory / self.name_for(doc_id, version)
+
+    def _part(self, name: str) -> Path:
+        return self.directory / f"{name}.part"
+
+    # -- reading state ------------------------------------------------------------------------
+
+    def received(self, doc_id: str, version: int) -> int:
+        """Bytes on disk for this version: the complete file's size, else the partial file's."""
+        name = self.name_for(doc_id, version)
+        for path in (self.directory / name, self._part(name)):
+            try:
+                return path.stat().st_size
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise from_os_error(exc, path) from exc
+        return 0
+
+    def read(self, doc_id: str, version: int) -> bytes:
+        path = self.path(doc_id, version)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise BlobMissing(doc_id, version) from None
+        except OSError as exc:
+            raise from_os_error(exc, path) from exc
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def append(self, doc_id: str, version: int, offset: int, data: bytes) -> int:
+        """Append ``data`` at ``offset`` to the partial download; return the new size.
+
+        Raises :class:`ResumeOffsetMismatch` if ``offset`` is not the current size (nothing is
+        written), :class:`StorageFull` if the disk filled up (the file is cut back to ``offset``),
+        :class:`DocumentNotDownloading` if the complete file is already in place.
+        """
+        name = self.name_for(doc_id, version)
+        path = self._part(name)
+        if (self.directory / name).exists():
+            # Finished before a crash that came before the database heard of it.
+            raise DocumentNotDownloading(doc_id, version, "fully received", "still downloading")
+        self._ensure_directory()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        except OSError as exc:
+            raise from_os_error(exc, path) from exc
+        try:
+            size = os.fstat(fd).st_size
+            if size != offset:
+                raise ResumeOffsetMismatch(doc_id, version, offset, size)
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                    os.fsync(fd)
+                raise from_os_error(exc, path) from exc
+        finally:
+            os.close(fd)
+        if size == 0:
+            self._sync_directory()
+        return size + len(data)
+
+    def finish(self, doc_id: str, version: int, sha256: bytes) -> int:
+        """Verify the whole download against ``sha256`` and move it into place; return its size.
+
+        On a mismatch raises :class:`BlobHashMismatch` and leaves the partial file as it is (the
+        caller decides whether to :meth:`discard` it and start again). With nothing received at
+        all raises :class:`BlobMissing` (unless ``sha256`` is that of zero bytes).
+        """
+        name = self.name_for(doc_id, version)
+        final = self.directory / name
+        part = self._part(name)
+        if not part.exists() and final.exists():
+            self._verify(doc_id, version, final, sha256)  # finished before a crash
+            return final.stat().st_size
+        if not part.exists():
+            if sha256 != _EMPTY_SHA256:
+                raise BlobMissing(doc_id, version)
+            self.append(doc_id, version, 0, b"")  # a zero-length blob
+        size = self._verify(doc_id, version, part, sha256)
+        try:
+            os.replace(part, final)
+        except OSError as exc:
+            raise from_os_error(exc, final) from exc
+        self._sync_directory()
+        return size
+
+    def write(self, doc_id: str, version: int, data: bytes, sha256: bytes) -> None:
+        """Store a blob that arrived in one piece: verify, write ``.tmp``, fsync, rename."""
+        actual = hashlib.sha256(data).digest()
+        if not hmac.compare_digest(actual, sha256):
+            raise BlobHashMismatch(doc_id, version, sha256.hex(), actual.hex())
+        name = self.name_for(doc_id, version)
+        tmp = self.directory / f"{name}.tmp"
+        final = self.directory / name
+        self._ensure_directory()
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, final)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise from_os_error(exc, final) from exc
+        with contextlib.suppress(FileNotFoundError):
+            self._part(name).unlink()
+        self._sync_directory()
+
+    # -- removing -----------------------------------------------------------------------------
+
+    def discard(self, doc_id: str, version: int) -> None:
+        """Remove every file of a document version (complete, partial, temporary). No overwrite:
+        the files are ciphertext whose key is in the database (see the module docstring)."""
+        self._unlink_names([self.name_for(doc_id, version)])
+
+    def sweep(self, keep: Iterable[str]) -> int:
+        """Remove blob files whose name is not in ``keep`` (left behind by a crash); count them.
+
+        Files that do not look like ours (wrong length or suffix) are left alone.
+        """
+        wanted = set(keep)
+        orphans = {name for name in self.names() if name not in wanted}
+        return self._unlink_names(orphans)
+
+    def names(self) -> set[str]:
+        """Names (without suffix) of every blob file present."""
+        try:
+            entries = list(self.directory.iterdir())
+        except FileNotFoundError:
+            return set()
+        except OSError as exc:
+            raise from_os_error(exc, self.directory) from exc
+        found = set()
+        for entry in entries:
+            stem, _, suffix = entry.name.partition(".")
+            if len(stem) == _NAME_LEN and ("." + suffix if suffix else "") in _SUFFIXES:
+                found.add(stem)
+        return found
+
+    def _unlink_names(self, names: Iterable[str]) -> int:
+        removed = 0
+        for name in names:
+            for suffix in _SUFFIXES:
+                path = self.directory / f"{name}{suffix}"
+                try:
+                    path.unlink()
+                    removed += 1
+                except FileNotFoundError:
+                    continue
+                except OSError as exc:
+                    raise from_os_error(exc, path) from exc
+        return removed
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _verify(self, doc_id: str, version: int, path: Path, sha256: bytes) -> int:
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+        except OSError as exc:
+            raise from_os_error(exc, path) from exc
+        actual = digest.digest()
+        if not hmac.compare_digest(actual, sha256):
+            raise BlobHashMismatch(doc_id, version, sha256.hex(), actual.hex())
+        return size
+
+    def _ensure_directory(self) -> None:
+        try:
+            self.directory.mkdir(mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise from_os_error(exc, self.directory) from exc
+
+    def _sync_directory(self) -> None:
+        try:
+            fsync_directory(self.directory)
+        except OSError as exc:
+            raise from_os_error(exc, self.directory) from exc
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]

@@ -1,0 +1,191 @@
+"""Fixtures for the store tests: an in-memory keychain, small file systems, file snapshots and a
+SQLCipher page decryptor to look inside the database the way an attacker with the key could."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import keyring.errors
+import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from furano_meet.store import DocumentInfo, LocalStore
+from furano_meet.store.keysource import KEYRING_SERVICE
+
+PROFILE = "council-member-1"
+T0 = datetime(2025, 6, 10, 1, 0, tzinfo=UTC)
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A real keyring backend (through keyring's public API) that keeps secrets in a dict."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.secrets[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError("no such entry") from None
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Every store test runs against a fresh in-memory keychain; the old backend comes back."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def fail_keyring() -> None:
+    """The headless/CI situation: keyring's fail backend, which refuses to store anything."""
+    import keyring.backends.fail
+
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[LocalStore]:
+    with LocalStore.open(data_dir, PROFILE) as opened:
+        yield opened
+
+
+def stored_key(backend: MemoryKeyring, profile_id: str = PROFILE) -> bytes:
+    return bytes.fromhex(backend.secrets[(KEYRING_SERVICE, profile_id)])
+
+
+def profile_dir(data_dir: Path, profile_id: str = PROFILE) -> Path:
+    return data_dir / "profiles" / profile_id
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes, to prove an error path changed nothing."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def add_meeting_with_document(
+    store: LocalStore,
+    meeting_id: str = "m1",
+    doc_id: str = "d1",
+    *,
+    title: str = "令和7年第2回定例会",
+    doc_title: str = "一般会計補正予算書",
+) -> None:
+    store.upsert_meeting(meeting_id, title=title, starts_at=T0)
+    store.upsert_document(
+        DocumentInfo(
+            meeting_id=meeting_id,
+            doc_id=doc_id,
+            version=1,
+            title=doc_title,
+            manifest=b"sealed-manifest",
+            agenda_item="議案第1号",
+        )
+    )
+
+
+# -- SQLCipher pages -------------------------------------------------------------------------------
+
+_PAGE = 4096
+_RESERVE = 80  # SQLCipher 4 defaults: 16-byte IV + 64-byte HMAC-SHA512 at the end of every page
+
+
+def decrypted_pages(database: Path, key: bytes) -> bytes:
+    """Decrypt every page of a SQLCipher 4 file (raw key, default settings), free pages included.
+
+    This is what someone holding the key sees, including deleted-but-not-overwritten data.
+    """
+    raw = database.read_bytes()
+    out = bytearray()
+    for number, start in enumerate(range(0, len(raw), _PAGE), start=1):
+        page = raw[start : start + _PAGE]
+        if len(page) < _PAGE:
+            break
+        body_start = 16 if number == 1 else 0  # page 1 begins with the plaintext salt
+        iv = page[_PAGE - _RESERVE : _PAGE - _RESERVE + 16]
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        out += decryptor.update(page[body_start : _PAGE - _RESERVE]) + decryptor.finalize()
+    return bytes(out)
+
+
+# -- small and read-only file systems -----------------------------------------------------------
+
+
+def _is_root() -> bool:
+    geteuid: Callable[[], int] | None = getattr(os, "geteuid", None)
+    return geteuid is not None and geteuid() == 0
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
+    """Mount a tmpfs of the given size in KiB (root only; skips otherwise) and unmount it after."""
+    mounted: list[Path] = []
+
+    def mount(size_kib: int) -> Path:
+        if not _is_root():
+            pytest.skip("mounting a small tmpfs needs root; the portable variant covers this case")
+        target = tmp_path / f"tmpfs{len(mounted)}"
+        target.mkdir()
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_kib}k,mode=0700", "tmpfs", str(target)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+        mounted.append(target)
+        return target
+
+    yield mount
+    for target in reversed(mounted):
+        subprocess.run(["mount", "-o", "remount,rw", str(target)], capture_output=True, check=False)
+        subprocess.run(["umount", str(target)], capture_output=True, check=False)
+
+
+def remount(target: Path, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(target)], check=True)
+
+
+def fill_up(folder: Path) -> Path:
+    """Write a ballast file until the file system is full; return it (delete it to free space)."""
+    ballast = folder / "ballast"
+    chunk = b"\0" * 4096
+    fd = os.open(ballast, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with contextlib.suppress(OSError):
+            while True:
+                os.write(fd, chunk)
+    finally:
+        os.close(fd)
+    return ballast

@@ -1,0 +1,181 @@
+"""Blob files: opaque names, resumable appends, verified completion, atomic writes, full disks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from furano_meet.store.blobs import BlobFiles
+from furano_meet.store.errors import (
+    BlobHashMismatch,
+    BlobMissing,
+    DocumentNotDownloading,
+    ResumeOffsetMismatch,
+    StorageFull,
+)
+
+from .conftest import fill_up
+
+REPO = Path(__file__).resolve().parents[2]
+NAME_KEY = b"n" * 32
+
+
+@pytest.fixture
+def blobs(tmp_path: Path) -> BlobFiles:
+    return BlobFiles(tmp_path / "blobs", NAME_KEY)
+
+
+def sha(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def test_names_are_opaque_and_keyed(tmp_path: Path) -> None:
+    one = BlobFiles(tmp_path, NAME_KEY)
+    other = BlobFiles(tmp_path, b"o" * 32)
+    name = one.name_for("agenda-2025-06", 3)
+    assert len(name) == 64 and "agenda" not in name
+    assert name == one.name_for("agenda-2025-06", 3)
+    assert name != one.name_for("agenda-2025-06", 4)
+    assert name != other.name_for("agenda-2025-06", 3)  # unguessable without the database
+
+
+def test_append_resume_and_complete(blobs: BlobFiles) -> None:
+    data = os.urandom(300_000)
+    assert blobs.received("d", 1) == 0
+    assert blobs.append("d", 1, 0, data[:100_000]) == 100_000
+    # ... the app restarts here; the offset comes from the file, not from memory:
+    assert blobs.received("d", 1) == 100_000
+    assert blobs.append("d", 1, 100_000, data[100_000:]) == 300_000
+    assert not blobs.path("d", 1).exists()  # not visible until verified
+    assert blobs.finish("d", 1, sha(data)) == 300_000
+    assert blobs.read("d", 1) == data
+    assert blobs.received("d", 1) == 300_000
+    assert sorted(p.name for p in blobs.directory.iterdir()) == [blobs.name_for("d", 1)]
+    # Finishing again (e.g. after a crash before the database was updated) is harmless.
+    assert blobs.finish("d", 1, sha(data)) == 300_000
+
+
+def test_append_at_the_wrong_offset_writes_nothing(blobs: BlobFiles) -> None:
+    blobs.append("d", 1, 0, b"abc")
+    for offset in (0, 2, 4):
+        with pytest.raises(ResumeOffsetMismatch) as caught:
+            blobs.append("d", 1, offset, b"xyz")
+        assert caught.value.expected == 3
+    assert blobs.received("d", 1) == 3
+
+
+def test_hash_mismatch_keeps_the_partial_file(blobs: BlobFiles) -> None:
+    blobs.append("d", 1, 0, b"tampered")
+    with pytest.raises(BlobHashMismatch) as caught:
+        blobs.finish("d", 1, sha(b"original"))
+    assert caught.value.code == "blob-hash-mismatch"
+    assert sha(b"original").hex() in caught.value.message
+    assert blobs.received("d", 1) == len(b"tampered")
+    assert not blobs.path("d", 1).exists()
+    blobs.discard("d", 1)
+    assert blobs.received("d", 1) == 0
+
+
+def test_whole_blob_write_is_verified_and_atomic(blobs: BlobFiles) -> None:
+    data = os.urandom(5000)
+    with pytest.raises(BlobHashMismatch):
+        blobs.write("d", 2, data, sha(b"other"))
+    assert blobs.names() == set()
+    blobs.write("d", 2, data, sha(data))
+    assert blobs.read("d", 2) == data
+    assert [p.suffix for p in blobs.directory.iterdir()] == [""]  # no .tmp left behind
+
+
+def test_empty_blob_and_missing_blob(blobs: BlobFiles) -> None:
+    assert blobs.finish("empty", 1, sha(b"")) == 0
+    assert blobs.read("empty", 1) == b""
+    with pytest.raises(BlobMissing):
+        blobs.read("never", 1)
+    with pytest.raises(BlobMissing):
+        blobs.finish("never", 1, sha(b"something"))
+
+
+def test_no_appending_to_a_finished_blob(blobs: BlobFiles) -> None:
+    blobs.append("d", 1, 0, b"abc")
+    blobs.finish("d", 1, sha(b"abc"))
+    with pytest.raises(DocumentNotDownloading):
+        blobs.append("d", 1, 3, b"def")
+    assert blobs.read("d", 1) == b"abc"
+
+
+def test_sweep_removes_only_unknown_blob_files(blobs: BlobFiles) -> None:
+    blobs.write("keep", 1, b"k", sha(b"k"))
+    blobs.append("orphan", 1, 0, b"o")
+    blobs.write("orphan", 2, b"o", sha(b"o"))
+    foreign = blobs.directory / "notes.txt"
+    foreign.write_text("not ours")
+    assert blobs.sweep({blobs.name_for("keep", 1)}) == 2
+    assert blobs.names() == {blobs.name_for("keep", 1)}
+    assert foreign.exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE and SIGXFSZ are POSIX")
+def test_file_size_limit_is_storage_full_and_keeps_received_bytes(tmp_path: Path) -> None:
+    """Portable full-disk simulation: a child process with RLIMIT_FSIZE (and SIGXFSZ ignored,
+    so the write fails with EFBIG instead of killing the process)."""
+    folder = tmp_path / "blobs"
+    script = textwrap.dedent(
+        """
+        import resource, signal, sys
+        from pathlib import Path
+        from furano_meet.store.blobs import BlobFiles
+        from furano_meet.store.errors import StorageFull
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        blobs = BlobFiles(Path(sys.argv[1]), b"n" * 32)
+        done = blobs.append("d", 1, 0, b"a" * 1000)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        try:
+            blobs.append("d", 1, done, b"b" * 10_000)
+        except StorageFull as error:
+            print(error.code, blobs.received("d", 1))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(folder)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["disk-full", "1000"]
+    blobs = BlobFiles(folder, NAME_KEY)
+    assert blobs.received("d", 1) == 1000
+    # The download resumes where it stopped once there is room again.
+    blobs.append("d", 1, 1000, b"b" * 10_000)
+    assert blobs.finish("d", 1, sha(b"a" * 1000 + b"b" * 10_000)) == 11_000
+
+
+def test_full_tmpfs_is_storage_full_and_keeps_received_bytes(
+    tmpfs: Callable[[int], Path],
+) -> None:
+    """The real thing: ENOSPC on a small file system (root only)."""
+    mount = tmpfs(512)
+    blobs = BlobFiles(mount / "blobs", NAME_KEY)
+    first = os.urandom(8192)
+    blobs.append("d", 1, 0, first)
+    ballast = fill_up(mount)
+    with pytest.raises(StorageFull) as caught:
+        blobs.append("d", 1, 8192, os.urandom(65_536))
+    assert "No space left" in caught.value.message
+    assert blobs.received("d", 1) == 8192
+    with pytest.raises(StorageFull):
+        blobs.write("d", 2, b"x" * 65_536, sha(b"x" * 65_536))
+    assert blobs.names() == {blobs.name_for("d", 1)}  # no half-written .tmp
+    ballast.unlink()
+    rest = os.urandom(65_536)
+    blobs.append("d", 1, 8192, rest)
+    blobs.finish("d", 1, sha(first + rest))
+    assert blobs.read("d", 1) == first + rest

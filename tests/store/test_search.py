@@ -1,0 +1,131 @@
+"""Full-text search: trigram MATCH for 3+ characters, gram-filtered LIKE for 1-2, NFKC, snippets."""
+
+from __future__ import annotations
+
+import pytest
+
+from furano_meet.store import MARK_CLOSE, MARK_OPEN, LocalStore, SearchHit, UnknownDocument
+from furano_meet.store.search import like_pattern, phrase_query
+
+from .conftest import add_meeting_with_document
+
+PAGES = [
+    (0, "令和7年度富良野市一般会計補正予算について、市長から説明があった。"),
+    (1, "議案第12号　ＦＵＲＡＮＯ　ﾗﾍﾞﾝﾀﾞｰ観光振興条例の一部改正。"),
+    (2, "除雪費の増額（前年比120%）と、予算_残額の確認。"),
+    (3, '資料は "別紙" を参照。アクセス数は100件。'),
+]
+
+
+@pytest.fixture
+def indexed(store: LocalStore) -> LocalStore:
+    add_meeting_with_document(store)
+    assert store.index_pages("d1", 1, PAGES) == len(PAGES)
+    return store
+
+
+def pages(hits: list[SearchHit]) -> list[int]:
+    return [hit.page_no for hit in hits]
+
+
+def test_three_or_more_characters_use_the_trigram_index(indexed: LocalStore) -> None:
+    hits = indexed.search("補正予算")
+    assert pages(hits) == [0]
+    hit = hits[0]
+    assert (hit.meeting_id, hit.doc_id, hit.version, hit.title) == (
+        "m1",
+        "d1",
+        1,
+        "一般会計補正予算書",
+    )
+    assert f"{MARK_OPEN}補正予算{MARK_CLOSE}" in hit.snippet
+    assert pages(indexed.search("存在しない言葉")) == []
+
+
+def test_one_and_two_characters_use_like(indexed: LocalStore) -> None:
+    assert pages(indexed.search("市")) == [0]
+    assert pages(indexed.search("予算")) == [0, 2]
+    assert pages(indexed.search("鬱")) == []
+    hit = indexed.search("市長")[0]
+    assert f"{MARK_OPEN}市長{MARK_CLOSE}" in hit.snippet
+    assert hit.fragments()[1] == ("市長", True)
+
+
+def test_width_variants_are_folded_on_both_sides(indexed: LocalStore) -> None:
+    # Indexed full-width ＦＵＲＡＮＯ and half-width ﾗﾍﾞﾝﾀﾞｰ; searched in the other widths.
+    assert pages(indexed.search("FURANO")) == [1]
+    assert pages(indexed.search("furano")) == [1]  # case-insensitive like the trigram index
+    assert pages(indexed.search("ラベンダー")) == [1]
+    assert pages(indexed.search("ﾗﾍﾞﾝﾀﾞｰ")) == [1]
+    assert pages(indexed.search("１２号")) == [1]
+    assert pages(indexed.search("ＦＵ")) == [1]  # two characters after NFKC -> LIKE path
+    assert pages(indexed.search("fu")) == [1]
+
+
+def test_like_wildcards_are_literal(indexed: LocalStore) -> None:
+    assert pages(indexed.search("%")) == [2]
+    assert pages(indexed.search("_")) == [2]
+    assert pages(indexed.search("0%")) == [2]
+    assert pages(indexed.search("算_")) == [2]
+    assert pages(indexed.search("_a")) == []
+    assert like_pattern("5%_\\") == "%5\\%\\_\\\\%"
+
+
+def test_match_syntax_is_literal(indexed: LocalStore) -> None:
+    assert pages(indexed.search('"別紙"')) == [3]
+    assert pages(indexed.search("別紙 OR 市長")) == []
+    assert pages(indexed.search("120%")) == [2]
+    assert phrase_query('a"b') == '"a""b"'
+
+
+def test_snippet_marks_the_match(indexed: LocalStore) -> None:
+    long_page = "前置き" * 40 + "特別委員会" + "後書き" * 40
+    indexed.index_pages("d1", 1, [(9, long_page)])
+    for query in ("特別委員会", "特別"):
+        hit = indexed.search(query)[0]
+        assert hit.page_no == 9
+        matched = [text for text, is_match in hit.fragments() if is_match]
+        assert matched and all(query.startswith(m) or m.startswith(query) for m in matched)
+        assert len(hit.snippet) < len(long_page)
+
+
+def test_limit_meeting_filter_and_blank_queries(indexed: LocalStore) -> None:
+    add_meeting_with_document(indexed, "m2", "d2", doc_title="別の資料")
+    indexed.index_pages("d2", 1, [(0, "富良野市の予算")])
+    assert len(indexed.search("予算")) == 3
+    assert len(indexed.search("予算", limit=1)) == 1
+    assert [h.meeting_id for h in indexed.search("予算", meeting_id="m2")] == ["m2"]
+    assert [h.meeting_id for h in indexed.search("富良野", meeting_id="m2")] == ["m2"]
+    assert indexed.search("   ") == []
+    assert indexed.search("") == []
+    assert indexed.search("予算", limit=0) == []
+
+
+def test_reindexing_a_page_replaces_its_text(indexed: LocalStore) -> None:
+    indexed.index_pages("d1", 1, [(0, "差し替え後の本文")])
+    assert pages(indexed.search("補正予算")) == []
+    assert pages(indexed.search("差し替え")) == [0]
+    assert pages(indexed.search("差")) == [0]
+
+
+def test_withdrawn_documents_leave_the_index(indexed: LocalStore) -> None:
+    indexed.withdraw_document("d1", 1)
+    assert indexed.search("補正予算") == []
+    assert indexed.search("市") == []
+
+
+def test_marker_characters_in_text_are_dropped(indexed: LocalStore) -> None:
+    indexed.index_pages("d1", 1, [(5, f"偽{MARK_OPEN}マーカー{MARK_CLOSE}入り")])
+    hit = indexed.search("偽マーカー")[0]
+    assert hit.snippet.count(MARK_OPEN) == 1
+
+
+def test_lone_surrogates_from_pdf_extraction_do_not_break_indexing(indexed: LocalStore) -> None:
+    indexed.index_pages("d1", 1, [(6, "壊れた\ud800文字列")])
+    assert pages(indexed.search("壊れた")) == [6]
+    assert pages(indexed.search("\udfff")) == [6]  # both sides became "?"
+
+
+def test_indexing_needs_a_known_document(store: LocalStore) -> None:
+    with pytest.raises(UnknownDocument):
+        store.index_pages("nope", 1, [(0, "x")])
