@@ -76,7 +76,13 @@ def _admin(args: argparse.Namespace) -> int:
                 store.add_user(args.user_id, args.org_id, args.display_name, args.role)
             case "enrolment-code":
                 code = store.issue_enrolment_code(args.user_id, timedelta(hours=args.ttl_hours))
-                print(code)
+                org = store.org_of_user(args.user_id)
+                fingerprint = store.root_fingerprint(org)
+                # The fingerprint travels with the code (on paper), so the app can detect a
+                # relay that substitutes keys: see docs/security.md.
+                print(f"{code}/{fingerprint}" if fingerprint else code)
+            case "set-root-fingerprint":
+                store.set_root_fingerprint(args.org_id, args.fingerprint)
             case "revoke-device":
                 store.revoke_device(args.device_id)
             case "list-devices":
@@ -138,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("enrolment-code", help="issue a one-time device enrolment code")
     p.add_argument("user_id")
     p.add_argument("--ttl-hours", type=float, default=72.0)
+    p = sub.add_parser(
+        "set-root-fingerprint",
+        help="record the organisation root key's fingerprint (printed with enrolment codes)",
+    )
+    p.add_argument("org_id")
+    p.add_argument("fingerprint")
     p = sub.add_parser("revoke-device", help="revoke a device (it is disconnected at once)")
     p.add_argument("device_id")
     p = sub.add_parser("list-devices", help="list devices")

@@ -126,6 +126,27 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
         );
         """,
     ),
+    (
+        (1, 1),
+        """
+        CREATE TABLE key_envelopes_v11 (
+            meeting_id TEXT NOT NULL REFERENCES meetings(meeting_id),
+            device_id TEXT NOT NULL REFERENCES devices(device_id),
+            purpose TEXT NOT NULL DEFAULT 'meeting' CHECK (purpose IN ('meeting', 'private')),
+            epoch INTEGER NOT NULL,
+            envelope BLOB NOT NULL,
+            sealed_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, device_id, purpose, epoch)
+        );
+        INSERT INTO key_envelopes_v11 (meeting_id, device_id, purpose, epoch, envelope, sealed_by,
+                                       created_at)
+            SELECT meeting_id, device_id, 'meeting', epoch, envelope, sealed_by, created_at
+            FROM key_envelopes;
+        DROP TABLE key_envelopes;
+        ALTER TABLE key_envelopes_v11 RENAME TO key_envelopes;
+        """,
+    ),
 )
 
 CURRENT: Final = SCHEMA[-1][0]

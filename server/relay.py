@@ -124,6 +124,8 @@ class Relay:
             m.ListReceipts: self._list_receipts,
             m.PutKeyEnvelopes: self._put_envelopes,
             m.GetKeyEnvelopes: self._get_envelopes,
+            m.ListDeviceKeys: self._list_device_keys,
+            m.ListUncertified: self._list_uncertified,
             m.AppendOps: self._append_ops,
             m.FetchOps: self._fetch_ops,
         }
@@ -350,6 +352,10 @@ class Relay:
         )
         self._admit(client, identity)
         log.info("device %s enrolled for user %s", identity.device_id, identity.user_id)
+        admins, uncertified = await self.store.run(self._certification_targets, identity)
+        if uncertified:
+            frame = encode(m.CertificatesNeeded(devices=tuple(uncertified)))
+            fan_out(self._device_outboxes(admins), frame)
         client.outbox.deliver(
             client.session.send(
                 m.Enrolled(
@@ -380,13 +386,46 @@ class Relay:
             )
         )
 
+    def _certification_targets(
+        self, identity: DeviceIdentity
+    ) -> tuple[list[str], list[m.DeviceKeyInfo]]:
+        """Online-able admin devices of the org, and the new device if it lacks a certificate."""
+        mine = [
+            d
+            for d in self.store.uncertified_devices(identity.org_id)
+            if d.device_id == identity.device_id
+        ]
+        return self.store.admin_devices(identity.org_id), mine
+
     async def _certify_device(self, client: Client, msg: m.CertifyDevice) -> None:
         if client.who.role != "admin":
             raise Refusal(
                 ErrorCode.FORBIDDEN, "Only an administrator's device can certify devices."
             )
+        subject = await self.store.run(self.store.identity, msg.device_id)
+        if subject.org_id != client.who.org_id:
+            raise Refusal(ErrorCode.NOT_FOUND, f"no device {msg.device_id!r}")
         await self.store.run(self.store.certify_device, msg.device_id, msg.certificate)
         client.outbox.send(m.Done(rid=msg.rid))
+        # Key holders skip uncertified devices; now that it is certified, ask them again.
+        for meeting in await self.store.run(self.store.meetings_for, subject.user_id):
+            awaiting = await self.store.run(self.store.devices_awaiting_key, meeting.meeting_id)
+            waiting = [d for d in awaiting if d.device_id == msg.device_id]
+            if waiting:
+                await self._ask_key_holders(meeting.meeting_id, waiting)
+
+    async def _list_uncertified(self, client: Client, msg: m.ListUncertified) -> None:
+        if client.who.role != "admin":
+            raise Refusal(ErrorCode.FORBIDDEN, "Only an administrator's device sees this list.")
+        devices = await self.store.run(self.store.uncertified_devices, client.who.org_id)
+        client.outbox.send(m.CertificatesNeeded(rid=msg.rid, devices=tuple(devices)))
+
+    async def _list_device_keys(self, client: Client, msg: m.ListDeviceKeys) -> None:
+        await self._membership(client, msg.meeting_id)
+        devices = await self.store.run(self.store.member_device_keys, msg.meeting_id)
+        client.outbox.send(
+            m.DeviceKeysListed(rid=msg.rid, meeting_id=msg.meeting_id, devices=tuple(devices))
+        )
 
     # -- meetings, presence, presenter -------------------------------------------------------
 
@@ -408,8 +447,8 @@ class Relay:
         store = self.store
         info = store.meeting_for_member(meeting_id, identity.user_id)
         awaiting = store.devices_awaiting_key(meeting_id)
-        holds = identity.device_id not in {d.device_id for d in awaiting} and bool(
-            store.envelopes_for(meeting_id, identity.device_id)
+        holds = identity.device_id not in {d.device_id for d in awaiting} and any(
+            e.purpose == "meeting" for e in store.envelopes_for(meeting_id, identity.device_id)
         )
         return (
             info,
@@ -459,7 +498,10 @@ class Relay:
     def _key_holders_among(self, meeting_id: str, device_ids: list[str]) -> list[str]:
         waiting = {d.device_id for d in self.store.devices_awaiting_key(meeting_id)}
         return [
-            d for d in device_ids if d not in waiting and self.store.envelopes_for(meeting_id, d)
+            d
+            for d in device_ids
+            if d not in waiting
+            and any(e.purpose == "meeting" for e in self.store.envelopes_for(meeting_id, d))
         ]
 
     def _announce_presence(

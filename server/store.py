@@ -496,6 +496,7 @@ class Store:
         self, meeting_id: str, envelopes: Sequence[m.KeyEnvelope], sealed_by: str
     ) -> None:
         members = self.member_ids(meeting_id)
+        sealer_user = self.identity(sealed_by).user_id
         with self._tx() as db:
             for env in envelopes:
                 row = db.execute(
@@ -506,19 +507,34 @@ class Store:
                         ErrorCode.FORBIDDEN,
                         f"device {env.device_id!r} is not an active member device",
                     )
+                if env.purpose == "private" and row[0] != sealer_user:
+                    raise Refusal(
+                        ErrorCode.FORBIDDEN,
+                        "A private-annotation key can only be sealed to the same member's devices.",
+                    )
                 db.execute(
-                    "INSERT OR REPLACE INTO key_envelopes VALUES (?,?,?,?,?,?)",
-                    (meeting_id, env.device_id, env.epoch, env.envelope, sealed_by, utc_now()),
+                    "INSERT OR REPLACE INTO key_envelopes (meeting_id, device_id, purpose, epoch,"
+                    " envelope, sealed_by, created_at) VALUES (?,?,?,?,?,?,?)",
+                    (
+                        meeting_id,
+                        env.device_id,
+                        env.purpose,
+                        env.epoch,
+                        env.envelope,
+                        sealed_by,
+                        utc_now(),
+                    ),
                 )
 
     def envelopes_for(self, meeting_id: str, device_id: str) -> list[m.KeyEnvelope]:
         rows = self.db.execute(
-            "SELECT device_id, epoch, envelope, sealed_by FROM key_envelopes"
-            " WHERE meeting_id = ? AND device_id = ? ORDER BY epoch",
+            "SELECT device_id, epoch, envelope, sealed_by, purpose FROM key_envelopes"
+            " WHERE meeting_id = ? AND device_id = ? ORDER BY purpose, epoch",
             (meeting_id, device_id),
         )
         return [
-            m.KeyEnvelope(device_id=r[0], epoch=r[1], envelope=r[2], sealed_by=r[3]) for r in rows
+            m.KeyEnvelope(device_id=r[0], epoch=r[1], envelope=r[2], sealed_by=r[3], purpose=r[4])
+            for r in rows
         ]
 
     def devices_awaiting_key(self, meeting_id: str) -> list[m.DeviceKeyInfo]:
@@ -528,8 +544,8 @@ class Store:
             " FROM meeting_members mm JOIN devices d USING (user_id)"
             " WHERE mm.meeting_id = ?1 AND d.revoked_at IS NULL AND NOT EXISTS ("
             "   SELECT 1 FROM key_envelopes k WHERE k.meeting_id = ?1 AND k.device_id = d.device_id"
-            "   AND k.epoch = (SELECT coalesce(max(epoch), 0) FROM key_envelopes"
-            "                  WHERE meeting_id = ?1))"
+            "   AND k.purpose = 'meeting' AND k.epoch = (SELECT coalesce(max(epoch), 0)"
+            "   FROM key_envelopes WHERE meeting_id = ?1 AND purpose = 'meeting'))"
             " ORDER BY d.created_at",
             (meeting_id,),
         )
@@ -549,6 +565,38 @@ class Store:
             m.DeviceKeyInfo(user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3])
             for r in rows
         ]
+
+    def uncertified_devices(self, org_id: str) -> list[m.DeviceKeyInfo]:
+        rows = self.db.execute(
+            "SELECT d.user_id, d.device_id, d.public_keys, d.certificate FROM devices d"
+            " JOIN users u USING (user_id) WHERE u.org_id = ? AND d.revoked_at IS NULL"
+            " AND length(d.certificate) = 0 ORDER BY d.created_at",
+            (org_id,),
+        )
+        return [
+            m.DeviceKeyInfo(user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3])
+            for r in rows
+        ]
+
+    def admin_devices(self, org_id: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT d.device_id FROM devices d JOIN users u USING (user_id)"
+            " WHERE u.org_id = ? AND u.role = 'admin' AND d.revoked_at IS NULL",
+            (org_id,),
+        )
+        return [r[0] for r in rows]
+
+    def org_of_user(self, user_id: str) -> str:
+        """The organisation of a user."""
+        row = self.db.execute("SELECT org_id FROM users WHERE user_id = ?", (user_id,)).fetchone()
+        if row is None:
+            raise Refusal(ErrorCode.NOT_FOUND, f"no user {user_id!r}")
+        return str(row[0])
+
+    def root_fingerprint(self, org_id: str) -> str:
+        row = self.db.execute("SELECT root_fingerprint FROM orgs WHERE org_id = ?", (org_id,))
+        found = row.fetchone()
+        return str(found[0]) if found else ""
 
     # -- annotation log ----------------------------------------------------------------------
 

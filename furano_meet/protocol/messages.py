@@ -33,6 +33,9 @@ from .fields import (
 )
 
 Role = Literal["admin", "clerk", "chair", "member"]
+KeyPurpose = Literal["meeting", "private"]
+"""``meeting``: the meeting key (all member devices). ``private``: a member's private-annotation
+key, sealed only between that member's own devices."""
 Visibility = Literal["shared", "private"]
 OpKind = Literal["add", "update", "delete"]
 Sender = Literal["client", "relay"]
@@ -129,6 +132,7 @@ class KeyEnvelope:
     epoch: Seq
     envelope: Opaque
     sealed_by: Annotated[str, Length(0, 64)] = ""
+    purpose: KeyPurpose = "meeting"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -557,6 +561,38 @@ class KeyNeeded(Msg):
     SENDER = "relay"
     meeting_id: Ident
     devices: Annotated[tuple[DeviceKeyInfo, ...], Length(1, 1000)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListDeviceKeys(Msg):
+    """Public keys and certificates of every active member device (to seal keys, to verify)."""
+
+    TYPE = "list_device_keys"
+    meeting_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceKeysListed(Msg):
+    TYPE = "device_keys_listed"
+    SENDER = "relay"
+    meeting_id: Ident
+    devices: Annotated[tuple[DeviceKeyInfo, ...], Length(0, 5000)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListUncertified(Msg):
+    """An admin device asks which devices of its organisation still lack a certificate."""
+
+    TYPE = "list_uncertified"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertificatesNeeded(Msg):
+    """Devices waiting for the organisation's certificate (reply, or pushed to admin devices)."""
+
+    TYPE = "certificates_needed"
+    SENDER = "relay"
+    devices: Annotated[tuple[DeviceKeyInfo, ...], Length(0, 5000)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -153,3 +153,31 @@ def test_disk_trouble_is_recognised() -> None:
     assert storage_failure(sqlite3.OperationalError("database or disk is full"))
     assert storage_failure(sqlite3.OperationalError("attempt to write a readonly database"))
     assert storage_failure(ValueError("bug")) is None
+
+
+def test_a_1_0_database_migrates_to_the_current_schema_keeping_envelopes(tmp_path: Path) -> None:
+    from server.migrations import SCHEMA
+
+    path = tmp_path / "relay.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE schema_version (major INTEGER, minor INTEGER)")
+        db.executescript(SCHEMA[0][1])
+        db.execute("INSERT INTO schema_version VALUES (1, 0)")
+        db.execute("INSERT INTO orgs VALUES ('o', 'Org', '', 'now')")
+        db.execute("INSERT INTO users VALUES ('u', 'o', 'U', 'member', 'now')")
+        db.execute("INSERT INTO devices VALUES ('d', 'u', 'n', x'00', x'', x'', 'now', NULL)")
+        db.execute("INSERT INTO meetings VALUES ('m', 'o', 'M', '', '', 'now')")
+        db.execute("INSERT INTO key_envelopes VALUES ('m', 'd', 3, x'abcd', 'd', 'now')")
+    db.close()
+    store = Store(path)
+    store.open()
+    try:
+        assert store.envelopes_for("m", "d") == [
+            m.KeyEnvelope(
+                device_id="d", epoch=3, envelope=b"\xab\xcd", sealed_by="d", purpose="meeting"
+            )
+        ]
+        version = store.db.execute("SELECT major, minor FROM schema_version").fetchone()
+        assert version == SCHEMA[-1][0]
+    finally:
+        store.close()
