@@ -540,8 +540,8 @@ class Store:
     def devices_awaiting_key(self, meeting_id: str) -> list[m.DeviceKeyInfo]:
         """Active member devices that have no envelope for the meeting's newest key epoch."""
         rows = self.db.execute(
-            "SELECT d.user_id, d.device_id, d.public_keys, d.certificate"
-            " FROM meeting_members mm JOIN devices d USING (user_id)"
+            "SELECT d.user_id, d.device_id, d.public_keys, d.certificate, u.role"
+            " FROM meeting_members mm JOIN devices d USING (user_id) JOIN users u USING (user_id)"
             " WHERE mm.meeting_id = ?1 AND d.revoked_at IS NULL AND NOT EXISTS ("
             "   SELECT 1 FROM key_envelopes k WHERE k.meeting_id = ?1 AND k.device_id = d.device_id"
             "   AND k.purpose = 'meeting' AND k.epoch = (SELECT coalesce(max(epoch), 0)"
@@ -550,31 +550,37 @@ class Store:
             (meeting_id,),
         )
         return [
-            m.DeviceKeyInfo(user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3])
+            m.DeviceKeyInfo(
+                user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3], role=r[4]
+            )
             for r in rows
         ]
 
     def member_device_keys(self, meeting_id: str) -> list[m.DeviceKeyInfo]:
         rows = self.db.execute(
-            "SELECT d.user_id, d.device_id, d.public_keys, d.certificate"
-            " FROM meeting_members mm JOIN devices d USING (user_id)"
+            "SELECT d.user_id, d.device_id, d.public_keys, d.certificate, u.role"
+            " FROM meeting_members mm JOIN devices d USING (user_id) JOIN users u USING (user_id)"
             " WHERE mm.meeting_id = ? AND d.revoked_at IS NULL ORDER BY d.created_at",
             (meeting_id,),
         )
         return [
-            m.DeviceKeyInfo(user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3])
+            m.DeviceKeyInfo(
+                user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3], role=r[4]
+            )
             for r in rows
         ]
 
     def uncertified_devices(self, org_id: str) -> list[m.DeviceKeyInfo]:
         rows = self.db.execute(
-            "SELECT d.user_id, d.device_id, d.public_keys, d.certificate FROM devices d"
+            "SELECT d.user_id, d.device_id, d.public_keys, d.certificate, u.role FROM devices d"
             " JOIN users u USING (user_id) WHERE u.org_id = ? AND d.revoked_at IS NULL"
             " AND length(d.certificate) = 0 ORDER BY d.created_at",
             (org_id,),
         )
         return [
-            m.DeviceKeyInfo(user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3])
+            m.DeviceKeyInfo(
+                user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3], role=r[4]
+            )
             for r in rows
         ]
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+import keyring
+import keyring.backend
+import keyring.errors
 import pytest
 
 from furano_meet.net import RelayConnection
@@ -15,6 +18,41 @@ from server.config import RelayConfig
 from server.relay import Relay
 
 os.environ.setdefault("PYTHONASYNCIODEBUG", "1")
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A real keyring backend (through keyring's public API) that keeps secrets in a dict."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.secrets[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError("no such entry") from None
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Every test runs against a fresh in-memory keychain; the old backend comes back."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
 
 SHARED_PDFS = Path(__file__).resolve().parents[1] / ".." / "shared" / "pdfs"
 

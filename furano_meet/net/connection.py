@@ -22,7 +22,7 @@ import contextlib
 import dataclasses
 import hashlib
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -57,8 +57,11 @@ class RelayError(Exception):
 class _Download:
     transfer: int
     data: bytearray
+    """Received bytes not yet handed to the sink (all of them without a sink)."""
     done: asyncio.Future[None]
-    progress: int = 0
+    start: int = 0
+    """Blob offset of ``data[0]``."""
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass(eq=False)
@@ -275,25 +278,73 @@ class RelayConnection:
         have: bytes = b"",
         timeout: float = 300.0,
     ) -> bytes:
-        """Download a blob (continuing after ``have``) and verify its SHA-256."""
-        loop = asyncio.get_running_loop()
-        ready = await self.request(
-            m.BeginDownload(
-                meeting_id=meeting_id, document_id=document_id, version=version, offset=len(have)
-            )
+        """Download a blob (continuing after ``have``) into memory and verify its SHA-256."""
+        collected = bytearray(have)
+
+        async def keep(offset: int, data: bytes) -> None:
+            assert offset == len(collected)
+            collected.extend(data)
+
+        ready = await self.download_to(
+            meeting_id=meeting_id,
+            document_id=document_id,
+            version=version,
+            offset=len(have),
+            sink=keep,
+            timeout=timeout,
         )
-        assert isinstance(ready, m.DownloadReady)
-        state = _Download(ready.transfer, bytearray(have), loop.create_future())
-        self._downloads[ready.transfer] = state
-        try:
-            async with asyncio.timeout(timeout):
-                await state.done
-        finally:
-            self._downloads.pop(ready.transfer, None)
-        data = bytes(state.data)
+        data = bytes(collected)
         if len(data) != ready.size or hashlib.sha256(data).hexdigest() != ready.sha256:
             raise RelayError("hash_mismatch", "The downloaded document does not match its SHA-256.")
         return data
+
+    async def download_to(
+        self,
+        *,
+        meeting_id: str,
+        document_id: str,
+        version: int,
+        offset: int,
+        sink: Callable[[int, bytes], Awaitable[None]],
+        flush_every: int = 4 * 1024 * 1024,
+        timeout: float = 300.0,
+    ) -> m.DownloadReady:
+        """Stream a blob from ``offset`` into ``sink(offset, data)`` in batches of ~``flush_every``.
+
+        The sink runs while later chunks keep arriving, so a slow disk write overlaps the
+        network. Verifying the whole blob's SHA-256 (``DownloadReady.sha256``) is the caller's
+        job, because only the caller holds the bytes before ``offset``.
+        """
+        loop = asyncio.get_running_loop()
+        ready = await self.request(
+            m.BeginDownload(
+                meeting_id=meeting_id, document_id=document_id, version=version, offset=offset
+            )
+        )
+        assert isinstance(ready, m.DownloadReady)
+        state = _Download(ready.transfer, bytearray(), loop.create_future(), start=offset)
+        self._downloads[ready.transfer] = state
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    if not state.done.done() and len(state.data) < flush_every:
+                        state.arrived.clear()
+                        waiter: asyncio.Future[Any] = loop.create_task(state.arrived.wait())
+                        finished: asyncio.Future[Any] = state.done
+                        await asyncio.wait({waiter, finished}, return_when="FIRST_COMPLETED")
+                        waiter.cancel()
+                        continue
+                    if state.done.done():
+                        state.done.result()  # raises if the transfer failed
+                    if state.data:
+                        piece, start = bytes(state.data), state.start
+                        state.start += len(piece)
+                        del state.data[:]
+                        await sink(start, piece)
+                    if state.done.done():
+                        return ready
+        finally:
+            self._downloads.pop(ready.transfer, None)
 
     # -- the reader --------------------------------------------------------------------------
 
@@ -316,12 +367,13 @@ class RelayConnection:
         state = self._downloads.get(chunk.transfer)
         if state is None or state.done.done():
             return
-        if chunk.offset != len(state.data):
+        if chunk.offset != state.start + len(state.data):
             state.done.set_exception(
                 RelayError("chunk_out_of_order", "download chunk out of order")
             )
             return
         state.data += chunk.payload
+        state.arrived.set()
 
     def _on_message(self, message: m.Msg) -> None:
         if isinstance(message, m.DownloadFinished):

@@ -122,6 +122,8 @@ class DeviceKeyInfo:
     device_id: Ident
     public_keys: Opaque
     certificate: Opaque = b""
+    role: Role = "member"
+    """The member's role as the relay records it (an admin checks it before certifying)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

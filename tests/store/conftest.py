@@ -10,51 +10,15 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import keyring
-import keyring.backend
-import keyring.errors
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from furano_meet.store import DocumentInfo, LocalStore
 from furano_meet.store.keysource import KEYRING_SERVICE
+from tests.conftest import MemoryKeyring
 
 PROFILE = "council-member-1"
 T0 = datetime(2025, 6, 10, 1, 0, tzinfo=UTC)
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend (through keyring's public API) that keeps secrets in a dict."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.secrets[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("no such entry") from None
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """Every store test runs against a fresh in-memory keychain; the old backend comes back."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

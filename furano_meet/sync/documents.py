@@ -1,0 +1,167 @@
+"""Documents end to end: encrypt and sign for publishing; verify and decrypt what arrives.
+
+Theory of operation
+-------------------
+Publishing (the clerk's device): the PDF is opened once to refuse broken or password-protected
+files early and to count its pages; it is encrypted in chunks under a fresh content key
+(:class:`~furano_meet.crypto.DocumentEncryptor`); the manifest (title, agenda item, page count,
+sizes, hashes, the content key wrapped under the meeting key) is signed with the clerk device's
+key and then sealed under the meeting key, so the relay sees neither titles nor contents.
+
+Receiving: the ciphertext is stored as it arrives (it is useless without the keys in the
+encrypted store); only when it is complete is the manifest opened with the meeting key,
+its signature checked against the publisher's certificate — which must chain to the root
+fingerprint from the invitation — and the blob decrypted and checked against the signed hashes.
+A tampered, truncated, reordered or wrongly signed document is refused and never shown.
+
+Everything here is CPU-bound and synchronous; the engine runs it in a worker thread.  PyMuPDF
+documents are opened and closed inside one call, so no ``Document`` crosses threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pymupdf
+
+from furano_meet.crypto import (
+    DeviceCertificate,
+    DeviceKeys,
+    DocumentDecryptor,
+    DocumentEncryptor,
+    DocumentManifest,
+    MeetingKey,
+    build_manifest,
+    sign_manifest,
+    verify_manifest,
+)
+from furano_meet.crypto.documents import open_manifest, read_manifest_unverified, seal_manifest
+
+
+class DocumentUnreadable(ValueError):
+    """The file is not a PDF we can show (broken, empty, or password-protected)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedUpload:
+    blob: bytes
+    sealed_manifest: bytes
+    manifest: DocumentManifest
+
+
+def inspect_pdf(pdf: bytes) -> int:
+    """Page count of a PDF we can render; raises :class:`DocumentUnreadable` otherwise."""
+    try:
+        doc = pymupdf.open(stream=pdf, filetype="pdf")
+    except Exception as exc:  # PyMuPDF raises FileDataError, EmptyFileError, RuntimeError …
+        raise DocumentUnreadable(
+            "pdf_broken", f"This file is not a readable PDF ({exc.__class__.__name__})."
+        ) from exc
+    try:
+        if doc.needs_pass:
+            raise DocumentUnreadable(
+                "pdf_password",
+                "This PDF is password-protected. Remove the password before distributing it.",
+            )
+        count = int(doc.page_count)
+        if count == 0:
+            raise DocumentUnreadable("pdf_empty", "This PDF has no pages.")
+        for index in range(count):
+            doc.load_page(index)  # some damaged files fail only when a page is loaded
+        return count
+    except DocumentUnreadable:
+        raise
+    except Exception as exc:
+        raise DocumentUnreadable(
+            "pdf_broken", f"This PDF is damaged ({exc.__class__.__name__}: {exc})."
+        ) from exc
+    finally:
+        doc.close()
+
+
+def page_texts(pdf: bytes) -> list[tuple[int, str]]:
+    """(page index, text) for full-text search; damaged pages contribute nothing."""
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    try:
+        texts: list[tuple[int, str]] = []
+        for index in range(doc.page_count):
+            try:
+                texts.append((index, doc.load_page(index).get_text()))
+            except Exception:  # noqa: BLE001 - one bad page must not hide the others
+                continue
+        return texts
+    finally:
+        doc.close()
+
+
+def prepare_upload(
+    pdf: bytes,
+    *,
+    meeting_key: MeetingKey,
+    keys: DeviceKeys,
+    device_id: str,
+    document_id: str,
+    version: int,
+    title: str,
+    agenda_item: str = "",
+) -> PreparedUpload:
+    """Encrypt, describe, sign and seal one document version for publishing."""
+    page_count = inspect_pdf(pdf)
+    encryptor = DocumentEncryptor(document_id, version)
+    blob = b"".join(encryptor.encrypt(pdf))
+    manifest = build_manifest(
+        encryptor,
+        meeting_key,
+        title=title,
+        agenda_item=agenda_item,
+        page_count=page_count,
+        publisher_device_id=device_id,
+    )
+    sealed = seal_manifest(sign_manifest(manifest, keys), meeting_key)
+    return PreparedUpload(blob, sealed, manifest)
+
+
+def publisher_of(sealed_manifest: bytes, meeting_key: MeetingKey, doc_id: str, version: int) -> str:
+    """Which device signed this manifest (to look up its certificate before verifying)."""
+    signed = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
+    return read_manifest_unverified(signed).publisher_device_id
+
+
+def open_received(
+    blob: bytes,
+    sealed_manifest: bytes,
+    *,
+    meeting_key: MeetingKey,
+    publisher: DeviceCertificate,
+    meeting_id: str,
+    doc_id: str,
+    version: int,
+) -> tuple[DocumentManifest, bytes]:
+    """Verify and decrypt a received document; raises a ``CryptoError`` if anything is off."""
+    signed = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
+    manifest = verify_manifest(signed, publisher, expected_meeting_id=meeting_id)
+    decryptor = DocumentDecryptor.for_manifest(manifest, meeting_key)
+    parts = decryptor.feed(blob)
+    parts += decryptor.finish()
+    return manifest, b"".join(parts)
+
+
+def decrypt_cached(
+    blob: bytes, sealed_manifest: bytes, *, meeting_key: MeetingKey, doc_id: str, version: int
+) -> bytes:
+    """Decrypt a document that was verified when it was stored (skips the blob hash pass).
+
+    The cached blob sits in the encrypted store; each chunk is still authenticated by AES-GCM,
+    with its index and the "last chunk" flag bound in, so damage is still detected.
+    """
+    signed = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
+    manifest = read_manifest_unverified(signed)
+    decryptor = DocumentDecryptor.for_manifest(manifest, meeting_key, check_blob_hash=False)
+    parts = decryptor.feed(blob)
+    parts += decryptor.finish()
+    return b"".join(parts)

@@ -1,0 +1,993 @@
+"""The sync engine: keeps the encrypted local store and the relay in step, online or not.
+
+Theory of operation
+-------------------
+:meth:`SyncEngine.run` is one long-lived task (hosted by qasync in the app, by plain asyncio in
+tests and benchmarks).  It loops: connect → authenticate → *catch up* → *stay live* → on any
+network failure go offline, wait an exponentially growing, jittered delay, and try again.
+Nothing the user does waits for the network:
+
+* **Writes go to the outbox first.**  An annotation is stored locally and its op queued in the
+  same SQLCipher transaction; the sender drains the outbox whenever a connection exists.  Each
+  op has a client-made id, so an op re-sent after a lost acknowledgement is recognised by the
+  relay and acknowledged, not duplicated: delivered exactly once.
+* **Catching up** lists the meetings, joins each (the snapshot carries the presenter's page,
+  the documents and the newest op sequence number), fetches key envelopes and every op after the
+  stored cursor, and queues downloads of documents not yet complete.
+* **Staying live** handles pushes (page turns, new or replaced documents, ops, keys) until the
+  connection drops.
+
+Keys: a device opens meeting keys sealed to it; a device that holds a key seals it for member
+devices that are still waiting, but only after their certificate verifies against the root
+fingerprint from the invitation — a relay that substitutes a device key gets nothing.
+
+Failure classes: network trouble is expected (offline, retry); a refusal by the relay is
+reported and the loop goes on; a revoked device wipes its store and stops; a document or
+envelope that fails verification is refused and reported, never shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import dataclasses
+import json
+import logging
+import ssl
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from furano_meet.crypto import (
+    CryptoError,
+    DeviceCertificate,
+    MeetingKey,
+    PrivateAnnotationKey,
+    decrypt_annotation,
+    encrypt_annotation,
+    issue_device_certificate,
+    open_annotation_key,
+    open_meeting_key,
+    seal_annotation_key,
+    seal_meeting_key,
+    verify_device_certificate,
+)
+from furano_meet.crypto.keys import DevicePublicBundle
+from furano_meet.net import RelayConnection, RelayError
+from furano_meet.protocol import messages as m
+from furano_meet.store import LocalStore
+from furano_meet.store.records import Annotation, DocumentInfo, DocumentState, Visibility
+
+from . import documents as docs
+from .account import Account
+from .backoff import Backoff
+from .events import (
+    AnnotationsChanged,
+    Connectivity,
+    DeviceWiped,
+    DocumentReady,
+    DocumentRefused,
+    DocumentWithdrawn,
+    KeyWaiting,
+    MeetingShredded,
+    Observer,
+    PresenceUpdated,
+    PresenterMoved,
+    StatusChanged,
+    SyncEvent,
+    SyncStatus,
+)
+from .follow import FollowState, PageRef
+
+log = logging.getLogger("furano.sync")
+T = TypeVar("T")
+
+OPS_STREAM = "ops"
+_PRIVATE_EPOCH = 1
+
+
+class DeviceRevokedError(Exception):
+    """The relay says this device was revoked; the local store has been wiped."""
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingOp:
+    """The plaintext form of an outbox entry (the outbox lives in the encrypted store)."""
+
+    op_id: str
+    annotation_id: str
+    meeting_id: str
+    document_id: str
+    version: int
+    page: int
+    visibility: str
+    kind: str
+    content: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> _PendingOp:
+        return cls(**json.loads(data))
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: LocalStore,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        backoff: Backoff | None = None,
+        auto_certify: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        account = Account.load(store)
+        if account is None:
+            raise ValueError("this profile has no enrolled device yet")
+        self.store = store
+        self.account = account
+        self.ssl_context = ssl_context
+        self.backoff = backoff or Backoff()
+        self.auto_certify = auto_certify
+        self.clock = clock
+        self.status = SyncStatus(Connectivity.OFFLINE, "Not connected yet.")
+        self.follow: dict[str, FollowState] = {}
+        self._observers: list[Observer] = []
+        self._conn: RelayConnection | None = None
+        self._outbox_wake = asyncio.Event()
+        self._downloads: asyncio.Queue[tuple[str, str, int]] = asyncio.Queue()
+        self._certificates: dict[str, DeviceCertificate] = {}
+        self._stopped = asyncio.Event()
+        self._connected = asyncio.Event()
+        self._live_tasks: list[asyncio.Task[None]] = []
+
+    # -- observing ---------------------------------------------------------------------------
+
+    def subscribe(self, observer: Observer) -> Callable[[], None]:
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer)
+
+    def _emit(self, event: SyncEvent) -> None:
+        for observer in list(self._observers):
+            try:
+                observer(event)
+            except Exception:  # noqa: BLE001 - a broken observer must not stop syncing
+                log.exception("sync observer failed on %s", type(event).__name__)
+
+    def _set_status(self, connectivity: Connectivity, message: str, **extra: Any) -> None:
+        self.status = SyncStatus(connectivity, message, **extra)
+        self._emit(StatusChanged(self.status))
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Store calls leave the event loop: SQLCipher and fsync must never block it."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Sync until :meth:`stop`; survives any number of network failures."""
+        await self.enforce_expiry()
+        while not self._stopped.is_set():
+            self._set_status(Connectivity.CONNECTING, "Connecting to the relay …")
+            try:
+                conn = await RelayConnection.connect(
+                    self.account.relay_url, ssl_context=self.ssl_context
+                )
+            except RelayError as exc:
+                await self._offline(exc)
+                continue
+            try:
+                await self._session(conn)
+            except DeviceRevokedError:
+                return
+            except RelayError as exc:
+                if exc.code == "device_revoked":
+                    await self.wipe("This device was revoked by an administrator.")
+                    return
+                await self._offline(exc)
+            finally:
+                self._connected.clear()
+                self._conn = None
+                for task in self._live_tasks:
+                    task.cancel()
+                for task in self._live_tasks:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+                self._live_tasks.clear()
+                await conn.close()
+
+    async def stop(self) -> None:
+        self._stopped.set()
+        if self._conn is not None:
+            await self._conn.close()
+
+    async def wait_online(self, timeout: float = 30.0) -> None:
+        async with asyncio.timeout(timeout):
+            await self._connected.wait()
+
+    async def _offline(self, exc: RelayError) -> None:
+        pending = await self._db(self.store.outbox_size)
+        delay = self.backoff.next_delay()
+        self._set_status(
+            Connectivity.OFFLINE,
+            f"The relay cannot be reached — you are working offline. Retrying in {delay:.0f} s.",
+            pending_ops=pending,
+        )
+        log.info("offline (%s); retrying in %.1f s", exc.code, delay)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self._stopped.wait()
+
+    async def _session(self, conn: RelayConnection) -> None:
+        try:
+            await conn.authenticate(self.account.device_id, self.account.token)
+        except RelayError as exc:
+            if exc.code == "device_revoked":
+                await self.wipe("This device was revoked by an administrator.")
+                raise DeviceRevokedError from exc
+            raise
+        self._conn = conn
+        self._set_status(Connectivity.SYNCING, "Catching up …", progress=0.0)
+        await self._catch_up(conn)
+        self.backoff.reset()
+        self._connected.set()
+        self._live_tasks = [
+            asyncio.create_task(self._send_outbox(conn), name="sync-outbox"),
+            asyncio.create_task(self._download_worker(conn), name="sync-downloads"),
+        ]
+        await self._refresh_status()
+        async for push in conn.iter_pushes():
+            await self._on_push(conn, push)
+
+    async def _refresh_status(self) -> None:
+        pending = await self._db(self.store.outbox_size)
+        meetings = await self._db(self.store.meetings)
+        waiting = tuple(mt.meeting_id for mt in meetings if not mt.has_key and not mt.shredded_at)
+        self._set_status(
+            Connectivity.ONLINE,
+            "Up to date." if not pending else f"Sending {pending} change(s) …",
+            pending_ops=pending,
+            waiting_for_key=waiting,
+        )
+
+    # -- catching up -------------------------------------------------------------------------
+
+    async def _catch_up(self, conn: RelayConnection) -> None:
+        listed = await conn.request(m.ListMeetings())
+        assert isinstance(listed, m.MeetingsListed)
+        for info in listed.meetings:
+            await self._db(
+                self.store.upsert_meeting,
+                info.meeting_id,
+                title=info.title,
+                starts_at=_parse_time(info.starts_at) or self.clock(),
+                expires_at=_parse_time(info.expires_at),
+            )
+        await self.enforce_expiry()
+        for index, info in enumerate(listed.meetings):
+            meeting = await self._db(self.store.meeting, info.meeting_id)
+            if meeting is None or meeting.shredded_at is not None:
+                continue
+            await self._join(conn, info.meeting_id)
+            self._set_status(
+                Connectivity.SYNCING,
+                "Catching up …",
+                progress=(index + 1) / max(1, len(listed.meetings)),
+            )
+        if self.account.role == "admin" and self.auto_certify:
+            needed = await conn.request(m.ListUncertified())
+            assert isinstance(needed, m.CertificatesNeeded)
+            await self._certify(conn, needed.devices)
+
+    async def _join(self, conn: RelayConnection, meeting_id: str) -> None:
+        follow = self.follow.setdefault(meeting_id, FollowState())
+        joined = await conn.request(
+            m.JoinMeeting(meeting_id=meeting_id, following=follow.mode.value == "following")
+        )
+        assert isinstance(joined, m.MeetingJoined)
+        self._emit(PresenterMoved(meeting_id, follow.reset(joined.presenter)))
+        await self._load_certificates(conn, meeting_id)
+        await self._receive_envelopes(conn, meeting_id)
+        if joined.awaiting_key:
+            await self._seal_for(conn, meeting_id, joined.awaiting_key)
+        for document in joined.documents:
+            await self._on_document(meeting_id, document)
+        await self._fetch_ops(conn, meeting_id)
+        for doc in await self._db(self.store.documents, meeting_id):
+            if doc.state is DocumentState.DOWNLOADING:
+                self._downloads.put_nowait((meeting_id, doc.doc_id, doc.version))
+
+    # -- certificates and keys ---------------------------------------------------------------
+
+    def _verify_certificate(self, info: m.DeviceKeyInfo) -> DeviceCertificate | None:
+        """The device's verified certificate, or ``None`` (uncertified, forged or substituted)."""
+        if not info.certificate:
+            return None
+        try:
+            cert = verify_device_certificate(
+                info.certificate,
+                self.account.root_fingerprint,
+                expected_org_id=self.account.org_id,
+            )
+        except CryptoError as exc:
+            log.warning("refusing the certificate of device %s: %s", info.device_id, exc.code)
+            return None
+        if (cert.device_id, cert.user_id) != (info.device_id, info.user_id):
+            log.warning("certificate of %s names another device", info.device_id)
+            return None
+        if cert.public_bundle.to_bytes() != info.public_keys:
+            log.warning("device %s presents keys its certificate does not cover", info.device_id)
+            return None
+        self._certificates[cert.device_id] = cert
+        return cert
+
+    async def _load_certificates(self, conn: RelayConnection, meeting_id: str) -> None:
+        listed = await conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
+        assert isinstance(listed, m.DeviceKeysListed)
+        for info in listed.devices:
+            self._verify_certificate(info)
+
+    async def _meeting_key(self, meeting_id: str) -> MeetingKey | None:
+        meeting = await self._db(self.store.meeting, meeting_id)
+        if meeting is None or meeting.meeting_key is None:
+            return None
+        return MeetingKey(meeting.meeting_key, meeting_id=meeting_id, epoch=meeting.key_epoch)
+
+    async def _private_key(self, meeting_id: str) -> PrivateAnnotationKey | None:
+        raw = await self._db(self.store.get_setting, f"private_key:{meeting_id}")
+        if raw is None:
+            return None
+        return PrivateAnnotationKey(
+            base64.b64decode(raw), user_id=self.account.user_id, epoch=_PRIVATE_EPOCH
+        )
+
+    async def _receive_envelopes(self, conn: RelayConnection, meeting_id: str) -> None:
+        reply = await conn.request(m.GetKeyEnvelopes(meeting_id=meeting_id))
+        assert isinstance(reply, m.KeyEnvelopesDelivered)
+        await self._open_envelopes(meeting_id, reply.envelopes)
+        if await self._meeting_key(meeting_id) is None:
+            self._emit(KeyWaiting(meeting_id))
+
+    async def _open_envelopes(self, meeting_id: str, envelopes: tuple[m.KeyEnvelope, ...]) -> None:
+        opened_meeting_key = False
+        for envelope in envelopes:
+            if envelope.device_id != self.account.device_id:
+                continue
+            try:
+                if envelope.purpose == "meeting":
+                    key = open_meeting_key(
+                        envelope.envelope,
+                        self.account.keys,
+                        meeting_id=meeting_id,
+                        device_id=self.account.device_id,
+                    )
+                    stored = await self._db(
+                        self.store.set_meeting_key, meeting_id, key.export(), key.epoch
+                    )
+                    opened_meeting_key = opened_meeting_key or stored
+                else:
+                    private = open_annotation_key(
+                        envelope.envelope,
+                        self.account.keys,
+                        user_id=self.account.user_id,
+                        device_id=self.account.device_id,
+                    )
+                    await self._db(
+                        self.store.set_setting,
+                        f"private_key:{meeting_id}",
+                        base64.b64encode(private.export()).decode("ascii"),
+                    )
+            except CryptoError as exc:
+                log.warning("refusing a key envelope for %s: %s", meeting_id, exc.code)
+        if opened_meeting_key:
+            for doc in await self._db(self.store.documents, meeting_id):
+                if doc.state is DocumentState.DOWNLOADING:
+                    self._downloads.put_nowait((meeting_id, doc.doc_id, doc.version))
+            if self._conn is not None:
+                await self._fetch_ops(self._conn, meeting_id, from_start=True)
+
+    async def _seal_for(
+        self, conn: RelayConnection, meeting_id: str, devices: tuple[m.DeviceKeyInfo, ...]
+    ) -> None:
+        """Seal the keys we hold for waiting devices whose certificates verify."""
+        key = await self._meeting_key(meeting_id)
+        private = await self._private_key(meeting_id)
+        envelopes: list[m.KeyEnvelope] = []
+        for info in devices:
+            cert = self._verify_certificate(info)
+            if cert is None or info.device_id == self.account.device_id:
+                continue
+            if key is not None:
+                envelopes.append(
+                    m.KeyEnvelope(
+                        device_id=cert.device_id,
+                        epoch=key.epoch,
+                        envelope=seal_meeting_key(key, cert),
+                    )
+                )
+            if private is not None and cert.user_id == self.account.user_id:
+                envelopes.append(
+                    m.KeyEnvelope(
+                        device_id=cert.device_id,
+                        epoch=_PRIVATE_EPOCH,
+                        envelope=seal_annotation_key(private, cert),
+                        purpose="private",
+                    )
+                )
+        if envelopes:
+            await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=tuple(envelopes)))
+
+    async def create_meeting_key(self, meeting_id: str) -> None:
+        """(Clerk) Make the meeting key and seal it to every certified member device."""
+        conn = self._require_connection()
+        key = MeetingKey.generate(meeting_id)
+        await self._db(self.store.set_meeting_key, meeting_id, key.export(), key.epoch)
+        own = self._verify_certificate(await self._own_device_info(conn, meeting_id))
+        listed = await conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
+        assert isinstance(listed, m.DeviceKeysListed)
+        envelopes = []
+        for info in listed.devices:
+            cert = self._verify_certificate(info)
+            if cert is not None:
+                envelopes.append(
+                    m.KeyEnvelope(
+                        device_id=cert.device_id,
+                        epoch=key.epoch,
+                        envelope=seal_meeting_key(key, cert),
+                    )
+                )
+        if own is None:
+            raise RelayError(
+                "not_certified",
+                "This device has no certificate from the organisation yet; ask the administrator.",
+            )
+        await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=tuple(envelopes)))
+        await self._refresh_status()
+
+    async def _own_device_info(self, conn: RelayConnection, meeting_id: str) -> m.DeviceKeyInfo:
+        listed = await conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
+        assert isinstance(listed, m.DeviceKeysListed)
+        for info in listed.devices:
+            if info.device_id == self.account.device_id:
+                return info
+        raise RelayError("not_found", "This device is not listed among the meeting's devices.")
+
+    async def _certify(self, conn: RelayConnection, devices: tuple[m.DeviceKeyInfo, ...]) -> None:
+        """(Admin, with ``auto_certify``) certify devices enrolled with a valid one-time code."""
+        root = self.account.org_root(self.store)
+        if root is None:
+            return
+        for info in devices:
+            if info.certificate:
+                continue
+            cert = issue_device_certificate(
+                root,
+                org_id=self.account.org_id,
+                user_id=info.user_id,
+                device_id=info.device_id,
+                role=info.role,
+                public_bundle=DevicePublicBundle.from_bytes(info.public_keys),
+            )
+            await conn.request(m.CertifyDevice(device_id=info.device_id, certificate=cert))
+
+    # -- pushes ------------------------------------------------------------------------------
+
+    async def _on_push(self, conn: RelayConnection, push: m.Msg) -> None:
+        try:
+            await self._dispatch(conn, push)
+        except RelayError:
+            raise
+        except CryptoError as exc:
+            log.warning("refused %s: %s", push.TYPE, exc.code)
+        except Exception:  # noqa: BLE001 - one bad push must not end the session
+            log.exception("could not apply %s", push.TYPE)
+
+    async def _dispatch(self, conn: RelayConnection, push: m.Msg) -> None:
+        match push:
+            case m.PresenterChanged(meeting_id=meeting_id, state=state):
+                follow = self.follow.setdefault(meeting_id, FollowState())
+                view = follow.on_presenter(state)
+                if view is not None:
+                    self._emit(PresenterMoved(meeting_id, view))
+            case m.PresenceChanged():
+                self._emit(
+                    PresenceUpdated(
+                        push.meeting_id, push.user_id, push.device_id, push.online, push.following
+                    )
+                )
+            case m.DocumentPublished(meeting_id=meeting_id, document=document):
+                await self._on_document(meeting_id, document)
+                self._downloads.put_nowait((meeting_id, document.document_id, document.version))
+            case m.DocumentWithdrawn(meeting_id=meeting_id, document_id=document_id):
+                for doc in await self._db(self.store.documents, meeting_id):
+                    if doc.doc_id == document_id and doc.state is not DocumentState.WITHDRAWN:
+                        await self._db(self.store.withdraw_document, doc.doc_id, doc.version)
+                self._emit(DocumentWithdrawn(meeting_id, document_id))
+            case m.OpsAdded(meeting_id=meeting_id, ops=ops):
+                await self._apply_ops(meeting_id, ops)
+            case m.ResyncNeeded(meeting_id=meeting_id):
+                await self._fetch_ops(conn, meeting_id)
+            case m.KeyNeeded(meeting_id=meeting_id, devices=devices):
+                await self._load_certificates(conn, meeting_id)
+                await self._seal_for(conn, meeting_id, devices)
+            case m.KeyEnvelopesDelivered(meeting_id=meeting_id, envelopes=envelopes):
+                await self._open_envelopes(meeting_id, envelopes)
+                await self._refresh_status()
+            case m.CertificatesNeeded(devices=devices):
+                if self.auto_certify:
+                    await self._certify(conn, devices)
+            case m.DeviceRevoked():
+                await self.wipe("This device was revoked by an administrator.")
+                raise DeviceRevokedError
+            case m.Failed(code=code, message=message):
+                log.warning("relay reported %s: %s", code, message)
+            case _:
+                pass
+
+    # -- documents ---------------------------------------------------------------------------
+
+    async def _on_document(self, meeting_id: str, document: m.DocumentInfo) -> None:
+        existing = await self._db(self.store.document, document.document_id, document.version)
+        if existing is None:
+            await self._db(
+                self.store.upsert_document,
+                DocumentInfo(
+                    meeting_id=meeting_id,
+                    doc_id=document.document_id,
+                    version=document.version,
+                    title="",
+                    manifest=document.manifest,
+                    ciphertext_sha256=bytes.fromhex(document.sha256),
+                ),
+            )
+        if document.withdrawn and (
+            existing is None or existing.state is not DocumentState.WITHDRAWN
+        ):
+            await self._db(self.store.withdraw_document, document.document_id, document.version)
+
+    async def _download_worker(self, conn: RelayConnection) -> None:
+        while True:
+            meeting_id, doc_id, version = await self._downloads.get()
+            try:
+                await self._download(conn, meeting_id, doc_id, version)
+            except RelayError as exc:
+                if exc.code in ("connection_lost", "device_revoked"):
+                    raise
+                log.warning("download of %s v%d failed: %s", doc_id, version, exc.code)
+
+    async def _download(
+        self, conn: RelayConnection, meeting_id: str, doc_id: str, version: int
+    ) -> None:
+        doc = await self._db(self.store.document, doc_id, version)
+        if doc is None or doc.state is not DocumentState.DOWNLOADING:
+            return
+        key = await self._meeting_key(meeting_id)
+        if key is None:
+            return  # retried when the key arrives
+        offset = await self._db(self.store.resume_offset, doc_id, version)
+
+        async def sink(at: int, data: bytes) -> None:
+            await self._db(self.store.append_partial, doc_id, version, at, data)
+
+        ready = await conn.download_to(
+            meeting_id=meeting_id, document_id=doc_id, version=version, offset=offset, sink=sink
+        )
+        from furano_meet.store.errors import StoreError
+
+        try:
+            await self._db(self.store.complete, doc_id, version, bytes.fromhex(ready.sha256))
+        except StoreError as exc:
+            await self._db(self.store.restart_download, doc_id, version)
+            self._emit(DocumentRefused(meeting_id, doc_id, version, exc.code, exc.message))
+            return
+        await self._verify_and_index(meeting_id, doc_id, version, key)
+
+    async def _verify_and_index(
+        self, meeting_id: str, doc_id: str, version: int, key: MeetingKey
+    ) -> None:
+        doc = await self._db(self.store.document, doc_id, version)
+        assert doc is not None
+        blob = await self._db(self.store.read_blob, doc_id, version)
+        try:
+            publisher_id = docs.publisher_of(doc.manifest, key, doc_id, version)
+            publisher = self._certificates.get(publisher_id)
+            if publisher is None and self._conn is not None:
+                await self._load_certificates(self._conn, meeting_id)
+                publisher = self._certificates.get(publisher_id)
+            if publisher is None:
+                raise RelayError(
+                    "publisher_unverified",
+                    "The publishing device has no valid certificate from the organisation.",
+                )
+            manifest, pdf = await asyncio.to_thread(
+                docs.open_received,
+                blob,
+                doc.manifest,
+                meeting_key=key,
+                publisher=publisher,
+                meeting_id=meeting_id,
+                doc_id=doc_id,
+                version=version,
+            )
+        except (CryptoError, RelayError) as exc:
+            await self._db(self.store.restart_download, doc_id, version)
+            reason = getattr(exc, "message", str(exc))
+            self._emit(DocumentRefused(meeting_id, doc_id, version, exc.code, reason))
+            log.warning("refused document %s v%d: %s", doc_id, version, exc.code)
+            return
+        texts = await asyncio.to_thread(docs.page_texts, pdf)
+        del pdf  # plaintext lives only in memory, and only as long as needed
+        await self._db(
+            self.store.upsert_document,
+            DocumentInfo(
+                meeting_id=meeting_id,
+                doc_id=doc_id,
+                version=version,
+                title=manifest.title,
+                manifest=doc.manifest,
+                agenda_item=manifest.agenda_item or None,
+                page_count=manifest.page_count,
+            ),
+        )
+        await self._db(self.store.index_pages, doc_id, version, texts)
+        if self._conn is not None:
+            with contextlib.suppress(RelayError):
+                await self._conn.request(
+                    m.ConfirmReceipt(meeting_id=meeting_id, document_id=doc_id, version=version)
+                )
+        self._emit(DocumentReady(meeting_id, doc_id, version, manifest.title))
+
+    async def open_document(self, doc_id: str, version: int) -> bytes:
+        """The plaintext PDF of a complete cached document (decrypted off the event loop)."""
+        doc = await self._db(self.store.document, doc_id, version)
+        if doc is None or doc.state is not DocumentState.COMPLETE:
+            raise LookupError(f"document {doc_id} v{version} is not available offline")
+        key = await self._meeting_key(doc.meeting_id)
+        if key is None:
+            raise LookupError("the meeting key is not available on this device")
+        blob = await self._db(self.store.read_blob, doc_id, version)
+        return await asyncio.to_thread(
+            docs.decrypt_cached, blob, doc.manifest, meeting_key=key, doc_id=doc_id, version=version
+        )
+
+    async def publish_document(
+        self,
+        meeting_id: str,
+        pdf: bytes,
+        *,
+        title: str,
+        agenda_item: str = "",
+        document_id: str | None = None,
+        version: int = 1,
+    ) -> m.DocumentInfo:
+        """(Clerk) Encrypt, sign and upload a document or a new version of one (差し替え)."""
+        conn = self._require_connection()
+        key = await self._meeting_key(meeting_id)
+        if key is None:
+            raise RelayError("no_meeting_key", "Create or receive the meeting key first.")
+        prepared = await asyncio.to_thread(
+            docs.prepare_upload,
+            pdf,
+            meeting_key=key,
+            keys=self.account.keys,
+            device_id=self.account.device_id,
+            document_id=document_id or f"doc-{uuid.uuid4().hex[:16]}",
+            version=version,
+            title=title,
+            agenda_item=agenda_item,
+        )
+        return await conn.upload(
+            meeting_id=meeting_id,
+            document_id=prepared.manifest.doc_id,
+            version=version,
+            data=prepared.blob,
+            manifest=prepared.sealed_manifest,
+        )
+
+    # -- annotations -------------------------------------------------------------------------
+
+    async def add_annotation(
+        self,
+        meeting_id: str,
+        document_id: str,
+        version: int,
+        page: int,
+        content: dict[str, Any],
+        *,
+        visibility: Visibility = Visibility.PRIVATE,
+    ) -> str:
+        """Store an annotation now and queue it for the relay; works offline."""
+        annotation_id = f"a-{uuid.uuid4().hex}"
+        op = _PendingOp(
+            op_id=annotation_id,
+            annotation_id=annotation_id,
+            meeting_id=meeting_id,
+            document_id=document_id,
+            version=version,
+            page=page,
+            visibility=visibility.value,
+            kind="add",
+            content=content,
+        )
+        now = self.clock()
+        annotation = Annotation(
+            annotation_id=annotation_id,
+            meeting_id=meeting_id,
+            doc_id=document_id,
+            version=version,
+            page_no=page,
+            visibility=visibility,
+            author=self.account.user_id,
+            payload=json.dumps(content, ensure_ascii=False).encode(),
+            created_at=now,
+            updated_at=now,
+        )
+
+        def write() -> None:
+            with self.store.atomic():
+                self.store.put_annotation(annotation)
+                self.store.enqueue(op.op_id, "op", op.to_bytes(), meeting_id=meeting_id)
+
+        await self._db(write)
+        self._outbox_wake.set()
+        self._emit(AnnotationsChanged(meeting_id, (annotation_id,)))
+        return annotation_id
+
+    async def delete_annotation(self, annotation_id: str) -> None:
+        annotation = await self._db(self.store.annotation, annotation_id)
+        if annotation is None:
+            raise LookupError(annotation_id)
+        op = _PendingOp(
+            op_id=f"{annotation_id}.del",
+            annotation_id=annotation_id,
+            meeting_id=annotation.meeting_id,
+            document_id=annotation.doc_id,
+            version=annotation.version,
+            page=annotation.page_no,
+            visibility=annotation.visibility.value,
+            kind="delete",
+            content={},
+        )
+
+        def write() -> None:
+            with self.store.atomic():
+                self.store.delete_annotation(annotation_id, self.clock())
+                self.store.enqueue(op.op_id, "op", op.to_bytes(), meeting_id=op.meeting_id)
+
+        await self._db(write)
+        self._outbox_wake.set()
+        self._emit(AnnotationsChanged(annotation.meeting_id, (annotation_id,)))
+
+    async def _encrypt_op(self, op: _PendingOp) -> m.NewOp | None:
+        """Encrypt at send time: the key may have arrived after the note was written offline."""
+        payload = json.dumps(
+            {"annotation_id": op.annotation_id, "content": op.content}, ensure_ascii=False
+        ).encode()
+        if op.visibility == "shared":
+            key: MeetingKey | PrivateAnnotationKey | None = await self._meeting_key(op.meeting_id)
+        else:
+            key = await self._ensure_private_key(op.meeting_id)
+        if key is None:
+            return None
+        return m.NewOp(
+            op_id=op.op_id,
+            document_id=op.document_id,
+            version=op.version,
+            page=op.page,
+            visibility="shared" if op.visibility == "shared" else "private",
+            kind="delete" if op.kind == "delete" else "add",
+            payload=encrypt_annotation(
+                payload, key, meeting_id=op.meeting_id, annotation_id=op.op_id
+            ),
+        )
+
+    async def _ensure_private_key(self, meeting_id: str) -> PrivateAnnotationKey | None:
+        key = await self._private_key(meeting_id)
+        if key is not None:
+            return key
+        key = PrivateAnnotationKey.generate(self.account.user_id, _PRIVATE_EPOCH)
+        await self._db(
+            self.store.set_setting,
+            f"private_key:{meeting_id}",
+            base64.b64encode(key.export()).decode("ascii"),
+        )
+        if self._conn is not None:  # share it with this member's other devices
+            listed = await self._conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
+            assert isinstance(listed, m.DeviceKeysListed)
+            mine = tuple(d for d in listed.devices if d.user_id == self.account.user_id)
+            await self._seal_for(self._conn, meeting_id, mine)
+        return key
+
+    async def _send_outbox(self, conn: RelayConnection) -> None:
+        while True:
+            entries = await self._db(self.store.peek, 200)
+            if not entries:
+                await self._refresh_status()
+                self._outbox_wake.clear()
+                await self._outbox_wake.wait()
+                continue
+            by_meeting: dict[str, list[m.NewOp]] = {}
+            blocked: set[str] = set()
+            for entry in entries:
+                op = _PendingOp.from_bytes(entry.payload)
+                if op.meeting_id in blocked:
+                    continue  # keep per-meeting order: nothing overtakes a blocked op
+                new_op = await self._encrypt_op(op)
+                if new_op is None:
+                    blocked.add(op.meeting_id)
+                    continue
+                by_meeting.setdefault(op.meeting_id, []).append(new_op)
+            if not by_meeting:
+                self._outbox_wake.clear()
+                await self._outbox_wake.wait()  # woken when a key arrives or a new op is added
+                continue
+            for meeting_id, ops in by_meeting.items():
+                reply = await conn.request(m.AppendOps(meeting_id=meeting_id, ops=tuple(ops)))
+                assert isinstance(reply, m.OpsAppended)
+
+                def acknowledge(results: tuple[m.OpResult, ...] = reply.results) -> None:
+                    with self.store.atomic():
+                        for result in results:
+                            annotation_id = result.op_id.removesuffix(".del")
+                            if self.store.annotation(annotation_id) is not None:
+                                self.store.set_annotation_seq(annotation_id, result.seq)
+                        self.store.ack([r.op_id for r in results])
+
+                await self._db(acknowledge)
+
+    async def _fetch_ops(
+        self, conn: RelayConnection, meeting_id: str, *, from_start: bool = False
+    ) -> None:
+        cursor: int | None = await self._db(self.store.sync_cursor, meeting_id, OPS_STREAM)
+        since = 0 if from_start or cursor is None else cursor
+        while True:
+            page = await conn.request(m.FetchOps(meeting_id=meeting_id, since=since, limit=500))
+            assert isinstance(page, m.OpsFetched)
+            await self._apply_ops(meeting_id, page.ops)
+            since = page.last_seq
+            if not page.more:
+                return
+
+    async def _apply_ops(self, meeting_id: str, ops: tuple[m.LoggedOp, ...]) -> None:
+        """Decrypt and store ops from the log; ops we cannot open yet wait for their key."""
+        if not ops:
+            return
+        meeting_key = await self._meeting_key(meeting_id)
+        private_key = await self._private_key(meeting_id)
+        changed: list[str] = []
+        records: list[tuple[m.LoggedOp, dict[str, Any]]] = []
+        highest_applied = 0
+        missing_key = False
+        for op in ops:
+            key: MeetingKey | PrivateAnnotationKey | None = (
+                meeting_key if op.visibility == "shared" else private_key
+            )
+            if key is None or (
+                op.visibility == "private" and op.author_user_id != self.account.user_id
+            ):
+                missing_key = missing_key or key is None
+                if not missing_key:
+                    highest_applied = op.seq
+                continue
+            try:
+                plain = decrypt_annotation(
+                    op.payload, key, meeting_id=meeting_id, annotation_id=op.op_id
+                )
+                body = json.loads(plain)
+            except (CryptoError, ValueError) as exc:
+                log.warning("refusing op %s: %s", op.op_id, getattr(exc, "code", exc))
+                if not missing_key:
+                    highest_applied = op.seq
+                continue
+            records.append((op, body))
+            if not missing_key:
+                highest_applied = op.seq
+
+        def write() -> None:
+            with self.store.atomic():
+                for op, body in records:
+                    annotation_id = str(body.get("annotation_id", op.op_id))
+                    logged = _parse_time(op.logged_at) or self.clock()
+                    if op.kind == "delete":
+                        self.store.delete_annotation(
+                            annotation_id, logged
+                        ) if self.store.annotation(annotation_id) else None
+                    else:
+                        self.store.put_annotation(
+                            Annotation(
+                                annotation_id=annotation_id,
+                                meeting_id=meeting_id,
+                                doc_id=op.document_id,
+                                version=op.version,
+                                page_no=op.page,
+                                visibility=Visibility(op.visibility),
+                                author=op.author_user_id,
+                                payload=json.dumps(
+                                    body.get("content", {}), ensure_ascii=False
+                                ).encode(),
+                                created_at=logged,
+                                updated_at=logged,
+                                server_seq=op.seq,
+                            )
+                        )
+                    changed.append(annotation_id)
+                if highest_applied:
+                    self.store.advance_cursor(meeting_id, OPS_STREAM, highest_applied)
+
+        await self._db(write)
+        if changed:
+            self._emit(AnnotationsChanged(meeting_id, tuple(changed)))
+
+    # -- presenting and following ------------------------------------------------------------
+
+    async def present_page(
+        self,
+        meeting_id: str,
+        document_id: str,
+        version: int,
+        page: int,
+        pointer: m.Pointer | None = None,
+    ) -> None:
+        conn = self._require_connection()
+        await conn.send(
+            m.PresentPage(
+                meeting_id=meeting_id,
+                document_id=document_id,
+                version=version,
+                page=page,
+                pointer=pointer,
+            )
+        )
+
+    async def browse(self, meeting_id: str, page: PageRef) -> None:
+        follow = self.follow.setdefault(meeting_id, FollowState())
+        was_following = follow.mode.value == "following"
+        self._emit(PresenterMoved(meeting_id, follow.browse(page)))
+        if was_following and self._conn is not None:
+            with contextlib.suppress(RelayError):
+                await self._conn.request(m.SetFollowing(meeting_id=meeting_id, following=False))
+
+    async def follow_presenter(self, meeting_id: str) -> None:
+        follow = self.follow.setdefault(meeting_id, FollowState())
+        self._emit(PresenterMoved(meeting_id, follow.follow()))
+        if self._conn is not None:
+            with contextlib.suppress(RelayError):
+                await self._conn.request(m.SetFollowing(meeting_id=meeting_id, following=True))
+
+    # -- expiry and wiping -------------------------------------------------------------------
+
+    async def enforce_expiry(self) -> list[str]:
+        """閲覧期限: destroy the keys and cached documents of expired meetings (works offline)."""
+        expired = await self._db(self.store.expired_meetings, self.clock())
+        for meeting_id in expired:
+            await self._db(self.store.shred_meeting, meeting_id)
+            await self._db(self.store.set_setting, f"private_key:{meeting_id}", None)
+            self._emit(MeetingShredded(meeting_id))
+        return expired
+
+    async def wipe(self, reason: str) -> None:
+        """Remove the database, its key and every cached file of this profile."""
+        log.warning("wiping this device: %s", reason)
+        self._stopped.set()
+        await self._db(self.store.wipe)
+        self._set_status(Connectivity.WIPED, reason)
+        self._emit(DeviceWiped(reason))
+
+    def _require_connection(self) -> RelayConnection:
+        if self._conn is None:
+            raise RelayError("offline", "This needs a connection to the relay; you are offline.")
+        return self._conn
+
+
+def _parse_time(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,117 @@
+"""What the sync engine reports: its status and the changes it made, as plain values.
+
+Following the style of Anki's core, the engine never calls into a widget: it emits *changes*
+and each screen decides what to redraw.  Observers are plain callables registered with
+:meth:`SyncEngine.subscribe`; the Qt layer forwards them to signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .follow import View
+
+
+class Connectivity(StrEnum):
+    OFFLINE = "offline"
+    CONNECTING = "connecting"
+    SYNCING = "syncing"
+    ONLINE = "online"
+    WIPED = "wiped"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    connectivity: Connectivity
+    message: str = ""
+    """Plain words for the status bar (English; the GUI translates by ``connectivity``)."""
+    progress: float | None = None
+    pending_ops: int = 0
+    waiting_for_key: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    status: SyncStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PresenterMoved:
+    meeting_id: str
+    view: View
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceUpdated:
+    meeting_id: str
+    user_id: str
+    device_id: str
+    online: bool
+    following: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentReady:
+    meeting_id: str
+    document_id: str
+    version: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRefused:
+    """A document failed verification (tampered, truncated, forged): never shown."""
+
+    meeting_id: str
+    document_id: str
+    version: int
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentWithdrawn:
+    meeting_id: str
+    document_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationsChanged:
+    meeting_id: str
+    annotation_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyWaiting:
+    """This device has no key for the meeting yet: documents stay closed until one arrives."""
+
+    meeting_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingShredded:
+    """閲覧期限: the meeting expired and its key and cached documents were destroyed."""
+
+    meeting_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceWiped:
+    reason: str
+
+
+SyncEvent = (
+    StatusChanged
+    | PresenterMoved
+    | PresenceUpdated
+    | DocumentReady
+    | DocumentRefused
+    | DocumentWithdrawn
+    | AnnotationsChanged
+    | KeyWaiting
+    | MeetingShredded
+    | DeviceWiped
+)
+Observer = Callable[[SyncEvent], None]

@@ -1,0 +1,127 @@
+"""A whole council on one machine: a real relay and one real sync engine per device.
+
+Each device has its own encrypted store (real SQLCipher, in-memory keychain), enrols with an
+invitation carrying the real root fingerprint, and is certified by the administrator's engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from furano_meet.store import LocalStore
+from furano_meet.sync.account import Invitation, create_org_root, enrol
+from furano_meet.sync.backoff import Backoff
+from furano_meet.sync.engine import SyncEngine
+from furano_meet.sync.events import SyncEvent
+from server.relay import Relay
+
+E = TypeVar("E")
+
+
+@dataclass(eq=False)
+class Device:
+    name: str
+    store: LocalStore
+    engine: SyncEngine
+    events: list[SyncEvent] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self.engine.run(), name=f"engine-{self.name}")
+
+    async def stop(self) -> None:
+        await self.engine.stop()
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.task
+
+    async def wait_for(
+        self, kind: type[E], predicate: Callable[[E], bool] = lambda _: True, timeout: float = 20
+    ) -> E:
+        """Wait for an event of ``kind`` (already seen ones count)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for event in self.events:
+                    if isinstance(event, kind) and predicate(event):
+                        return event
+                self._changed.clear()
+                await self._changed.wait()
+
+
+class Council:
+    def __init__(self, relay: Relay, root: Path) -> None:
+        self.relay = relay
+        self.root = root
+        self.devices: list[Device] = []
+        self.fingerprint = ""
+
+    async def setup_admin(self) -> Device:
+        store = LocalStore.open(self.root / "admin", "admin")
+        self.fingerprint = create_org_root(store)
+        await self.relay.store.run(
+            self.relay.store.set_root_fingerprint, "furano", self.fingerprint
+        )
+        return await self._enrol("admin", store, auto_certify=True)
+
+    async def device(self, user_id: str, name: str | None = None, *, start: bool = True) -> Device:
+        label = name or user_id
+        store = LocalStore.open(self.root / label, label)
+        return await self._enrol(user_id, store, label=label, start=start)
+
+    async def _enrol(
+        self,
+        user_id: str,
+        store: LocalStore,
+        *,
+        label: str | None = None,
+        auto_certify: bool = False,
+        start: bool = True,
+    ) -> Device:
+        code = await self.relay.store.run(self.relay.store.issue_enrolment_code, user_id)
+        await enrol(
+            store, self.relay.url, Invitation(code, self.fingerprint), f"{label or user_id}"
+        )
+        engine = SyncEngine(store, auto_certify=auto_certify, backoff=Backoff(base=0.05, cap=0.5))
+        device = Device(label or user_id, store, engine)
+
+        def record(event: SyncEvent) -> None:
+            device.events.append(event)
+            device._changed.set()
+
+        engine.subscribe(record)
+        self.devices.append(device)
+        if start:
+            device.start()
+            await engine.wait_online()
+        return device
+
+    async def restart(self, device: Device) -> Device:
+        """A fresh engine on the same store (the app restarted)."""
+        await device.stop()
+        device.engine = SyncEngine(
+            device.store,
+            auto_certify=device.engine.auto_certify,
+            backoff=Backoff(base=0.05, cap=0.5),
+        )
+        device.events.clear()
+
+        def record(event: SyncEvent) -> None:
+            device.events.append(event)
+            device._changed.set()
+
+        device.engine.subscribe(record)
+        device.start()
+        return device
+
+    async def close(self) -> None:
+        for device in self.devices:
+            await device.stop()
+            if not device.store.closed:
+                device.store.close()

@@ -1,0 +1,104 @@
+"""The sync engine against the real relay: keys, documents, annotations, presenter, offline."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from furano_meet.samples import generate_agenda_pack
+from furano_meet.store.records import DocumentState, Visibility
+from furano_meet.sync.events import (
+    AnnotationsChanged,
+    DocumentReady,
+    KeyWaiting,
+    PresenterMoved,
+    StatusChanged,
+)
+from server.demo import MEETING_ID
+from server.relay import Relay
+from tests.e2e.council import Council
+
+
+@pytest.fixture
+async def council(relay: Relay, tmp_path: Path) -> AsyncIterator[Council]:
+    c = Council(relay, tmp_path / "devices")
+    await c.setup_admin()
+    yield c
+    await c.close()
+
+
+async def test_a_published_pack_reaches_members_verified_decrypted_and_searchable(
+    council: Council,
+) -> None:
+    clerk = await council.device("jimukyoku")
+    member = await council.device("giin1")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    pdf = generate_agenda_pack(title="総務文教委員会 議案書", pages=6)
+    info = await clerk.engine.publish_document(
+        MEETING_ID, pdf, title="議案書", agenda_item="議案第1号"
+    )
+    ready = await member.wait_for(DocumentReady, lambda e: e.document_id == info.document_id)
+    assert ready.title == "議案書"
+    assert await member.engine.open_document(info.document_id, 1) == pdf
+    hits = member.store.search("議案第1号")
+    assert hits and hits[0].doc_id == info.document_id
+    doc = member.store.document(info.document_id, 1)
+    assert doc is not None and doc.state is DocumentState.COMPLETE and doc.page_count == 6
+
+
+async def test_a_device_waits_for_its_key_until_a_holder_seals_it(council: Council) -> None:
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    pdf = generate_agenda_pack(title="議案書", pages=3)
+    info = await clerk.engine.publish_document(MEETING_ID, pdf, title="議案書")
+    admin = council.devices[0]
+    await admin.stop()  # nobody can certify the newcomer for now
+    late = await council.device("giin2")  # enrolled after the key was made
+    await late.wait_for(KeyWaiting)
+    await late.wait_for(StatusChanged, lambda e: MEETING_ID in e.status.waiting_for_key)
+    restarted = await council.restart(admin)
+    await restarted.engine.wait_online()
+    ready = await late.wait_for(DocumentReady, lambda e: e.document_id == info.document_id)
+    assert ready.version == 1
+    assert late.store.meeting(MEETING_ID).has_key  # type: ignore[union-attr]
+    assert late.engine.status.waiting_for_key == ()
+
+
+async def test_shared_and_private_annotations_sync_between_devices(council: Council) -> None:
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    tablet = await council.device("giin1", "giin1-tablet")
+    laptop = await council.device("giin1", "giin1-laptop")
+    colleague = await council.device("giin2")
+    for device in (tablet, laptop, colleague):
+        await device.engine.wait_online()
+    shared = await tablet.engine.add_annotation(
+        MEETING_ID,
+        "doc",
+        1,
+        2,
+        {"kind": "highlight", "rect": [10, 20, 200, 40], "colour": "#ff0"},
+        visibility=Visibility.SHARED,
+    )
+    private = await tablet.engine.add_annotation(
+        MEETING_ID, "doc", 1, 2, {"kind": "note", "text": "要確認：補正額の根拠"}
+    )
+    await colleague.wait_for(AnnotationsChanged, lambda e: shared in e.annotation_ids)
+    await laptop.wait_for(AnnotationsChanged, lambda e: private in e.annotation_ids)
+    seen = colleague.store.annotation(shared)
+    assert seen is not None and b"highlight" in seen.payload
+    assert colleague.store.annotation(private) is None  # private notes stay with their author
+    note = laptop.store.annotation(private)
+    assert note is not None and "要確認" in note.payload.decode()
+
+
+async def test_followers_see_the_presenters_page(council: Council) -> None:
+    chair = await council.device("iincho")
+    member = await council.device("giin3")
+    await chair.engine.present_page(MEETING_ID, "pack", 1, 5)
+    moved = await member.wait_for(
+        PresenterMoved, lambda e: e.view.page is not None and e.view.page.page == 5
+    )
+    assert moved.view.presenter_user_id == "iincho"
