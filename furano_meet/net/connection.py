@@ -84,7 +84,8 @@ class RelayConnection:
         self.session = session
         self.welcome: m.Welcome | None = None
         self.identity: m.Authenticated | m.Enrolled | None = None
-        self.pushes: asyncio.Queue[m.Msg] = asyncio.Queue()
+        self.pushes: asyncio.Queue[m.Msg | None] = asyncio.Queue()
+        """Unsolicited messages in arrival order; ``None`` marks the end of the connection."""
         self._waiting: dict[int, _Waiter] = {}
         self._downloads: dict[int, _Download] = {}
         self._uploads: dict[int, _Upload] = {}
@@ -188,9 +189,17 @@ class RelayConnection:
         """Wait for the next push of ``kind``, skipping (and dropping) other pushes."""
         async with asyncio.timeout(timeout):
             while True:
-                push = await self.pushes.get()
+                push = await self._next_push()
                 if isinstance(push, kind):
                     return push
+
+    async def _next_push(self) -> m.Msg:
+        push = await self.pushes.get()
+        if push is None:
+            self.pushes.put_nowait(None)  # every later reader learns it too
+            assert self._closed_error is not None
+            raise self._closed_error
+        return push
 
     # -- transfers ---------------------------------------------------------------------------
 
@@ -327,24 +336,27 @@ class RelayConnection:
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    if not state.done.done() and len(state.data) < flush_every:
-                        state.arrived.clear()
-                        waiter: asyncio.Future[Any] = loop.create_task(state.arrived.wait())
-                        finished: asyncio.Future[Any] = state.done
-                        await asyncio.wait({waiter, finished}, return_when="FIRST_COMPLETED")
-                        waiter.cancel()
-                        continue
-                    if state.done.done():
-                        state.done.result()  # raises if the transfer failed
-                    if state.data:
+                    finished = state.done.done()
+                    if state.data and (finished or len(state.data) >= flush_every):
+                        # Hand over what arrived, even before an error: it is valid (offsets
+                        # were checked) and lets the next attempt resume after it.
                         piece, start = bytes(state.data), state.start
                         state.start += len(piece)
                         del state.data[:]
                         await sink(start, piece)
-                    if state.done.done():
+                        continue  # more may have arrived while the sink ran
+                    if finished:
+                        state.done.result()  # raises if the transfer failed
                         return ready
+                    state.arrived.clear()
+                    waiter: asyncio.Future[Any] = loop.create_task(state.arrived.wait())
+                    done_future: asyncio.Future[Any] = state.done
+                    await asyncio.wait({waiter, done_future}, return_when="FIRST_COMPLETED")
+                    waiter.cancel()
         finally:
             self._downloads.pop(ready.transfer, None)
+            if state.done.done() and not state.done.cancelled():
+                state.done.exception()  # retrieved: the caller sees the error raised above
 
     # -- the reader --------------------------------------------------------------------------
 
@@ -416,6 +428,7 @@ class RelayConnection:
 
     def _fail_all(self, error: RelayError) -> None:
         self._closed_error = error
+        self.pushes.put_nowait(None)
         for waiter in self._waiting.values():
             if not waiter.future.done():
                 waiter.future.set_exception(error)
@@ -424,8 +437,9 @@ class RelayConnection:
                 state.done.set_exception(error)
 
     async def iter_pushes(self) -> AsyncIterator[m.Msg]:
+        """Pushes as they arrive; raises :class:`RelayError` when the connection ends."""
         while True:
-            yield await self.pushes.get()
+            yield await self._next_push()
 
 
 def _with_rid(message: m.Msg, rid: int) -> Any:

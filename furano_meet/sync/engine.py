@@ -558,6 +558,8 @@ class SyncEngine:
                 if exc.code in ("connection_lost", "device_revoked"):
                     raise
                 log.warning("download of %s v%d failed: %s", doc_id, version, exc.code)
+            except Exception:  # noqa: BLE001 - keep downloading the others
+                log.exception("download of %s v%d failed", doc_id, version)
 
     async def _download(
         self, conn: RelayConnection, meeting_id: str, doc_id: str, version: int
@@ -569,6 +571,7 @@ class SyncEngine:
         if key is None:
             return  # retried when the key arrives
         offset = await self._db(self.store.resume_offset, doc_id, version)
+        log.info("downloading %s v%d from %d", doc_id, version, offset)
 
         async def sink(at: int, data: bytes) -> None:
             await self._db(self.store.append_partial, doc_id, version, at, data)
@@ -581,6 +584,7 @@ class SyncEngine:
         try:
             await self._db(self.store.complete, doc_id, version, bytes.fromhex(ready.sha256))
         except StoreError as exc:
+            log.warning("refused document %s v%d: %s", doc_id, version, exc.code)
             await self._db(self.store.restart_download, doc_id, version)
             self._emit(DocumentRefused(meeting_id, doc_id, version, exc.code, exc.message))
             return

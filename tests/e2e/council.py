@@ -19,6 +19,7 @@ from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import SyncEvent
 from server.relay import Relay
+from tests.e2e.relay_process import cli
 
 E = TypeVar("E")
 
@@ -56,18 +57,38 @@ class Device:
 
 
 class Council:
-    def __init__(self, relay: Relay, root: Path) -> None:
+    """Devices of one council. ``relay`` is an in-process relay, or ``None`` with ``url`` and
+    ``data_dir`` of a relay process (administered through its CLI, as an IT officer would)."""
+
+    def __init__(
+        self, relay: Relay | None, root: Path, *, url: str = "", data_dir: Path | None = None
+    ) -> None:
         self.relay = relay
+        self.url = relay.url if relay is not None else url
+        self.data_dir = data_dir
         self.root = root
         self.devices: list[Device] = []
         self.fingerprint = ""
 
+    async def issue_code(self, user_id: str) -> str:
+        if self.relay is not None:
+            return await self.relay.store.run(self.relay.store.issue_enrolment_code, user_id)
+        assert self.data_dir is not None
+        printed = await asyncio.to_thread(cli, self.data_dir, "enrolment-code", user_id)
+        return printed.strip().split("/")[0]
+
     async def setup_admin(self) -> Device:
         store = LocalStore.open(self.root / "admin", "admin")
         self.fingerprint = create_org_root(store)
-        await self.relay.store.run(
-            self.relay.store.set_root_fingerprint, "furano", self.fingerprint
-        )
+        if self.relay is not None:
+            await self.relay.store.run(
+                self.relay.store.set_root_fingerprint, "furano", self.fingerprint
+            )
+        else:
+            assert self.data_dir is not None
+            await asyncio.to_thread(
+                cli, self.data_dir, "set-root-fingerprint", "furano", self.fingerprint
+            )
         return await self._enrol("admin", store, auto_certify=True)
 
     async def device(self, user_id: str, name: str | None = None, *, start: bool = True) -> Device:
@@ -84,10 +105,8 @@ class Council:
         auto_certify: bool = False,
         start: bool = True,
     ) -> Device:
-        code = await self.relay.store.run(self.relay.store.issue_enrolment_code, user_id)
-        await enrol(
-            store, self.relay.url, Invitation(code, self.fingerprint), f"{label or user_id}"
-        )
+        code = await self.issue_code(user_id)
+        await enrol(store, self.url, Invitation(code, self.fingerprint), f"{label or user_id}")
         engine = SyncEngine(store, auto_certify=auto_certify, backoff=Backoff(base=0.05, cap=0.5))
         device = Device(label or user_id, store, engine)
 

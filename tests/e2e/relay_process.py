@@ -29,9 +29,10 @@ def cli(data_dir: Path, *args: str) -> str:
 
 
 class RelayProcess:
-    def __init__(self, data_dir: Path, *extra: str) -> None:
+    def __init__(self, data_dir: Path, *extra: str, port: int = 0) -> None:
         self.data_dir = data_dir
         self.extra = extra
+        self.port = port
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
 
@@ -45,7 +46,7 @@ class RelayProcess:
                 str(self.data_dir),
                 "serve",
                 "--port",
-                "0",
+                str(self.port),
                 *self.extra,
             ],
             cwd=ROOT,
@@ -75,3 +76,25 @@ class RelayProcess:
         if self.proc is not None and self.proc.stdout is not None:
             self.proc.stdout.close()
         self.proc = None
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def seeded(data_dir: Path) -> Path:
+    """A relay data directory holding the demo council (see server/demo.py)."""
+    from server import demo
+    from server.store import Store
+
+    store = Store(data_dir / "relay.sqlite3")
+    store.open()
+    try:
+        demo.seed(store)
+    finally:
+        store.close()
+    return data_dir

@@ -45,3 +45,29 @@ async def test_replies_are_matched_to_their_requests(connect_as: Connect) -> Non
         conn.request(m.GetKeyEnvelopes(meeting_id="r8-4-somu")),
     )
     assert [type(r) for r in replies] == [m.MeetingsListed, m.OpsFetched, m.KeyEnvelopesDelivered]
+
+
+async def test_streamed_downloads_hand_every_byte_to_a_slow_sink(connect_as: Connect) -> None:
+    """Chunks that arrive while the sink is busy must not be lost when the transfer ends."""
+    import asyncio
+    import os
+
+    clerk = await connect_as("jimukyoku")
+    data = os.urandom(6_000_000)
+    await clerk.upload(meeting_id="r8-4-somu", document_id="d", version=1, data=data, manifest=b"m")
+    got = bytearray()
+
+    async def slow_sink(offset: int, piece: bytes) -> None:
+        assert offset == 1_000_000 + len(got)
+        await asyncio.sleep(0.02)
+        got.extend(piece)
+
+    ready = await clerk.download_to(
+        meeting_id="r8-4-somu",
+        document_id="d",
+        version=1,
+        offset=1_000_000,
+        sink=slow_sink,
+        flush_every=500_000,
+    )
+    assert ready.size == len(data) and bytes(got) == data[1_000_000:]

@@ -1,0 +1,131 @@
+"""Turning measurements into results: percentiles, rows, JSON files and a markdown table.
+
+Every benchmark returns a list of :class:`Row` (one line of the table: what was measured, the
+baseline, the relay, their ratio and the target) plus free-form details; :func:`write_json`
+stores both with a description of the machine under ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from websockets.version import version as websockets_version
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0..100): a value that was actually measured."""
+    if not samples:
+        return math.nan
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    benchmark: str
+    metric: str
+    unit: str
+    baseline: float
+    relay: float
+    target: str
+    """Human-readable target, e.g. ``≤ 1.3×``; empty when the row is informative only."""
+    limit: float | None = None
+    """The target as a number to compare ``value_for_target`` against; ``None`` = no target."""
+    per_ratio: bool = True
+    """True when the target applies to relay/baseline; False when it applies to ``relay``."""
+
+    @property
+    def ratio(self) -> float:
+        return self.relay / self.baseline if self.baseline else math.nan
+
+    @property
+    def met(self) -> bool | None:
+        if self.limit is None:
+            return None
+        value = self.ratio if self.per_ratio else self.relay
+        return value <= self.limit
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on (they mean little without it)."""
+    model = ""
+    try:
+        for line in subprocess.run(
+            ["lscpu"], capture_output=True, text=True, check=False
+        ).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        model = platform.processor()
+    memory = ""
+    try:
+        import psutil  # type: ignore[import-untyped]
+
+        memory = f"{psutil.virtual_memory().total / 2**30:.1f} GiB"
+    except ImportError:  # pragma: no cover - psutil is a dev dependency
+        pass
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "python": sys.version.split()[0],
+        "websockets": websockets_version,
+        "os": platform.platform(),
+        "load_average": os.getloadavg(),
+        "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def write_json(name: str, rows: Sequence[Row], details: dict[str, Any], seconds: float) -> Path:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    payload = {
+        "benchmark": name,
+        "machine": machine(),
+        "seconds": round(seconds, 1),
+        "rows": [{**asdict(row), "ratio": _round(row.ratio), "met": row.met} for row in rows],
+        "details": details,
+    }
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def markdown_table(rows: Sequence[Row]) -> str:
+    lines = [
+        "| benchmark | metric | baseline | relay | ratio | target | met |",
+        "|---|---|---:|---:|---:|---|---|",
+    ]
+    for row in rows:
+        met = {None: "", True: "yes", False: "**no**"}[row.met]
+        lines.append(
+            f"| {row.benchmark} | {row.metric} | {_fmt(row.baseline)} {row.unit} "
+            f"| {_fmt(row.relay)} {row.unit} | {row.ratio:.2f}× | {row.target} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def _fmt(value: float) -> str:
+    if math.isnan(value):
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _round(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 3)

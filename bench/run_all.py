@@ -1,0 +1,77 @@
+"""Run every relay benchmark, write ``bench/results/*.json`` and print one markdown table.
+
+    python -m bench            # the full set (about 1 minute on the 2-core reference machine)
+    python -m bench --quick    # a smoke run of the harness (well under a minute)
+    python -m bench --only fanout blobs
+
+Each benchmark also runs alone: ``python -m bench.fanout``, ``bench.blobs``, ``bench.memory``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from . import blobs, fanout, memory, report
+from .processes import raise_open_file_limit
+
+Measure = Callable[..., Coroutine[Any, Any, tuple[list[report.Row], dict[str, Any]]]]
+BENCHMARKS: dict[str, Measure] = {
+    "fanout": fanout.measure,
+    "blobs": blobs.measure,
+    "memory": memory.measure,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), default=list(BENCHMARKS))
+    args = parser.parse_args(argv)
+    raise_open_file_limit()
+    suffix = "-quick" if args.quick else ""
+    all_rows: list[report.Row] = []
+    durations: dict[str, float] = {}
+    for name in args.only:
+        print(f"running {name}{' (quick)' if args.quick else ''} …", flush=True)
+        started = time.perf_counter()
+        rows, details = asyncio.run(BENCHMARKS[name](quick=args.quick))
+        durations[name] = round(time.perf_counter() - started, 1)
+        report.write_json(f"{name}{suffix}", rows, details, durations[name])
+        all_rows += rows
+    summary = {
+        "machine": report.machine(),
+        "quick": args.quick,
+        "seconds": durations,
+        "rows": [
+            {
+                "benchmark": r.benchmark,
+                "metric": r.metric,
+                "unit": r.unit,
+                "baseline": r.baseline,
+                "relay": r.relay,
+                "ratio": round(r.ratio, 3),
+                "target": r.target,
+                "met": r.met,
+            }
+            for r in all_rows
+        ],
+    }
+    report.RESULTS_DIR.mkdir(exist_ok=True)
+    path = report.RESULTS_DIR / f"summary{suffix}.json"
+    path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print()
+    print(report.markdown_table(all_rows))
+    print()
+    print(", ".join(f"{name} {seconds:.1f} s" for name, seconds in durations.items()))
+    print(f"results: {report.RESULTS_DIR}")
+    missed = [r for r in all_rows if r.met is False]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
