@@ -303,7 +303,8 @@ class RelayConnection:
             timeout=timeout,
         )
         data = bytes(collected)
-        if len(data) != ready.size or hashlib.sha256(data).hexdigest() != ready.sha256:
+        digest = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
+        if len(data) != ready.size or digest != ready.sha256:
             raise RelayError("hash_mismatch", "The downloaded document does not match its SHA-256.")
         return data
 
