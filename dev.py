@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     _ensure_venv(EXTRAS[command])
     if command == "run":
-        return _run("-m", "server", "demo", *rest)
+        return _run("-m", "furano_meet.demo", *rest)
     for step in (
         ("-m", "ruff", "check", "."),
         ("-m", "ruff", "format", "--check", "."),

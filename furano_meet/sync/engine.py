@@ -71,6 +71,7 @@ from .events import (
     DocumentReady,
     DocumentRefused,
     DocumentWithdrawn,
+    DownloadProgress,
     KeyWaiting,
     MeetingShredded,
     Observer,
@@ -141,6 +142,7 @@ class SyncEngine:
         self._outbox_wake = asyncio.Event()
         self._downloads: asyncio.Queue[tuple[str, str, int]] = asyncio.Queue()
         self._certificates: dict[str, DeviceCertificate] = {}
+        self._sizes: dict[tuple[str, int], int] = {}
         self._stopped = asyncio.Event()
         self._connected = asyncio.Event()
         self._live_tasks: list[asyncio.Task[None]] = []
@@ -531,6 +533,7 @@ class SyncEngine:
     # -- documents ---------------------------------------------------------------------------
 
     async def _on_document(self, meeting_id: str, document: m.DocumentInfo) -> None:
+        self._sizes[(document.document_id, document.version)] = document.size
         existing = await self._db(self.store.document, document.document_id, document.version)
         if existing is None:
             await self._db(
@@ -573,8 +576,11 @@ class SyncEngine:
         offset = await self._db(self.store.resume_offset, doc_id, version)
         log.info("downloading %s v%d from %d", doc_id, version, offset)
 
+        total = self._sizes.get((doc_id, version), 0)
+
         async def sink(at: int, data: bytes) -> None:
-            await self._db(self.store.append_partial, doc_id, version, at, data)
+            received = await self._db(self.store.append_partial, doc_id, version, at, data)
+            self._emit(DownloadProgress(meeting_id, doc_id, version, received, total))
 
         ready = await conn.download_to(
             meeting_id=meeting_id, document_id=doc_id, version=version, offset=offset, sink=sink

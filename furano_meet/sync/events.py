@@ -61,6 +61,17 @@ class DocumentReady:
 
 
 @dataclass(frozen=True, slots=True)
+class DownloadProgress:
+    """Ciphertext bytes of a document stored so far (for a progress bar; resumes count on)."""
+
+    meeting_id: str
+    document_id: str
+    version: int
+    received: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentRefused:
     """A document failed verification (tampered, truncated, forged): never shown."""
 
@@ -107,6 +118,7 @@ SyncEvent = (
     | PresenterMoved
     | PresenceUpdated
     | DocumentReady
+    | DownloadProgress
     | DocumentRefused
     | DocumentWithdrawn
     | AnnotationsChanged

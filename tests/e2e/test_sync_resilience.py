@@ -15,6 +15,7 @@ from furano_meet.sync.events import (
     AnnotationsChanged,
     Connectivity,
     DocumentReady,
+    DownloadProgress,
     StatusChanged,
 )
 from server.demo import MEETING_ID
@@ -116,6 +117,9 @@ async def test_a_download_interrupted_by_a_relay_crash_resumes_and_verifies(
     )
     assert ready.title == "予算書"
     assert await member.engine.open_document(info.document_id, 1) == big
+    progress = [e for e in member.events if isinstance(e, DownloadProgress)]
+    assert progress and progress[0].received > interrupted_at  # resumed, not restarted
+    assert progress[-1].received == progress[-1].total == info.size
 
 
 async def test_a_relay_killed_while_1000_ops_sync_loses_and_doubles_nothing(
@@ -147,3 +151,44 @@ async def test_a_relay_killed_while_1000_ops_sync_loses_and_doubles_nothing(
     logged = relay.ops_logged()
     assert sorted(logged) == sorted(ids) and len(logged) == 1000  # nothing lost, nothing doubled
     await wait_until(lambda: len(reader.store.annotations("pack", 1)) == 1000, timeout=60)
+
+
+async def test_two_devices_writing_offline_on_the_same_page_keep_both_inks(
+    world: tuple[KillableRelay, Council],
+) -> None:
+    relay, council = world
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    tablet = await council.device("giin1", "giin1-tablet")
+    laptop = await council.device("giin1", "giin1-laptop")
+    colleague = await council.device("giin2")
+    relay.kill()
+    for device in (tablet, laptop):
+        await device.wait_for(
+            StatusChanged, lambda e: e.status.connectivity is Connectivity.OFFLINE
+        )
+    stroke_a = await tablet.engine.add_annotation(
+        MEETING_ID,
+        "pack",
+        1,
+        7,
+        {"kind": "ink", "points": [[1, 1], [5, 5]]},
+        visibility=Visibility.SHARED,
+    )
+    stroke_b = await laptop.engine.add_annotation(
+        MEETING_ID,
+        "pack",
+        1,
+        7,
+        {"kind": "ink", "points": [[9, 9], [3, 3]]},
+        visibility=Visibility.SHARED,
+    )
+    relay.restart()
+    for device in (tablet, laptop, colleague):
+        await wait_until(
+            lambda d=device: (
+                {a.annotation_id for a in d.store.annotations("pack", 1, page_no=7)}
+                >= {stroke_a, stroke_b}
+            ),
+            timeout=30,
+        )

@@ -1,0 +1,150 @@
+"""``python -m furano_meet.demo``: a relay with a demo council whose agenda pack is published.
+
+This is the main job of ``python3 dev.py run`` until the desktop app joins it.  It composes the
+two sides the way a real deployment does, on one machine:
+
+* the relay (``server``) on 127.0.0.1, seeded with the demo council of ``server.demo``;
+* an embedded *administrator's device* holding the organisation root key, which certifies each
+  device enrolled with a one-time code;
+* an embedded *clerk's device* (議会事務局), which creates the meeting key and publishes the
+  demo agenda pack — encrypted and signed on the clerk's side; the relay never sees plaintext.
+
+Everything lives under one data directory and survives restarts; on every start each councillor
+gets a fresh one-time invitation (``CODE/ROOT-FINGERPRINT``) to enrol a device with.  The two
+embedded devices protect their stores with a fixed demo passphrase, so the demo never touches the
+user's real keychain — a production device uses the OS keychain (see ``furano_meet.store``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from furano_meet.samples import demo_documents
+from furano_meet.store import LocalStore
+from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
+from furano_meet.sync.engine import SyncEngine
+from server import demo as council
+from server.config import RelayConfig
+from server.relay import Relay
+
+DEMO_PASSPHRASE = "furano-meet-demo"  # noqa: S105 - a demo store, documented as such
+MEMBERS = ("iincho", "giin1", "giin2", "giin3")
+
+log = logging.getLogger("furano.demo")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCouncil:
+    url: str
+    fingerprint: str
+    invitations: dict[str, str]
+    documents: list[str]
+
+
+def _store(devices: Path, profile: str) -> LocalStore:
+    return LocalStore.open(devices, profile, passphrase=DEMO_PASSPHRASE)
+
+
+async def _device(relay: Relay, store: LocalStore, user_id: str, fingerprint: str) -> Account:
+    account = Account.load(store)
+    if account is not None:
+        return account
+    code = await relay.store.run(relay.store.issue_enrolment_code, user_id)
+    return await enrol(store, relay.url, Invitation(code, fingerprint), f"{user_id} (demo)")
+
+
+async def run_demo(
+    data_dir: Path, port: int, ready: Callable[[DemoCouncil], None] | None = None
+) -> None:
+    """Serve the demo council until cancelled."""
+    devices = data_dir / "devices"
+    async with Relay(RelayConfig(data_dir=data_dir / "relay", port=port)) as relay:
+        await relay.store.run(council.seed, relay.store)
+        admin_store = _store(devices, "demo-admin")
+        clerk_store = _store(devices, "demo-clerk")
+        fingerprint = await relay.store.run(relay.store.root_fingerprint, council.ORG_ID)
+        if not fingerprint:
+            fingerprint = create_org_root(admin_store)
+            await relay.store.run(relay.store.set_root_fingerprint, council.ORG_ID, fingerprint)
+        await _device(relay, admin_store, "admin", fingerprint)
+        await _device(relay, clerk_store, "jimukyoku", fingerprint)
+        admin = SyncEngine(admin_store, auto_certify=True)
+        clerk = SyncEngine(clerk_store)
+        tasks = [asyncio.create_task(e.run()) for e in (admin, clerk)]
+        try:
+            await admin.wait_online()
+            await clerk.wait_online()
+            published = await _publish_pack(relay, clerk)
+            invitations = {
+                user_id: f"{await relay.store.run(relay.store.issue_enrolment_code, user_id)}"
+                f"/{fingerprint}"
+                for user_id in MEMBERS
+            }
+            info = DemoCouncil(relay.url, fingerprint, invitations, published)
+            if ready is not None:
+                ready(info)
+            await asyncio.Future()
+        finally:
+            for engine in (admin, clerk):
+                await engine.stop()
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            for store in (admin_store, clerk_store):
+                if not store.closed:
+                    store.close()
+
+
+async def _publish_pack(relay: Relay, clerk: SyncEngine) -> list[str]:
+    """Create the meeting key and publish the demo pack once; later starts reuse them."""
+    meeting = await asyncio.to_thread(clerk.store.meeting, council.MEETING_ID)
+    if meeting is None or not meeting.has_key:
+        await clerk.create_meeting_key(council.MEETING_ID)
+    existing = await relay.store.run(relay.store.documents, council.MEETING_ID)
+    if existing:
+        return [d.document_id for d in existing]
+    published = []
+    for index, (title, pdf) in enumerate(await asyncio.to_thread(demo_documents), start=1):
+        info = await clerk.publish_document(
+            council.MEETING_ID, pdf, title=title, document_id=f"demo-{index}"
+        )
+        published.append(info.document_id)
+    return published
+
+
+def _print(info: DemoCouncil) -> None:
+    print(f"Furano Meet demo relay — {info.url}")
+    print(f"  meeting: {council.MEETING_TITLE} [{council.MEETING_ID}]")
+    print(f"  documents published by the clerk's device: {', '.join(info.documents)}")
+    print(f"  organisation root fingerprint: {info.fingerprint}")
+    print("  one-time invitations (enrol a device with one; valid 72 h):")
+    names = {uid: name for uid, name, _ in council.PEOPLE}
+    for user_id, invitation in info.invitations.items():
+        print(f"    {user_id:<8} {names[user_id]:<12} {invitation}")
+    print("Demo ready. Press Ctrl+C to stop.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m furano_meet.demo", description=__doc__)
+    parser.add_argument("--data", default="data/demo", help="demo data directory")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_demo(Path(args.data), args.port, ready=_print))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
