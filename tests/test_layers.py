@@ -49,6 +49,8 @@ def test_the_relay_needs_neither_qt_nor_the_client_stack() -> None:
         "furano_meet.crypto",
         "furano_meet.store",
         "furano_meet.samples",
+        "furano_meet.sync",
+        "furano_meet.demo",
     ],
 )
 def test_the_core_never_imports_qt(module: str) -> None:
