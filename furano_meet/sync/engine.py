@@ -863,49 +863,45 @@ class SyncEngine:
                 return
 
     async def _apply_ops(self, meeting_id: str, ops: tuple[m.LoggedOp, ...]) -> None:
-        """Decrypt and store ops from the log; ops we cannot open yet wait for their key."""
+        """Decrypt and store ops from the log.
+
+        The cursor advances only up to the first op whose key this device does not hold yet, so
+        that op is fetched again once the key arrives; ops after it that can be opened are
+        applied now (storing one twice is harmless). An op that fails to decrypt *with* the
+        right key is refused and skipped: waiting will not fix it.
+        """
         if not ops:
             return
-        meeting_key = await self._meeting_key(meeting_id)
-        private_key = await self._private_key(meeting_id)
-        changed: list[str] = []
+        keys: dict[str, MeetingKey | PrivateAnnotationKey | None] = {
+            "shared": await self._meeting_key(meeting_id),
+            "private": await self._private_key(meeting_id),
+        }
         records: list[tuple[m.LoggedOp, dict[str, Any]]] = []
-        highest_applied = 0
-        missing_key = False
+        cursor, blocked = 0, False
         for op in ops:
-            key: MeetingKey | PrivateAnnotationKey | None = (
-                meeting_key if op.visibility == "shared" else private_key
-            )
-            if key is None or (
-                op.visibility == "private" and op.author_user_id != self.account.user_id
-            ):
-                missing_key = missing_key or key is None
-                if not missing_key:
-                    highest_applied = op.seq
+            key = keys[op.visibility]
+            if key is None:
+                blocked = True  # fetched again from here once the key arrives
                 continue
+            if not blocked:
+                cursor = op.seq  # later ops are applied now anyway; applying twice is harmless
             try:
                 plain = decrypt_annotation(
                     op.payload, key, meeting_id=meeting_id, annotation_id=op.op_id
                 )
-                body = json.loads(plain)
+                records.append((op, json.loads(plain)))
             except (CryptoError, ValueError) as exc:
                 log.warning("refusing op %s: %s", op.op_id, getattr(exc, "code", exc))
-                if not missing_key:
-                    highest_applied = op.seq
-                continue
-            records.append((op, body))
-            if not missing_key:
-                highest_applied = op.seq
 
-        def write() -> None:
+        def write() -> list[str]:
+            changed: list[str] = []
             with self.store.atomic():
                 for op, body in records:
                     annotation_id = str(body.get("annotation_id", op.op_id))
                     logged = _parse_time(op.logged_at) or self.clock()
                     if op.kind == "delete":
-                        self.store.delete_annotation(
-                            annotation_id, logged
-                        ) if self.store.annotation(annotation_id) else None
+                        if self.store.annotation(annotation_id) is not None:
+                            self.store.delete_annotation(annotation_id, logged)
                     else:
                         self.store.put_annotation(
                             Annotation(
@@ -925,10 +921,11 @@ class SyncEngine:
                             )
                         )
                     changed.append(annotation_id)
-                if highest_applied:
-                    self.store.advance_cursor(meeting_id, OPS_STREAM, highest_applied)
+                if cursor:
+                    self.store.advance_cursor(meeting_id, OPS_STREAM, cursor)
+            return changed
 
-        await self._db(write)
+        changed = await self._db(write)
         if changed:
             self._emit(AnnotationsChanged(meeting_id, tuple(changed)))
 
