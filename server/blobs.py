@@ -11,6 +11,12 @@ resumes where the file ends.  Only when the whole file hashes to the announced S
 fsynced, renamed into ``blobs/`` and the directory fsynced; a partial or corrupt upload is
 therefore never visible as a published document.
 
+A ``.part`` file has one writer at a time: the relay lets one connection own a transfer key
+(a second ``begin_upload`` takes it over and the first stops), so the running hash kept in
+memory always describes the file.  The file is opened ``O_APPEND`` as a second line of defence,
+and the ``uploads/`` directory is fsynced when a file is created, so progress acknowledged with
+``upload_progress`` (an fsync of the file) cannot vanish with its directory entry in a power cut.
+
 Blobs are client-encrypted: the relay stores ciphertext and never sees a document's plaintext.
 """
 
@@ -38,9 +44,16 @@ class PartialUpload:
         self.path = path
         self._hasher = hashlib.sha256()
         self.size = 0
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
-        self._fd = os.open(path, flags, 0o600)
+        flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_BINARY", 0)
         try:
+            self._fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+            created = True
+        except FileExistsError:
+            self._fd = os.open(path, flags)
+            created = False
+        try:
+            if created:
+                _fsync_dir(path.parent)
             while block := os.read(self._fd, _READ_CHUNK):
                 self._hasher.update(block)
                 self.size += len(block)
@@ -56,14 +69,16 @@ class PartialUpload:
             while written < len(view):
                 written += os.write(self._fd, view[written:])
         except OSError:
-            os.ftruncate(self._fd, self.size)
-            os.lseek(self._fd, self.size, os.SEEK_SET)
+            os.ftruncate(self._fd, self.size)  # O_APPEND: the next write lands at the new end
             raise
         self._hasher.update(data)
         self.size += len(data)
 
     def sync(self) -> None:
-        os.fsync(self._fd)
+        fd = self._fd
+        if fd < 0:  # closed meanwhile (the upload was taken over): nothing left to make durable
+            return
+        os.fsync(fd)
 
     def hexdigest(self) -> str:
         return self._hasher.hexdigest()

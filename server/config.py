@@ -34,7 +34,8 @@ class RelayConfig:
     rate_per_second: float = 200.0
     rate_burst: float = 400.0
     flood_close_after: int = 2000
-    """Refused (rate-limited) frames in a row after which the connection is closed."""
+    """Refused (rate-limited) frames within the token bucket's 10 s window after which the
+    connection is closed (counted per window, not in a row: see ``ratelimit.TokenBucket``)."""
     outbox_max_bytes: int = 1 * MiB
     """Queued frames per slow connection before op pushes are shed (client resyncs)."""
     low_water: int = 64 * 1024

@@ -33,7 +33,7 @@ from typing import Protocol
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.exceptions import ConnectionClosed
 
-from furano_meet.protocol import encode
+from furano_meet.protocol import PROTOCOL_MINOR, ErrorCode, encode
 from furano_meet.protocol import messages as m
 
 log = logging.getLogger(__name__)
@@ -62,18 +62,41 @@ class Outbox:
         self._streams: deque[Stream] = deque()
         self._resync_pending: set[str] = set()
         self._wake = asyncio.Event()
-        self._sending = False
+        self._writing = False
+        self._busy = False
+        """True while anything is queued, being written, or a close is scheduled: the one flag
+        :meth:`idle` tests on the fan-out hot path (kept in step by every method below)."""
         self.shed_count = 0
         self._closing: tuple[int, str] | None = None
+        self.minor = PROTOCOL_MINOR
+        """The peer's protocol minor: :meth:`send` leaves out fields it does not know."""
 
     # -- state -------------------------------------------------------------------------------
 
+    @property
+    def _sending(self) -> bool:
+        return self._writing
+
+    @_sending.setter
+    def _sending(self, value: bool) -> None:
+        self._writing = value
+        self._update_busy()
+
+    def _update_busy(self) -> None:
+        self._busy = bool(
+            self._writing or self._closing or self._ordered or self._latest or self._streams
+        )
+
     def idle(self) -> bool:
         """May a frame be written straight to the socket without overtaking queued ones?"""
-        if self._sending or self._closing or self._ordered or self._latest or self._streams:
+        if self._busy:
             return False
         transport = self.conn.transport
         return transport is not None and transport.get_write_buffer_size() <= self.low_water
+
+    @property
+    def closing(self) -> bool:
+        return self._closing is not None
 
     @property
     def queued_bytes(self) -> int:
@@ -81,32 +104,48 @@ class Outbox:
 
     # -- enqueueing --------------------------------------------------------------------------
 
-    def send(self, message: m.Msg) -> None:
+    def send(self, message: m.Msg, *, even_if_closing: bool = False) -> None:
         """Queue a reply or push for this connection only (ordered, never shed)."""
-        self.deliver(encode(message))
+        self.deliver(encode(message, minor=self.minor), even_if_closing=even_if_closing)
 
-    def deliver(self, frame: Frame, *, sheddable_for: str | None = None) -> None:
-        """An ordered frame. ``sheddable_for`` marks an op push that a resync can replace."""
+    def deliver(
+        self, frame: Frame, *, sheddable_for: str | None = None, even_if_closing: bool = False
+    ) -> None:
+        """An ordered frame. ``sheddable_for`` marks an op push that a resync can replace.
+
+        Once a close is scheduled nothing new is queued (``even_if_closing`` is for the frames
+        that explain the close), so a closing connection is not served any further.
+        """
+        if self._closing is not None and not even_if_closing:
+            return
         if self.idle():
             broadcast((self.conn,), frame)
             return
         self._ordered.append((frame, sheddable_for))
         self._ordered_bytes += len(frame)
+        self._busy = True
         if self._ordered_bytes > self.max_bytes:
             self._shed()
         self._wake.set()
 
     def replace(self, key: str, frame: Frame) -> None:
         """A coalesced frame: supersedes any queued frame with the same key."""
+        if self._closing is not None:
+            return
         if self.idle():
             broadcast((self.conn,), frame)
             return
         self._latest.pop(key, None)
         self._latest[key] = frame
+        self._busy = True
         self._wake.set()
 
     def add_stream(self, stream: Stream) -> None:
+        if self._closing is not None:
+            stream.close()
+            return
         self._streams.append(stream)
+        self._busy = True
         self._wake.set()
 
     def cancel_stream(self, transfer: int) -> bool:
@@ -114,6 +153,7 @@ class Outbox:
             if stream.transfer == transfer:
                 self._streams.remove(stream)
                 stream.close()
+                self._update_busy()
                 return True
         return False
 
@@ -131,14 +171,26 @@ class Outbox:
         self._ordered_bytes = sum(len(f) for f, _ in kept)
         if self._ordered_bytes > self.max_bytes:
             log.warning("closing a connection that does not read its replies")
-            self._ordered.clear()
-            self._ordered_bytes = 0
-            self._latest.clear()
-            self.close_streams()
-            if self._sending and self.conn.transport is not None:
+            self._drop_queued()
+            if self._writing and self.conn.transport is not None:
                 self.conn.transport.abort()  # stuck writing: the peer reads nothing at all
             else:
+                # The socket drains but the queue grows faster: say why before closing.
+                too_slow = m.Failed(
+                    code=ErrorCode.TOO_SLOW,
+                    message="This connection reads too slowly to keep up; reconnect.",
+                    fatal=True,
+                )
+                self._ordered.append((encode(too_slow, minor=self.minor), None))
+                self._ordered_bytes = len(self._ordered[0][0])
                 self.close_soon(code=1008, reason="too slow: not reading")
+
+    def _drop_queued(self) -> None:
+        self._ordered.clear()
+        self._ordered_bytes = 0
+        self._latest.clear()
+        self.close_streams()
+        self._update_busy()
 
     def close_soon(self, *, code: int, reason: str) -> bool:
         """Close after the frames already queued (e.g. ``device_revoked``) have been written.
@@ -148,8 +200,22 @@ class Outbox:
         if self._closing is not None:
             return False
         self._closing = (code, reason)
+        self._busy = True
         self._wake.set()
         return True
+
+    def close_now(self, frame: Frame, *, code: int, reason: str) -> None:
+        """Drop everything queued (downloads included), send ``frame``, then close.
+
+        For a revoked device: nothing more of the meeting may reach it, not even the rest of a
+        download or replies to requests it sent before the revocation.
+        """
+        self._drop_queued()
+        self._ordered.append((frame, None))
+        self._ordered_bytes = len(frame)
+        self._busy = True
+        self._closing = None
+        self.close_soon(code=code, reason=reason)
 
     # -- the writer --------------------------------------------------------------------------
 
@@ -180,14 +246,15 @@ class Outbox:
                     await self.conn.close(*self._closing)
                     return
                 if frame is None:
+                    self._busy = False  # nothing queued, not writing, not closing
                     self._wake.clear()
                     await self._wake.wait()
                     continue
-                self._sending = True
+                self._writing = self._busy = True
                 try:
                     await self.conn.send(frame)
                 finally:
-                    self._sending = False
+                    self._writing = False
         except ConnectionClosed:
             pass
         finally:
@@ -196,6 +263,11 @@ class Outbox:
     def close_streams(self) -> None:
         while self._streams:
             self._streams.popleft().close()
+
+    @property
+    def streaming(self) -> int:
+        """Downloads still being sent on this connection."""
+        return len(self._streams)
 
 
 def fan_out(

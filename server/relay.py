@@ -19,8 +19,14 @@ Whose fault an error is decides what happens to the connection:
   with ``internal_error``.
 
 Changes made by the admin CLI (another process) are noticed through SQLite's ``data_version``:
-a revoked device is told and disconnected within ``admin_poll_interval``, a removed member is
-dropped from the room.
+a revoked device is told and disconnected within ``admin_poll_interval`` (from that moment none
+of its requests is served and its downloads stop), a removed member is dropped from the room.
+
+Relay-wide state that outlives a connection: the presenter state of every meeting seen since the
+start (``presenters``; a room that empties and fills again continues its ``seq``), and which
+connection owns each in-flight upload (``uploading``; one writer per ``.part`` file).  The relay
+never sends a text frame larger than ``welcome.max_frame``: ``ops_fetched`` stops early (with
+``more``) and ``meeting_joined`` leaves entries out (with ``truncated``) rather than exceed it.
 """
 
 from __future__ import annotations
@@ -29,10 +35,11 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import sqlite3
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -41,6 +48,9 @@ from websockets.exceptions import ConnectionClosed
 from furano_meet import __version__
 from furano_meet.protocol import (
     CHUNK_HEADER_SIZE,
+    MAX_TEXT_FRAME,
+    PROTOCOL_MAJOR,
+    PROTOCOL_MINOR,
     Chunk,
     ChunkKind,
     ErrorCode,
@@ -52,9 +62,10 @@ from furano_meet.protocol import (
     version_refusal,
 )
 from furano_meet.protocol import messages as m
+from furano_meet.protocol.codec import encoded_length, peek_rid, utf8_length
 from furano_meet.protocol.session import Phase
 
-from .blobs import BlobStore, transfer_key
+from .blobs import BlobStore, PartialUpload, transfer_key
 from .config import RelayConfig
 from .errors import Refusal
 from .fanout import Outbox, cancel_task, fan_out
@@ -81,6 +92,8 @@ class Client:
     rooms: set[str] = field(default_factory=set)
     transfers: Transfers = field(default_factory=Transfers)
     writer: asyncio.Task[None] | None = None
+    revoked: bool = False
+    """Set the moment the device's revocation is noticed: nothing more is served."""
 
     @property
     def who(self) -> DeviceIdentity:
@@ -91,12 +104,31 @@ class Client:
 Handler = Callable[[Client, Any], Awaitable[None]]
 
 
+@dataclass(eq=False)
+class UploadClaim:
+    """Which connection writes a ``.part`` file (one at a time, relay-wide)."""
+
+    client: Client
+    upload: Upload | None = None
+    """``None`` while the owner is still opening the file."""
+    finishing: bool = False
+    """The file is being verified, renamed and published: it cannot be taken over."""
+
+
 class Relay:
     def __init__(self, config: RelayConfig) -> None:
         self.config = config
         self.store = Store(config.database_path)
         self.blobs = BlobStore(config.data_dir, min_free_bytes=config.min_free_bytes)
-        self.rooms: dict[str, Room] = {}
+        self.rooms: dict[str, Room[Outbox]] = {}
+        self.presenters: dict[str, m.PresenterState] = {}
+        """The newest presenter state of every meeting with a room since the start.  A room that
+        empties and is rebuilt continues from here, never from an older database snapshot."""
+        self.uploading: dict[str, UploadClaim] = {}
+        """Transfer key → the connection uploading it."""
+        self.max_out = min(config.max_text_frame, MAX_TEXT_FRAME)
+        """Largest text frame the relay sends: what it accepts itself (``welcome.max_frame``)
+        and never more than a client accepts."""
         self.clients: dict[int, Client] = {}
         self.by_device: dict[str, set[Client]] = {}
         self._ids = itertools.count(1)
@@ -135,7 +167,7 @@ class Relay:
     async def start(self) -> None:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(self.store.open)
-        self._clean_stale_uploads()
+        await self._clean_stale_uploads()
         ssl_context = None
         if self.config.tls_cert is not None:
             ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -188,12 +220,33 @@ class Relay:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def _clean_stale_uploads(self) -> None:
-        cutoff = time.time() - self.config.partial_upload_ttl
-        for part in self.blobs.uploads.glob("*.part"):
+    async def _clean_stale_uploads(self) -> None:
+        """Remove abandoned uploads: the ``.part`` file and its ``uploads`` row together.
+
+        An upload is stale when neither a chunk (the file's mtime) nor a ``begin_upload`` (the
+        row's ``created_at``) touched it for ``partial_upload_ttl``; a row without a file, or a
+        file without a row, is left over from a crash and goes as well once it is that old.
+        """
+        now = time.time()
+        cutoff = now - self.config.partial_upload_ttl
+        cutoff_text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(cutoff))
+        rows = await self.store.run(self.store.upload_keys)
+        files = {p.stem: p for p in self.blobs.uploads.glob("*.part")}
+        stale: list[str] = []
+        for key in rows.keys() | files.keys():
+            touched = rows.get(key, "") >= cutoff_text
             with contextlib.suppress(OSError):
-                if part.stat().st_mtime < cutoff:
-                    part.unlink()
+                if key in files and files[key].stat().st_mtime >= cutoff:
+                    touched = True
+            if touched:
+                continue
+            stale.append(key)
+            if key in files:
+                with contextlib.suppress(OSError):
+                    files[key].unlink()
+        if stale:
+            await self.store.run(self.store.forget_uploads, [k for k in stale if k in rows])
+            log.info("removed %d abandoned partial upload(s)", len(stale))
 
     # -- one connection ----------------------------------------------------------------------
 
@@ -223,18 +276,20 @@ class Relay:
             await cancel_task(client.writer)
 
     async def _receive(self, client: Client, data: str | bytes) -> None:
-        if isinstance(data, str) and not client.bucket.take():
-            if client.bucket.refused_in_window > self.config.flood_close_after:
-                if client.outbox.close_soon(code=1008, reason="rate limit exceeded"):
-                    log.warning("closing connection %d: message flood", client.conn_id)
-            elif client.bucket.should_notify():
+        if client.revoked:
+            if isinstance(data, str):
                 client.outbox.send(
                     m.Failed(
-                        code=ErrorCode.RATE_LIMITED,
-                        message="Too many messages; slow down.",
-                        retry_after=round(client.bucket.retry_after() + 0.0005, 3),
-                    )
+                        rid=peek_rid(data),
+                        code=ErrorCode.DEVICE_REVOKED,
+                        message="This device was revoked by an administrator.",
+                        fatal=True,
+                    ),
+                    even_if_closing=True,
                 )
+            return
+        if isinstance(data, str) and not client.bucket.take():
+            self._rate_limited(client, data)
             return
         try:
             message = client.session.receive(data)
@@ -253,22 +308,56 @@ class Relay:
                 m.Failed(rid=message.rid, code=ErrorCode.UNKNOWN_TYPE, message="not handled")
             )
             return
-        await self._guard(client, message.rid, handler(client, message))
+        meeting_id = getattr(message, "meeting_id", "")
+        await self._guard(client, message.rid, handler(client, message), meeting_id)
 
-    async def _guard(self, client: Client, rid: int, work: Awaitable[None]) -> None:
+    def _rate_limited(self, client: Client, data: str) -> None:
+        """A text frame without a token is dropped unprocessed; say so, with its ``rid``.
+
+        Each dropped frame whose ``rid`` can be read cheaply (:func:`peek_rid`) gets its own
+        ``failed``/``rate_limited`` reply, so a client never waits for a reply that will not
+        come.  Frames without a readable ``rid`` share one notice (rid 0) per second.  Past
+        ``flood_close_after`` refusals in the bucket's window the connection is closed.
+        """
+        bucket = client.bucket
+        if bucket.refused_in_window > self.config.flood_close_after:
+            if client.outbox.close_soon(code=1008, reason="rate limit exceeded"):
+                log.warning("closing connection %d: message flood", client.conn_id)
+            return
+        rid = peek_rid(data)
+        if rid or bucket.should_notify():
+            client.outbox.send(
+                m.Failed(
+                    rid=rid,
+                    code=ErrorCode.RATE_LIMITED,
+                    message="Too many messages; slow down. This request was not processed.",
+                    retry_after=round(bucket.retry_after() + 0.0005, 3),
+                )
+            )
+
+    async def _guard(
+        self, client: Client, rid: int, work: Awaitable[None], meeting_id: str = ""
+    ) -> None:
         """Run a handler and turn each kind of failure into the right ``failed`` frame."""
         try:
             await work
         except Refusal as exc:
-            client.outbox.send(m.Failed(rid=rid, code=exc.code, message=exc.message))
+            client.outbox.send(
+                m.Failed(rid=rid, code=exc.code, message=exc.message, meeting_id=meeting_id)
+            )
         except ProtocolError as exc:
-            client.outbox.send(failure(exc, rid=rid))
+            client.outbox.send(failure(exc, rid=rid, meeting_id=meeting_id))
         except (OSError, Exception) as exc:  # noqa: BLE001 - classified below, never swallowed silently
             reason = storage_failure(exc)
             if reason is not None:
                 log.error("storage failure on connection %d: %s", client.conn_id, exc)
                 client.outbox.send(
-                    m.Failed(rid=rid, code=ErrorCode.STORAGE_UNAVAILABLE, message=reason)
+                    m.Failed(
+                        rid=rid,
+                        code=ErrorCode.STORAGE_UNAVAILABLE,
+                        message=reason,
+                        meeting_id=meeting_id,
+                    )
                 )
             else:
                 log.exception("internal error handling a request on connection %d", client.conn_id)
@@ -277,32 +366,34 @@ class Relay:
                         rid=rid,
                         code=ErrorCode.INTERNAL_ERROR,
                         message="The relay hit an internal error.",
+                        meeting_id=meeting_id,
                     )
                 )
 
     async def _disconnect(self, client: Client) -> None:
         self.clients.pop(client.conn_id, None)
+        self._stop_transfers(client)
+        self._forget_device(client)
+        for meeting_id in list(client.rooms):
+            await self._leave_room(client, meeting_id)
+
+    def _stop_transfers(self, client: Client) -> None:
+        for upload in list(client.transfers.uploads.values()):
+            self._drop_upload(client, upload)
         client.transfers.close()
         client.outbox.close_streams()
+
+    def _forget_device(self, client: Client) -> None:
         if client.identity is not None:
             devices = self.by_device.get(client.identity.device_id)
             if devices is not None:
                 devices.discard(client)
                 if not devices:
                     del self.by_device[client.identity.device_id]
-        for meeting_id in list(client.rooms):
-            await self._leave_room(client, meeting_id)
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _room_outboxes(self, room: Room, *, exclude: Client | None = None) -> list[Outbox]:
-        return [
-            c.outbox
-            for conn_id in room.attendees
-            if (c := self.clients.get(conn_id)) is not None and c is not exclude
-        ]
-
-    def _joined_room(self, client: Client, meeting_id: str) -> Room:
+    def _joined_room(self, client: Client, meeting_id: str) -> Room[Outbox]:
         room = self.rooms.get(meeting_id)
         if room is None or client.conn_id not in room.attendees:
             raise Refusal(ErrorCode.UNEXPECTED_MESSAGE, "Join the meeting first.")
@@ -322,12 +413,13 @@ class Relay:
             client.outbox.send(refusal)
             client.session.close()
             return
+        client.outbox.minor = client.session.peer_minor
         client.outbox.deliver(
             client.session.send(
                 m.Welcome(
                     rid=msg.rid,
-                    major=1,
-                    minor=0,
+                    major=PROTOCOL_MAJOR,
+                    minor=PROTOCOL_MINOR,
                     server=f"furano-relay/{__version__}",
                     max_frame=self.config.max_text_frame,
                     max_chunk=self.config.max_chunk,
@@ -450,15 +542,25 @@ class Relay:
         holds = identity.device_id not in {d.device_id for d in awaiting} and any(
             e.purpose == "meeting" for e in store.envelopes_for(meeting_id, identity.device_id)
         )
+        known = meeting_id in self.presenters
         return (
             info,
             store.members(meeting_id),
             store.documents(meeting_id),
-            store.last_op_seq(meeting_id),
+            store.last_op_seq(meeting_id, identity.user_id),
             holds,
             awaiting,
-            store.load_presenter(meeting_id) if meeting_id not in self.rooms else None,
+            None if known else self._load_presenter(meeting_id),
         )
+
+    def _load_presenter(self, meeting_id: str) -> m.PresenterState | None:
+        """The saved state; the first time ever, a saved seq 0, so that after a crash before
+        the first lazy save the restarted relay still knows to start above (store thread)."""
+        saved = self.store.load_presenter(meeting_id)
+        if saved is None:
+            with contextlib.suppress(sqlite3.Error):  # a full disk must not stop the meeting
+                self.store.save_presenter(meeting_id, m.PresenterState(seq=0))
+        return saved
 
     async def _join(self, client: Client, msg: m.JoinMeeting) -> None:
         who = client.who
@@ -467,45 +569,71 @@ class Relay:
         )
         room = self.rooms.get(msg.meeting_id)
         if room is None:
-            room = self.rooms[msg.meeting_id] = Room(msg.meeting_id, saved)
-        room.join(Attendee(client.conn_id, who.user_id, who.device_id, who.role, msg.following))
-        client.rooms.add(msg.meeting_id)
-        client.outbox.send(
-            m.MeetingJoined(
-                rid=msg.rid,
-                meeting=info,
-                members=tuple(members),
-                presence=room.presence(),
-                presenter=room.presenter,
-                documents=tuple(documents),
-                last_op_seq=last_seq,
-                has_key_envelope=holds,
-                awaiting_key=tuple(awaiting) if holds else (),
-            )
+            # The last attendee may have left while the snapshot ran: the state they left
+            # behind (``presenters``) is newer than anything the database snapshot holds.
+            state = self.presenters.get(msg.meeting_id) or saved
+            room = self.rooms[msg.meeting_id] = Room(msg.meeting_id, state)
+            self.presenters[msg.meeting_id] = room.presenter
+        room.join(
+            Attendee(client.conn_id, who.user_id, who.device_id, who.role, msg.following),
+            client.outbox,
         )
+        client.rooms.add(msg.meeting_id)
+        joined = m.MeetingJoined(
+            rid=msg.rid,
+            meeting=info,
+            members=tuple(members),
+            presence=room.presence(),
+            presenter=room.presenter,
+            documents=tuple(documents),
+            last_op_seq=last_seq,
+            has_key_envelope=holds,
+            awaiting_key=tuple(awaiting) if holds else (),
+        )
+        client.outbox.deliver(self._fit_joined(joined, client.outbox.minor))
         self._announce_presence(room, client, online=True, following=msg.following)
         mine = [d for d in awaiting if d.device_id == who.device_id]
         if mine:
             await self._ask_key_holders(msg.meeting_id, mine)
 
+    def _fit_joined(self, joined: m.MeetingJoined, minor: int) -> str:
+        """Encode ``meeting_joined`` within :attr:`max_out`, leaving entries out if it must.
+
+        ``awaiting_key`` goes first (it is advisory: ``list_device_keys`` lists every device,
+        and ``key_needed`` names newcomers), then the oldest ``documents``; ``truncated`` says
+        so.  Only a room of thousands, or hundreds of documents with large manifests, gets here.
+        """
+        frame = encode(joined, minor=minor)
+        excess = utf8_length(frame) - self.max_out
+        if excess <= 0:
+            return frame
+        awaiting, documents = list(joined.awaiting_key), list(joined.documents)
+        margin = 64  # the "truncated" key, and commas
+        while excess + margin > 0 and awaiting:
+            excess -= encoded_length(awaiting.pop()) + 1
+        while excess + margin > 0 and documents:
+            excess -= encoded_length(documents.pop(0)) + 1
+        fitted = replace(
+            joined, awaiting_key=tuple(awaiting), documents=tuple(documents), truncated=True
+        )
+        log.warning(
+            "meeting_joined for %s left out %d awaiting devices and %d documents to fit %d bytes",
+            joined.meeting.meeting_id,
+            len(joined.awaiting_key) - len(awaiting),
+            len(joined.documents) - len(documents),
+            self.max_out,
+        )
+        return encode(fitted, minor=minor)
+
     async def _ask_key_holders(self, meeting_id: str, waiting: list[m.DeviceKeyInfo]) -> None:
         """Tell every online device that holds the meeting key that ``waiting`` needs it."""
         online = list(self.by_device)
-        holders = await self.store.run(self._key_holders_among, meeting_id, online)
+        holders = await self.store.run(self.store.key_holders_among, meeting_id, online)
         frame = encode(m.KeyNeeded(meeting_id=meeting_id, devices=tuple(waiting)))
         fan_out(self._device_outboxes(holders), frame)
 
-    def _key_holders_among(self, meeting_id: str, device_ids: list[str]) -> list[str]:
-        waiting = {d.device_id for d in self.store.devices_awaiting_key(meeting_id)}
-        return [
-            d
-            for d in device_ids
-            if d not in waiting
-            and any(e.purpose == "meeting" for e in self.store.envelopes_for(meeting_id, d))
-        ]
-
     def _announce_presence(
-        self, room: Room, client: Client, *, online: bool, following: bool
+        self, room: Room[Outbox], client: Client, *, online: bool, following: bool
     ) -> None:
         who = client.who
         frame = encode(
@@ -517,7 +645,7 @@ class Relay:
                 following=following,
             )
         )
-        fan_out(self._room_outboxes(room, exclude=client), frame)
+        fan_out(room.outboxes_except(client.conn_id), frame)
 
     async def _leave(self, client: Client, msg: m.LeaveMeeting) -> None:
         self._joined_room(client, msg.meeting_id)
@@ -532,6 +660,7 @@ class Relay:
         self._announce_presence(room, client, online=False, following=False)
         if room.is_empty():
             del self.rooms[meeting_id]
+            self.presenters[meeting_id] = room.presenter
             if room.unsaved:
                 with contextlib.suppress(Exception):
                     await self.store.run(self.store.save_presenter, meeting_id, room.presenter)
@@ -542,9 +671,10 @@ class Relay:
         client.outbox.send(m.Done(rid=msg.rid))
         self._announce_presence(room, client, online=True, following=msg.following)
 
-    def _broadcast_presenter(self, room: Room) -> None:
+    def _broadcast_presenter(self, room: Room[Outbox]) -> None:
+        self.presenters[room.meeting_id] = room.presenter
         frame = encode(m.PresenterChanged(meeting_id=room.meeting_id, state=room.presenter))
-        fan_out(self._room_outboxes(room), frame, coalesce_key=f"presenter:{room.meeting_id}")
+        fan_out(room.outboxes.values(), frame, coalesce_key=f"presenter:{room.meeting_id}")
 
     async def _present_page(self, client: Client, msg: m.PresentPage) -> None:
         """Answered by the ``presenter_changed`` broadcast itself (the presenter receives it too)."""
@@ -557,9 +687,7 @@ class Relay:
     async def _request_presenter(self, client: Client, msg: m.RequestPresenter) -> None:
         room = self._joined_room(client, msg.meeting_id)
         frame = encode(m.PresenterRequested(meeting_id=msg.meeting_id, user_id=client.who.user_id))
-        targets = [
-            self.clients[c].outbox for c in room.moderator_connections() if c in self.clients
-        ]
+        targets = [room.outboxes[c] for c in room.moderator_connections()]
         fan_out(targets, frame)
         client.outbox.send(m.Done(rid=msg.rid))
 
@@ -600,50 +728,97 @@ class Relay:
             )
             return
         key = transfer_key(msg.meeting_id, msg.document_id, msg.version, msg.sha256)
-        for upload in list(client.transfers.uploads.values()):
-            if upload.pending.transfer_key == key:  # resuming on the same connection
-                upload.partial.close()
-                del client.transfers.uploads[upload.transfer]
-        partial = await asyncio.to_thread(self.blobs.open_partial, key)
+        claim = self._claim_upload(client, key)
         try:
-            if partial.size > msg.size:
+            partial = await asyncio.to_thread(self.blobs.open_partial, key)
+            try:
+                if partial.size > msg.size:
+                    partial.close()
+                    self.blobs.discard(key)
+                    partial = await asyncio.to_thread(self.blobs.open_partial, key)
+                self.blobs.ensure_space(msg.size - partial.size)
+                pending = PendingUpload(
+                    key,
+                    msg.meeting_id,
+                    msg.document_id,
+                    msg.version,
+                    msg.size,
+                    msg.sha256,
+                    msg.manifest,
+                    client.who.device_id,
+                )
+                await self.store.run(self.store.save_upload, pending)
+            except BaseException:
                 partial.close()
-                self.blobs.discard(key)
-                partial = await asyncio.to_thread(self.blobs.open_partial, key)
-            self.blobs.ensure_space(msg.size - partial.size)
-            pending = PendingUpload(
-                key,
-                msg.meeting_id,
-                msg.document_id,
-                msg.version,
-                msg.size,
-                msg.sha256,
-                msg.manifest,
-                client.who.device_id,
-            )
-            await self.store.run(self.store.save_upload, pending)
+                raise
         except BaseException:
-            partial.close()
+            self._release_claim(key, claim)
             raise
         transfer = client.transfers.new_id()
-        client.transfers.uploads[transfer] = Upload(transfer, pending, partial, synced=partial.size)
+        upload = Upload(transfer, pending, partial, synced=partial.size)
+        client.transfers.uploads[transfer] = upload
+        claim.upload = upload
         client.outbox.send(
             m.UploadReady(
                 rid=msg.rid, transfer=transfer, offset=partial.size, max_chunk=self.config.max_chunk
             )
         )
 
+    def _claim_upload(self, client: Client, key: str) -> UploadClaim:
+        """Make ``client`` the one writer of ``key``'s ``.part`` file.
+
+        A newer ``begin_upload`` takes the upload over: the usual reason for two is a clerk
+        whose old connection has not timed out yet.  The old transfer stops (its owner gets
+        ``failed``/``conflict`` with the transfer id) before the new one opens the file, so
+        the file and the running hash of its one writer always agree.
+        """
+        claim = self.uploading.get(key)
+        if claim is not None:
+            if claim.upload is None or claim.finishing:
+                raise Refusal(
+                    ErrorCode.CONFLICT,
+                    "This document version is being uploaded or published from another "
+                    "connection right now; try again in a moment.",
+                )
+            owner, taken = claim.client, claim.upload
+            self._drop_upload(owner, taken)
+            if owner is not client:
+                log.info("connection %d takes over an upload", client.conn_id)
+                owner.outbox.send(
+                    m.Failed(
+                        code=ErrorCode.CONFLICT,
+                        message="This upload was taken over by another connection.",
+                        transfer=taken.transfer,
+                        resume_offset=taken.partial.size,
+                        meeting_id=taken.pending.meeting_id,
+                    )
+                )
+        claim = self.uploading[key] = UploadClaim(client)
+        return claim
+
+    def _release_claim(self, key: str, claim: UploadClaim) -> None:
+        if self.uploading.get(key) is claim:
+            del self.uploading[key]
+
+    def _drop_upload(self, client: Client, upload: Upload) -> None:
+        """Stop a transfer: close its file, ignore chunks still in flight, free its key."""
+        upload.partial.close()
+        client.transfers.uploads.pop(upload.transfer, None)
+        client.transfers.dead.add(upload.transfer)
+        claim = self.uploading.get(upload.pending.transfer_key)
+        if claim is not None and claim.upload is upload:
+            del self.uploading[upload.pending.transfer_key]
+
     def _fail_upload(self, client: Client, upload: Upload, code: ErrorCode, message: str) -> None:
         """Stop accepting chunks for this transfer; the client resumes with ``begin_upload``."""
-        upload.partial.close()
-        del client.transfers.uploads[upload.transfer]
-        client.transfers.dead.add(upload.transfer)
+        self._drop_upload(client, upload)
         client.outbox.send(
             m.Failed(
                 code=code,
                 message=message,
                 transfer=upload.transfer,
                 resume_offset=upload.partial.size,
+                meeting_id=upload.pending.meeting_id,
             )
         )
 
@@ -655,7 +830,13 @@ class Relay:
         upload = client.transfers.uploads.get(chunk.transfer)
         if upload is None:
             if chunk.transfer not in client.transfers.dead:
-                raise Refusal(ErrorCode.UNKNOWN_TRANSFER, f"no upload {chunk.transfer} in progress")
+                client.outbox.send(
+                    m.Failed(
+                        code=ErrorCode.UNKNOWN_TRANSFER,
+                        message=f"no upload {chunk.transfer} in progress",
+                        transfer=chunk.transfer,
+                    )
+                )
             return
         partial = upload.partial
         if chunk.offset != partial.size:
@@ -690,9 +871,12 @@ class Relay:
             self._fail_upload(client, upload, ErrorCode.STORAGE_UNAVAILABLE, reason)
             return
         if partial.size - upload.synced >= self.config.progress_every:
+            size = partial.size
             await asyncio.to_thread(partial.sync)
-            upload.synced = partial.size
-            client.outbox.send(m.UploadProgress(transfer=upload.transfer, offset=partial.size))
+            if client.transfers.uploads.get(upload.transfer) is not upload:
+                return  # taken over or cancelled while syncing: nothing to acknowledge
+            upload.synced = size
+            client.outbox.send(m.UploadProgress(transfer=upload.transfer, offset=size))
 
     async def _finish_upload(self, client: Client, msg: m.FinishUpload) -> None:
         upload = client.transfers.uploads.get(msg.transfer)
@@ -705,18 +889,17 @@ class Relay:
                 f"received {partial.size} of {pending.size} bytes; resume from {partial.size}",
             )
         del client.transfers.uploads[msg.transfer]
-        if partial.hexdigest() != pending.sha256:
-            partial.close()
-            self.blobs.discard(pending.transfer_key)
-            raise Refusal(
-                ErrorCode.HASH_MISMATCH,
-                "The uploaded bytes do not match the announced SHA-256; nothing was published.",
-            )
+        claim = self.uploading.get(pending.transfer_key)
+        if claim is not None and claim.upload is upload:
+            claim.finishing = True  # nobody may open the file while it is renamed
+        else:  # pragma: no cover - a live upload always owns its key
+            claim = None
         try:
-            await asyncio.to_thread(self.blobs.commit, partial, pending.sha256)
+            document = await self._publish(client, pending, partial)
         finally:
             partial.close()
-        document = await self.store.run(self.store.publish, pending, client.who.user_id)
+            if claim is not None:
+                self._release_claim(pending.transfer_key, claim)
         log.info(
             "published %s v%d in %s", document.document_id, document.version, pending.meeting_id
         )
@@ -726,7 +909,35 @@ class Relay:
         room = self.rooms.get(pending.meeting_id)
         if room is not None:
             frame = encode(m.DocumentPublished(meeting_id=pending.meeting_id, document=document))
-            fan_out(self._room_outboxes(room, exclude=client), frame)
+            fan_out(room.outboxes_except(client.conn_id), frame)
+
+    async def _publish(
+        self, client: Client, pending: PendingUpload, partial: PartialUpload
+    ) -> m.DocumentInfo:
+        """Verify, move into place and record one finished upload."""
+        if partial.hexdigest() != pending.sha256:
+            partial.close()
+            self.blobs.discard(pending.transfer_key)
+            await self.store.run(self.store.forget_upload, pending.transfer_key)
+            raise Refusal(
+                ErrorCode.HASH_MISMATCH,
+                "The uploaded bytes do not match the announced SHA-256; nothing was published.",
+            )
+        # Refuse early what ``publish`` would refuse (another clerk was faster), so no blob is
+        # moved into place for nothing; ``publish`` checks again inside its transaction.
+        already = await self.store.run(
+            self.store.check_publishable,
+            pending.meeting_id,
+            pending.document_id,
+            pending.version,
+            pending.sha256,
+        )
+        if already:  # the same bytes were published meanwhile: nothing to move into place
+            partial.close()
+            self.blobs.discard(pending.transfer_key)
+        else:
+            await asyncio.to_thread(self.blobs.commit, partial, pending.sha256)
+        return await self.store.run(self.store.publish, pending, client.who.user_id)
 
     async def _begin_download(self, client: Client, msg: m.BeginDownload) -> None:
         await self._membership(client, msg.meeting_id)
@@ -757,9 +968,9 @@ class Relay:
         client.outbox.add_stream(stream)
 
     async def _cancel_transfer(self, client: Client, msg: m.CancelTransfer) -> None:
-        upload = client.transfers.uploads.pop(msg.transfer, None)
+        upload = client.transfers.uploads.get(msg.transfer)
         if upload is not None:
-            upload.partial.close()  # the partial file stays: the upload can still resume
+            self._drop_upload(client, upload)  # the partial file stays: the upload can resume
         elif not client.outbox.cancel_stream(msg.transfer):
             raise Refusal(ErrorCode.UNKNOWN_TRANSFER, f"no transfer {msg.transfer}")
         client.outbox.send(m.Done(rid=msg.rid))
@@ -775,7 +986,7 @@ class Relay:
             frame = encode(
                 m.DocumentWithdrawn(meeting_id=msg.meeting_id, document_id=msg.document_id)
             )
-            fan_out(self._room_outboxes(room, exclude=client), frame)
+            fan_out(room.outboxes_except(client.conn_id), frame)
 
     async def _confirm_receipt(self, client: Client, msg: m.ConfirmReceipt) -> None:
         await self._membership(client, msg.meeting_id)
@@ -799,12 +1010,15 @@ class Relay:
 
     async def _put_envelopes(self, client: Client, msg: m.PutKeyEnvelopes) -> None:
         await self._membership(client, msg.meeting_id)
-        await self.store.run(
+        stored = await self.store.run(
             self.store.put_envelopes, msg.meeting_id, msg.envelopes, client.who.device_id
         )
         client.outbox.send(m.Done(rid=msg.rid))
-        for device_id in {e.device_id for e in msg.envelopes}:
-            mine = tuple(e for e in msg.envelopes if e.device_id == device_id)
+        # The pushes carry what was stored: ``sealed_by`` is the sending device, whatever the
+        # client wrote, and envelopes skipped because another device sealed that slot are not
+        # pushed at all.
+        for device_id in dict.fromkeys(e.device_id for e in stored):
+            mine = tuple(e for e in stored if e.device_id == device_id)
             frame = encode(m.KeyEnvelopesDelivered(meeting_id=msg.meeting_id, envelopes=mine))
             fan_out(self._device_outboxes([device_id]), frame)
 
@@ -839,12 +1053,12 @@ class Relay:
         private = tuple(op for op in logged if op.visibility == "private")
         if shared:
             frame = encode(m.OpsAdded(meeting_id=msg.meeting_id, ops=shared))
-            fan_out(self._room_outboxes(room, exclude=client), frame, sheddable_for=msg.meeting_id)
+            fan_out(room.outboxes_except(client.conn_id), frame, sheddable_for=msg.meeting_id)
         if private:
             own = [
-                self.clients[c].outbox
+                room.outboxes[c]
                 for c in room.connections_of({client.who.user_id})
-                if c in self.clients and c != client.conn_id
+                if c != client.conn_id
             ]
             frame = encode(m.OpsAdded(meeting_id=msg.meeting_id, ops=private))
             fan_out(own, frame, sheddable_for=msg.meeting_id)
@@ -856,9 +1070,27 @@ class Relay:
         return self.store.fetch_ops(meeting_id, user_id, since, limit)
 
     async def _fetch_ops(self, client: Client, msg: m.FetchOps) -> None:
+        """Reply with as many ops as fit one frame of :attr:`max_out` (``more`` if some did not).
+
+        Op payloads may be 64 KiB each, so ``limit`` ops can be far more than one frame holds.
+        At least one op is always sent, so a client paging with ``since`` always progresses.
+        """
         ops, more = await self.store.run(
             self._fetch, msg.meeting_id, client.who.user_id, msg.since, msg.limit
         )
+        empty = m.OpsFetched(
+            rid=msg.rid, meeting_id=msg.meeting_id, ops=(), last_seq=2**53 - 1, more=True
+        )
+        room = self.max_out - utf8_length(encode(empty, minor=client.outbox.minor))
+        # Cheap bound first (base64 is 4/3, the rest of an op is ASCII and under 600 bytes):
+        # the usual small page is never measured op by op.
+        bound = sum(len(op.payload) * 4 // 3 + 600 for op in ops)
+        for count, op in enumerate(ops if bound > room else ()):
+            room -= encoded_length(op) + 1
+            if room < 0 and count > 0:
+                del ops[count:]
+                more = True
+                break
         client.outbox.send(
             m.OpsFetched(
                 rid=msg.rid,
@@ -888,9 +1120,7 @@ class Relay:
         revoked = await self.store.run(self.store.revoked_among, list(self.by_device))
         for device_id in revoked:
             for client in list(self.by_device.get(device_id, ())):
-                log.info("disconnecting revoked device %s", device_id)
-                client.outbox.send(m.DeviceRevoked(device_id=device_id))
-                client.outbox.close_soon(code=1008, reason="device revoked")
+                await self._revoke(client, device_id)
         for meeting_id, room in list(self.rooms.items()):
             members = await self.store.run(self.store.member_ids, meeting_id)
             for conn_id, attendee in list(room.attendees.items()):
@@ -901,8 +1131,25 @@ class Relay:
                         m.Failed(
                             code=ErrorCode.FORBIDDEN,
                             message="You were removed from this meeting by the clerk's office.",
+                            meeting_id=meeting_id,
                         )
                     )
+
+    async def _revoke(self, client: Client, device_id: str) -> None:
+        """Stop serving a revoked device's connection at once, tell it why, and close it.
+
+        Nothing queued for it is sent any more (not the rest of a download, not replies to
+        requests it sent before), its uploads stop, it leaves its rooms and no push reaches it;
+        a frame it still sends gets ``failed``/``device_revoked`` until the close completes.
+        """
+        log.info("disconnecting revoked device %s", device_id)
+        client.revoked = True
+        self._stop_transfers(client)
+        self._forget_device(client)
+        for meeting_id in list(client.rooms):
+            await self._leave_room(client, meeting_id)
+        frame = encode(m.DeviceRevoked(device_id=device_id), minor=client.outbox.minor)
+        client.outbox.close_now(frame, code=1008, reason="device revoked")
 
     async def _save_presenters(self) -> None:
         for meeting_id, room in list(self.rooms.items()):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 from furano_meet.protocol import ErrorCode
 from furano_meet.protocol import messages as m
@@ -30,6 +31,9 @@ from furano_meet.protocol import messages as m
 from .errors import Refusal
 
 MODERATORS: frozenset[m.Role] = frozenset({"chair", "clerk", "admin"})
+
+OutboxT = TypeVar("OutboxT")
+"""Whatever the relay delivers frames through (its ``Outbox``); the room only keeps it."""
 
 
 @dataclass(slots=True)
@@ -44,21 +48,29 @@ class Attendee:
         return m.Presence(user_id=self.user_id, device_id=self.device_id, following=self.following)
 
 
-class Room:
+class Room(Generic[OutboxT]):
     def __init__(self, meeting_id: str, presenter: m.PresenterState | None = None) -> None:
         self.meeting_id = meeting_id
         self.presenter = presenter or m.PresenterState(seq=0)
         self.attendees: dict[int, Attendee] = {}
+        self.outboxes: dict[int, OutboxT] = {}
+        """conn_id → outbox of every attendee, kept in step with ``attendees`` so a fan-out
+        walks only this room (not every connection of the relay)."""
         self.unsaved = False
         """True when ``presenter`` changed since it was last written to the database."""
 
     # -- presence ----------------------------------------------------------------------------
 
-    def join(self, attendee: Attendee) -> None:
+    def join(self, attendee: Attendee, outbox: OutboxT) -> None:
         self.attendees[attendee.conn_id] = attendee
+        self.outboxes[attendee.conn_id] = outbox
 
     def leave(self, conn_id: int) -> Attendee | None:
+        self.outboxes.pop(conn_id, None)
         return self.attendees.pop(conn_id, None)
+
+    def outboxes_except(self, conn_id: int) -> list[OutboxT]:
+        return [o for c, o in self.outboxes.items() if c != conn_id]
 
     def set_following(self, conn_id: int, following: bool) -> Attendee:
         attendee = self.attendees.get(conn_id)

@@ -27,7 +27,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -40,6 +40,10 @@ from .migrations import CURRENT, SCHEMA
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+PRESENTER_SEQ_MARGIN = 1_000_000
+"""More presenter changes than one meeting can make between two lazy saves (a rate-limited
+presenter makes at most ``rate_per_second`` a second; saves run every second)."""
 
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud
 
@@ -108,6 +112,10 @@ class Store:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-db")
         self._thread: threading.Thread | None = None
         self._db: sqlite3.Connection | None = None
+        self._members: dict[str, list[m.MemberInfo]] = {}
+        """Member lists per meeting, read once per join burst instead of once per join."""
+        self._members_version = -1
+        """``data_version`` the cache was filled at: another process's commit empties it."""
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -189,6 +197,7 @@ class Store:
             )
 
     def add_user(self, user_id: str, org_id: str, display_name: str, role: m.Role) -> None:
+        self._members.clear()
         with self._tx() as db:
             db.execute(
                 "INSERT INTO users (user_id, org_id, display_name, role, created_at)"
@@ -323,6 +332,7 @@ class Store:
 
     def set_members(self, meeting_id: str, user_ids: Sequence[str]) -> None:
         """Replace the member list (one transaction: nobody is briefly a non-member)."""
+        self._members.clear()
         with self._tx() as db:
             if not db.execute(
                 "SELECT 1 FROM meetings WHERE meeting_id = ?", (meeting_id,)
@@ -358,12 +368,21 @@ class Store:
         raise Refusal(ErrorCode.FORBIDDEN, "You are not a member of this meeting.")
 
     def members(self, meeting_id: str) -> list[m.MemberInfo]:
-        rows = self.db.execute(
-            "SELECT u.user_id, u.display_name, u.role FROM meeting_members mm"
-            " JOIN users u USING (user_id) WHERE mm.meeting_id = ? ORDER BY u.user_id",
-            (meeting_id,),
-        )
-        return [m.MemberInfo(user_id=r[0], display_name=r[1], role=r[2]) for r in rows]
+        """The member list, cached until this store or another process (the CLI) changes it."""
+        version = self.data_version()
+        if version != self._members_version:
+            self._members.clear()
+            self._members_version = version
+        cached = self._members.get(meeting_id)
+        if cached is None:
+            rows = self.db.execute(
+                "SELECT u.user_id, u.display_name, u.role FROM meeting_members mm"
+                " JOIN users u USING (user_id) WHERE mm.meeting_id = ? ORDER BY u.user_id",
+                (meeting_id,),
+            )
+            cached = [m.MemberInfo(user_id=r[0], display_name=r[1], role=r[2]) for r in rows]
+            self._members[meeting_id] = cached
+        return list(cached)
 
     def member_ids(self, meeting_id: str) -> set[str]:
         return {
@@ -439,10 +458,20 @@ class Store:
             )
 
     def publish(self, upload: PendingUpload, published_by: str) -> m.DocumentInfo:
-        """Record a fully received, verified blob as a published version (one transaction)."""
+        """Record a fully received, verified blob as a published version (one transaction).
+
+        The version check of ``begin_upload`` is repeated here, inside the transaction: another
+        clerk may have published this version (other bytes) or a higher one meanwhile, and the
+        check at the start of the upload cannot see that.
+        """
         with self._tx() as db:
+            if self.check_publishable(
+                upload.meeting_id, upload.document_id, upload.version, upload.sha256
+            ):
+                db.execute("DELETE FROM uploads WHERE transfer_key = ?", (upload.transfer_key,))
+                return self.document(upload.meeting_id, upload.document_id, upload.version)
             db.execute(
-                "INSERT OR IGNORE INTO documents (meeting_id, document_id, version, size, sha256,"
+                "INSERT INTO documents (meeting_id, document_id, version, size, sha256,"
                 " manifest, published_by, published_at) VALUES (?,?,?,?,?,?,?,?)",
                 (
                     upload.meeting_id,
@@ -457,6 +486,21 @@ class Store:
             )
             db.execute("DELETE FROM uploads WHERE transfer_key = ?", (upload.transfer_key,))
         return self.document(upload.meeting_id, upload.document_id, upload.version)
+
+    def forget_upload(self, transfer_key: str) -> None:
+        """The partial file is gone (hash mismatch, clean-up): its row goes too."""
+        with self._tx() as db:
+            db.execute("DELETE FROM uploads WHERE transfer_key = ?", (transfer_key,))
+
+    def upload_keys(self) -> dict[str, str]:
+        """Transfer key → ``created_at`` (the last ``begin_upload``) of every unfinished upload."""
+        return dict(self.db.execute("SELECT transfer_key, created_at FROM uploads").fetchall())
+
+    def forget_uploads(self, transfer_keys: Iterable[str]) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "DELETE FROM uploads WHERE transfer_key = ?", [(k,) for k in transfer_keys]
+            )
 
     def withdraw(self, meeting_id: str, document_id: str) -> None:
         with self._tx() as db:
@@ -494,8 +538,16 @@ class Store:
 
     def put_envelopes(
         self, meeting_id: str, envelopes: Sequence[m.KeyEnvelope], sealed_by: str
-    ) -> None:
+    ) -> list[m.KeyEnvelope]:
+        """Store envelopes sealed by device ``sealed_by``; returns those stored, as stored.
+
+        An envelope replaces one for the same (device, purpose, epoch) only when the same device
+        sealed it.  Another device's envelope for that slot is kept and the new one is skipped:
+        the recipient already has that key epoch, and a member must not be able to swap the key
+        another device handed out.
+        """
         members = self.member_ids(meeting_id)
+        stored: list[m.KeyEnvelope] = []
         sealer_user = self.identity(sealed_by).user_id
         with self._tx() as db:
             for env in envelopes:
@@ -512,6 +564,14 @@ class Store:
                         ErrorCode.FORBIDDEN,
                         "A private-annotation key can only be sealed to the same member's devices.",
                     )
+                holder = db.execute(
+                    "SELECT sealed_by FROM key_envelopes WHERE meeting_id = ? AND device_id = ?"
+                    " AND purpose = ? AND epoch = ?",
+                    (meeting_id, env.device_id, env.purpose, env.epoch),
+                ).fetchone()
+                if holder is not None and holder[0] != sealed_by:
+                    continue
+                stored.append(replace(env, sealed_by=sealed_by))
                 db.execute(
                     "INSERT OR REPLACE INTO key_envelopes (meeting_id, device_id, purpose, epoch,"
                     " envelope, sealed_by, created_at) VALUES (?,?,?,?,?,?,?)",
@@ -525,6 +585,7 @@ class Store:
                         utc_now(),
                     ),
                 )
+        return stored
 
     def envelopes_for(self, meeting_id: str, device_id: str) -> list[m.KeyEnvelope]:
         rows = self.db.execute(
@@ -555,6 +616,31 @@ class Store:
             )
             for r in rows
         ]
+
+    def key_holders_among(self, meeting_id: str, device_ids: Sequence[str]) -> list[str]:
+        """Of ``device_ids``, the active devices of current members holding the newest key.
+
+        "Newest": a device still waiting for the newest epoch is not asked to seal it.  Devices
+        of users removed from the meeting, and revoked devices, are never asked.
+        """
+        waiting = {d.device_id for d in self.devices_awaiting_key(meeting_id)}
+        found: list[str] = []
+        ids = [d for d in device_ids if d not in waiting]
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            found.extend(
+                r[0]
+                for r in self.db.execute(
+                    "SELECT d.device_id FROM devices d"
+                    " JOIN meeting_members mm ON mm.user_id = d.user_id AND mm.meeting_id = ?"
+                    " WHERE d.revoked_at IS NULL AND d.device_id IN (" + marks + ") AND EXISTS ("
+                    "   SELECT 1 FROM key_envelopes k WHERE k.meeting_id = mm.meeting_id"
+                    "   AND k.device_id = d.device_id AND k.purpose = 'meeting')",
+                    (meeting_id, *part),
+                )
+            )
+        return found
 
     def member_device_keys(self, meeting_id: str) -> list[m.DeviceKeyInfo]:
         rows = self.db.execute(
@@ -672,8 +758,13 @@ class Store:
         ops = [_logged_op(r) for r in rows[:limit]]
         return ops, len(rows) > limit
 
-    def last_op_seq(self, meeting_id: str) -> int:
-        row = self.db.execute("SELECT max(seq) FROM ops WHERE meeting_id = ?", (meeting_id,))
+    def last_op_seq(self, meeting_id: str, user_id: str) -> int:
+        """The highest seq ``user_id`` can fetch (others' private ops are not counted)."""
+        row = self.db.execute(
+            "SELECT max(seq) FROM ops WHERE meeting_id = ?"
+            " AND (visibility = 'shared' OR author_user_id = ?)",
+            (meeting_id, user_id),
+        )
         return int(row.fetchone()[0] or 0)
 
     # -- presenter (saved lazily) -------------------------------------------------------------
@@ -693,6 +784,12 @@ class Store:
             )
 
     def load_presenter(self, meeting_id: str) -> m.PresenterState | None:
+        """The saved presenter state, its ``seq`` lifted by :data:`PRESENTER_SEQ_MARGIN`.
+
+        The state is saved lazily, so after a crash the saved ``seq`` can be lower than what
+        followers already saw; they would then drop every new page turn as stale.  Starting well
+        above anything the crashed relay can have sent keeps ``seq`` growing.
+        """
         row = self.db.execute(
             "SELECT seq, presenter_user_id, document_id, version, page FROM presenter"
             " WHERE meeting_id = ?",
@@ -701,7 +798,11 @@ class Store:
         if row is None:
             return None
         return m.PresenterState(
-            seq=row[0], presenter_user_id=row[1], document_id=row[2], version=row[3], page=row[4]
+            seq=row[0] + PRESENTER_SEQ_MARGIN,
+            presenter_user_id=row[1],
+            document_id=row[2],
+            version=row[3],
+            page=row[4],
         )
 
 

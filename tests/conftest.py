@@ -43,6 +43,16 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
+def verify_every_encode() -> Iterator[None]:
+    """In tests every frame we send is decoded again, so we never send what a peer refuses."""
+    from furano_meet.protocol import codec
+
+    previous, codec.VERIFY_ENCODE = codec.VERIFY_ENCODE, True
+    yield
+    codec.VERIFY_ENCODE = previous
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     """Every test runs against a fresh in-memory keychain; the old backend comes back."""
     previous = keyring.get_keyring()

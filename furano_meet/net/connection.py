@@ -88,6 +88,7 @@ class RelayConnection:
         """Unsolicited messages in arrival order; ``None`` marks the end of the connection."""
         self._waiting: dict[int, _Waiter] = {}
         self._downloads: dict[int, _Download] = {}
+        self._starting: dict[int, _Download] = {}  # by request id, until download_ready
         self._uploads: dict[int, _Upload] = {}
         self._closed_error: RelayError | None = None
         self._reader = asyncio.get_running_loop().create_task(self._read(), name="relay-reader")
@@ -326,14 +327,24 @@ class RelayConnection:
         job, because only the caller holds the bytes before ``offset``.
         """
         loop = asyncio.get_running_loop()
-        ready = await self.request(
-            m.BeginDownload(
-                meeting_id=meeting_id, document_id=document_id, version=version, offset=offset
+        # Registered under the request id *before* sending: the relay's chunks follow its reply
+        # at once, and the reader must know where they go before this coroutine wakes up.
+        state = _Download(0, bytearray(), loop.create_future(), start=offset)
+        rid = self.session.next_rid()
+        self._starting[rid] = state
+        try:
+            ready = await self.request(
+                m.BeginDownload(
+                    rid=rid,
+                    meeting_id=meeting_id,
+                    document_id=document_id,
+                    version=version,
+                    offset=offset,
+                )
             )
-        )
+        finally:
+            self._starting.pop(rid, None)
         assert isinstance(ready, m.DownloadReady)
-        state = _Download(ready.transfer, bytearray(), loop.create_future(), start=offset)
-        self._downloads[ready.transfer] = state
         try:
             async with asyncio.timeout(timeout):
                 while True:
@@ -389,6 +400,10 @@ class RelayConnection:
         state.arrived.set()
 
     def _on_message(self, message: m.Msg) -> None:
+        if isinstance(message, m.DownloadReady) and message.rid in self._starting:
+            starting = self._starting.pop(message.rid)
+            starting.transfer = message.transfer
+            self._downloads[message.transfer] = starting
         if isinstance(message, m.DownloadFinished):
             state = self._downloads.get(message.transfer)
             if state is not None and not state.done.done():

@@ -2,7 +2,7 @@
 
 Why two branches: when *we* are about to send something invalid it is our bug
 (:class:`LocalProtocolError`, raise loudly in tests); when the *peer* sent it, the peer is at fault
-(:class:`RemoteProtocolError`) and the right response is a typed ``error`` frame, never a crash.
+(:class:`RemoteProtocolError`) and the right response is a typed ``failed`` message, never a crash.
 The codes are part of the wire contract: clients switch on them and translate them for users, so
 they never change meaning once released.
 """
@@ -13,7 +13,7 @@ from enum import StrEnum
 
 
 class ErrorCode(StrEnum):
-    """Stable error codes carried in ``error`` frames (see docs/protocol.md)."""
+    """Stable error codes carried in ``failed`` messages (``Failed.code``, see docs/protocol.md)."""
 
     # The frame itself
     MALFORMED_FRAME = "malformed_frame"

@@ -39,6 +39,19 @@ class Pattern:
         return cls(re.compile(expression))
 
 
+@dataclass(frozen=True, slots=True)
+class Since:
+    """The protocol minor version that added a field (fields without it date from 1.0).
+
+    Why: both ends decode strictly, so a peer that speaks an older minor refuses a key it does
+    not know.  The encoder therefore leaves such a field out while it holds its default, and
+    leaves it out entirely for a peer whose ``hello.minor`` is older (see ``codec.encode``).
+    A field marked ``Since`` must have a default.
+    """
+
+    minor: int
+
+
 MAX_SAFE_INT = 2**53 - 1  # JSON numbers above this lose precision in other languages
 
 Ident = Annotated[str, Length(1, 64), Pattern.of(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")]

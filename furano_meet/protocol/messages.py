@@ -24,10 +24,12 @@ from .fields import (
     Name,
     Opaque,
     Page,
+    Pattern,
     Range,
     RequestId,
     Seq,
     Sha256,
+    Since,
     Timestamp,
     Version,
 )
@@ -301,8 +303,12 @@ class MeetingJoined(Msg):
     presenter: PresenterState
     documents: Annotated[tuple[DocumentInfo, ...], Length(0, 1000)]
     last_op_seq: Seq
+    """The highest seq among the ops this user may fetch (shared ones and their own private)."""
     has_key_envelope: bool
     awaiting_key: Annotated[tuple[DeviceKeyInfo, ...], Length(0, 1000)] = ()
+    truncated: Annotated[bool, Since(1)] = False
+    """(1.1) Entries were left out so the frame fits ``welcome.max_frame``: ``awaiting_key``
+    first (``list_device_keys`` has every device), then the oldest ``documents``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -683,3 +689,7 @@ class Failed(Msg):
     transfer: Seq = 0
     resume_offset: Seq = 0
     retry_after: Annotated[float, Range(0, 3600)] = 0.0
+    meeting_id: Annotated[
+        str, Length(0, 64), Pattern.of(r"(?:[A-Za-z0-9][A-Za-z0-9_.:-]*)?"), Since(1)
+    ] = ""
+    """(1.1) The meeting the failure concerns, when it concerns one (e.g. a removal push)."""

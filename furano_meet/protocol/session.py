@@ -64,6 +64,8 @@ class Session:
     role: m.Sender
     phase: Phase = Phase.HANDSHAKE
     max_frame: int = codec.MAX_TEXT_FRAME
+    peer_minor: int = codec.PROTOCOL_MINOR
+    """The peer's protocol minor (from ``hello``/``welcome``): newer fields are not sent to it."""
     _next_rid: int = field(default=1, repr=False)
 
     @property
@@ -85,7 +87,7 @@ class Session:
                 ErrorCode.UNEXPECTED_MESSAGE, f"a {self.role} cannot send {message.TYPE}"
             )
         self._check(message, LocalProtocolError)
-        text = codec.encode(message)
+        text = codec.encode(message, minor=self.peer_minor)
         self._advance(message)
         return text
 
@@ -110,6 +112,8 @@ class Session:
             return codec.decode_chunk(data, sender=self.peer)
         message = codec.decode(data, sender=self.peer, max_size=self.max_frame)
         self._check(message, RemoteProtocolError)
+        if isinstance(message, m.Hello | m.Welcome) and message.major == codec.PROTOCOL_MAJOR:
+            self.peer_minor = min(message.minor, codec.PROTOCOL_MINOR)
         self._advance(message)
         return message
 
@@ -121,7 +125,7 @@ class Session:
             return  # the relay may answer in any phase; transitions below keep it honest
         if client_may_send(self.phase, cls):
             return
-        if self.phase is Phase.ANONYMOUS and cls.SENDER == "client":
+        if self.phase is Phase.ANONYMOUS and cls.SENDER == "client" and cls is not m.Hello:
             raise error(
                 ErrorCode.NOT_AUTHENTICATED,
                 f"{cls.TYPE} needs an authenticated device",
@@ -161,8 +165,14 @@ def version_refusal(hello: m.Hello) -> m.Failed | None:
     )
 
 
-def failure(exc: ProtocolError, *, rid: int = 0, fatal: bool = False) -> m.Failed:
+def failure(
+    exc: ProtocolError, *, rid: int = 0, fatal: bool = False, meeting_id: str = ""
+) -> m.Failed:
     """Turn a protocol error into the ``failed`` frame that reports it to the peer."""
     return m.Failed(
-        rid=rid or exc.rid, code=exc.code.value, message=exc.message[:2000], fatal=fatal
+        rid=rid or exc.rid,
+        code=exc.code.value,
+        message=exc.message[:2000],
+        fatal=fatal,
+        meeting_id=meeting_id,
     )

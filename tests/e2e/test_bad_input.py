@@ -93,7 +93,11 @@ async def test_wrong_and_revoked_credentials(relay: Relay) -> None:
     enrolled = await conn.enrol(code, "tablet", b"pk")
     await conn.close()
     for device_id, token, expected in (
-        (enrolled.device_id, enrolled.token[:-1] + "A", "bad_credentials"),
+        (
+            enrolled.device_id,
+            enrolled.token[:-1] + ("B" if enrolled.token[-1] == "A" else "A"),
+            "bad_credentials",
+        ),
         ("dev-0000000000000000", enrolled.token, "bad_credentials"),
     ):
         probe = await RelayConnection.connect(relay.url)
@@ -211,6 +215,8 @@ async def test_binary_garbage_after_authentication(connect_as: Connect) -> None:
     ):
         failed = await failed_reply(conn, frame)
         assert failed.code == code
+        if code == "unknown_transfer":
+            assert failed.transfer == 77  # so the client knows which transfer is meant
     await still_serves(conn)
 
 

@@ -120,6 +120,7 @@ async def test_removed_members_leave_the_room(tmp_path: Path) -> None:
         cli(data, "set-members", "m1", "clerk")
         removed = await member.expect(m.Failed, timeout=5)
         assert removed.code == "forbidden" and "removed" in removed.message
+        assert removed.meeting_id == "m1"
         with pytest.raises(RelayError):
             await member.request(m.FetchOps(meeting_id="m1", since=0))
         await member.close()
@@ -134,3 +135,32 @@ def test_admin_cli_reports_mistakes_clearly(tmp_path: Path) -> None:
         cli(data, "enrolment-code", "nobody")
     with pytest.raises(RuntimeError, match="no device"):
         cli(data, "revoke-device", "dev-unknown")
+
+
+async def test_after_kill_9_the_presenter_seq_keeps_growing(tmp_path: Path) -> None:
+    """The page is saved lazily; followers must never see ``seq`` go backwards after a crash."""
+    data = tmp_path / "relay"
+    codes = setup_council(data)
+    relay = RelayProcess(data).start()
+    try:
+        clerk = await RelayConnection.connect(relay.url)
+        device = await clerk.enrol(codes["clerk"], "pc", b"pk")
+        await clerk.request(m.JoinMeeting(meeting_id="m1"))
+        for page in range(30):
+            await clerk.send(m.PresentPage(meeting_id="m1", document_id="d", version=1, page=page))
+        seen = 0
+        while seen < 30:
+            seen = (await clerk.expect(m.PresenterChanged)).state.seq
+        relay.kill()
+        await clerk.close()
+        relay = RelayProcess(data).start()
+        again = await RelayConnection.connect(relay.url)
+        await again.authenticate(device.device_id, device.token)
+        joined = await again.request(m.JoinMeeting(meeting_id="m1"))
+        assert isinstance(joined, m.MeetingJoined)
+        assert joined.presenter.seq > seen
+        await again.send(m.PresentPage(meeting_id="m1", document_id="d", version=1, page=1))
+        assert (await again.expect(m.PresenterChanged)).state.seq > joined.presenter.seq
+        await again.close()
+    finally:
+        relay.kill()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from furano_meet.net import RelayError
@@ -20,7 +22,8 @@ async def test_a_new_device_waits_and_key_holders_are_asked_to_seal_for_it(
     # The clerk's client creates the meeting key and seals it to itself first.
     own = m.KeyEnvelope(device_id=clerk.identity.device_id, epoch=1, envelope=b"sealed-to-clerk")
     await clerk.request(m.PutKeyEnvelopes(meeting_id=MEETING_ID, envelopes=(own,)))
-    assert (await clerk.expect(m.KeyEnvelopesDelivered)).envelopes == (own,)
+    stored_own = dataclasses.replace(own, sealed_by=clerk.identity.device_id)
+    assert (await clerk.expect(m.KeyEnvelopesDelivered)).envelopes == (stored_own,)
 
     tablet = await connect_as("giin1")
     assert tablet.identity is not None
@@ -36,7 +39,8 @@ async def test_a_new_device_waits_and_key_holders_are_asked_to_seal_for_it(
     await clerk.request(m.PutKeyEnvelopes(meeting_id=MEETING_ID, envelopes=(sealed,)))
     delivered = await tablet.expect(m.KeyEnvelopesDelivered)
     assert delivered.envelopes[0].envelope == b"sealed-to-tablet"
-    assert delivered.envelopes[0].sealed_by == ""  # the push carries what the sealer sent
+    # The push names the device that really sealed it, whatever the client wrote.
+    assert delivered.envelopes[0].sealed_by == clerk.identity.device_id
     fetched = await tablet.request(m.GetKeyEnvelopes(meeting_id=MEETING_ID))
     assert isinstance(fetched, m.KeyEnvelopesDelivered)
     assert fetched.envelopes[0].sealed_by == clerk.identity.device_id

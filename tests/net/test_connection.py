@@ -71,3 +71,24 @@ async def test_streamed_downloads_hand_every_byte_to_a_slow_sink(connect_as: Con
         flush_every=500_000,
     )
     assert ready.size == len(data) and bytes(got) == data[1_000_000:]
+
+
+async def test_chunks_that_arrive_with_the_reply_are_not_lost(connect_as: Connect) -> None:
+    """The relay streams chunks right behind ``download_ready``; the reader must route them even
+    before the downloading coroutine has woken up (here it is kept busy on purpose)."""
+    import asyncio
+    import os
+
+    clerk = await connect_as("jimukyoku")
+    data = os.urandom(200_000)
+    await clerk.upload(meeting_id="r8-4-somu", document_id="d", version=1, data=data, manifest=b"m")
+
+    async def busy() -> None:
+        for _ in range(2000):
+            await asyncio.sleep(0)
+
+    for _ in range(20):
+        hog = asyncio.create_task(busy())
+        got = await clerk.download(meeting_id="r8-4-somu", document_id="d", version=1, timeout=10)
+        await hog
+        assert got == data

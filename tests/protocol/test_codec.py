@@ -230,3 +230,74 @@ def test_chunk_refusals() -> None:
     assert info.value.code is ErrorCode.MALFORMED_FRAME
     tampered = Chunk(ChunkKind.UPLOAD, 1, 0, b"payload", b"\0" * 32)
     assert not decode_chunk(encode_chunk(tampered)).digest_matches()
+
+
+def test_the_refusal_of_another_major_echoes_the_hellos_rid() -> None:
+    hello = decode(json.dumps({"v": 2, "type": "hello", "rid": 7, "major": 2, "minor": 0}))
+    assert isinstance(hello, m.Hello) and hello.rid == 7
+    with pytest.raises(RemoteProtocolError) as info:
+        decode(json.dumps({"v": 2, "type": "hello", "rid": 8, "major": "two"}))
+    assert (info.value.code, info.value.rid) == (ErrorCode.MALFORMED_FRAME, 8)
+
+
+def test_the_envelope_version_must_be_the_integer_1() -> None:
+    ok = {"type": "list_meetings", "rid": 1}
+    assert decode(json.dumps({**ok, "v": 1})) == m.ListMeetings(rid=1)
+    for version in (True, 1.0, "1", None):
+        assert _code(json.dumps({**ok, "v": version})) is ErrorCode.VERSION_UNSUPPORTED
+
+
+def test_the_frame_limit_counts_utf8_bytes() -> None:
+    frame = encode(m.JoinMeeting(rid=1, meeting_id="m1"))
+    japanese = json.dumps(
+        {"v": 1, "type": "hello", "major": 1, "minor": 0, "client": "会議" * 40},
+        ensure_ascii=False,
+    )
+    limit = len(japanese) + 20  # enough characters, too few bytes (3 bytes per kanji)
+    with pytest.raises(RemoteProtocolError) as info:
+        decode(japanese, max_size=limit)
+    assert info.value.code is ErrorCode.FRAME_TOO_LARGE and "bytes" in info.value.message
+    assert decode(japanese, max_size=len(japanese.encode())) == m.Hello(
+        major=1, minor=0, client="会議" * 40
+    )
+    assert decode(frame, max_size=len(frame)) == m.JoinMeeting(rid=1, meeting_id="m1")
+
+
+def test_the_round_trip_check_is_a_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off (the production default) an encode never decodes; on (the tests) it refuses."""
+    from furano_meet.protocol import codec
+
+    assert codec.VERIFY_ENCODE  # tests/protocol/conftest.py
+    monkeypatch.setattr(codec, "VERIFY_ENCODE", False)
+    calls: list[object] = []
+    real_decode = codec.decode
+    monkeypatch.setattr(codec, "decode", lambda *a, **k: calls.append(a) or real_decode(*a, **k))
+    encode(m.JoinMeeting(meeting_id="no spaces allowed"))  # not checked: cheap path
+    assert calls == []
+    monkeypatch.setattr(codec, "VERIFY_ENCODE", True)
+    with pytest.raises(LocalProtocolError):
+        encode(m.JoinMeeting(meeting_id="no spaces allowed"))
+    assert len(calls) == 1
+
+
+def test_fields_of_a_newer_minor_are_left_out_for_older_peers() -> None:
+    """A 1.0 peer's strict decoder would refuse ``meeting_id`` in ``failed`` (unknown_field)."""
+    plain = json.loads(encode(m.Failed(code="forbidden", message="no")))
+    assert "meeting_id" not in plain  # at its default: not written at all
+    about = m.Failed(code="forbidden", message="no", meeting_id="m1")
+    assert json.loads(encode(about))["meeting_id"] == "m1"
+    assert decode(encode(about)) == about
+    assert "meeting_id" not in json.loads(encode(about, minor=0))
+    assert "truncated" not in json.loads(
+        encode(
+            m.MeetingJoined(
+                meeting=m.MeetingInfo(meeting_id="m1", title="t"),
+                members=(),
+                presence=(),
+                presenter=m.PresenterState(seq=0),
+                documents=(),
+                last_op_seq=0,
+                has_key_envelope=False,
+            )
+        )
+    )

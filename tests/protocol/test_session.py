@@ -109,6 +109,27 @@ def test_hello_and_enrolment_are_not_repeated_after_authentication() -> None:
         wire.relay.receive(encode(m.Enrol(code="ABCDEFGH", device_name="x", public_keys=b"")))
 
 
+def test_a_second_hello_is_unexpected_not_a_request_for_authentication() -> None:
+    wire = Wire()
+    wire.handshake()
+    with pytest.raises(RemoteProtocolError) as remote:
+        wire.relay.receive(encode(m.Hello(rid=4, major=1, minor=0)))
+    assert (remote.value.code, remote.value.rid) == (ErrorCode.UNEXPECTED_MESSAGE, 4)
+    with pytest.raises(RemoteProtocolError) as remote:
+        wire.relay.receive(encode(m.ListMeetings(rid=5)))
+    assert remote.value.code is ErrorCode.NOT_AUTHENTICATED
+
+
+def test_each_side_sends_only_the_fields_its_peer_knows() -> None:
+    wire = Wire()
+    wire.handshake()  # the client says it speaks 1.0
+    assert wire.relay.peer_minor == 0
+    failed = m.Failed(rid=3, code="forbidden", message="no", meeting_id="m1")
+    frame = wire.relay.send(failed)
+    assert "meeting_id" not in frame
+    assert wire.client.receive(frame) == m.Failed(rid=3, code="forbidden", message="no")
+
+
 def test_binary_frames_need_authentication() -> None:
     wire = Wire()
     wire.handshake()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,35 @@ def test_space_reserve_is_enforced(tmp_path: Path) -> None:
     with pytest.raises(OSError) as info:
         blobs.ensure_space(1)
     assert info.value.errno == errno.ENOSPC
+
+
+def test_creating_a_partial_file_makes_its_directory_entry_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``upload_progress`` fsyncs the file; without the directory, a power cut can lose it."""
+    blobs = BlobStore(tmp_path)
+    synced: list[Path] = []
+    real_fsync = os.fsync
+
+    def record(fd: int) -> None:
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", record)
+    partial = blobs.open_partial("k")
+    assert synced == [blobs.uploads]
+    partial.close()
+    synced.clear()
+    blobs.open_partial("k").close()  # resuming an existing file: nothing new to make durable
+    assert synced == []
+
+
+def test_a_partial_file_is_appended_to_even_if_someone_moved_the_file_offset(
+    tmp_path: Path,
+) -> None:
+    partial = BlobStore(tmp_path).open_partial("k")
+    partial.append(b"abc")
+    os.lseek(partial._fd, 0, os.SEEK_SET)  # noqa: SLF001 - what a second writer would do
+    partial.append(b"def")
+    partial.close()
+    assert (tmp_path / "uploads" / "k.part").read_bytes() == b"abcdef"

@@ -10,11 +10,11 @@ from server.errors import Refusal
 from server.rooms import Attendee, Room
 
 
-def room_with_people() -> Room:
-    room = Room("m1")
-    room.join(Attendee(1, "chair", "dev-c", "chair"))
-    room.join(Attendee(2, "giin1", "dev-1", "member"))
-    room.join(Attendee(3, "clerk", "dev-k", "clerk", following=False))
+def room_with_people() -> Room[str]:
+    room: Room[str] = Room("m1")
+    room.join(Attendee(1, "chair", "dev-c", "chair"), "outbox-1")
+    room.join(Attendee(2, "giin1", "dev-1", "member"), "outbox-2")
+    room.join(Attendee(3, "clerk", "dev-k", "clerk", following=False), "outbox-3")
     return room
 
 
@@ -82,3 +82,13 @@ def test_presence_and_following() -> None:
     assert room.is_empty()
     with pytest.raises(Refusal):
         room.set_following(2, True)
+
+
+def test_the_room_keeps_its_attendees_outboxes_in_step() -> None:
+    """Fan-out reads ``outboxes`` directly, so it must follow every join and leave."""
+    room = room_with_people()
+    assert room.outboxes_except(2) == ["outbox-1", "outbox-3"]
+    room.leave(1)
+    assert list(room.outboxes.values()) == ["outbox-2", "outbox-3"]
+    room.join(Attendee(4, "giin2", "dev-2", "member"), "outbox-4")
+    assert room.outboxes_except(3) == ["outbox-2", "outbox-4"]

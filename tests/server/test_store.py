@@ -13,7 +13,14 @@ from furano_meet.protocol import ErrorCode
 from furano_meet.protocol import messages as m
 from server import demo
 from server.errors import Refusal
-from server.store import SchemaTooNew, Store, normalise_code, storage_failure
+from server.store import (
+    PRESENTER_SEQ_MARGIN,
+    PendingUpload,
+    SchemaTooNew,
+    Store,
+    normalise_code,
+    storage_failure,
+)
 
 
 @pytest.fixture
@@ -181,3 +188,93 @@ def test_a_1_0_database_migrates_to_the_current_schema_keeping_envelopes(tmp_pat
         assert version == SCHEMA[-1][0]
     finally:
         store.close()
+
+
+def pending(version: int, sha: str, key: str = "k") -> PendingUpload:
+    return PendingUpload(key, demo.MEETING_ID, "d", version, 10, sha, b"man", "dev")
+
+
+def test_publish_checks_the_version_again_inside_its_transaction(store: Store) -> None:
+    """Both uploads passed ``check_publishable`` at ``begin_upload``; only the first wins."""
+    first, second = pending(1, "a" * 64, "k1"), pending(1, "b" * 64, "k2")
+    assert store.publish(first, "jimukyoku").sha256 == "a" * 64
+    with pytest.raises(Refusal) as same_version:
+        store.publish(second, "jimukyoku")
+    assert same_version.value.code is ErrorCode.CONFLICT
+    assert store.publish(first, "jimukyoku").sha256 == "a" * 64  # a replay is idempotent
+    store.publish(pending(3, "c" * 64, "k3"), "jimukyoku")
+    with pytest.raises(Refusal) as lower:
+        store.publish(pending(2, "d" * 64, "k4"), "jimukyoku")
+    assert lower.value.code is ErrorCode.CONFLICT
+    assert [d.version for d in store.documents(demo.MEETING_ID)] == [1, 3]
+
+
+def test_only_the_sealing_device_replaces_an_envelope(store: Store) -> None:
+    clerk, _ = store.enrol(store.issue_enrolment_code("jimukyoku"), "pc", b"pk")
+    member, _ = store.enrol(store.issue_enrolment_code("giin1"), "t", b"pk")
+    rogue, _ = store.enrol(store.issue_enrolment_code("giin2"), "t", b"pk")
+    real = m.KeyEnvelope(device_id=member.device_id, epoch=1, envelope=b"real", sealed_by="x")
+    stored = store.put_envelopes(demo.MEETING_ID, [real], clerk.device_id)
+    assert [e.sealed_by for e in stored] == [clerk.device_id]  # not what the client wrote
+    fake = m.KeyEnvelope(device_id=member.device_id, epoch=1, envelope=b"fake")
+    assert store.put_envelopes(demo.MEETING_ID, [fake], rogue.device_id) == []
+    assert [e.envelope for e in store.envelopes_for(demo.MEETING_ID, member.device_id)] == [b"real"]
+    resealed = m.KeyEnvelope(device_id=member.device_id, epoch=1, envelope=b"resealed")
+    assert len(store.put_envelopes(demo.MEETING_ID, [resealed], clerk.device_id)) == 1
+    assert store.envelopes_for(demo.MEETING_ID, member.device_id)[0].envelope == b"resealed"
+
+
+def test_devices_of_removed_members_are_not_key_holders(store: Store) -> None:
+    clerk, _ = store.enrol(store.issue_enrolment_code("jimukyoku"), "pc", b"pk")
+    leaver, _ = store.enrol(store.issue_enrolment_code("giin3"), "t", b"pk")
+    for device in (clerk, leaver):
+        env = m.KeyEnvelope(device_id=device.device_id, epoch=1, envelope=b"k")
+        store.put_envelopes(demo.MEETING_ID, [env], device.device_id)
+    online = [clerk.device_id, leaver.device_id]
+    assert set(store.key_holders_among(demo.MEETING_ID, online)) == set(online)
+    store.set_members(demo.MEETING_ID, ["jimukyoku", "iincho", "giin1", "giin2"])
+    assert store.key_holders_among(demo.MEETING_ID, online) == [clerk.device_id]
+    store.revoke_device(clerk.device_id)
+    assert store.key_holders_among(demo.MEETING_ID, online) == []
+
+
+def test_last_op_seq_counts_only_ops_the_user_may_fetch(store: Store) -> None:
+    author, _ = store.enrol(store.issue_enrolment_code("giin1"), "t", b"pk")
+    results, _ = store.append_ops(demo.MEETING_ID, author, [op("s1"), op("p1", "private")])
+    shared_seq, private_seq = (r.seq for r in results)
+    assert store.last_op_seq(demo.MEETING_ID, "giin1") == private_seq
+    assert store.last_op_seq(demo.MEETING_ID, "giin2") == shared_seq
+
+
+def test_the_member_list_cache_follows_changes_from_here_and_from_the_cli(
+    store: Store, tmp_path: Path
+) -> None:
+    before = {x.user_id for x in store.members(demo.MEETING_ID)}
+    assert "admin" not in before
+    store.set_members(demo.MEETING_ID, [*before, "admin"])
+    assert "admin" in {x.user_id for x in store.members(demo.MEETING_ID)}
+    cli = Store(tmp_path / "relay.sqlite3")  # the admin CLI: another connection
+    cli.open()
+    try:
+        cli.set_members(demo.MEETING_ID, ["giin1"])
+    finally:
+        cli.close()
+    assert [x.user_id for x in store.members(demo.MEETING_ID)] == ["giin1"]
+
+
+def test_a_loaded_presenter_state_starts_above_anything_sent_before_a_crash(
+    store: Store,
+) -> None:
+    store.save_presenter(demo.MEETING_ID, m.PresenterState(seq=40, page=3))
+    loaded = store.load_presenter(demo.MEETING_ID)
+    assert loaded is not None and loaded.page == 3
+    assert loaded.seq >= 40 + PRESENTER_SEQ_MARGIN
+
+
+def test_abandoned_upload_rows_can_be_listed_and_forgotten(store: Store) -> None:
+    store.save_upload(pending(1, "a" * 64, "k1"))
+    store.save_upload(pending(2, "b" * 64, "k2"))
+    assert set(store.upload_keys()) == {"k1", "k2"}
+    store.forget_uploads(["k1"])
+    store.forget_upload("k2")
+    assert store.upload_keys() == {}

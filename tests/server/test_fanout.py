@@ -1,0 +1,71 @@
+"""The outbox against a real websockets connection: the fast-path flag and the too-slow close."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.server import ServerConnection, serve
+
+from furano_meet.protocol import decode, encode
+from furano_meet.protocol import messages as m
+from server.fanout import Outbox
+
+
+@pytest.fixture
+async def pair() -> AsyncIterator[tuple[ServerConnection, ClientConnection]]:
+    accepted: asyncio.Future[ServerConnection] = asyncio.get_running_loop().create_future()
+    done = asyncio.Event()
+
+    async def handler(ws: ServerConnection) -> None:
+        accepted.set_result(ws)
+        await done.wait()
+
+    async with (
+        serve(handler, "127.0.0.1", 0) as server,
+        connect(f"ws://127.0.0.1:{next(iter(server.sockets)).getsockname()[1]}") as client,
+    ):
+        yield await accepted, client
+        done.set()
+
+
+async def test_idle_follows_what_is_queued(
+    pair: tuple[ServerConnection, ClientConnection],
+) -> None:
+    server, client = pair
+    outbox = Outbox(server, max_bytes=1 << 20, low_water=64 * 1024)
+    assert outbox.idle()
+    outbox.replace("presenter:m", "queued while the writer is not running")
+    assert outbox.idle()  # the fast path wrote it straight away
+    outbox._sending = True  # noqa: SLF001 - as if a write were in progress
+    outbox.replace("presenter:m", encode(m.Done(rid=1)))
+    assert not outbox.idle()
+    outbox._sending = False  # noqa: SLF001
+    assert not outbox.idle()  # a coalesced frame still waits: a direct write would overtake it
+    writer = asyncio.create_task(outbox.run())
+    assert await client.recv() == "queued while the writer is not running"
+    assert decode(await client.recv()) == m.Done(rid=1)
+    await asyncio.sleep(0)
+    assert outbox.idle()
+    writer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writer
+
+
+async def test_a_connection_that_cannot_keep_up_is_told_too_slow_before_the_close(
+    pair: tuple[ServerConnection, ClientConnection],
+) -> None:
+    server, client = pair
+    outbox = Outbox(server, max_bytes=1000, low_water=-1)  # never idle: everything queues
+    for rid in range(1, 40):
+        outbox.send(m.Done(rid=rid))  # replies are never shed: the budget overflows
+    outbox.send(m.Done(rid=99))  # nothing is queued once the close is decided
+    writer = asyncio.create_task(outbox.run())
+    failed = decode(await client.recv())
+    assert isinstance(failed, m.Failed)
+    assert (failed.code, failed.fatal) == ("too_slow", True)
+    await client.wait_closed()
+    assert client.close_code == 1008
+    await writer
