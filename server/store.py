@@ -601,7 +601,7 @@ class Store:
     def devices_awaiting_key(self, meeting_id: str) -> list[m.DeviceKeyInfo]:
         """Active member devices that have no envelope for the meeting's newest key epoch."""
         rows = self.db.execute(
-            "SELECT d.user_id, d.device_id, d.public_keys, d.certificate, u.role"
+            f"SELECT {_DEVICE_KEY_COLUMNS}"
             " FROM meeting_members mm JOIN devices d USING (user_id) JOIN users u USING (user_id)"
             " WHERE mm.meeting_id = ?1 AND d.revoked_at IS NULL AND NOT EXISTS ("
             "   SELECT 1 FROM key_envelopes k WHERE k.meeting_id = ?1 AND k.device_id = d.device_id"
@@ -610,12 +610,7 @@ class Store:
             " ORDER BY d.created_at",
             (meeting_id,),
         )
-        return [
-            m.DeviceKeyInfo(
-                user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3], role=r[4]
-            )
-            for r in rows
-        ]
+        return [_device_key_info(r) for r in rows]
 
     def key_holders_among(self, meeting_id: str, device_ids: Sequence[str]) -> list[str]:
         """Of ``device_ids``, the active devices of current members holding the newest key.
@@ -644,31 +639,21 @@ class Store:
 
     def member_device_keys(self, meeting_id: str) -> list[m.DeviceKeyInfo]:
         rows = self.db.execute(
-            "SELECT d.user_id, d.device_id, d.public_keys, d.certificate, u.role"
+            f"SELECT {_DEVICE_KEY_COLUMNS}"
             " FROM meeting_members mm JOIN devices d USING (user_id) JOIN users u USING (user_id)"
             " WHERE mm.meeting_id = ? AND d.revoked_at IS NULL ORDER BY d.created_at",
             (meeting_id,),
         )
-        return [
-            m.DeviceKeyInfo(
-                user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3], role=r[4]
-            )
-            for r in rows
-        ]
+        return [_device_key_info(r) for r in rows]
 
     def uncertified_devices(self, org_id: str) -> list[m.DeviceKeyInfo]:
         rows = self.db.execute(
-            "SELECT d.user_id, d.device_id, d.public_keys, d.certificate, u.role FROM devices d"
+            f"SELECT {_DEVICE_KEY_COLUMNS} FROM devices d"
             " JOIN users u USING (user_id) WHERE u.org_id = ? AND d.revoked_at IS NULL"
             " AND length(d.certificate) = 0 ORDER BY d.created_at",
             (org_id,),
         )
-        return [
-            m.DeviceKeyInfo(
-                user_id=r[0], device_id=r[1], public_keys=r[2], certificate=r[3], role=r[4]
-            )
-            for r in rows
-        ]
+        return [_device_key_info(r) for r in rows]
 
     def admin_devices(self, org_id: str) -> list[str]:
         rows = self.db.execute(
@@ -826,6 +811,16 @@ class _Transaction:
                 raise
         elif self.db.in_transaction:
             self.db.execute("ROLLBACK")
+
+
+_DEVICE_KEY_COLUMNS = "d.user_id, d.device_id, d.public_keys, d.certificate, u.role"
+"""What :func:`_device_key_info` reads (``d`` = devices, ``u`` = users)."""
+
+
+def _device_key_info(row: Any) -> m.DeviceKeyInfo:
+    return m.DeviceKeyInfo(
+        user_id=row[0], device_id=row[1], public_keys=row[2], certificate=row[3], role=row[4]
+    )
 
 
 def _document(row: Any) -> m.DocumentInfo:
