@@ -81,5 +81,43 @@ async def test_the_demo_publishes_a_pack_a_new_device_can_read(tmp_path: Path) -
     proc, again = start_demo(tmp_path / "demo", port)  # a restart reuses what was published
     try:
         assert again["giin2"] != invitations["giin2"]  # fresh one-time codes each start
+        cli = [
+            sys.executable,
+            "-m",
+            "furano_meet.cli",
+            "--data",
+            str(tmp_path / "cli"),
+            "--profile",
+            "giin2",
+        ]
+        env = {**os.environ, "FURANO_MEET_PASSPHRASE": "correct horse battery staple"}
+
+        def run(*args: str) -> str:
+            done = subprocess.run(
+                [*cli, *args],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            return done.stdout
+
+        assert "Enrolled device" in run("enrol", f"ws://127.0.0.1:{port}", again["giin2"])
+        assert run("sync", "--until-documents", "3").count("document ready") == 3
+        listing = run("documents")
+        assert "議案書" in listing and "demo-1 v1" in listing
+        assert "【議案第1号】" in run("search", "議案第1号")
+        wrong = subprocess.run(
+            [*cli, "documents"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**env, "FURANO_MEET_PASSPHRASE": "wrong"},
+        )
+        assert wrong.returncode == 1 and "passphrase" in wrong.stderr.lower()
     finally:
         stop(proc)

@@ -1,0 +1,167 @@
+"""``furano-meet``: the client core from a terminal — enrol, sync, list, search.
+
+For IT staff checking a deployment and for trying the demo before the desktop app exists.  It
+uses exactly the code the app uses (store, sync engine), so what works here works there.
+
+The local store's key normally lives in the OS keychain.  Where there is none (a server, CI),
+the command says why and asks for a passphrase; ``FURANO_MEET_PASSPHRASE`` supplies it
+non-interactively.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from furano_meet.net import RelayError
+from furano_meet.store import LocalStore, StoreError
+from furano_meet.store.errors import PassphraseRequired
+from furano_meet.store.records import DocumentState
+from furano_meet.sync.account import Invitation, InvitationError, enrol
+from furano_meet.sync.engine import SyncEngine
+from furano_meet.sync.events import (
+    Connectivity,
+    DocumentReady,
+    DocumentRefused,
+    StatusChanged,
+    SyncEvent,
+)
+
+PASSPHRASE_ENV = "FURANO_MEET_PASSPHRASE"
+
+
+def open_store(args: argparse.Namespace) -> LocalStore:
+    data = Path(args.data) if args.data else None
+    try:
+        return LocalStore.open(data, args.profile, passphrase=os.environ.get(PASSPHRASE_ENV))
+    except PassphraseRequired as exc:
+        print(exc.message, file=sys.stderr)
+        if not sys.stdin.isatty():
+            raise SystemExit(
+                f"Set {PASSPHRASE_ENV} to give the passphrase non-interactively."
+            ) from exc
+        return LocalStore.open(data, args.profile, passphrase=getpass.getpass("Passphrase: "))
+
+
+async def _enrol(args: argparse.Namespace) -> int:
+    try:
+        invitation = Invitation.parse(args.invitation)
+    except InvitationError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    with open_store(args) as store:
+        account = await enrol(store, args.relay, invitation, args.name)
+    print(f"Enrolled device {account.device_id} for {account.display_name} ({account.role}).")
+    return 0
+
+
+async def _sync(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        engine = SyncEngine(store)
+        expected = args.until_documents
+        ready: set[str] = set()
+        done = asyncio.Event()
+
+        def show(event: SyncEvent) -> None:
+            match event:
+                case StatusChanged(status=status):
+                    print(f"[{status.connectivity.value}] {status.message}", flush=True)
+                    if args.once and status.connectivity is Connectivity.ONLINE and not expected:
+                        done.set()
+                case DocumentReady():
+                    print(f"document ready: {event.document_id} v{event.version} {event.title}")
+                    ready.add(event.document_id)
+                    if expected and len(ready) >= expected:
+                        done.set()
+                case DocumentRefused():
+                    print(f"document REFUSED: {event.document_id}: {event.reason}", flush=True)
+                case _:
+                    pass
+
+        engine.subscribe(show)
+        task = asyncio.create_task(engine.run())
+        try:
+            if args.once or expected:
+                async with asyncio.timeout(args.timeout):
+                    await done.wait()
+            else:
+                await task
+        finally:
+            await engine.stop()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    return 0
+
+
+def _documents(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        for meeting in store.meetings():
+            print(f"{meeting.meeting_id}  {meeting.title}")
+            for doc in store.documents(meeting.meeting_id):
+                state = "" if doc.state is DocumentState.COMPLETE else f" ({doc.state.value})"
+                print(f"    {doc.doc_id} v{doc.version}  {doc.title}  {doc.page_count} p{state}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        for hit in store.search(args.query, limit=args.limit):
+            snippet = "".join(f"【{text}】" if marked else text for text, marked in hit.fragments())
+            print(f"{hit.doc_id} v{hit.version} p.{hit.page_no + 1}: {snippet}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="furano-meet", description=__doc__)
+    parser.add_argument("--data", help="data folder (default: the platform's user data folder)")
+    parser.add_argument("--profile", default="default", help="profile name (one per person)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("enrol", help="enrol this device with a one-time invitation")
+    p.add_argument("relay", help="relay address, e.g. wss://relay.example")
+    p.add_argument("invitation", help="CODE/ROOT-FINGERPRINT from the clerk's office")
+    p.add_argument("--name", default="furano-meet cli", help="a name for this device")
+    p = sub.add_parser("sync", help="sync with the relay (Ctrl+C to stop)")
+    p.add_argument("--once", action="store_true", help="stop once up to date")
+    p.add_argument("--until-documents", type=int, default=0, help="stop after N documents")
+    p.add_argument("--timeout", type=float, default=120.0)
+    sub.add_parser("documents", help="list meetings and cached documents")
+    p = sub.add_parser("search", help="full-text search over cached documents")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=20)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        match args.command:
+            case "enrol":
+                return asyncio.run(_enrol(args))
+            case "sync":
+                with contextlib.suppress(KeyboardInterrupt):
+                    return asyncio.run(_sync(args))
+                return 0
+            case "documents":
+                return _documents(args)
+            case _:
+                return _search(args)
+    except StoreError as exc:
+        print(f"{exc.message} {exc.next_step}".strip(), file=sys.stderr)
+        return 1
+    except RelayError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except TimeoutError:
+        print("Timed out waiting for the relay.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
