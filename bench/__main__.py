@@ -1,4 +1,4 @@
-"""``python -m bench``: run every relay benchmark (see :mod:`bench.run_all`)."""
+"""``python -m bench``: run every benchmark, relay and client core (see :mod:`bench.run_all`)."""
 
 from .run_all import main
 

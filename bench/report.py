@@ -1,12 +1,14 @@
 """Turning measurements into results: percentiles, rows, JSON files and a markdown table.
 
 Every benchmark returns a list of :class:`Row` (one line of the table: what was measured, the
-baseline, the relay, their ratio and the target) plus free-form details; :func:`write_json`
-stores both with a description of the machine under ``bench/results/``.
+baseline, the measured value — the relay's, or the client path's — their ratio and the target)
+plus free-form details; :func:`write_json` stores both with a description of the machine under
+``bench/results/``.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import math
 import os
@@ -39,7 +41,9 @@ class Row:
     metric: str
     unit: str
     baseline: float
+    """The reference measured in the same run (``nan`` when there is none)."""
     relay: float
+    """The measured value: the relay's, or for client benchmarks the client path's."""
     target: str
     """Human-readable target, e.g. ``≤ 1.3×``; empty when the row is informative only."""
     limit: float | None = None
@@ -83,10 +87,36 @@ def machine() -> dict[str, Any]:
         "memory": memory,
         "python": sys.version.split()[0],
         "websockets": websockets_version,
+        **_library_versions(),
         "os": platform.platform(),
         "load_average": os.getloadavg(),
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+
+
+def _library_versions() -> dict[str, str]:
+    """Versions of the libraries the client benchmarks exercise (absent ones are left out)."""
+    versions: dict[str, str] = {}
+    for name in ("cryptography", "pymupdf", "sqlcipher3", "keyring"):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    try:
+        import pymupdf
+
+        versions["mupdf"] = str(pymupdf.mupdf_version)
+        from sqlcipher3 import dbapi2
+
+        connection = dbapi2.connect(":memory:")
+        try:
+            versions["sqlcipher"] = str(connection.execute("PRAGMA cipher_version").fetchone()[0])
+            versions["sqlite"] = str(dbapi2.sqlite_version)
+        finally:
+            connection.close()
+    except ImportError:  # pragma: no cover - the relay-only install has no client libraries
+        pass
+    return versions
 
 
 def write_json(name: str, rows: Sequence[Row], details: dict[str, Any], seconds: float) -> Path:
@@ -96,7 +126,15 @@ def write_json(name: str, rows: Sequence[Row], details: dict[str, Any], seconds:
         "benchmark": name,
         "machine": machine(),
         "seconds": round(seconds, 1),
-        "rows": [{**asdict(row), "ratio": _round(row.ratio), "met": row.met} for row in rows],
+        "rows": [
+            {
+                **asdict(row),
+                "baseline": finite(row.baseline),
+                "ratio": _round(row.ratio),
+                "met": row.met,
+            }
+            for row in rows
+        ],
         "details": details,
     }
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -105,16 +143,24 @@ def write_json(name: str, rows: Sequence[Row], details: dict[str, Any], seconds:
 
 def markdown_table(rows: Sequence[Row]) -> str:
     lines = [
-        "| benchmark | metric | baseline | relay | ratio | target | met |",
+        "| benchmark | metric | baseline | measured | ratio | target | met |",
         "|---|---|---:|---:|---:|---|---|",
     ]
     for row in rows:
         met = {None: "", True: "yes", False: "**no**"}[row.met]
         lines.append(
-            f"| {row.benchmark} | {row.metric} | {_fmt(row.baseline)} {row.unit} "
-            f"| {_fmt(row.relay)} {row.unit} | {row.ratio:.2f}× | {row.target} | {met} |"
+            f"| {row.benchmark} | {row.metric} | {_with_unit(row.baseline, row.unit)} "
+            f"| {_with_unit(row.relay, row.unit)} | {_ratio(row.ratio)} | {row.target} | {met} |"
         )
     return "\n".join(lines)
+
+
+def _with_unit(value: float, unit: str) -> str:
+    return "–" if math.isnan(value) else f"{_fmt(value)} {unit}"
+
+
+def _ratio(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.2f}×"
 
 
 def _fmt(value: float) -> str:
@@ -125,6 +171,11 @@ def _fmt(value: float) -> str:
     if abs(value) >= 10:
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+def finite(value: float) -> float | None:
+    """``value`` for JSON, with ``nan`` (no baseline) as ``null``."""
+    return None if math.isnan(value) else value
 
 
 def _round(value: float) -> float | None:

@@ -1,10 +1,14 @@
-"""Run every relay benchmark, write ``bench/results/*.json`` and print one markdown table.
+"""Run every benchmark, write ``bench/results/*.json`` and print one markdown table.
 
-    python -m bench            # the full set (about 1 minute on the 2-core reference machine)
+    python -m bench            # the full set (about 3 minutes on the 2-core reference machine)
     python -m bench --quick    # a smoke run of the harness (well under a minute)
     python -m bench --only fanout blobs
+    python -m bench --only crypto_transfer open_render search     # the client core only
 
-Each benchmark also runs alone: ``python -m bench.fanout``, ``bench.blobs``, ``bench.memory``.
+Relay: ``fanout``, ``blobs``, ``memory``.  Client core: ``crypto_transfer`` (encrypt + upload,
+download + verify + decrypt), ``open_render`` (tap a cached document → page 1 rendered),
+``search`` (full-text search over 10,000 cached pages).  Each also runs alone, e.g.
+``python -m bench.fanout`` or ``python -m bench.search --quick``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from . import blobs, fanout, memory, report
+from . import blobs, crypto_transfer, fanout, memory, open_render, report, search
 from .processes import raise_open_file_limit
 
 Measure = Callable[..., Coroutine[Any, Any, tuple[list[report.Row], dict[str, Any]]]]
@@ -24,6 +28,9 @@ BENCHMARKS: dict[str, Measure] = {
     "fanout": fanout.measure,
     "blobs": blobs.measure,
     "memory": memory.measure,
+    "crypto_transfer": crypto_transfer.measure,
+    "open_render": open_render.measure,
+    "search": search.measure,
 }
 
 
@@ -52,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                 "benchmark": r.benchmark,
                 "metric": r.metric,
                 "unit": r.unit,
-                "baseline": r.baseline,
+                "baseline": report.finite(r.baseline),
                 "relay": r.relay,
                 "ratio": round(r.ratio, 3),
                 "target": r.target,

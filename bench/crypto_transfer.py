@@ -1,0 +1,808 @@
+"""What end-to-end encryption adds to moving a document: the client's path against bare transfer.
+
+Theory of operation
+-------------------
+A real council is set up as in production, on one machine: the relay runs in its own process
+(:class:`~bench.processes.ServerProcess`, so the relay's CPU never shares an event loop with the
+clients'), its database holds the demo council and the organisation's root fingerprint, and three
+devices — administrator, clerk (事務局) and member — each with its own encrypted
+:class:`~furano_meet.store.LocalStore` (SQLCipher, in-memory keychain) enrol with real one-time
+codes.  The administrator's :class:`~furano_meet.sync.engine.SyncEngine` certifies the others; the
+clerk's engine makes the meeting key and seals it to the member.
+
+Two documents, one after the other: the 612-page budget book from ``/work/shared/pdfs`` (1.8 MB of
+text and tables; skipped, with the reason printed, when that folder is absent) and a generated
+agenda pack padded to 50 MB with photo pages (built once per run and kept in memory).
+
+For each, in one run and through the same relay and the same connections:
+
+* **bare** — :meth:`RelayConnection.upload` of the plaintext PDF as an opaque blob (under a fresh
+  document id each time), then :meth:`RelayConnection.download` of it (into memory; it checks the
+  SHA-256).  This is the transfer alone.
+* **full** — the functions the engine runs, in the engine's order: the clerk reads the meeting key
+  from its store and runs :func:`~furano_meet.sync.documents.prepare_upload` in a worker thread
+  (check the PDF, encrypt in 256 KiB AES-256-GCM chunks, sign and seal the manifest), then uploads
+  the ciphertext; the member streams it with :meth:`RelayConnection.download_to` into its store
+  (``append_partial``, fsynced, in a worker thread), ``complete``\\s it (hash + rename), reads it
+  back and runs :func:`~furano_meet.sync.documents.open_received` in a worker thread (open the
+  sealed manifest, verify the clerk's signature against its certificate, decrypt every chunk and
+  check the blob hash the manifest signs).  Announcing the document to the store (the engine does
+  that when the ``document_published`` push arrives, before downloading) is outside the timing;
+  text extraction and indexing (after decryption) are measured separately.
+* **engine pair** — the same document published by the clerk's running engine
+  (:meth:`SyncEngine.publish_document`) until the member's running engine reports
+  :class:`~furano_meet.sync.events.DocumentReady`; this includes text extraction and search
+  indexing, so it is reported against the bare figures for information only.
+* **raw AES-GCM** — one-shot ``AESGCM.encrypt``/``decrypt`` of the same bytes, next to the
+  streaming :class:`DocumentEncryptor`/:class:`DocumentDecryptor` alone (no I/O).  The details
+  also hold AES-GCM over 256 KiB records with the output thrown away (the cipher alone: a
+  one-shot call over 50 MB mostly pays for faulting in a fresh 50 MB output buffer) and one
+  SHA-256 pass, which together explain where the stream's time goes.
+
+The engine pair runs first; then the engines are stopped (so nothing downloads behind the
+benchmark's back) and bare and full rounds alternate through two raw authenticated connections,
+which goes first alternating too, after one unmeasured warm-up round; medians are reported.  Besides wall time each round records the CPU time of this process
+(all threads: the worker threads' crypto included) and of the relay process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import hashlib
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.backend
+import keyring.errors
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from furano_meet.crypto import (
+    DeviceCertificate,
+    DocumentDecryptor,
+    DocumentEncryptor,
+    MeetingKey,
+    verify_device_certificate,
+)
+from furano_meet.crypto.documents import DEFAULT_CHUNK_SIZE
+from furano_meet.net import RelayConnection
+from furano_meet.protocol import messages as m
+from furano_meet.samples import generate_agenda_pack
+from furano_meet.store import LocalStore
+from furano_meet.store.records import DocumentInfo
+from furano_meet.sync import documents as docs
+from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
+from furano_meet.sync.backoff import Backoff
+from furano_meet.sync.engine import SyncEngine
+from furano_meet.sync.events import DocumentReady, DocumentRefused, SyncEvent
+from server import demo
+from server.config import RelayConfig
+from server.store import Store
+
+from . import report
+from .processes import ServerProcess, raise_open_file_limit
+
+MEETING_ID = demo.MEETING_ID
+SHARED_PDFS = Path(__file__).resolve().parents[1] / ".." / "shared" / "pdfs"
+BUDGET_BOOK = SHARED_PDFS / "fuji__R6_bugget.pdf"
+PACK_TITLE = "令和8年第4回定例会 議案書（資料編）"
+MB = 1_000_000
+
+
+# -- shared client-side fixtures (also used by bench.open_render and bench.search) -----------
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A real keyring backend that keeps secrets in a dict (as ``tests/conftest.py`` does).
+
+    The benchmark machine has no keychain; without one :meth:`LocalStore.open` would ask for a
+    passphrase.  ``secrets`` lets a spawned child process open a store created by its parent.
+    """
+
+    priority = 1
+
+    def __init__(self, secrets: dict[tuple[str, str], str] | None = None) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring has no type hints
+        self.secrets: dict[tuple[str, str], str] = dict(secrets or {})
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.secrets[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError("no such entry") from None
+
+
+@contextlib.contextmanager
+def memory_keyring(secrets: dict[tuple[str, str], str] | None = None) -> Iterator[MemoryKeyring]:
+    """Install an in-memory keychain for the duration; the previous backend comes back after."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring(secrets)
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+def budget_book() -> bytes | None:
+    """The real 612-page budget book, or ``None`` when ``/work/shared/pdfs`` is absent."""
+    try:
+        return BUDGET_BOOK.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+@functools.cache
+def sample_pack(size: int) -> bytes:
+    """A 12-page agenda pack padded with photo pages to ``size`` bytes (50 MB: ~3.5 s to build,
+    so it is built once per process and shared by the benchmarks that need it)."""
+    return generate_agenda_pack(title=PACK_TITLE, pages=12, padding_to_bytes=size)
+
+
+# -- plan ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    pack_bytes: int
+    repeats: int
+    engine_repeats: int
+    raw_repeats: int
+
+
+FULL = Plan(pack_bytes=50 * MB, repeats=9, engine_repeats=3, raw_repeats=7)
+QUICK = Plan(pack_bytes=4 * MB, repeats=2, engine_repeats=1, raw_repeats=3)
+WARMUP_ROUNDS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    slug: str
+    label: str
+    pdf: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    seconds: float
+    client_cpu: float
+    server_cpu: float
+    steps: dict[str, float]
+
+
+# -- the council -----------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Party:
+    """One enrolled device: its store, account and (while running) its engine."""
+
+    name: str
+    store: LocalStore
+    account: Account
+    engine: SyncEngine | None = None
+    task: asyncio.Task[None] | None = None
+    observers: list[Callable[[SyncEvent], None]] = field(default_factory=list)
+
+    def start(self, *, auto_certify: bool = False) -> SyncEngine:
+        engine = SyncEngine(
+            self.store, auto_certify=auto_certify, backoff=Backoff(base=0.05, cap=0.5)
+        )
+        engine.subscribe(self._dispatch)
+        self.engine = engine
+        self.task = asyncio.create_task(engine.run(), name=f"engine-{self.name}")
+        return engine
+
+    def _dispatch(self, event: SyncEvent) -> None:
+        for observer in list(self.observers):
+            observer(event)
+
+    async def stop(self) -> None:
+        if self.engine is not None:
+            await self.engine.stop()
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.task
+        self.engine, self.task = None, None
+
+    async def connect(self, url: str) -> RelayConnection:
+        conn = await RelayConnection.connect(url)
+        await conn.authenticate(self.account.device_id, self.account.token)
+        return conn
+
+    async def meeting_key(self) -> MeetingKey:
+        """As :meth:`SyncEngine._meeting_key`: read from the encrypted store off the loop."""
+        meeting = await asyncio.to_thread(self.store.meeting, MEETING_ID)
+        if meeting is None or meeting.meeting_key is None:
+            raise RuntimeError(f"{self.name} has no meeting key (setup failed)")
+        return MeetingKey(meeting.meeting_key, meeting_id=MEETING_ID, epoch=meeting.key_epoch)
+
+
+def _seed_relay(data_dir: Path, fingerprint: str) -> dict[str, str]:
+    """The demo council plus the root fingerprint; returns one-time enrolment codes."""
+    store = Store(RelayConfig(data_dir=data_dir).database_path)
+    store.open()
+    try:
+        demo.seed(store)
+        store.set_root_fingerprint(demo.ORG_ID, fingerprint)
+        return {uid: store.issue_enrolment_code(uid) for uid in ("admin", "jimukyoku", "giin1")}
+    finally:
+        store.close()
+
+
+async def _enrol_council(
+    devices_dir: Path, url: str, codes: dict[str, str], fingerprint: str, admin_store: LocalStore
+) -> tuple[Party, Party]:
+    """Enrol admin, clerk and member; certify; make the meeting key. Returns (clerk, member)."""
+    parties: dict[str, Party] = {}
+    for user_id in ("admin", "jimukyoku", "giin1"):
+        store = admin_store if user_id == "admin" else LocalStore.open(devices_dir, user_id)
+        invitation = Invitation(codes[user_id], fingerprint)
+        account = await enrol(store, url, invitation, f"bench {user_id}")
+        parties[user_id] = Party(user_id, store, account)
+    admin, clerk, member = parties["admin"], parties["jimukyoku"], parties["giin1"]
+    admin_engine = admin.start(auto_certify=True)
+    await admin_engine.wait_online(60)  # catching up certifies every enrolled device
+    await admin.stop()
+    clerk_engine, member_engine = clerk.start(), member.start()
+    await clerk_engine.wait_online(60)
+    await member_engine.wait_online(60)
+    await clerk_engine.create_meeting_key(MEETING_ID)
+    async with asyncio.timeout(60):
+        while True:
+            meeting = await asyncio.to_thread(member.store.meeting, MEETING_ID)
+            if meeting is not None and meeting.has_key:
+                break
+            await asyncio.sleep(0.02)
+    return clerk, member
+
+
+# -- one round of each path ------------------------------------------------------------------
+
+
+async def _measured(
+    server: ServerProcess, run: Callable[[], Awaitable[dict[str, float]]]
+) -> Sample:
+    server_cpu, client_cpu = await server.cpu_seconds(), time.process_time()
+    start = time.perf_counter()
+    steps = await run()
+    seconds = time.perf_counter() - start
+    return Sample(
+        seconds,
+        time.process_time() - client_cpu,
+        await server.cpu_seconds() - server_cpu,
+        steps,
+    )
+
+
+async def _bare_upload(conn: RelayConnection, pdf: bytes, doc_id: str, manifest: bytes) -> None:
+    await conn.upload(
+        meeting_id=MEETING_ID, document_id=doc_id, version=1, data=pdf, manifest=manifest
+    )
+
+
+async def _bare_download(conn: RelayConnection, doc_id: str, size: int) -> None:
+    data = await conn.download(meeting_id=MEETING_ID, document_id=doc_id, version=1)
+    if len(data) != size:
+        raise RuntimeError(f"bare download of {doc_id}: {len(data)} bytes, expected {size}")
+
+
+async def _full_upload(
+    clerk: Party, conn: RelayConnection, pdf: bytes, doc_id: str
+) -> tuple[dict[str, float], m.DocumentInfo]:
+    """:meth:`SyncEngine.publish_document`'s steps, timed one by one."""
+    start = time.perf_counter()
+    key = await clerk.meeting_key()
+    prepared = await asyncio.to_thread(
+        docs.prepare_upload,
+        pdf,
+        meeting_key=key,
+        keys=clerk.account.keys,
+        device_id=clerk.account.device_id,
+        document_id=doc_id,
+        version=1,
+        title=PACK_TITLE,
+    )
+    prepared_at = time.perf_counter()
+    info = await conn.upload(
+        meeting_id=MEETING_ID,
+        document_id=doc_id,
+        version=1,
+        data=prepared.blob,
+        manifest=prepared.sealed_manifest,
+    )
+    done = time.perf_counter()
+    return {"prepare": prepared_at - start, "upload": done - prepared_at}, info
+
+
+async def _announce(member: Party, info: m.DocumentInfo) -> None:
+    """What the engine does when ``document_published`` arrives (not timed)."""
+    await asyncio.to_thread(
+        member.store.upsert_document,
+        DocumentInfo(
+            meeting_id=MEETING_ID,
+            doc_id=info.document_id,
+            version=info.version,
+            title="",
+            manifest=info.manifest,
+            ciphertext_sha256=bytes.fromhex(info.sha256),
+        ),
+    )
+
+
+async def _full_download(
+    member: Party, conn: RelayConnection, publisher: DeviceCertificate, doc_id: str, pdf: bytes
+) -> dict[str, float]:
+    """:meth:`SyncEngine._download` + ``_verify_and_index`` up to the decrypted PDF, timed."""
+    store = member.store
+    start = time.perf_counter()
+    doc = await asyncio.to_thread(store.document, doc_id, 1)
+    assert doc is not None
+    key = await member.meeting_key()
+    offset = await asyncio.to_thread(store.resume_offset, doc_id, 1)
+
+    async def sink(at: int, data: bytes) -> None:
+        await asyncio.to_thread(store.append_partial, doc_id, 1, at, data)
+
+    ready = await conn.download_to(
+        meeting_id=MEETING_ID, document_id=doc_id, version=1, offset=offset, sink=sink
+    )
+    fetched = time.perf_counter()
+    await asyncio.to_thread(store.complete, doc_id, 1, bytes.fromhex(ready.sha256))
+    completed = time.perf_counter()
+    doc = await asyncio.to_thread(store.document, doc_id, 1)
+    assert doc is not None
+    blob = await asyncio.to_thread(store.read_blob, doc_id, 1)
+    read = time.perf_counter()
+    if docs.publisher_of(doc.manifest, key, doc_id, 1) != publisher.device_id:
+        raise RuntimeError("the manifest names another publisher")
+    _manifest, plaintext = await asyncio.to_thread(
+        docs.open_received,
+        blob,
+        doc.manifest,
+        meeting_key=key,
+        publisher=publisher,
+        meeting_id=MEETING_ID,
+        doc_id=doc_id,
+        version=1,
+    )
+    done = time.perf_counter()
+    if plaintext != pdf:
+        raise RuntimeError(f"{doc_id}: the decrypted document differs from what was published")
+    return {
+        "download_to_store": fetched - start,
+        "complete": completed - fetched,
+        "read_blob": read - completed,
+        "verify_decrypt": done - read,
+    }
+
+
+async def _index_after(member: Party, doc_id: str) -> dict[str, float]:
+    """The engine's work after decryption (extract page text, store it, index it), once."""
+    key = await member.meeting_key()
+    doc = await asyncio.to_thread(member.store.document, doc_id, 1)
+    assert doc is not None
+    blob = await asyncio.to_thread(member.store.read_blob, doc_id, 1)
+    pdf = docs.decrypt_cached(blob, doc.manifest, meeting_key=key, doc_id=doc_id, version=1)
+    start = time.perf_counter()
+    texts = await asyncio.to_thread(docs.page_texts, pdf)
+    extracted = time.perf_counter()
+    await asyncio.to_thread(member.store.index_pages, doc_id, 1, texts)
+    return {
+        "page_texts": extracted - start,
+        "index_pages": time.perf_counter() - extracted,
+        "pages": float(len(texts)),
+        "characters": float(sum(len(t) for _, t in texts)),
+    }
+
+
+async def _engine_round(clerk: Party, member: Party, pdf: bytes, doc_id: str) -> dict[str, float]:
+    """Clerk's engine publishes; time until the member's engine says DocumentReady."""
+    assert clerk.engine is not None
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[float] = loop.create_future()
+
+    def observe(event: SyncEvent) -> None:
+        if ready.done() or getattr(event, "document_id", None) != doc_id:
+            return
+        if isinstance(event, DocumentReady):
+            ready.set_result(time.perf_counter())
+        elif isinstance(event, DocumentRefused):
+            ready.set_exception(RuntimeError(f"member refused {doc_id}: {event}"))
+
+    member.observers.append(observe)
+    try:
+        start = time.perf_counter()
+        await clerk.engine.publish_document(
+            MEETING_ID, pdf, title=PACK_TITLE, document_id=doc_id, version=1
+        )
+        published = time.perf_counter()
+        async with asyncio.timeout(300):
+            ready_at = await ready
+    finally:
+        member.observers.remove(observe)
+    return {"publish": published - start, "published_to_ready": ready_at - published}
+
+
+# -- raw cipher throughput -------------------------------------------------------------------
+
+
+def _raw_crypto(pdf: bytes, repeats: int) -> dict[str, float]:
+    """Median seconds, no I/O: one-shot AES-GCM, AES-GCM over 256 KiB records (the cipher alone,
+    outputs discarded), SHA-256, and the streaming encryptor/decryptor as the client uses them."""
+    aead = AESGCM(AESGCM.generate_key(bit_length=256))
+    nonce = os.urandom(12)
+    sealed = aead.encrypt(nonce, pdf, None)
+    view = memoryview(pdf)
+
+    def records() -> None:
+        for index, start in enumerate(range(0, len(view), DEFAULT_CHUNK_SIZE)):
+            aead.encrypt(index.to_bytes(12, "big"), view[start : start + DEFAULT_CHUNK_SIZE], b"")
+
+    actions: dict[str, Callable[[], object]] = {
+        "aes_oneshot_enc": functools.partial(aead.encrypt, nonce, pdf, None),
+        "aes_oneshot_dec": functools.partial(aead.decrypt, nonce, sealed, None),
+        "aes_records_enc": records,
+        "sha256": functools.partial(hashlib.sha256, pdf),
+    }
+    times: dict[str, list[float]] = {name: [] for name in (*actions, "stream_enc", "stream_dec")}
+    for _ in range(repeats):
+        for name, action in actions.items():
+            times[name].append(_clock(action))
+        encryptor = DocumentEncryptor("raw", 1)
+        start = time.perf_counter()
+        blob = b"".join(encryptor.encrypt(pdf))
+        times["stream_enc"].append(time.perf_counter() - start)
+        result = encryptor.result
+        decryptor = DocumentDecryptor(
+            encryptor.content_key,
+            "raw",
+            1,
+            expected_ciphertext_size=result.ciphertext_size,
+            expected_ciphertext_sha256=result.ciphertext_sha256,
+        )
+        start = time.perf_counter()
+        plaintext = b"".join(decryptor.feed(blob) + decryptor.finish())
+        times["stream_dec"].append(time.perf_counter() - start)
+        if plaintext != pdf:
+            raise RuntimeError("the stream decryptor returned other bytes")
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def _clock(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+# -- the benchmark ---------------------------------------------------------------------------
+
+
+def subjects(plan: Plan) -> tuple[list[Subject], list[str]]:
+    """The documents to move, and the reasons for any that are skipped."""
+    chosen: list[Subject] = []
+    skipped: list[str] = []
+    book = budget_book()
+    if book is None:
+        skipped.append(f"budget book skipped: {BUDGET_BOOK.resolve()} is absent")
+    else:
+        chosen.append(Subject("book", f"budget book (612 p., {len(book) / MB:.1f} MB)", book))
+    pack = sample_pack(plan.pack_bytes)
+    chosen.append(Subject("pack", f"agenda pack ({len(pack) / MB:.0f} MB)", pack))
+    return chosen, skipped
+
+
+async def measure(*, quick: bool = False) -> tuple[list[report.Row], dict[str, Any]]:
+    plan = QUICK if quick else FULL
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    chosen, skipped = subjects(plan)
+    for reason in skipped:
+        print(f"  {reason}", flush=True)
+    prepared_at = time.perf_counter()
+    runs: dict[str, dict[str, list[Sample]]] = {}
+    engine_runs: dict[str, list[dict[str, float]]] = {}
+    after_verify: dict[str, dict[str, float]] = {}
+    raw: dict[str, dict[str, float]] = {}
+    setup_seconds = 0.0
+    with memory_keyring(), tempfile.TemporaryDirectory(prefix="furano-bench-crypto-") as tmp:
+        relay_dir, devices_dir = Path(tmp) / "relay", Path(tmp) / "devices"
+        relay_dir.mkdir()
+        admin_store = LocalStore.open(devices_dir, "admin")
+        fingerprint = create_org_root(admin_store)
+        codes = _seed_relay(relay_dir, fingerprint)
+        async with ServerProcess("relay", data_dir=str(relay_dir)) as server:
+            setup_start = time.perf_counter()
+            clerk, member = await _enrol_council(
+                devices_dir, server.url, codes, fingerprint, admin_store
+            )
+            setup_seconds = time.perf_counter() - setup_start
+            try:
+                for subject in chosen:
+                    print(f"  {subject.label}: engine pair …", flush=True)
+                    engine_runs[subject.slug] = [
+                        await _engine_round(clerk, member, subject.pdf, f"eng-{subject.slug}-{i}")
+                        for i in range(plan.engine_repeats)
+                    ]
+                await clerk.stop()
+                await member.stop()  # from here on nothing downloads behind our back
+                clerk_conn = await clerk.connect(server.url)
+                member_conn = await member.connect(server.url)
+                try:
+                    publisher = await _certificate_of(member, member_conn, clerk.account.device_id)
+                    for subject in chosen:
+                        print(f"  {subject.label}: bare vs full …", flush=True)
+                        runs[subject.slug], after_verify[subject.slug] = await _rounds(
+                            plan, server, clerk, member, clerk_conn, member_conn, publisher, subject
+                        )
+                        raw[subject.slug] = await asyncio.to_thread(
+                            _raw_crypto, subject.pdf, plan.raw_repeats
+                        )
+                finally:
+                    await clerk_conn.close()
+                    await member_conn.close()
+            finally:
+                await clerk.stop()
+                await member.stop()
+                for party in (clerk, member):
+                    party.store.close()
+                admin_store.close()
+
+    details: dict[str, Any] = {
+        "load_average_before": load_before,
+        "skipped": skipped,
+        "documents": {s.slug: {"label": s.label, "bytes": len(s.pdf)} for s in chosen},
+        "repeats": plan.repeats,
+        "engine_repeats": plan.engine_repeats,
+        "warmup_rounds": WARMUP_ROUNDS,
+        "documents_build_s": round(prepared_at - started, 2),
+        "council_setup_s": round(setup_seconds, 2),
+        "rounds": {
+            slug: {
+                side: [
+                    {
+                        "seconds": round(s.seconds, 4),
+                        "client_cpu_s": round(s.client_cpu, 4),
+                        "relay_cpu_s": round(s.server_cpu, 4),
+                        "steps": {k: round(v, 4) for k, v in s.steps.items()},
+                    }
+                    for s in samples
+                ]
+                for side, samples in sides.items()
+            }
+            for slug, sides in runs.items()
+        },
+        "engine_pair": {
+            slug: [{k: round(v, 4) for k, v in r.items()} for r in rounds]
+            for slug, rounds in engine_runs.items()
+        },
+        "after_verify_once": {
+            slug: {k: round(v, 4) for k, v in steps.items()} for slug, steps in after_verify.items()
+        },
+        "raw_crypto_median_s": {
+            slug: {k: round(v, 5) for k, v in r.items()} for slug, r in raw.items()
+        },
+    }
+    rows = _rows(chosen, runs, engine_runs, raw, quick=quick)
+    details["medians_ms"] = _medians_ms(runs)
+    return rows, details
+
+
+async def _certificate_of(
+    member: Party, conn: RelayConnection, device_id: str
+) -> DeviceCertificate:
+    """The clerk's certificate, verified against the invitation's root (the engine caches it)."""
+    listed = await conn.request(m.ListDeviceKeys(meeting_id=MEETING_ID))
+    assert isinstance(listed, m.DeviceKeysListed)
+    for info in listed.devices:
+        if info.device_id == device_id:
+            return verify_device_certificate(
+                info.certificate,
+                member.account.root_fingerprint,
+                expected_org_id=member.account.org_id,
+            )
+    raise RuntimeError(f"device {device_id} is not listed for the meeting")
+
+
+async def _rounds(
+    plan: Plan,
+    server: ServerProcess,
+    clerk: Party,
+    member: Party,
+    clerk_conn: RelayConnection,
+    member_conn: RelayConnection,
+    publisher: DeviceCertificate,
+    subject: Subject,
+) -> tuple[dict[str, list[Sample]], dict[str, float]]:
+    runs: dict[str, list[Sample]] = {
+        "bare_upload": [],
+        "bare_download": [],
+        "full_upload": [],
+        "full_download": [],
+    }
+    manifest_size = 0
+    last_full = ""
+    for repeat in range(-WARMUP_ROUNDS, plan.repeats):
+        sides = ("bare", "full") if repeat % 2 == 0 else ("full", "bare")
+        for side in sides:
+            doc_id = f"{side}-{subject.slug}-{repeat + WARMUP_ROUNDS}"
+            if side == "full":
+                uploaded: list[m.DocumentInfo] = []
+
+                async def up(
+                    doc_id: str = doc_id, out: list[m.DocumentInfo] = uploaded
+                ) -> dict[str, float]:
+                    steps, info = await _full_upload(clerk, clerk_conn, subject.pdf, doc_id)
+                    out.append(info)
+                    return steps
+
+                upload = await _measured(server, up)
+                info = uploaded[0]
+                manifest_size = len(info.manifest)
+                await _announce(member, info)
+                download = await _measured(
+                    server,
+                    functools.partial(
+                        _full_download, member, member_conn, publisher, doc_id, subject.pdf
+                    ),
+                )
+                if repeat < plan.repeats - 1:
+                    await asyncio.to_thread(member.store.withdraw_document, doc_id, 1)
+                else:
+                    last_full = doc_id
+            else:
+                fake_manifest = os.urandom(manifest_size or 8 * 1024)
+
+                async def bare_up(
+                    doc_id: str = doc_id, manifest: bytes = fake_manifest
+                ) -> dict[str, float]:
+                    await _bare_upload(clerk_conn, subject.pdf, doc_id, manifest)
+                    return {}
+
+                async def bare_down(doc_id: str = doc_id) -> dict[str, float]:
+                    await _bare_download(member_conn, doc_id, len(subject.pdf))
+                    return {}
+
+                upload = await _measured(server, bare_up)
+                download = await _measured(server, bare_down)
+            if repeat >= 0:
+                runs[f"{side}_upload"].append(upload)
+                runs[f"{side}_download"].append(download)
+    after = await _index_after(member, last_full)
+    await asyncio.to_thread(member.store.withdraw_document, last_full, 1)
+    return runs, after
+
+
+def _medians_ms(runs: dict[str, dict[str, list[Sample]]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for slug, sides in runs.items():
+        out[slug] = {}
+        for side, samples in sides.items():
+            entry: dict[str, float] = {
+                "total": round(1000 * statistics.median(s.seconds for s in samples), 2),
+                "client_cpu": round(1000 * statistics.median(s.client_cpu for s in samples), 2),
+                "relay_cpu": round(1000 * statistics.median(s.server_cpu for s in samples), 2),
+            }
+            for step in samples[0].steps:
+                entry[step] = round(1000 * statistics.median(s.steps[step] for s in samples), 2)
+            out[slug][side] = entry
+    return out
+
+
+def _rows(
+    chosen: list[Subject],
+    runs: dict[str, dict[str, list[Sample]]],
+    engine_runs: dict[str, list[dict[str, float]]],
+    raw: dict[str, dict[str, float]],
+    *,
+    quick: bool,
+) -> list[report.Row]:
+    rows: list[report.Row] = []
+    gated = not quick
+
+    def med(samples: list[Sample]) -> float:
+        return 1000 * statistics.median(s.seconds for s in samples)
+
+    for subject in chosen:
+        r = runs[subject.slug]
+        name = subject.label
+        for what, side in (
+            ("encrypt + upload", "upload"),
+            ("download + verify + decrypt", "download"),
+        ):
+            rows.append(
+                report.Row(
+                    benchmark="crypto",
+                    metric=f"{name}: {what} (median)",
+                    unit="ms",
+                    baseline=med(r[f"bare_{side}"]),
+                    relay=med(r[f"full_{side}"]),
+                    target="≤ 1.2×" if gated else "",
+                    limit=1.2 if gated else None,
+                )
+            )
+        for what, side in (
+            ("encrypt + upload", "upload"),
+            ("download + verify + decrypt", "download"),
+        ):
+            rows.append(
+                report.Row(
+                    benchmark="crypto",
+                    metric=f"{name}: {what}, client-process CPU (all threads)",
+                    unit="ms",
+                    baseline=1000 * statistics.median(s.client_cpu for s in r[f"bare_{side}"]),
+                    relay=1000 * statistics.median(s.client_cpu for s in r[f"full_{side}"]),
+                    target="",
+                )
+            )
+        engine = engine_runs[subject.slug]
+        rows += [
+            report.Row(
+                benchmark="crypto",
+                metric=f"{name}: engine pair, publish_document",
+                unit="ms",
+                baseline=med(r["bare_upload"]),
+                relay=1000 * statistics.median(e["publish"] for e in engine),
+                target="",
+            ),
+            report.Row(
+                benchmark="crypto",
+                metric=f"{name}: engine pair, published → DocumentReady (incl. text + index)",
+                unit="ms",
+                baseline=med(r["bare_download"]),
+                relay=1000 * statistics.median(e["published_to_ready"] for e in engine),
+                target="",
+            ),
+            report.Row(
+                benchmark="crypto",
+                metric=f"{name}: one-shot AES-GCM encrypt vs DocumentEncryptor",
+                unit="ms",
+                baseline=1000 * raw[subject.slug]["aes_oneshot_enc"],
+                relay=1000 * raw[subject.slug]["stream_enc"],
+                target="",
+            ),
+            report.Row(
+                benchmark="crypto",
+                metric=f"{name}: one-shot AES-GCM decrypt vs DocumentDecryptor (+ hash)",
+                unit="ms",
+                baseline=1000 * raw[subject.slug]["aes_oneshot_dec"],
+                relay=1000 * raw[subject.slug]["stream_dec"],
+                target="",
+            ),
+        ]
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="4 MB pack, 2 rounds (smoke run)")
+    args = parser.parse_args()
+    raise_open_file_limit()
+    started = time.perf_counter()
+    rows, details = asyncio.run(measure(quick=args.quick))
+    seconds = time.perf_counter() - started
+    report.write_json(
+        "crypto_transfer-quick" if args.quick else "crypto_transfer", rows, details, seconds
+    )
+    print(report.markdown_table(rows))
+    print(f"\ncrypto/transfer benchmark: {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
