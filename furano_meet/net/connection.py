@@ -210,13 +210,19 @@ class RelayConnection:
         meeting_id: str,
         document_id: str,
         version: int,
-        data: bytes,
+        data: bytes | bytearray,
         manifest: bytes,
         chunk_size: int | None = None,
         attempts: int = 3,
+        sha256: str | None = None,
     ) -> m.DocumentInfo:
-        """Upload a blob, resuming from what the relay already holds; returns the published info."""
-        sha = hashlib.sha256(data).hexdigest()
+        """Upload a blob, resuming from what the relay already holds; returns the published info.
+
+        ``sha256`` (hex) is the blob's digest when the caller already has it (the document
+        encryptor computes it for the signed manifest); otherwise it is computed here, in a
+        worker thread. The caller must not change ``data`` until this returns.
+        """
+        sha = sha256 if sha256 is not None else await asyncio.to_thread(_sha256_hex, data)
         begin = m.BeginUpload(
             meeting_id=meeting_id,
             document_id=document_id,
@@ -248,28 +254,39 @@ class RelayConnection:
         raise last_error
 
     async def _send_chunks(
-        self, ready: m.UploadReady, data: bytes, chunk_size: int | None
+        self, ready: m.UploadReady, data: bytes | bytearray, chunk_size: int | None
     ) -> m.Failed | None:
+        """Send the chunks from ``ready.offset``; each chunk's digest (which the relay checks)
+        is computed in a worker thread while the previous chunk is being sent, so the hashing
+        neither blocks the event loop nor adds to the transfer's wall time."""
         size = min(chunk_size or ready.max_chunk, ready.max_chunk)
         loop = asyncio.get_running_loop()
         upload = _Upload(ready.transfer, loop.create_future())
         self._uploads[ready.transfer] = upload
         view = memoryview(data)
+        offsets = range(ready.offset, len(data), size)
+        pending: asyncio.Future[bytes] | None = None
         try:
-            for offset in range(ready.offset, len(data), size):
+            for number, offset in enumerate(offsets):
+                payload = view[offset : offset + size]
+                digest_future = pending or asyncio.ensure_future(
+                    asyncio.to_thread(_sha256_digest, payload)
+                )
+                pending = None
+                digest = await digest_future
                 if upload.failed.done():
                     return upload.failed.result()
-                payload = view[offset : offset + size]
-                chunk = Chunk(
-                    ChunkKind.UPLOAD,
-                    ready.transfer,
-                    offset,
-                    payload,
-                    hashlib.sha256(payload).digest(),
-                )
+                if number + 1 < len(offsets):
+                    ahead = offsets[number + 1]
+                    pending = asyncio.ensure_future(
+                        asyncio.to_thread(_sha256_digest, view[ahead : ahead + size])
+                    )
+                chunk = Chunk(ChunkKind.UPLOAD, ready.transfer, offset, payload, digest)
                 await self.send_raw(encode_chunk(chunk))
             return upload.failed.result() if upload.failed.done() else None
         finally:
+            if pending is not None:  # stopped early: nobody wants that digest any more
+                pending.cancel()
             self._uploads.pop(ready.transfer, None)
 
     async def send_raw(self, frame: bytes | str) -> None:
@@ -456,6 +473,14 @@ class RelayConnection:
         """Pushes as they arrive; raises :class:`RelayError` when the connection ends."""
         while True:
             yield await self._next_push()
+
+
+def _sha256_hex(data: bytes | bytearray) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sha256_digest(data: memoryview) -> bytes:
+    return hashlib.sha256(data).digest()
 
 
 def _with_rid(message: m.Msg, rid: int) -> Any:

@@ -21,9 +21,17 @@ old blocks).
   file's current size (the file, not the database, is the truth after a crash), writes, and fsyncs
   before returning, so a reported offset is durable. If the write fails (disk full) the file is cut
   back to its previous size, so a resume never sees half a chunk.
-* ``<name>`` - the complete blob. :meth:`BlobFiles.finish` hashes the whole ``.part`` file, refuses
-  it if the SHA-256 differs, then renames it into place and fsyncs the folder. A complete file
-  therefore only ever appears whole and verified. :meth:`BlobFiles.write` does the same for a blob
+* ``<name>`` - the complete blob. :meth:`BlobFiles.finish` checks the whole ``.part`` file's
+  SHA-256, refuses it if it differs, then renames it into place and fsyncs the folder. A complete
+  file therefore only ever appears whole and verified.
+
+*Hashing once.* Re-reading a large ``.part`` file just to hash it costs as much as a second
+download pass, so :meth:`BlobFiles.append` keeps a running SHA-256 of exactly the bytes it wrote
+(updated only after the write and fsync succeeded), and ``finish`` compares that digest when it
+covers the file's current size. The file stays the truth: when the running hash does not cover
+the file (a new process resuming a download after a crash, or any size disagreement), the
+existing ``.part`` bytes are hashed from disk once, and ``finish`` falls back to re-reading the
+file. Running hashes live in memory only; the bytes they cover were written by this process. :meth:`BlobFiles.write` does the same for a blob
   that arrived in one piece: write ``<name>.tmp``, fsync, rename.
 
 If the process dies between the rename and the database update, the next ``finish`` finds the
@@ -36,6 +44,7 @@ import contextlib
 import hashlib
 import hmac
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -64,6 +73,9 @@ class BlobFiles:
             raise ValueError("the blob name key is too short")
         self.directory = directory
         self._name_key = name_key
+        # name -> (SHA-256 of the first ``size`` bytes of ``<name>.part``, size); see module doc.
+        self._running: dict[str, tuple[hashlib._Hash, int]] = {}
+        self._running_lock = threading.Lock()
 
     def name_for(self, doc_id: str, version: int) -> str:
         """The opaque file name of a document version."""
@@ -123,6 +135,9 @@ class BlobFiles:
             size = os.fstat(fd).st_size
             if size != offset:
                 raise ResumeOffsetMismatch(doc_id, version, offset, size)
+            running = self._running_hash(name, path, size)
+            # Hash beside the write and fsync (both release the GIL), not after them.
+            hasher = _start_update(running, data)
             try:
                 _write_all(fd, data)
                 os.fsync(fd)
@@ -131,6 +146,11 @@ class BlobFiles:
                     os.ftruncate(fd, size)
                     os.fsync(fd)
                 raise from_os_error(exc, path) from exc
+            finally:
+                if hasher is not None:
+                    hasher.join()
+            with self._running_lock:
+                self._running[name] = (running, size + len(data))
         finally:
             os.close(fd)
         if size == 0:
@@ -154,7 +174,19 @@ class BlobFiles:
             if sha256 != _EMPTY_SHA256:
                 raise BlobMissing(doc_id, version)
             self.append(doc_id, version, 0, b"")  # a zero-length blob
-        size = self._verify(doc_id, version, part, sha256)
+        with self._running_lock:
+            running = self._running.pop(name, None)
+        try:
+            on_disk = part.stat().st_size
+        except OSError as exc:
+            raise from_os_error(exc, part) from exc
+        if running is not None and running[1] == on_disk:
+            actual = running[0].digest()
+            if not hmac.compare_digest(actual, sha256):
+                raise BlobHashMismatch(doc_id, version, sha256.hex(), actual.hex())
+            size = on_disk
+        else:  # the running hash does not cover the file: read it
+            size = self._verify(doc_id, version, part, sha256)
         try:
             os.replace(part, final)
         except OSError as exc:
@@ -162,7 +194,7 @@ class BlobFiles:
         self._sync_directory()
         return size
 
-    def write(self, doc_id: str, version: int, data: bytes, sha256: bytes) -> None:
+    def write(self, doc_id: str, version: int, data: bytes | bytearray, sha256: bytes) -> None:
         """Store a blob that arrived in one piece: verify, write ``.tmp``, fsync, rename."""
         actual = hashlib.sha256(data).digest()
         if not hmac.compare_digest(actual, sha256):
@@ -185,6 +217,8 @@ class BlobFiles:
             raise from_os_error(exc, final) from exc
         with contextlib.suppress(FileNotFoundError):
             self._part(name).unlink()
+        with self._running_lock:
+            self._running.pop(name, None)
         self._sync_directory()
 
     # -- removing -----------------------------------------------------------------------------
@@ -221,6 +255,8 @@ class BlobFiles:
     def _unlink_names(self, names: Iterable[str]) -> int:
         removed = 0
         for name in names:
+            with self._running_lock:
+                self._running.pop(name, None)
             for suffix in _SUFFIXES:
                 path = self.directory / f"{name}{suffix}"
                 try:
@@ -233,6 +269,28 @@ class BlobFiles:
         return removed
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _running_hash(self, name: str, path: Path, size: int) -> hashlib._Hash:
+        """A copy of the running SHA-256 of ``path``'s first ``size`` bytes (its whole content).
+
+        Rebuilt from the file when none is kept for exactly that size (first append after a
+        restart, or after anything changed the file behind our back).
+        """
+        with self._running_lock:
+            kept = self._running.get(name)
+        if kept is not None and kept[1] == size:
+            return kept[0].copy()
+        digest = hashlib.sha256()
+        if size:
+            read = 0
+            try:
+                with path.open("rb") as handle:
+                    while read < size and (chunk := handle.read(min(_CHUNK, size - read))):
+                        digest.update(chunk)
+                        read += len(chunk)
+            except OSError as exc:
+                raise from_os_error(exc, path) from exc
+        return digest
 
     def _verify(self, doc_id: str, version: int, path: Path, sha256: bytes) -> int:
         digest = hashlib.sha256()
@@ -262,7 +320,21 @@ class BlobFiles:
             raise from_os_error(exc, self.directory) from exc
 
 
-def _write_all(fd: int, data: bytes) -> None:
+_PARALLEL_HASH_MIN = 1 << 20
+
+
+def _start_update(digest: hashlib._Hash, data: bytes) -> threading.Thread | None:
+    """``digest.update(data)``: on a helper thread (returned, to join) when ``data`` is large
+    enough to be worth it, else at once (returns ``None``)."""
+    if len(data) < _PARALLEL_HASH_MIN:
+        digest.update(data)
+        return None
+    thread = threading.Thread(target=digest.update, args=(data,), name="blob-sha256", daemon=True)
+    thread.start()
+    return thread
+
+
+def _write_all(fd: int, data: bytes | bytearray) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)

@@ -464,7 +464,7 @@ class LocalStore:
             size = self._blobs.finish(doc_id, version, sha256)
             self._mark_complete(doc_id, version, sha256, size)
 
-    def store_blob(self, doc_id: str, version: int, data: bytes, sha256: bytes) -> None:
+    def store_blob(self, doc_id: str, version: int, data: bytes | bytearray, sha256: bytes) -> None:
         """Store a whole blob at once (verify, write to a temp file, fsync, rename), then mark
         the document complete."""
         with self._db.lock:

@@ -12,7 +12,14 @@ Receiving: the ciphertext is stored as it arrives (it is useless without the key
 encrypted store); only when it is complete is the manifest opened with the meeting key,
 its signature checked against the publisher's certificate — which must chain to the root
 fingerprint from the invitation — and the blob decrypted and checked against the signed hashes.
+The store hashes the blob once, as it arrives; that digest is compared with the signed one
+rather than hashing the same bytes again (:func:`open_received`'s ``verified_sha256``).
 A tampered, truncated, reordered or wrongly signed document is refused and never shown.
+
+Whole documents are encrypted and decrypted into one preallocated buffer each
+(:meth:`~furano_meet.crypto.DocumentEncryptor.encrypt_whole`,
+:meth:`~furano_meet.crypto.DocumentDecryptor.decrypt_whole`): on large packs a fresh buffer per
+256 KiB record plus a join cost more than the cipher.
 
 Everything here is CPU-bound and synchronous; the engine runs it in a worker thread.  PyMuPDF
 documents are opened and closed inside one call, so no ``Document`` crosses threads.
@@ -49,12 +56,14 @@ class DocumentUnreadable(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class PreparedUpload:
-    blob: bytes
+    blob: bytearray
+    """The ciphertext, in the one buffer it was encrypted into (a ``bytes`` copy would cost a
+    fresh full-size buffer); nothing writes to it after :func:`prepare_upload`."""
     sealed_manifest: bytes
     manifest: DocumentManifest
 
 
-def inspect_pdf(pdf: bytes) -> int:
+def inspect_pdf(pdf: bytes | bytearray) -> int:
     """Page count of a PDF we can render; raises :class:`DocumentUnreadable` otherwise."""
     try:
         doc = pymupdf.open(stream=pdf, filetype="pdf")
@@ -84,7 +93,7 @@ def inspect_pdf(pdf: bytes) -> int:
         doc.close()
 
 
-def page_texts(pdf: bytes) -> list[tuple[int, str]]:
+def page_texts(pdf: bytes | bytearray) -> list[tuple[int, str]]:
     """(page index, text) for full-text search; damaged pages contribute nothing."""
     doc = pymupdf.open(stream=pdf, filetype="pdf")
     try:
@@ -113,7 +122,7 @@ def prepare_upload(
     """Encrypt, describe, sign and seal one document version for publishing."""
     page_count = inspect_pdf(pdf)
     encryptor = DocumentEncryptor(document_id, version)
-    blob = b"".join(encryptor.encrypt(pdf))
+    blob = encryptor.encrypt_whole(pdf)
     manifest = build_manifest(
         encryptor,
         meeting_key,
@@ -133,7 +142,7 @@ def publisher_of(sealed_manifest: bytes, meeting_key: MeetingKey, doc_id: str, v
 
 
 def open_received(
-    blob: bytes,
+    blob: bytes | bytearray,
     sealed_manifest: bytes,
     *,
     meeting_key: MeetingKey,
@@ -141,14 +150,21 @@ def open_received(
     meeting_id: str,
     doc_id: str,
     version: int,
-) -> tuple[DocumentManifest, bytes]:
-    """Verify and decrypt a received document; raises a ``CryptoError`` if anything is off."""
+    verified_sha256: bytes | None = None,
+) -> tuple[DocumentManifest, bytearray]:
+    """Verify and decrypt a received document; raises a ``CryptoError`` if anything is off.
+
+    ``verified_sha256`` is the SHA-256 the local store already checked ``blob`` against
+    (:meth:`LocalStore.complete` hashes every byte as it arrives). When it equals the blob hash
+    the signed manifest names, the blob is not hashed a second time; otherwise (or without it)
+    the blob is hashed here, beside the decryption — a differing digest therefore still fails,
+    with the most telling error (truncated, tampered) the full check finds.
+    """
     signed = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
     manifest = verify_manifest(signed, publisher, expected_meeting_id=meeting_id)
-    decryptor = DocumentDecryptor.for_manifest(manifest, meeting_key)
-    parts = decryptor.feed(blob)
-    parts += decryptor.finish()
-    return manifest, b"".join(parts)
+    check_hash = verified_sha256 is None or verified_sha256.hex() != manifest.ciphertext_sha256
+    decryptor = DocumentDecryptor.for_manifest(manifest, meeting_key, check_blob_hash=check_hash)
+    return manifest, decryptor.decrypt_whole(blob)
 
 
 def decrypt_cached(

@@ -217,12 +217,81 @@ def test_ciphertext_contains_no_plaintext() -> None:
     assert "予算".encode() not in blob and b"%PDF" not in blob
 
 
+@pytest.mark.parametrize(
+    ("size", "chunk_size"),
+    [(0, CHUNK), (1, CHUNK), (CHUNK, CHUNK), (5 * CHUNK + 300, CHUNK), (3 * CHUNK, CHUNK)]
+    + [
+        (3 * DEFAULT_CHUNK_SIZE + 5, DEFAULT_CHUNK_SIZE),
+        (8 * DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_SIZE),
+    ],
+)
+def test_whole_buffer_paths_are_byte_identical_to_the_stream(size: int, chunk_size: int) -> None:
+    """``encrypt_whole`` writes the very blob ``encrypt`` yields (same key: format pinned), and
+    ``decrypt_whole`` returns what the streaming decryptor returns; the large sizes take the
+    helper-thread hash path."""
+    plaintext = os.urandom(size)
+    streamed, blob = encrypt(plaintext, chunk_size=chunk_size)
+    whole = DocumentEncryptor("budget-2025", 1, chunk_size=chunk_size)
+    whole._content_key = streamed.content_key  # only to compare bytes under one key
+    assert whole.encrypt_whole(plaintext) == blob
+    assert whole.result == streamed.result
+    with pytest.raises(UsageError, match="single-use"):
+        whole.encrypt_whole(plaintext)
+    dec = DocumentDecryptor(
+        streamed.content_key,
+        "budget-2025",
+        1,
+        expected_ciphertext_size=len(blob),
+        expected_ciphertext_sha256=hashlib.sha256(blob).hexdigest(),
+    )
+    assert dec.decrypt_whole(memoryview(blob)) == plaintext
+    assert dec.plaintext_size == size
+    with pytest.raises(UsageError):
+        dec.decrypt_whole(blob)
+
+
+def test_decrypt_whole_checks_the_signed_hash_and_size_and_needs_a_fresh_decryptor(
+    doc: tuple[DocumentEncryptor, bytes],
+) -> None:
+    enc, blob = doc
+    big = os.urandom(2 * DEFAULT_CHUNK_SIZE * 3)  # past the helper-thread threshold
+    big_enc, big_blob = encrypt(big, chunk_size=DEFAULT_CHUNK_SIZE)
+    for key, data in ((enc.content_key, blob), (big_enc.content_key, big_blob)):
+        wrong = DocumentDecryptor(
+            key, "budget-2025", 1, expected_ciphertext_sha256=hashlib.sha256(b"x").hexdigest()
+        )
+        with pytest.raises(TamperedData, match="signed manifest"):
+            wrong.decrypt_whole(data)
+        longer = DocumentDecryptor(key, "budget-2025", 1, expected_ciphertext_size=len(data) - 1)
+        with pytest.raises(TamperedData, match="longer"):
+            longer.decrypt_whole(data)
+        short = DocumentDecryptor(key, "budget-2025", 1, expected_ciphertext_size=len(data) + 1)
+        with pytest.raises(TruncatedData, match="cut short"):
+            short.decrypt_whole(data)
+    used = DocumentDecryptor(enc.content_key, "budget-2025", 1)
+    used.feed(blob[:10])
+    with pytest.raises(UsageError, match="fresh"):
+        used.decrypt_whole(blob)
+
+
 # --- tampering -----------------------------------------------------------------------------
 
 
-def _refuse(blob: bytes, key: ContentKey, error: type[Exception], **kw: object) -> None:
+def _refuse(
+    blob: bytes,
+    key: ContentKey,
+    error: type[Exception],
+    doc_id: str = "budget-2025",
+    version: int = 1,
+) -> None:
+    """Both decryption paths refuse ``blob`` with ``error`` (fed in pieces, and whole)."""
     with pytest.raises(error):
-        decrypt(blob, key, **kw)  # type: ignore[arg-type]
+        decrypt(blob, key, doc_id, version)
+    whole = DocumentDecryptor(key, doc_id, version)
+    with pytest.raises(error):
+        whole.decrypt_whole(blob)
+    with pytest.raises(UsageError):  # and the decryptor is dead afterwards
+        whole.finish()
 
 
 @pytest.mark.parametrize("record", range(6))

@@ -11,6 +11,7 @@ from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState, Visibility
 from furano_meet.sync.events import (
     AnnotationsChanged,
+    DocumentIndexed,
     DocumentReady,
     KeyWaiting,
     PresenterMoved,
@@ -42,6 +43,9 @@ async def test_a_published_pack_reaches_members_verified_decrypted_and_searchabl
     ready = await member.wait_for(DocumentReady, lambda e: e.document_id == info.document_id)
     assert ready.title == "議案書"
     assert await member.engine.open_document(info.document_id, 1) == pdf
+    # Search covers the document once it is indexed, which follows DocumentReady.
+    indexed = await member.wait_for(DocumentIndexed, lambda e: e.document_id == info.document_id)
+    assert indexed.pages == 6
     hits = member.store.search("議案第1号")
     assert hits and hits[0].doc_id == info.document_id
     doc = member.store.document(info.document_id, 1)

@@ -92,3 +92,35 @@ async def test_chunks_that_arrive_with_the_reply_are_not_lost(connect_as: Connec
         got = await clerk.download(meeting_id="r8-4-somu", document_id="d", version=1, timeout=10)
         await hog
         assert got == data
+
+
+async def test_upload_with_a_precomputed_sha256_is_checked_by_the_relay(
+    connect_as: Connect,
+) -> None:
+    """The encryptor's digest saves the connection a hashing pass; the relay still verifies it
+    (and every chunk's digest, computed ahead in a worker thread)."""
+    import hashlib
+    import os
+
+    clerk = await connect_as("jimukyoku")
+    data = bytearray(os.urandom(2_500_000))
+    info = await clerk.upload(
+        meeting_id="r8-4-somu",
+        document_id="d",
+        version=1,
+        data=data,
+        manifest=b"m",
+        chunk_size=300_000,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    assert info.sha256 == hashlib.sha256(data).hexdigest() and info.size == len(data)
+    assert await clerk.download(meeting_id="r8-4-somu", document_id="d", version=1) == data
+    with pytest.raises(RelayError):
+        await clerk.upload(
+            meeting_id="r8-4-somu",
+            document_id="e",
+            version=1,
+            data=data,
+            manifest=b"m",
+            sha256=hashlib.sha256(b"other").hexdigest(),
+        )

@@ -179,3 +179,44 @@ def test_full_tmpfs_is_storage_full_and_keeps_received_bytes(
     blobs.append("d", 1, 8192, rest)
     blobs.finish("d", 1, sha(first + rest))
     assert blobs.read("d", 1) == first + rest
+
+
+def test_a_resumed_download_in_a_new_process_is_still_verified(tmp_path: Path) -> None:
+    """The running hash lives in memory: a fresh BlobFiles (an app restart) rebuilds it from the
+    ``.part`` file, so a wrong or a right digest is judged on every byte either way."""
+    data = os.urandom(3_000_000)  # past the helper-thread threshold for each append
+    first = BlobFiles(tmp_path / "blobs", NAME_KEY)
+    first.append("d", 1, 0, data[:1_500_000])
+    restarted = BlobFiles(tmp_path / "blobs", NAME_KEY)
+    restarted.append("d", 1, 1_500_000, data[1_500_000:])
+    with pytest.raises(BlobHashMismatch):
+        restarted.finish("d", 1, sha(data[:-1] + b"\0"))
+    assert restarted.finish("d", 1, sha(data)) == len(data)
+    assert restarted.read("d", 1) == data
+
+
+def test_the_running_hash_follows_the_file_not_stale_memory(blobs: BlobFiles) -> None:
+    """If the ``.part`` file changes size behind the running hash (here: cut back by hand, as a
+    crash or another process could), the next append and ``finish`` go by the file."""
+    data = os.urandom(200_000)
+    blobs.append("d", 1, 0, data[:150_000])
+    part = blobs.directory / f"{blobs.name_for('d', 1)}.part"
+    os.truncate(part, 100_000)
+    blobs.append("d", 1, 100_000, data[100_000:])
+    assert blobs.finish("d", 1, sha(data)) == 200_000
+    blobs.append("e", 1, 0, data)
+    with open(blobs.directory / f"{blobs.name_for('e', 1)}.part", "ab") as handle:
+        handle.write(b"extra")  # longer than the running hash covers: re-read, and refused
+    with pytest.raises(BlobHashMismatch):
+        blobs.finish("e", 1, sha(data))
+    assert blobs.finish("e", 1, sha(data + b"extra")) == len(data) + 5
+
+
+def test_discarding_forgets_the_running_hash(blobs: BlobFiles) -> None:
+    first, second = os.urandom(50_000), os.urandom(50_000)
+    blobs.append("d", 1, 0, first)
+    blobs.discard("d", 1)
+    blobs.append("d", 1, 0, second)
+    with pytest.raises(BlobHashMismatch):
+        blobs.finish("d", 1, sha(first))
+    assert blobs.finish("d", 1, sha(second)) == 50_000

@@ -129,3 +129,19 @@ def test_lone_surrogates_from_pdf_extraction_do_not_break_indexing(indexed: Loca
 def test_indexing_needs_a_known_document(store: LocalStore) -> None:
     with pytest.raises(UnknownDocument):
         store.index_pages("nope", 1, [(0, "x")])
+
+
+def test_phrases_on_many_pages_come_in_page_order_selective_ones_ranked(
+    store: LocalStore,
+) -> None:
+    """bm25 is only worth its cost for selective phrases (see RANK_AT_MOST)."""
+    from furano_meet.store import search
+
+    add_meeting_with_document(store)
+    dense = "補正予算。" * 20  # short page, many hits: bm25 puts it first
+    sparse = "本日の会議では、" * 40 + "補正予算について審議した。"
+    store.index_pages("d1", 1, [(0, sparse), (1, dense), (2, "関係のない頁。")])
+    assert pages(store.search("補正予算")) == [1, 0]  # 2 matching pages ≤ RANK_AT_MOST: ranked
+    unranked = search.search(store._db, "補正予算", rank_at_most=1)
+    assert pages(unranked) == [0, 1]  # more matches than the cap: page order
+    assert all(f"{MARK_OPEN}補正予算{MARK_CLOSE}" in hit.snippet for hit in unranked)
