@@ -83,7 +83,7 @@ from furano_meet.sync import documents as docs
 from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
-from furano_meet.sync.events import DocumentReady, DocumentRefused, SyncEvent
+from furano_meet.sync.events import DocumentIndexed, DocumentReady, DocumentRefused, SyncEvent
 from server import demo
 from server.config import RelayConfig
 from server.store import Store
@@ -326,6 +326,7 @@ async def _full_upload(
         version=1,
         data=prepared.blob,
         manifest=prepared.sealed_manifest,
+        sha256=prepared.manifest.ciphertext_sha256,  # as publish_document does: known already
     )
     done = time.perf_counter()
     return {"prepare": prepared_at - start, "upload": done - prepared_at}, info
@@ -381,6 +382,7 @@ async def _full_download(
         meeting_id=MEETING_ID,
         doc_id=doc_id,
         version=1,
+        verified_sha256=doc.ciphertext_sha256,  # as the engine does: the store checked it
     )
     done = time.perf_counter()
     if plaintext != pdf:
@@ -417,9 +419,14 @@ async def _engine_round(clerk: Party, member: Party, pdf: bytes, doc_id: str) ->
     assert clerk.engine is not None
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[float] = loop.create_future()
+    indexed: asyncio.Future[None] = loop.create_future()
 
     def observe(event: SyncEvent) -> None:
-        if ready.done() or getattr(event, "document_id", None) != doc_id:
+        if getattr(event, "document_id", None) != doc_id:
+            return
+        if isinstance(event, DocumentIndexed) and not indexed.done():
+            indexed.set_result(None)
+        if ready.done():
             return
         if isinstance(event, DocumentReady):
             ready.set_result(time.perf_counter())
@@ -435,6 +442,7 @@ async def _engine_round(clerk: Party, member: Party, pdf: bytes, doc_id: str) ->
         published = time.perf_counter()
         async with asyncio.timeout(300):
             ready_at = await ready
+            await indexed  # the next round must not overlap this one's background indexing
     finally:
         member.observers.remove(observe)
     return {"publish": published - start, "published_to_ready": ready_at - published}
