@@ -310,6 +310,13 @@ class SyncEngine:
         """The device's verified certificate, or ``None`` (uncertified, forged or substituted)."""
         if not info.certificate:
             return None
+        known = self._certificates.get(info.device_id)
+        if (
+            known is not None
+            and known.encoded == info.certificate
+            and known.public_bundle.to_bytes() == info.public_keys
+        ):
+            return known  # verified before: same certificate, same keys
         try:
             cert = verify_device_certificate(
                 info.certificate,
@@ -328,11 +335,50 @@ class SyncEngine:
         self._certificates[cert.device_id] = cert
         return cert
 
-    async def _load_certificates(self, conn: RelayConnection, meeting_id: str) -> None:
+    async def _load_certificates(
+        self, conn: RelayConnection, meeting_id: str
+    ) -> tuple[m.DeviceKeyInfo, ...]:
+        """Fetch and verify the member devices' certificates (signature checks off the loop)."""
         listed = await conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
         assert isinstance(listed, m.DeviceKeysListed)
-        for info in listed.devices:
-            self._verify_certificate(info)
+        await asyncio.to_thread(lambda: [self._verify_certificate(i) for i in listed.devices])
+        return listed.devices
+
+    def _seal_envelopes(
+        self,
+        devices: tuple[m.DeviceKeyInfo, ...],
+        key: MeetingKey | None,
+        private: PrivateAnnotationKey | None,
+    ) -> list[m.KeyEnvelope]:
+        """Envelopes of the keys we hold for each device whose certificate verifies.
+
+        CPU-bound (HPKE with ML-KEM, certificate signatures): run it in a worker thread.
+        A device without a valid certificate gets nothing — that is what stops a relay that
+        substitutes device keys.
+        """
+        envelopes: list[m.KeyEnvelope] = []
+        for info in devices:
+            cert = self._verify_certificate(info)
+            if cert is None or info.device_id == self.account.device_id:
+                continue
+            if key is not None:
+                envelopes.append(
+                    m.KeyEnvelope(
+                        device_id=cert.device_id,
+                        epoch=key.epoch,
+                        envelope=seal_meeting_key(key, cert),
+                    )
+                )
+            if private is not None and cert.user_id == self.account.user_id:
+                envelopes.append(
+                    m.KeyEnvelope(
+                        device_id=cert.device_id,
+                        epoch=_PRIVATE_EPOCH,
+                        envelope=seal_annotation_key(private, cert),
+                        purpose="private",
+                    )
+                )
+        return envelopes
 
     async def _meeting_key(self, meeting_id: str) -> MeetingKey | None:
         meeting = await self._db(self.store.meeting, meeting_id)
@@ -362,7 +408,8 @@ class SyncEngine:
                 continue
             try:
                 if envelope.purpose == "meeting":
-                    key = open_meeting_key(
+                    key = await asyncio.to_thread(
+                        open_meeting_key,
                         envelope.envelope,
                         self.account.keys,
                         meeting_id=meeting_id,
@@ -373,7 +420,8 @@ class SyncEngine:
                     )
                     opened_meeting_key = opened_meeting_key or stored
                 else:
-                    private = open_annotation_key(
+                    private = await asyncio.to_thread(
+                        open_annotation_key,
                         envelope.envelope,
                         self.account.keys,
                         user_id=self.account.user_id,
@@ -399,65 +447,29 @@ class SyncEngine:
         """Seal the keys we hold for waiting devices whose certificates verify."""
         key = await self._meeting_key(meeting_id)
         private = await self._private_key(meeting_id)
-        envelopes: list[m.KeyEnvelope] = []
-        for info in devices:
-            cert = self._verify_certificate(info)
-            if cert is None or info.device_id == self.account.device_id:
-                continue
-            if key is not None:
-                envelopes.append(
-                    m.KeyEnvelope(
-                        device_id=cert.device_id,
-                        epoch=key.epoch,
-                        envelope=seal_meeting_key(key, cert),
-                    )
-                )
-            if private is not None and cert.user_id == self.account.user_id:
-                envelopes.append(
-                    m.KeyEnvelope(
-                        device_id=cert.device_id,
-                        epoch=_PRIVATE_EPOCH,
-                        envelope=seal_annotation_key(private, cert),
-                        purpose="private",
-                    )
-                )
+        envelopes = await asyncio.to_thread(self._seal_envelopes, devices, key, private)
         if envelopes:
             await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=tuple(envelopes)))
 
     async def create_meeting_key(self, meeting_id: str) -> None:
         """(Clerk) Make the meeting key and seal it to every certified member device."""
         conn = self._require_connection()
-        key = MeetingKey.generate(meeting_id)
-        await self._db(self.store.set_meeting_key, meeting_id, key.export(), key.epoch)
-        own = self._verify_certificate(await self._own_device_info(conn, meeting_id))
-        listed = await conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
-        assert isinstance(listed, m.DeviceKeysListed)
-        envelopes = []
-        for info in listed.devices:
-            cert = self._verify_certificate(info)
-            if cert is not None:
-                envelopes.append(
-                    m.KeyEnvelope(
-                        device_id=cert.device_id,
-                        epoch=key.epoch,
-                        envelope=seal_meeting_key(key, cert),
-                    )
-                )
-        if own is None:
+        devices = await self._load_certificates(conn, meeting_id)
+        if self.account.device_id not in self._certificates:
             raise RelayError(
                 "not_certified",
                 "This device has no certificate from the organisation yet; ask the administrator.",
             )
-        await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=tuple(envelopes)))
+        key = MeetingKey.generate(meeting_id)
+        await self._db(self.store.set_meeting_key, meeting_id, key.export(), key.epoch)
+        own = m.KeyEnvelope(
+            device_id=self.account.device_id,
+            epoch=key.epoch,
+            envelope=seal_meeting_key(key, self._certificates[self.account.device_id]),
+        )
+        others = await asyncio.to_thread(self._seal_envelopes, devices, key, None)
+        await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=(own, *others)))
         await self._refresh_status()
-
-    async def _own_device_info(self, conn: RelayConnection, meeting_id: str) -> m.DeviceKeyInfo:
-        listed = await conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
-        assert isinstance(listed, m.DeviceKeysListed)
-        for info in listed.devices:
-            if info.device_id == self.account.device_id:
-                return info
-        raise RelayError("not_found", "This device is not listed among the meeting's devices.")
 
     async def _certify(self, conn: RelayConnection, devices: tuple[m.DeviceKeyInfo, ...]) -> None:
         """(Admin, with ``auto_certify``) certify devices enrolled with a valid one-time code."""
@@ -467,7 +479,8 @@ class SyncEngine:
         for info in devices:
             if info.certificate:
                 continue
-            cert = issue_device_certificate(
+            cert = await asyncio.to_thread(
+                issue_device_certificate,
                 root,
                 org_id=self.account.org_id,
                 user_id=info.user_id,
