@@ -23,7 +23,7 @@ from furano_meet.net import RelayError
 from furano_meet.store import LocalStore, StoreError
 from furano_meet.store.errors import PassphraseRequired
 from furano_meet.store.records import DocumentState
-from furano_meet.sync.account import Invitation, InvitationError, enrol
+from furano_meet.sync.account import Invitation, InvitationError, create_org_root, enrol
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import (
     Connectivity,
@@ -63,7 +63,7 @@ async def _enrol(args: argparse.Namespace) -> int:
 
 async def _sync(args: argparse.Namespace) -> int:
     with open_store(args) as store:
-        engine = SyncEngine(store)
+        engine = SyncEngine(store, auto_certify=args.certify)
         expected = args.until_documents
         ready: set[str] = set()
         done = asyncio.Event()
@@ -100,6 +100,22 @@ async def _sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init_root(args: argparse.Namespace) -> int:
+    """Make this profile the administrator's: it holds the organisation root key from now on."""
+    with open_store(args) as store:
+        if store.get_setting("org_root_key"):
+            print("This profile already holds an organisation root key.", file=sys.stderr)
+            return 1
+        fingerprint = create_org_root(store)
+    print(fingerprint)
+    print(
+        "Record it on the relay (furano-relay set-root-fingerprint ORG "
+        f"{fingerprint}); it is printed with every enrolment code.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _documents(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         for meeting in store.meetings():
@@ -131,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="stop once up to date")
     p.add_argument("--until-documents", type=int, default=0, help="stop after N documents")
     p.add_argument("--timeout", type=float, default=120.0)
+    p.add_argument(
+        "--certify",
+        action="store_true",
+        help="(administrator's profile) certify devices enrolled with a valid one-time code",
+    )
+    sub.add_parser("init-root", help="make this profile the holder of the organisation root key")
     sub.add_parser("documents", help="list meetings and cached documents")
     p = sub.add_parser("search", help="full-text search over cached documents")
     p.add_argument("query")
@@ -150,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             case "documents":
                 return _documents(args)
+            case "init-root":
+                return _init_root(args)
             case _:
                 return _search(args)
     except StoreError as exc:

@@ -119,5 +119,11 @@ async def test_the_demo_publishes_a_pack_a_new_device_can_read(tmp_path: Path) -
             env={**env, "FURANO_MEET_PASSPHRASE": "wrong"},
         )
         assert wrong.returncode == 1 and "passphrase" in wrong.stderr.lower()
+        fingerprint = run("init-root").strip()  # this profile becomes an administrator's
+        assert re.fullmatch(r"([A-Z2-7]{4}-){7}[A-Z2-7]{4}", fingerprint)
+        again_root = subprocess.run(
+            [*cli, "init-root"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        assert again_root.returncode == 1 and "already" in again_root.stderr
     finally:
         stop(proc)
