@@ -293,10 +293,11 @@ class SyncEngine:
         )
         assert isinstance(joined, m.MeetingJoined)
         self._emit(PresenterMoved(meeting_id, follow.reset(joined.presenter)))
-        await self._load_certificates(conn, meeting_id)
+        devices = await self._load_certificates(conn, meeting_id)
         await self._receive_envelopes(conn, meeting_id)
         if joined.awaiting_key:
             await self._seal_for(conn, meeting_id, joined.awaiting_key)
+        await self._share_private_key(conn, meeting_id, devices)
         for document in joined.documents:
             await self._on_document(meeting_id, document)
         await self._fetch_ops(conn, meeting_id)
@@ -402,7 +403,7 @@ class SyncEngine:
             self._emit(KeyWaiting(meeting_id))
 
     async def _open_envelopes(self, meeting_id: str, envelopes: tuple[m.KeyEnvelope, ...]) -> None:
-        opened_meeting_key = False
+        opened_meeting_key = opened_private = False
         for envelope in envelopes:
             if envelope.device_id != self.account.device_id:
                 continue
@@ -427,6 +428,7 @@ class SyncEngine:
                         user_id=self.account.user_id,
                         device_id=self.account.device_id,
                     )
+                    opened_private = opened_private or await self._private_key(meeting_id) is None
                     await self._db(
                         self.store.set_setting,
                         f"private_key:{meeting_id}",
@@ -438,8 +440,29 @@ class SyncEngine:
             for doc in await self._db(self.store.documents, meeting_id):
                 if doc.state is DocumentState.DOWNLOADING:
                     self._downloads.put_nowait((meeting_id, doc.doc_id, doc.version))
-            if self._conn is not None:
-                await self._fetch_ops(self._conn, meeting_id, from_start=True)
+        if (opened_meeting_key or opened_private) and self._conn is not None:
+            await self._fetch_ops(self._conn, meeting_id, from_start=True)
+            self._outbox_wake.set()  # ops written while the key was missing can go now
+
+    async def _share_private_key(
+        self, conn: RelayConnection, meeting_id: str, devices: tuple[m.DeviceKeyInfo, ...]
+    ) -> None:
+        """Seal this member's private-annotation key to their other certified devices.
+
+        ``key_needed`` only covers devices waiting for the *meeting* key; a member's second
+        device that got the meeting key while this one was offline would otherwise never see
+        its owner's private notes. Re-sealing on every join is cheap and harmless: the relay
+        keeps the first envelope for a slot.
+        """
+        if await self._private_key(meeting_id) is None:
+            return
+        mine = tuple(
+            d
+            for d in devices
+            if d.user_id == self.account.user_id and d.device_id != self.account.device_id
+        )
+        if mine:
+            await self._seal_for(conn, meeting_id, mine)
 
     async def _seal_for(
         self, conn: RelayConnection, meeting_id: str, devices: tuple[m.DeviceKeyInfo, ...]

@@ -106,3 +106,24 @@ async def test_followers_see_the_presenters_page(council: Council) -> None:
         PresenterMoved, lambda e: e.view.page is not None and e.view.page.page == 5
     )
     assert moved.view.presenter_user_id == "iincho"
+
+
+async def test_a_second_device_gets_its_owners_private_key_even_if_it_joined_later(
+    council: Council,
+) -> None:
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    tablet = await council.device("giin1", "giin1-tablet")
+    note = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, {"text": "自分だけのメモ"})
+    await tablet.stop()  # the tablet is off while the laptop is set up
+    laptop = await council.device("giin1", "giin1-laptop")
+    await laptop.wait_for(
+        StatusChanged,
+        lambda e: e.status.connectivity.value == "online" and not e.status.waiting_for_key,
+    )  # the clerk sealed the meeting key
+    assert laptop.store.annotation(note) is None  # the note's key lives only on the tablet
+    assert laptop.store.get_setting(f"private_key:{MEETING_ID}") is None
+    await council.restart(tablet)  # back on: it shares its owner's private key
+    await laptop.wait_for(AnnotationsChanged, lambda e: note in e.annotation_ids)
+    seen = laptop.store.annotation(note)
+    assert seen is not None and "自分だけのメモ" in seen.payload.decode()
