@@ -32,6 +32,7 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import ssl
@@ -58,7 +59,7 @@ from furano_meet.crypto import (
 from furano_meet.crypto.keys import DevicePublicBundle
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
-from furano_meet.store import LocalStore
+from furano_meet.store import LocalStore, StoreError
 from furano_meet.store.records import Annotation, DocumentInfo, DocumentState, Visibility
 
 from . import documents as docs
@@ -147,6 +148,7 @@ class SyncEngine:
         self._stopped = asyncio.Event()
         self._connected = asyncio.Event()
         self._live_tasks: list[asyncio.Task[None]] = []
+        self._closing: asyncio.Future[None] | None = None
 
     # -- observing ---------------------------------------------------------------------------
 
@@ -192,6 +194,15 @@ class SyncEngine:
                     await self.wipe("This device was revoked by an administrator.")
                     return
                 await self._offline(exc)
+            except StoreError as exc:  # the environment: a full disk, a read-only folder …
+                log.warning("local store problem while syncing: %s", exc.code)
+                await self._offline(
+                    RelayError(exc.code, f"{exc.message} {exc.next_step}".strip()),
+                    message=f"{exc.message} {exc.next_step} Retrying in {{delay:.0f}} s.",
+                )
+            except Exception:  # our bug: log it with context, keep the app syncing
+                log.exception("sync session failed")
+                await self._offline(RelayError("internal_error", "sync session failed"))
             finally:
                 self._connected.clear()
                 self._conn = None
@@ -212,14 +223,16 @@ class SyncEngine:
         async with asyncio.timeout(timeout):
             await self._connected.wait()
 
-    async def _offline(self, exc: RelayError) -> None:
-        pending = await self._db(self.store.outbox_size)
+    async def _offline(self, exc: RelayError, *, message: str = "") -> None:
+        try:
+            pending = await self._db(self.store.outbox_size)
+        except StoreError:
+            pending = self.status.pending_ops
         delay = self.backoff.next_delay()
-        self._set_status(
-            Connectivity.OFFLINE,
-            f"The relay cannot be reached — you are working offline. Retrying in {delay:.0f} s.",
-            pending_ops=pending,
+        template = message or (
+            "The relay cannot be reached — you are working offline. Retrying in {delay:.0f} s."
         )
+        self._set_status(Connectivity.OFFLINE, template.format(delay=delay), pending_ops=pending)
         log.info("offline (%s); retrying in %.1f s", exc.code, delay)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(delay):
@@ -242,9 +255,18 @@ class SyncEngine:
             asyncio.create_task(self._send_outbox(conn), name="sync-outbox"),
             asyncio.create_task(self._download_worker(conn), name="sync-downloads"),
         ]
+        for task in self._live_tasks:
+            task.add_done_callback(functools.partial(self._live_task_ended, conn))
         await self._refresh_status()
         async for push in conn.iter_pushes():
             await self._on_push(conn, push)
+
+    def _live_task_ended(self, conn: RelayConnection, task: asyncio.Task[None]) -> None:
+        """A sender or downloader that dies ends the session, so the next one restarts it."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.warning("%s stopped: %r; reconnecting", task.get_name(), task.exception())
+        self._closing = asyncio.ensure_future(conn.close())
 
     async def _refresh_status(self) -> None:
         pending = await self._db(self.store.outbox_size)
@@ -622,8 +644,6 @@ class SyncEngine:
         ready = await conn.download_to(
             meeting_id=meeting_id, document_id=doc_id, version=version, offset=offset, sink=sink
         )
-        from furano_meet.store.errors import StoreError
-
         try:
             await self._db(self.store.complete, doc_id, version, bytes.fromhex(ready.sha256))
         except StoreError as exc:

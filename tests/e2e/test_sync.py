@@ -127,3 +127,54 @@ async def test_a_second_device_gets_its_owners_private_key_even_if_it_joined_lat
     await laptop.wait_for(AnnotationsChanged, lambda e: note in e.annotation_ids)
     seen = laptop.store.annotation(note)
     assert seen is not None and "自分だけのメモ" in seen.payload.decode()
+
+
+async def test_a_full_disk_pauses_sync_with_a_clear_status_and_it_recovers(
+    council: Council, tmp_path: Path
+) -> None:
+    """The device's data folder is a real 24 MiB tmpfs that fills up while the engine runs."""
+    import contextlib
+    import os
+    import subprocess
+
+    from furano_meet.store import LocalStore
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root; tests/store covers the portable variant")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(disk)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        clerk = await council.device("jimukyoku")
+        await clerk.engine.create_meeting_key(MEETING_ID)
+        store = LocalStore.open(disk, "giin1")
+        member = await council._enrol("giin1", store, label="giin1-small-disk")  # noqa: SLF001
+        first = generate_agenda_pack(title="議案書", pages=3)
+        info = await clerk.engine.publish_document(MEETING_ID, first, title="議案書")
+        await member.wait_for(DocumentReady, lambda e: e.document_id == info.document_id)
+        await member.stop()
+        junk = disk / "junk"
+        with contextlib.suppress(OSError), junk.open("wb") as f:
+            f.write(b"\0" * (64 * 1024 * 1024))  # the disk is now full
+        big = generate_agenda_pack(title="予算書", pages=3, padding_to_bytes=3_000_000)
+        second = await clerk.engine.publish_document(MEETING_ID, big, title="予算書")
+        member = await council.restart(member)
+        full = await member.wait_for(StatusChanged, lambda e: "disk is full" in e.status.message)
+        assert full.status.connectivity.value == "offline"  # paused, not crashed
+        assert member.task is not None and not member.task.done()
+        junk.unlink()
+        ready = await member.wait_for(
+            DocumentReady, lambda e: e.document_id == second.document_id, timeout=60
+        )
+        assert ready.title == "予算書"
+        assert await member.engine.open_document(info.document_id, 1) == first  # nothing lost
+        await member.stop()
+        store.close()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
