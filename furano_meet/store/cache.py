@@ -309,7 +309,7 @@ class LocalStore:
             raise ValueError("key epochs are not negative")
         with self._db.atomic():
             self._require_meeting(meeting_id)
-            return bool(
+            newest = bool(
                 self._db.execute(
                     "UPDATE meetings SET meeting_key = ?, key_epoch = ? WHERE meeting_id = ? "
                     "AND shredded_at IS NULL AND (key_epoch < ? "
@@ -317,6 +317,31 @@ class LocalStore:
                     (key, epoch, meeting_id, epoch, epoch),
                 )
             )
+            # Every epoch is kept (older documents and notes need their own epoch's key).
+            kept = bool(
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meeting_keys (meeting_id, epoch, key) "
+                    "SELECT meeting_id, ?, ? FROM meetings "
+                    "WHERE meeting_id = ? AND shredded_at IS NULL",
+                    (epoch, key, meeting_id),
+                )
+            )
+            return newest or kept
+
+    def meeting_key_at(self, meeting_id: str, epoch: int) -> bytes | None:
+        """The meeting's key of one epoch (``None`` if this device never received it)."""
+        value = self._db.query_value(
+            "SELECT key FROM meeting_keys WHERE meeting_id = ? AND epoch = ?", (meeting_id, epoch)
+        )
+        return value if isinstance(value, bytes) else None
+
+    def meeting_key_epochs(self, meeting_id: str) -> list[tuple[int, bytes]]:
+        """Every (epoch, key) this device holds for a meeting, oldest first."""
+        rows = self._db.query(
+            "SELECT epoch, key FROM meeting_keys WHERE meeting_id = ? ORDER BY epoch",
+            (meeting_id,),
+        )
+        return [(int(r[0]), bytes(r[1])) for r in rows]
 
     def meeting(self, meeting_id: str) -> Meeting | None:
         row = self._db.query_one(
@@ -366,6 +391,7 @@ class LocalStore:
                     "UPDATE meetings SET meeting_key = NULL, shredded_at = ? WHERE meeting_id = ?",
                     (now_ms(), meeting_id),
                 )
+                self._db.execute("DELETE FROM meeting_keys WHERE meeting_id = ?", (meeting_id,))
                 self._db.execute("DELETE FROM annotations WHERE meeting_id = ?", (meeting_id,))
                 self._db.execute("DELETE FROM outbox WHERE meeting_id = ?", (meeting_id,))
                 self._db.execute("DELETE FROM documents WHERE meeting_id = ?", (meeting_id,))

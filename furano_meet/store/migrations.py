@@ -35,6 +35,8 @@ Schema 1.0 in brief (all tables STRICT; times are integer milliseconds since the
     page_text_rows(row_id, doc_id, version, page_no, body)     content table of the FTS index
     page_text  FTS5 trigram index over page_text_rows.body     (>= 3 character queries)
     page_grams FTS5 contentless index of 1- and 2-grams        (1-2 character queries)
+
+Schema 1.1 adds ``meeting_keys(meeting_id, epoch, key)``: every epoch's key, for key rotation.
 """
 
 from __future__ import annotations
@@ -206,7 +208,23 @@ CREATE TRIGGER page_text_rows_bu BEFORE UPDATE ON page_text_rows BEGIN
 END;
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(SchemaVersion(1, 0), _V1_0),)
+_V1_1 = """
+-- Every key epoch of a meeting, so documents and notes sealed under an older epoch stay
+-- readable after the meeting key is rotated (meetings.meeting_key keeps the newest one).
+CREATE TABLE meeting_keys (
+    meeting_id TEXT NOT NULL REFERENCES meetings(meeting_id),
+    epoch      INTEGER NOT NULL,
+    key        BLOB NOT NULL,
+    PRIMARY KEY (meeting_id, epoch)
+) STRICT, WITHOUT ROWID;
+INSERT INTO meeting_keys (meeting_id, epoch, key)
+    SELECT meeting_id, key_epoch, meeting_key FROM meetings WHERE meeting_key IS NOT NULL;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(SchemaVersion(1, 0), _V1_0),
+    Migration(SchemaVersion(1, 1), _V1_1),
+)
 CURRENT_VERSION = MIGRATIONS[-1].version
 
 _VERSION_TABLE = """

@@ -52,10 +52,12 @@ from furano_meet.crypto import (
     issue_device_certificate,
     open_annotation_key,
     open_meeting_key,
+    read_annotation_header,
     seal_annotation_key,
     seal_meeting_key,
     verify_device_certificate,
 )
+from furano_meet.crypto.documents import read_sealed_manifest_header
 from furano_meet.crypto.keys import DevicePublicBundle
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
@@ -370,7 +372,7 @@ class SyncEngine:
     def _seal_envelopes(
         self,
         devices: tuple[m.DeviceKeyInfo, ...],
-        key: MeetingKey | None,
+        keys: list[MeetingKey],
         private: PrivateAnnotationKey | None,
     ) -> list[m.KeyEnvelope]:
         """Envelopes of the keys we hold for each device whose certificate verifies.
@@ -384,14 +386,12 @@ class SyncEngine:
             cert = self._verify_certificate(info)
             if cert is None or info.device_id == self.account.device_id:
                 continue
-            if key is not None:
-                envelopes.append(
-                    m.KeyEnvelope(
-                        device_id=cert.device_id,
-                        epoch=key.epoch,
-                        envelope=seal_meeting_key(key, cert),
-                    )
+            envelopes.extend(
+                m.KeyEnvelope(
+                    device_id=cert.device_id, epoch=key.epoch, envelope=seal_meeting_key(key, cert)
                 )
+                for key in keys
+            )
             if private is not None and cert.user_id == self.account.user_id:
                 envelopes.append(
                     m.KeyEnvelope(
@@ -403,11 +403,29 @@ class SyncEngine:
                 )
         return envelopes
 
-    async def _meeting_key(self, meeting_id: str) -> MeetingKey | None:
+    async def _meeting_key(self, meeting_id: str, epoch: int | None = None) -> MeetingKey | None:
+        """The newest key of a meeting, or the key of one ``epoch`` (older documents need it)."""
+        if epoch is not None:
+            raw = await self._db(self.store.meeting_key_at, meeting_id, epoch)
+            return None if raw is None else MeetingKey(raw, meeting_id=meeting_id, epoch=epoch)
         meeting = await self._db(self.store.meeting, meeting_id)
         if meeting is None or meeting.meeting_key is None:
             return None
         return MeetingKey(meeting.meeting_key, meeting_id=meeting_id, epoch=meeting.key_epoch)
+
+    async def _all_meeting_keys(self, meeting_id: str) -> list[MeetingKey]:
+        return [
+            MeetingKey(raw, meeting_id=meeting_id, epoch=epoch)
+            for epoch, raw in await self._db(self.store.meeting_key_epochs, meeting_id)
+        ]
+
+    async def _document_key(self, meeting_id: str, sealed_manifest: bytes) -> MeetingKey | None:
+        """The key of the epoch a document was published under (named in its manifest)."""
+        try:
+            _, epoch, _, _ = read_sealed_manifest_header(sealed_manifest)
+        except CryptoError:
+            return await self._meeting_key(meeting_id)  # garbage: verification will refuse it
+        return await self._meeting_key(meeting_id, epoch)
 
     async def _private_key(self, meeting_id: str) -> PrivateAnnotationKey | None:
         raw = await self._db(self.store.get_setting, f"private_key:{meeting_id}")
@@ -489,15 +507,30 @@ class SyncEngine:
     async def _seal_for(
         self, conn: RelayConnection, meeting_id: str, devices: tuple[m.DeviceKeyInfo, ...]
     ) -> None:
-        """Seal the keys we hold for waiting devices whose certificates verify."""
-        key = await self._meeting_key(meeting_id)
+        """Seal the keys we hold (every epoch) for waiting devices whose certificates verify."""
+        keys = await self._all_meeting_keys(meeting_id)
         private = await self._private_key(meeting_id)
-        envelopes = await asyncio.to_thread(self._seal_envelopes, devices, key, private)
+        envelopes = await asyncio.to_thread(self._seal_envelopes, devices, keys, private)
         if envelopes:
             await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=tuple(envelopes)))
 
     async def create_meeting_key(self, meeting_id: str) -> None:
         """(Clerk) Make the meeting key and seal it to every certified member device."""
+        await self._new_meeting_key(meeting_id, epoch=1)
+
+    async def rotate_meeting_key(self, meeting_id: str) -> int:
+        """(Clerk) Start a new key epoch sealed only to the *current* members' active devices.
+
+        Run it after removing a member or revoking a device: whatever is published from now on
+        is sealed under a key the removed device never receives. Older documents keep their
+        epoch's key, which remaining devices hold (and seal to newcomers).
+        """
+        current = await self._meeting_key(meeting_id)
+        epoch = 1 if current is None else current.epoch + 1
+        await self._new_meeting_key(meeting_id, epoch=epoch)
+        return epoch
+
+    async def _new_meeting_key(self, meeting_id: str, *, epoch: int) -> None:
         conn = self._require_connection()
         devices = await self._load_certificates(conn, meeting_id)
         if self.account.device_id not in self._certificates:
@@ -505,14 +538,14 @@ class SyncEngine:
                 "not_certified",
                 "This device has no certificate from the organisation yet; ask the administrator.",
             )
-        key = MeetingKey.generate(meeting_id)
+        key = MeetingKey.generate(meeting_id, epoch)
         await self._db(self.store.set_meeting_key, meeting_id, key.export(), key.epoch)
         own = m.KeyEnvelope(
             device_id=self.account.device_id,
             epoch=key.epoch,
             envelope=seal_meeting_key(key, self._certificates[self.account.device_id]),
         )
-        others = await asyncio.to_thread(self._seal_envelopes, devices, key, None)
+        others = await asyncio.to_thread(self._seal_envelopes, devices, [key], None)
         await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=(own, *others)))
         await self._refresh_status()
 
@@ -629,7 +662,7 @@ class SyncEngine:
         doc = await self._db(self.store.document, doc_id, version)
         if doc is None or doc.state is not DocumentState.DOWNLOADING:
             return
-        key = await self._meeting_key(meeting_id)
+        key = await self._document_key(meeting_id, doc.manifest)
         if key is None:
             return  # retried when the key arrives
         offset = await self._db(self.store.resume_offset, doc_id, version)
@@ -722,7 +755,7 @@ class SyncEngine:
         doc = await self._db(self.store.document, doc_id, version)
         if doc is None or doc.state is not DocumentState.COMPLETE:
             raise LookupError(f"document {doc_id} v{version} is not available offline")
-        key = await self._meeting_key(doc.meeting_id)
+        key = await self._document_key(doc.meeting_id, doc.manifest)
         if key is None:
             raise LookupError("the meeting key is not available on this device")
         blob = await self._db(self.store.read_blob, doc_id, version)
@@ -939,14 +972,17 @@ class SyncEngine:
         """
         if not ops:
             return
-        keys: dict[str, MeetingKey | PrivateAnnotationKey | None] = {
-            "shared": await self._meeting_key(meeting_id),
-            "private": await self._private_key(meeting_id),
-        }
+        private_key = await self._private_key(meeting_id)
+        shared_keys = {k.epoch: k for k in await self._all_meeting_keys(meeting_id)}
         records: list[tuple[m.LoggedOp, dict[str, Any]]] = []
         cursor, blocked = 0, False
         for op in ops:
-            key = keys[op.visibility]
+            key: MeetingKey | PrivateAnnotationKey | None = private_key
+            if op.visibility == "shared":
+                try:
+                    key = shared_keys.get(read_annotation_header(op.payload)[2])
+                except CryptoError:
+                    key = next(reversed(shared_keys.values()), None)  # refused below
             if key is None:
                 blocked = True  # fetched again from here once the key arrives
                 continue

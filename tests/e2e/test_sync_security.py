@@ -237,3 +237,40 @@ async def test_a_revoked_device_wipes_itself(council: Council, relay: Relay) -> 
     assert "revoked" in wiped.reason
     assert not directory.exists() or not any(directory.iterdir())
     assert keyring.get_password("FuranoMeet", profile) is None
+
+
+async def test_a_rotated_key_leaves_a_removed_member_behind(council: Council, relay: Relay) -> None:
+    from furano_meet.crypto import CryptoError
+    from furano_meet.crypto.documents import open_manifest
+    from server.demo import PEOPLE
+
+    old_pdf = generate_agenda_pack(title="旧議案書", pages=3)
+    clerk, old_doc = await published(council, old_pdf)
+    staying = await council.device("giin1")
+    leaving = await council.device("giin2")
+    for device in (staying, leaving):
+        await device.wait_for(DocumentReady, lambda e: e.document_id == old_doc)
+    members = [uid for uid, _, role in PEOPLE if role != "admin" and uid != "giin2"]
+    await relay.store.run(relay.store.set_members, MEETING_ID, members)
+    await relay.apply_admin_changes()
+    assert await clerk.engine.rotate_meeting_key(MEETING_ID) == 2
+    new_pdf = generate_agenda_pack(title="新議案書", pages=3, seed=4)
+    new = await clerk.engine.publish_document(MEETING_ID, new_pdf, title="新議案書")
+    await staying.wait_for(DocumentReady, lambda e: e.document_id == new.document_id)
+    assert await staying.engine.open_document(old_doc, 1) == old_pdf  # old epoch still readable
+    assert await staying.engine.open_document(new.document_id, 1) == new_pdf
+    leaving_device = leaving.engine.account.device_id
+    epochs = {
+        e.epoch
+        for e in await relay.store.run(relay.store.envelopes_for, MEETING_ID, leaving_device)
+    }
+    assert epochs == {1}  # never sealed the new key
+    assert leaving.store.meeting_key_at(MEETING_ID, 2) is None
+    old_key = await leaving.engine._meeting_key(MEETING_ID)  # noqa: SLF001
+    assert old_key is not None and old_key.epoch == 1
+    with pytest.raises(CryptoError):  # even a copy of the new manifest stays closed to it
+        open_manifest(new.manifest, old_key, doc_id=new.document_id, version=1)
+    newcomer = await council.device("giin1", "giin1-new-laptop")  # enrolled after the rotation
+    for doc_id in (old_doc, new.document_id):
+        await newcomer.wait_for(DocumentReady, lambda e, d=doc_id: e.document_id == d)
+    assert {e for e, _ in newcomer.store.meeting_key_epochs(MEETING_ID)} == {1, 2}

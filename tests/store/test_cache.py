@@ -394,9 +394,12 @@ def test_meetings_and_key_epochs(store: LocalStore) -> None:
     assert store.set_meeting_key("m1", b"k0" * 16, 0)  # the first key
     assert not store.set_meeting_key("m1", b"kX" * 16, 0)  # same epoch again: ignored
     assert store.set_meeting_key("m1", b"k2" * 16, 2)
-    assert not store.set_meeting_key("m1", b"k1" * 16, 1)  # delayed older key: ignored
+    assert store.set_meeting_key("m1", b"k1" * 16, 1)  # an older epoch: kept for older documents
+    assert not store.set_meeting_key("m1", b"k1" * 16, 1)  # the same again: nothing new
     meeting = store.meeting("m1")
     assert meeting is not None and meeting.meeting_key == b"k2" * 16 and meeting.key_epoch == 2
+    assert store.meeting_key_at("m1", 1) == b"k1" * 16 and store.meeting_key_at("m1", 5) is None
+    assert [e for e, _ in store.meeting_key_epochs("m1")] == [0, 1, 2]
     assert "k2" not in repr(meeting)
     store.upsert_meeting("m1", title="定例会（改）", starts_at=T0)
     meeting = store.meeting("m1")
