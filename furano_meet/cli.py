@@ -23,7 +23,8 @@ from furano_meet.net import RelayError
 from furano_meet.store import LocalStore, StoreError
 from furano_meet.store.errors import PassphraseRequired
 from furano_meet.store.records import DocumentState
-from furano_meet.sync.account import Invitation, InvitationError, create_org_root, enrol
+from furano_meet.sync.account import Account, Invitation, InvitationError, create_org_root, enrol
+from furano_meet.sync.admin import certify, device_fingerprint, pending_devices
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import (
     Connectivity,
@@ -116,6 +117,38 @@ def _init_root(args: argparse.Namespace) -> int:
     return 0
 
 
+def _account(store: LocalStore) -> Account:
+    account = Account.load(store)
+    if account is None:
+        raise SystemExit("This profile has no enrolled device yet: run `enrol` first.")
+    return account
+
+
+def _whoami(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        account = _account(store)
+        print(
+            f"device {account.device_id} of {account.display_name} ({account.user_id}, {account.role})"
+        )
+        print(f"device key fingerprint: {device_fingerprint(account)}")
+    return 0
+
+
+async def _pending(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        account = _account(store)
+    for device in await pending_devices(account):
+        print(f"{device.device_id}  {device.user_id:<10} {device.role:<7} {device.fingerprint}")
+    return 0
+
+
+async def _certify(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        done = await certify(_account(store), store, args.device_id, args.fingerprint)
+    print(f"Certified {done.device_id} of {done.user_id} ({done.role}).")
+    return 0
+
+
 def _documents(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         for meeting in store.meetings():
@@ -153,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="(administrator's profile) certify devices enrolled with a valid one-time code",
     )
     sub.add_parser("init-root", help="make this profile the holder of the organisation root key")
+    sub.add_parser("whoami", help="this device's identity and key fingerprint")
+    sub.add_parser("pending", help="(administrator) devices waiting for a certificate")
+    p = sub.add_parser("certify", help="(administrator) certify a device after comparing keys")
+    p.add_argument("device_id")
+    p.add_argument("fingerprint", help="the fingerprint `whoami` shows on that device")
     sub.add_parser("documents", help="list meetings and cached documents")
     p = sub.add_parser("search", help="full-text search over cached documents")
     p.add_argument("query")
@@ -174,6 +212,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _documents(args)
             case "init-root":
                 return _init_root(args)
+            case "whoami":
+                return _whoami(args)
+            case "pending":
+                return asyncio.run(_pending(args))
+            case "certify":
+                return asyncio.run(_certify(args))
             case _:
                 return _search(args)
     except StoreError as exc:

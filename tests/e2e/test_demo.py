@@ -107,6 +107,7 @@ async def test_the_demo_publishes_a_pack_a_new_device_can_read(tmp_path: Path) -
 
         assert "Enrolled device" in run("enrol", f"ws://127.0.0.1:{port}", again["giin2"])
         assert run("sync", "--until-documents", "3").count("document ready") == 3
+        assert re.search(r"device key fingerprint: ([A-Z2-7]{4}-){7}[A-Z2-7]{4}", run("whoami"))
         listing = run("documents")
         assert "議案書" in listing and "demo-1 v1" in listing
         assert "【議案第1号】" in run("search", "議案第1号")

@@ -274,3 +274,43 @@ async def test_a_rotated_key_leaves_a_removed_member_behind(council: Council, re
     for doc_id in (old_doc, new.document_id):
         await newcomer.wait_for(DocumentReady, lambda e, d=doc_id: e.document_id == d)
     assert {e for e, _ in newcomer.store.meeting_key_epochs(MEETING_ID)} == {1, 2}
+
+
+async def test_manual_certification_compares_the_fingerprint_on_the_device(
+    council: Council, relay: Relay
+) -> None:
+    from furano_meet.net import RelayError
+    from furano_meet.sync.admin import certify, device_fingerprint, pending_devices
+
+    admin = council.devices[0]
+    await admin.stop()  # no automatic certification: the administrator checks by hand
+    clerk = await council.device("jimukyoku", start=False)
+    shown_on_screen = device_fingerprint(clerk.engine.account)
+    pending = await pending_devices(admin.engine.account)
+    listed = next(d for d in pending if d.device_id == clerk.engine.account.device_id)
+    assert listed.fingerprint == shown_on_screen and listed.role == "clerk"
+    attacker = DeviceKeys.generate()
+
+    def substitute() -> None:  # the relay swaps in its own keys before the admin looks
+        relay.store.db.execute(
+            "UPDATE devices SET public_keys = ? WHERE device_id = ?",
+            (attacker.public_bundle().to_bytes(), clerk.engine.account.device_id),
+        )
+
+    await relay.store.run(substitute)
+    with pytest.raises(RelayError) as refused:
+        await certify(admin.engine.account, admin.store, listed.device_id, shown_on_screen)
+    assert refused.value.code == "key_substitution"
+
+    def restore() -> None:
+        relay.store.db.execute(
+            "UPDATE devices SET public_keys = ? WHERE device_id = ?",
+            (clerk.engine.account.keys.public_bundle().to_bytes(), clerk.engine.account.device_id),
+        )
+
+    await relay.store.run(restore)
+    done = await certify(admin.engine.account, admin.store, listed.device_id, shown_on_screen)
+    assert done.device_id == listed.device_id
+    clerk.start()
+    await clerk.engine.wait_online()
+    await clerk.engine.create_meeting_key(MEETING_ID)  # possible only with a certificate
