@@ -21,6 +21,7 @@ from pathlib import Path
 
 from furano_meet.net import RelayError
 from furano_meet.store import LocalStore, StoreError
+from furano_meet.store.cache import wipe_profile
 from furano_meet.store.errors import PassphraseRequired
 from furano_meet.store.records import DocumentState
 from furano_meet.sync.account import Account, Invitation, InvitationError, create_org_root, enrol
@@ -149,6 +150,22 @@ async def _certify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wipe(args: argparse.Namespace) -> int:
+    """Remove this profile's database, its keychain entry and every cached file."""
+    if not args.yes:
+        print("This deletes every cached document, note and key of this profile on this device.")
+        if not sys.stdin.isatty() or input("Type WIPE to confirm: ").strip() != "WIPE":
+            print("Nothing was deleted.", file=sys.stderr)
+            return 1
+    data = Path(args.data) if args.data else None
+    left = wipe_profile(data, args.profile)
+    if left:
+        print("Could not remove: " + ", ".join(str(p) for p in left), file=sys.stderr)
+        return 1
+    print("This device's Furano Meet data for the profile was wiped.")
+    return 0
+
+
 def _documents(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         for meeting in store.meetings():
@@ -187,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("init-root", help="make this profile the holder of the organisation root key")
     sub.add_parser("whoami", help="this device's identity and key fingerprint")
+    p = sub.add_parser("wipe", help="wipe this profile: database, keychain entry, cached files")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub.add_parser("pending", help="(administrator) devices waiting for a certificate")
     p = sub.add_parser("certify", help="(administrator) certify a device after comparing keys")
     p.add_argument("device_id")
@@ -214,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _init_root(args)
             case "whoami":
                 return _whoami(args)
+            case "wipe":
+                return _wipe(args)
             case "pending":
                 return asyncio.run(_pending(args))
             case "certify":

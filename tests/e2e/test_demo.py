@@ -126,5 +126,12 @@ async def test_the_demo_publishes_a_pack_a_new_device_can_read(tmp_path: Path) -
             [*cli, "init-root"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
         )
         assert again_root.returncode == 1 and "already" in again_root.stderr
+        refused = subprocess.run(
+            [*cli, "wipe"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        assert refused.returncode == 1 and (tmp_path / "cli" / "profiles" / "giin2").exists()
+        assert "wiped" in run("wipe", "--yes")
+        profile = tmp_path / "cli" / "profiles" / "giin2"
+        assert not profile.exists() or not any(profile.iterdir())
     finally:
         stop(proc)
