@@ -565,6 +565,10 @@ class LocalStore:
         """Index the text of pages (0-based page numbers) for :meth:`search`; replaces old text."""
         return search.index_pages(self._db, doc_id, version, pages)
 
+    def page_texts(self, doc_id: str, version: int) -> dict[int, str]:
+        """The indexed text of each page (normalised as for search), by 0-based page number."""
+        return search.page_texts(self._db, doc_id, version)
+
     def search(self, query: str, limit: int = 50, meeting_id: str | None = None) -> list[SearchHit]:
         """Pages of every cached document containing ``query`` (see :mod:`.search`)."""
         return search.search(self._db, query, limit, meeting_id)

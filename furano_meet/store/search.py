@@ -136,6 +136,15 @@ def _gram_query(query: str) -> str:
     return '"' + _ascii_lower(query).encode("utf-8").hex() + '"'
 
 
+def page_texts(db: Database, doc_id: str, version: int) -> dict[int, str]:
+    """The indexed (normalised) text of each page of a document version."""
+    rows = db.query(
+        "SELECT page_no, body FROM page_text_rows WHERE doc_id = ? AND version = ?",
+        (doc_id, version),
+    )
+    return {int(r[0]): str(r[1]) for r in rows}
+
+
 def index_pages(db: Database, doc_id: str, version: int, pages: Iterable[tuple[int, str]]) -> int:
     """Index (or re-index) pages of a document version; return how many were written.
 

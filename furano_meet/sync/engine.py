@@ -67,7 +67,9 @@ from furano_meet.store.records import Annotation, DocumentInfo, DocumentState, V
 from . import documents as docs
 from .account import Account
 from .backoff import Backoff
+from .carryover import match_pages
 from .events import (
+    AnnotationsCarried,
     AnnotationsChanged,
     Connectivity,
     DeviceWiped,
@@ -749,6 +751,64 @@ class SyncEngine:
         del pdf  # plaintext lives only in memory, and only as long as needed
         pages = await self._db(self.store.index_pages, doc_id, version, texts)
         self._emit(DocumentIndexed(meeting_id, doc_id, version, pages))
+        if version > 1:
+            await self._carry_over(meeting_id, doc_id, version)
+
+    async def _carry_over(self, meeting_id: str, doc_id: str, version: int) -> None:
+        """Move this user's notes from the newest older version onto unchanged pages."""
+
+        def plan() -> tuple[int, list[Annotation], dict[int, int]] | None:
+            older = [
+                d.version
+                for d in self.store.documents(meeting_id)
+                if d.doc_id == doc_id and d.version < version
+            ]
+            for previous in sorted(older, reverse=True):
+                mine = [
+                    a
+                    for a in self.store.annotations(doc_id, previous)
+                    if a.author == self.account.user_id and not a.deleted
+                ]
+                if mine:
+                    pages = match_pages(
+                        self.store.page_texts(doc_id, previous),
+                        self.store.page_texts(doc_id, version),
+                    )
+                    return previous, mine, pages
+            return None
+
+        found = await self._db(plan)
+        if found is None:
+            return
+        previous, mine, pages = found
+        already = {
+            json.loads(a.payload).get("carried_from")
+            for a in await self._db(self.store.annotations, doc_id, version)
+        }
+        carried: list[tuple[str, str]] = []
+        review: list[str] = []
+        for note in mine:
+            if note.annotation_id in already:
+                continue  # carried before (e.g. the app restarted half-way)
+            if note.page_no not in pages:
+                review.append(note.annotation_id)
+                continue
+            content = {**json.loads(note.payload), "carried_from": note.annotation_id}
+            new_id = await self.add_annotation(
+                meeting_id,
+                doc_id,
+                version,
+                pages[note.page_no],
+                content,
+                visibility=note.visibility,
+            )
+            carried.append((note.annotation_id, new_id))
+        if carried or review:
+            self._emit(
+                AnnotationsCarried(
+                    meeting_id, doc_id, previous, version, tuple(carried), tuple(review)
+                )
+            )
 
     async def open_document(self, doc_id: str, version: int) -> bytes:
         """The plaintext PDF of a complete cached document (decrypted off the event loop)."""

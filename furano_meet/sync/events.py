@@ -97,6 +97,22 @@ class DocumentRefused:
 
 
 @dataclass(frozen=True, slots=True)
+class AnnotationsCarried:
+    """差し替え: this user's notes on an older version were carried to the new one.
+
+    ``carried`` maps old annotation ids to new ones; ``needs_review`` are notes left on the old
+    version because their page's text changed (or has no text) — the reader should look.
+    """
+
+    meeting_id: str
+    document_id: str
+    from_version: int
+    to_version: int
+    carried: tuple[tuple[str, str], ...]
+    needs_review: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentWithdrawn:
     meeting_id: str
     document_id: str
@@ -136,6 +152,7 @@ SyncEvent = (
     | DownloadProgress
     | DocumentRefused
     | DocumentWithdrawn
+    | AnnotationsCarried
     | AnnotationsChanged
     | KeyWaiting
     | MeetingShredded

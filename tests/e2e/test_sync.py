@@ -178,3 +178,53 @@ async def test_a_full_disk_pauses_sync_with_a_clear_status_and_it_recovers(
         store.close()
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def replaced_version(pdf: bytes) -> bytes:
+    """The clerk's 差し替え: a notice page inserted after the cover, and page 3 reworded."""
+    import pymupdf
+
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    notice = doc.new_page(pno=1)
+    notice.insert_text((72, 100), "Replacement notice 2026-12-01", fontsize=14)
+    doc[4].insert_text((72, 60), "Amended", fontsize=10)  # old page 3 is now page 4
+    data = doc.tobytes()
+    doc.close()
+    return bytes(data)
+
+
+async def test_notes_follow_a_replaced_document_to_unchanged_pages(council: Council) -> None:
+    from furano_meet.sync.events import AnnotationsCarried, DocumentIndexed
+
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    member = await council.device("giin1")
+    v1 = generate_agenda_pack(title="議案書", pages=5)
+    info = await clerk.engine.publish_document(MEETING_ID, v1, title="議案書")
+    await member.wait_for(DocumentIndexed, lambda e: e.document_id == info.document_id)
+    kept = await member.engine.add_annotation(
+        MEETING_ID, info.document_id, 1, 2, {"kind": "ink", "points": [[10, 10], [90, 40]]}
+    )
+    changed = await member.engine.add_annotation(
+        MEETING_ID,
+        info.document_id,
+        1,
+        3,
+        {"kind": "note", "text": "この数字を確認"},
+        visibility=Visibility.SHARED,
+    )
+    await clerk.engine.publish_document(
+        MEETING_ID,
+        replaced_version(v1),
+        title="議案書（差し替え）",
+        document_id=info.document_id,
+        version=2,
+    )
+    moved = await member.wait_for(AnnotationsCarried, lambda e: e.document_id == info.document_id)
+    assert (moved.from_version, moved.to_version) == (1, 2)
+    assert [old for old, _ in moved.carried] == [kept] and moved.needs_review == (changed,)
+    new_id = moved.carried[0][1]
+    carried = member.store.annotation(new_id)
+    assert carried is not None and (carried.version, carried.page_no) == (2, 3)  # page shifted
+    assert member.store.annotation(kept) is not None  # the original stays on version 1
+    assert member.store.annotation(changed).version == 1  # type: ignore[union-attr]
