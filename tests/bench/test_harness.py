@@ -1,0 +1,29 @@
+"""The benchmark harness keeps working (a smoke run; timings are not asserted here).
+
+Speed is judged in BENCHMARKS.md from full runs, never in tests; this only catches a harness
+that no longer runs against the current code. Exit status 1 means "a target was missed in this
+tiny quick run", which is expected on a busy CI machine; anything else is a failure.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_quick_benchmark_run_completes() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stdout[-2000:] + done.stderr[-4000:]
+    assert "Traceback" not in done.stderr
+    for benchmark in ("fan-out", "blobs", "memory", "crypto", "open+render", "search"):
+        assert f"| {benchmark} |" in done.stdout
