@@ -79,6 +79,7 @@ from .events import (
     DocumentWithdrawn,
     DownloadProgress,
     KeyWaiting,
+    MeetingAccessLost,
     MeetingShredded,
     Observer,
     PresenceUpdated,
@@ -619,6 +620,9 @@ class SyncEngine:
             case m.DeviceRevoked():
                 await self.wipe("This device was revoked by an administrator.")
                 raise DeviceRevokedError
+            case m.Failed(code="forbidden", meeting_id=meeting_id, message=message) if meeting_id:
+                log.warning("no longer a member of %s", meeting_id)
+                self._emit(MeetingAccessLost(meeting_id, message))
             case m.Failed(code=code, message=message):
                 log.warning("relay reported %s: %s", code, message)
             case _:

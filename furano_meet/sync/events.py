@@ -139,6 +139,17 @@ class MeetingShredded:
 
 
 @dataclass(frozen=True, slots=True)
+class MeetingAccessLost:
+    """The relay says this user is no longer a member of the meeting (removed by the clerk).
+
+    What is already cached stays readable until the meeting expires; nothing new arrives.
+    """
+
+    meeting_id: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceWiped:
     reason: str
 
@@ -156,6 +167,7 @@ SyncEvent = (
     | AnnotationsChanged
     | KeyWaiting
     | MeetingShredded
+    | MeetingAccessLost
     | DeviceWiped
 )
 Observer = Callable[[SyncEvent], None]

@@ -228,3 +228,15 @@ async def test_notes_follow_a_replaced_document_to_unchanged_pages(council: Coun
     assert carried is not None and (carried.version, carried.page_no) == (2, 3)  # page shifted
     assert member.store.annotation(kept) is not None  # the original stays on version 1
     assert member.store.annotation(changed).version == 1  # type: ignore[union-attr]
+
+
+async def test_a_member_removed_by_the_clerk_is_told(council: Council, relay: Relay) -> None:
+    from furano_meet.sync.events import MeetingAccessLost
+    from server.demo import PEOPLE
+
+    member = await council.device("giin3")
+    remaining = [uid for uid, _, role in PEOPLE if role != "admin" and uid != "giin3"]
+    await relay.store.run(relay.store.set_members, MEETING_ID, remaining)
+    await relay.apply_admin_changes()
+    lost = await member.wait_for(MeetingAccessLost)
+    assert lost.meeting_id == MEETING_ID and "removed" in lost.message
