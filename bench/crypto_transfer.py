@@ -395,6 +395,36 @@ async def _full_download(
     }
 
 
+async def _plain_upload(conn: RelayConnection, pdf: bytes, doc_id: str, manifest: bytes) -> None:
+    """The publishing pipeline without cryptography: the same PDF check, then the plaintext."""
+    await asyncio.to_thread(docs.inspect_pdf, pdf)
+    await conn.upload(
+        meeting_id=MEETING_ID, document_id=doc_id, version=1, data=pdf, manifest=manifest
+    )
+
+
+async def _plain_download(
+    member: Party, conn: RelayConnection, doc_id: str, size: int
+) -> dict[str, float]:
+    """The receiving pipeline without cryptography: streamed into the store, durably, checked
+    against the announced SHA-256 and read back — everything the full path does but verify and
+    decrypt."""
+    store = member.store
+    offset = await asyncio.to_thread(store.resume_offset, doc_id, 1)
+
+    async def sink(at: int, data: bytes) -> None:
+        await asyncio.to_thread(store.append_partial, doc_id, 1, at, data)
+
+    ready = await conn.download_to(
+        meeting_id=MEETING_ID, document_id=doc_id, version=1, offset=offset, sink=sink
+    )
+    await asyncio.to_thread(store.complete, doc_id, 1, bytes.fromhex(ready.sha256))
+    blob = await asyncio.to_thread(store.read_blob, doc_id, 1)
+    if len(blob) != size:
+        raise RuntimeError(f"plain download of {doc_id}: {len(blob)} bytes, expected {size}")
+    return {}
+
+
 async def _index_after(member: Party, doc_id: str) -> dict[str, float]:
     """The engine's work after decryption (extract page text, store it, index it), once."""
     key = await member.meeting_key()
@@ -643,11 +673,13 @@ async def _rounds(
         "bare_download": [],
         "full_upload": [],
         "full_download": [],
+        "plain_upload": [],
+        "plain_download": [],
     }
     manifest_size = 0
     last_full = ""
     for repeat in range(-WARMUP_ROUNDS, plan.repeats):
-        sides = ("bare", "full") if repeat % 2 == 0 else ("full", "bare")
+        sides = ("bare", "full", "plain") if repeat % 2 == 0 else ("plain", "full", "bare")
         for side in sides:
             doc_id = f"{side}-{subject.slug}-{repeat + WARMUP_ROUNDS}"
             if side == "full":
@@ -674,6 +706,28 @@ async def _rounds(
                     await asyncio.to_thread(member.store.withdraw_document, doc_id, 1)
                 else:
                     last_full = doc_id
+            elif side == "plain":
+                plain_manifest = os.urandom(manifest_size or 8 * 1024)
+
+                async def plain_up(
+                    doc_id: str = doc_id, manifest: bytes = plain_manifest
+                ) -> dict[str, float]:
+                    await _plain_upload(clerk_conn, subject.pdf, doc_id, manifest)
+                    return {}
+
+                plain_uploaded = await _measured(server, plain_up)
+                listed = await member_conn.request(m.JoinMeeting(meeting_id=MEETING_ID))
+                assert isinstance(listed, m.MeetingJoined)
+                info = next(d for d in listed.documents if d.document_id == doc_id)
+                await _announce(member, info)
+                upload = plain_uploaded
+                download = await _measured(
+                    server,
+                    functools.partial(
+                        _plain_download, member, member_conn, doc_id, len(subject.pdf)
+                    ),
+                )
+                await asyncio.to_thread(member.store.withdraw_document, doc_id, 1)
             else:
                 fake_manifest = os.urandom(manifest_size or 8 * 1024)
 
@@ -743,6 +797,20 @@ def _rows(
                     relay=med(r[f"full_{side}"]),
                     target="≤ 1.2×" if gated else "",
                     limit=1.2 if gated else None,
+                )
+            )
+        for what, side in (
+            ("encrypt + upload", "upload"),
+            ("download + verify + decrypt", "download"),
+        ):
+            rows.append(
+                report.Row(
+                    benchmark="crypto",
+                    metric=f"{name}: {what} vs the same pipeline without crypto (median)",
+                    unit="ms",
+                    baseline=med(r[f"plain_{side}"]),
+                    relay=med(r[f"full_{side}"]),
+                    target="",
                 )
             )
         for what, side in (
