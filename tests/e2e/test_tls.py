@@ -69,3 +69,20 @@ async def test_wss_with_a_trusted_certificate(tmp_path: Path) -> None:
         assert untrusted.value.code == "unreachable"
         with pytest.raises(RelayError):
             await RelayConnection.connect(relay.url.replace("wss://", "ws://"), open_timeout=3)
+
+
+async def test_the_serve_command_speaks_wss_with_the_given_certificate(tmp_path: Path) -> None:
+    from tests.e2e.relay_process import RelayProcess, seeded
+
+    cert, key = self_signed(tmp_path)
+    relay = RelayProcess(
+        seeded(tmp_path / "relay"), "--tls-cert", str(cert), "--tls-key", str(key)
+    ).start()
+    try:
+        assert relay.url.startswith("wss://")
+        trusted = ssl.create_default_context(cafile=str(cert))
+        conn = await RelayConnection.connect(relay.url, ssl_context=trusted)
+        assert conn.welcome is not None and conn.welcome.major == 1
+        await conn.close()
+    finally:
+        relay.kill()
