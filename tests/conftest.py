@@ -80,9 +80,15 @@ def relay_config(tmp_path: Path, **overrides: object) -> RelayConfig:
 
 
 @pytest.fixture
-async def relay(tmp_path: Path) -> AsyncIterator[Relay]:
-    """The real relay, seeded with the demo council (see server/demo.py)."""
-    async with Relay(relay_config(tmp_path)) as running:
+async def relay(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Relay]:
+    """The real relay, seeded with the demo council (see server/demo.py).
+
+    ``@pytest.mark.relay_config(name=value, ...)`` on a test overrides settings of this relay
+    (and so of ``connect_as``), e.g. a slowly refilling rate bucket.
+    """
+    marker = request.node.get_closest_marker("relay_config")
+    overrides = dict(marker.kwargs) if marker else {}
+    async with Relay(relay_config(tmp_path, **overrides)) as running:
         await running.store.run(demo.seed, running.store)
         yield running
 
