@@ -22,13 +22,18 @@ For each, in one run and through the same relay and the same connections:
 * **full** — the functions the engine runs, in the engine's order: the clerk reads the meeting key
   from its store and runs :func:`~furano_meet.sync.documents.prepare_upload` in a worker thread
   (check the PDF, encrypt in 256 KiB AES-256-GCM chunks, sign and seal the manifest), then uploads
-  the ciphertext; the member streams it with :meth:`RelayConnection.download_to` into its store
-  (``append_partial``, fsynced, in a worker thread), ``complete``\\s it (hash + rename), reads it
-  back and runs :func:`~furano_meet.sync.documents.open_received` in a worker thread (open the
-  sealed manifest, verify the clerk's signature against its certificate, decrypt every chunk and
-  check the blob hash the manifest signs).  Announcing the document to the store (the engine does
-  that when the ``document_published`` push arrives, before downloading) is outside the timing;
-  text extraction and indexing (after decryption) are measured separately.
+  the ciphertext; the member reads the document row and the meeting key, finds the publisher,
+  and runs the engine's own :func:`~furano_meet.sync.receiving.receive_document`: the signed
+  manifest is verified in a worker thread while the download starts, each ~4 MiB piece is
+  written to the store (fsynced) and decrypted into one preallocated buffer in two worker
+  threads at once, and the store completes the download against the signed SHA-256.
+  Announcing the document to the store (the engine does that when the ``document_published``
+  push arrives, before downloading) is outside the timing; text extraction and indexing (after
+  decryption) are measured separately.
+* **plain** — the same pipeline without cryptography: the same PDF check before the upload of
+  the plaintext; on receipt the same row lookup, the same fsynced pieces into the store and a
+  copy of each into one preallocated buffer (where the full path decrypts), completion against
+  the announced SHA-256. Its ratio to *full* is what the cryptography alone costs.
 * **engine pair** — the same document published by the clerk's running engine
   (:meth:`SyncEngine.publish_document`) until the member's running engine reports
   :class:`~furano_meet.sync.events.DocumentReady`; this includes text extraction and search
@@ -40,8 +45,10 @@ For each, in one run and through the same relay and the same connections:
   SHA-256 pass, which together explain where the stream's time goes.
 
 The engine pair runs first; then the engines are stopped (so nothing downloads behind the
-benchmark's back) and bare and full rounds alternate through two raw authenticated connections,
-which goes first alternating too, after one unmeasured warm-up round; medians are reported.  Besides wall time each round records the CPU time of this process
+benchmark's back) and bare, full and plain rounds alternate through two raw authenticated
+connections, in an order that reverses every round, after one unmeasured warm-up round; every
+download starts 50 ms after its upload returned (the same pause on every side, so the relay's
+after-publish work lands in none of them); medians are reported.  Besides wall time each round records the CPU time of this process
 (all threads: the worker threads' crypto included) and of the relay process.
 """
 
@@ -84,6 +91,7 @@ from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DocumentIndexed, DocumentReady, DocumentRefused, SyncEvent
+from furano_meet.sync.receiving import receive_document
 from server import demo
 from server.config import RelayConfig
 from server.store import Store
@@ -168,6 +176,9 @@ class Plan:
 FULL = Plan(pack_bytes=50 * MB, repeats=9, engine_repeats=3, raw_repeats=7)
 QUICK = Plan(pack_bytes=4 * MB, repeats=2, engine_repeats=1, raw_repeats=3)
 WARMUP_ROUNDS = 1
+#: Pause between an upload and the measured download, the same on every side: the relay's
+#: work after publishing (commit, fan-out) must not land in one side's download and not another's.
+SETTLE_S = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,55 +361,31 @@ async def _announce(member: Party, info: m.DocumentInfo) -> None:
 async def _full_download(
     member: Party, conn: RelayConnection, publisher: DeviceCertificate, doc_id: str, pdf: bytes
 ) -> dict[str, float]:
-    """:meth:`SyncEngine._download` + ``_verify_and_index`` up to the decrypted PDF, timed."""
+    """What :meth:`SyncEngine._download` does up to the decrypted PDF: the document row and the
+    meeting key from the store, the publisher's certificate, then the engine's own
+    :func:`~furano_meet.sync.receiving.receive_document` (verify the signed manifest, stream
+    into the store and decrypt while it arrives, complete against the signed digest)."""
     store = member.store
     start = time.perf_counter()
     doc = await asyncio.to_thread(store.document, doc_id, 1)
     assert doc is not None
     key = await member.meeting_key()
-    offset = await asyncio.to_thread(store.resume_offset, doc_id, 1)
-
-    async def sink(at: int, data: bytes) -> None:
-        await asyncio.to_thread(store.append_partial, doc_id, 1, at, data)
-
-    ready = await conn.download_to(
-        meeting_id=MEETING_ID, document_id=doc_id, version=1, offset=offset, sink=sink
-    )
-    fetched = time.perf_counter()
-    await asyncio.to_thread(store.complete, doc_id, 1, bytes.fromhex(ready.sha256))
-    completed = time.perf_counter()
-    doc = await asyncio.to_thread(store.document, doc_id, 1)
-    assert doc is not None
-    blob = await asyncio.to_thread(store.read_blob, doc_id, 1)
-    read = time.perf_counter()
     if docs.publisher_of(doc.manifest, key, doc_id, 1) != publisher.device_id:
         raise RuntimeError("the manifest names another publisher")
-    _manifest, plaintext = await asyncio.to_thread(
-        docs.open_received,
-        blob,
-        doc.manifest,
-        meeting_key=key,
-        publisher=publisher,
-        meeting_id=MEETING_ID,
-        doc_id=doc_id,
-        version=1,
-        verified_sha256=doc.ciphertext_sha256,  # as the engine does: the store checked it
-    )
+    looked_up = time.perf_counter()
+    received = await receive_document(store, conn, doc, meeting_key=key, publisher=publisher)
     done = time.perf_counter()
-    if plaintext != pdf:
+    if received.pdf != pdf:
         raise RuntimeError(f"{doc_id}: the decrypted document differs from what was published")
-    return {
-        "download_to_store": fetched - start,
-        "complete": completed - fetched,
-        "read_blob": read - completed,
-        "verify_decrypt": done - read,
-    }
+    return {"lookup": looked_up - start, "receive_document": done - looked_up}
 
 
-async def _plain_upload(conn: RelayConnection, pdf: bytes, doc_id: str, manifest: bytes) -> None:
+async def _plain_upload(
+    conn: RelayConnection, pdf: bytes, doc_id: str, manifest: bytes
+) -> m.DocumentInfo:
     """The publishing pipeline without cryptography: the same PDF check, then the plaintext."""
     await asyncio.to_thread(docs.inspect_pdf, pdf)
-    await conn.upload(
+    return await conn.upload(
         meeting_id=MEETING_ID, document_id=doc_id, version=1, data=pdf, manifest=manifest
     )
 
@@ -406,22 +393,29 @@ async def _plain_upload(conn: RelayConnection, pdf: bytes, doc_id: str, manifest
 async def _plain_download(
     member: Party, conn: RelayConnection, doc_id: str, size: int
 ) -> dict[str, float]:
-    """The receiving pipeline without cryptography: streamed into the store, durably, checked
-    against the announced SHA-256 and read back — everything the full path does but verify and
-    decrypt."""
+    """The receiving pipeline without cryptography: the same document row lookup, streamed into
+    the store durably and — in the same worker-thread call, as the full path decrypts it —
+    copied into one preallocated buffer, then checked against the announced SHA-256.
+    Everything the full path does but verify and decrypt."""
     store = member.store
+    doc = await asyncio.to_thread(store.document, doc_id, 1)
+    assert doc is not None
     offset = await asyncio.to_thread(store.resume_offset, doc_id, 1)
+    document = bytearray(size)
+
+    def take(at: int, data: bytes) -> None:
+        store.append_partial(doc_id, 1, at, data)
+        document[at : at + len(data)] = data
 
     async def sink(at: int, data: bytes) -> None:
-        await asyncio.to_thread(store.append_partial, doc_id, 1, at, data)
+        await asyncio.to_thread(take, at, data)
 
     ready = await conn.download_to(
         meeting_id=MEETING_ID, document_id=doc_id, version=1, offset=offset, sink=sink
     )
     await asyncio.to_thread(store.complete, doc_id, 1, bytes.fromhex(ready.sha256))
-    blob = await asyncio.to_thread(store.read_blob, doc_id, 1)
-    if len(blob) != size:
-        raise RuntimeError(f"plain download of {doc_id}: {len(blob)} bytes, expected {size}")
+    if offset != 0 or len(document) != size:
+        raise RuntimeError(f"plain download of {doc_id}: {len(document)} bytes, expected {size}")
     return {}
 
 
@@ -696,6 +690,7 @@ async def _rounds(
                 info = uploaded[0]
                 manifest_size = len(info.manifest)
                 await _announce(member, info)
+                await asyncio.sleep(SETTLE_S)
                 download = await _measured(
                     server,
                     functools.partial(
@@ -709,18 +704,19 @@ async def _rounds(
             elif side == "plain":
                 plain_manifest = os.urandom(manifest_size or 8 * 1024)
 
+                plain_uploaded: list[m.DocumentInfo] = []
+
                 async def plain_up(
-                    doc_id: str = doc_id, manifest: bytes = plain_manifest
+                    doc_id: str = doc_id,
+                    manifest: bytes = plain_manifest,
+                    out: list[m.DocumentInfo] = plain_uploaded,
                 ) -> dict[str, float]:
-                    await _plain_upload(clerk_conn, subject.pdf, doc_id, manifest)
+                    out.append(await _plain_upload(clerk_conn, subject.pdf, doc_id, manifest))
                     return {}
 
-                plain_uploaded = await _measured(server, plain_up)
-                listed = await member_conn.request(m.JoinMeeting(meeting_id=MEETING_ID))
-                assert isinstance(listed, m.MeetingJoined)
-                info = next(d for d in listed.documents if d.document_id == doc_id)
-                await _announce(member, info)
-                upload = plain_uploaded
+                upload = await _measured(server, plain_up)
+                await _announce(member, plain_uploaded[0])
+                await asyncio.sleep(SETTLE_S)
                 download = await _measured(
                     server,
                     functools.partial(
@@ -742,6 +738,7 @@ async def _rounds(
                     return {}
 
                 upload = await _measured(server, bare_up)
+                await asyncio.sleep(SETTLE_S)
                 download = await _measured(server, bare_down)
             if repeat >= 0:
                 runs[f"{side}_upload"].append(upload)

@@ -75,7 +75,7 @@ class Cached:
     """Whether the ≤ 150 ms target applies (the 612-page document of the issue)."""
 
 
-def render_first_page(pdf: bytes) -> tuple[int, int]:
+def render_first_page(pdf: bytes | bytearray) -> tuple[int, int]:
     """Open ``pdf`` from memory and render page 1 fitted to the screen; returns the pixmap size.
 
     Runs on the renderer thread only (PyMuPDF documents must stay on one thread).

@@ -378,6 +378,13 @@ class DocumentDecryptor:
     empty); ``finish()`` returns the last chunk's plaintext and raises if the blob was cut
     short, altered, or (when expectations were given) is not the blob the manifest signed.
     After any error the decryptor is dead: further calls raise :class:`UsageError`.
+
+    With ``collect=True`` (which needs both expected sizes) the decryptor instead writes every
+    chunk's plaintext with ``decrypt_into`` into one buffer of ``expected_plaintext_size``
+    bytes, allocated (and so faulted in) by the constructor; ``feed`` and ``finish`` then
+    return empty lists and :attr:`plaintext` holds the document after ``finish()``. Feeding a download piece by piece this way decrypts each piece while it is
+    still in the CPU cache, with no read-back and no per-chunk ``bytes`` (see
+    :mod:`furano_meet.sync.receiving`).
     """
 
     def __init__(
@@ -388,7 +395,11 @@ class DocumentDecryptor:
         *,
         expected_ciphertext_size: int | None = None,
         expected_ciphertext_sha256: str | None = None,
+        expected_plaintext_size: int | None = None,
+        collect: bool = False,
     ) -> None:
+        if collect and (expected_ciphertext_size is None or expected_plaintext_size is None):
+            raise UsageError("collect=True needs both expected sizes (from the manifest)")
         self.doc_id = doc_id
         self.version = version
         self.plaintext_size = 0
@@ -407,10 +418,30 @@ class DocumentDecryptor:
         self._index = 0
         self._received = 0
         self._state = "open"  # "open" → "finished" | "failed"
+        self._collect = collect
+        self._out: bytearray | None = None  # collect mode: the whole plaintext
+        self._out_view: memoryview | None = None
+        self._at = 0  # collect mode: plaintext bytes written so far
+        if collect:
+            assert expected_plaintext_size is not None
+            self._out = bytearray(expected_plaintext_size)
+            self._out_view = memoryview(self._out)
+
+    @property
+    def plaintext(self) -> bytearray:
+        """(``collect=True``) The whole plaintext; only once :meth:`finish` has returned."""
+        if not self._collect or self._state != "finished" or self._out is None:
+            raise UsageError("plaintext is available only after finish() with collect=True")
+        return self._out
 
     @classmethod
     def for_manifest(
-        cls, manifest: DocumentManifest, meeting_key: MeetingKey, *, check_blob_hash: bool = True
+        cls,
+        manifest: DocumentManifest,
+        meeting_key: MeetingKey,
+        *,
+        check_blob_hash: bool = True,
+        collect: bool = False,
     ) -> DocumentDecryptor:
         """A decryptor that also checks the blob's size and SHA-256 against ``manifest``.
 
@@ -418,7 +449,9 @@ class DocumentDecryptor:
         much CPU as the decryption itself and is what stops a *member* (who can unwrap the
         content key) from substituting a blob; leave it on for anything that came from the
         relay. ``check_blob_hash=False`` is for re-reading a blob that was checked when it was
-        stored in the (authenticated, encrypted) local cache.
+        stored in the (authenticated, encrypted) local cache, or for a caller that checks the
+        blob's digest against ``manifest.ciphertext_sha256`` itself (the store hashes a
+        download as it arrives). ``collect``: see the class docstring.
         """
         return cls(
             unwrap_content_key(manifest, meeting_key),
@@ -426,6 +459,8 @@ class DocumentDecryptor:
             manifest.version,
             expected_ciphertext_size=manifest.ciphertext_size,
             expected_ciphertext_sha256=manifest.ciphertext_sha256 if check_blob_hash else None,
+            expected_plaintext_size=manifest.plaintext_size,
+            collect=collect,
         )
 
     def _check_open(self) -> None:
@@ -451,8 +486,8 @@ class DocumentDecryptor:
         a fresh decryptor.
         """
         self._check_open()
-        if self._received or self._header:
-            raise UsageError("decrypt_whole needs a fresh DocumentDecryptor")
+        if self._received or self._header or self._collect:
+            raise UsageError("decrypt_whole needs a fresh DocumentDecryptor without collect=True")
         try:
             out = self._decrypt_whole(_as_bytes_view(blob))
         except BaseException:
@@ -524,10 +559,10 @@ class DocumentDecryptor:
             pos += take
             if self._fill < size:
                 return out
-            out.append(self._open_record(record, last=False))
+            self._take_record(record, last=False, out=out)
             self._fill = 0
         while len(view) - pos >= size:  # a full-size record is never the last one
-            out.append(self._open_record(view[pos : pos + size], last=False))
+            self._take_record(view[pos : pos + size], last=False, out=out)
             pos += size
         self._fill = len(view) - pos
         record[: self._fill] = view[pos:]
@@ -546,7 +581,26 @@ class DocumentDecryptor:
         self._aad_prefix = _aad_prefix(header, self.doc_id, self.version)
         self._record_size = chunk_size + TAG_SIZE
         self._record = memoryview(bytearray(self._record_size))
+        if self._out is not None:
+            assert self._expected_size is not None  # checked in __init__
+            # The format fixes every record's size, so the blob size fixes the plaintext size:
+            # a manifest whose two sizes disagree describes no blob this format can produce.
+            full, rest = divmod(max(self._expected_size - header_len, 0), self._record_size)
+            if full * chunk_size + max(rest - TAG_SIZE, 0) != len(self._out):
+                raise TamperedData(f"{self._name}: the manifest's sizes do not fit its blob")
         return header_len - before
+
+    def _take_record(self, record: Buffer, *, last: bool, out: list[bytes]) -> None:
+        """Open one record: append its plaintext to ``out``, or (collect mode) write it into
+        the plaintext buffer."""
+        if self._out_view is None:
+            out.append(self._open_record(record, last=last))
+            return
+        size = len(memoryview(record)) - TAG_SIZE
+        if self._at + size > len(self._out_view):
+            raise TamperedData(f"{self._name} blob holds more than its signed manifest states")
+        self._open_record(record, last=last, into=self._out_view[self._at :])
+        self._at += size
 
     @typing.overload
     def _open_record(self, record: Buffer, *, last: bool, into: None = None) -> bytes: ...
@@ -603,10 +657,16 @@ class DocumentDecryptor:
             raise TruncatedData(
                 f"{self._name} blob ends without its last chunk (after {self._index} chunks)"
             )
-        out = [self._open_record(self._record[: self._fill], last=True)]
+        out: list[bytes] = []
+        self._take_record(self._record[: self._fill], last=True, out=out)
         self._fill = 0
         if self._hash is not None and self._hash.hexdigest() != self._expected_sha256:
             raise TamperedData(f"{self._name} blob is not the one its signed manifest describes")
+        if self._out_view is not None:
+            if self._at != len(self._out_view):
+                raise TruncatedData(f"{self._name} plaintext is shorter than its manifest states")
+            self._out_view.release()
+            self._out_view = None
         return out
 
 
@@ -764,7 +824,8 @@ def sign_manifest(manifest: DocumentManifest, device_keys: DeviceKeys) -> bytes:
 def read_manifest_unverified(signed_manifest: Buffer) -> DocumentManifest:
     """Parse a signed manifest *without* checking its signature.
 
-    Only for finding out which publisher certificate to fetch; never act on the result.
+    For finding out which publisher certificate to fetch, or for starting to decrypt while the
+    signature check runs; never show, store or trust anything on the strength of it alone.
     """
     body, _ = framing.decode(signed_manifest, _SIGNED_MANIFEST_MAGIC, 2, "signed manifest")
     return DocumentManifest.from_json_bytes(body)

@@ -8,13 +8,13 @@ files early and to count its pages; it is encrypted in chunks under a fresh cont
 sizes, hashes, the content key wrapped under the meeting key) is signed with the clerk device's
 key and then sealed under the meeting key, so the relay sees neither titles nor contents.
 
-Receiving: the ciphertext is stored as it arrives (it is useless without the keys in the
-encrypted store); only when it is complete is the manifest opened with the meeting key,
-its signature checked against the publisher's certificate — which must chain to the root
-fingerprint from the invitation — and the blob decrypted and checked against the signed hashes.
-The store hashes the blob once, as it arrives; that digest is compared with the signed one
-rather than hashing the same bytes again (:func:`open_received`'s ``verified_sha256``).
-A tampered, truncated, reordered or wrongly signed document is refused and never shown.
+Receiving (:mod:`.receiving` drives it): the manifest is opened with the meeting key and its
+signature checked against the publisher's certificate — which must chain to the root
+fingerprint from the invitation — before the download (:func:`verify_published`); the
+ciphertext is then stored and decrypted as it arrives, and the store checks its running
+digest against the signed one. :func:`open_received` does the same checks for a blob already
+in memory. A tampered, truncated, reordered or wrongly signed document is refused and never
+shown.
 
 Whole documents are encrypted and decrypted into one preallocated buffer each
 (:meth:`~furano_meet.crypto.DocumentEncryptor.encrypt_whole`,
@@ -135,10 +135,39 @@ def prepare_upload(
     return PreparedUpload(blob, sealed, manifest)
 
 
+def read_published(
+    sealed_manifest: bytes, meeting_key: MeetingKey, doc_id: str, version: int
+) -> DocumentManifest:
+    """Open a sealed manifest *without* checking its signature (see :func:`verify_published`).
+
+    For looking up the publisher's certificate, and for starting to decrypt while the signature
+    check runs; nothing may be shown or kept on the strength of it alone.
+    """
+    signed = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
+    return read_manifest_unverified(signed)
+
+
 def publisher_of(sealed_manifest: bytes, meeting_key: MeetingKey, doc_id: str, version: int) -> str:
     """Which device signed this manifest (to look up its certificate before verifying)."""
+    return read_published(sealed_manifest, meeting_key, doc_id, version).publisher_device_id
+
+
+def verify_published(
+    sealed_manifest: bytes,
+    *,
+    meeting_key: MeetingKey,
+    publisher: DeviceCertificate,
+    meeting_id: str,
+    doc_id: str,
+    version: int,
+) -> DocumentManifest:
+    """Open a sealed manifest and check its signature: what the publisher says the blob is.
+
+    Needs no blob, so a receiver runs it before downloading (:mod:`.receiving`). Raises a
+    ``CryptoError`` when the manifest is not this document's, or not signed by ``publisher``.
+    """
     signed = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
-    return read_manifest_unverified(signed).publisher_device_id
+    return verify_manifest(signed, publisher, expected_meeting_id=meeting_id)
 
 
 def open_received(
@@ -160,24 +189,34 @@ def open_received(
     the blob is hashed here, beside the decryption — a differing digest therefore still fails,
     with the most telling error (truncated, tampered) the full check finds.
     """
-    signed = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
-    manifest = verify_manifest(signed, publisher, expected_meeting_id=meeting_id)
+    manifest = verify_published(
+        sealed_manifest,
+        meeting_key=meeting_key,
+        publisher=publisher,
+        meeting_id=meeting_id,
+        doc_id=doc_id,
+        version=version,
+    )
     check_hash = verified_sha256 is None or verified_sha256.hex() != manifest.ciphertext_sha256
     decryptor = DocumentDecryptor.for_manifest(manifest, meeting_key, check_blob_hash=check_hash)
     return manifest, decryptor.decrypt_whole(blob)
 
 
 def decrypt_cached(
-    blob: bytes, sealed_manifest: bytes, *, meeting_key: MeetingKey, doc_id: str, version: int
-) -> bytes:
+    blob: bytes | bytearray,
+    sealed_manifest: bytes,
+    *,
+    meeting_key: MeetingKey,
+    doc_id: str,
+    version: int,
+) -> bytearray:
     """Decrypt a document that was verified when it was stored (skips the blob hash pass).
 
-    The cached blob sits in the encrypted store; each chunk is still authenticated by AES-GCM,
-    with its index and the "last chunk" flag bound in, so damage is still detected.
+    The store marks a download complete only after its signature and its digest were checked
+    (:mod:`.receiving`). The cached blob sits in the encrypted store; each chunk is still
+    authenticated by AES-GCM, with its index and the "last chunk" flag bound in, so damage is
+    still detected. Decrypted into one preallocated buffer, as on receipt.
     """
-    signed = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
-    manifest = read_manifest_unverified(signed)
+    manifest = read_published(sealed_manifest, meeting_key, doc_id, version)
     decryptor = DocumentDecryptor.for_manifest(manifest, meeting_key, check_blob_hash=False)
-    parts = decryptor.feed(blob)
-    parts += decryptor.finish()
-    return b"".join(parts)
+    return decryptor.decrypt_whole(blob)

@@ -62,7 +62,13 @@ from furano_meet.crypto.keys import DevicePublicBundle
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore, StoreError
-from furano_meet.store.records import Annotation, DocumentInfo, DocumentState, Visibility
+from furano_meet.store.records import (
+    Annotation,
+    Document,
+    DocumentInfo,
+    DocumentState,
+    Visibility,
+)
 
 from . import documents as docs
 from .account import Account
@@ -89,6 +95,7 @@ from .events import (
     SyncStatus,
 )
 from .follow import FollowState, PageRef
+from .receiving import DocumentRefusal, ReceivedDocument, receive_document, verify_stored
 
 log = logging.getLogger("furano.sync")
 T = TypeVar("T")
@@ -329,7 +336,7 @@ class SyncEngine:
             await self._on_document(meeting_id, document)
         await self._fetch_ops(conn, meeting_id)
         for doc in await self._db(self.store.documents, meeting_id):
-            if doc.state is DocumentState.DOWNLOADING:
+            if doc.state is DocumentState.DOWNLOADING or _stored_unaccepted(doc):
                 self._downloads.put_nowait((meeting_id, doc.doc_id, doc.version))
 
     # -- certificates and keys ---------------------------------------------------------------
@@ -666,70 +673,77 @@ class SyncEngine:
         self, conn: RelayConnection, meeting_id: str, doc_id: str, version: int
     ) -> None:
         doc = await self._db(self.store.document, doc_id, version)
-        if doc is None or doc.state is not DocumentState.DOWNLOADING:
+        if doc is None or not (doc.state is DocumentState.DOWNLOADING or _stored_unaccepted(doc)):
             return
         key = await self._document_key(meeting_id, doc.manifest)
         if key is None:
             return  # retried when the key arrives
-        offset = await self._db(self.store.resume_offset, doc_id, version)
-        log.info("downloading %s v%d from %d", doc_id, version, offset)
-
         total = self._sizes.get((doc_id, version), 0)
 
-        async def sink(at: int, data: bytes) -> None:
-            received = await self._db(self.store.append_partial, doc_id, version, at, data)
+        def progress(received: int) -> None:
             self._emit(DownloadProgress(meeting_id, doc_id, version, received, total))
 
-        ready = await conn.download_to(
-            meeting_id=meeting_id, document_id=doc_id, version=version, offset=offset, sink=sink
-        )
+        log.info("downloading %s v%d from %d", doc_id, version, doc.received_bytes)
         try:
-            await self._db(self.store.complete, doc_id, version, bytes.fromhex(ready.sha256))
-        except StoreError as exc:
-            log.warning("refused document %s v%d: %s", doc_id, version, exc.code)
-            await self._db(self.store.restart_download, doc_id, version)
-            self._emit(DocumentRefused(meeting_id, doc_id, version, exc.code, exc.message))
-            return
-        await self._verify_and_index(meeting_id, doc_id, version, key)
-
-    async def _verify_and_index(
-        self, meeting_id: str, doc_id: str, version: int, key: MeetingKey
-    ) -> None:
-        doc = await self._db(self.store.document, doc_id, version)
-        assert doc is not None
-        blob = await self._db(self.store.read_blob, doc_id, version)
-        try:
-            publisher_id = docs.publisher_of(doc.manifest, key, doc_id, version)
-            publisher = self._certificates.get(publisher_id)
-            if publisher is None and self._conn is not None:
-                await self._load_certificates(self._conn, meeting_id)
-                publisher = self._certificates.get(publisher_id)
-            if publisher is None:
-                raise RelayError(
-                    "publisher_unverified",
-                    "The publishing device has no valid certificate from the organisation.",
+            publisher = await self._publisher(conn, meeting_id, doc.manifest, key, doc_id, version)
+            if doc.state is DocumentState.COMPLETE:
+                received = await verify_stored(
+                    self.store, doc, meeting_key=key, publisher=publisher
                 )
-            manifest, pdf = await asyncio.to_thread(
-                docs.open_received,
-                blob,
-                doc.manifest,
-                meeting_key=key,
-                publisher=publisher,
-                meeting_id=meeting_id,
-                doc_id=doc_id,
-                version=version,
-                # complete() hashed the blob as it arrived; the manifest's signed hash must
-                # equal that digest, and the blob is not hashed a second time.
-                verified_sha256=(
-                    doc.ciphertext_sha256 if doc.state is DocumentState.COMPLETE else None
-                ),
-            )
-        except (CryptoError, RelayError) as exc:
-            await self._db(self.store.restart_download, doc_id, version)
-            reason = getattr(exc, "message", str(exc))
-            self._emit(DocumentRefused(meeting_id, doc_id, version, exc.code, reason))
+            else:
+                received = await receive_document(
+                    self.store,
+                    conn,
+                    doc,
+                    meeting_key=key,
+                    publisher=publisher,
+                    on_progress=progress,
+                )
+        except DocumentRefusal as exc:
+            self._emit(DocumentRefused(meeting_id, doc_id, version, exc.code, exc.message))
             log.warning("refused document %s v%d: %s", doc_id, version, exc.code)
+            if doc.state is DocumentState.COMPLETE:
+                # The local copy was bad (it has been discarded), not necessarily the relay's:
+                # fetch it afresh once now; a refused download waits for the next catch-up.
+                self._downloads.put_nowait((meeting_id, doc_id, version))
             return
+        await self._accept(meeting_id, doc_id, version, doc.manifest, received)
+
+    async def _publisher(
+        self,
+        conn: RelayConnection,
+        meeting_id: str,
+        sealed_manifest: bytes,
+        key: MeetingKey,
+        doc_id: str,
+        version: int,
+    ) -> DeviceCertificate:
+        """The verified certificate of the device that signed a manifest (fetched if new)."""
+        try:
+            publisher_id = docs.publisher_of(sealed_manifest, key, doc_id, version)
+        except CryptoError as exc:
+            raise DocumentRefusal(exc.code, str(exc)) from exc
+        publisher = self._certificates.get(publisher_id)
+        if publisher is None:
+            await self._load_certificates(conn, meeting_id)
+            publisher = self._certificates.get(publisher_id)
+        if publisher is None:
+            raise DocumentRefusal(
+                "publisher_unverified",
+                "The publishing device has no valid certificate from the organisation.",
+            )
+        return publisher
+
+    async def _accept(
+        self,
+        meeting_id: str,
+        doc_id: str,
+        version: int,
+        sealed_manifest: bytes,
+        received: ReceivedDocument,
+    ) -> None:
+        """A verified document: describe it, confirm receipt, announce it, then index it."""
+        manifest, pdf = received.manifest, received.pdf
         await self._db(
             self.store.upsert_document,
             DocumentInfo(
@@ -737,7 +751,7 @@ class SyncEngine:
                 doc_id=doc_id,
                 version=version,
                 title=manifest.title,
-                manifest=doc.manifest,
+                manifest=sealed_manifest,
                 agenda_item=manifest.agenda_item or None,
                 page_count=manifest.page_count,
             ),
@@ -752,7 +766,7 @@ class SyncEngine:
         # when search covers the document.
         self._emit(DocumentReady(meeting_id, doc_id, version, manifest.title))
         texts = await asyncio.to_thread(docs.page_texts, pdf)
-        del pdf  # plaintext lives only in memory, and only as long as needed
+        del pdf, received  # plaintext lives only in memory, and only as long as needed
         pages = await self._db(self.store.index_pages, doc_id, version, texts)
         self._emit(DocumentIndexed(meeting_id, doc_id, version, pages))
         if version > 1:
@@ -814,7 +828,7 @@ class SyncEngine:
                 )
             )
 
-    async def open_document(self, doc_id: str, version: int) -> bytes:
+    async def open_document(self, doc_id: str, version: int) -> bytearray:
         """The plaintext PDF of a complete cached document (decrypted off the event loop)."""
         doc = await self._db(self.store.document, doc_id, version)
         if doc is None or doc.state is not DocumentState.COMPLETE:
@@ -1155,6 +1169,13 @@ class SyncEngine:
         if self._conn is None:
             raise RelayError("offline", "This needs a connection to the relay; you are offline.")
         return self._conn
+
+
+def _stored_unaccepted(doc: Document) -> bool:
+    """Downloaded, but the app stopped before the document was verified, described and indexed
+    (only a verified manifest gives the page count, and a published PDF has at least one page):
+    finish that from the stored blob."""
+    return doc.state is DocumentState.COMPLETE and doc.page_count == 0
 
 
 def _parse_time(text: str) -> datetime | None:

@@ -191,6 +191,66 @@ def test_any_feed_split_gives_back_the_plaintext(
 
 @settings(max_examples=60, deadline=None)
 @given(
+    plaintext=st.binary(max_size=2000),
+    chunk_size=st.integers(64, 300),
+    cuts=st.lists(st.integers(0, 3000), max_size=12),
+)
+def test_collect_mode_gives_the_plaintext_in_one_buffer_for_any_feed_split(
+    plaintext: bytes, chunk_size: int, cuts: list[int]
+) -> None:
+    enc, blob = encrypt(plaintext, chunk_size=chunk_size)
+    points = sorted({0, len(blob), *(c % (len(blob) + 1) for c in cuts)})
+    dec = DocumentDecryptor(
+        enc.content_key,
+        "budget-2025",
+        1,
+        expected_ciphertext_size=len(blob),
+        expected_plaintext_size=len(plaintext),
+        collect=True,
+    )
+    with pytest.raises(UsageError, match="after finish"):
+        assert dec.plaintext is None
+    for a, b in zip(points, points[1:], strict=False):
+        assert dec.feed(blob[a:b]) == []
+    assert dec.finish() == []
+    assert dec.plaintext == plaintext
+    assert dec.plaintext_size == len(plaintext)
+
+
+def test_collect_mode_needs_the_manifest_sizes_and_refuses_sizes_that_do_not_fit(
+    doc: tuple[DocumentEncryptor, bytes],
+) -> None:
+    enc, blob = doc
+    with pytest.raises(UsageError, match="both expected sizes"):
+        DocumentDecryptor(enc.content_key, "d", 1, expected_ciphertext_size=len(blob), collect=True)
+    with pytest.raises(UsageError, match="both expected sizes"):
+        DocumentDecryptor(enc.content_key, "d", 1, expected_plaintext_size=10, collect=True)
+    # A manifest whose plaintext size is not what its blob size implies describes no real blob.
+    for wrong in (len(PLAINTEXT) - 1, len(PLAINTEXT) + 1):
+        dec = DocumentDecryptor(
+            enc.content_key,
+            "budget-2025",
+            1,
+            expected_ciphertext_size=len(blob),
+            expected_plaintext_size=wrong,
+            collect=True,
+        )
+        with pytest.raises(TamperedData, match="sizes do not fit"):
+            dec.feed(blob)
+    collecting = DocumentDecryptor(
+        enc.content_key,
+        "budget-2025",
+        1,
+        expected_ciphertext_size=len(blob),
+        expected_plaintext_size=len(PLAINTEXT),
+        collect=True,
+    )
+    with pytest.raises(UsageError, match="collect"):
+        collecting.decrypt_whole(blob)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
     plaintext=st.binary(max_size=1500),
     chunk_size=st.integers(64, 200),
     sizes=st.lists(st.integers(0, 400), min_size=1, max_size=10).filter(any),
@@ -283,8 +343,11 @@ def _refuse(
     error: type[Exception],
     doc_id: str = "budget-2025",
     version: int = 1,
+    plaintext_size: int = len(PLAINTEXT),
 ) -> None:
-    """Both decryption paths refuse ``blob`` with ``error`` (fed in pieces, and whole)."""
+    """Every decryption path refuses ``blob`` with ``error``: fed in pieces, whole, and fed in
+    pieces into one buffer (``collect``) with the sizes of the genuine blob of
+    ``plaintext_size`` bytes — what its signed manifest would state."""
     with pytest.raises(error):
         decrypt(blob, key, doc_id, version)
     whole = DocumentDecryptor(key, doc_id, version)
@@ -292,6 +355,20 @@ def _refuse(
         whole.decrypt_whole(blob)
     with pytest.raises(UsageError):  # and the decryptor is dead afterwards
         whole.finish()
+    collecting = DocumentDecryptor(
+        key,
+        doc_id,
+        version,
+        expected_ciphertext_size=blob_size(plaintext_size, CHUNK),
+        expected_plaintext_size=plaintext_size,
+        collect=True,
+    )
+    with pytest.raises(error):
+        for at in range(0, len(blob), 700):
+            collecting.feed(blob[at : at + 700])
+        collecting.finish()
+    with pytest.raises(UsageError):
+        assert collecting.plaintext is None
 
 
 @pytest.mark.parametrize("record", range(6))
@@ -373,7 +450,7 @@ def test_truncation_at_a_chunk_boundary(doc: tuple[DocumentEncryptor, bytes], ke
 def test_dropping_the_last_chunk_of_an_exact_multiple() -> None:
     enc, blob = encrypt(os.urandom(3 * CHUNK))
     assert len(blob) - len(encode_header(CHUNK)) == 3 * (CHUNK + TAG) + TAG
-    _refuse(blob[:-TAG], enc.content_key, TruncatedData)
+    _refuse(blob[:-TAG], enc.content_key, TruncatedData, plaintext_size=3 * CHUNK)
 
 
 @pytest.mark.parametrize("cut", [1, 15, 16, 17, 500, CHUNK + TAG - 1])

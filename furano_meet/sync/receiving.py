@@ -1,0 +1,227 @@
+"""Receiving one published document version: the signed manifest first, then the blob,
+decrypted while it streams in.
+
+Theory of operation
+-------------------
+1. **As the download starts** the sealed manifest (which came with the ``document_published``
+   push) is opened with the meeting key and its signature checked against the publisher's
+   certificate, which the caller has already verified up to the organisation root — in a worker
+   thread, overlapping the relay's first round trip; the first piece waits for the check, and a
+   failed check stops the download there. The *signed* manifest says what the blob must be:
+   its size, its SHA-256, its content key.
+2. **The blob streams into the store** as ciphertext (fsynced in ~4 MiB pieces, so an
+   interrupted download resumes where it stopped) and, in the same worker-thread call, into a
+   :class:`~furano_meet.crypto.DocumentDecryptor` in ``collect`` mode, which writes each piece's
+   plaintext into one preallocated buffer while the piece is still in the CPU cache (the write
+   and the decryption run in two worker threads at once: one waits on the disk, the other
+   computes). Decrypting
+   the finished file afterwards would cost a read-back, a second full-size buffer and a pass
+   over memory that is no longer cached — on a 50 MB pack that was more than the cipher itself.
+   A chunk that does not authenticate stops the download at once: a tampered blob is refused
+   before the rest of it is fetched.
+3. **Completion is checked against the signed digest**, not against the relay's announcement:
+   the store hashes every byte as it arrives and :meth:`LocalStore.complete` compares that
+   running digest with ``manifest.ciphertext_sha256``. So a document the store calls complete
+   has always passed the signature check, and re-opening it later
+   (:func:`~furano_meet.sync.documents.decrypt_cached`) need not verify it again.
+4. **A resumed download** (bytes from an earlier session already on disk) cannot feed a fresh
+   decryptor from the middle, so it is decrypted from the completed file instead — the same
+   checks, one read-back more.
+5. **A download completed by an earlier run that stopped before accepting it** (or by a version
+   of this code that completed before verifying) is verified again from the stored blob, hash
+   included: :func:`verify_stored`.
+
+The decrypted PDF exists only in memory, in the returned buffer. Anything wrong with the
+document — a bad signature, a chunk that does not authenticate, a cut-short or substituted blob
+— raises :class:`DocumentRefusal` after the partial download has been discarded; network
+trouble (:class:`~furano_meet.net.RelayError`) and store trouble (a full disk:
+:class:`~furano_meet.store.StoreError`) propagate unchanged, and the download resumes later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from furano_meet.crypto import (
+    CryptoError,
+    DeviceCertificate,
+    DocumentDecryptor,
+    DocumentManifest,
+    MeetingKey,
+)
+from furano_meet.net import RelayConnection
+from furano_meet.store import LocalStore
+from furano_meet.store.errors import BlobHashMismatch
+from furano_meet.store.records import Document
+
+from . import documents as docs
+
+
+class DocumentRefusal(Exception):
+    """The document is not the one its publisher signed; it was discarded and is never shown.
+
+    ``code`` is the stable reason (``tampered``, ``truncated``, ``bad-signature``,
+    ``unauthorised-signer`` …) and ``message`` says it in words.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedDocument:
+    manifest: DocumentManifest
+    """The verified, signed manifest (title, agenda item, page count …)."""
+    pdf: bytearray
+    """The plaintext PDF, in memory only."""
+
+
+async def receive_document(
+    store: LocalStore,
+    conn: RelayConnection,
+    doc: Document,
+    *,
+    meeting_key: MeetingKey,
+    publisher: DeviceCertificate,
+    on_progress: Callable[[int], None] | None = None,
+) -> ReceivedDocument:
+    """Verify, download, decrypt and complete ``doc`` (a store row in the downloading state).
+
+    ``publisher`` is the certificate of the device that signed the manifest (see
+    :func:`~furano_meet.sync.documents.publisher_of`); ``on_progress(received_bytes)`` runs on
+    the event loop after each stored piece. Raises :class:`DocumentRefusal` (the partial
+    download is discarded) when the document is not what the publisher signed.
+    """
+    doc_id, version = doc.doc_id, doc.version
+    try:
+        offset = await asyncio.to_thread(store.resume_offset, doc_id, version)
+        # The signature check (~0.5 ms of post-quantum verification) and the decryptor's
+        # output buffer run in a worker thread while the relay answers and sends the first
+        # bytes; the first piece waits for them, so nothing is decrypted before the check.
+        preparing = asyncio.ensure_future(
+            asyncio.to_thread(_prepare, doc, meeting_key, publisher, stream=offset == 0)
+        )
+        # Its error is raised below when it matters; after a network error nobody awaits it.
+        preparing.add_done_callback(_retrieve)
+
+        async def stream(at: int, data: bytes) -> None:
+            _, decryptor = await preparing  # a forged manifest stops the download here
+            received = await _store_and_decrypt(store, doc, decryptor, at, data)
+            if on_progress is not None:
+                on_progress(received)
+
+        await conn.download_to(
+            meeting_id=doc.meeting_id,
+            document_id=doc_id,
+            version=version,
+            offset=offset,
+            sink=stream,
+        )
+        manifest, decryptor = await preparing
+        signed_sha256 = bytes.fromhex(manifest.ciphertext_sha256)
+        if decryptor is not None:
+            # Before completing: a blob cut short says "truncated", not just "wrong checksum".
+            decryptor.finish()
+            await asyncio.to_thread(store.complete, doc_id, version, signed_sha256)
+            return ReceivedDocument(manifest, decryptor.plaintext)
+        await asyncio.to_thread(store.complete, doc_id, version, signed_sha256)
+        blob = await asyncio.to_thread(store.read_blob, doc_id, version)
+        pdf = await asyncio.to_thread(
+            DocumentDecryptor.for_manifest(
+                manifest, meeting_key, check_blob_hash=False
+            ).decrypt_whole,
+            blob,
+        )
+        return ReceivedDocument(manifest, pdf)
+    except CryptoError as exc:
+        await _discard(store, doc)
+        raise DocumentRefusal(exc.code, str(exc)) from exc
+    except BlobHashMismatch as exc:
+        await _discard(store, doc)
+        raise DocumentRefusal(
+            "tampered",
+            f"Document {doc_id!r} version {version} is not the file its publisher signed"
+            f" ({exc.message})",
+        ) from exc
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+def _prepare(
+    doc: Document, meeting_key: MeetingKey, publisher: DeviceCertificate, *, stream: bool
+) -> tuple[DocumentManifest, DocumentDecryptor | None]:
+    """(Worker thread) Check the signed manifest; make the streaming decryptor from it."""
+    manifest = docs.verify_published(
+        doc.manifest,
+        meeting_key=meeting_key,
+        publisher=publisher,
+        meeting_id=doc.meeting_id,
+        doc_id=doc.doc_id,
+        version=doc.version,
+    )
+    if not stream:
+        return manifest, None
+    decryptor = DocumentDecryptor.for_manifest(
+        manifest, meeting_key, check_blob_hash=False, collect=True
+    )
+    return manifest, decryptor
+
+
+async def _store_and_decrypt(
+    store: LocalStore, doc: Document, decryptor: DocumentDecryptor | None, at: int, data: bytes
+) -> int:
+    """Write one piece durably and decrypt it, in two worker threads at once.
+
+    The write waits on the disk (``fsync``) with the GIL released, so the cipher, which holds
+    the GIL, runs meanwhile on the other core instead of after it. Both finish before this
+    returns (the decryptor is never used by two threads at once), and the first error wins.
+    """
+    writing = asyncio.to_thread(store.append_partial, doc.doc_id, doc.version, at, data)
+    if decryptor is None:
+        return await writing
+    received, decrypted = await asyncio.gather(
+        writing, asyncio.to_thread(decryptor.feed, data), return_exceptions=True
+    )
+    for outcome in (decrypted, received):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    assert isinstance(received, int)
+    return received
+
+
+async def verify_stored(
+    store: LocalStore, doc: Document, *, meeting_key: MeetingKey, publisher: DeviceCertificate
+) -> ReceivedDocument:
+    """Fully verify (signature, every chunk, the blob's hash) a blob already in the store.
+
+    For a download that an earlier run completed but never accepted; raises
+    :class:`DocumentRefusal` (and discards the blob, so it is fetched again) when it fails.
+    """
+    blob = await asyncio.to_thread(store.read_blob, doc.doc_id, doc.version)
+    try:
+        manifest, pdf = await asyncio.to_thread(
+            docs.open_received,
+            blob,
+            doc.manifest,
+            meeting_key=meeting_key,
+            publisher=publisher,
+            meeting_id=doc.meeting_id,
+            doc_id=doc.doc_id,
+            version=doc.version,
+        )
+    except CryptoError as exc:
+        await _discard(store, doc)
+        raise DocumentRefusal(exc.code, str(exc)) from exc
+    return ReceivedDocument(manifest, pdf)
+
+
+async def _discard(store: LocalStore, doc: Document) -> None:
+    await asyncio.to_thread(store.restart_download, doc.doc_id, doc.version)
