@@ -141,6 +141,7 @@ class Relay:
             m.CertifyDevice: self._certify_device,
             m.ListMeetings: self._list_meetings,
             m.JoinMeeting: self._join,
+            m.ListDocuments: self._list_documents,
             m.LeaveMeeting: self._leave,
             m.SetFollowing: self._set_following,
             m.PresentPage: self._present_page,
@@ -1068,6 +1069,36 @@ class Relay:
     ) -> tuple[list[m.LoggedOp], bool]:
         self.store.meeting_for_member(meeting_id, user_id)
         return self.store.fetch_ops(meeting_id, user_id, since, limit)
+
+    async def _list_documents(self, client: Client, msg: m.ListDocuments) -> None:
+        """A page of the meeting's documents, oldest first, within :attr:`max_out`.
+
+        For members whose ``meeting_joined`` had to leave documents out; at least one document
+        is sent while any remain, so paging with ``next_offset`` always progresses.
+        """
+        await self._membership(client, msg.meeting_id)
+        documents = await self.store.run(self.store.documents, msg.meeting_id)
+        page = documents[msg.offset : msg.offset + msg.limit]
+        more = msg.offset + len(page) < len(documents)
+        empty = m.DocumentsListed(
+            rid=msg.rid, meeting_id=msg.meeting_id, documents=(), next_offset=2**53 - 1, more=True
+        )
+        room = self.max_out - utf8_length(encode(empty, minor=client.outbox.minor))
+        for count, document in enumerate(page):
+            room -= encoded_length(document) + 1
+            if room < 0 and count > 0:
+                del page[count:]
+                more = True
+                break
+        client.outbox.send(
+            m.DocumentsListed(
+                rid=msg.rid,
+                meeting_id=msg.meeting_id,
+                documents=tuple(page),
+                next_offset=msg.offset + len(page),
+                more=more,
+            )
+        )
 
     async def _fetch_ops(self, client: Client, msg: m.FetchOps) -> None:
         """Reply with as many ops as fit one frame of :attr:`max_out` (``more`` if some did not).

@@ -312,6 +312,33 @@ class MeetingJoined(Msg):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ListDocuments(Msg):
+    """(1.2) A page of a meeting's documents, oldest first, from ``offset``.
+
+    For a meeting whose ``meeting_joined`` was ``truncated``: the client pages through until
+    ``more`` is false, so no document is missed however many versions a meeting has.
+    """
+
+    TYPE = "list_documents"
+    meeting_id: Ident
+    offset: Seq = 0
+    limit: Annotated[int, Range(1, 1000)] = 200
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DocumentsListed(Msg):
+    """(1.2) One page (it may hold fewer than ``limit`` to fit the frame, but at least one
+    document while any remain); ask again from ``next_offset`` while ``more``."""
+
+    TYPE = "documents_listed"
+    SENDER = "relay"
+    meeting_id: Ident
+    documents: Annotated[tuple[DocumentInfo, ...], Length(0, 1000)]
+    next_offset: Seq
+    more: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LeaveMeeting(Msg):
     TYPE = "leave_meeting"
     meeting_id: Ident

@@ -29,7 +29,6 @@ envelope that fails verification is refused and reported, never shown.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import dataclasses
 import functools
@@ -71,6 +70,7 @@ from furano_meet.store.records import (
 )
 
 from . import documents as docs
+from . import private_keys
 from .account import Account
 from .backoff import Backoff
 from .carryover import match_pages
@@ -101,7 +101,6 @@ log = logging.getLogger("furano.sync")
 T = TypeVar("T")
 
 OPS_STREAM = "ops"
-_PRIVATE_EPOCH = 1
 
 
 class DeviceRevokedError(Exception):
@@ -334,10 +333,26 @@ class SyncEngine:
         await self._share_private_key(conn, meeting_id, devices)
         for document in joined.documents:
             await self._on_document(meeting_id, document)
+        if joined.truncated and conn.session.peer_minor >= 2:
+            await self._list_all_documents(conn, meeting_id)
         await self._fetch_ops(conn, meeting_id)
         for doc in await self._db(self.store.documents, meeting_id):
             if doc.state is DocumentState.DOWNLOADING or _stored_unaccepted(doc):
                 self._downloads.put_nowait((meeting_id, doc.doc_id, doc.version))
+
+    async def _list_all_documents(self, conn: RelayConnection, meeting_id: str) -> None:
+        """Page through every document of a meeting whose snapshot had to leave some out (it
+        keeps the newest); a relay older than protocol 1.2 cannot list them, and only the
+        documents in the snapshot are known then."""
+        offset = 0
+        while True:
+            page = await conn.request(m.ListDocuments(meeting_id=meeting_id, offset=offset))
+            assert isinstance(page, m.DocumentsListed)
+            for document in page.documents:
+                await self._on_document(meeting_id, document)
+            if not page.more or page.next_offset <= offset:
+                return
+            offset = page.next_offset
 
     # -- certificates and keys ---------------------------------------------------------------
 
@@ -383,7 +398,7 @@ class SyncEngine:
         self,
         devices: tuple[m.DeviceKeyInfo, ...],
         keys: list[MeetingKey],
-        private: PrivateAnnotationKey | None,
+        private: list[PrivateAnnotationKey],
     ) -> list[m.KeyEnvelope]:
         """Envelopes of the keys we hold for each device whose certificate verifies.
 
@@ -402,14 +417,15 @@ class SyncEngine:
                 )
                 for key in keys
             )
-            if private is not None and cert.user_id == self.account.user_id:
-                envelopes.append(
+            if cert.user_id == self.account.user_id:
+                envelopes.extend(
                     m.KeyEnvelope(
                         device_id=cert.device_id,
-                        epoch=_PRIVATE_EPOCH,
-                        envelope=seal_annotation_key(private, cert),
+                        epoch=key.epoch,
+                        envelope=seal_annotation_key(key, cert),
                         purpose="private",
                     )
+                    for key in private
                 )
         return envelopes
 
@@ -437,13 +453,9 @@ class SyncEngine:
             return await self._meeting_key(meeting_id)  # garbage: verification will refuse it
         return await self._meeting_key(meeting_id, epoch)
 
-    async def _private_key(self, meeting_id: str) -> PrivateAnnotationKey | None:
-        raw = await self._db(self.store.get_setting, f"private_key:{meeting_id}")
-        if raw is None:
-            return None
-        return PrivateAnnotationKey(
-            base64.b64decode(raw), user_id=self.account.user_id, epoch=_PRIVATE_EPOCH
-        )
+    async def _private_keys(self, meeting_id: str) -> dict[int, PrivateAnnotationKey]:
+        """Every private-annotation key of this member for a meeting (see :mod:`.private_keys`)."""
+        return await self._db(private_keys.load, self.store, meeting_id, self.account.user_id)
 
     async def _receive_envelopes(self, conn: RelayConnection, meeting_id: str) -> None:
         reply = await conn.request(m.GetKeyEnvelopes(meeting_id=meeting_id))
@@ -478,12 +490,8 @@ class SyncEngine:
                         user_id=self.account.user_id,
                         device_id=self.account.device_id,
                     )
-                    opened_private = opened_private or await self._private_key(meeting_id) is None
-                    await self._db(
-                        self.store.set_setting,
-                        f"private_key:{meeting_id}",
-                        base64.b64encode(private.export()).decode("ascii"),
-                    )
+                    added = await self._db(private_keys.add, self.store, meeting_id, private)
+                    opened_private = opened_private or added
             except CryptoError as exc:
                 log.warning("refusing a key envelope for %s: %s", meeting_id, exc.code)
         if opened_meeting_key:
@@ -504,7 +512,7 @@ class SyncEngine:
         its owner's private notes. Re-sealing on every join is cheap and harmless: the relay
         keeps the first envelope for a slot.
         """
-        if await self._private_key(meeting_id) is None:
+        if not await self._private_keys(meeting_id):
             return
         mine = tuple(
             d
@@ -519,7 +527,7 @@ class SyncEngine:
     ) -> None:
         """Seal the keys we hold (every epoch) for waiting devices whose certificates verify."""
         keys = await self._all_meeting_keys(meeting_id)
-        private = await self._private_key(meeting_id)
+        private = list((await self._private_keys(meeting_id)).values())
         envelopes = await asyncio.to_thread(self._seal_envelopes, devices, keys, private)
         if envelopes:
             await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=tuple(envelopes)))
@@ -555,7 +563,7 @@ class SyncEngine:
             epoch=key.epoch,
             envelope=seal_meeting_key(key, self._certificates[self.account.device_id]),
         )
-        others = await asyncio.to_thread(self._seal_envelopes, devices, [key], None)
+        others = await asyncio.to_thread(self._seal_envelopes, devices, [key], [])
         await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=(own, *others)))
         await self._refresh_status()
 
@@ -974,15 +982,13 @@ class SyncEngine:
         )
 
     async def _ensure_private_key(self, meeting_id: str) -> PrivateAnnotationKey | None:
-        key = await self._private_key(meeting_id)
-        if key is not None:
-            return key
-        key = PrivateAnnotationKey.generate(self.account.user_id, _PRIVATE_EPOCH)
-        await self._db(
-            self.store.set_setting,
-            f"private_key:{meeting_id}",
-            base64.b64encode(key.export()).decode("ascii"),
-        )
+        held = await self._private_keys(meeting_id)
+        if held:
+            return private_keys.writing_key(held)
+        # None yet: another device of this member may have made one while we were apart; both
+        # are kept once they meet (see .private_keys), so no note is ever unreadable.
+        key = private_keys.new_key(self.account.user_id, set(held))
+        await self._db(private_keys.add, self.store, meeting_id, key)
         if self._conn is not None:  # share it with this member's other devices
             listed = await self._conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
             assert isinstance(listed, m.DeviceKeysListed)
@@ -1050,17 +1056,19 @@ class SyncEngine:
         """
         if not ops:
             return
-        private_key = await self._private_key(meeting_id)
-        shared_keys = {k.epoch: k for k in await self._all_meeting_keys(meeting_id)}
+        keys_by_visibility: dict[str, dict[int, MeetingKey | PrivateAnnotationKey]] = {
+            "shared": {k.epoch: k for k in await self._all_meeting_keys(meeting_id)},
+            "private": dict(await self._private_keys(meeting_id)),
+        }
         records: list[tuple[m.LoggedOp, dict[str, Any]]] = []
         cursor, blocked = 0, False
         for op in ops:
-            key: MeetingKey | PrivateAnnotationKey | None = private_key
-            if op.visibility == "shared":
-                try:
-                    key = shared_keys.get(read_annotation_header(op.payload)[2])
-                except CryptoError:
-                    key = next(reversed(shared_keys.values()), None)  # refused below
+            held = keys_by_visibility["shared" if op.visibility == "shared" else "private"]
+            key: MeetingKey | PrivateAnnotationKey | None
+            try:
+                key = held.get(read_annotation_header(op.payload)[2])
+            except CryptoError:
+                key = next(reversed(held.values()), None)  # refused below
             if key is None:
                 blocked = True  # fetched again from here once the key arrives
                 continue
@@ -1153,7 +1161,7 @@ class SyncEngine:
         expired = await self._db(self.store.expired_meetings, self.clock())
         for meeting_id in expired:
             await self._db(self.store.shred_meeting, meeting_id)
-            await self._db(self.store.set_setting, f"private_key:{meeting_id}", None)
+            await self._db(private_keys.forget, self.store, meeting_id)
             self._emit(MeetingShredded(meeting_id))
         return expired
 

@@ -56,6 +56,13 @@ class Device:
                 await self._changed.wait()
 
 
+async def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Poll ``condition`` (e.g. a look into a device's store) until it holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
 class Council:
     """Devices of one council. ``relay`` is an in-process relay, or ``None`` with ``url`` and
     ``data_dir`` of a relay process (administered through its CLI, as an IT officer would)."""

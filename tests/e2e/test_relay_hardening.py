@@ -105,6 +105,38 @@ async def test_meeting_joined_leaves_out_old_documents_rather_than_exceed_the_li
     await member.close()
 
 
+async def test_list_documents_pages_through_every_version_within_the_frame_limit(
+    small_frames: Relay,
+) -> None:
+    store = small_frames.store
+    for version in range(1, 21):
+        upload = PendingUpload(
+            f"k{version}", MEETING_ID, "pack", version, 1, f"{version:064x}", b"m" * 8000, "dev"
+        )
+        await store.run(store.publish, upload, "jimukyoku")
+    member = await enrolled(small_frames, "giin1")
+    assert member.welcome is not None
+    offset, versions, pages = 0, [], 0
+    while True:
+        page = await member.request(m.ListDocuments(meeting_id=MEETING_ID, offset=offset))
+        assert isinstance(page, m.DocumentsListed)
+        assert len(encode(page).encode()) <= member.welcome.max_frame
+        assert page.documents  # always progresses while documents remain
+        versions += [d.version for d in page.documents]
+        offset, pages = page.next_offset, pages + 1
+        if not page.more:
+            break
+    assert versions == list(range(1, 21)) and pages > 1  # all, oldest first, none twice
+    tail = await member.request(m.ListDocuments(meeting_id=MEETING_ID, offset=20))
+    assert isinstance(tail, m.DocumentsListed) and tail.documents == () and not tail.more
+    outsider = await enrolled(small_frames, "admin")  # not a member of the meeting
+    with pytest.raises(RelayError) as refused:
+        await outsider.request(m.ListDocuments(meeting_id=MEETING_ID))
+    assert refused.value.code in {"forbidden", "not_found"}
+    await member.close()
+    await outsider.close()
+
+
 # -- rate limiting -------------------------------------------------------------------------------
 
 

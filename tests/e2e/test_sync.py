@@ -9,6 +9,7 @@ import pytest
 
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState, Visibility
+from furano_meet.sync import private_keys
 from furano_meet.sync.events import (
     AnnotationsChanged,
     DocumentIndexed,
@@ -19,7 +20,8 @@ from furano_meet.sync.events import (
 )
 from server.demo import MEETING_ID
 from server.relay import Relay
-from tests.e2e.council import Council
+from server.store import PendingUpload
+from tests.e2e.council import Council, wait_until
 
 
 @pytest.fixture
@@ -122,7 +124,7 @@ async def test_a_second_device_gets_its_owners_private_key_even_if_it_joined_lat
         lambda e: e.status.connectivity.value == "online" and not e.status.waiting_for_key,
     )  # the clerk sealed the meeting key
     assert laptop.store.annotation(note) is None  # the note's key lives only on the tablet
-    assert laptop.store.get_setting(f"private_key:{MEETING_ID}") is None
+    assert private_keys.load(laptop.store, MEETING_ID, "giin1") == {}
     await council.restart(tablet)  # back on: it shares its owner's private key
     await laptop.wait_for(AnnotationsChanged, lambda e: note in e.annotation_ids)
     seen = laptop.store.annotation(note)
@@ -240,3 +242,19 @@ async def test_a_member_removed_by_the_clerk_is_told(council: Council, relay: Re
     await relay.apply_admin_changes()
     lost = await member.wait_for(MeetingAccessLost)
     assert lost.meeting_id == MEETING_ID and "removed" in lost.message
+
+
+@pytest.mark.relay_config(max_text_frame=64 * 1024)
+async def test_a_meeting_with_more_documents_than_one_frame_holds_is_known_in_full(
+    council: Council, relay: Relay
+) -> None:
+    """``meeting_joined`` keeps only the newest documents that fit a frame; the engine pages
+    through ``list_documents`` for the rest, so none is silently missing."""
+    for version in range(1, 21):
+        upload = PendingUpload(
+            f"k{version}", MEETING_ID, "pack", version, 1, f"{version:064x}", b"m" * 8000, "dev"
+        )
+        await relay.store.run(relay.store.publish, upload, "jimukyoku")
+    member = await council.device("giin1")
+    await wait_until(lambda: len(member.store.documents(MEETING_ID)) == 20)
+    assert sorted(d.version for d in member.store.documents(MEETING_ID)) == list(range(1, 21))

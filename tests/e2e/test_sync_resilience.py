@@ -11,6 +11,7 @@ import pytest
 
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import Visibility
+from furano_meet.sync import private_keys
 from furano_meet.sync.events import (
     AnnotationsChanged,
     Connectivity,
@@ -19,7 +20,7 @@ from furano_meet.sync.events import (
     StatusChanged,
 )
 from server.demo import MEETING_ID
-from tests.e2e.council import Council
+from tests.e2e.council import Council, wait_until
 from tests.e2e.relay_process import RelayProcess, free_port, seeded
 
 
@@ -54,12 +55,6 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[KillableRelay, Council]]:
     finally:
         await council.close()
         relay.kill()
-
-
-async def wait_until(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def test_offline_edits_are_delivered_once_in_order_after_reconnecting(
@@ -196,3 +191,62 @@ async def test_two_devices_writing_offline_on_the_same_page_keep_both_inks(
             ),
             timeout=30,
         )
+
+
+async def test_two_devices_that_each_made_a_private_key_offline_read_each_others_notes(
+    world: tuple[KillableRelay, Council],
+) -> None:
+    """The tablet and the laptop of one member both write their first private note while the
+    relay is down, and each makes its own private key. Once back, each must read both notes;
+    nobody else may, and both then write new notes under one key."""
+    relay, council = world
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    tablet = await council.device("giin1", "giin1-tablet")
+    laptop = await council.device("giin1", "giin1-laptop")
+    colleague = await council.device("giin2")
+    for device in (tablet, laptop):
+        await device.wait_for(StatusChanged, lambda e: not e.status.waiting_for_key)
+    relay.kill()
+    for device in (tablet, laptop):
+        await device.wait_for(
+            StatusChanged, lambda e: e.status.connectivity is Connectivity.OFFLINE
+        )
+    on_tablet = await tablet.engine.add_annotation(
+        MEETING_ID, "pack", 1, 2, {"text": "タブレットのメモ"}, visibility=Visibility.PRIVATE
+    )
+    on_laptop = await laptop.engine.add_annotation(
+        MEETING_ID, "pack", 1, 2, {"text": "ノートPCのメモ"}, visibility=Visibility.PRIVATE
+    )
+    # Both devices send their first private note the moment the relay is back, each before
+    # the other's key has arrived, so each makes a key of its own. Made here while offline
+    # (the engine then has no connection to share it over), the race is certain.
+    for device in (tablet, laptop):
+        await device.engine._ensure_private_key(MEETING_ID)  # noqa: SLF001
+    tablet_keys = private_keys.load(tablet.store, MEETING_ID, "giin1")
+    laptop_keys = private_keys.load(laptop.store, MEETING_ID, "giin1")
+    assert len(tablet_keys) == len(laptop_keys) == 1 and set(tablet_keys) != set(laptop_keys)
+    relay.restart()
+    for device in (tablet, laptop):
+        await wait_until(
+            lambda d=device: (
+                {a.annotation_id for a in d.store.annotations("pack", 1, page_no=2)}
+                >= {on_tablet, on_laptop}
+            ),
+            timeout=30,
+        )
+    for device in (tablet, laptop):
+        texts = {a.payload.decode() for a in device.store.annotations("pack", 1, page_no=2)}
+        assert any("タブレットのメモ" in t for t in texts)
+        assert any("ノートPCのメモ" in t for t in texts)
+    both = set(tablet_keys) | set(laptop_keys)
+    assert set(private_keys.load(tablet.store, MEETING_ID, "giin1")) == both
+    assert set(private_keys.load(laptop.store, MEETING_ID, "giin1")) == both
+    # New notes from either device now use the same key (the lowest epoch).
+    assert private_keys.writing_key(
+        private_keys.load(tablet.store, MEETING_ID, "giin1")
+    ).epoch == min(both)  # type: ignore[union-attr]
+    await colleague.engine.wait_online()
+    await asyncio.sleep(0.5)
+    assert colleague.store.annotation(on_tablet) is None
+    assert colleague.store.annotation(on_laptop) is None
