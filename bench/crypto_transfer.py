@@ -407,11 +407,11 @@ async def _plain_download(
     offset = await asyncio.to_thread(store.resume_offset, doc_id, 1)
     document = bytearray(size)
 
-    def take(at: int, data: bytes) -> None:
+    def take(at: int, data: bytearray) -> None:
         store.append_partial(doc_id, 1, at, data)
         document[at : at + len(data)] = data
 
-    async def sink(at: int, data: bytes) -> None:
+    async def sink(at: int, data: bytearray) -> None:
         await asyncio.to_thread(take, at, data)
 
     ready = await conn.download_to(

@@ -38,7 +38,9 @@ from furano_meet.protocol import messages as m
 
 log = logging.getLogger(__name__)
 
-Frame = str | bytes
+Frame = str | bytes | memoryview
+"""A text or binary frame; a stream's memoryview frames are valid only until the next
+``next_frame`` (the writer sends each before asking for another)."""
 
 
 class Stream(Protocol):

@@ -6,10 +6,16 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from furano_meet.protocol import Chunk, ChunkKind, encode, encode_chunk
+from furano_meet.protocol import (
+    CHUNK_HEADER_SIZE,
+    ChunkKind,
+    chunk_header,
+    encode,
+)
 from furano_meet.protocol import messages as m
 
 from .blobs import PartialUpload
+from .fanout import Frame
 from .store import PendingUpload
 
 
@@ -25,9 +31,13 @@ class Upload:
 class DownloadStream:
     """Reads a stored blob in chunks as the connection's writer asks for them.
 
-    Reads use ``os.pread`` on the event loop thread: blobs are served from the page cache in the
+    Reads use ``os.preadv`` on the event loop thread: blobs are served from the page cache in the
     common case (everyone downloads the same pack), where a 256 KiB read is a memcpy of tens of
-    microseconds — cheaper than a thread hop per chunk.
+    microseconds — cheaper than a thread hop per chunk. Each read lands in one buffer per stream,
+    right behind the chunk header, so a frame costs one copy out of the page cache and no join
+    or allocation (30 tablets fetching a 50 MB pack move 1.5 GB; every copy shows). The buffer is
+    reused for the next chunk, which is safe because the connection's writer asks for the next
+    frame only after ``send`` returned, and ``websockets`` has copied the frame by then.
     """
 
     def __init__(self, transfer: int, path: Path, offset: int, size: int, chunk: int) -> None:
@@ -37,16 +47,21 @@ class DownloadStream:
         self._size = size
         self._chunk = chunk
         self._finished = False
+        self._buffer = memoryview(bytearray(CHUNK_HEADER_SIZE + chunk))
 
-    def next_frame(self) -> str | bytes | None:
+    def next_frame(self) -> Frame | None:
         if self._offset < self._size:
-            data = os.pread(self._fd, min(self._chunk, self._size - self._offset), self._offset)
-            if not data:  # the file is shorter than recorded: stop rather than spin
+            length = min(self._chunk, self._size - self._offset)
+            payload = self._buffer[CHUNK_HEADER_SIZE : CHUNK_HEADER_SIZE + length]
+            read = _pread_into(self._fd, payload, self._offset)
+            if not read:  # the file is shorter than recorded: stop rather than spin
                 self._offset = self._size
                 return None
-            frame = encode_chunk(Chunk(ChunkKind.DOWNLOAD, self.transfer, self._offset, data))
-            self._offset += len(data)
-            return frame
+            self._buffer[:CHUNK_HEADER_SIZE] = chunk_header(
+                ChunkKind.DOWNLOAD, self.transfer, self._offset
+            )
+            self._offset += read
+            return self._buffer[: CHUNK_HEADER_SIZE + read]
         if not self._finished:
             self._finished = True
             return encode(m.DownloadFinished(transfer=self.transfer))
@@ -56,6 +71,15 @@ class DownloadStream:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def _pread_into(fd: int, into: memoryview, offset: int) -> int:
+    """Read at ``offset`` into ``into``; return the bytes read (0 at the end of the file)."""
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, [into], offset)
+    data = os.pread(fd, len(into), offset)  # Windows has no preadv: one extra copy
+    into[: len(data)] = data
+    return len(data)
 
 
 @dataclass(slots=True)

@@ -304,13 +304,18 @@ class RelayConnection:
         version: int,
         have: bytes = b"",
         timeout: float = 300.0,
-    ) -> bytes:
-        """Download a blob (continuing after ``have``) into memory and verify its SHA-256."""
-        collected = bytearray(have)
+    ) -> bytearray:
+        """Download a blob (continuing after ``have``) into memory and verify its SHA-256.
 
-        async def keep(offset: int, data: bytes) -> None:
-            assert offset == len(collected)
-            collected.extend(data)
+        The chunks accumulate in one buffer that is handed over whole at the end (no piece-wise
+        flushing into a second buffer): for 30 tablets fetching a 50 MB pack at once, every
+        extra copy is 1.5 GB of memory traffic.
+        """
+        pieces: list[bytearray] = []
+
+        async def keep(offset: int, data: bytearray) -> None:
+            assert offset == len(have) + sum(map(len, pieces))
+            pieces.append(data)
 
         ready = await self.download_to(
             meeting_id=meeting_id,
@@ -318,9 +323,15 @@ class RelayConnection:
             version=version,
             offset=len(have),
             sink=keep,
+            flush_every=2**62,  # one piece, when the transfer has finished
             timeout=timeout,
         )
-        data = bytes(collected)
+        if not have and len(pieces) == 1:
+            data = pieces[0]
+        else:
+            data = bytearray(have)
+            for piece in pieces:
+                data += piece
         digest = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
         if len(data) != ready.size or digest != ready.sha256:
             raise RelayError("hash_mismatch", "The downloaded document does not match its SHA-256.")
@@ -333,15 +344,16 @@ class RelayConnection:
         document_id: str,
         version: int,
         offset: int,
-        sink: Callable[[int, bytes], Awaitable[None]],
+        sink: Callable[[int, bytearray], Awaitable[None]],
         flush_every: int = 4 * 1024 * 1024,
         timeout: float = 300.0,
     ) -> m.DownloadReady:
         """Stream a blob from ``offset`` into ``sink(offset, data)`` in batches of ~``flush_every``.
 
         The sink runs while later chunks keep arriving, so a slow disk write overlaps the
-        network. Verifying the whole blob's SHA-256 (``DownloadReady.sha256``) is the caller's
-        job, because only the caller holds the bytes before ``offset``.
+        network. Each piece is the very buffer the chunks were collected in, handed over (not
+        copied): the sink owns it. Verifying the whole blob's SHA-256 (``DownloadReady.sha256``)
+        is the caller's job, because only the caller holds the bytes before ``offset``.
         """
         loop = asyncio.get_running_loop()
         # Registered under the request id *before* sending: the relay's chunks follow its reply
@@ -369,9 +381,9 @@ class RelayConnection:
                     if state.data and (finished or len(state.data) >= flush_every):
                         # Hand over what arrived, even before an error: it is valid (offsets
                         # were checked) and lets the next attempt resume after it.
-                        piece, start = bytes(state.data), state.start
+                        piece, start = state.data, state.start
+                        state.data = bytearray()  # the sink owns ``piece`` now: no copy
                         state.start += len(piece)
-                        del state.data[:]
                         await sink(start, piece)
                         continue  # more may have arrived while the sink ran
                     if finished:

@@ -449,9 +449,16 @@ def encode_chunk(chunk: Chunk) -> bytes:
     """Serialise a chunk frame (header, optional digest, payload) into one bytes object."""
     if len(chunk.payload) > MAX_CHUNK:
         raise LocalProtocolError(ErrorCode.FRAME_TOO_LARGE, "chunk payload exceeds MAX_CHUNK")
-    flags = _FLAG_DIGEST if chunk.digest is not None else 0
-    header = _CHUNK_HEADER.pack(chunk.kind, PROTOCOL_MAJOR, flags, 0, chunk.transfer, chunk.offset)
+    header = chunk_header(chunk.kind, chunk.transfer, chunk.offset, digest=chunk.digest is not None)
     return b"".join((header, chunk.digest or b"", chunk.payload))
+
+
+def chunk_header(kind: ChunkKind, transfer: int, offset: int, *, digest: bool = False) -> bytes:
+    """The fixed header of a chunk frame; the 32-byte digest (if ``digest``) and the payload
+    follow it. For a sender that reads the payload straight into a buffer behind the header
+    (the relay's downloads) instead of joining the pieces."""
+    flags = _FLAG_DIGEST if digest else 0
+    return _CHUNK_HEADER.pack(kind, PROTOCOL_MAJOR, flags, 0, transfer, offset)
 
 
 def decode_chunk(data: bytes, *, sender: m.Sender | None = None) -> Chunk:

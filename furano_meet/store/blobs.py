@@ -114,7 +114,7 @@ class BlobFiles:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def append(self, doc_id: str, version: int, offset: int, data: bytes) -> int:
+    def append(self, doc_id: str, version: int, offset: int, data: bytes | bytearray) -> int:
         """Append ``data`` at ``offset`` to the partial download; return the new size.
 
         Raises :class:`ResumeOffsetMismatch` if ``offset`` is not the current size (nothing is
@@ -323,7 +323,7 @@ class BlobFiles:
 _PARALLEL_HASH_MIN = 1 << 20
 
 
-def _start_update(digest: hashlib._Hash, data: bytes) -> threading.Thread | None:
+def _start_update(digest: hashlib._Hash, data: bytes | bytearray) -> threading.Thread | None:
     """``digest.update(data)``: on a helper thread (returned, to join) when ``data`` is large
     enough to be worth it, else at once (returns ``None``)."""
     if len(data) < _PARALLEL_HASH_MIN:

@@ -454,7 +454,9 @@ class LocalStore:
             self._require_document(doc_id, version)
             return self._blobs.received(doc_id, version)
 
-    def append_partial(self, doc_id: str, version: int, offset: int, data: bytes) -> int:
+    def append_partial(
+        self, doc_id: str, version: int, offset: int, data: bytes | bytearray
+    ) -> int:
         """Append downloaded ciphertext at ``offset``; return the bytes received so far.
 
         ``offset`` must equal :meth:`resume_offset` (else :class:`ResumeOffsetMismatch`, nothing

@@ -153,6 +153,7 @@ class SyncEngine:
         self._observers: list[Observer] = []
         self._conn: RelayConnection | None = None
         self._outbox_wake = asyncio.Event()
+        self._private_key_made = asyncio.Lock()
         self._downloads: asyncio.Queue[tuple[str, str, int]] = asyncio.Queue()
         self._certificates: dict[str, DeviceCertificate] = {}
         self._sizes: dict[tuple[str, int], int] = {}
@@ -982,18 +983,21 @@ class SyncEngine:
         )
 
     async def _ensure_private_key(self, meeting_id: str) -> PrivateAnnotationKey | None:
-        held = await self._private_keys(meeting_id)
-        if held:
-            return private_keys.writing_key(held)
-        # None yet: another device of this member may have made one while we were apart; both
-        # are kept once they meet (see .private_keys), so no note is ever unreadable.
-        key = private_keys.new_key(self.account.user_id, set(held))
-        await self._db(private_keys.add, self.store, meeting_id, key)
+        async with self._private_key_made:  # two callers at once must not make two keys
+            held = await self._private_keys(meeting_id)
+            if held:
+                return private_keys.writing_key(held)
+            # None yet: another device of this member may have made one while we were apart;
+            # both are kept once they meet (see .private_keys), so no note becomes unreadable.
+            key = private_keys.new_key(self.account.user_id, set(held))
+            await self._db(private_keys.add, self.store, meeting_id, key)
         if self._conn is not None:  # share it with this member's other devices
-            listed = await self._conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
-            assert isinstance(listed, m.DeviceKeysListed)
-            mine = tuple(d for d in listed.devices if d.user_id == self.account.user_id)
-            await self._seal_for(self._conn, meeting_id, mine)
+            # Best effort: the key is stored, and every join shares it again.
+            with contextlib.suppress(RelayError):
+                listed = await self._conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
+                assert isinstance(listed, m.DeviceKeysListed)
+                mine = tuple(d for d in listed.devices if d.user_id == self.account.user_id)
+                await self._seal_for(self._conn, meeting_id, mine)
         return key
 
     async def _send_outbox(self, conn: RelayConnection) -> None:

@@ -109,7 +109,7 @@ async def receive_document(
         # Its error is raised below when it matters; after a network error nobody awaits it.
         preparing.add_done_callback(_retrieve)
 
-        async def stream(at: int, data: bytes) -> None:
+        async def stream(at: int, data: bytearray) -> None:
             _, decryptor = await preparing  # a forged manifest stops the download here
             received = await _store_and_decrypt(store, doc, decryptor, at, data)
             if on_progress is not None:
@@ -176,7 +176,7 @@ def _prepare(
 
 
 async def _store_and_decrypt(
-    store: LocalStore, doc: Document, decryptor: DocumentDecryptor | None, at: int, data: bytes
+    store: LocalStore, doc: Document, decryptor: DocumentDecryptor | None, at: int, data: bytearray
 ) -> int:
     """Write one piece durably and decrypt it, in two worker threads at once.
 
