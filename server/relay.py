@@ -1084,12 +1084,7 @@ class Relay:
             rid=msg.rid, meeting_id=msg.meeting_id, documents=(), next_offset=2**53 - 1, more=True
         )
         room = self.max_out - utf8_length(encode(empty, minor=client.outbox.minor))
-        for count, document in enumerate(page):
-            room -= encoded_length(document) + 1
-            if room < 0 and count > 0:
-                del page[count:]
-                more = True
-                break
+        more = _fit(page, room) or more
         client.outbox.send(
             m.DocumentsListed(
                 rid=msg.rid,
@@ -1116,12 +1111,8 @@ class Relay:
         # Cheap bound first (base64 is 4/3, the rest of an op is ASCII and under 600 bytes):
         # the usual small page is never measured op by op.
         bound = sum(len(op.payload) * 4 // 3 + 600 for op in ops)
-        for count, op in enumerate(ops if bound > room else ()):
-            room -= encoded_length(op) + 1
-            if room < 0 and count > 0:
-                del ops[count:]
-                more = True
-                break
+        if bound > room:
+            more = _fit(ops, room) or more
         client.outbox.send(
             m.OpsFetched(
                 rid=msg.rid,
@@ -1204,3 +1195,15 @@ async def run_relay(config: RelayConfig, ready: Callable[[Relay], None] | None =
         if ready is not None:
             ready(relay)
         await asyncio.Future()
+
+
+def _fit(items: list[Any], room: int) -> bool:
+    """Drop the tail of ``items`` that would not fit ``room`` bytes of a reply's list (each
+    item costs its encoded length plus a comma); keep at least one, so paging progresses.
+    Returns whether anything was dropped."""
+    for count, item in enumerate(items):
+        room -= encoded_length(item) + 1
+        if room < 0 and count > 0:
+            del items[count:]
+            return True
+    return False

@@ -138,16 +138,8 @@ async def receive_document(
             blob,
         )
         return ReceivedDocument(manifest, pdf)
-    except CryptoError as exc:
-        await _discard(store, doc)
-        raise DocumentRefusal(exc.code, str(exc)) from exc
-    except BlobHashMismatch as exc:
-        await _discard(store, doc)
-        raise DocumentRefusal(
-            "tampered",
-            f"Document {doc_id!r} version {version} is not the file its publisher signed"
-            f" ({exc.message})",
-        ) from exc
+    except (CryptoError, BlobHashMismatch) as exc:
+        raise await _refuse(store, doc, exc) from exc
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:
@@ -218,10 +210,19 @@ async def verify_stored(
             version=doc.version,
         )
     except CryptoError as exc:
-        await _discard(store, doc)
-        raise DocumentRefusal(exc.code, str(exc)) from exc
+        raise await _refuse(store, doc, exc) from exc
     return ReceivedDocument(manifest, pdf)
 
 
-async def _discard(store: LocalStore, doc: Document) -> None:
+async def _refuse(
+    store: LocalStore, doc: Document, exc: CryptoError | BlobHashMismatch
+) -> DocumentRefusal:
+    """Discard what was received and say why, in the refusal's terms."""
     await asyncio.to_thread(store.restart_download, doc.doc_id, doc.version)
+    if isinstance(exc, BlobHashMismatch):  # every chunk authenticated, yet not the signed file
+        return DocumentRefusal(
+            "tampered",
+            f"Document {doc.doc_id!r} version {doc.version} is not the file its publisher"
+            f" signed ({exc.message})",
+        )
+    return DocumentRefusal(exc.code, str(exc))

@@ -19,6 +19,7 @@ from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import SyncEvent
 from server.relay import Relay
+from server.store import PendingUpload, Store
 from tests.e2e.relay_process import cli
 
 E = TypeVar("E")
@@ -54,6 +55,25 @@ class Device:
                         return event
                 self._changed.clear()
                 await self._changed.wait()
+
+
+async def publish_fake_versions(
+    store: Store, meeting_id: str, count: int, document_id: str = "pack"
+) -> None:
+    """Versions 1..``count`` of one document, published straight into the relay's store with
+    opaque 8,000-byte manifests (enough to overflow a small frame limit)."""
+    for version in range(1, count + 1):
+        upload = PendingUpload(
+            f"k{version}",
+            meeting_id,
+            document_id,
+            version,
+            1,
+            f"{version:064x}",
+            b"m" * 8000,
+            "dev",
+        )
+        await store.run(store.publish, upload, "jimukyoku")
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:

@@ -16,7 +16,7 @@ from furano_meet.sync.events import DocumentReady, DocumentRefused, DownloadProg
 from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, Device
-from tests.e2e.test_sync_security import flip_a_byte, published, rewrite_blob
+from tests.e2e.test_sync_security import flip_a_byte, forge_as_member, published, rewrite_blob
 
 BIG = 9_000_000  # several 4 MiB download pieces
 
@@ -49,28 +49,7 @@ async def test_a_forged_manifest_is_refused_before_any_of_the_blob_is_stored(
     _, doc_id = await published(
         council, generate_agenda_pack(title="議案書", pages=3, padding_to_bytes=BIG)
     )
-    forger = await council.device("giin2")  # holds the meeting key, but may not publish
-    await forger.wait_for(DocumentReady, lambda e: e.document_id == doc_id, timeout=60)
-    key = await forger.engine._meeting_key(MEETING_ID)  # noqa: SLF001
-    assert key is not None
-    fake = docs.prepare_upload(
-        generate_agenda_pack(title="偽の議案書", pages=3, padding_to_bytes=BIG, seed=9),
-        meeting_key=key,
-        keys=forger.engine.account.keys,
-        device_id=forger.engine.account.device_id,
-        document_id=doc_id,
-        version=1,
-        title="議案書",
-    )
-    await rewrite_blob(relay, doc_id, lambda _: bytes(fake.blob))
-
-    def swap_manifest() -> None:
-        relay.store.db.execute(
-            "UPDATE documents SET manifest = ? WHERE document_id = ?",
-            (fake.sealed_manifest, doc_id),
-        )
-
-    await relay.store.run(swap_manifest)
+    await forge_as_member(council, relay, doc_id, padding=BIG)
     victim = await council.device("giin3")
     refused = await victim.wait_for(DocumentRefused, lambda e: e.document_id == doc_id)
     assert refused.code == "unauthorised-signer"

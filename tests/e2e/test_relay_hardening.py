@@ -21,6 +21,7 @@ from server.demo import MEETING_ID
 from server.relay import Relay
 from server.store import PendingUpload
 from tests.conftest import Connect, StalledWriter, relay_config
+from tests.e2e.council import publish_fake_versions
 
 
 async def enrolled(relay: Relay, user: str, *, join: bool = False) -> RelayConnection:
@@ -91,11 +92,7 @@ async def test_meeting_joined_leaves_out_old_documents_rather_than_exceed_the_li
     small_frames: Relay,
 ) -> None:
     store = small_frames.store
-    for version in range(1, 21):
-        upload = PendingUpload(
-            f"k{version}", MEETING_ID, "pack", version, 1, f"{version:064x}", b"m" * 8000, "dev"
-        )
-        await store.run(store.publish, upload, "jimukyoku")
+    await publish_fake_versions(store, MEETING_ID, 20)
     member = await enrolled(small_frames, "giin1")
     joined = await member.request(m.JoinMeeting(meeting_id=MEETING_ID))
     assert isinstance(joined, m.MeetingJoined) and joined.truncated
@@ -109,11 +106,7 @@ async def test_list_documents_pages_through_every_version_within_the_frame_limit
     small_frames: Relay,
 ) -> None:
     store = small_frames.store
-    for version in range(1, 21):
-        upload = PendingUpload(
-            f"k{version}", MEETING_ID, "pack", version, 1, f"{version:064x}", b"m" * 8000, "dev"
-        )
-        await store.run(store.publish, upload, "jimukyoku")
+    await publish_fake_versions(store, MEETING_ID, 20)
     member = await enrolled(small_frames, "giin1")
     assert member.welcome is not None
     offset, versions, pages = 0, [], 0

@@ -20,8 +20,7 @@ from furano_meet.sync.events import (
 )
 from server.demo import MEETING_ID
 from server.relay import Relay
-from server.store import PendingUpload
-from tests.e2e.council import Council, wait_until
+from tests.e2e.council import Council, publish_fake_versions, wait_until
 
 
 @pytest.fixture
@@ -250,11 +249,7 @@ async def test_a_meeting_with_more_documents_than_one_frame_holds_is_known_in_fu
 ) -> None:
     """``meeting_joined`` keeps only the newest documents that fit a frame; the engine pages
     through ``list_documents`` for the rest, so none is silently missing."""
-    for version in range(1, 21):
-        upload = PendingUpload(
-            f"k{version}", MEETING_ID, "pack", version, 1, f"{version:064x}", b"m" * 8000, "dev"
-        )
-        await relay.store.run(relay.store.publish, upload, "jimukyoku")
+    await publish_fake_versions(relay.store, MEETING_ID, 20)
     member = await council.device("giin1")
     await wait_until(lambda: len(member.store.documents(MEETING_ID)) == 20)
     assert sorted(d.version for d in member.store.documents(MEETING_ID)) == list(range(1, 21))

@@ -124,15 +124,17 @@ async def test_a_tampered_document_is_refused_never_shown(
         await member.engine.open_document(doc_id, 1)
 
 
-async def test_a_manifest_signed_by_a_member_is_refused(council: Council, relay: Relay) -> None:
-    pdf = generate_agenda_pack(title="議案書", pages=3)
-    _, doc_id = await published(council, pdf)
-    forger = await council.device("giin2")  # holds the meeting key, but may not publish
-    await forger.wait_for(DocumentReady, lambda e: e.document_id == doc_id)
+async def forge_as_member(
+    council: Council, relay: Relay, doc_id: str, padding: int | None = None
+) -> None:
+    """A member (who holds the meeting key but may not publish) signs a different document
+    under ``doc_id``'s id and version, and the relay serves it in place of the clerk's."""
+    forger = await council.device("giin2")
+    await forger.wait_for(DocumentReady, lambda e: e.document_id == doc_id, timeout=60)
     key = await forger.engine._meeting_key(MEETING_ID)  # noqa: SLF001
     assert key is not None
     fake = docs.prepare_upload(
-        generate_agenda_pack(title="偽の議案書", pages=3, seed=9),
+        generate_agenda_pack(title="偽の議案書", pages=3, padding_to_bytes=padding, seed=9),
         meeting_key=key,
         keys=forger.engine.account.keys,
         device_id=forger.engine.account.device_id,
@@ -140,7 +142,7 @@ async def test_a_manifest_signed_by_a_member_is_refused(council: Council, relay:
         version=1,
         title="議案書",
     )
-    await rewrite_blob(relay, doc_id, lambda _: fake.blob)
+    await rewrite_blob(relay, doc_id, lambda _: bytes(fake.blob))
 
     def swap_manifest() -> None:
         relay.store.db.execute(
@@ -149,6 +151,11 @@ async def test_a_manifest_signed_by_a_member_is_refused(council: Council, relay:
         )
 
     await relay.store.run(swap_manifest)
+
+
+async def test_a_manifest_signed_by_a_member_is_refused(council: Council, relay: Relay) -> None:
+    _, doc_id = await published(council, generate_agenda_pack(title="議案書", pages=3))
+    await forge_as_member(council, relay, doc_id)
     victim = await council.device("giin3")
     refused = await victim.wait_for(DocumentRefused, lambda e: e.document_id == doc_id)
     assert refused.code in {"unauthorised-signer", "bad-signature"}
