@@ -91,7 +91,7 @@ from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DocumentIndexed, DocumentReady, DocumentRefused, SyncEvent
-from furano_meet.sync.receiving import receive_document
+from furano_meet.sync.receiving import look_up, receive_document
 from server import demo
 from server.config import RelayConfig
 from server.store import Store
@@ -365,19 +365,21 @@ async def _announce(member: Party, info: m.DocumentInfo) -> None:
 async def _full_download(
     member: Party, conn: RelayConnection, publisher: DeviceCertificate, doc_id: str, pdf: bytes
 ) -> dict[str, float]:
-    """What :meth:`SyncEngine._download` does up to the decrypted PDF: the document row and the
-    meeting key from the store, the publisher's certificate, then the engine's own
-    :func:`~furano_meet.sync.receiving.receive_document` (verify the signed manifest, stream
-    into the store and decrypt while it arrives, complete against the signed digest)."""
+    """What :meth:`SyncEngine._download` does up to the decrypted PDF: the engine's own
+    :func:`~furano_meet.sync.receiving.look_up` (document row, meeting key and publisher in one
+    worker-thread call), then :func:`~furano_meet.sync.receiving.receive_document` (verify the
+    signed manifest, stream into the store and decrypt while it arrives, complete against the
+    signed digest)."""
     store = member.store
     start = time.perf_counter()
-    doc = await asyncio.to_thread(store.document, doc_id, 1)
-    assert doc is not None
-    key = await member.meeting_key()
-    if docs.publisher_of(doc.manifest, key, doc_id, 1) != publisher.device_id:
+    incoming = await asyncio.to_thread(look_up, store, doc_id, 1)
+    assert incoming is not None and incoming.meeting_key is not None
+    if incoming.publisher_id != publisher.device_id:
         raise RuntimeError("the manifest names another publisher")
     looked_up = time.perf_counter()
-    received = await receive_document(store, conn, doc, meeting_key=key, publisher=publisher)
+    received = await receive_document(
+        store, conn, incoming.doc, meeting_key=incoming.meeting_key, publisher=publisher
+    )
     done = time.perf_counter()
     if received.pdf != pdf:
         raise RuntimeError(f"{doc_id}: the decrypted document differs from what was published")

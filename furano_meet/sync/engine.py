@@ -56,7 +56,6 @@ from furano_meet.crypto import (
     seal_meeting_key,
     verify_device_certificate,
 )
-from furano_meet.crypto.documents import read_sealed_manifest_header
 from furano_meet.crypto.keys import DevicePublicBundle
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
@@ -95,7 +94,15 @@ from .events import (
     SyncStatus,
 )
 from .follow import FollowState, PageRef
-from .receiving import DocumentRefusal, ReceivedDocument, receive_document, verify_stored
+from .receiving import (
+    DocumentRefusal,
+    Incoming,
+    ReceivedDocument,
+    document_key,
+    look_up,
+    receive_document,
+    verify_stored,
+)
 
 log = logging.getLogger("furano.sync")
 T = TypeVar("T")
@@ -448,11 +455,7 @@ class SyncEngine:
 
     async def _document_key(self, meeting_id: str, sealed_manifest: bytes) -> MeetingKey | None:
         """The key of the epoch a document was published under (named in its manifest)."""
-        try:
-            _, epoch, _, _ = read_sealed_manifest_header(sealed_manifest)
-        except CryptoError:
-            return await self._meeting_key(meeting_id)  # garbage: verification will refuse it
-        return await self._meeting_key(meeting_id, epoch)
+        return await self._db(document_key, self.store, meeting_id, sealed_manifest)
 
     async def _private_keys(self, meeting_id: str) -> dict[int, PrivateAnnotationKey]:
         """Every private-annotation key of this member for a meeting (see :mod:`.private_keys`)."""
@@ -681,10 +684,12 @@ class SyncEngine:
     async def _download(
         self, conn: RelayConnection, meeting_id: str, doc_id: str, version: int
     ) -> None:
-        doc = await self._db(self.store.document, doc_id, version)
-        if doc is None or not (doc.state is DocumentState.DOWNLOADING or _stored_unaccepted(doc)):
+        incoming = await self._db(look_up, self.store, doc_id, version)
+        if incoming is None:
             return
-        key = await self._document_key(meeting_id, doc.manifest)
+        doc, key = incoming.doc, incoming.meeting_key
+        if not (doc.state is DocumentState.DOWNLOADING or _stored_unaccepted(doc)):
+            return
         if key is None:
             return  # retried when the key arrives
         total = self._sizes.get((doc_id, version), 0)
@@ -694,7 +699,7 @@ class SyncEngine:
 
         log.info("downloading %s v%d from %d", doc_id, version, doc.received_bytes)
         try:
-            publisher = await self._publisher(conn, meeting_id, doc.manifest, key, doc_id, version)
+            publisher = await self._publisher(conn, meeting_id, incoming)
             if doc.state is DocumentState.COMPLETE:
                 received = await verify_stored(
                     self.store, doc, meeting_key=key, publisher=publisher
@@ -719,19 +724,13 @@ class SyncEngine:
         await self._accept(meeting_id, doc_id, version, doc.manifest, received)
 
     async def _publisher(
-        self,
-        conn: RelayConnection,
-        meeting_id: str,
-        sealed_manifest: bytes,
-        key: MeetingKey,
-        doc_id: str,
-        version: int,
+        self, conn: RelayConnection, meeting_id: str, incoming: Incoming
     ) -> DeviceCertificate:
         """The verified certificate of the device that signed a manifest (fetched if new)."""
-        try:
-            publisher_id = docs.publisher_of(sealed_manifest, key, doc_id, version)
-        except CryptoError as exc:
-            raise DocumentRefusal(exc.code, str(exc)) from exc
+        if incoming.publisher_id is None:
+            assert incoming.unreadable is not None
+            raise DocumentRefusal(incoming.unreadable.code, str(incoming.unreadable))
+        publisher_id = incoming.publisher_id
         publisher = self._certificates.get(publisher_id)
         if publisher is None:
             await self._load_certificates(conn, meeting_id)
