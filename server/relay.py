@@ -516,8 +516,28 @@ class Relay:
     async def _list_device_keys(self, client: Client, msg: m.ListDeviceKeys) -> None:
         await self._membership(client, msg.meeting_id)
         devices = await self.store.run(self.store.member_device_keys, msg.meeting_id)
+        if client.outbox.minor < 2:  # cannot page: everything, as before 1.2
+            client.outbox.send(
+                m.DeviceKeysListed(rid=msg.rid, meeting_id=msg.meeting_id, devices=tuple(devices))
+            )
+            return
+        page = devices[msg.offset :]
+        empty = m.DeviceKeysListed(
+            rid=msg.rid, meeting_id=msg.meeting_id, devices=(), next_offset=2**53 - 1, more=True
+        )
+        room = self.max_out - utf8_length(encode(empty, minor=client.outbox.minor))
+        # Cheap bound first (base64 is 4/3, the rest of an entry is under 300 bytes): a council's
+        # few dozen devices are never measured one by one.
+        bound = sum((len(d.public_keys) + len(d.certificate)) * 4 // 3 + 300 for d in page)
+        more = bound > room and _fit(page, room)
         client.outbox.send(
-            m.DeviceKeysListed(rid=msg.rid, meeting_id=msg.meeting_id, devices=tuple(devices))
+            m.DeviceKeysListed(
+                rid=msg.rid,
+                meeting_id=msg.meeting_id,
+                devices=tuple(page),
+                next_offset=msg.offset + len(page),
+                more=more,
+            )
         )
 
     # -- meetings, presence, presenter -------------------------------------------------------

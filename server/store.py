@@ -641,7 +641,7 @@ class Store:
         rows = self.db.execute(
             f"SELECT {_DEVICE_KEY_COLUMNS}"
             " FROM meeting_members mm JOIN devices d USING (user_id) JOIN users u USING (user_id)"
-            " WHERE mm.meeting_id = ? AND d.revoked_at IS NULL ORDER BY d.created_at",
+            " WHERE mm.meeting_id = ? AND d.revoked_at IS NULL ORDER BY d.created_at, d.device_id",
             (meeting_id,),
         )
         return [_device_key_info(r) for r in rows]

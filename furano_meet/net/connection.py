@@ -103,8 +103,10 @@ class RelayConnection:
         ssl_context: ssl.SSLContext | None = None,
         open_timeout: float = 10.0,
         major: int = PROTOCOL_MAJOR,
+        minor: int = PROTOCOL_MINOR,
     ) -> RelayConnection:
-        """Open a connection and complete the version handshake."""
+        """Open a connection and complete the version handshake (``major``/``minor`` other than
+        ours only to test how the relay treats other versions)."""
         try:
             ws = await connect(
                 url,
@@ -123,7 +125,7 @@ class RelayConnection:
         self = cls(ws, Session(role="client"))
         try:
             welcome = await self.request(
-                m.Hello(major=major, minor=PROTOCOL_MINOR, client=f"furano-meet/{__version__}")
+                m.Hello(major=major, minor=minor, client=f"furano-meet/{__version__}")
             )
         except BaseException:
             await self.close()

@@ -604,6 +604,8 @@ class ListDeviceKeys(Msg):
 
     TYPE = "list_device_keys"
     meeting_id: Ident
+    offset: Annotated[Seq, Since(2)] = 0
+    """(1.2) Skip this many devices (paging: see ``device_keys_listed.more``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -612,6 +614,11 @@ class DeviceKeysListed(Msg):
     SENDER = "relay"
     meeting_id: Ident
     devices: Annotated[tuple[DeviceKeyInfo, ...], Length(0, 5000)]
+    next_offset: Annotated[Seq, Since(2)] = 0
+    """(1.2) Where the next page starts, when ``more``."""
+    more: Annotated[bool, Since(2)] = False
+    """(1.2) More devices than fit one frame: ask again from ``next_offset``. A peer below
+    1.2 gets every device in one reply, as before."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -397,10 +397,24 @@ class SyncEngine:
         self, conn: RelayConnection, meeting_id: str
     ) -> tuple[m.DeviceKeyInfo, ...]:
         """Fetch and verify the member devices' certificates (signature checks off the loop)."""
-        listed = await conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
-        assert isinstance(listed, m.DeviceKeysListed)
-        await asyncio.to_thread(lambda: [self._verify_certificate(i) for i in listed.devices])
-        return listed.devices
+        devices = await self._device_keys(conn, meeting_id)
+        await asyncio.to_thread(lambda: [self._verify_certificate(i) for i in devices])
+        return devices
+
+    async def _device_keys(
+        self, conn: RelayConnection, meeting_id: str
+    ) -> tuple[m.DeviceKeyInfo, ...]:
+        """Every member device's keys, in as many pages as the relay's frame limit needs
+        (one request to a relay older than protocol 1.2, which cannot page)."""
+        devices: list[m.DeviceKeyInfo] = []
+        while True:
+            listed = await conn.request(
+                m.ListDeviceKeys(meeting_id=meeting_id, offset=len(devices))
+            )
+            assert isinstance(listed, m.DeviceKeysListed)
+            devices += listed.devices
+            if not listed.more or not listed.devices or conn.session.peer_minor < 2:
+                return tuple(devices)
 
     def _seal_envelopes(
         self,
@@ -993,9 +1007,8 @@ class SyncEngine:
         if self._conn is not None:  # share it with this member's other devices
             # Best effort: the key is stored, and every join shares it again.
             with contextlib.suppress(RelayError):
-                listed = await self._conn.request(m.ListDeviceKeys(meeting_id=meeting_id))
-                assert isinstance(listed, m.DeviceKeysListed)
-                mine = tuple(d for d in listed.devices if d.user_id == self.account.user_id)
+                listed = await self._device_keys(self._conn, meeting_id)
+                mine = tuple(d for d in listed if d.user_id == self.account.user_id)
                 await self._seal_for(self._conn, meeting_id, mine)
         return key
 

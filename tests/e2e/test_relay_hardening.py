@@ -130,6 +130,38 @@ async def test_list_documents_pages_through_every_version_within_the_frame_limit
     await outsider.close()
 
 
+async def test_list_device_keys_pages_within_the_frame_limit_and_not_for_old_peers(
+    small_frames: Relay,
+) -> None:
+    store = small_frames.store
+    for index in range(12):  # a big meeting: 12 devices whose keys take ~11 KB each encoded
+        code = await store.run(store.issue_enrolment_code, ("giin1", "giin2", "giin3")[index % 3])
+        device = await RelayConnection.connect(small_frames.url)
+        await device.enrol(code, f"tablet {index}", os.urandom(8000))
+        await device.close()
+    member = await enrolled(small_frames, "giin1")
+    assert member.welcome is not None
+    offset, seen, pages = 0, [], 0
+    while True:
+        page = await member.request(m.ListDeviceKeys(meeting_id=MEETING_ID, offset=offset))
+        assert isinstance(page, m.DeviceKeysListed)
+        assert len(encode(page).encode()) <= member.welcome.max_frame
+        assert page.devices
+        seen += [d.device_id for d in page.devices]
+        offset, pages = page.next_offset, pages + 1
+        if not page.more:
+            break
+    assert pages > 1 and len(seen) == len(set(seen)) == 13  # 12 tablets + this device
+    # A 1.1 peer cannot page, so it gets every device in one reply, as before 1.2.
+    code = await store.run(store.issue_enrolment_code, "giin2")
+    old = await RelayConnection.connect(small_frames.url, minor=1)
+    await old.enrol(code, "old tablet", b"keys")
+    listed = await old.request(m.ListDeviceKeys(meeting_id=MEETING_ID))
+    assert isinstance(listed, m.DeviceKeysListed) and len(listed.devices) == 14
+    await member.close()
+    await old.close()
+
+
 # -- rate limiting -------------------------------------------------------------------------------
 
 

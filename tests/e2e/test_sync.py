@@ -253,3 +253,20 @@ async def test_a_meeting_with_more_documents_than_one_frame_holds_is_known_in_fu
     member = await council.device("giin1")
     await wait_until(lambda: len(member.store.documents(MEETING_ID)) == 20)
     assert sorted(d.version for d in member.store.documents(MEETING_ID)) == list(range(1, 21))
+
+
+@pytest.mark.relay_config(max_text_frame=64 * 1024)
+async def test_device_keys_of_a_meeting_larger_than_one_frame_are_all_fetched(
+    council: Council, relay: Relay
+) -> None:
+    """Each device's post-quantum public keys and certificate take ~13 KB on the wire, so six
+    devices overflow a 64 KiB frame: the engine pages through ``list_device_keys`` and still
+    seals the meeting key to every one of them."""
+    clerk = await council.device("jimukyoku")
+    members = [await council.device(user) for user in ("giin1", "giin2", "giin3", "iincho")]
+    tablet = await council.device("giin1", "giin1-tablet")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    listed = await relay.store.run(relay.store.member_device_keys, MEETING_ID)
+    assert len(listed) == 6
+    for device in (*members, tablet):
+        await wait_until(lambda d=device: d.store.meeting(MEETING_ID).has_key, timeout=30)  # type: ignore[union-attr]
