@@ -525,7 +525,7 @@ class Relay:
         empty = m.DeviceKeysListed(
             rid=msg.rid, meeting_id=msg.meeting_id, devices=(), next_offset=2**53 - 1, more=True
         )
-        room = self.max_out - utf8_length(encode(empty, minor=client.outbox.minor))
+        room = self._room_beside(client, empty)
         # Cheap bound first (base64 is 4/3, the rest of an entry is under 300 bytes): a council's
         # few dozen devices are never measured one by one.
         bound = sum((len(d.public_keys) + len(d.certificate)) * 4 // 3 + 300 for d in page)
@@ -1090,6 +1090,11 @@ class Relay:
         self.store.meeting_for_member(meeting_id, user_id)
         return self.store.fetch_ops(meeting_id, user_id, since, limit)
 
+    def _room_beside(self, client: Client, empty: m.Msg) -> int:
+        """Bytes left for a paged reply's entries: the frame limit minus the reply without them
+        (``empty`` carries the largest values its other fields can take)."""
+        return self.max_out - utf8_length(encode(empty, minor=client.outbox.minor))
+
     async def _list_documents(self, client: Client, msg: m.ListDocuments) -> None:
         """A page of the meeting's documents, oldest first, within :attr:`max_out`.
 
@@ -1103,7 +1108,7 @@ class Relay:
         empty = m.DocumentsListed(
             rid=msg.rid, meeting_id=msg.meeting_id, documents=(), next_offset=2**53 - 1, more=True
         )
-        room = self.max_out - utf8_length(encode(empty, minor=client.outbox.minor))
+        room = self._room_beside(client, empty)
         more = _fit(page, room) or more
         client.outbox.send(
             m.DocumentsListed(
@@ -1127,7 +1132,7 @@ class Relay:
         empty = m.OpsFetched(
             rid=msg.rid, meeting_id=msg.meeting_id, ops=(), last_seq=2**53 - 1, more=True
         )
-        room = self.max_out - utf8_length(encode(empty, minor=client.outbox.minor))
+        room = self._room_beside(client, empty)
         # Cheap bound first (base64 is 4/3, the rest of an op is ASCII and under 600 bytes):
         # the usual small page is never measured op by op.
         bound = sum(len(op.payload) * 4 // 3 + 600 for op in ops)
