@@ -401,25 +401,34 @@ async def _plain_download(
 ) -> dict[str, float]:
     """The receiving pipeline without cryptography: the same document row lookup, streamed into
     the store durably and — in the same worker-thread call, as the full path decrypts it —
-    copied into one preallocated buffer, then checked against the announced SHA-256.
+    copied into one preallocated buffer, then checked against the announced SHA-256; a
+    document that arrives in one piece is stored complete in one go, as the full path does.
     Everything the full path does but verify and decrypt."""
     store = member.store
     doc = await asyncio.to_thread(store.document, doc_id, 1)
-    assert doc is not None
+    assert doc is not None and doc.ciphertext_sha256 is not None
+    announced = doc.ciphertext_sha256
     offset = await asyncio.to_thread(store.resume_offset, doc_id, 1)
     document = bytearray(size)
+    whole = False
 
     def take(at: int, data: bytearray) -> None:
-        store.append_partial(doc_id, 1, at, data)
+        nonlocal whole
+        whole = at == 0 and len(data) == size
+        if whole:
+            store.store_blob(doc_id, 1, data, announced)
+        else:
+            store.append_partial(doc_id, 1, at, data)
         document[at : at + len(data)] = data
 
     async def sink(at: int, data: bytearray) -> None:
         await asyncio.to_thread(take, at, data)
 
-    ready = await conn.download_to(
+    await conn.download_to(
         meeting_id=MEETING_ID, document_id=doc_id, version=1, offset=offset, sink=sink
     )
-    await asyncio.to_thread(store.complete, doc_id, 1, bytes.fromhex(ready.sha256))
+    if not whole:
+        await asyncio.to_thread(store.complete, doc_id, 1, announced)
     if offset != 0 or len(document) != size:
         raise RuntimeError(f"plain download of {doc_id}: {len(document)} bytes, expected {size}")
     return {}

@@ -195,21 +195,30 @@ class BlobFiles:
         return size
 
     def write(self, doc_id: str, version: int, data: bytes | bytearray, sha256: bytes) -> None:
-        """Store a blob that arrived in one piece: verify, write ``.tmp``, fsync, rename."""
-        actual = hashlib.sha256(data).digest()
-        if not hmac.compare_digest(actual, sha256):
-            raise BlobHashMismatch(doc_id, version, sha256.hex(), actual.hex())
+        """Store a blob that arrived in one piece: write ``.tmp`` and fsync it while hashing
+        it (beside the write, as :meth:`append` does), verify, rename. Nothing is renamed into
+        place unless the digest matches."""
         name = self.name_for(doc_id, version)
         tmp = self.directory / f"{name}.tmp"
         final = self.directory / name
         self._ensure_directory()
+        digest = hashlib.sha256()
+        hasher = _start_update(digest, data)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
-                _write_all(fd, data)
-                os.fsync(fd)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                try:
+                    _write_all(fd, data)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
             finally:
-                os.close(fd)
+                if hasher is not None:
+                    hasher.join()
+            actual = digest.digest()
+            if not hmac.compare_digest(actual, sha256):
+                tmp.unlink()
+                raise BlobHashMismatch(doc_id, version, sha256.hex(), actual.hex())
             os.replace(tmp, final)
         except OSError as exc:
             with contextlib.suppress(OSError):

@@ -51,6 +51,7 @@ from furano_meet.crypto import (
     DocumentDecryptor,
     DocumentManifest,
     MeetingKey,
+    TamperedData,
 )
 from furano_meet.crypto.documents import read_sealed_manifest_header
 from furano_meet.net import RelayConnection
@@ -152,9 +153,25 @@ async def receive_document(
         # Its error is raised below when it matters; after a network error nobody awaits it.
         preparing.add_done_callback(_retrieve)
 
+        stored_whole = False
+
         async def stream(at: int, data: bytearray) -> None:
-            _, decryptor = await preparing  # a forged manifest stops the download here
-            received = await _store_and_decrypt(store, doc, decryptor, at, data)
+            nonlocal stored_whole
+            manifest, decryptor = await preparing  # a forged manifest stops the download here
+            if stored_whole:
+                raise TamperedData(f"document {doc_id!r} v{version}: more bytes than it has")
+            # A document that arrives in one piece (most agenda papers are under 4 MiB) is
+            # stored complete in one go: one file fsync and one commit instead of two each.
+            whole = decryptor is not None and at == 0 and len(data) == manifest.ciphertext_size
+            received = await _store_and_decrypt(
+                store,
+                doc,
+                decryptor,
+                at,
+                data,
+                whole_sha256=bytes.fromhex(manifest.ciphertext_sha256) if whole else None,
+            )
+            stored_whole = whole
             if on_progress is not None:
                 on_progress(received)
 
@@ -168,7 +185,8 @@ async def receive_document(
         manifest, decryptor = await preparing
         signed_sha256 = bytes.fromhex(manifest.ciphertext_sha256)
         if decryptor is not None:
-            await asyncio.to_thread(_finish, store, doc, decryptor, signed_sha256)
+            if not stored_whole:
+                await asyncio.to_thread(_finish, store, doc, decryptor, signed_sha256)
             return ReceivedDocument(manifest, decryptor.plaintext)
         await asyncio.to_thread(store.complete, doc_id, version, signed_sha256)
         blob = await asyncio.to_thread(store.read_blob, doc_id, version)
@@ -218,25 +236,50 @@ def _prepare(
 
 
 async def _store_and_decrypt(
-    store: LocalStore, doc: Document, decryptor: DocumentDecryptor | None, at: int, data: bytearray
+    store: LocalStore,
+    doc: Document,
+    decryptor: DocumentDecryptor | None,
+    at: int,
+    data: bytearray,
+    *,
+    whole_sha256: bytes | None = None,
 ) -> int:
     """Write one piece durably and decrypt it, in two worker threads at once.
 
     The write waits on the disk (``fsync``) with the GIL released, so the cipher, which holds
     the GIL, runs meanwhile on the other core instead of after it. Both finish before this
-    returns (the decryptor is never used by two threads at once), and the first error wins.
+    returns (the decryptor is never used by two threads at once), and the decryptor's error
+    wins (it is the more telling one). With ``whole_sha256`` the piece is the whole blob: it is
+    stored complete against that (signed) digest, and decryption is finished too.
     """
-    writing = asyncio.to_thread(store.append_partial, doc.doc_id, doc.version, at, data)
+    writing = asyncio.to_thread(_write_piece, store, doc, at, data, whole_sha256)
     if decryptor is None:
         return await writing
     received, decrypted = await asyncio.gather(
-        writing, asyncio.to_thread(decryptor.feed, data), return_exceptions=True
+        writing,
+        asyncio.to_thread(_decrypt_piece, decryptor, data, last=whole_sha256 is not None),
+        return_exceptions=True,
     )
     for outcome in (decrypted, received):
         if isinstance(outcome, BaseException):
             raise outcome
     assert isinstance(received, int)
     return received
+
+
+def _write_piece(
+    store: LocalStore, doc: Document, at: int, data: bytearray, whole_sha256: bytes | None
+) -> int:
+    if whole_sha256 is not None:
+        store.store_blob(doc.doc_id, doc.version, data, whole_sha256)
+        return len(data)
+    return store.append_partial(doc.doc_id, doc.version, at, data)
+
+
+def _decrypt_piece(decryptor: DocumentDecryptor, data: bytearray, *, last: bool) -> None:
+    decryptor.feed(data)
+    if last:
+        decryptor.finish()
 
 
 async def verify_stored(

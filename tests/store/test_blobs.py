@@ -83,11 +83,13 @@ def test_hash_mismatch_keeps_the_partial_file(blobs: BlobFiles) -> None:
     assert blobs.received("d", 1) == 0
 
 
-def test_whole_blob_write_is_verified_and_atomic(blobs: BlobFiles) -> None:
-    data = os.urandom(5000)
+@pytest.mark.parametrize("size", [5000, 2 * 1024 * 1024])  # inline hash; hash beside the write
+def test_whole_blob_write_is_verified_and_atomic(blobs: BlobFiles, size: int) -> None:
+    data = os.urandom(size)
     with pytest.raises(BlobHashMismatch):
         blobs.write("d", 2, data, sha(b"other"))
     assert blobs.names() == set()
+    assert not [p for p in blobs.directory.glob("*") if p.is_file()]  # not even a .tmp
     blobs.write("d", 2, data, sha(data))
     assert blobs.read("d", 2) == data
     assert [p.suffix for p in blobs.directory.iterdir()] == [""]  # no .tmp left behind
