@@ -101,6 +101,7 @@ from .receiving import (
     document_key,
     look_up,
     receive_document,
+    stored_meeting_key,
     verify_stored,
 )
 
@@ -453,13 +454,7 @@ class SyncEngine:
 
     async def _meeting_key(self, meeting_id: str, epoch: int | None = None) -> MeetingKey | None:
         """The newest key of a meeting, or the key of one ``epoch`` (older documents need it)."""
-        if epoch is not None:
-            raw = await self._db(self.store.meeting_key_at, meeting_id, epoch)
-            return None if raw is None else MeetingKey(raw, meeting_id=meeting_id, epoch=epoch)
-        meeting = await self._db(self.store.meeting, meeting_id)
-        if meeting is None or meeting.meeting_key is None:
-            return None
-        return MeetingKey(meeting.meeting_key, meeting_id=meeting_id, epoch=meeting.key_epoch)
+        return await self._db(stored_meeting_key, self.store, meeting_id, epoch)
 
     async def _all_meeting_keys(self, meeting_id: str) -> list[MeetingKey]:
         return [

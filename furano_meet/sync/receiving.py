@@ -88,18 +88,27 @@ class Incoming:
     unreadable: CryptoError | None = None
 
 
+def stored_meeting_key(
+    store: LocalStore, meeting_id: str, epoch: int | None = None
+) -> MeetingKey | None:
+    """(Store thread) The newest key of a meeting, or the key of one ``epoch``."""
+    if epoch is not None:
+        raw = store.meeting_key_at(meeting_id, epoch)
+        return None if raw is None else MeetingKey(raw, meeting_id=meeting_id, epoch=epoch)
+    meeting = store.meeting(meeting_id)
+    if meeting is None or meeting.meeting_key is None:
+        return None
+    return MeetingKey(meeting.meeting_key, meeting_id=meeting_id, epoch=meeting.key_epoch)
+
+
 def document_key(store: LocalStore, meeting_id: str, sealed_manifest: bytes) -> MeetingKey | None:
     """(Store thread) The meeting key of the epoch a sealed manifest names; the newest key when
     the header is garbage (verification refuses such a manifest anyway)."""
     try:
         _, epoch, _, _ = read_sealed_manifest_header(sealed_manifest)
     except CryptoError:
-        meeting = store.meeting(meeting_id)
-        if meeting is None or meeting.meeting_key is None:
-            return None
-        return MeetingKey(meeting.meeting_key, meeting_id=meeting_id, epoch=meeting.key_epoch)
-    raw = store.meeting_key_at(meeting_id, epoch)
-    return None if raw is None else MeetingKey(raw, meeting_id=meeting_id, epoch=epoch)
+        return stored_meeting_key(store, meeting_id)
+    return stored_meeting_key(store, meeting_id, epoch)
 
 
 def look_up(store: LocalStore, doc_id: str, version: int) -> Incoming | None:

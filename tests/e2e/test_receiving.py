@@ -3,7 +3,6 @@ refused early, decrypted while streaming, and never trusted without a signature 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from tests.e2e.council import Council, Device
 from tests.e2e.test_sync_security import flip_a_byte, forge_as_member, published, rewrite_blob
 
 BIG = 9_000_000  # several 4 MiB download pieces
-
-
-@pytest.fixture
-async def council(relay: Relay, tmp_path: Path) -> AsyncIterator[Council]:
-    c = Council(relay, tmp_path / "devices")
-    await c.setup_admin()
-    yield c
-    await c.close()
 
 
 def progress_of(device: Device, doc_id: str) -> list[int]:

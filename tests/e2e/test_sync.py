@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,6 @@ from furano_meet.sync.events import (
 from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, publish_fake_versions, wait_until
-
-
-@pytest.fixture
-async def council(relay: Relay, tmp_path: Path) -> AsyncIterator[Council]:
-    c = Council(relay, tmp_path / "devices")
-    await c.setup_admin()
-    yield c
-    await c.close()
 
 
 async def test_a_published_pack_reaches_members_verified_decrypted_and_searchable(

@@ -7,7 +7,7 @@ files and its database directly, the way someone with the relay's disk could.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,14 +31,6 @@ from server.relay import Relay
 from tests.e2e.council import Council, Device
 
 RECORD = 256 * 1024 + 16  # one encrypted chunk: 256 KiB of ciphertext and a 16-byte tag
-
-
-@pytest.fixture
-async def council(relay: Relay, tmp_path: Path) -> AsyncIterator[Council]:
-    c = Council(relay, tmp_path / "devices")
-    await c.setup_admin()
-    yield c
-    await c.close()
 
 
 def files_under(folder: Path) -> Iterator[Path]:
