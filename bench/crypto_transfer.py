@@ -378,7 +378,12 @@ async def _full_download(
         raise RuntimeError("the manifest names another publisher")
     looked_up = time.perf_counter()
     received = await receive_document(
-        store, conn, incoming.doc, meeting_key=incoming.meeting_key, publisher=publisher
+        store,
+        conn,
+        incoming.doc,
+        meeting_key=incoming.meeting_key,
+        publisher=publisher,
+        opened=incoming.opened,
     )
     done = time.perf_counter()
     if received.pdf != pdf:
@@ -400,29 +405,36 @@ async def _plain_download(
     member: Party, conn: RelayConnection, doc_id: str, size: int
 ) -> dict[str, float]:
     """The receiving pipeline without cryptography: the same document row lookup, streamed into
-    the store durably and — in the same worker-thread call, as the full path decrypts it —
-    copied into one preallocated buffer, then checked against the announced SHA-256; a
-    document that arrives in one piece is stored complete in one go, as the full path does.
-    Everything the full path does but verify and decrypt."""
+    the store durably and copied into one buffer (allocated at the first piece) in the store's
+    helper thread while the store waits on fsync — where the full path checks and decrypts —
+    then checked against the announced SHA-256; a document that arrives in one piece is stored
+    complete in one go, as the full path does. Everything the full path does but verify and
+    decrypt."""
     store = member.store
     doc = await asyncio.to_thread(store.document, doc_id, 1)
     assert doc is not None and doc.ciphertext_sha256 is not None
     announced = doc.ciphertext_sha256
     offset = await asyncio.to_thread(store.resume_offset, doc_id, 1)
-    document = bytearray(size)
+    document = bytearray()
     whole = False
 
-    def take(at: int, data: bytearray) -> None:
+    def take(at: int, data: bytearray, last: bool) -> None:
         nonlocal whole
-        whole = at == 0 and len(data) == size
-        if whole:
-            store.store_blob(doc_id, 1, data, announced)
-        else:
-            store.append_partial(doc_id, 1, at, data)
-        document[at : at + len(data)] = data
 
-    async def sink(at: int, data: bytearray) -> None:
-        await asyncio.to_thread(take, at, data)
+        def copy() -> None:
+            nonlocal document
+            if not document:
+                document = bytearray(size)
+            document[at : at + len(data)] = data
+
+        whole = at == 0 and last
+        if whole:
+            store.store_blob(doc_id, 1, data, announced, alongside=copy)
+        else:
+            store.append_partial(doc_id, 1, at, data, alongside=copy)
+
+    async def sink(at: int, data: bytearray, last: bool) -> None:
+        await asyncio.to_thread(take, at, data, last)
 
     await conn.download_to(
         meeting_id=MEETING_ID, document_id=doc_id, version=1, offset=offset, sink=sink

@@ -926,6 +926,14 @@ def open_manifest(
     Raises :class:`WrongContext` (another meeting, epoch, document or version — including a
     genuine signed manifest of another version sealed under these ids) or TamperedData.
     """
+    return open_and_read_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)[0]
+
+
+def open_and_read_manifest(
+    sealed_manifest: Buffer, meeting_key: MeetingKey, *, doc_id: str, version: int
+) -> tuple[bytes, DocumentManifest]:
+    """:func:`open_manifest`, plus the signed manifest's content parsed *without* checking
+    the signature (see :func:`read_manifest_unverified`) — one parse instead of two."""
     meeting_id, epoch, found_doc, found_version, box = _parse_sealed_manifest(sealed_manifest)
     found = (meeting_id, epoch, found_doc, found_version)
     wanted = (meeting_key.meeting_id, meeting_key.epoch, doc_id, version)
@@ -936,4 +944,4 @@ def open_manifest(
     inner_ids = (inner.meeting_id, inner.meeting_key_epoch, inner.doc_id, inner.version)
     if inner_ids != wanted:
         raise WrongContext(f"sealed manifest contains the manifest of {inner_ids}, not {wanted}")
-    return signed
+    return signed, inner

@@ -315,7 +315,8 @@ class RelayConnection:
         """
         pieces: list[bytearray] = []
 
-        async def keep(offset: int, data: bytearray) -> None:
+        async def keep(offset: int, data: bytearray, last: bool) -> None:
+            del last  # one piece anyway (``flush_every`` below); checked against ready.size
             assert offset == len(have) + sum(map(len, pieces))
             pieces.append(data)
 
@@ -346,15 +347,18 @@ class RelayConnection:
         document_id: str,
         version: int,
         offset: int,
-        sink: Callable[[int, bytearray], Awaitable[None]],
+        sink: Callable[[int, bytearray, bool], Awaitable[None]],
         flush_every: int = 4 * 1024 * 1024,
         timeout: float = 300.0,
     ) -> m.DownloadReady:
-        """Stream a blob from ``offset`` into ``sink(offset, data)`` in batches of ~``flush_every``.
+        """Stream a blob from ``offset`` into ``sink(offset, data, last)`` in batches of
+        ~``flush_every``.
 
         The sink runs while later chunks keep arriving, so a slow disk write overlaps the
         network. Each piece is the very buffer the chunks were collected in, handed over (not
-        copied): the sink owns it. Verifying the whole blob's SHA-256 (``DownloadReady.sha256``)
+        copied): the sink owns it. ``last`` is true when the relay has finished sending and
+        ``data`` is the rest of the blob, so a sink can complete its store in the same write
+        (a blob of exactly ``flush_every`` bytes may end with ``last`` never true). Verifying the whole blob's SHA-256 (``DownloadReady.sha256``)
         is the caller's job, because only the caller holds the bytes before ``offset``.
         """
         loop = asyncio.get_running_loop()
@@ -386,7 +390,7 @@ class RelayConnection:
                         piece, start = state.data, state.start
                         state.data = bytearray()  # the sink owns ``piece`` now: no copy
                         state.start += len(piece)
-                        await sink(start, piece)
+                        await sink(start, piece, finished)
                         continue  # more may have arrived while the sink ran
                     if finished:
                         state.done.result()  # raises if the transfer failed

@@ -27,7 +27,7 @@ pointing at nothing that claims to be complete.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -455,18 +455,26 @@ class LocalStore:
             return self._blobs.received(doc_id, version)
 
     def append_partial(
-        self, doc_id: str, version: int, offset: int, data: bytes | bytearray
+        self,
+        doc_id: str,
+        version: int,
+        offset: int,
+        data: bytes | bytearray,
+        *,
+        alongside: Callable[[], None] | None = None,
     ) -> int:
         """Append downloaded ciphertext at ``offset``; return the bytes received so far.
 
         ``offset`` must equal :meth:`resume_offset` (else :class:`ResumeOffsetMismatch`, nothing
-        written). The data is fsynced before this returns.
+        written). The data is fsynced before this returns. ``alongside`` runs in the helper
+        thread that hashes the data while it is written (see :meth:`BlobFiles.write`); if it
+        raises, the piece is cut off again and its exception propagates.
         """
         with self._db.lock:
             doc = self._require_document(doc_id, version)
             if doc.state is not DocumentState.DOWNLOADING:
                 raise DocumentNotDownloading(doc_id, version, doc.state.value, "downloading")
-            received = self._blobs.append(doc_id, version, offset, data)
+            received = self._blobs.append(doc_id, version, offset, data, alongside=alongside)
             self._db.execute(
                 "UPDATE documents SET received_bytes = ? WHERE doc_id = ? AND version = ?",
                 (received, doc_id, version),
@@ -492,15 +500,30 @@ class LocalStore:
             size = self._blobs.finish(doc_id, version, sha256)
             self._mark_complete(doc_id, version, sha256, size)
 
-    def store_blob(self, doc_id: str, version: int, data: bytes | bytearray, sha256: bytes) -> None:
-        """Store a whole blob at once (verify, write to a temp file, fsync, rename), then mark
-        the document complete."""
+    def store_blob(
+        self,
+        doc_id: str,
+        version: int,
+        data: bytes | bytearray,
+        sha256: bytes | Callable[[], bytes],
+        *,
+        alongside: Callable[[], None] | None = None,
+    ) -> None:
+        """Store a whole blob at once (write to a temp file, fsync, verify, rename), then mark
+        the document complete.
+
+        ``sha256`` may be a callable that is asked for the expected digest only once the bytes
+        are durable (see :meth:`BlobFiles.write`): the receiver's signature check runs beside
+        the write, and whatever it raises stops the store with nothing kept. ``alongside``
+        runs in the helper thread that hashes the blob while it is written (see
+        :meth:`BlobFiles.write`); if it raises, nothing is kept either.
+        """
         with self._db.lock:
             doc = self._require_document(doc_id, version)
             if doc.state is DocumentState.WITHDRAWN:
                 raise DocumentNotDownloading(doc_id, version, doc.state.value, "downloading")
-            self._blobs.write(doc_id, version, data, sha256)
-            self._mark_complete(doc_id, version, sha256, len(data))
+            digest = self._blobs.write(doc_id, version, data, sha256, alongside=alongside)
+            self._mark_complete(doc_id, version, digest, len(data))
 
     def read_blob(self, doc_id: str, version: int) -> bytes:
         """The complete ciphertext of a document version (decrypt it with its content key)."""

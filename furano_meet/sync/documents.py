@@ -38,11 +38,12 @@ from furano_meet.crypto import (
     DocumentEncryptor,
     DocumentManifest,
     MeetingKey,
+    WrongContext,
     build_manifest,
     sign_manifest,
     verify_manifest,
 )
-from furano_meet.crypto.documents import open_manifest, read_manifest_unverified, seal_manifest
+from furano_meet.crypto.documents import open_and_read_manifest, open_manifest, seal_manifest
 
 
 class DocumentUnreadable(ValueError):
@@ -140,16 +141,19 @@ def read_published(
 ) -> DocumentManifest:
     """Open a sealed manifest *without* checking its signature (see :func:`verify_published`).
 
-    For looking up the publisher's certificate, and for starting to decrypt while the signature
-    check runs; nothing may be shown or kept on the strength of it alone.
+    For looking up the publisher's certificate, and for re-reading a document the store
+    accepted after checking it; nothing may be shown or kept on the strength of it alone.
     """
-    signed = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
-    return read_manifest_unverified(signed)
+    return open_published(sealed_manifest, meeting_key, doc_id, version)[1]
 
 
-def publisher_of(sealed_manifest: bytes, meeting_key: MeetingKey, doc_id: str, version: int) -> str:
-    """Which device signed this manifest (to look up its certificate before verifying)."""
-    return read_published(sealed_manifest, meeting_key, doc_id, version).publisher_device_id
+def open_published(
+    sealed_manifest: bytes, meeting_key: MeetingKey, doc_id: str, version: int
+) -> tuple[bytes, DocumentManifest]:
+    """The signed manifest inside a sealed one, and its *unverified* content (to find the
+    publisher); pass the first to :func:`verify_published` as ``opened`` to skip opening
+    the sealed manifest a second time."""
+    return open_and_read_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
 
 
 def verify_published(
@@ -160,14 +164,28 @@ def verify_published(
     meeting_id: str,
     doc_id: str,
     version: int,
+    opened: bytes | None = None,
 ) -> DocumentManifest:
     """Open a sealed manifest and check its signature: what the publisher says the blob is.
 
-    Needs no blob, so a receiver runs it before downloading (:mod:`.receiving`). Raises a
-    ``CryptoError`` when the manifest is not this document's, or not signed by ``publisher``.
+    Needs no blob, so a receiver runs it before (or while) downloading (:mod:`.receiving`).
+    Raises a ``CryptoError`` when the manifest is not this document's, or not signed by
+    ``publisher``. ``opened`` is the signed manifest :func:`open_published` already took out
+    of ``sealed_manifest``; its signature and ids are still checked here.
     """
-    signed = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
-    return verify_manifest(signed, publisher, expected_meeting_id=meeting_id)
+    if opened is None:
+        opened = open_manifest(sealed_manifest, meeting_key, doc_id=doc_id, version=version)
+    manifest = verify_manifest(opened, publisher, expected_meeting_id=meeting_id)
+    if (manifest.doc_id, manifest.version, manifest.meeting_key_epoch) != (
+        doc_id,
+        version,
+        meeting_key.epoch,
+    ):
+        raise WrongContext(
+            f"the signed manifest is for {manifest.doc_id!r} v{manifest.version} (key epoch"
+            f" {manifest.meeting_key_epoch}), expected {doc_id!r} v{version}"
+        )
+    return manifest
 
 
 def open_received(

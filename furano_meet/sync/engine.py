@@ -720,6 +720,7 @@ class SyncEngine:
                     doc,
                     meeting_key=key,
                     publisher=publisher,
+                    opened=incoming.opened,
                     on_progress=progress,
                 )
         except DocumentRefusal as exc:

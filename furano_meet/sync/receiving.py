@@ -1,29 +1,35 @@
-"""Receiving one published document version: the signed manifest first, then the blob,
-decrypted while it streams in.
+"""Receiving one published document version: the blob streams into the store, and each piece
+is checked and decrypted while the store waits on the disk.
 
 Theory of operation
 -------------------
-1. **As the download starts** the sealed manifest (which came with the ``document_published``
-   push) is opened with the meeting key and its signature checked against the publisher's
-   certificate, which the caller has already verified up to the organisation root — in a worker
-   thread, overlapping the relay's first round trip; the first piece waits for the check, and a
-   failed check stops the download there. The *signed* manifest says what the blob must be:
-   its size, its SHA-256, its content key.
-2. **The blob streams into the store** as ciphertext (fsynced in ~4 MiB pieces, so an
-   interrupted download resumes where it stopped) and, in the same worker-thread call, into a
-   :class:`~furano_meet.crypto.DocumentDecryptor` in ``collect`` mode, which writes each piece's
-   plaintext into one preallocated buffer while the piece is still in the CPU cache (the write
-   and the decryption run in two worker threads at once: one waits on the disk, the other
-   computes). Decrypting
-   the finished file afterwards would cost a read-back, a second full-size buffer and a pass
-   over memory that is no longer cached — on a 50 MB pack that was more than the cipher itself.
-   A chunk that does not authenticate stops the download at once: a tampered blob is refused
-   before the rest of it is fetched.
+1. **Before the download** :func:`look_up` reads the document row and its meeting key and
+   opens the sealed manifest (which came with the ``document_published`` push) to learn which
+   device signed it; the caller fetches that device's certificate, verified up to the
+   organisation root. The opened manifest is handed on, so it is not opened twice.
+2. **Each piece** (~4 MiB, or the whole blob when it is smaller) is written to the store as
+   ciphertext and fsynced, so an interrupted download resumes where it stopped. The
+   cryptography runs in the store's own helper thread, beside that write
+   (``alongside=`` of :meth:`LocalStore.append_partial` / :meth:`LocalStore.store_blob`):
+   after the helper has hashed the piece, and once the writer has handed the bytes to the OS
+   and sleeps in ``fsync`` with the CPU idle. At the first piece the helper checks the
+   manifest's signature (:class:`_Check`), then decrypts the piece with a
+   :class:`~furano_meet.crypto.DocumentDecryptor` in ``collect`` mode, into one preallocated
+   buffer, while the piece is still in the CPU cache. Why there: run as the download started,
+   the ~1.4 ms of post-quantum verification competed with the relay and the event loop for
+   the two cores of the reference tablet and delayed the transfer by as much; in a thread of
+   its own beside the store's hashing thread, two CPU-bound helpers delayed the writer's
+   wake-up from ``fsync``; beside the ``write`` call itself (CPU-bound: ~3 ms for 1.8 MB into
+   the page cache) it slowed that down. A forged manifest or a chunk that does not
+   authenticate stops the store at that piece: the piece is not kept, the partial download
+   is discarded, and nothing more is fetched.
 3. **Completion is checked against the signed digest**, not against the relay's announcement:
-   the store hashes every byte as it arrives and :meth:`LocalStore.complete` compares that
-   running digest with ``manifest.ciphertext_sha256``. So a document the store calls complete
-   has always passed the signature check, and re-opening it later
-   (:func:`~furano_meet.sync.documents.decrypt_cached`) need not verify it again.
+   the store hashes every byte as it arrives and compares that running digest with
+   ``manifest.ciphertext_sha256`` — a blob that arrives in one piece is stored complete in one
+   go, and the store asks for the signed digest only after its write, once the check in the
+   helper has passed. So a document the store calls complete has always passed the signature
+   check, and re-opening it later (:func:`~furano_meet.sync.documents.decrypt_cached`) need
+   not verify it again.
 4. **A resumed download** (bytes from an earlier session already on disk) cannot feed a fresh
    decryptor from the middle, so it is decrypted from the completed file instead — the same
    checks, one read-back more.
@@ -41,9 +47,9 @@ trouble (:class:`~furano_meet.net.RelayError`) and store trouble (a full disk:
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from furano_meet.crypto import (
     CryptoError,
@@ -86,6 +92,9 @@ class Incoming:
     """The device that signed the manifest (its certificate is needed next), or ``None``
     when the manifest does not open: then ``unreadable`` says why."""
     unreadable: CryptoError | None = None
+    opened: bytes | None = None
+    """The signed manifest taken out of the sealed one (not yet verified): handed to
+    :func:`receive_document` so it is not opened twice."""
 
 
 def stored_meeting_key(
@@ -121,9 +130,10 @@ def look_up(store: LocalStore, doc_id: str, version: int) -> Incoming | None:
     if key is None:
         return Incoming(doc, None, None)
     try:
-        return Incoming(doc, key, docs.publisher_of(doc.manifest, key, doc_id, version))
+        opened, unverified = docs.open_published(doc.manifest, key, doc_id, version)
     except CryptoError as exc:
         return Incoming(doc, key, None, exc)
+    return Incoming(doc, key, unverified.publisher_device_id, opened=opened)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,46 +151,32 @@ async def receive_document(
     *,
     meeting_key: MeetingKey,
     publisher: DeviceCertificate,
+    opened: bytes | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> ReceivedDocument:
     """Verify, download, decrypt and complete ``doc`` (a store row in the downloading state).
 
-    ``publisher`` is the certificate of the device that signed the manifest (see
-    :func:`~furano_meet.sync.documents.publisher_of`); ``on_progress(received_bytes)`` runs on
-    the event loop after each stored piece. Raises :class:`DocumentRefusal` (the partial
-    download is discarded) when the document is not what the publisher signed.
+    ``publisher`` is the certificate of the device that signed the manifest, whose id
+    :func:`look_up` found, and ``opened`` the signed manifest it took out of the sealed one
+    (:attr:`Incoming.opened`; opened again when not given); ``on_progress(received_bytes)``
+    runs on the event loop after each stored piece. Raises :class:`DocumentRefusal` (the
+    partial download is discarded) when the document is not what the publisher signed.
     """
     doc_id, version = doc.doc_id, doc.version
     try:
         offset = await asyncio.to_thread(store.resume_offset, doc_id, version)
-        # The signature check (~0.5 ms of post-quantum verification) and the decryptor's
-        # output buffer run in a worker thread while the relay answers and sends the first
-        # bytes; the first piece waits for them, so nothing is decrypted before the check.
-        preparing = asyncio.ensure_future(
-            asyncio.to_thread(_prepare, doc, meeting_key, publisher, stream=offset == 0)
-        )
-        # Its error is raised below when it matters; after a network error nobody awaits it.
-        preparing.add_done_callback(_retrieve)
+        check = _Check(doc, meeting_key, publisher, opened, stream=offset == 0)
+        completed = False
 
-        stored_whole = False
-
-        async def stream(at: int, data: bytearray) -> None:
-            nonlocal stored_whole
-            manifest, decryptor = await preparing  # a forged manifest stops the download here
-            if stored_whole:
+        async def stream(at: int, data: bytearray, last: bool) -> None:
+            nonlocal completed
+            if completed:
                 raise TamperedData(f"document {doc_id!r} v{version}: more bytes than it has")
             # A document that arrives in one piece (most agenda papers are under 4 MiB) is
             # stored complete in one go: one file fsync and one commit instead of two each.
-            whole = decryptor is not None and at == 0 and len(data) == manifest.ciphertext_size
-            received = await _store_and_decrypt(
-                store,
-                doc,
-                decryptor,
-                at,
-                data,
-                whole_sha256=bytes.fromhex(manifest.ciphertext_sha256) if whole else None,
-            )
-            stored_whole = whole
+            whole = check.streaming and at == 0 and last
+            received = await _store_and_decrypt(store, doc, check, at, data, whole=whole)
+            completed = whole
             if on_progress is not None:
                 on_progress(received)
 
@@ -191,10 +187,13 @@ async def receive_document(
             offset=offset,
             sink=stream,
         )
-        manifest, decryptor = await preparing
+        # Checked already unless nothing was left to download (no hop when it was).
+        manifest, decryptor = (
+            check.result() if check.done else await asyncio.to_thread(check.result)
+        )
         signed_sha256 = bytes.fromhex(manifest.ciphertext_sha256)
         if decryptor is not None:
-            if not stored_whole:
+            if not completed:
                 await asyncio.to_thread(_finish, store, doc, decryptor, signed_sha256)
             return ReceivedDocument(manifest, decryptor.plaintext)
         await asyncio.to_thread(store.complete, doc_id, version, signed_sha256)
@@ -210,6 +209,56 @@ async def receive_document(
         raise await _refuse(store, doc, exc) from exc
 
 
+class _Check:
+    """The signature check of one download: run once, by whichever thread asks first.
+
+    Normally the store's helper thread at the first piece (see the module docstring); the
+    one-piece store asks for :meth:`signed_sha256` after its write, and after the download
+    the caller asks for the result (computed then if no piece arrived). A forged manifest
+    therefore costs at most one piece written to a ``.part`` file, which the refusal
+    discards: nothing is *completed* before the check passes.
+    """
+
+    def __init__(
+        self,
+        doc: Document,
+        meeting_key: MeetingKey,
+        publisher: DeviceCertificate,
+        opened: bytes | None,
+        *,
+        stream: bool,
+    ) -> None:
+        self._args = (doc, meeting_key, publisher, opened)
+        self.streaming = stream
+        """Decrypt the pieces as they are stored (a download from the start); a resumed
+        download is decrypted from the completed file instead."""
+        self._lock = threading.Lock()
+        self._outcome: tuple[DocumentManifest, DocumentDecryptor | None] | BaseException | None
+        self._outcome = None
+
+    @property
+    def done(self) -> bool:
+        return self._outcome is not None
+
+    def result(self) -> tuple[DocumentManifest, DocumentDecryptor | None]:
+        """(Worker thread, or once :attr:`done`) The verified manifest and the streaming
+        decryptor; raises what the check raised, to every caller."""
+        with self._lock:
+            if self._outcome is None:
+                try:
+                    self._outcome = _prepare(*self._args, stream=self.streaming)
+                except Exception as exc:  # noqa: BLE001 — kept and re-raised to every caller
+                    self._outcome = exc
+            outcome = self._outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def signed_sha256(self) -> bytes:
+        """(Worker thread) The blob digest the publisher signed."""
+        return bytes.fromhex(self.result()[0].ciphertext_sha256)
+
+
 def _finish(
     store: LocalStore, doc: Document, decryptor: DocumentDecryptor, signed_sha256: bytes
 ) -> None:
@@ -219,13 +268,13 @@ def _finish(
     store.complete(doc.doc_id, doc.version, signed_sha256)
 
 
-def _retrieve(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()
-
-
 def _prepare(
-    doc: Document, meeting_key: MeetingKey, publisher: DeviceCertificate, *, stream: bool
+    doc: Document,
+    meeting_key: MeetingKey,
+    publisher: DeviceCertificate,
+    opened: bytes | None,
+    *,
+    stream: bool,
 ) -> tuple[DocumentManifest, DocumentDecryptor | None]:
     """(Worker thread) Check the signed manifest; make the streaming decryptor from it."""
     manifest = docs.verify_published(
@@ -235,6 +284,7 @@ def _prepare(
         meeting_id=doc.meeting_id,
         doc_id=doc.doc_id,
         version=doc.version,
+        opened=opened,
     )
     if not stream:
         return manifest, None
@@ -247,45 +297,41 @@ def _prepare(
 async def _store_and_decrypt(
     store: LocalStore,
     doc: Document,
-    decryptor: DocumentDecryptor | None,
+    check: _Check,
     at: int,
     data: bytearray,
     *,
-    whole_sha256: bytes | None = None,
+    whole: bool,
 ) -> int:
-    """Write one piece durably and decrypt it, in two worker threads at once.
+    """Write one piece durably, and check and decrypt it meanwhile; one worker-thread call.
 
-    The write waits on the disk (``fsync``) with the GIL released, so the cipher, which holds
-    the GIL, runs meanwhile on the other core instead of after it. Both finish before this
-    returns (the decryptor is never used by two threads at once), and the decryptor's error
-    wins (it is the more telling one). With ``whole_sha256`` the piece is the whole blob: it is
-    stored complete against that (signed) digest, and decryption is finished too.
+    The cryptography runs in the store's own helper thread, after it has hashed the piece,
+    while the store thread writes and waits on ``fsync`` with the CPU idle: not during the
+    transfer (where it competed with the relay and the event loop for the two cores) and not
+    in a thread of its own (two CPU-bound helpers beside the writer delayed its wake-up from
+    ``fsync`` by a scheduler slice). A cryptographic error stops the store: the piece is not
+    kept. With ``whole`` the piece is the whole blob: it is stored complete against the
+    signed digest (which the store asks for after its write), and decryption is finished too.
     """
-    writing = asyncio.to_thread(_write_piece, store, doc, at, data, whole_sha256)
-    if decryptor is None:
-        return await writing
-    received, decrypted = await asyncio.gather(
-        writing,
-        asyncio.to_thread(_decrypt_piece, decryptor, data, last=whole_sha256 is not None),
-        return_exceptions=True,
-    )
-    for outcome in (decrypted, received):
-        if isinstance(outcome, BaseException):
-            raise outcome
-    assert isinstance(received, int)
-    return received
+    return await asyncio.to_thread(_write_piece, store, doc, check, at, data, whole)
 
 
 def _write_piece(
-    store: LocalStore, doc: Document, at: int, data: bytearray, whole_sha256: bytes | None
+    store: LocalStore, doc: Document, check: _Check, at: int, data: bytearray, whole: bool
 ) -> int:
-    if whole_sha256 is not None:
-        store.store_blob(doc.doc_id, doc.version, data, whole_sha256)
+    def decrypt() -> None:
+        _decrypt_piece(check, data, last=whole)
+
+    if whole:
+        store.store_blob(doc.doc_id, doc.version, data, check.signed_sha256, alongside=decrypt)
         return len(data)
-    return store.append_partial(doc.doc_id, doc.version, at, data)
+    return store.append_partial(doc.doc_id, doc.version, at, data, alongside=decrypt)
 
 
-def _decrypt_piece(decryptor: DocumentDecryptor, data: bytearray, *, last: bool) -> None:
+def _decrypt_piece(check: _Check, data: bytearray, *, last: bool) -> None:
+    _, decryptor = check.result()  # a forged manifest stops the download here
+    if decryptor is None:  # a resumed download: decrypted from the completed file
+        return
     decryptor.feed(data)
     if last:
         decryptor.finish()

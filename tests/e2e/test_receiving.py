@@ -34,7 +34,7 @@ def blob_files(device: Device, doc_id: str) -> list[Path]:
     return [p for p in path.parent.glob(f"{path.stem}*") if p.is_file()]
 
 
-async def test_a_forged_manifest_is_refused_before_any_of_the_blob_is_stored(
+async def test_a_forged_manifest_is_refused_at_the_first_piece_and_nothing_is_kept(
     council: Council, relay: Relay
 ) -> None:
     _, doc_id = await published(
@@ -44,8 +44,8 @@ async def test_a_forged_manifest_is_refused_before_any_of_the_blob_is_stored(
     victim = await council.device("giin3")
     refused = await victim.wait_for(DocumentRefused, lambda e: e.document_id == doc_id)
     assert refused.code == "unauthorised-signer"
-    # The signature is checked while the download starts: the first piece waits for it, so
-    # not one byte of the forged blob was stored (the old order stored all 9 MB first).
+    # The signature is checked beside the first piece's write, which is then not kept: no
+    # progress reported, no file left (the old order stored all 9 MB first).
     assert progress_of(victim, doc_id) == []
     assert blob_files(victim, doc_id) == []
     assert not any(isinstance(e, DocumentReady) for e in victim.events)

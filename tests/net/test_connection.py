@@ -56,11 +56,13 @@ async def test_streamed_downloads_hand_every_byte_to_a_slow_sink(connect_as: Con
     data = os.urandom(6_000_000)
     await clerk.upload(meeting_id="r8-4-somu", document_id="d", version=1, data=data, manifest=b"m")
     got = bytearray()
+    lasts: list[bool] = []
 
-    async def slow_sink(offset: int, piece: bytes) -> None:
+    async def slow_sink(offset: int, piece: bytes, last: bool) -> None:
         assert offset == 1_000_000 + len(got)
         await asyncio.sleep(0.02)
         got.extend(piece)
+        lasts.append(last)
 
     ready = await clerk.download_to(
         meeting_id="r8-4-somu",
@@ -71,6 +73,8 @@ async def test_streamed_downloads_hand_every_byte_to_a_slow_sink(connect_as: Con
         flush_every=500_000,
     )
     assert ready.size == len(data) and bytes(got) == data[1_000_000:]
+    # Only the piece that ends the blob says so (a store completes in that write).
+    assert len(lasts) > 1 and lasts[-1] and not any(lasts[:-1])
 
 
 async def test_chunks_that_arrive_with_the_reply_are_not_lost(connect_as: Connect) -> None:

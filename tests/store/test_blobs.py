@@ -222,3 +222,80 @@ def test_discarding_forgets_the_running_hash(blobs: BlobFiles) -> None:
     with pytest.raises(BlobHashMismatch):
         blobs.finish("d", 1, sha(first))
     assert blobs.finish("d", 1, sha(second)) == 50_000
+
+
+# -- work alongside a write (the receiver decrypts there) ---------------------------------------
+
+
+@pytest.mark.parametrize("size", [5000, 2 * 1024 * 1024])
+def test_alongside_runs_once_the_bytes_are_with_the_os(blobs: BlobFiles, size: int) -> None:
+    """``alongside`` (the receiver's decryption) starts only once the writer has handed every
+    byte to the OS, i.e. while it waits on fsync; the digest callable is asked after that."""
+    data = os.urandom(size)
+    tmp = blobs.directory / f"{blobs.name_for('d', 1)}.tmp"
+    seen: list[str] = []
+
+    def alongside() -> None:
+        seen.append(f"alongside saw {tmp.stat().st_size}")
+
+    def expected() -> bytes:
+        seen.append("digest asked")
+        return sha(data)
+
+    assert blobs.write("d", 1, data, expected, alongside=alongside) == sha(data)
+    assert seen == [f"alongside saw {size}", "digest asked"]
+    assert blobs.read("d", 1) == data
+
+    part = blobs.directory / f"{blobs.name_for('d', 2)}.part"
+    blobs.append("d", 2, 0, data, alongside=lambda: seen.append(f"{part.stat().st_size}"))
+    assert seen[-1] == str(size)
+
+
+class Refused(Exception):
+    pass
+
+
+def test_what_alongside_raises_stops_the_write_and_nothing_is_kept(blobs: BlobFiles) -> None:
+    data = os.urandom(2 * 1024 * 1024)
+
+    def refuse() -> None:
+        raise Refused("a chunk does not authenticate")
+
+    with pytest.raises(Refused):
+        blobs.write("d", 1, data, sha(data), alongside=refuse)
+    assert blobs.names() == set()  # no .tmp, no complete file
+    first = os.urandom(5000)
+    blobs.append("d", 2, 0, first)
+    with pytest.raises(Refused):
+        blobs.append("d", 2, 5000, data, alongside=refuse)
+    assert blobs.received("d", 2) == 5000  # cut back: the refused piece is not kept
+    blobs.append("d", 2, 5000, data)
+    assert blobs.finish("d", 2, sha(first + data)) == 5000 + len(data)
+
+
+def test_a_digest_callable_that_raises_keeps_nothing(blobs: BlobFiles) -> None:
+    """The receiver's signature check fails: the blob it was checking for is not stored."""
+
+    def forged() -> bytes:
+        raise Refused("bad signature")
+
+    with pytest.raises(Refused):
+        blobs.write("d", 1, b"x" * 70_000, forged)
+    assert blobs.names() == set()
+
+
+def test_a_write_that_fails_skips_alongside(tmpfs: Callable[[int], Path]) -> None:
+    """Disk full before the bytes are with the OS: nothing to do alongside, the store's own
+    error is raised, and the helper thread does not wait forever (root only)."""
+    mount = tmpfs(512)
+    blobs = BlobFiles(mount / "blobs", NAME_KEY)
+    blobs.append("d", 1, 0, b"a" * 8192)
+    ballast = fill_up(mount)
+    ran: list[bool] = []
+    with pytest.raises(StorageFull):
+        blobs.write("d", 2, b"x" * 65_536, sha(b"x" * 65_536), alongside=lambda: ran.append(True))
+    with pytest.raises(StorageFull):
+        blobs.append("d", 1, 8192, b"y" * 65_536, alongside=lambda: ran.append(True))
+    assert ran == []
+    assert blobs.received("d", 1) == 8192
+    ballast.unlink()

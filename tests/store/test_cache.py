@@ -499,6 +499,31 @@ def test_announced_checksum_is_enforced(store: LocalStore) -> None:
     assert doc.content_key == b"content-key" and "content-key" not in repr(doc)
 
 
+def test_work_alongside_a_store_that_fails_leaves_the_document_downloading(
+    store: LocalStore,
+) -> None:
+    """The receiver decrypts alongside the write; when that refuses the piece, the store keeps
+    neither the blob nor a "complete" row, and the download can start again."""
+    add_meeting_with_document(store)
+
+    def refuse() -> None:
+        raise ValueError("chunk 0 does not authenticate")
+
+    with pytest.raises(ValueError, match="authenticate"):
+        store.store_blob("d1", 1, b"cipher", sha(b"cipher"), alongside=refuse)
+    doc = store.document("d1", 1)
+    assert doc is not None and doc.state is DocumentState.DOWNLOADING
+    assert store.resume_offset("d1", 1) == 0
+    with pytest.raises(ValueError, match="authenticate"):
+        store.append_partial("d1", 1, 0, b"cipher", alongside=refuse)
+    assert store.resume_offset("d1", 1) == 0
+    ran: list[bool] = []
+    store.store_blob("d1", 1, b"cipher", lambda: sha(b"cipher"), alongside=lambda: ran.append(True))
+    doc = store.document("d1", 1)
+    assert ran == [True] and doc is not None and doc.state is DocumentState.COMPLETE
+    assert doc.ciphertext_sha256 == sha(b"cipher")
+
+
 def test_withdrawn_document(store: LocalStore) -> None:
     add_meeting_with_document(store)
     store.store_blob("d1", 1, b"cipher", sha(b"cipher"))
