@@ -77,6 +77,7 @@ from furano_meet.crypto import (
     DeviceCertificate,
     DocumentDecryptor,
     DocumentEncryptor,
+    DocumentManifest,
     MeetingKey,
     verify_device_certificate,
 )
@@ -190,6 +191,8 @@ class Subject:
     slug: str
     label: str
     pdf: bytes
+    page_count: int
+    """From :func:`~furano_meet.sync.documents.inspect_pdf`, once, before any clock starts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +348,88 @@ async def _full_upload(
     )
     done = time.perf_counter()
     return {"prepare": prepared_at - start, "upload": done - prepared_at}, info
+
+
+async def _crypto_upload(
+    clerk: Party, conn: RelayConnection, pdf: bytes, doc_id: str, page_count: int
+) -> m.DocumentInfo:
+    """The bare upload plus exactly the cryptography of publishing: the meeting key, then
+    encrypt, describe, sign and seal (:func:`~furano_meet.sync.documents.seal_document`, the
+    second half of ``prepare_upload``) in a worker thread — no PDF check — then upload."""
+    key = await clerk.meeting_key()
+    prepared = await asyncio.to_thread(
+        docs.seal_document,
+        pdf,
+        page_count=page_count,
+        meeting_key=key,
+        keys=clerk.account.keys,
+        device_id=clerk.account.device_id,
+        document_id=doc_id,
+        version=1,
+        title=PACK_TITLE,
+    )
+    return await conn.upload(
+        meeting_id=MEETING_ID,
+        document_id=doc_id,
+        version=1,
+        data=prepared.blob,
+        manifest=prepared.sealed_manifest,
+        sha256=prepared.manifest.ciphertext_sha256,
+    )
+
+
+async def _crypto_download(
+    conn: RelayConnection,
+    info: m.DocumentInfo,
+    meeting_key: MeetingKey,
+    publisher: DeviceCertificate,
+    pdf: bytes,
+) -> dict[str, float]:
+    """The bare download plus exactly the cryptography of receiving, into memory (no store):
+    the signed manifest verified in a worker thread while the download starts; a blob that
+    arrives in one piece is decrypted whole (its SHA-256, checked against the signed one,
+    computed on a second thread meanwhile — the bare download hashes to check the relay's);
+    a larger one is hashed and decrypted piece by piece in a worker thread while the rest
+    arrives (``collect`` mode), then the last chunk. What the sealed manifest and the
+    certificate are is known from the announcement, as the bare download knows its document
+    id and size."""
+    doc_id = info.document_id
+
+    def prepare() -> DocumentManifest:
+        return docs.verify_published(
+            info.manifest,
+            meeting_key=meeting_key,
+            publisher=publisher,
+            meeting_id=MEETING_ID,
+            doc_id=doc_id,
+            version=1,
+        )
+
+    preparing = asyncio.ensure_future(asyncio.to_thread(prepare))
+    decryptor: DocumentDecryptor | None = None
+    whole: bytearray | None = None
+
+    async def sink(at: int, data: bytearray, last: bool) -> None:
+        nonlocal decryptor, whole
+        manifest = await preparing
+        if at == 0 and last:
+            fresh = DocumentDecryptor.for_manifest(manifest, meeting_key)
+            whole = await asyncio.to_thread(fresh.decrypt_whole, data)
+            return
+        if decryptor is None:
+            decryptor = DocumentDecryptor.for_manifest(manifest, meeting_key, collect=True)
+        await asyncio.to_thread(decryptor.feed, data)
+
+    await conn.download_to(
+        meeting_id=MEETING_ID, document_id=doc_id, version=1, offset=0, sink=sink
+    )
+    if whole is None:
+        assert decryptor is not None
+        await asyncio.to_thread(decryptor.finish)
+        whole = decryptor.plaintext
+    if whole != pdf:
+        raise RuntimeError(f"{doc_id}: the decrypted document differs from what was published")
+    return {}
 
 
 async def _announce(member: Party, info: m.DocumentInfo) -> None:
@@ -561,9 +646,12 @@ def subjects(plan: Plan) -> tuple[list[Subject], list[str]]:
     if book is None:
         skipped.append(f"budget book skipped: {BUDGET_BOOK.resolve()} is absent")
     else:
-        chosen.append(Subject("book", f"budget book (612 p., {len(book) / MB:.1f} MB)", book))
+        label = f"budget book (612 p., {len(book) / MB:.1f} MB)"
+        chosen.append(Subject("book", label, book, docs.inspect_pdf(book)))
     pack = sample_pack(plan.pack_bytes)
-    chosen.append(Subject("pack", f"agenda pack ({len(pack) / MB:.0f} MB)", pack))
+    chosen.append(
+        Subject("pack", f"agenda pack ({len(pack) / MB:.0f} MB)", pack, docs.inspect_pdf(pack))
+    )
     return chosen, skipped
 
 
@@ -697,12 +785,18 @@ async def _rounds(
         "full_download": [],
         "plain_upload": [],
         "plain_download": [],
+        "crypto_upload": [],
+        "crypto_download": [],
     }
     manifest_size = 0
     last_full = ""
     repeats = plan.small_repeats if len(subject.pdf) < SMALL_DOCUMENT else plan.repeats
     for repeat in range(-WARMUP_ROUNDS, repeats):
-        sides = ("bare", "full", "plain") if repeat % 2 == 0 else ("plain", "full", "bare")
+        sides = (
+            ("bare", "crypto", "full", "plain")
+            if repeat % 2 == 0
+            else ("plain", "full", "crypto", "bare")
+        )
         for side in sides:
             doc_id = f"{side}-{subject.slug}-{repeat + WARMUP_ROUNDS}"
             if side == "full":
@@ -730,6 +824,33 @@ async def _rounds(
                     await asyncio.to_thread(member.store.withdraw_document, doc_id, 1)
                 else:
                     last_full = doc_id
+            elif side == "crypto":
+                crypto_uploaded: list[m.DocumentInfo] = []
+
+                async def crypto_up(
+                    doc_id: str = doc_id, out: list[m.DocumentInfo] = crypto_uploaded
+                ) -> dict[str, float]:
+                    out.append(
+                        await _crypto_upload(
+                            clerk, clerk_conn, subject.pdf, doc_id, subject.page_count
+                        )
+                    )
+                    return {}
+
+                upload = await _measured(server, crypto_up)
+                member_key = await member.meeting_key()
+                await asyncio.sleep(SETTLE_S)
+                download = await _measured(
+                    server,
+                    functools.partial(
+                        _crypto_download,
+                        member_conn,
+                        crypto_uploaded[0],
+                        member_key,
+                        publisher,
+                        subject.pdf,
+                    ),
+                )
             elif side == "plain":
                 plain_manifest = os.urandom(manifest_size or 8 * 1024)
 
@@ -807,42 +928,49 @@ def _rows(
     def med(samples: list[Sample]) -> float:
         return 1000 * statistics.median(s.seconds for s in samples)
 
+    both = (("encrypt + upload", "upload"), ("download + verify + decrypt", "download"))
     for subject in chosen:
         r = runs[subject.slug]
         name = subject.label
-        for what, side in (
-            ("encrypt + upload", "upload"),
-            ("download + verify + decrypt", "download"),
-        ):
+        # What the cryptography adds, two ways — each gated by the issue's "≤ 20 %": on the
+        # bare transfer itself (crypto alone, into memory), and on the app's own pipeline
+        # (PDF check before publishing, durable store on receipt) with vs without crypto.
+        for what, side in both:
             rows.append(
                 report.Row(
                     benchmark="crypto",
-                    metric=f"{name}: {what} (median)",
+                    metric=f"{name}: {what}, crypto alone vs bare transfer (median)",
                     unit="ms",
                     baseline=med(r[f"bare_{side}"]),
+                    relay=med(r[f"crypto_{side}"]),
+                    target="≤ 1.2×" if gated else "",
+                    limit=1.2 if gated else None,
+                )
+            )
+        for what, side in both:
+            rows.append(
+                report.Row(
+                    benchmark="crypto",
+                    metric=f"{name}: {what}, app pipeline vs the same without crypto (median)",
+                    unit="ms",
+                    baseline=med(r[f"plain_{side}"]),
                     relay=med(r[f"full_{side}"]),
                     target="≤ 1.2×" if gated else "",
                     limit=1.2 if gated else None,
                 )
             )
-        for what, side in (
-            ("encrypt + upload", "upload"),
-            ("download + verify + decrypt", "download"),
-        ):
+        for what, side in both:
             rows.append(
                 report.Row(
                     benchmark="crypto",
-                    metric=f"{name}: {what} vs the same pipeline without crypto (median)",
+                    metric=f"{name}: {what}, app pipeline vs bare transfer (median)",
                     unit="ms",
-                    baseline=med(r[f"plain_{side}"]),
+                    baseline=med(r[f"bare_{side}"]),
                     relay=med(r[f"full_{side}"]),
                     target="",
                 )
             )
-        for what, side in (
-            ("encrypt + upload", "upload"),
-            ("download + verify + decrypt", "download"),
-        ):
+        for what, side in both:
             rows.append(
                 report.Row(
                     benchmark="crypto",

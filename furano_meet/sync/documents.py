@@ -120,8 +120,34 @@ def prepare_upload(
     title: str,
     agenda_item: str = "",
 ) -> PreparedUpload:
-    """Encrypt, describe, sign and seal one document version for publishing."""
-    page_count = inspect_pdf(pdf)
+    """Check the PDF (:func:`inspect_pdf`), then encrypt, describe, sign and seal it."""
+    return seal_document(
+        pdf,
+        page_count=inspect_pdf(pdf),
+        meeting_key=meeting_key,
+        keys=keys,
+        device_id=device_id,
+        document_id=document_id,
+        version=version,
+        title=title,
+        agenda_item=agenda_item,
+    )
+
+
+def seal_document(
+    pdf: bytes,
+    *,
+    page_count: int,
+    meeting_key: MeetingKey,
+    keys: DeviceKeys,
+    device_id: str,
+    document_id: str,
+    version: int,
+    title: str,
+    agenda_item: str = "",
+) -> PreparedUpload:
+    """The cryptography of publishing alone: encrypt, describe, sign and seal a PDF that was
+    already checked (``page_count`` from :func:`inspect_pdf`)."""
     encryptor = DocumentEncryptor(document_id, version)
     blob = encryptor.encrypt_whole(pdf)
     manifest = build_manifest(
