@@ -57,6 +57,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import os
@@ -98,6 +99,7 @@ from server.config import RelayConfig
 from server.store import Store
 
 from . import report
+from .link import shaped_port
 from .processes import ServerProcess, raise_open_file_limit
 
 MEETING_ID = demo.MEETING_ID
@@ -175,10 +177,21 @@ class Plan:
     small_repeats: int
     """Rounds for documents under :data:`SMALL_DOCUMENT` bytes: a round of the 1.8 MB book takes
     ~0.1 s and its fixed costs are a few ms, so more rounds steady its median cheaply."""
+    link: str = ""
+    """``tc`` rate of the shaped-link pass (:mod:`bench.link`), or ``""`` for none."""
 
 
 SMALL_DOCUMENT = 8 * MB
-FULL = Plan(pack_bytes=50 * MB, repeats=9, engine_repeats=3, raw_repeats=7, small_repeats=25)
+FULL = Plan(
+    pack_bytes=50 * MB,
+    repeats=9,
+    engine_repeats=3,
+    raw_repeats=7,
+    small_repeats=25,
+    link="1gbit",
+)
+#: How the shaped link is named in the results.
+LINK_LABELS = {"1gbit": "1 Gbit/s"}
 QUICK = Plan(pack_bytes=4 * MB, repeats=2, engine_repeats=1, raw_repeats=3, small_repeats=2)
 WARMUP_ROUNDS = 1
 #: Pause between an upload and the measured download, the same on every side: the relay's
@@ -668,6 +681,7 @@ async def measure(*, quick: bool = False) -> tuple[list[report.Row], dict[str, A
     after_verify: dict[str, dict[str, float]] = {}
     raw: dict[str, dict[str, float]] = {}
     setup_seconds = 0.0
+    linked: list[Subject] = []
     with memory_keyring(), tempfile.TemporaryDirectory(prefix="furano-bench-crypto-") as tmp:
         relay_dir, devices_dir = Path(tmp) / "relay", Path(tmp) / "devices"
         relay_dir.mkdir()
@@ -701,6 +715,30 @@ async def measure(*, quick: bool = False) -> tuple[list[report.Row], dict[str, A
                         raw[subject.slug] = await asyncio.to_thread(
                             _raw_crypto, subject.pdf, plan.raw_repeats
                         )
+                    if plan.link:
+                        link_label = LINK_LABELS.get(plan.link, plan.link)
+                        with shaped_port(server.port, plan.link) as not_shaped:
+                            if not_shaped is not None:
+                                skipped.append(f"the {link_label} link pass: {not_shaped}")
+                                print(f"  skipped: {skipped[-1]}", flush=True)
+                            for subject in chosen if not_shaped is None else []:
+                                over = dataclasses.replace(
+                                    subject,
+                                    slug=f"{subject.slug}-{plan.link}",
+                                    label=f"{subject.label} over a {link_label} link",
+                                )
+                                print(f"  {over.label}: bare vs full …", flush=True)
+                                runs[over.slug], _ = await _rounds(
+                                    plan,
+                                    server,
+                                    clerk,
+                                    member,
+                                    clerk_conn,
+                                    member_conn,
+                                    publisher,
+                                    over,
+                                )
+                                linked.append(over)
                 finally:
                     await clerk_conn.close()
                     await member_conn.close()
@@ -747,7 +785,7 @@ async def measure(*, quick: bool = False) -> tuple[list[report.Row], dict[str, A
             slug: {k: round(v, 5) for k, v in r.items()} for slug, r in raw.items()
         },
     }
-    rows = _rows(chosen, runs, engine_runs, raw, quick=quick)
+    rows = _rows(chosen + linked, runs, engine_runs, raw, quick=quick)
     details["medians_ms"] = _medians_ms(runs)
     return rows, details
 
@@ -981,6 +1019,8 @@ def _rows(
                     target="",
                 )
             )
+        if subject.slug not in engine_runs:  # a shaped-link pass: the ratios only
+            continue
         engine = engine_runs[subject.slug]
         rows += [
             report.Row(
