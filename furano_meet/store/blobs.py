@@ -229,12 +229,13 @@ class BlobFiles:
         check overlap the disk write instead of delaying it. Whatever the callable raises
         propagates, and the temporary file is removed.
 
-        ``alongside`` runs in the helper thread that hashes ``data``, after the hash, while
-        this thread writes and waits on ``fsync``: a receiver decrypts there. A second helper
-        thread of its own would make two CPU-bound threads beside the writer, and on a
-        two-core tablet the writer's wake-up from ``fsync`` then waits for a scheduler slice
-        (~1.8 ms for a 1.8 MB blob on the reference machine). If it raises, nothing is
-        stored and its exception propagates (ahead of any error of the write itself).
+        ``alongside`` runs in the helper thread that hashes ``data``, after the hash and once
+        this thread has handed the bytes to the OS and waits on ``fsync``: a receiver decrypts
+        there (see :class:`_Beside` for why then). A helper thread of its own would make two
+        CPU-bound threads beside the writer, and on a two-core tablet the writer's wake-up
+        from ``fsync`` then waits for a scheduler slice (~1.8 ms for a 1.8 MB blob on the
+        reference machine). If it raises, nothing is stored and its exception propagates
+        (ahead of any error of the write itself).
         """
         name = self.name_for(doc_id, version)
         tmp = self.directory / f"{name}.tmp"
