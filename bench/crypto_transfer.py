@@ -335,13 +335,24 @@ async def _bare_download(conn: RelayConnection, doc_id: str, size: int) -> None:
 
 
 async def _full_upload(
-    clerk: Party, conn: RelayConnection, pdf: bytes, doc_id: str
+    clerk: Party, conn: RelayConnection, pdf: bytes, doc_id: str, checked_pages: int | None = None
 ) -> tuple[dict[str, float], m.DocumentInfo]:
-    """:meth:`SyncEngine.publish_document`'s steps, timed one by one."""
+    """:meth:`SyncEngine.publish_document`'s steps, timed one by one: the meeting key,
+    ``prepare_upload`` in a worker thread (PDF check, encrypt, sign, seal), the upload.
+
+    With ``checked_pages`` (the page count of a PDF checked before the clock started) it is
+    the *crypto alone* side instead: the bare upload plus exactly the cryptography —
+    :func:`~furano_meet.sync.documents.seal_document`, the second half of ``prepare_upload``.
+    """
     start = time.perf_counter()
     key = await clerk.meeting_key()
+    prepare: Callable[..., docs.PreparedUpload] = (
+        docs.prepare_upload
+        if checked_pages is None
+        else functools.partial(docs.seal_document, page_count=checked_pages)
+    )
     prepared = await asyncio.to_thread(
-        docs.prepare_upload,
+        prepare,
         pdf,
         meeting_key=key,
         keys=clerk.account.keys,
@@ -361,34 +372,6 @@ async def _full_upload(
     )
     done = time.perf_counter()
     return {"prepare": prepared_at - start, "upload": done - prepared_at}, info
-
-
-async def _crypto_upload(
-    clerk: Party, conn: RelayConnection, pdf: bytes, doc_id: str, page_count: int
-) -> m.DocumentInfo:
-    """The bare upload plus exactly the cryptography of publishing: the meeting key, then
-    encrypt, describe, sign and seal (:func:`~furano_meet.sync.documents.seal_document`, the
-    second half of ``prepare_upload``) in a worker thread — no PDF check — then upload."""
-    key = await clerk.meeting_key()
-    prepared = await asyncio.to_thread(
-        docs.seal_document,
-        pdf,
-        page_count=page_count,
-        meeting_key=key,
-        keys=clerk.account.keys,
-        device_id=clerk.account.device_id,
-        document_id=doc_id,
-        version=1,
-        title=PACK_TITLE,
-    )
-    return await conn.upload(
-        meeting_id=MEETING_ID,
-        document_id=doc_id,
-        version=1,
-        data=prepared.blob,
-        manifest=prepared.sealed_manifest,
-        sha256=prepared.manifest.ciphertext_sha256,
-    )
 
 
 async def _crypto_download(
@@ -868,12 +851,11 @@ async def _rounds(
                 async def crypto_up(
                     doc_id: str = doc_id, out: list[m.DocumentInfo] = crypto_uploaded
                 ) -> dict[str, float]:
-                    out.append(
-                        await _crypto_upload(
-                            clerk, clerk_conn, subject.pdf, doc_id, subject.page_count
-                        )
+                    steps, info = await _full_upload(
+                        clerk, clerk_conn, subject.pdf, doc_id, checked_pages=subject.page_count
                     )
-                    return {}
+                    out.append(info)
+                    return steps
 
                 upload = await _measured(server, crypto_up)
                 member_key = await member.meeting_key()
