@@ -16,10 +16,11 @@ from one thing the relay cannot touch: the **root fingerprint** printed in each 
    every member device with HPKE (:func:`seal_meeting_key`); the envelope is bound to the
    meeting, the recipient device and the epoch.
 4. **Documents.** Each document version is encrypted in 256 KiB AES-256-GCM chunks under a
-   fresh single-use content key (:class:`DocumentEncryptor` / :class:`DocumentDecryptor`).
-   The content key is wrapped under the meeting key inside a :class:`DocumentManifest` that
-   the clerk's device signs (:func:`sign_manifest` / :func:`verify_manifest`) and may seal
-   under the meeting key so the relay cannot read titles (:func:`seal_manifest`).
+   fresh single-use content key (:class:`DocumentEncryptor` / :class:`DocumentDecryptor`,
+   :mod:`.stream` / :mod:`.decryptor`). The content key is wrapped under the meeting key inside a
+   :class:`DocumentManifest` (:mod:`.manifest`) that the clerk's device signs
+   (:func:`sign_manifest` / :func:`verify_manifest`) and may seal under the meeting key so the
+   relay cannot read titles (:func:`seal_manifest`).
 5. **Annotations.** Each op is encrypted with the meeting key (shared) or the author's
    :class:`PrivateAnnotationKey` (private; held only by the author's devices).
 
@@ -40,24 +41,7 @@ from .annotations import (
     seal_annotation_key,
 )
 from .certificates import DeviceCertificate, issue_device_certificate, verify_device_certificate
-from .documents import (
-    DEFAULT_CHUNK_SIZE,
-    PUBLISHER_ROLES,
-    ContentKey,
-    DocumentDecryptor,
-    DocumentEncryptor,
-    DocumentManifest,
-    EncryptionResult,
-    blob_size,
-    build_manifest,
-    open_manifest,
-    read_manifest_unverified,
-    read_sealed_manifest_header,
-    seal_manifest,
-    sign_manifest,
-    unwrap_content_key,
-    verify_manifest,
-)
+from .decryptor import DocumentDecryptor
 from .envelopes import EnvelopeContext, RecipientKey, RecipientPublicKey
 from .errors import (
     BadSignature,
@@ -80,8 +64,21 @@ from .keys import (
     normalise_fingerprint,
     trusted_root_key,
 )
+from .manifest import (
+    PUBLISHER_ROLES,
+    DocumentManifest,
+    build_manifest,
+    open_manifest,
+    read_manifest_unverified,
+    read_sealed_manifest_header,
+    seal_manifest,
+    sign_manifest,
+    unwrap_content_key,
+    verify_manifest,
+)
 from .meeting_keys import MeetingKey, open_meeting_key, seal_meeting_key
 from .signing import SigningKey, VerifyKey
+from .stream import DEFAULT_CHUNK_SIZE, ContentKey, DocumentEncryptor, EncryptionResult, blob_size
 from .suites import CURRENT, REGISTRY, SuiteKind, require_suite
 
 __all__ = [

@@ -22,9 +22,11 @@ The schema is versioned ``major.minor`` with an ordered list of SQL migration st
 (:mod:`.migrations`): a minor migrates forward in a transaction, a newer major is refused with an
 explanation and the file is left untouched.
 
-Everything goes through :class:`LocalStore` (:mod:`.cache`), whose methods are synchronous. The
-sync engine calls them through ``asyncio.to_thread``; one re-entrant lock guards the connection,
-and :meth:`LocalStore.atomic` groups calls into a single transaction. Failures are typed
+Everything goes through :class:`LocalStore` (:mod:`.cache`), a thin facade over one module per
+kind of record (:mod:`.meetings`, :mod:`.documents`, :mod:`.annotations`, :mod:`.outbox`, ...);
+its methods are synchronous. The sync engine calls them through ``asyncio.to_thread``; one
+re-entrant lock guards the connection, and :meth:`LocalStore.atomic` groups calls into a single
+transaction. Failures are typed
 (:mod:`.errors`): each has a stable ``code``, a readable message with a next step, and says whose
 fault it is. Wrong passphrase, corrupted file, full disk, read-only folder and newer schema all
 leave existing data exactly as it was.

@@ -43,7 +43,7 @@ from furano_meet.crypto import (
     sign_manifest,
     verify_manifest,
 )
-from furano_meet.crypto.documents import open_and_read_manifest, open_manifest, seal_manifest
+from furano_meet.crypto.manifest import open_and_read_manifest, open_manifest, seal_manifest
 
 
 class DocumentUnreadable(ValueError):

@@ -6,17 +6,23 @@ test; the keys are immutable, so sharing them across tests cannot couple the tes
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pytest
 
 from furano_meet.crypto import (
+    ContentKey,
     DeviceCertificate,
     DeviceKeys,
+    DocumentDecryptor,
+    DocumentEncryptor,
     OrgRootKey,
     issue_device_certificate,
     verify_device_certificate,
 )
+from furano_meet.crypto.stream import encode_header
 
 ORG_ID = "furano-city"
 
@@ -79,3 +85,50 @@ def other_org() -> Org:
     org = Org(OrgRootKey.generate())
     org.enrol("clerk-sato", "sato-tablet", "clerk")
     return org
+
+
+# --- document blobs (shared by test_stream, test_decryptor and test_manifest) --------------
+
+CHUNK = 1024  # small chunks so a few KiB give many records
+TAG = 16
+PLAINTEXT = os.urandom(5 * CHUNK + 300)  # 6 records: 5 full, last with 300 bytes
+
+
+def encrypt(
+    plaintext: bytes | Iterable[bytes | bytearray],
+    doc_id: str = "budget-2025",
+    version: int = 1,
+    chunk_size: int = CHUNK,
+    key: ContentKey | None = None,
+) -> tuple[DocumentEncryptor, bytes]:
+    enc = DocumentEncryptor(doc_id, version, chunk_size=chunk_size)
+    if key is not None:  # only to model an insider who re-uses a key they unwrapped
+        enc._content_key = key
+    return enc, b"".join(enc.encrypt(plaintext))
+
+
+def decrypt(
+    blob: bytes, key: ContentKey, doc_id: str = "budget-2025", version: int = 1, piece: int = 700
+) -> bytes:
+    dec = DocumentDecryptor(key, doc_id, version)
+    out: list[bytes] = []
+    for i in range(0, len(blob), piece):
+        out += dec.feed(blob[i : i + piece])
+    out += dec.finish()
+    return b"".join(out)
+
+
+def split(blob: bytes, chunk_size: int = CHUNK) -> tuple[bytes, list[bytes]]:
+    """(header, records) — every record is full size except the last."""
+    header_len = len(encode_header(chunk_size))
+    body = blob[header_len:]
+    size = chunk_size + TAG
+    records = [body[i : i + size] for i in range(0, len(body), size)]
+    if len(records[-1]) == size:  # exact multiple: the empty last record is the final 16 bytes
+        records.append(b"")
+    return blob[:header_len], records
+
+
+@pytest.fixture(scope="module")
+def doc() -> tuple[DocumentEncryptor, bytes]:
+    return encrypt(PLAINTEXT)

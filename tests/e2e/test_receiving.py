@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from furano_meet.crypto import DocumentEncryptor
-from furano_meet.crypto.documents import unwrap_content_key
+from furano_meet.crypto.manifest import unwrap_content_key
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.sync import documents as docs
 from furano_meet.sync.events import DocumentReady, DocumentRefused, DownloadProgress

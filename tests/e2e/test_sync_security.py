@@ -240,7 +240,7 @@ async def test_a_revoked_device_wipes_itself(council: Council, relay: Relay) -> 
 
 async def test_a_rotated_key_leaves_a_removed_member_behind(council: Council, relay: Relay) -> None:
     from furano_meet.crypto import CryptoError
-    from furano_meet.crypto.documents import open_manifest
+    from furano_meet.crypto.manifest import open_manifest
     from server.demo import PEOPLE
 
     old_pdf = generate_agenda_pack(title="旧議案書", pages=3)
