@@ -19,12 +19,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from furano_meet.net import RelayError
-from furano_meet.store import LocalStore, StoreError
+from furano_meet.errors import FuranoError, print_error
+from furano_meet.store import LocalStore
 from furano_meet.store.cache import wipe_profile
 from furano_meet.store.errors import PassphraseRequired
 from furano_meet.store.records import DocumentState
-from furano_meet.sync.account import Account, Invitation, InvitationError, create_org_root, enrol
+from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
 from furano_meet.sync.admin import certify, device_fingerprint, pending_devices
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import (
@@ -52,11 +52,7 @@ def open_store(args: argparse.Namespace) -> LocalStore:
 
 
 async def _enrol(args: argparse.Namespace) -> int:
-    try:
-        invitation = Invitation.parse(args.invitation)
-    except InvitationError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    invitation = Invitation.parse(args.invitation)
     with open_store(args) as store:
         account = await enrol(store, args.relay, invitation, args.name)
     print(f"Enrolled device {account.device_id} for {account.display_name} ({account.role}).")
@@ -241,12 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(_certify(args))
             case _:
                 return _search(args)
-    except StoreError as exc:
-        print(f"{exc.message} {exc.next_step}".strip(), file=sys.stderr)
-        return 1
-    except RelayError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
+    except FuranoError as exc:  # the one place: message and next step, never a traceback
+        return print_error(exc, sys.stderr)
     except TimeoutError:
         print("Timed out waiting for the relay.", file=sys.stderr)
         return 1

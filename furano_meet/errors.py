@@ -12,7 +12,8 @@ to prove it.
 Codes are ``snake_case`` ASCII, never change meaning once released, and are all listed in
 :data:`CODES` below: the one table the app's translations and the CLIs translate from. A class
 either fixes its ``code`` as a class attribute, or (for errors that carry a wire code, such as
-protocol and relay failures) sets it per instance from that table.
+protocol and relay failures) sets it per instance from that table and lists every code it may
+carry in ``codes``. ``docs/errors.md`` shows the tree and the table; a test keeps both in step.
 
 Faults::
 
@@ -28,8 +29,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import ClassVar, TextIO
 
-__all__ = ["CODES", "CodeInfo", "Fault", "FuranoError", "SchemaTooNew", "describe"]
+__all__ = [
+    "CODES",
+    "CodeInfo",
+    "Fault",
+    "FuranoError",
+    "SchemaTooNew",
+    "describe",
+    "print_error",
+]
 
 
 class Fault(StrEnum):
@@ -52,6 +62,9 @@ class FuranoError(Exception):
 
     code: str = "error"
     fault: Fault = Fault.OURS
+    codes: ClassVar[frozenset[str]] = frozenset()
+    """For classes whose instances carry a code (wire and relay errors): every code an instance
+    may carry, so a test can check each against :data:`CODES`. Empty when ``code`` is fixed."""
 
     def __init__(self, message: str, next_step: str = "") -> None:
         super().__init__(message)
@@ -96,12 +109,132 @@ class CodeInfo:
 
 
 #: Every error code, spelled once. The app's translation files and the CLIs key on these.
+#: For the wire codes (the relay's ``failed`` replies) the fault is as the app sees it when the
+#: relay sends that code back; protocol error classes fix their own fault by direction instead.
 CODES: dict[str, CodeInfo] = {
+    # -- the root --
     "error": CodeInfo(Fault.OURS, "An unexpected error."),
     "schema_too_new": CodeInfo(Fault.ENVIRONMENT, "A file was written by a newer version."),
+    # -- the wire (furano_meet.protocol.ErrorCode): the frame itself --
+    "malformed_frame": CodeInfo(Fault.OURS, "A frame could not be decoded."),
+    "unknown_type": CodeInfo(Fault.OURS, "A message type the receiver does not know."),
+    "unknown_field": CodeInfo(Fault.OURS, "A message carried a field its type does not have."),
+    "missing_field": CodeInfo(Fault.OURS, "A message lacked a required field."),
+    "invalid_field": CodeInfo(Fault.OURS, "A field's value is out of range or badly formed."),
+    "frame_too_large": CodeInfo(Fault.OURS, "A frame exceeded the size limit."),
+    "version_unsupported": CodeInfo(
+        Fault.ENVIRONMENT, "The app and the relay speak no common protocol version."
+    ),
+    "unexpected_message": CodeInfo(Fault.OURS, "A message arrived when it is not allowed."),
+    # -- the wire: who you are --
+    "not_authenticated": CodeInfo(Fault.OURS, "A request was sent before authenticating."),
+    "bad_credentials": CodeInfo(Fault.ENVIRONMENT, "The device id or token is not valid."),
+    "device_revoked": CodeInfo(
+        Fault.ENVIRONMENT, "An administrator revoked this device; its cache was wiped."
+    ),
+    "enrolment_code_invalid": CodeInfo(
+        Fault.USER, "The enrolment code is wrong, already used or expired."
+    ),
+    "forbidden": CodeInfo(Fault.USER, "The role or membership does not allow this."),
+    "not_found": CodeInfo(Fault.USER, "The meeting, document, device or user does not exist."),
+    # -- the wire: how much --
+    "rate_limited": CodeInfo(Fault.ENVIRONMENT, "Too many requests; wait and try again."),
+    "too_many_connections": CodeInfo(Fault.ENVIRONMENT, "The relay has no room for more."),
+    "too_slow": CodeInfo(Fault.ENVIRONMENT, "The connection could not keep up and was closed."),
+    # -- the wire: transfers --
+    "upload_too_large": CodeInfo(Fault.USER, "The document is larger than the relay accepts."),
+    "chunk_out_of_order": CodeInfo(Fault.OURS, "A transfer chunk arrived at the wrong offset."),
+    "chunk_hash_mismatch": CodeInfo(Fault.OURS, "An upload chunk does not match its checksum."),
+    "upload_incomplete": CodeInfo(Fault.OURS, "An upload was finished before all bytes arrived."),
+    "hash_mismatch": CodeInfo(Fault.OURS, "A transferred document does not match its SHA-256."),
+    "unknown_transfer": CodeInfo(Fault.OURS, "A transfer id the receiver does not know."),
+    "conflict": CodeInfo(Fault.USER, "Someone changed it first; reload and try again."),
+    # -- the wire: the relay's environment or its bug --
+    "storage_unavailable": CodeInfo(
+        Fault.ENVIRONMENT, "The relay's disk is full or read-only; nothing was stored."
+    ),
+    "internal_error": CodeInfo(Fault.THEIRS, "The relay failed in a way only a bug explains."),
+    # -- the connection to the relay (furano_meet.net.RelayError) --
+    "unreachable": CodeInfo(Fault.ENVIRONMENT, "The relay cannot be reached."),
+    "connection_lost": CodeInfo(Fault.ENVIRONMENT, "The connection to the relay was lost."),
+    "protocol_error": CodeInfo(Fault.THEIRS, "The relay sent a frame this app cannot read."),
+    "offline": CodeInfo(Fault.ENVIRONMENT, "This needs the relay, and the app is offline."),
+    # -- sync: keys, certificates, administration --
+    "not_certified": CodeInfo(
+        Fault.ENVIRONMENT, "This device has no certificate from the organisation yet."
+    ),
+    "no_meeting_key": CodeInfo(Fault.USER, "The meeting has no key on this device yet."),
+    "not_admin": CodeInfo(Fault.USER, "This profile does not hold the organisation root key."),
+    "invitation_invalid": CodeInfo(Fault.USER, "The invitation text is not CODE/FINGERPRINT."),
+    # -- sync: documents --
+    "pdf_broken": CodeInfo(Fault.USER, "The file is not a readable PDF."),
+    "pdf_password": CodeInfo(Fault.USER, "The PDF is password-protected."),
+    "pdf_empty": CodeInfo(Fault.USER, "The PDF has no pages."),
+    "publisher_unverified": CodeInfo(
+        Fault.THEIRS, "The device that published a document has no valid certificate."
+    ),
+    # -- crypto (furano_meet.crypto.CryptoError) --
+    "crypto_error": CodeInfo(Fault.THEIRS, "A crypto operation refused its input."),
+    "malformed": CodeInfo(Fault.THEIRS, "Encrypted or signed data does not parse."),
+    "unknown_suite": CodeInfo(Fault.THEIRS, "Data names a crypto suite this version lacks."),
+    "tampered": CodeInfo(Fault.THEIRS, "Authentication failed: the data was altered."),
+    "truncated": CodeInfo(Fault.THEIRS, "An encrypted stream stops before its end."),
+    "wrong_context": CodeInfo(
+        Fault.THEIRS, "Authentic data meant for another meeting, device, document or key."
+    ),
+    "bad_signature": CodeInfo(Fault.THEIRS, "A signature does not verify."),
+    "unauthorised_signer": CodeInfo(Fault.THEIRS, "A valid signature by a key that may not sign."),
+    "key_substitution": CodeInfo(
+        Fault.THEIRS, "A public key does not match the fingerprint given out of band."
+    ),
+    "usage_error": CodeInfo(Fault.OURS, "The crypto API was used in a way it forbids."),
+    # -- the local store (furano_meet.store.StoreError) --
+    "store_error": CodeInfo(Fault.OURS, "The local store failed."),
+    "passphrase_required": CodeInfo(
+        Fault.ENVIRONMENT, "No secure keychain: a passphrase must protect the cache."
+    ),
+    "wrong_passphrase": CodeInfo(Fault.USER, "The passphrase does not unlock the cache."),
+    "key_mismatch": CodeInfo(Fault.ENVIRONMENT, "The keychain's key does not unlock the cache."),
+    "key_unavailable": CodeInfo(Fault.ENVIRONMENT, "The keychain cannot give the cache's key."),
+    "keysource_missing": CodeInfo(Fault.ENVIRONMENT, "The cache's key description file is gone."),
+    "keysource_damaged": CodeInfo(Fault.ENVIRONMENT, "The key description file is damaged."),
+    "database_corrupt": CodeInfo(Fault.ENVIRONMENT, "The encrypted cache fails its checks."),
+    "disk_full": CodeInfo(Fault.ENVIRONMENT, "The disk is full."),
+    "read_only": CodeInfo(Fault.ENVIRONMENT, "The data folder cannot be written to."),
+    "database_busy": CodeInfo(Fault.ENVIRONMENT, "Another program holds the cache's lock."),
+    "profile_mismatch": CodeInfo(Fault.ENVIRONMENT, "The folder holds another profile's cache."),
+    "io_error": CodeInfo(Fault.ENVIRONMENT, "The operating system could not read or write."),
+    "blob_missing": CodeInfo(Fault.ENVIRONMENT, "A downloaded document's file is missing."),
+    "blob_hash_mismatch": CodeInfo(
+        Fault.THEIRS, "Downloaded ciphertext does not match its SHA-256."
+    ),
+    "internal": CodeInfo(Fault.OURS, "The cache rejected a statement; only a bug explains it."),
+    "store_closed": CodeInfo(Fault.OURS, "The local store was used after closing."),
+    "unknown_meeting": CodeInfo(Fault.OURS, "A meeting the local store does not know."),
+    "unknown_document": CodeInfo(Fault.OURS, "A document version the local store does not know."),
+    "resume_offset_mismatch": CodeInfo(Fault.OURS, "A download was resumed at the wrong offset."),
+    "document_state": CodeInfo(
+        Fault.OURS, "A download operation on a document in the wrong state."
+    ),
+    "outbox_conflict": CodeInfo(Fault.OURS, "An op id was queued twice with different content."),
 }
 
 
 def describe(code: str) -> CodeInfo:
     """The table row for ``code``; unknown codes (a newer peer's) read as an unexpected error."""
     return CODES.get(code, CODES["error"])
+
+
+def print_error(error: FuranoError, file: TextIO) -> int:
+    """Print ``error`` the way a command-line tool should and return the exit status (1).
+
+    Why here: both CLIs (``furano-meet`` and ``furano-relay``) present errors one way, the way
+    the app's error presenter will: the message, then the next step on its own line; our own
+    bugs also name their code so a report can quote it. Never a traceback.
+    """
+    print(error.message, file=file)
+    if error.next_step:
+        print(error.next_step, file=file)
+    if error.fault is Fault.OURS:
+        print(f"This is a bug in Furano Meet (code {error.code}); please report it.", file=file)
+    return 1

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from furano_meet.errors import FuranoError, print_error
 from furano_meet.protocol import messages as m
 
 from .config import RelayConfig
-from .errors import Refusal
 from .relay import run_relay
 from .store import SchemaTooNew, Store, storage_failure
 
@@ -54,7 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
         asyncio.run(run_relay(config, ready=lambda r: print(f"Relay ready at {r.url}", flush=True)))
     except KeyboardInterrupt:
         pass
-    except SchemaTooNew as exc:
+    except SchemaTooNew as exc:  # drop once server.store's is the root's: main() presents it
         print(exc, file=sys.stderr)
         return 1
     except (OSError, sqlite3.Error) as exc:
@@ -96,9 +96,8 @@ def _admin(args: argparse.Namespace) -> int:
                 store.set_members(args.meeting_id, args.user_ids)
             case _:  # pragma: no cover - argparse restricts the choices
                 return 2
-    except Refusal as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
+    except FuranoError:
+        raise  # main() presents it
     except Exception as exc:  # sqlite3.IntegrityError for duplicates, for instance
         print(f"Could not {args.command}: {exc}", file=sys.stderr)
         return 1
@@ -174,8 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "demo":
-        return _demo(args)
-    return _admin(args)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "demo":
+            return _demo(args)
+        return _admin(args)
+    except FuranoError as exc:  # the one place: message and next step, never a traceback
+        return print_error(exc, sys.stderr)

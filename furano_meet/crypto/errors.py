@@ -1,12 +1,14 @@
 """The one exception tree of :mod:`furano_meet.crypto`.
 
-Every failure the crypto package reports is a :class:`CryptoError`. Each class carries
+Every failure the crypto package reports is a :class:`CryptoError`, a branch of the one tree
+under :class:`furano_meet.errors.FuranoError`. Each class carries
 
-* a stable ``code`` (a short ASCII string that logs, tests and the relay protocol may rely on; it
-  never changes once released, even if the English message does), and
+* a stable ``code`` (a short ``snake_case`` string from :data:`furano_meet.errors.CODES` that
+  logs, tests and the relay protocol may rely on; it never changes once released, even if the
+  English message does), and
 * a ``fault`` saying whose fault it is, so the caller knows what to do next:
 
-  - :attr:`Fault.PEER` — the bytes came from somewhere else (the relay, another device) and are
+  - :attr:`Fault.THEIRS` — the bytes came from somewhere else (the relay, another device) and are
     wrong: refuse them, keep going, maybe tell the user that a document could not be verified.
   - :attr:`Fault.OURS` — this program misused the API (a destroyed key, an encryptor used twice):
     a bug to log with context and report, never something the user can fix.
@@ -29,33 +31,35 @@ The tree::
 
 from __future__ import annotations
 
-import enum
-from typing import ClassVar
+from furano_meet.errors import Fault, FuranoError
+
+__all__ = [
+    "BadSignature",
+    "CryptoError",
+    "Fault",
+    "KeySubstitution",
+    "MalformedData",
+    "TamperedData",
+    "TruncatedData",
+    "UnauthorisedSigner",
+    "UnknownSuite",
+    "UsageError",
+    "WrongContext",
+]
 
 
-class Fault(enum.Enum):
-    """Whose fault a :class:`CryptoError` is."""
-
-    PEER = "peer"
-    OURS = "ours"
-
-
-class CryptoError(Exception):
+class CryptoError(FuranoError):
     """Base class: a crypto operation refused its input or was misused.
 
     ``str(error)`` is a readable English sentence for logs; user-facing text should be chosen
     from ``code`` (and translated), never from the message.
     """
 
-    code: ClassVar[str] = "crypto-error"
-    fault: ClassVar[Fault] = Fault.PEER
+    code = "crypto_error"
+    fault = Fault.THEIRS
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
 
 
 class MalformedData(CryptoError):
@@ -70,7 +74,7 @@ class UnknownSuite(CryptoError):
     Either the peer runs a newer version (updating this app fixes it) or the data is garbage.
     """
 
-    code = "unknown-suite"
+    code = "unknown_suite"
 
     def __init__(self, suite_id: str, kind: str, known: tuple[str, ...]) -> None:
         super().__init__(
@@ -99,19 +103,19 @@ class WrongContext(CryptoError):
     Usually a relay routing mistake or a replay attempt; either way the data is not used.
     """
 
-    code = "wrong-context"
+    code = "wrong_context"
 
 
 class BadSignature(CryptoError):
     """A signature does not verify. For hybrid signatures, *either* half failing is enough."""
 
-    code = "bad-signature"
+    code = "bad_signature"
 
 
 class UnauthorisedSigner(BadSignature):
     """The signature is valid but the signer is not the one the object names or may not sign it."""
 
-    code = "unauthorised-signer"
+    code = "unauthorised_signer"
 
 
 class KeySubstitution(CryptoError):
@@ -120,11 +124,11 @@ class KeySubstitution(CryptoError):
     This is what a relay that swaps keys to read meetings looks like: stop and tell an admin.
     """
 
-    code = "key-substitution"
+    code = "key_substitution"
 
 
 class UsageError(CryptoError):
     """Our own bug: the API was used in a way it forbids (destroyed key, single-use key reused)."""
 
-    code = "usage-error"
+    code = "usage_error"
     fault = Fault.OURS

@@ -24,17 +24,19 @@ import hashlib
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from furano_meet import __version__
+from furano_meet.errors import Fault, FuranoError, describe
 from furano_meet.protocol import (
     PROTOCOL_MAJOR,
     PROTOCOL_MINOR,
     Chunk,
     ChunkKind,
+    ErrorCode,
     Session,
     encode_chunk,
 )
@@ -43,14 +45,41 @@ from furano_meet.protocol import messages as m
 M = TypeVar("M", bound=m.Msg)
 
 
-class RelayError(Exception):
-    """The relay refused something, or the connection failed. ``code`` is stable."""
+class RelayError(FuranoError):
+    """The relay refused something, or the connection failed. ``code`` is stable.
 
-    def __init__(self, code: str, message: str, failed: m.Failed | None = None) -> None:
-        super().__init__(f"{code}: {message}")
+    The code is the instance's: the relay's ``failed`` code, or one this side chose (the relay is
+    unreachable, the connection was lost, the relay sent something unreadable). The fault comes
+    from that code's row of :data:`~furano_meet.errors.CODES` (as the app sees the code) unless
+    the raiser knows better: a download that does not check out is the relay's fault whatever
+    the code says. ``str(error)`` reads ``code: message`` as it always has.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset(ErrorCode) | {
+        # this module's
+        "unreachable",
+        "connection_lost",
+        "protocol_error",
+        # the sync engine's and the admin commands' (furano_meet.sync)
+        "offline",
+        "not_certified",
+        "no_meeting_key",
+        "not_admin",
+        "key_substitution",
+    }
+    """Besides these the sync engine, until it stops doing so, reports local store trouble as a
+    RelayError carrying the :class:`~furano_meet.store.StoreError`'s code."""
+
+    def __init__(
+        self, code: str, message: str, failed: m.Failed | None = None, *, fault: Fault | None = None
+    ) -> None:
+        super().__init__(message)
         self.code = code
-        self.message = message
+        self.fault = describe(code).fault if fault is None else fault
         self.failed = failed
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
 
 
 @dataclass(eq=False)
@@ -337,7 +366,11 @@ class RelayConnection:
                 data += piece
         digest = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
         if len(data) != ready.size or digest != ready.sha256:
-            raise RelayError("hash_mismatch", "The downloaded document does not match its SHA-256.")
+            raise RelayError(
+                "hash_mismatch",
+                "The downloaded document does not match its SHA-256.",
+                fault=Fault.THEIRS,
+            )
         return data
 
     async def download_to(
@@ -428,7 +461,7 @@ class RelayConnection:
             return
         if chunk.offset != state.start + len(state.data):
             state.done.set_exception(
-                RelayError("chunk_out_of_order", "download chunk out of order")
+                RelayError("chunk_out_of_order", "download chunk out of order", fault=Fault.THEIRS)
             )
             return
         state.data += chunk.payload

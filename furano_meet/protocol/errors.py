@@ -4,12 +4,17 @@ Why two branches: when *we* are about to send something invalid it is our bug
 (:class:`LocalProtocolError`, raise loudly in tests); when the *peer* sent it, the peer is at fault
 (:class:`RemoteProtocolError`) and the right response is a typed ``failed`` message, never a crash.
 The codes are part of the wire contract: clients switch on them and translate them for users, so
-they never change meaning once released.
+they never change meaning once released; every one is a row of :data:`furano_meet.errors.CODES`.
+The tree hangs under :class:`~furano_meet.errors.FuranoError` (stdlib-only too, so the protocol
+stays stdlib-only).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
+
+from furano_meet.errors import Fault, FuranoError
 
 
 class ErrorCode(StrEnum):
@@ -48,20 +53,33 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "internal_error"
 
 
-class ProtocolError(Exception):
-    """Base of every protocol failure; ``code`` is stable, ``message`` is for humans and logs."""
+class ProtocolError(FuranoError):
+    """Base of every protocol failure; ``code`` is stable, ``message`` is for humans and logs.
+
+    The code is the instance's (the one that goes into the ``failed`` reply), so ``str(error)``
+    reads ``code: message`` as it always has.
+    """
+
+    code: ErrorCode
+    codes: ClassVar[frozenset[str]] = frozenset(ErrorCode)
 
     def __init__(self, code: ErrorCode, message: str, rid: int = 0) -> None:
-        super().__init__(f"{code.value}: {message}")
+        super().__init__(message)
         self.code = code
-        self.message = message
         self.rid = rid
         """The request id of the offending frame when it could be read, so replies correlate."""
+
+    def __str__(self) -> str:
+        return f"{self.code.value}: {self.message}"
 
 
 class RemoteProtocolError(ProtocolError):
     """The peer sent something the protocol does not allow (the peer's fault)."""
 
+    fault = Fault.THEIRS
+
 
 class LocalProtocolError(ProtocolError):
     """We tried to send something the protocol does not allow (our bug)."""
+
+    fault = Fault.OURS

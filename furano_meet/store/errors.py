@@ -1,15 +1,17 @@
 """The store's exception tree: one base class, one subclass per thing a caller must react to.
 
-Every error carries a stable ``code`` (for translation catalogues, logs and tests), a readable
+:class:`StoreError` is the store's branch of the one tree under
+:class:`furano_meet.errors.FuranoError`. Every error carries a stable ``snake_case`` ``code`` (a row
+of :data:`furano_meet.errors.CODES`, for translation catalogues, logs and tests), a readable
 English ``message`` saying what happened, a ``next_step`` saying what the user or the program can do
 about it, and a ``fault`` saying whose fault it is:
 
 * ``ENVIRONMENT`` - the machine is in the way (disk full, read-only folder, no keychain, damaged
   file). Show a calm message with the next step; nothing is wrong with the program.
 * ``USER`` - the person typed something wrong (a wrong passphrase). Ask again.
-* ``PEER`` - the relay or another member sent something that does not check out (a blob whose
+* ``THEIRS`` - the relay or another member sent something that does not check out (a blob whose
   SHA-256 does not match). Drop it and fetch again; never trust it.
-* ``BUG`` - a caller broke the contract of this package (resuming at the wrong offset, writing to a
+* ``OURS`` - a caller broke the contract of this package (resuming at the wrong offset, writing to a
   document that was never announced). Log it with context and file a crash report.
 
 The GUI maps ``code`` to a translated dialog; the English text is for logs and developers.
@@ -20,9 +22,10 @@ keychain, update the app) can still open the cache.
 
 from __future__ import annotations
 
-import enum
 import errno
-from typing import ClassVar
+
+from furano_meet import errors as root
+from furano_meet.errors import Fault, FuranoError
 
 __all__ = [
     "BlobHashMismatch",
@@ -53,34 +56,15 @@ __all__ = [
 ]
 
 
-class Fault(enum.Enum):
-    """Whose fault an error is; decides how the application presents it."""
-
-    ENVIRONMENT = "environment"
-    USER = "user"
-    PEER = "peer"
-    BUG = "bug"
-
-
-class StoreError(Exception):
+class StoreError(FuranoError):
     """Base of every error raised by :mod:`furano_meet.store`.
 
     Subclasses fix ``code`` and ``fault``; instances carry the ``message`` and ``next_step`` text.
     ``str(error)`` gives both, so a log line is readable on its own.
     """
 
-    code: ClassVar[str] = "store-error"
-    fault: ClassVar[Fault] = Fault.BUG
-
-    def __init__(self, message: str, next_step: str = "") -> None:
-        super().__init__(message, next_step)
-        self.message = message
-        self.next_step = next_step
-
-    def __str__(self) -> str:
-        if self.next_step:
-            return f"{self.message} {self.next_step}"
-        return self.message
+    code = "store_error"
+    fault = Fault.OURS
 
 
 # -- keys --------------------------------------------------------------------------------------
@@ -94,7 +78,7 @@ class PassphraseRequired(StoreError):
     the GUI whether to ask for a new passphrase twice or for the existing one once.
     """
 
-    code = "passphrase-required"
+    code = "passphrase_required"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, reason: str, *, new_store: bool) -> None:
@@ -111,7 +95,7 @@ class PassphraseRequired(StoreError):
 class WrongPassphrase(StoreError):
     """The passphrase does not open this cache. Nothing on disk was touched."""
 
-    code = "wrong-passphrase"
+    code = "wrong_passphrase"
     fault = Fault.USER
 
     def __init__(self) -> None:
@@ -125,7 +109,7 @@ class WrongPassphrase(StoreError):
 class KeyMismatch(StoreError):
     """The key the keychain returned does not open this cache (the entry was replaced)."""
 
-    code = "key-mismatch"
+    code = "key_mismatch"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, profile_id: str) -> None:
@@ -140,7 +124,7 @@ class KeyMismatch(StoreError):
 class KeyUnavailable(StoreError):
     """The cache was locked with a key kept in the keychain, and the keychain cannot give it."""
 
-    code = "key-unavailable"
+    code = "key_unavailable"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, detail: str) -> None:
@@ -155,7 +139,7 @@ class KeyUnavailable(StoreError):
 class KeySourceMissing(StoreError):
     """A database exists but the small file saying how its key is obtained does not."""
 
-    code = "keysource-missing"
+    code = "keysource_missing"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, path: str) -> None:
@@ -170,7 +154,7 @@ class KeySourceMissing(StoreError):
 class KeySourceDamaged(StoreError):
     """The key description file exists but cannot be understood."""
 
-    code = "keysource-damaged"
+    code = "keysource_damaged"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, path: str, detail: str) -> None:
@@ -187,7 +171,7 @@ class KeySourceDamaged(StoreError):
 class DatabaseCorrupt(StoreError):
     """The encrypted database fails its integrity checks. The file is left as it is."""
 
-    code = "database-corrupt"
+    code = "database_corrupt"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, detail: str) -> None:
@@ -201,7 +185,7 @@ class DatabaseCorrupt(StoreError):
 class StorageFull(StoreError):
     """The disk (or a file-size limit) has no room for what was being written."""
 
-    code = "disk-full"
+    code = "disk_full"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, detail: str) -> None:
@@ -215,7 +199,7 @@ class StorageFull(StoreError):
 class ReadOnlyLocation(StoreError):
     """The cache folder cannot be written to."""
 
-    code = "read-only"
+    code = "read_only"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, path: str, detail: str = "") -> None:
@@ -229,7 +213,7 @@ class ReadOnlyLocation(StoreError):
 class DatabaseBusy(StoreError):
     """Another process holds the database lock for longer than the busy timeout."""
 
-    code = "database-busy"
+    code = "database_busy"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, detail: str) -> None:
@@ -239,26 +223,22 @@ class DatabaseBusy(StoreError):
         )
 
 
-class SchemaTooNew(StoreError):
-    """The database was written by a newer Furano Meet whose schema major this build predates."""
+class SchemaTooNew(root.SchemaTooNew, StoreError):
+    """The cache was written by a newer Furano Meet whose schema major this build predates.
 
-    code = "schema-too-new"
-    fault = Fault.ENVIRONMENT
+    The root's :class:`~furano_meet.errors.SchemaTooNew` (one class for the cache and the relay's
+    database), also a :class:`StoreError` so ``except StoreError`` keeps catching it.
+    """
 
     def __init__(self, found: str, supported: str) -> None:
-        super().__init__(
-            f"The meeting cache was written by a newer version of Furano Meet (cache format "
-            f"{found}; this version understands {supported}.x). It has been left untouched.",
-            "Update Furano Meet to the latest version.",
-        )
-        self.found = found
+        super().__init__(found, f"{supported}.x", what="meeting cache")
         self.supported = supported
 
 
 class ProfileMismatch(StoreError):
     """The database in the profile folder belongs to a different profile."""
 
-    code = "profile-mismatch"
+    code = "profile_mismatch"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, expected: str, found: str) -> None:
@@ -271,7 +251,7 @@ class ProfileMismatch(StoreError):
 class StoreIOError(StoreError):
     """Any other operating-system error while reading or writing the cache."""
 
-    code = "io-error"
+    code = "io_error"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, detail: str) -> None:
@@ -284,7 +264,7 @@ class StoreIOError(StoreError):
 class BlobMissing(StoreError):
     """The database says a document is complete but its ciphertext file is gone."""
 
-    code = "blob-missing"
+    code = "blob_missing"
     fault = Fault.ENVIRONMENT
 
     def __init__(self, doc_id: str, version: int) -> None:
@@ -297,8 +277,8 @@ class BlobMissing(StoreError):
 class BlobHashMismatch(StoreError):
     """Downloaded ciphertext does not have the SHA-256 the manifest promised."""
 
-    code = "blob-hash-mismatch"
-    fault = Fault.PEER
+    code = "blob_hash_mismatch"
+    fault = Fault.THEIRS
 
     def __init__(self, doc_id: str, version: int, expected: str, actual: str) -> None:
         super().__init__(
@@ -315,13 +295,13 @@ class StoreBug(StoreError):
     """The database rejected a statement in a way only a programming error explains."""
 
     code = "internal"
-    fault = Fault.BUG
+    fault = Fault.OURS
 
 
 class StoreClosed(StoreBug):
     """The store was used after :meth:`LocalStore.close` or :meth:`LocalStore.wipe`."""
 
-    code = "store-closed"
+    code = "store_closed"
 
     def __init__(self) -> None:
         super().__init__("The local store is closed.")
@@ -330,7 +310,7 @@ class StoreClosed(StoreBug):
 class UnknownMeeting(StoreBug):
     """An operation named a meeting the store has never been told about."""
 
-    code = "unknown-meeting"
+    code = "unknown_meeting"
 
     def __init__(self, meeting_id: str) -> None:
         super().__init__(f"Meeting {meeting_id!r} is not in the local store.")
@@ -339,7 +319,7 @@ class UnknownMeeting(StoreBug):
 class UnknownDocument(StoreBug):
     """An operation named a document version the store has never been told about."""
 
-    code = "unknown-document"
+    code = "unknown_document"
 
     def __init__(self, doc_id: str, version: int, detail: str = "") -> None:
         extra = f" ({detail})" if detail else ""
@@ -349,7 +329,7 @@ class UnknownDocument(StoreBug):
 class ResumeOffsetMismatch(StoreBug):
     """A partial download was appended at an offset other than the bytes already received."""
 
-    code = "resume-offset-mismatch"
+    code = "resume_offset_mismatch"
 
     def __init__(self, doc_id: str, version: int, offset: int, expected: int) -> None:
         super().__init__(
@@ -364,7 +344,7 @@ class ResumeOffsetMismatch(StoreBug):
 class DocumentNotDownloading(StoreBug):
     """A download operation was used on a document that is complete or withdrawn (or vice versa)."""
 
-    code = "document-state"
+    code = "document_state"
 
     def __init__(self, doc_id: str, version: int, state: str, wanted: str) -> None:
         super().__init__(
@@ -376,7 +356,7 @@ class DocumentNotDownloading(StoreBug):
 class OutboxConflict(StoreBug):
     """An op id was enqueued twice with different contents."""
 
-    code = "outbox-conflict"
+    code = "outbox_conflict"
 
     def __init__(self, op_id: str) -> None:
         super().__init__(

@@ -17,6 +17,7 @@ import ssl
 from dataclasses import dataclass
 
 from furano_meet.crypto import DeviceKeys, OrgRootKey, normalise_fingerprint
+from furano_meet.errors import Fault, FuranoError
 from furano_meet.net import RelayConnection
 from furano_meet.store import LocalStore
 from furano_meet.store.records import DeviceIdentity
@@ -24,8 +25,11 @@ from furano_meet.store.records import DeviceIdentity
 _SETTINGS = ("user_id", "org_id", "role", "display_name", "root_fingerprint")
 
 
-class InvitationError(ValueError):
+class InvitationError(FuranoError):
     """The invitation text is not of the form CODE/FINGERPRINT (the user's typo)."""
+
+    code = "invitation_invalid"
+    fault = Fault.USER
 
 
 @dataclass(frozen=True, slots=True)

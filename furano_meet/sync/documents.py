@@ -28,6 +28,7 @@ documents are opened and closed inside one call, so no ``Document`` crosses thre
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pymupdf
 
@@ -44,15 +45,21 @@ from furano_meet.crypto import (
     verify_manifest,
 )
 from furano_meet.crypto.manifest import open_and_read_manifest, open_manifest, seal_manifest
+from furano_meet.errors import Fault, FuranoError
 
 
-class DocumentUnreadable(ValueError):
-    """The file is not a PDF we can show (broken, empty, or password-protected)."""
+class DocumentUnreadable(FuranoError):
+    """The file is not a PDF we can show (broken, empty, or password-protected).
+
+    The person chose the file, so it is theirs to fix; ``code`` says which of the three it is.
+    """
+
+    fault = Fault.USER
+    codes: ClassVar[frozenset[str]] = frozenset({"pdf_broken", "pdf_password", "pdf_empty"})
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

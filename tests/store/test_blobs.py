@@ -75,7 +75,7 @@ def test_hash_mismatch_keeps_the_partial_file(blobs: BlobFiles) -> None:
     blobs.append("d", 1, 0, b"tampered")
     with pytest.raises(BlobHashMismatch) as caught:
         blobs.finish("d", 1, sha(b"original"))
-    assert caught.value.code == "blob-hash-mismatch"
+    assert caught.value.code == "blob_hash_mismatch"
     assert sha(b"original").hex() in caught.value.message
     assert blobs.received("d", 1) == len(b"tampered")
     assert not blobs.path("d", 1).exists()
@@ -152,7 +152,7 @@ def test_file_size_limit_is_storage_full_and_keeps_received_bytes(tmp_path: Path
         text=True,
         check=True,
     )
-    assert result.stdout.split() == ["disk-full", "1000"]
+    assert result.stdout.split() == ["disk_full", "1000"]
     blobs = BlobFiles(folder, NAME_KEY)
     assert blobs.received("d", 1) == 1000
     # The download resumes where it stopped once there is room again.

@@ -125,7 +125,7 @@ def test_without_a_keychain_the_store_asks_for_a_passphrase_before_creating_anyt
 ) -> None:
     with pytest.raises(PassphraseRequired) as caught:
         LocalStore.open(data_dir, PROFILE)
-    assert caught.value.code == "passphrase-required"
+    assert caught.value.code == "passphrase_required"
     assert caught.value.new_store
     assert "keychain" in caught.value.reason and "fail" in caught.value.reason
     assert not data_dir.exists()
@@ -148,7 +148,7 @@ def test_passphrase_store_round_trip(data_dir: Path, fail_keyring: None) -> None
     before = snapshot(profile_dir(data_dir))
     with pytest.raises(WrongPassphrase) as wrong:
         LocalStore.open(data_dir, PROFILE, passphrase="ふらの2024")
-    assert wrong.value.code == "wrong-passphrase"
+    assert wrong.value.code == "wrong_passphrase"
     assert "passphrase does not unlock" in str(wrong.value)
     assert snapshot(profile_dir(data_dir)) == before
 
@@ -192,7 +192,7 @@ def test_missing_keychain_entry(data_dir: Path, memory_keyring: MemoryKeyring) -
     before = snapshot(profile_dir(data_dir))
     with pytest.raises(KeyUnavailable) as caught:
         LocalStore.open(data_dir, PROFILE)
-    assert caught.value.code == "key-unavailable"
+    assert caught.value.code == "key_unavailable"
     assert PROFILE in caught.value.message
     assert snapshot(profile_dir(data_dir)) == before
 
@@ -252,7 +252,7 @@ def test_corrupted_page_in_the_middle(data_dir: Path) -> None:
     # Opening reads only the first pages; either it or the full check notices the damage.
     with pytest.raises(DatabaseCorrupt) as caught, LocalStore.open(data_dir, PROFILE) as store:
         store.check_integrity()
-    assert caught.value.code == "database-corrupt"
+    assert caught.value.code == "database_corrupt"
     assert "untouched" in caught.value.next_step
     with LocalStore.open(data_dir, PROFILE) as store, pytest.raises(DatabaseCorrupt):
         store.annotations("d1", 1)  # reading the damaged page is a clear error too
@@ -284,7 +284,7 @@ def test_read_only_folder_by_permissions(data_dir: Path) -> None:
     try:
         with pytest.raises(ReadOnlyLocation) as caught:
             LocalStore.open(data_dir, PROFILE)
-        assert caught.value.code == "read-only"
+        assert caught.value.code == "read_only"
     finally:
         folder.chmod(0o700)
     assert snapshot(folder) == before
@@ -315,7 +315,7 @@ def test_disk_full_portable(store: LocalStore) -> None:
         store.enqueue("op-1", "annotation.put", b"x")
         for i in range(100):
             store.put_annotation(annotation(f"big{i}", payload=os.urandom(4000)))
-    assert caught.value.code == "disk-full"
+    assert caught.value.code == "disk_full"
     assert "Free some disk space" in str(caught.value)
     assert store.outbox_size() == 0  # all or nothing
     assert [a.annotation_id for a in store.annotations("d1", 1)] == ["kept"]

@@ -33,12 +33,12 @@ def test_codes_are_unique_and_stable() -> None:
         errors.ReadOnlyLocation.code,
         errors.SchemaTooNew.code,
     } == {
-        "passphrase-required",
-        "wrong-passphrase",
-        "database-corrupt",
-        "disk-full",
-        "read-only",
-        "schema-too-new",
+        "passphrase_required",
+        "wrong_passphrase",
+        "database_corrupt",
+        "disk_full",
+        "read_only",
+        "schema_too_new",
     }
 
 
@@ -82,9 +82,9 @@ def test_passphrase_required_keeps_reason_and_asks_differently_for_new_stores() 
 
 
 def test_bugs_are_marked_as_bugs() -> None:
-    assert errors.ResumeOffsetMismatch("d", 1, 5, 3).fault is Fault.BUG
-    assert errors.StoreClosed().fault is Fault.BUG
-    assert errors.BlobHashMismatch("d", 1, "aa", "bb").fault is Fault.PEER
+    assert errors.ResumeOffsetMismatch("d", 1, 5, 3).fault is Fault.OURS
+    assert errors.StoreClosed().fault is Fault.OURS
+    assert errors.BlobHashMismatch("d", 1, "aa", "bb").fault is Fault.THEIRS
 
 
 @pytest.mark.parametrize(

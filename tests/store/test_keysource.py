@@ -134,7 +134,7 @@ def test_damaged_record_is_a_typed_error(tmp_path: Path, text: str) -> None:
     path.write_text(text)
     with pytest.raises(KeySourceDamaged) as caught:
         read_record(path)
-    assert caught.value.code == "keysource-damaged"
+    assert caught.value.code == "keysource_damaged"
     assert path.read_text() == text
 
 

@@ -92,7 +92,7 @@ def test_open_refuses_newer_major_and_leaves_file_untouched(
 
     with pytest.raises(SchemaTooNew) as caught:
         LocalStore.open(data_dir, PROFILE)
-    assert caught.value.code == "schema-too-new"
+    assert caught.value.code == "schema_too_new"
     assert "7.3" in str(caught.value) and "Update Furano Meet" in str(caught.value)
     assert snapshot(folder) == before
 
