@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from furano_meet.errors import SchemaTooNew
 from furano_meet.protocol import messages as m
 
 from .config import RelayConfig
 from .errors import Refusal
 from .relay import run_relay
-from .store import SchemaTooNew, Store, storage_failure
+from .store import Store, storage_failure
 
 DEFAULT_DATA = Path("relay-data")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from furano_meet.errors import SchemaTooNew
 from furano_meet.protocol import ErrorCode
 from furano_meet.protocol import messages as m
 from server import demo
@@ -16,7 +17,6 @@ from server.errors import Refusal
 from server.store import (
     PRESENTER_SEQ_MARGIN,
     PendingUpload,
-    SchemaTooNew,
     Store,
     normalise_code,
     storage_failure,
@@ -151,7 +151,8 @@ def test_a_database_from_a_newer_relay_is_refused_and_left_alone(tmp_path: Path)
     before = path.read_bytes()
     with pytest.raises(SchemaTooNew) as info:
         Store(path).open()
-    assert "newer relay" in str(info.value)
+    assert info.value.found == "2.0" and info.value.supported == "1.x"
+    assert "relay database" in str(info.value) and "newer version" in str(info.value)
     assert path.read_bytes() == before
 
 
