@@ -151,7 +151,7 @@ def test_a_database_from_a_newer_relay_is_refused_and_left_alone(tmp_path: Path)
     before = path.read_bytes()
     with pytest.raises(SchemaTooNew) as info:
         Store(path).open()
-    assert info.value.found == "2.0" and info.value.supported == "1.x"
+    assert info.value.found.startswith("2.") and info.value.supported == "1.x"
     assert "relay database" in str(info.value) and "newer version" in str(info.value)
     assert path.read_bytes() == before
 
