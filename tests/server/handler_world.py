@@ -174,4 +174,6 @@ async def publish(
     ready = mailbox(clerk).only(m.UploadReady)
     await send_chunk(world, clerk, ready.transfer, 0, data)
     await ask(world, uploads.finish_upload, clerk, m.FinishUpload(rid=2, transfer=ready.transfer))
-    return mailbox(clerk).only(m.DocumentPublished).document
+    published = mailbox(clerk).take()[-1]  # after any upload_progress
+    assert isinstance(published, m.DocumentPublished), published
+    return published.document
