@@ -79,7 +79,9 @@ async def test_cancelling_a_download_stops_its_stream(world: World) -> None:
     await ask(world, documents.cancel_transfer, member, m.CancelTransfer(rid=2, transfer=transfer))
     assert mailbox(member).only(m.Done).rid == 2 and mailbox(member).streams == []
     with pytest.raises(Refusal) as info:
-        await ask(world, documents.cancel_transfer, member, m.CancelTransfer(rid=3, transfer=transfer))
+        await ask(
+            world, documents.cancel_transfer, member, m.CancelTransfer(rid=3, transfer=transfer)
+        )
     assert info.value.code is ErrorCode.UNKNOWN_TRANSFER
 
 
@@ -90,7 +92,9 @@ async def test_receipts_are_recorded_and_only_moderators_see_them(world: World) 
     await ask(world, documents.confirm_receipt, member, confirm)
     assert mailbox(member).only(m.Done).rid == 1
     with pytest.raises(Refusal) as info:
-        await ask(world, documents.list_receipts, member, m.ListReceipts(rid=2, meeting_id=MEETING_ID))
+        await ask(
+            world, documents.list_receipts, member, m.ListReceipts(rid=2, meeting_id=MEETING_ID)
+        )
     assert info.value.code is ErrorCode.FORBIDDEN
     await ask(world, documents.list_receipts, chair, m.ListReceipts(rid=3, meeting_id=MEETING_ID))
     (receipt,) = mailbox(chair).only(m.ReceiptsListed).receipts

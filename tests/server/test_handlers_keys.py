@@ -43,7 +43,11 @@ async def test_stored_envelopes_reach_their_device_sealed_by_the_sender(world: W
 
 
 async def test_another_devices_envelope_for_a_slot_is_not_replaced(world: World) -> None:
-    clerk, chair, member = world.connect("jimukyoku"), world.connect("iincho"), world.connect("giin1")
+    clerk, chair, member = (
+        world.connect("jimukyoku"),
+        world.connect("iincho"),
+        world.connect("giin1"),
+    )
     first = m.PutKeyEnvelopes(rid=1, meeting_id=MEETING_ID, envelopes=(sealed_to(member),))
     await ask(world, keys.put_envelopes, clerk, first)
     mailbox(member).take()

@@ -45,7 +45,11 @@ async def joined(world: World, user_id: str) -> Client:
 async def test_shared_ops_reach_the_room_and_private_ones_only_the_authors_devices(
     world: World,
 ) -> None:
-    author, laptop, other = await joined(world, "giin1"), await joined(world, "giin1"), await joined(world, "giin2")
+    author, laptop, other = (
+        await joined(world, "giin1"),
+        await joined(world, "giin1"),
+        await joined(world, "giin2"),
+    )
     for client in (author, laptop, other):
         mailbox(client).take()
     append = m.AppendOps(rid=5, meeting_id=MEETING_ID, ops=(op("a"), op("p", "private")))
@@ -82,7 +86,9 @@ async def test_fetching_pages_within_the_frame_and_hides_others_private_ops(
     since, more, pages = 0, True, 0
     while more:
         pages += 1
-        await ask(world, oplog.fetch_ops, reader, m.FetchOps(rid=2, meeting_id=MEETING_ID, since=since))
+        await ask(
+            world, oplog.fetch_ops, reader, m.FetchOps(rid=2, meeting_id=MEETING_ID, since=since)
+        )
         fetched = mailbox(reader).only(m.OpsFetched)
         assert fetched.ops
         seen += [o.op_id for o in fetched.ops]
@@ -93,7 +99,12 @@ async def test_fetching_pages_within_the_frame_and_hides_others_private_ops(
 async def test_only_members_append_or_fetch(world: World) -> None:
     admin = world.connect("admin")
     with pytest.raises(Refusal) as info:
-        await ask(world, oplog.append_ops, admin, m.AppendOps(rid=1, meeting_id=MEETING_ID, ops=(op("x"),)))
+        await ask(
+            world,
+            oplog.append_ops,
+            admin,
+            m.AppendOps(rid=1, meeting_id=MEETING_ID, ops=(op("x"),)),
+        )
     assert info.value.code is ErrorCode.FORBIDDEN
     with pytest.raises(Refusal) as info:
         await ask(world, oplog.fetch_ops, admin, m.FetchOps(rid=2, meeting_id=MEETING_ID, since=0))
