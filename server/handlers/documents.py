@@ -14,7 +14,7 @@ from ..fanout import fan_out
 from ..rooms import MODERATORS
 from ..state import PUBLISHERS, Client, RelayState
 from ..transfers import DownloadStream
-from .paging import fit, room_beside
+from .paging import trim
 from .uploads import drop_upload
 
 
@@ -99,8 +99,7 @@ async def list_documents(state: RelayState, client: Client, msg: m.ListDocuments
     empty = m.DocumentsListed(
         rid=msg.rid, meeting_id=msg.meeting_id, documents=(), next_offset=2**53 - 1, more=True
     )
-    room = room_beside(state.max_out, client.outbox.minor, empty)
-    more = fit(page, room) or more
+    more = trim(page, empty, state.max_out, client.outbox.minor) or more
     client.outbox.send(
         m.DocumentsListed(
             rid=msg.rid,

@@ -14,7 +14,7 @@ from ..errors import Refusal
 from ..fanout import fan_out
 from ..state import Client, RelayState
 from ..store import DeviceIdentity, Store
-from .paging import fit, room_beside
+from .paging import trim
 
 
 async def ask_key_holders(
@@ -74,11 +74,10 @@ async def list_device_keys(state: RelayState, client: Client, msg: m.ListDeviceK
     empty = m.DeviceKeysListed(
         rid=msg.rid, meeting_id=msg.meeting_id, devices=(), next_offset=2**53 - 1, more=True
     )
-    room = room_beside(state.max_out, client.outbox.minor, empty)
-    # Cheap bound first (base64 is 4/3, the rest of an entry is under 300 bytes): a council's
-    # few dozen devices are never measured one by one.
+    # Base64 is 4/3, the rest of an entry is under 300 bytes: a council's few dozen devices
+    # are never measured one by one.
     bound = sum((len(d.public_keys) + len(d.certificate)) * 4 // 3 + 300 for d in page)
-    more = bound > room and fit(page, room)
+    more = trim(page, empty, state.max_out, client.outbox.minor, bound=bound)
     client.outbox.send(
         m.DeviceKeysListed(
             rid=msg.rid,

@@ -13,7 +13,7 @@ from furano_meet.protocol import messages as m
 from ..fanout import fan_out
 from ..state import Client, RelayState
 from ..store import DeviceIdentity, Store
-from .paging import fit, room_beside
+from .paging import trim
 
 
 def _append(
@@ -67,12 +67,9 @@ async def fetch_ops(state: RelayState, client: Client, msg: m.FetchOps) -> None:
     empty = m.OpsFetched(
         rid=msg.rid, meeting_id=msg.meeting_id, ops=(), last_seq=2**53 - 1, more=True
     )
-    room = room_beside(state.max_out, client.outbox.minor, empty)
-    # Cheap bound first (base64 is 4/3, the rest of an op is ASCII and under 600 bytes):
-    # the usual small page is never measured op by op.
+    # Base64 is 4/3, the rest of an op is ASCII and under 600 bytes.
     bound = sum(len(op.payload) * 4 // 3 + 600 for op in ops)
-    if bound > room:
-        more = fit(ops, room) or more
+    more = trim(ops, empty, state.max_out, client.outbox.minor, bound=bound) or more
     client.outbox.send(
         m.OpsFetched(
             rid=msg.rid,

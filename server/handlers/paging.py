@@ -24,6 +24,18 @@ def room_beside(max_out: int, minor: int, empty: m.Msg) -> int:
     return max_out - utf8_length(encode(empty, minor=minor))
 
 
+def trim(
+    page: list[Any], empty: m.Msg, max_out: int, minor: int, *, bound: int | None = None
+) -> bool:
+    """Fit ``page`` into the reply ``empty`` stands for (see :func:`room_beside`) by dropping
+    its tail; returns whether anything was dropped.  ``bound`` is a cheap upper estimate of the
+    entries' size: when it fits, no entry is measured one by one (the usual small page)."""
+    room = room_beside(max_out, minor, empty)
+    if bound is not None and bound <= room:
+        return False
+    return fit(page, room)
+
+
 def fit(items: list[Any], room: int) -> bool:
     """Drop the tail of ``items`` that would not fit ``room`` bytes of a reply's list (each
     item costs its encoded length plus a comma); keep at least one, so paging progresses.

@@ -153,20 +153,13 @@ class AccountQueries(Database):
                 raise Refusal(ErrorCode.NOT_FOUND, f"no device {device_id!r}")
 
     def revoked_among(self, device_ids: Iterable[str]) -> set[str]:
-        ids = list(device_ids)
-        found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            found.update(
-                r[0]
-                for r in self.db.execute(
-                    f"SELECT device_id FROM devices WHERE revoked_at IS NOT NULL"
-                    f" AND device_id IN ({marks})",
-                    part,
-                )
+        return set(
+            self._first_column_in(
+                "SELECT device_id FROM devices WHERE revoked_at IS NOT NULL"
+                " AND device_id IN ({marks})",
+                list(device_ids),
             )
-        return found
+        )
 
     def certify_device(self, device_id: str, certificate: bytes) -> None:
         with self._tx() as db:

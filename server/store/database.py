@@ -12,11 +12,11 @@ import asyncio
 import errno
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from furano_meet.errors import SchemaTooNew
 from furano_meet.protocol import messages as m
@@ -118,6 +118,16 @@ class Database:
 
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)
+
+    def _first_column_in(self, sql: str, ids: Sequence[str], *before: object) -> list[Any]:
+        """The first column of ``sql`` for ``ids`` given as ``IN ({marks})``, 500 at a time
+        (far below SQLite's bound-parameter limit); ``before`` are the parameters ahead of them."""
+        found: list[Any] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            found.extend(r[0] for r in self.db.execute(sql.format(marks=marks), (*before, *part)))
+        return found
 
     def data_version(self) -> int:
         """Changes when *another* connection (the admin CLI) commits; polled to apply revocations."""

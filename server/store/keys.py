@@ -105,23 +105,15 @@ class KeyQueries(AccountQueries, MeetingQueries):
         of users removed from the meeting, and revoked devices, are never asked.
         """
         waiting = {d.device_id for d in self.devices_awaiting_key(meeting_id)}
-        found: list[str] = []
-        ids = [d for d in device_ids if d not in waiting]
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            found.extend(
-                r[0]
-                for r in self.db.execute(
-                    "SELECT d.device_id FROM devices d"
-                    " JOIN meeting_members mm ON mm.user_id = d.user_id AND mm.meeting_id = ?"
-                    " WHERE d.revoked_at IS NULL AND d.device_id IN (" + marks + ") AND EXISTS ("
-                    "   SELECT 1 FROM key_envelopes k WHERE k.meeting_id = mm.meeting_id"
-                    "   AND k.device_id = d.device_id AND k.purpose = 'meeting')",
-                    (meeting_id, *part),
-                )
-            )
-        return found
+        return self._first_column_in(
+            "SELECT d.device_id FROM devices d"
+            " JOIN meeting_members mm ON mm.user_id = d.user_id AND mm.meeting_id = ?"
+            " WHERE d.revoked_at IS NULL AND d.device_id IN ({marks}) AND EXISTS ("
+            "   SELECT 1 FROM key_envelopes k WHERE k.meeting_id = mm.meeting_id"
+            "   AND k.device_id = d.device_id AND k.purpose = 'meeting')",
+            [d for d in device_ids if d not in waiting],
+            meeting_id,
+        )
 
     def member_device_keys(self, meeting_id: str) -> list[m.DeviceKeyInfo]:
         rows = self.db.execute(

@@ -16,12 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from furano_meet.protocol import PROTOCOL_MINOR, Chunk, ChunkKind, decode, encode, encode_chunk
+from furano_meet.protocol import (
+    PROTOCOL_MINOR,
+    Chunk,
+    ChunkKind,
+    ErrorCode,
+    decode,
+    encode,
+    encode_chunk,
+)
 from furano_meet.protocol import messages as m
 from furano_meet.protocol.session import Phase
 from server import demo
 from server.blobs import BlobStore
 from server.config import RelayConfig
+from server.errors import Refusal
 from server.fanout import Frame, Stream
 from server.handlers import uploads
 from server.state import Client, RelayState
@@ -177,3 +186,46 @@ async def publish(
     published = mailbox(clerk).take()[-1]  # after any upload_progress
     assert isinstance(published, m.DocumentPublished), published
     return published.document
+
+
+def op(op_id: str, visibility: m.Visibility = "shared") -> m.NewOp:
+    """A small annotation op as a client would append it (the payload stands for ciphertext)."""
+    return m.NewOp(
+        op_id=op_id,
+        document_id="d",
+        version=1,
+        page=0,
+        visibility=visibility,
+        kind="add",
+        payload=b"ct",
+    )
+
+
+async def refused(world: World, handler: Handler, client: Client, msg: m.Msg) -> ErrorCode:
+    """The code of the :class:`Refusal` the handler answers ``msg`` with (it must refuse)."""
+    try:
+        await ask(world, handler, client, msg)
+    except Refusal as exc:
+        return exc.code
+    raise AssertionError(f"{type(msg).__name__} was not refused")
+
+
+R = TypeVar("R", bound=m.Msg)
+
+
+async def pages(
+    world: World,
+    client: Client,
+    handler: Handler,
+    request: Callable[[int], m.Msg],
+    reply: type[R],
+    position: Callable[[R], tuple[int, bool]],
+) -> list[R]:
+    """Every page of a paged list: ask from each reply's position until it says no more."""
+    replies: list[R] = []
+    at, more = 0, True
+    while more:
+        await ask(world, handler, client, request(at))
+        replies.append(mailbox(client).only(reply))
+        at, more = position(replies[-1])
+    return replies

@@ -10,11 +10,10 @@ import pytest
 from furano_meet.protocol import ErrorCode
 from furano_meet.protocol import messages as m
 from server.demo import MEETING_ID
-from server.errors import Refusal
 from server.handlers import keys
 from server.state import Client
 
-from .handler_world import World, ask, close_world, mailbox, open_world
+from .handler_world import World, ask, close_world, mailbox, open_world, pages, refused
 
 
 @pytest.fixture
@@ -62,18 +61,17 @@ async def test_device_keys_page_for_new_clients_and_come_whole_for_old_ones(
     for user_id in ("giin1", "giin2", "giin3", "iincho", "jimukyoku"):
         world.connect(user_id)
     current, old = world.connect("giin1"), world.connect("giin1", minor=1)
-    ids: list[str] = []
-    offset, more, pages = 0, True, 0
-    while more:
-        pages += 1
-        msg = m.ListDeviceKeys(rid=1, meeting_id=MEETING_ID, offset=offset)
-        await ask(world, keys.list_device_keys, current, msg)
-        listed = mailbox(current).only(m.DeviceKeysListed)
-        assert listed.devices
-        ids += [d.device_id for d in listed.devices]
-        offset, more = listed.next_offset, listed.more
+    listed = await pages(
+        world,
+        current,
+        keys.list_device_keys,
+        lambda at: m.ListDeviceKeys(rid=1, meeting_id=MEETING_ID, offset=at),
+        m.DeviceKeysListed,
+        lambda reply: (reply.next_offset, reply.more),
+    )
+    assert len(listed) > 1 and all(reply.devices for reply in listed)
     everyone = [d.device_id for d in world.store.member_device_keys(MEETING_ID)]
-    assert ids == everyone and pages > 1
+    assert [d.device_id for reply in listed for d in reply.devices] == everyone
     await ask(world, keys.list_device_keys, old, m.ListDeviceKeys(rid=2, meeting_id=MEETING_ID))
     assert [d.device_id for d in mailbox(old).only(m.DeviceKeysListed).devices] == everyone
 
@@ -81,19 +79,16 @@ async def test_device_keys_page_for_new_clients_and_come_whole_for_old_ones(
 async def test_only_an_administrator_certifies_or_lists_uncertified_devices(world: World) -> None:
     member, admin = world.connect("giin1"), world.connect("admin")
     certify = m.CertifyDevice(rid=1, device_id=member.who.device_id, certificate=b"cert")
-    with pytest.raises(Refusal) as info:
-        await ask(world, keys.certify_device, member, certify)
-    assert info.value.code is ErrorCode.FORBIDDEN
-    with pytest.raises(Refusal) as info:
-        await ask(world, keys.list_uncertified, member, m.ListUncertified(rid=2))
-    assert info.value.code is ErrorCode.FORBIDDEN
+    assert await refused(world, keys.certify_device, member, certify) is ErrorCode.FORBIDDEN
+    assert (
+        await refused(world, keys.list_uncertified, member, m.ListUncertified(rid=2))
+        is ErrorCode.FORBIDDEN
+    )
     await ask(world, keys.list_uncertified, admin, m.ListUncertified(rid=3))
     listed = mailbox(admin).only(m.CertificatesNeeded).devices
     assert {member.who.device_id, admin.who.device_id} <= {d.device_id for d in listed}
     unknown = m.CertifyDevice(rid=4, device_id="dev-nobody", certificate=b"cert")
-    with pytest.raises(Refusal) as info:
-        await ask(world, keys.certify_device, admin, unknown)
-    assert info.value.code is ErrorCode.NOT_FOUND
+    assert await refused(world, keys.certify_device, admin, unknown) is ErrorCode.NOT_FOUND
 
 
 async def test_certifying_a_device_asks_the_key_holders_to_seal_for_it(world: World) -> None:

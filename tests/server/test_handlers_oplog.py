@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,10 @@ import pytest
 from furano_meet.protocol import ErrorCode
 from furano_meet.protocol import messages as m
 from server.demo import MEETING_ID
-from server.errors import Refusal
 from server.handlers import meetings, oplog
 from server.state import Client
 
-from .handler_world import World, ask, close_world, mailbox, open_world
+from .handler_world import World, ask, close_world, mailbox, op, open_world, pages, refused
 
 
 @pytest.fixture
@@ -22,18 +22,6 @@ def world(tmp_path: Path) -> Iterator[World]:
     w = open_world(tmp_path, max_text_frame=2000)
     yield w
     close_world(w)
-
-
-def op(op_id: str, visibility: m.Visibility = "shared", payload: bytes = b"ct") -> m.NewOp:
-    return m.NewOp(
-        op_id=op_id,
-        document_id="gian-12",
-        version=1,
-        page=0,
-        visibility=visibility,
-        kind="add",
-        payload=payload,
-    )
 
 
 async def joined(world: World, user_id: str) -> Client:
@@ -80,32 +68,25 @@ async def test_fetching_pages_within_the_frame_and_hides_others_private_ops(
     world: World,
 ) -> None:
     author, reader = world.connect("giin1"), world.connect("giin2")
-    ops = tuple(op(f"s{n}", payload=bytes(300)) for n in range(6)) + (op("mine", "private"),)
+    ops = tuple(replace(op(f"s{n}"), payload=bytes(300)) for n in range(6)) + (
+        op("mine", "private"),
+    )
     await ask(world, oplog.append_ops, author, m.AppendOps(rid=1, meeting_id=MEETING_ID, ops=ops))
-    seen: list[str] = []
-    since, more, pages = 0, True, 0
-    while more:
-        pages += 1
-        await ask(
-            world, oplog.fetch_ops, reader, m.FetchOps(rid=2, meeting_id=MEETING_ID, since=since)
-        )
-        fetched = mailbox(reader).only(m.OpsFetched)
-        assert fetched.ops
-        seen += [o.op_id for o in fetched.ops]
-        since, more = fetched.last_seq, fetched.more
-    assert seen == [f"s{n}" for n in range(6)] and pages > 1
+    fetched = await pages(
+        world,
+        reader,
+        oplog.fetch_ops,
+        lambda at: m.FetchOps(rid=2, meeting_id=MEETING_ID, since=at),
+        m.OpsFetched,
+        lambda reply: (reply.last_seq, reply.more),
+    )
+    assert len(fetched) > 1 and all(reply.ops for reply in fetched)
+    assert [o.op_id for reply in fetched for o in reply.ops] == [f"s{n}" for n in range(6)]
 
 
 async def test_only_members_append_or_fetch(world: World) -> None:
     admin = world.connect("admin")
-    with pytest.raises(Refusal) as info:
-        await ask(
-            world,
-            oplog.append_ops,
-            admin,
-            m.AppendOps(rid=1, meeting_id=MEETING_ID, ops=(op("x"),)),
-        )
-    assert info.value.code is ErrorCode.FORBIDDEN
-    with pytest.raises(Refusal) as info:
-        await ask(world, oplog.fetch_ops, admin, m.FetchOps(rid=2, meeting_id=MEETING_ID, since=0))
-    assert info.value.code is ErrorCode.FORBIDDEN
+    append = m.AppendOps(rid=1, meeting_id=MEETING_ID, ops=(op("x"),))
+    assert await refused(world, oplog.append_ops, admin, append) is ErrorCode.FORBIDDEN
+    fetch = m.FetchOps(rid=2, meeting_id=MEETING_ID, since=0)
+    assert await refused(world, oplog.fetch_ops, admin, fetch) is ErrorCode.FORBIDDEN

@@ -14,10 +14,18 @@ from furano_meet.protocol import ErrorCode, ProtocolError
 from furano_meet.protocol import messages as m
 from server.blobs import transfer_key
 from server.demo import MEETING_ID
-from server.errors import Refusal
 from server.handlers import meetings, uploads
 
-from .handler_world import World, ask, close_world, mailbox, open_world, publish, send_chunk
+from .handler_world import (
+    World,
+    ask,
+    close_world,
+    mailbox,
+    open_world,
+    publish,
+    refused,
+    send_chunk,
+)
 
 DATA = bytes(range(256)) * 40
 
@@ -66,9 +74,7 @@ async def test_progress_is_acknowledged_every_so_many_bytes(world: World) -> Non
 
 async def test_only_the_clerks_office_publishes(world: World) -> None:
     member = world.connect("giin1")
-    with pytest.raises(Refusal) as info:
-        await ask(world, uploads.begin_upload, member, begin())
-    assert info.value.code is ErrorCode.FORBIDDEN
+    assert await refused(world, uploads.begin_upload, member, begin()) is ErrorCode.FORBIDDEN
 
 
 async def test_an_out_of_order_chunk_stops_the_upload_which_resumes_where_it_was(
@@ -113,9 +119,10 @@ async def test_bytes_that_do_not_match_the_announced_hash_are_not_published(
     other = bytes(reversed(DATA))
     await send_chunk(world, clerk, transfer, 0, other)
     mailbox(clerk).take()
-    with pytest.raises(Refusal) as info:
-        await ask(world, uploads.finish_upload, clerk, m.FinishUpload(rid=3, transfer=transfer))
-    assert info.value.code is ErrorCode.HASH_MISMATCH
+    assert (
+        await refused(world, uploads.finish_upload, clerk, m.FinishUpload(rid=3, transfer=transfer))
+        is ErrorCode.HASH_MISMATCH
+    )
     assert world.store.documents(MEETING_ID) == [] and world.store.upload_keys() == {}
     assert world.state.uploading == {}
 
@@ -135,9 +142,8 @@ async def test_the_same_bytes_again_are_answered_as_already_published(world: Wor
     document = await publish(world, clerk, DATA)
     await ask(world, uploads.begin_upload, clerk, begin(rid=5))
     assert mailbox(clerk).only(m.DocumentPublished).document == document
-    with pytest.raises(Refusal) as info:  # other bytes for a published version
-        await ask(world, uploads.begin_upload, clerk, begin(b"other bytes", rid=6))
-    assert info.value.code is ErrorCode.CONFLICT
+    other_bytes = begin(b"other bytes", rid=6)  # for a version already published
+    assert await refused(world, uploads.begin_upload, clerk, other_bytes) is ErrorCode.CONFLICT
 
 
 async def test_stale_partial_uploads_are_cleaned_and_fresh_ones_kept(world: World) -> None:

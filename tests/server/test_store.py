@@ -22,6 +22,8 @@ from server.store import (
     storage_failure,
 )
 
+from .handler_world import op
+
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
@@ -30,18 +32,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     demo.seed(s)
     yield s
     s.close()
-
-
-def op(op_id: str, visibility: m.Visibility = "shared") -> m.NewOp:
-    return m.NewOp(
-        op_id=op_id,
-        document_id="d",
-        version=1,
-        page=0,
-        visibility=visibility,
-        kind="add",
-        payload=b"ct",
-    )
 
 
 def test_enrolment_codes_are_single_use_and_stored_hashed(store: Store, tmp_path: Path) -> None:
