@@ -11,7 +11,7 @@ client's protocol :class:`~furano_meet.protocol.Session` exactly as the pump doe
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,6 +33,7 @@ from server.config import RelayConfig
 from server.errors import Refusal
 from server.fanout import Frame, Stream
 from server.handlers import uploads
+from server.relay import Handler
 from server.state import Client, RelayState
 from server.store import Store
 
@@ -141,9 +142,6 @@ def close_world(world: World) -> None:
     world.store.close()
 
 
-Handler = Callable[[RelayState, Client, Any], Awaitable[None]]
-
-
 async def ask(world: World, handler: Handler, client: Client, msg: m.Msg) -> None:
     """Send ``msg`` as ``client`` would: encoded, received through its session, handled."""
     received = client.session.receive(encode(msg, minor=client.outbox.minor))
@@ -210,19 +208,16 @@ async def refused(world: World, handler: Handler, client: Client, msg: m.Msg) ->
     raise AssertionError(f"{type(msg).__name__} was not refused")
 
 
-R = TypeVar("R", bound=m.Msg)
-
-
 async def pages(
     world: World,
     client: Client,
     handler: Handler,
     request: Callable[[int], m.Msg],
-    reply: type[R],
-    position: Callable[[R], tuple[int, bool]],
-) -> list[R]:
+    reply: type[MsgT],
+    position: Callable[[MsgT], tuple[int, bool]],
+) -> list[MsgT]:
     """Every page of a paged list: ask from each reply's position until it says no more."""
-    replies: list[R] = []
+    replies: list[MsgT] = []
     at, more = 0, True
     while more:
         await ask(world, handler, client, request(at))
