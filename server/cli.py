@@ -22,7 +22,7 @@ from furano_meet.protocol import messages as m
 
 from .config import RelayConfig
 from .relay import run_relay
-from .store import SchemaTooNew, Store, storage_failure
+from .store import Store, storage_failure
 
 DEFAULT_DATA = Path("relay-data")
 
@@ -54,9 +54,6 @@ def _serve(args: argparse.Namespace) -> int:
         asyncio.run(run_relay(config, ready=lambda r: print(f"Relay ready at {r.url}", flush=True)))
     except KeyboardInterrupt:
         pass
-    except SchemaTooNew as exc:  # drop once server.store's is the root's: main() presents it
-        print(exc, file=sys.stderr)
-        return 1
     except (OSError, sqlite3.Error) as exc:
         reason = storage_failure(exc)
         if reason is None and not isinstance(exc, sqlite3.Error):

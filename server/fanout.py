@@ -53,6 +53,38 @@ class Stream(Protocol):
     def close(self) -> None: ...
 
 
+class Mailbox(Protocol):
+    """Where one connection's frames go, as the relay's handlers see it.
+
+    The relay's is an :class:`Outbox`; the handlers' unit tests use a recorder, so a handler
+    can be driven without a socket.  :meth:`ready_connection` returns ``None`` for anything
+    that is not a live socket, so :func:`fan_out` then queues through :meth:`deliver` or
+    :meth:`replace`.
+    """
+
+    minor: int
+
+    def ready_connection(self) -> ServerConnection | None: ...
+
+    def send(self, message: m.Msg, *, even_if_closing: bool = False) -> None: ...
+
+    def deliver(
+        self, frame: Frame, *, sheddable_for: str | None = None, even_if_closing: bool = False
+    ) -> None: ...
+
+    def replace(self, key: str, frame: Frame) -> None: ...
+
+    def add_stream(self, stream: Stream) -> None: ...
+
+    def cancel_stream(self, transfer: int) -> bool: ...
+
+    def close_streams(self) -> None: ...
+
+    def close_soon(self, *, code: int, reason: str) -> bool: ...
+
+    def close_now(self, frame: Frame, *, code: int, reason: str) -> None: ...
+
+
 class Outbox:
     def __init__(self, conn: ServerConnection, *, max_bytes: int, low_water: int) -> None:
         self.conn = conn
@@ -89,12 +121,19 @@ class Outbox:
             self._writing or self._closing or self._ordered or self._latest or self._streams
         )
 
+    def ready_connection(self) -> ServerConnection | None:
+        """The socket when a frame may be written straight to it without overtaking queued
+        ones (:func:`fan_out` broadcasts to these at once), else ``None``."""
+        if self._busy:
+            return None
+        transport = self.conn.transport
+        if transport is not None and transport.get_write_buffer_size() <= self.low_water:
+            return self.conn
+        return None
+
     def idle(self) -> bool:
         """May a frame be written straight to the socket without overtaking queued ones?"""
-        if self._busy:
-            return False
-        transport = self.conn.transport
-        return transport is not None and transport.get_write_buffer_size() <= self.low_water
+        return self.ready_connection() is not None
 
     @property
     def closing(self) -> bool:
@@ -273,7 +312,7 @@ class Outbox:
 
 
 def fan_out(
-    outboxes: Iterable[Outbox],
+    outboxes: Iterable[Mailbox],
     frame: Frame,
     *,
     coalesce_key: str | None = None,
@@ -282,8 +321,9 @@ def fan_out(
     """Deliver one encoded frame to many connections; the idle ones in a single broadcast."""
     direct: list[ServerConnection] = []
     for outbox in outboxes:
-        if outbox.idle():
-            direct.append(outbox.conn)
+        conn = outbox.ready_connection()
+        if conn is not None:
+            direct.append(conn)
         elif coalesce_key is not None:
             outbox.replace(coalesce_key, frame)
         else:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from furano_meet.errors import SchemaTooNew
 from furano_meet.protocol import ErrorCode
 from furano_meet.protocol import messages as m
 from server import demo
@@ -16,11 +17,12 @@ from server.errors import Refusal
 from server.store import (
     PRESENTER_SEQ_MARGIN,
     PendingUpload,
-    SchemaTooNew,
     Store,
     normalise_code,
     storage_failure,
 )
+
+from .handler_world import op
 
 
 @pytest.fixture
@@ -30,18 +32,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     demo.seed(s)
     yield s
     s.close()
-
-
-def op(op_id: str, visibility: m.Visibility = "shared") -> m.NewOp:
-    return m.NewOp(
-        op_id=op_id,
-        document_id="d",
-        version=1,
-        page=0,
-        visibility=visibility,
-        kind="add",
-        payload=b"ct",
-    )
 
 
 def test_enrolment_codes_are_single_use_and_stored_hashed(store: Store, tmp_path: Path) -> None:
@@ -151,7 +141,8 @@ def test_a_database_from_a_newer_relay_is_refused_and_left_alone(tmp_path: Path)
     before = path.read_bytes()
     with pytest.raises(SchemaTooNew) as info:
         Store(path).open()
-    assert "newer relay" in str(info.value)
+    assert info.value.found.startswith("2.") and info.value.supported == "1.x"
+    assert "relay database" in str(info.value) and "newer version" in str(info.value)
     assert path.read_bytes() == before
 
 
