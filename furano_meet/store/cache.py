@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from . import migrations, search
+from . import migrations, rekey, search
 from .blobs import BlobFiles
 from .database import Database, Row
 from .errors import (
@@ -53,7 +53,6 @@ from .keysource import (
     Keychain,
     KeySource,
     key_from_keychain,
-    key_from_passphrase,
     new_keychain_record,
     new_passphrase_record,
     read_record,
@@ -147,8 +146,8 @@ class LocalStore:
                 raise from_os_error(exc, paths.keysource) from exc
         elif record.source is KeySource.KEYCHAIN:
             key = key_from_keychain(keychain, profile_id, record)
-        else:
-            key = key_from_passphrase(record, passphrase)
+        else:  # also finishes an interrupted key change and upgrades old scrypt parameters
+            key = rekey.unlock(paths, record, passphrase)
         if not database_exists:
             _create_private_file(paths.database)
 
@@ -194,6 +193,10 @@ class LocalStore:
         """Group store calls into one transaction (re-entrant; holds the store lock)."""
         with self._db.atomic():
             yield
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Protect this cache with ``new`` from now on (crash-safe; see :mod:`.rekey`)."""
+        rekey.change_passphrase(self._paths, self._db, self.key_source, old, new)
 
     def wipe(self) -> list[Path]:
         """Wipe this device: close and delete everything this profile stored.
