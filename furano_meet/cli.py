@@ -24,6 +24,7 @@ from furano_meet.net.tls import TlsError, client_context
 from furano_meet.store import LocalStore, StoreError
 from furano_meet.store.cache import wipe_profile
 from furano_meet.store.errors import PassphraseRequired
+from furano_meet.store.passphrase import PassphraseTooWeak
 from furano_meet.store.records import DocumentState
 from furano_meet.sync.account import (
     Account,
@@ -56,7 +57,13 @@ def open_store(args: argparse.Namespace) -> LocalStore:
             raise SystemExit(
                 f"Set {PASSPHRASE_ENV} to give the passphrase non-interactively."
             ) from exc
-        return LocalStore.open(data, args.profile, passphrase=getpass.getpass("Passphrase: "))
+        while True:
+            try:
+                return LocalStore.open(
+                    data, args.profile, passphrase=getpass.getpass("Passphrase: ")
+                )
+            except PassphraseTooWeak as weak:  # a new store: say why, ask again
+                print(f"{weak.message} {weak.next_step}", file=sys.stderr)
 
 
 async def _enrol(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ old parameters and the next unlock tries again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 
@@ -83,7 +84,7 @@ def unlock(
     else:
         key, record = _settle(paths, record, pending, passphrase)
     assert passphrase is not None and record.scrypt is not None
-    if record.scrypt.weaker_than(wanted) and paths.database.is_file():
+    if record.scrypt.weaker_than(wanted) and _has_data(paths):
         key = _upgrade(paths, record, key, passphrase, wanted)
     return key
 
@@ -200,6 +201,13 @@ def _upgrade(
         "moved the cache key derivation to scrypt n=%d r=%d p=%d", params.n, params.r, params.p
     )
     return key
+
+
+def _has_data(paths: ProfilePaths) -> bool:
+    """A database worth re-encrypting (none yet, or an empty file from a crash at creation)."""
+    with contextlib.suppress(FileNotFoundError):
+        return paths.database.stat().st_size > 0
+    return False
 
 
 def _opens(paths: ProfilePaths, key: bytes) -> bool:
