@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from furano_meet.net import RelayError
-from furano_meet.net.tls import TlsError, client_context
+from furano_meet.net.tls import TLS_ERRORS, client_context
 from furano_meet.store import LocalStore, StoreError
 from furano_meet.store.cache import wipe_profile
 from furano_meet.store.errors import PassphraseRequired
@@ -284,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         print(f"{exc.message} {exc.next_step}".strip(), file=sys.stderr)
         return 1
-    except TlsError as exc:  # not the network: the certificate, with what to do about it
+    except TLS_ERRORS as exc:  # not the network: the certificate, with what to do about it
         print(f"{exc.message} {exc.next_step}", file=sys.stderr)
         return 1
     except RelayError as exc:

@@ -14,20 +14,28 @@ needs to know which of three things is wrong (the issuer is unknown, the name do
 address, the certificate is out of date or the clock is wrong). :func:`untrusted` turns OpenSSL's
 verification error into :class:`TlsUntrusted` with that reason and a next step; a CA file that
 cannot be read becomes :class:`TlsCaFileUnusable`. Both are :class:`RelayError` too, so code that
-treats "cannot talk to the relay" as going offline (the sync engine) keeps doing so.
+treats "cannot talk to the relay" as going offline (the sync engine) keeps doing so;
+:data:`TLS_ERRORS` catches both.
 """
 
 from __future__ import annotations
 
-import enum
 import os
 import ssl
+from typing import ClassVar
 
 from furano_meet.errors import Fault, FuranoError
 
 from .connection import RelayError
 
-__all__ = ["CaFile", "TlsCaFileUnusable", "TlsError", "TlsUntrusted", "client_context", "untrusted"]
+__all__ = [
+    "TLS_ERRORS",
+    "CaFile",
+    "TlsCaFileUnusable",
+    "TlsUntrusted",
+    "client_context",
+    "untrusted",
+]
 
 CaFile = str | os.PathLike[str]
 
@@ -36,50 +44,45 @@ _EXPIRED, _NOT_YET_VALID = 10, 9
 _HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH = 62, 64
 
 
-class TlsError(RelayError, FuranoError):
-    """The TLS layer refused the relay (or could not be set up); retrying will not help.
+class TlsUntrusted(RelayError, FuranoError):
+    """The relay's certificate did not check out; ``reason`` says which check failed.
 
-    Both bases: :class:`RelayError` so callers that catch relay failures still do, and
-    :class:`~furano_meet.errors.FuranoError` for ``fault`` and ``next_step``.
+    Both bases: :class:`RelayError` so callers that catch relay failures still do (the sync
+    engine goes offline and retries), :class:`~furano_meet.errors.FuranoError` for ``fault`` and
+    ``next_step``. Unlike other relay errors its code is fixed.
     """
 
-    code = "tls_error"
+    code = "tls_untrusted"
     fault = Fault.ENVIRONMENT
+    codes: ClassVar[frozenset[str]] = frozenset()  # a fixed code, not the relay's list
 
-    def __init__(self, message: str, next_step: str) -> None:
+    UNKNOWN_ISSUER = "unknown_issuer"
+    WRONG_HOST = "wrong_host"
+    EXPIRED = "expired"
+
+    def __init__(self, reason: str, message: str, next_step: str) -> None:
         RelayError.__init__(self, self.code, message)
         self.message = message
         self.next_step = next_step
-
-
-class TlsUntrusted(TlsError):
-    """The relay's certificate did not check out; ``reason`` says which check failed."""
-
-    code = "tls_untrusted"
-
-    class Reason(enum.Enum):
-        UNKNOWN_ISSUER = "unknown_issuer"
-        WRONG_HOST = "wrong_host"
-        EXPIRED = "expired"
-
-    def __init__(self, reason: Reason, message: str, next_step: str) -> None:
-        super().__init__(message, next_step)
         self.reason = reason
 
 
-class TlsCaFileUnusable(TlsError):
+class TlsCaFileUnusable(RelayError, FuranoError):
     """The CA file given for a private certificate authority cannot be read or holds no CA."""
 
     code = "tls_ca_file_unusable"
     fault = Fault.USER
+    codes: ClassVar[frozenset[str]] = frozenset()  # a fixed code, not the relay's list
 
-    def __init__(self, ca_file: CaFile, detail: str) -> None:
-        super().__init__(
-            f"The certificate authority file {os.fspath(ca_file)} cannot be used ({detail}).",
+    def __init__(self, ca_file: str, detail: str) -> None:
+        message = f"The certificate authority file {ca_file} cannot be used ({detail})."
+        RelayError.__init__(self, self.code, message)
+        self.message = message
+        self.next_step = (
             "Give the path of the council's CA certificate in PEM format (the file IT "
-            "provides, usually ending in .pem or .crt).",
+            "provides, usually ending in .pem or .crt)."
         )
-        self.ca_file = os.fspath(ca_file)
+        self.ca_file = ca_file
 
 
 def client_context(ca_file: CaFile | None = None) -> ssl.SSLContext:
@@ -92,10 +95,10 @@ def client_context(ca_file: CaFile | None = None) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=os.fspath(ca_file))
     except FileNotFoundError:
-        raise TlsCaFileUnusable(ca_file, "there is no such file") from None
+        raise TlsCaFileUnusable(os.fspath(ca_file), "there is no such file") from None
     except (OSError, ssl.SSLError) as exc:  # unreadable; or not PEM, no certificate in it
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise TlsCaFileUnusable(ca_file, detail or type(exc).__name__) from None
+        raise TlsCaFileUnusable(os.fspath(ca_file), detail or type(exc).__name__) from None
 
 
 def untrusted(url: str, exc: ssl.SSLCertVerificationError, ca_file: CaFile | None) -> TlsUntrusted:
@@ -104,14 +107,14 @@ def untrusted(url: str, exc: ssl.SSLCertVerificationError, ca_file: CaFile | Non
     detail = exc.verify_message or str(exc)
     if code in (_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH):
         return TlsUntrusted(
-            TlsUntrusted.Reason.WRONG_HOST,
+            TlsUntrusted.WRONG_HOST,
             f"The relay at {url} presented a certificate made out for a different name ({detail}).",
             "Check the relay address; if it is right, ask IT for a certificate that "
             "includes that address.",
         )
     if code in (_EXPIRED, _NOT_YET_VALID):
         return TlsUntrusted(
-            TlsUntrusted.Reason.EXPIRED,
+            TlsUntrusted.EXPIRED,
             f"The relay at {url} presented a certificate that is not valid today ({detail}).",
             "Check this device's date and time; if they are right, ask IT to renew the "
             "relay's certificate.",
@@ -129,7 +132,11 @@ def untrusted(url: str, exc: ssl.SSLCertVerificationError, ca_file: CaFile | Non
         "certificate."
     )
     return TlsUntrusted(
-        TlsUntrusted.Reason.UNKNOWN_ISSUER,
+        TlsUntrusted.UNKNOWN_ISSUER,
         f"The relay at {url} presented a certificate that was not issued by {issuer} ({detail}).",
         step,
     )
+
+
+TLS_ERRORS = (TlsUntrusted, TlsCaFileUnusable)
+"""Both TLS errors, for an ``except`` that wants them apart from other relay failures."""

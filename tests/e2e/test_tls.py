@@ -180,7 +180,7 @@ async def test_the_default_context_checks_the_system_trust_store(
             await RelayConnection.connect(relay.url)
         error = refused.value
         assert error.code == "tls_untrusted" and error.fault.value == "environment"
-        assert error.reason is TlsUntrusted.Reason.UNKNOWN_ISSUER
+        assert error.reason is TlsUntrusted.UNKNOWN_ISSUER
         assert "not issued by any certificate authority this computer trusts" in error.message
         assert "--ca-file" in error.next_step
         assert isinstance(error, RelayError)  # the sync engine treats it as "offline, retry"
@@ -201,7 +201,7 @@ async def test_a_private_ca_file_is_trusted_and_only_it(tmp_path: Path, ca: Priv
         await conn.close()
         with pytest.raises(TlsUntrusted) as wrong_ca:
             await RelayConnection.connect(relay.url, ca_file=other.path)
-        assert wrong_ca.value.reason is TlsUntrusted.Reason.UNKNOWN_ISSUER
+        assert wrong_ca.value.reason is TlsUntrusted.UNKNOWN_ISSUER
         assert str(other.path) in wrong_ca.value.message
         assert "CA file is the one" in wrong_ca.value.next_step
         with pytest.raises(TlsCaFileUnusable) as missing:
@@ -216,8 +216,8 @@ async def test_a_private_ca_file_is_trusted_and_only_it(tmp_path: Path, ca: Priv
 @pytest.mark.parametrize(
     ("names", "not_after", "reason", "words"),
     [
-        (("relay.furano.test",), NOW + DAY, TlsUntrusted.Reason.WRONG_HOST, "different name"),
-        (("localhost",), NOW - DAY, TlsUntrusted.Reason.EXPIRED, "not valid today"),
+        (("relay.furano.test",), NOW + DAY, TlsUntrusted.WRONG_HOST, "different name"),
+        (("localhost",), NOW - DAY, TlsUntrusted.EXPIRED, "not valid today"),
     ],
     ids=["wrong-host-name", "expired"],
 )
@@ -226,7 +226,7 @@ async def test_a_certificate_that_does_not_fit_is_a_plain_typed_error(
     ca: PrivateCa,
     names: tuple[str, ...],
     not_after: datetime.datetime,
-    reason: TlsUntrusted.Reason,
+    reason: str,
     words: str,
 ) -> None:
     ips = ("127.0.0.1",) if names == ("localhost",) else ()
