@@ -9,7 +9,7 @@ certificate as a file (``--ca-file`` on the CLI, a setting in the app); then *on
 trusted for the relay, which is stricter than adding it to the system's list. ``ws://`` (no TLS)
 stays available for a relay on the same machine and for development.
 
-A certificate that does not check out is not a network blip: retrying will not help, and the user
+A certificate that does not check out is not a network blip: retrying rarely helps, and the user
 needs to know which of three things is wrong (the issuer is unknown, the name does not match the
 address, the certificate is out of date or the clock is wrong). :func:`untrusted` turns OpenSSL's
 verification error into :class:`TlsUntrusted` with that reason and a next step; a CA file that
