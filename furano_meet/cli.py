@@ -20,11 +20,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from furano_meet.errors import FuranoError, print_error
+from furano_meet.net.tls import client_context
 from furano_meet.store import LocalStore
 from furano_meet.store.cache import wipe_profile
 from furano_meet.store.errors import PassphraseRequired
+from furano_meet.store.passphrase import PassphraseTooWeak
 from furano_meet.store.records import DocumentState
-from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
+from furano_meet.sync.account import (
+    Account,
+    Invitation,
+    create_org_root,
+    enrol,
+    remember_ca_file,
+)
 from furano_meet.sync.admin import certify, device_fingerprint, pending_devices
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import (
@@ -48,19 +56,38 @@ def open_store(args: argparse.Namespace) -> LocalStore:
             raise SystemExit(
                 f"Set {PASSPHRASE_ENV} to give the passphrase non-interactively."
             ) from exc
-        return LocalStore.open(data, args.profile, passphrase=getpass.getpass("Passphrase: "))
+        while True:
+            try:
+                return LocalStore.open(
+                    data, args.profile, passphrase=getpass.getpass("Passphrase: ")
+                )
+            except PassphraseTooWeak as weak:  # a new store: say why, ask again
+                print(f"{weak.message} {weak.next_step}", file=sys.stderr)
 
 
 async def _enrol(args: argparse.Namespace) -> int:
     invitation = Invitation.parse(args.invitation)
+    if args.ca_file and not args.relay.lower().startswith("wss://"):
+        print("--ca-file is for a wss:// relay (TLS); this address has no TLS.", file=sys.stderr)
+        return 2
+    if args.ca_file:
+        client_context(args.ca_file)  # a typo in the path is reported before anything is made
     with open_store(args) as store:
-        account = await enrol(store, args.relay, invitation, args.name)
+        account = await enrol(store, args.relay, invitation, args.name, ca_file=args.ca_file)
     print(f"Enrolled device {account.device_id} for {account.display_name} ({account.role}).")
     return 0
 
 
+def _use_ca_file(args: argparse.Namespace, store: LocalStore) -> None:
+    """``--ca-file`` on a later command: check it and remember it for the next runs too."""
+    if args.ca_file:
+        client_context(args.ca_file)
+        remember_ca_file(store, args.ca_file)
+
+
 async def _sync(args: argparse.Namespace) -> int:
     with open_store(args) as store:
+        _use_ca_file(args, store)
         engine = SyncEngine(store, auto_certify=args.certify)
         expected = args.until_documents
         ready: set[str] = set()
@@ -133,6 +160,7 @@ def _whoami(args: argparse.Namespace) -> int:
 
 async def _pending(args: argparse.Namespace) -> int:
     with open_store(args) as store:
+        _use_ca_file(args, store)
         account = _account(store)
     for device in await pending_devices(account):
         print(f"{device.device_id}  {device.user_id:<10} {device.role:<7} {device.fingerprint}")
@@ -141,6 +169,7 @@ async def _pending(args: argparse.Namespace) -> int:
 
 async def _certify(args: argparse.Namespace) -> int:
     with open_store(args) as store:
+        _use_ca_file(args, store)
         done = await certify(_account(store), store, args.device_id, args.fingerprint)
     print(f"Certified {done.device_id} of {done.user_id} ({done.role}).")
     return 0
@@ -185,11 +214,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", help="data folder (default: the platform's user data folder)")
     parser.add_argument("--profile", default="default", help="profile name (one per person)")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("enrol", help="enrol this device with a one-time invitation")
+    tls = argparse.ArgumentParser(add_help=False)
+    tls.add_argument(
+        "--ca-file",
+        help="(wss:// relays) trust only this CA certificate (PEM) instead of the system's "
+        "trust store; remembered in the profile",
+    )
+    p = sub.add_parser("enrol", help="enrol this device with a one-time invitation", parents=[tls])
     p.add_argument("relay", help="relay address, e.g. wss://relay.example")
     p.add_argument("invitation", help="CODE/ROOT-FINGERPRINT from the clerk's office")
     p.add_argument("--name", default="furano-meet cli", help="a name for this device")
-    p = sub.add_parser("sync", help="sync with the relay (Ctrl+C to stop)")
+    p = sub.add_parser("sync", help="sync with the relay (Ctrl+C to stop)", parents=[tls])
     p.add_argument("--once", action="store_true", help="stop once up to date")
     p.add_argument("--until-documents", type=int, default=0, help="stop after N documents")
     p.add_argument("--timeout", type=float, default=120.0)
@@ -202,8 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("whoami", help="this device's identity and key fingerprint")
     p = sub.add_parser("wipe", help="wipe this profile: database, keychain entry, cached files")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    sub.add_parser("pending", help="(administrator) devices waiting for a certificate")
-    p = sub.add_parser("certify", help="(administrator) certify a device after comparing keys")
+    sub.add_parser(
+        "pending", help="(administrator) devices waiting for a certificate", parents=[tls]
+    )
+    p = sub.add_parser(
+        "certify", help="(administrator) certify a device after comparing keys", parents=[tls]
+    )
     p.add_argument("device_id")
     p.add_argument("fingerprint", help="the fingerprint `whoami` shows on that device")
     sub.add_parser("documents", help="list meetings and cached documents")

@@ -217,6 +217,16 @@ CODES: dict[str, CodeInfo] = {
         Fault.OURS, "A download operation on a document in the wrong state."
     ),
     "outbox_conflict": CodeInfo(Fault.OURS, "An op id was queued twice with different content."),
+    "tls_untrusted": CodeInfo(
+        Fault.ENVIRONMENT,
+        "The relay's TLS certificate did not check out (unknown issuer, wrong host name, expired).",
+    ),
+    "tls_ca_file_unusable": CodeInfo(
+        Fault.USER, "The CA file given for a private relay cannot be read or holds no certificate."
+    ),
+    "passphrase_too_weak": CodeInfo(
+        Fault.USER, "A new passphrase was refused as too easy to guess."
+    ),
 }
 
 

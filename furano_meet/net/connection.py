@@ -24,7 +24,7 @@ import hashlib
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -41,6 +41,9 @@ from furano_meet.protocol import (
     encode_chunk,
 )
 from furano_meet.protocol import messages as m
+
+if TYPE_CHECKING:
+    from .tls import CaFile
 
 M = TypeVar("M", bound=m.Msg)
 
@@ -130,12 +133,23 @@ class RelayConnection:
         url: str,
         *,
         ssl_context: ssl.SSLContext | None = None,
+        ca_file: CaFile | None = None,
         open_timeout: float = 10.0,
         major: int = PROTOCOL_MAJOR,
         minor: int = PROTOCOL_MINOR,
     ) -> RelayConnection:
         """Open a connection and complete the version handshake (``major``/``minor`` other than
-        ours only to test how the relay treats other versions)."""
+        ours only to test how the relay treats other versions).
+
+        A ``wss://`` relay is checked against the system's trust store, or only against the CA
+        certificate in ``ca_file`` when given (see :mod:`furano_meet.net.tls`); an explicit
+        ``ssl_context`` replaces both. A certificate that does not check out raises
+        :class:`~furano_meet.net.tls.TlsUntrusted`. ``ca_file`` means nothing for ``ws://``.
+        """
+        from . import tls  # tls builds its errors on RelayError, defined above
+
+        if ssl_context is None and url.lower().startswith("wss://"):
+            ssl_context = tls.client_context(ca_file)
         try:
             ws = await connect(
                 url,
@@ -145,6 +159,8 @@ class RelayConnection:
                 compression=None,
                 user_agent_header=f"FuranoMeet/{__version__}",
             )
+        except ssl.SSLCertVerificationError as exc:
+            raise tls.untrusted(url, exc, ca_file) from exc
         except (OSError, TimeoutError) as exc:
             raise RelayError(
                 "unreachable", f"The relay at {url} cannot be reached ({exc.__class__.__name__})."

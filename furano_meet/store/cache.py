@@ -39,6 +39,7 @@ from . import (
     meetings,
     outbox,
     profile,
+    rekey,
     search,
     settings,
     shredding,
@@ -119,6 +120,10 @@ class LocalStore:
         """Group store calls into one transaction (re-entrant; holds the store lock)."""
         with self._db.atomic():
             yield
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Protect this cache with ``new`` from now on (crash-safe; see :mod:`.rekey`)."""
+        rekey.change_passphrase(self._paths, self._db, self.key_source, old, new)
 
     def wipe(self) -> list[Path]:
         """Wipe this device: close and delete everything this profile stored.

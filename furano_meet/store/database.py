@@ -117,13 +117,18 @@ class Database:
         self._depth = 0
 
     @classmethod
-    def open(cls, path: Path, key: bytes) -> Database:
-        """Connect, apply the key and prove it decrypts the first page. Writes nothing."""
+    def open(cls, path: Path, key: bytes, *, read_only: bool = False) -> Database:
+        """Connect, apply the key and prove it decrypts the first page. Writes nothing.
+
+        ``read_only`` also leaves a WAL that a crash left behind as it is when the connection
+        closes (a writable one would checkpoint it): for probing which key fits.
+        """
         if len(key) != 32:
             raise ValueError("the database key must be 32 bytes")
         try:
             conn = dbapi2.connect(
-                str(path),
+                f"{path.resolve().as_uri()}?mode=ro" if read_only else str(path),
+                uri=read_only,
                 check_same_thread=False,
                 isolation_level=None,
                 timeout=_BUSY_TIMEOUT_S,

@@ -13,9 +13,14 @@ from somewhere strong:
   backends, ``keyrings.alt`` (a plaintext or home-made file, which is exactly the thing we must not
   do) or a chainer holding only those - the key is never written to it. Instead
   :class:`~furano_meet.store.errors.PassphraseRequired` tells the caller why, the caller asks the
-  user, and the key is derived with scrypt (n=2**15, r=8, p=1: about 80 ms and 32 MiB, paid once
-  per open). The passphrase is NFKC-normalised first so full-width and half-width input from a
-  Japanese IME give the same key.
+  user, and the key is derived with scrypt (n=2**17, r=8, p=1: 128 MiB and about 0.35 s on a
+  2-core laptop, paid once per open - current guidance for interactive logins). The passphrase is
+  NFKC-normalised first so full-width and half-width input from a Japanese IME give the same key,
+  and a *new* passphrase must pass the rules of :mod:`.passphrase`.
+
+The scrypt parameters are stored with the salt, so a store made by an older release (n=2**15)
+keeps opening; :mod:`.rekey` moves it to the current parameters at its next successful unlock,
+re-encrypting the database under the new key in an order that survives a crash at any point.
 
 A small JSON file beside the database (``keysource.json``) records which source is in use, the
 scrypt salt and parameters, and a *key check*: HMAC-SHA256(key, fixed label). The check lets us say
@@ -41,7 +46,6 @@ import hmac
 import json
 import os
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +60,7 @@ from .errors import (
     WrongPassphrase,
 )
 from .layout import fsync_directory
+from .passphrase import check_strength, normalise
 
 __all__ = [
     "KEYRING_SERVICE",
@@ -90,11 +95,20 @@ class KeySource(enum.Enum):
 
 @dataclass(frozen=True)
 class ScryptParams:
-    """scrypt cost parameters; stored with the salt so a later release can raise them."""
+    """scrypt cost parameters; stored with the salt so a later release can raise them.
 
-    n: int = 2**15
+    The defaults are what new stores get (and what older stores are upgraded to): n=2**17, r=8,
+    p=1 costs 128 * n * r = 128 MiB of memory per guess, OWASP's minimum for scrypt. Tests may pass
+    cheaper parameters explicitly; :meth:`validate` still refuses anything below n=2**14.
+    """
+
+    n: int = 2**17
     r: int = 8
     p: int = 1
+
+    def weaker_than(self, other: ScryptParams) -> bool:
+        """True if any cost is below ``other``'s: the store should move to ``other``."""
+        return self.n < other.n or self.r < other.r or self.p < other.p
 
     def validate(self) -> None:
         """Refuse parameters that are too weak or absurdly expensive (a tampered file)."""
@@ -170,7 +184,7 @@ def key_matches(key: bytes, record: KeySourceRecord) -> bool:
 
 def normalise_passphrase(passphrase: str) -> bytes:
     """NFKC so that IME full-width/half-width differences do not lock anyone out."""
-    return unicodedata.normalize("NFKC", passphrase).encode("utf-8")
+    return normalise(passphrase).encode("utf-8")
 
 
 def derive_key(passphrase: str, salt: bytes, params: ScryptParams) -> bytes:
@@ -214,11 +228,24 @@ def write_record(path: Path, record: KeySourceRecord) -> None:
     fsync_directory(path.parent)
 
 
-def new_passphrase_record(passphrase: str) -> tuple[bytes, KeySourceRecord]:
-    """Create a fresh salt, derive the key, and describe it."""
+def new_passphrase_record(
+    passphrase: str, params: ScryptParams | None = None
+) -> tuple[bytes, KeySourceRecord]:
+    """Check a passphrase chosen for a new store, create a fresh salt, derive the key, describe it.
+
+    Raises :class:`PassphraseRequired` for an empty one and
+    :class:`~furano_meet.store.passphrase.PassphraseTooWeak` for a weak one. ``params`` other
+    than the default only in tests, to keep them fast.
+    """
     if not passphrase:
         raise PassphraseRequired("The passphrase is empty.", new_store=True)
-    params = ScryptParams()
+    check_strength(passphrase)
+    return passphrase_record(passphrase, params or ScryptParams())
+
+
+def passphrase_record(passphrase: str, params: ScryptParams) -> tuple[bytes, KeySourceRecord]:
+    """A fresh salt and the key ``passphrase`` derives with it, unchecked (an existing store's
+    passphrase moving to new parameters is not judged again)."""
     salt = secrets.token_bytes(16)
     key = derive_key(passphrase, salt, params)
     return key, KeySourceRecord(

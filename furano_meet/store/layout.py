@@ -5,6 +5,7 @@ One profile owns one folder::
     <data dir>/profiles/<profile id>/
         cache.db            the SQLCipher database (plus cache.db-wal and cache.db-shm while open)
         keysource.json      how the database key is obtained: keychain, or passphrase + scrypt salt
+        keysource.next.json only while the database key is being changed (crash-safe rekey)
         blobs/<64 hex>      complete document ciphertext, named by an opaque keyed hash
         blobs/<64 hex>.part a download being resumed
         blobs/<64 hex>.tmp  a write in progress (write, fsync, rename)
@@ -82,6 +83,11 @@ class ProfilePaths:
         return self.root / "keysource.json"
 
     @property
+    def keysource_pending(self) -> Path:
+        """The next key description while the database key is being changed (see ``rekey``)."""
+        return self.root / "keysource.next.json"
+
+    @property
     def blobs(self) -> Path:
         return self.root / "blobs"
 
@@ -97,7 +103,12 @@ def remove_profile_files(paths: ProfilePaths) -> list[Path]:
     left: list[Path] = []
     # The key description first: without its salt a passphrase-protected database is already
     # unreadable, should anything below fail.
-    for path in (paths.keysource, paths.database, *paths.database_sidecars):
+    for path in (
+        paths.keysource,
+        paths.keysource_pending,
+        paths.database,
+        *paths.database_sidecars,
+    ):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
     if paths.blobs.is_dir():

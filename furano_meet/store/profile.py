@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import migrations
+from . import migrations, rekey
 from .blobs import BlobFiles
 from .database import Database
 from .errors import (
@@ -38,7 +38,6 @@ from .keysource import (
     Keychain,
     KeySource,
     key_from_keychain,
-    key_from_passphrase,
     new_keychain_record,
     new_passphrase_record,
     read_record,
@@ -82,7 +81,8 @@ def open_profile(
     elif record.source is KeySource.KEYCHAIN:
         key = key_from_keychain(keychain, profile_id, record)
     else:
-        key = key_from_passphrase(record, passphrase)
+        # also finishes an interrupted key change and upgrades old scrypt parameters
+        key = rekey.unlock(paths, record, passphrase)
     if not database_exists:
         _create_private_file(paths.database)
 

@@ -15,14 +15,18 @@ from __future__ import annotations
 import base64
 import ssl
 from dataclasses import dataclass
+from pathlib import Path
 
 from furano_meet.crypto import DeviceKeys, OrgRootKey, normalise_fingerprint
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.net import RelayConnection
+from furano_meet.net.tls import CaFile
 from furano_meet.store import LocalStore
 from furano_meet.store.records import DeviceIdentity
 
 _SETTINGS = ("user_id", "org_id", "role", "display_name", "root_fingerprint")
+CA_FILE_SETTING = "tls_ca_file"
+"""Profile setting: the private CA certificate this profile trusts for its ``wss://`` relay."""
 
 
 class InvitationError(FuranoError):
@@ -65,6 +69,8 @@ class Account:
     role: str
     display_name: str
     root_fingerprint: str
+    ca_file: str | None = None
+    """The private CA trusted for the relay (``None``: the system's trust store)."""
 
     @classmethod
     def load(cls, store: LocalStore) -> Account | None:
@@ -79,6 +85,7 @@ class Account:
             relay_url=device.relay_url,
             token=device.device_token,
             keys=DeviceKeys.from_private_bytes(device.private_keys),
+            ca_file=settings.get(CA_FILE_SETTING),
             **{key: settings[key] for key in _SETTINGS},
         )
 
@@ -86,6 +93,12 @@ class Account:
         """The organisation root key, held only by an administrator's device."""
         raw = store.get_setting("org_root_key")
         return OrgRootKey.from_private_bytes(base64.b64decode(raw)) if raw else None
+
+
+def remember_ca_file(store: LocalStore, ca_file: CaFile | None) -> None:
+    """Trust ``ca_file`` (kept as an absolute path) for this profile's relay from now on;
+    ``None`` goes back to the system's trust store."""
+    store.set_setting(CA_FILE_SETTING, str(Path(ca_file).resolve()) if ca_file else None)
 
 
 def create_org_root(store: LocalStore) -> str:
@@ -102,11 +115,18 @@ async def enrol(
     device_name: str,
     *,
     ssl_context: ssl.SSLContext | None = None,
+    ca_file: CaFile | None = None,
     keys: DeviceKeys | None = None,
 ) -> Account:
-    """Create this device's keys, trade the one-time code for an identity, and save both."""
+    """Create this device's keys, trade the one-time code for an identity, and save both.
+
+    ``ca_file`` (a private CA for a ``wss://`` relay) is remembered in the profile, so every
+    later connection of this device trusts the same CA.
+    """
     keys = keys or DeviceKeys.generate()
-    async with await RelayConnection.connect(relay_url, ssl_context=ssl_context) as conn:
+    async with await RelayConnection.connect(
+        relay_url, ssl_context=ssl_context, ca_file=ca_file
+    ) as conn:
         enrolled = await conn.enrol(invitation.code, device_name, keys.public_bundle().to_bytes())
     with store.atomic():
         store.save_device(
@@ -125,6 +145,8 @@ async def enrol(
             ("root_fingerprint", invitation.root_fingerprint),
         ):
             store.set_setting(key, value)
+        if ca_file is not None:
+            remember_ca_file(store, ca_file)
     account = Account.load(store)
     assert account is not None
     return account

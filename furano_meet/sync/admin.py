@@ -36,7 +36,9 @@ def device_fingerprint(account: Account) -> str:
 
 
 async def _connect(account: Account, ssl_context: ssl.SSLContext | None) -> RelayConnection:
-    conn = await RelayConnection.connect(account.relay_url, ssl_context=ssl_context)
+    conn = await RelayConnection.connect(
+        account.relay_url, ssl_context=ssl_context, ca_file=account.ca_file
+    )
     await conn.authenticate(account.device_id, account.token)
     return conn
 

@@ -143,6 +143,7 @@ class SyncEngine:
         store: LocalStore,
         *,
         ssl_context: ssl.SSLContext | None = None,
+        ca_file: str | None = None,
         backoff: Backoff | None = None,
         auto_certify: bool = False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -153,6 +154,7 @@ class SyncEngine:
         self.store = store
         self.account = account
         self.ssl_context = ssl_context
+        self.ca_file = ca_file or account.ca_file  # a private CA for wss:// (net/tls.py)
         self.backoff = backoff or Backoff()
         self.auto_certify = auto_certify
         self.clock = clock
@@ -200,7 +202,7 @@ class SyncEngine:
             self._set_status(Connectivity.CONNECTING, "Connecting to the relay …")
             try:
                 conn = await RelayConnection.connect(
-                    self.account.relay_url, ssl_context=self.ssl_context
+                    self.account.relay_url, ssl_context=self.ssl_context, ca_file=self.ca_file
                 )
             except RelayError as exc:
                 await self._offline(exc)

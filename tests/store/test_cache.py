@@ -132,12 +132,12 @@ def test_without_a_keychain_the_store_asks_for_a_passphrase_before_creating_anyt
 
 
 def test_passphrase_store_round_trip(data_dir: Path, fail_keyring: None) -> None:
-    with LocalStore.open(data_dir, PROFILE, passphrase="ふらの2025") as store:
+    with LocalStore.open(data_dir, PROFILE, passphrase="ふらの議会2025年度") as store:
         assert store.key_source is KeySource.PASSPHRASE
         store.set_setting("lang", "ja")
     record = json.loads((profile_dir(data_dir) / "keysource.json").read_text())
     assert record["source"] == "passphrase"
-    assert record["kdf"]["name"] == "scrypt" and record["kdf"]["n"] >= 2**15
+    assert record["kdf"]["name"] == "scrypt" and record["kdf"]["n"] >= 2**17
     assert len(bytes.fromhex(record["kdf"]["salt"])) == 16
 
     with pytest.raises(PassphraseRequired) as caught:
@@ -147,13 +147,13 @@ def test_passphrase_store_round_trip(data_dir: Path, fail_keyring: None) -> None
 
     before = snapshot(profile_dir(data_dir))
     with pytest.raises(WrongPassphrase) as wrong:
-        LocalStore.open(data_dir, PROFILE, passphrase="ふらの2024")
+        LocalStore.open(data_dir, PROFILE, passphrase="ふらの議会2024年度")
     assert wrong.value.code == "wrong_passphrase"
     assert "passphrase does not unlock" in str(wrong.value)
     assert snapshot(profile_dir(data_dir)) == before
 
     # Full-width digits typed through an IME open the same store.
-    with LocalStore.open(data_dir, PROFILE, passphrase="ふらの２０２５") as store:
+    with LocalStore.open(data_dir, PROFILE, passphrase="ふらの議会２０２５年度") as store:
         assert store.get_setting("lang") == "ja"
 
 
@@ -168,14 +168,14 @@ def test_keychain_that_refuses_to_store_falls_back_to_a_passphrase(data_dir: Pat
     assert caught.value.new_store
     assert "refused" in caught.value.reason and "locked" in caught.value.reason
     assert snapshot(data_dir) == {}
-    with LocalStore.open(data_dir, PROFILE, passphrase="pw") as store:
+    with LocalStore.open(data_dir, PROFILE, passphrase="locked keyring, typed instead") as store:
         assert store.key_source is KeySource.PASSPHRASE
 
 
 def test_explicit_passphrase_selects_passphrase_protection(
     data_dir: Path, memory_keyring: MemoryKeyring
 ) -> None:
-    with LocalStore.open(data_dir, PROFILE, passphrase="secret") as store:
+    with LocalStore.open(data_dir, PROFILE, passphrase="policy says a passphrase") as store:
         assert store.key_source is KeySource.PASSPHRASE
     assert memory_keyring.secrets == {}
 
@@ -226,10 +226,10 @@ def test_missing_key_description(data_dir: Path) -> None:
 
 
 def test_folder_of_another_profile(data_dir: Path, fail_keyring: None) -> None:
-    LocalStore.open(data_dir, "alice", passphrase="pw").close()
+    LocalStore.open(data_dir, "alice", passphrase="alice in Furano").close()
     shutil.move(profile_dir(data_dir, "alice"), profile_dir(data_dir, "bob"))
     with pytest.raises(ProfileMismatch):
-        LocalStore.open(data_dir, "bob", passphrase="pw")
+        LocalStore.open(data_dir, "bob", passphrase="alice in Furano")
 
 
 def _fill_with_annotations(store: LocalStore, count: int) -> None:
@@ -690,10 +690,10 @@ def test_wipe_leaves_nothing(data_dir: Path, memory_keyring: MemoryKeyring) -> N
 
 
 def test_wipe_without_the_passphrase(data_dir: Path, fail_keyring: None) -> None:
-    LocalStore.open(data_dir, PROFILE, passphrase="forgotten").close()
+    LocalStore.open(data_dir, PROFILE, passphrase="forgotten passphrase").close()
     assert wipe_profile(data_dir, PROFILE) == []
     assert not profile_dir(data_dir).exists()
-    with LocalStore.open(data_dir, PROFILE, passphrase="new one") as store:
+    with LocalStore.open(data_dir, PROFILE, passphrase="a brand new passphrase") as store:
         assert store.settings() == {}
 
 
