@@ -44,7 +44,7 @@ async def test_a_forged_manifest_is_refused_at_the_first_piece_and_nothing_is_ke
     await forge_as_member(council, relay, doc_id, padding=BIG)
     victim = await council.device("giin3")
     refused = await victim.wait_for(DocumentRefused, lambda e: e.document_id == doc_id)
-    assert refused.code == "unauthorised-signer"
+    assert refused.code == "unauthorised_signer"
     # The signature is checked beside the first piece's write, which is then not kept: no
     # progress reported, no file left (the old order stored all 9 MB first).
     assert progress_of(victim, doc_id) == []
