@@ -258,11 +258,12 @@ class Party:
         return conn
 
     async def meeting_key(self) -> MeetingKey:
-        """As :meth:`SyncEngine._meeting_key`: read from the encrypted store off the loop."""
-        meeting = await asyncio.to_thread(self.store.meeting, MEETING_ID)
-        if meeting is None or meeting.meeting_key is None:
+        """The engine's own lookup (:func:`~furano_meet.sync.receiving.stored_meeting_key`),
+        read from the encrypted store off the loop."""
+        key = await asyncio.to_thread(receiving.stored_meeting_key, self.store, MEETING_ID)
+        if key is None:
             raise RuntimeError(f"{self.name} has no meeting key (setup failed)")
-        return MeetingKey(meeting.meeting_key, meeting_id=MEETING_ID, epoch=meeting.key_epoch)
+        return key
 
 
 def _seed_relay(data_dir: Path, fingerprint: str) -> dict[str, str]:

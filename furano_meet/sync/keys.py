@@ -20,6 +20,7 @@ from furano_meet.crypto import (
     CryptoError,
     DeviceCertificate,
     MeetingKey,
+    OrgRootKey,
     PrivateAnnotationKey,
     issue_device_certificate,
     open_annotation_key,
@@ -121,22 +122,13 @@ class Keys:
     async def certify(self, conn: RelayConnection, devices: tuple[m.DeviceKeyInfo, ...]) -> None:
         """(Admin, with ``auto_certify``) certify devices enrolled with a valid one-time code."""
         account = self._ctx.account
-        root = account.org_root(self._ctx.store)
+        root = await self._ctx.db(account.org_root, self._ctx.store)
         if root is None:
             return
         for info in devices:
-            if info.certificate:
-                continue
-            cert = await asyncio.to_thread(
-                issue_device_certificate,
-                root,
-                org_id=account.org_id,
-                user_id=info.user_id,
-                device_id=info.device_id,
-                role=info.role,
-                public_bundle=DevicePublicBundle.from_bytes(info.public_keys),
-            )
-            await conn.request(m.CertifyDevice(device_id=info.device_id, certificate=cert))
+            if not info.certificate:
+                bundle = DevicePublicBundle.from_bytes(info.public_keys)
+                await send_certificate(conn, root, account.org_id, info, bundle)
 
     # -- keys held ---------------------------------------------------------------------------
 
@@ -308,3 +300,24 @@ class Keys:
         )
         others = await asyncio.to_thread(self._seal_envelopes, devices, [key], [])
         await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=(own, *others)))
+
+
+async def send_certificate(
+    conn: RelayConnection,
+    root: OrgRootKey,
+    org_id: str,
+    info: m.DeviceKeyInfo,
+    bundle: DevicePublicBundle,
+) -> None:
+    """(Admin) Issue the certificate of an enrolled device's keys (in a worker thread: ML-DSA)
+    and hand it to the relay."""
+    certificate = await asyncio.to_thread(
+        issue_device_certificate,
+        root,
+        org_id=org_id,
+        user_id=info.user_id,
+        device_id=info.device_id,
+        role=info.role,
+        public_bundle=bundle,
+    )
+    await conn.request(m.CertifyDevice(device_id=info.device_id, certificate=certificate))

@@ -265,7 +265,7 @@ class SyncLoop:
         except Exception:  # noqa: BLE001 - one bad push must not end the session
             log.exception("could not apply %s", push.TYPE)
 
-    async def _dispatch(self, conn: RelayConnection, push: m.Msg) -> None:  # noqa: PLR0912
+    async def _dispatch(self, conn: RelayConnection, push: m.Msg) -> None:
         match push:
             case m.PresenterChanged(meeting_id=meeting_id, state=state):
                 self._presenting.presenter_changed(meeting_id, state)
