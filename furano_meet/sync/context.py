@@ -33,7 +33,8 @@ class SyncContext:
         self.events = EventHub()
         self.status = SyncStatus(Connectivity.OFFLINE, "Not connected yet.")
         self.conn: RelayConnection | None = None
-        """The authenticated connection while a session is caught up and live, else ``None``."""
+        """The authenticated connection while a session lasts (catching up included), else
+        ``None``: intents that need the relay raise ``offline`` without it."""
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Store calls leave the event loop: SQLCipher and fsync must never block it."""
