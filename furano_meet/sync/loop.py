@@ -12,7 +12,9 @@ Nothing the user does waits for the network (annotations go to the outbox first,
   presenter's page, the documents and the newest op sequence number), fetches key envelopes
   and every op after the stored cursor, and queues downloads of documents not yet received.
 * **Staying live** runs the outbox sender and the download worker beside the push handler
-  (page turns, new or replaced documents, ops, keys) until the connection drops.
+  (page turns, new or replaced documents, ops, keys) until the connection drops. The session
+  is over — its live tasks stopped, the connection gone — before the status says offline, so
+  nothing runs against a dead connection while the loop waits to retry.
 
 The loop is the one place that composes the parts: when keys arrive (:class:`.keys.Opened`)
 it is the loop that queues the downloads they unlock and fetches the ops again.
@@ -106,24 +108,32 @@ class SyncLoop:
                 await self._offline(exc.code)
                 continue
             try:
-                await self._session(conn)
-            except DeviceRevokedError:
-                return
-            except RelayError as exc:
-                if exc.code == "device_revoked":
-                    await self.wipe(REVOKED)
-                    return
-                await self._offline(exc.code)
-            except StoreError as exc:  # the environment: a full disk, a read-only folder …
-                log.warning("local store problem while syncing: %s", exc.code)
-                await self._offline(
-                    exc.code, f"{exc.message} {exc.next_step} Retrying in {{delay:.0f}} s."
-                )
-            except Exception:  # our bug: log it with context, keep the app syncing
-                log.exception("sync session failed")
-                await self._offline("internal_error")
+                failure = await self._session_until_it_fails(conn)
             finally:
                 await self._end_session(conn)
+            if failure is None:
+                return
+            await self._offline(*failure)
+
+    async def _session_until_it_fails(self, conn: RelayConnection) -> tuple[str, str] | None:
+        """Run a session; say why it ended (a code, and a status message or ``""`` for the
+        usual one), or ``None`` when this device was revoked and wiped."""
+        try:
+            await self._session(conn)
+        except DeviceRevokedError:
+            return None
+        except RelayError as exc:
+            if exc.code == "device_revoked":
+                await self.wipe(REVOKED)
+                return None
+            return exc.code, ""
+        except StoreError as exc:  # the environment: a full disk, a read-only folder …
+            log.warning("local store problem while syncing: %s", exc.code)
+            return exc.code, f"{exc.message} {exc.next_step} Retrying in {{delay:.0f}} s."
+        except Exception:  # our bug: log it with context, keep the app syncing
+            log.exception("sync session failed")
+            return "internal_error", ""
+        return "connection_lost", ""
 
     async def stop(self) -> None:
         self._stopped.set()
