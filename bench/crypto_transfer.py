@@ -22,13 +22,14 @@ For each, in one run and through the same relay and the same connections:
 * **full** — the functions the engine runs, in the engine's order: the clerk reads the meeting key
   from its store and runs :func:`~furano_meet.sync.documents.prepare_upload` in a worker thread
   (check the PDF, encrypt in 256 KiB AES-256-GCM chunks, sign and seal the manifest), then uploads
-  the ciphertext; the member reads the document row and the meeting key, finds the publisher,
-  and runs the engine's own :func:`~furano_meet.sync.receiving.receive_document`: the signed
-  manifest is verified in a worker thread while the download starts, each ~4 MiB piece is
-  written to the store (fsynced) and decrypted into one preallocated buffer in two worker
-  threads at once, and the store completes the download against the signed SHA-256.
-  Announcing the document to the store (the engine does that when the ``document_published``
-  push arrives, before downloading) is outside the timing; text extraction and indexing (after
+  the ciphertext; the member runs the engine's own receiving pipeline,
+  :func:`~furano_meet.sync.receiving.receive`: document row, meeting key and publisher in one
+  store call, then the signed manifest is verified in the store's helper thread at the first
+  piece, each ~4 MiB piece is written to the store (fsynced) and decrypted into one
+  preallocated buffer beside that write, and the store completes the download against the
+  signed SHA-256. Announcing the document to the store
+  (:func:`~furano_meet.sync.receiving.announce`, which the engine runs when the
+  ``document_published`` push arrives, before downloading) is outside the timing; text extraction and indexing (after
   decryption) are measured separately.
 * **plain** — the same pipeline without cryptography: the same PDF check before the upload of
   the plaintext; on receipt the same row lookup, the same fsynced pieces into the store and a
@@ -87,13 +88,12 @@ from furano_meet.net import RelayConnection
 from furano_meet.protocol import messages as m
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store import LocalStore
-from furano_meet.store.records import DocumentInfo
 from furano_meet.sync import documents as docs
+from furano_meet.sync import receiving
 from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DocumentIndexed, DocumentReady, DocumentRefused, SyncEvent
-from furano_meet.sync.receiving import look_up, receive_document
 from server import demo
 from server.config import RelayConfig
 from server.store import Store
@@ -258,11 +258,12 @@ class Party:
         return conn
 
     async def meeting_key(self) -> MeetingKey:
-        """As :meth:`SyncEngine._meeting_key`: read from the encrypted store off the loop."""
-        meeting = await asyncio.to_thread(self.store.meeting, MEETING_ID)
-        if meeting is None or meeting.meeting_key is None:
+        """The engine's own lookup (:func:`~furano_meet.sync.receiving.stored_meeting_key`),
+        read from the encrypted store off the loop."""
+        key = await asyncio.to_thread(receiving.stored_meeting_key, self.store, MEETING_ID)
+        if key is None:
             raise RuntimeError(f"{self.name} has no meeting key (setup failed)")
-        return MeetingKey(meeting.meeting_key, meeting_id=MEETING_ID, epoch=meeting.key_epoch)
+        return key
 
 
 def _seed_relay(data_dir: Path, fingerprint: str) -> dict[str, str]:
@@ -429,47 +430,26 @@ async def _crypto_download(
 
 
 async def _announce(member: Party, info: m.DocumentInfo) -> None:
-    """What the engine does when ``document_published`` arrives (not timed)."""
-    await asyncio.to_thread(
-        member.store.upsert_document,
-        DocumentInfo(
-            meeting_id=MEETING_ID,
-            doc_id=info.document_id,
-            version=info.version,
-            title="",
-            manifest=info.manifest,
-            ciphertext_sha256=bytes.fromhex(info.sha256),
-        ),
-    )
+    """The engine's step 0 when ``document_published`` arrives (not timed)."""
+    await asyncio.to_thread(receiving.announce, member.store, MEETING_ID, info)
 
 
 async def _full_download(
     member: Party, conn: RelayConnection, publisher: DeviceCertificate, doc_id: str, pdf: bytes
 ) -> dict[str, float]:
-    """What :meth:`SyncEngine._download` does up to the decrypted PDF: the engine's own
-    :func:`~furano_meet.sync.receiving.look_up` (document row, meeting key and publisher in one
-    worker-thread call), then :func:`~furano_meet.sync.receiving.receive_document` (verify the
-    signed manifest, stream into the store and decrypt while it arrives, complete against the
-    signed digest)."""
-    store = member.store
-    start = time.perf_counter()
-    incoming = await asyncio.to_thread(look_up, store, doc_id, 1)
-    assert incoming is not None and incoming.meeting_key is not None
-    if incoming.publisher_id != publisher.device_id:
-        raise RuntimeError("the manifest names another publisher")
-    looked_up = time.perf_counter()
-    received = await receive_document(
-        store,
-        conn,
-        incoming.doc,
-        meeting_key=incoming.meeting_key,
-        publisher=publisher,
-        opened=incoming.opened,
-    )
-    done = time.perf_counter()
-    if received.pdf != pdf:
+    """The engine's own receiving pipeline, :func:`~furano_meet.sync.receiving.receive`: the
+    document row, meeting key and publisher in one worker-thread call, then verify the signed
+    manifest, stream into the store and decrypt while it arrives, complete against the signed
+    digest. The publisher's certificate is the one verified before the clock started (the
+    engine keeps verified certificates too)."""
+
+    async def certificate(device_id: str) -> DeviceCertificate | None:
+        return publisher if device_id == publisher.device_id else None
+
+    received = await receiving.receive(member.store, conn, doc_id, 1, publisher=certificate)
+    if received is None or received.pdf != pdf:
         raise RuntimeError(f"{doc_id}: the decrypted document differs from what was published")
-    return {"lookup": looked_up - start, "receive_document": done - looked_up}
+    return {}
 
 
 async def _plain_upload(

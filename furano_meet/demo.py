@@ -104,7 +104,9 @@ async def run_demo(
 
 async def _publish_pack(relay: Relay, clerk: SyncEngine) -> list[str]:
     """Create the meeting key and publish the demo pack once; later starts reuse them."""
-    meeting = await asyncio.to_thread(clerk.store.meeting, council.MEETING_ID)
+    meeting = next(
+        (mt for mt in await clerk.meetings() if mt.meeting_id == council.MEETING_ID), None
+    )
     if meeting is None or not meeting.has_key:
         await clerk.create_meeting_key(council.MEETING_ID)
     existing = await relay.store.run(relay.store.documents, council.MEETING_ID)

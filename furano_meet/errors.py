@@ -227,6 +227,9 @@ CODES: dict[str, CodeInfo] = {
     "passphrase_too_weak": CodeInfo(
         Fault.USER, "A new passphrase was refused as too easy to guess."
     ),
+    "not_presenter": CodeInfo(
+        Fault.USER, "Only the presenter may do this; ask for the presenter role first."
+    ),
 }
 
 

@@ -34,13 +34,6 @@ DOC = ROOT / "docs" / "errors.md"
 #: Modules deliberately not imported, with the reason. Each must define no class (checked below).
 NOT_IMPORTED = {"server.__main__": "runs the relay's command line when imported"}
 
-#: Exception classes the engine and relay helpers convert (issue #7 part 3). Their checks are
-#: strict xfails: once a class derives from FuranoError its check passes, the xfail turns into a
-#: failure, and the lead removes the name here at merge. An entry naming no class fails too.
-PENDING = {
-    "furano_meet.sync.engine.DeviceRevokedError",
-    "furano_meet.sync.receiving.DocumentRefusal",
-}
 
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*\Z")
 TABLE_ROW = re.compile(r"^\| `([^`]+)` \| (\w+) \| (.+?) \|$", re.MULTILINE)
@@ -137,11 +130,7 @@ def make(cls: type[FuranoError]) -> FuranoError:
 
 
 def _params() -> list[Any]:
-    pending = pytest.mark.xfail(strict=True, reason="converted by another helper; see PENDING")
-    return [
-        pytest.param(cls, id=name, marks=[pending] if name in PENDING else [])
-        for name, cls in sorted(CLASSES.items())
-    ]
+    return [pytest.param(cls, id=name) for name, cls in sorted(CLASSES.items())]
 
 
 # -- the walk -----------------------------------------------------------------------------------
@@ -173,10 +162,6 @@ def test_the_walk_sees_every_package_tree() -> None:
         assert expected in names
 
 
-def test_every_pending_name_is_a_class() -> None:
-    assert CLASSES.keys() >= PENDING
-
-
 @pytest.mark.parametrize("cls", _params())
 def test_every_exception_is_on_the_tree(cls: type[BaseException]) -> None:
     assert issubclass(cls, FuranoError), "derive from FuranoError or a package subtree"
@@ -196,8 +181,8 @@ def test_every_exception_is_on_the_tree(cls: type[BaseException]) -> None:
 
 def test_no_two_classes_claim_one_code_with_different_faults() -> None:
     faults: dict[str, set[Fault]] = defaultdict(set)
-    for name, cls in CLASSES.items():
-        if name not in PENDING and issubclass(cls, FuranoError) and "code" in vars(cls):
+    for cls in CLASSES.values():
+        if issubclass(cls, FuranoError) and "code" in vars(cls):
             faults[cls.code].add(cls.fault)
     assert faults, "the walk found no class-level codes"
     assert {code: found for code, found in faults.items() if len(found) > 1} == {}

@@ -9,17 +9,17 @@ keys the relay presents.
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from dataclasses import dataclass
 
-from furano_meet.crypto import issue_device_certificate, normalise_fingerprint
+from furano_meet.crypto import normalise_fingerprint
 from furano_meet.crypto.keys import DevicePublicBundle
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore
 
 from .account import Account
+from .keys import send_certificate
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +87,5 @@ async def certify(
                 "The keys the relay presents for this device do not have the fingerprint shown "
                 "on the device. Do not certify it; report it to the IT department.",
             )
-        certificate = await asyncio.to_thread(
-            issue_device_certificate,
-            root,
-            org_id=account.org_id,
-            user_id=info.user_id,
-            device_id=info.device_id,
-            role=info.role,
-            public_bundle=bundle,
-        )
-        await conn.request(m.CertifyDevice(device_id=device_id, certificate=certificate))
+        await send_certificate(conn, root, account.org_id, info, bundle)
     return PendingDevice(info.device_id, info.user_id, info.role, bundle.fingerprint())

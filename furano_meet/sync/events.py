@@ -1,13 +1,13 @@
 """What the sync engine reports: its status and the changes it made, as plain values.
 
 Following the style of Anki's core, the engine never calls into a widget: it emits *changes*
-and each screen decides what to redraw.  Observers are plain callables registered with
-:meth:`SyncEngine.subscribe`; the Qt layer forwards them to signals.
+and each screen decides what to redraw.  Observers registered with
+:meth:`SyncEngine.subscribe` receive them through a queue (see :mod:`.observers`); the Qt
+layer forwards them to signals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -50,6 +50,14 @@ class PresenceUpdated:
     device_id: str
     online: bool
     following: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PresenterRequested:
+    """Someone asks to present (told to the presenter, the chair and the clerks)."""
+
+    meeting_id: str
+    user_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +166,7 @@ SyncEvent = (
     StatusChanged
     | PresenterMoved
     | PresenceUpdated
+    | PresenterRequested
     | DocumentReady
     | DocumentIndexed
     | DownloadProgress
@@ -170,4 +179,3 @@ SyncEvent = (
     | MeetingAccessLost
     | DeviceWiped
 )
-Observer = Callable[[SyncEvent], None]

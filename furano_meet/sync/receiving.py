@@ -3,7 +3,13 @@ is checked and decrypted while the store waits on the disk.
 
 Theory of operation
 -------------------
-1. **Before the download** :func:`look_up` reads the document row and its meeting key and
+:func:`receive` is the whole pipeline, one call per announced version (:func:`announce` made
+its row); the engine and ``bench/crypto_transfer.py`` both call it. It has two paths: the
+blob is *streamed* (a download from the start, decrypted as it arrives), or it is verified
+and decrypted *from the stored blob* (a resumed download once it is complete, or one an
+earlier run completed but never accepted).
+
+1. **Before the download** :func:`look_up` :func:`look_up` reads the document row and its meeting key and
    opens the sealed manifest (which came with the ``document_published`` push) to learn which
    device signed it; the caller fetches that device's certificate, verified up to the
    organisation root. The opened manifest is handed on, so it is not opened twice.
@@ -30,12 +36,12 @@ Theory of operation
    helper has passed. So a document the store calls complete has always passed the signature
    check, and re-opening it later (:func:`~furano_meet.sync.documents.decrypt_cached`) need
    not verify it again.
-4. **A resumed download** (bytes from an earlier session already on disk) cannot feed a fresh
-   decryptor from the middle, so it is decrypted from the completed file instead — the same
-   checks, one read-back more.
-5. **A download completed by an earlier run that stopped before accepting it** (or by a version
-   of this code that completed before verifying) is verified again from the stored blob, hash
-   included: :func:`verify_stored`.
+4. **From the stored blob** (:func:`verify_stored`): a resumed download (bytes from an earlier
+   session already on disk) cannot feed a fresh decryptor from the middle, so once it is
+   complete — against the signed digest, after the signature check — it is verified and
+   decrypted from the file, as is a download an earlier run completed but never accepted (or
+   one a version of this code completed before verifying): signature, every chunk and the
+   hash again. Resuming is rare, so one path serves both at the cost of a second hash.
 
 The decrypted PDF exists only in memory, in the returned buffer. Anything wrong with the
 document — a bad signature, a chunk that does not authenticate, a cut-short or substituted blob
@@ -48,8 +54,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from furano_meet.crypto import (
     CryptoError,
@@ -60,25 +67,50 @@ from furano_meet.crypto import (
     TamperedData,
 )
 from furano_meet.crypto.documents import read_sealed_manifest_header
+from furano_meet.errors import Fault, FuranoError
 from furano_meet.net import RelayConnection
+from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore
 from furano_meet.store.errors import BlobHashMismatch
-from furano_meet.store.records import Document
+from furano_meet.store.records import Document, DocumentInfo, DocumentState
 
 from . import documents as docs
 
 
-class DocumentRefusal(Exception):
+def _crypto_subclasses() -> list[type[CryptoError]]:
+    """Every crypto error class: a refusal carries the code of the check that failed."""
+    found: list[type[CryptoError]] = [CryptoError]
+    pending = list(CryptoError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending += cls.__subclasses__()
+    return found
+
+
+class DocumentRefusal(FuranoError):
     """The document is not the one its publisher signed; it was discarded and is never shown.
 
-    ``code`` is the stable reason (``tampered``, ``truncated``, ``bad-signature``,
-    ``unauthorised-signer`` …) and ``message`` says it in words.
+    ``code`` is the stable reason (``tampered``, ``truncated``, ``bad_signature``,
+    ``unauthorised_signer``, ``publisher_unverified`` …) and ``message`` says it in words.
+    Whose fault: the peer's — the relay or the publishing device sent something that does not
+    check out.
     """
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    fault = Fault.THEIRS
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            *(c.code for c in _crypto_subclasses()),
+            "publisher_unverified",
+        }
+    )
+
+    def __init__(self, code: str, message: str, *, stored_copy: bool = False) -> None:
+        super().__init__(message, "The document is fetched again at the next connection.")
         self.code = code
-        self.message = message
+        self.stored_copy = stored_copy
+        """The refused bytes were this device's stored copy (completed by an earlier run), not
+        necessarily the relay's: fetching it afresh may succeed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,30 +170,116 @@ def look_up(store: LocalStore, doc_id: str, version: int) -> Incoming | None:
 
 @dataclass(frozen=True, slots=True)
 class ReceivedDocument:
+    doc: Document
+    """The store row it was received into (still undescribed: see :func:`describe`)."""
     manifest: DocumentManifest
     """The verified, signed manifest (title, agenda item, page count …)."""
     pdf: bytearray
     """The plaintext PDF, in memory only."""
 
 
-async def receive_document(
+PublisherLookup = Callable[[str], Awaitable[DeviceCertificate | None]]
+"""The verified certificate of a device id (fetched if need be), or ``None`` when it has none."""
+
+
+def announce(store: LocalStore, meeting_id: str, document: m.DocumentInfo) -> None:
+    """(Store thread) Step 0: a published version the relay told us about becomes a row in the
+    downloading state (once), withdrawn if the relay says it was."""
+    existing = store.document(document.document_id, document.version)
+    if existing is None:
+        store.upsert_document(
+            DocumentInfo(
+                meeting_id=meeting_id,
+                doc_id=document.document_id,
+                version=document.version,
+                title="",
+                manifest=document.manifest,
+                ciphertext_sha256=bytes.fromhex(document.sha256),
+            )
+        )
+    if document.withdrawn and (existing is None or existing.state is not DocumentState.WITHDRAWN):
+        store.withdraw_document(document.document_id, document.version)
+
+
+def describe(store: LocalStore, received: ReceivedDocument) -> None:
+    """(Store thread) The last step: the row takes the verified manifest's title, agenda item
+    and page count, which also marks it accepted (see :func:`needs_receiving`)."""
+    doc, manifest = received.doc, received.manifest
+    store.upsert_document(
+        DocumentInfo(
+            meeting_id=doc.meeting_id,
+            doc_id=doc.doc_id,
+            version=doc.version,
+            title=manifest.title,
+            manifest=doc.manifest,
+            agenda_item=manifest.agenda_item or None,
+            page_count=manifest.page_count,
+        )
+    )
+
+
+def needs_receiving(doc: Document) -> bool:
+    """Still downloading; or downloaded, but the app stopped before the document was verified,
+    described and indexed (only a verified manifest gives the page count, and a published PDF
+    has at least one page): finished from the stored blob."""
+    return doc.state is DocumentState.DOWNLOADING or (
+        doc.state is DocumentState.COMPLETE and doc.page_count == 0
+    )
+
+
+async def receive(
+    store: LocalStore,
+    conn: RelayConnection,
+    doc_id: str,
+    version: int,
+    *,
+    publisher: PublisherLookup,
+    on_progress: Callable[[int], None] | None = None,
+) -> ReceivedDocument | None:
+    """The whole receiving pipeline of one announced document version, as the engine runs it.
+
+    Returns ``None`` when there is nothing to do yet (unknown, already accepted, or its meeting
+    key has not arrived: it is received once the key is there). Otherwise the document is
+    verified, downloaded (resuming where an earlier session stopped), decrypted and completed;
+    ``on_progress(received_bytes)`` runs on the event loop after each stored piece. Raises
+    :class:`DocumentRefusal` when it is not what its publisher signed (the partial or stored
+    blob is discarded, so it is fetched afresh later).
+    """
+    incoming = await asyncio.to_thread(look_up, store, doc_id, version)
+    if incoming is None or incoming.meeting_key is None or not needs_receiving(incoming.doc):
+        return None
+    if incoming.publisher_id is None:
+        assert incoming.unreadable is not None
+        raise DocumentRefusal(incoming.unreadable.code, str(incoming.unreadable))
+    certificate = await publisher(incoming.publisher_id)
+    if certificate is None:
+        raise DocumentRefusal(
+            "publisher_unverified",
+            "The publishing device has no valid certificate from the organisation.",
+        )
+    doc, key = incoming.doc, incoming.meeting_key
+    if doc.state is DocumentState.COMPLETE:
+        try:
+            return await verify_stored(store, doc, meeting_key=key, publisher=certificate)
+        except DocumentRefusal as refusal:
+            refusal.stored_copy = True
+            raise
+    return await _download(store, conn, doc, key, certificate, incoming.opened, on_progress)
+
+
+async def _download(
     store: LocalStore,
     conn: RelayConnection,
     doc: Document,
-    *,
     meeting_key: MeetingKey,
     publisher: DeviceCertificate,
-    opened: bytes | None = None,
-    on_progress: Callable[[int], None] | None = None,
+    opened: bytes | None,
+    on_progress: Callable[[int], None] | None,
 ) -> ReceivedDocument:
-    """Verify, download, decrypt and complete ``doc`` (a store row in the downloading state).
-
-    ``publisher`` is the certificate of the device that signed the manifest, whose id
-    :func:`look_up` found, and ``opened`` the signed manifest it took out of the sealed one
-    (:attr:`Incoming.opened`; opened again when not given); ``on_progress(received_bytes)``
-    runs on the event loop after each stored piece. Raises :class:`DocumentRefusal` (the
-    partial download is discarded) when the document is not what the publisher signed.
-    """
+    """Download ``doc`` (a row in the downloading state) into the store. From the start, each
+    piece is decrypted as it is stored; a resumed download is completed against the signed
+    digest and then verified and decrypted from the stored blob, as :func:`verify_stored` does
+    for a download an earlier run completed."""
     doc_id, version = doc.doc_id, doc.version
     try:
         offset = await asyncio.to_thread(store.resume_offset, doc_id, version)
@@ -195,18 +313,11 @@ async def receive_document(
         if decryptor is not None:
             if not completed:
                 await asyncio.to_thread(_finish, store, doc, decryptor, signed_sha256)
-            return ReceivedDocument(manifest, decryptor.plaintext)
+            return ReceivedDocument(doc, manifest, decryptor.plaintext)
         await asyncio.to_thread(store.complete, doc_id, version, signed_sha256)
-        blob = await asyncio.to_thread(store.read_blob, doc_id, version)
-        pdf = await asyncio.to_thread(
-            DocumentDecryptor.for_manifest(
-                manifest, meeting_key, check_blob_hash=False
-            ).decrypt_whole,
-            blob,
-        )
-        return ReceivedDocument(manifest, pdf)
     except (CryptoError, BlobHashMismatch) as exc:
         raise await _refuse(store, doc, exc) from exc
+    return await verify_stored(store, doc, meeting_key=meeting_key, publisher=publisher)
 
 
 class _Check:
@@ -359,7 +470,7 @@ async def verify_stored(
         )
     except CryptoError as exc:
         raise await _refuse(store, doc, exc) from exc
-    return ReceivedDocument(manifest, pdf)
+    return ReceivedDocument(doc, manifest, pdf)
 
 
 async def _refuse(

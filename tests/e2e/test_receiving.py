@@ -12,6 +12,7 @@ from furano_meet.crypto.manifest import unwrap_content_key
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.sync import documents as docs
 from furano_meet.sync.events import DocumentReady, DocumentRefused, DownloadProgress
+from furano_meet.sync.receiving import stored_meeting_key
 from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, Device
@@ -78,7 +79,7 @@ async def test_a_blob_whose_chunks_authenticate_but_that_is_not_the_signed_one_i
     of the same size under it, and the relay serves that blob as the document."""
     pdf = generate_agenda_pack(title="議案書", pages=3, padding_to_bytes=1_200_000)
     clerk, doc_id = await published(council, pdf)
-    key = await clerk.engine._meeting_key(MEETING_ID)  # noqa: SLF001
+    key = stored_meeting_key(clerk.store, MEETING_ID)
     assert key is not None
     document = await relay.store.run(relay.store.document, MEETING_ID, doc_id, 1)
     manifest = docs.read_published(document.manifest, key, doc_id, 1)

@@ -221,8 +221,8 @@ async def test_two_devices_that_each_made_a_private_key_offline_read_each_others
     # Both devices send their first private note the moment the relay is back, each before
     # the other's key has arrived, so each makes a key of its own. Made here while offline
     # (the engine then has no connection to share it over), the race is certain.
-    for device in (tablet, laptop):
-        await device.engine._ensure_private_key(MEETING_ID)  # noqa: SLF001
+    for device in (tablet, laptop):  # what the engine does offline: a key of its own
+        private_keys.add(device.store, MEETING_ID, private_keys.new_key("giin1", set()))
     tablet_keys = private_keys.load(tablet.store, MEETING_ID, "giin1")
     laptop_keys = private_keys.load(laptop.store, MEETING_ID, "giin1")
     assert len(tablet_keys) == len(laptop_keys) == 1 and set(tablet_keys) != set(laptop_keys)

@@ -1,0 +1,280 @@
+"""The meeting room as this device sees it: presenter, following, members, presence, and the
+presenter intents (turn a page, point, ask for / hand over / take the role, bring everyone).
+
+Theory of operation
+-------------------
+Per meeting the state is the join snapshot (members, presence, presenter) kept up to date by
+pushes; :meth:`Presenting.view` hands out an immutable :class:`MeetingView` of it, so a screen
+never holds anything the engine mutates. Following and browsing are :class:`~.follow.FollowState`.
+
+Every intent is an awaited request that either succeeds or raises, and a refusal is
+:class:`PresenterRefused` — never mistaken for losing access to the meeting. The relay answers
+``request_presenter``, ``grant_presenter`` and ``take_presenter`` with ``done``; a page turn
+(``present_page``, pointer moves included) is answered *by the broadcast itself*: success is
+the ``presenter_changed`` push that shows this user presenting exactly that page and pointer,
+a refusal is ``failed`` with the request's id. The relay coalesces presenter broadcasts, so a
+quick second turn may replace the first one's; turns of one device are therefore confirmed in
+order — a confirmed turn confirms every earlier one still waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from furano_meet.errors import Fault, FuranoError
+from furano_meet.net import RelayError
+from furano_meet.protocol import messages as m
+
+from .context import SyncContext
+from .events import PresenceUpdated, PresenterMoved, PresenterRequested
+from .follow import FollowState, Mode, PageRef, View
+
+log = logging.getLogger("furano.sync")
+
+MODERATOR_ROLES: frozenset[m.Role] = frozenset({"chair", "clerk", "admin"})
+"""Who may take the presenter role and hand it over (the relay enforces the same rule)."""
+
+TURN_TIMEOUT = 10.0
+"""Seconds a page turn waits for the relay's answer before :class:`TimeoutError`."""
+
+
+class PresenterRefused(FuranoError):
+    """The relay refused a presenter intent: this user is not the presenter (or not allowed to
+    take or hand over the role). Nothing changed, and the user is still in the meeting."""
+
+    code = "not_presenter"
+    fault = Fault.USER
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "Ask the chair for the presenter role.")
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingView:
+    """An immutable snapshot of one meeting's room, for a screen to show."""
+
+    meeting_id: str
+    joined: bool
+    """In the room on the current connection (else: offline, or not joined yet)."""
+    my_role: m.Role
+    view: View
+    """What this reader sees: following or browsing, the page, the presenter's page, pointer."""
+    presenting: bool
+    """This user is the presenter."""
+    members: tuple[m.MemberInfo, ...]
+    presence: tuple[m.Presence, ...]
+    """Devices in the room now, with whether each follows the presenter."""
+
+    @property
+    def following(self) -> bool:
+        return self.view.mode is Mode.FOLLOWING
+
+    @property
+    def may_moderate(self) -> bool:
+        return self.my_role in MODERATOR_ROLES
+
+
+@dataclass(eq=False)
+class _Turn:
+    """A page turn sent and not yet confirmed."""
+
+    wanted: tuple[str, int, int, m.Pointer | None]
+    confirmed: asyncio.Future[None]
+
+
+@dataclass(eq=False)
+class _Room:
+    follow: FollowState = field(default_factory=FollowState)
+    joined: bool = False
+    my_role: m.Role = "member"
+    members: tuple[m.MemberInfo, ...] = ()
+    presence: dict[tuple[str, str], m.Presence] = field(default_factory=dict)
+    turns: list[_Turn] = field(default_factory=list)
+
+
+class Presenting:
+    def __init__(self, ctx: SyncContext) -> None:
+        self._ctx = ctx
+        self._rooms: dict[str, _Room] = {}
+
+    def _room(self, meeting_id: str) -> _Room:
+        return self._rooms.setdefault(meeting_id, _Room())
+
+    # -- state -------------------------------------------------------------------------------
+
+    def view(self, meeting_id: str) -> MeetingView:
+        room = self._room(meeting_id)
+        shown = room.follow.view()
+        return MeetingView(
+            meeting_id=meeting_id,
+            joined=room.joined,
+            my_role=room.my_role,
+            view=shown,
+            presenting=bool(shown.presenter_user_id)
+            and shown.presenter_user_id == self._ctx.account.user_id,
+            members=room.members,
+            presence=tuple(room.presence[k] for k in sorted(room.presence)),
+        )
+
+    def is_following(self, meeting_id: str) -> bool:
+        return self._room(meeting_id).follow.mode is Mode.FOLLOWING
+
+    # -- what the relay tells ----------------------------------------------------------------
+
+    def joined(self, joined: m.MeetingJoined) -> None:
+        """A join snapshot: authoritative for the presenter, members and presence."""
+        meeting_id = joined.meeting.meeting_id
+        room = self._room(meeting_id)
+        room.joined, room.my_role, room.members = True, joined.meeting.my_role, joined.members
+        room.presence = {(p.user_id, p.device_id): p for p in joined.presence}
+        self._ctx.emit(PresenterMoved(meeting_id, room.follow.reset(joined.presenter)))
+
+    def left_all(self) -> None:
+        """The connection ended: nobody is known to be present until the next join."""
+        for room in self._rooms.values():
+            room.joined = False
+            room.presence.clear()
+
+    def presenter_changed(self, meeting_id: str, state: m.PresenterState) -> None:
+        room = self._room(meeting_id)
+        view = room.follow.on_presenter(state)
+        if view is not None:
+            self._ctx.emit(PresenterMoved(meeting_id, view))
+        if state.presenter_user_id != self._ctx.account.user_id:
+            return
+        shown = (state.document_id, state.version, state.page, state.pointer)
+        matching = [i for i, turn in enumerate(room.turns) if turn.wanted == shown]
+        if matching:
+            for turn in room.turns[: matching[-1] + 1]:
+                if not turn.confirmed.done():
+                    turn.confirmed.set_result(None)
+            del room.turns[: matching[-1] + 1]
+
+    def presence_changed(self, push: m.PresenceChanged) -> None:
+        presence = self._room(push.meeting_id).presence
+        key = (push.user_id, push.device_id)
+        if push.online:
+            presence[key] = m.Presence(
+                user_id=push.user_id, device_id=push.device_id, following=push.following
+            )
+        else:
+            presence.pop(key, None)
+        self._ctx.emit(
+            PresenceUpdated(
+                push.meeting_id, push.user_id, push.device_id, push.online, push.following
+            )
+        )
+
+    def presenter_requested(self, push: m.PresenterRequested) -> None:
+        self._ctx.emit(PresenterRequested(push.meeting_id, push.user_id))
+
+    # -- presenter intents -------------------------------------------------------------------
+
+    async def present_page(
+        self,
+        meeting_id: str,
+        document_id: str,
+        version: int,
+        page: int,
+        pointer: m.Pointer | None = None,
+    ) -> None:
+        """Show a page to everyone following; returns once the relay has broadcast it."""
+        conn = self._ctx.require_connection()
+        room = self._room(meeting_id)
+        turn = _Turn(
+            (document_id, version, page, pointer), asyncio.get_running_loop().create_future()
+        )
+        room.turns.append(turn)
+        request = asyncio.ensure_future(
+            conn.request(
+                m.PresentPage(
+                    meeting_id=meeting_id,
+                    document_id=document_id,
+                    version=version,
+                    page=page,
+                    pointer=pointer,
+                ),
+                timeout=TURN_TIMEOUT,
+            )
+        )
+        try:
+            await asyncio.wait((request, turn.confirmed), return_when=asyncio.FIRST_COMPLETED)
+            if not turn.confirmed.done():
+                await _refused_as_typed(request)  # a reply with its id: failed (or a future done)
+        finally:
+            if turn in room.turns:
+                room.turns.remove(turn)
+            if request.done():
+                request.exception()  # retrieved: raised above when it mattered
+            else:
+                request.cancel()
+
+    async def set_pointer(self, meeting_id: str, pointer: m.Pointer | None) -> None:
+        """Point at something on the presented page (``None`` hides the pointer)."""
+        shown = self._room(meeting_id).follow.view().presenter_page
+        if shown is None:
+            raise PresenterRefused("Nothing is being presented to point at.")
+        await self.present_page(meeting_id, shown.document_id, shown.version, shown.page, pointer)
+
+    async def bring_everyone_here(self, meeting_id: str) -> None:
+        """Present the page this reader is looking at, and follow it from now on. A chair or
+        clerk who is not the presenter takes the role first; anyone else must hold it."""
+        room = self._room(meeting_id)
+        here = room.follow.view().page
+        if here is None:
+            raise PresenterRefused("There is no page to bring everyone to.")
+        if not self.view(meeting_id).presenting and room.my_role in MODERATOR_ROLES:
+            await self.take_role(meeting_id)
+        await self.present_page(meeting_id, here.document_id, here.version, here.page)
+        await self.follow(meeting_id)
+
+    async def request_role(self, meeting_id: str) -> None:
+        """Ask to present: the presenter, the chair and the clerks are told."""
+        await self._ask(m.RequestPresenter(meeting_id=meeting_id))
+
+    async def grant_role(self, meeting_id: str, user_id: str) -> None:
+        """(Presenter, chair or clerk) Hand the presenter role to a member."""
+        await self._ask(m.GrantPresenter(meeting_id=meeting_id, user_id=user_id))
+
+    async def take_role(self, meeting_id: str) -> None:
+        """(Chair or clerk) Take the presenter role (back)."""
+        await self._ask(m.TakePresenter(meeting_id=meeting_id))
+
+    async def _ask(self, request: m.Msg) -> None:
+        conn = self._ctx.require_connection()
+        await _refused_as_typed(asyncio.ensure_future(conn.request(request)))
+
+    # -- following ---------------------------------------------------------------------------
+
+    async def browse(self, meeting_id: str, page: PageRef) -> None:
+        """This reader turned a page themselves: they browse on their own from now on."""
+        follow = self._room(meeting_id).follow
+        was_following = follow.mode is Mode.FOLLOWING
+        self._ctx.emit(PresenterMoved(meeting_id, follow.browse(page)))
+        if was_following:
+            await self._tell_following(meeting_id, following=False)
+
+    async def follow(self, meeting_id: str) -> None:
+        """Follow the presenter again, jumping to where the room is."""
+        self._ctx.emit(PresenterMoved(meeting_id, self._room(meeting_id).follow.follow()))
+        await self._tell_following(meeting_id, following=True)
+
+    async def _tell_following(self, meeting_id: str, *, following: bool) -> None:
+        """Best effort: the relay only shows others which; the next join sends it again."""
+        conn = self._ctx.conn
+        if conn is not None:
+            with contextlib.suppress(RelayError):
+                await conn.request(m.SetFollowing(meeting_id=meeting_id, following=following))
+
+
+async def _refused_as_typed(reply: asyncio.Future[m.Msg]) -> None:
+    """Await a request's reply; a ``forbidden`` refusal becomes :class:`PresenterRefused`."""
+    try:
+        await reply
+    except RelayError as exc:
+        if exc.code == "forbidden":
+            raise PresenterRefused(exc.message) from exc
+        raise
