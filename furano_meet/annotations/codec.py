@@ -185,7 +185,7 @@ def decode(data: bytes | bytearray | memoryview) -> AnnotationBody:
         _refuse(f"version {version} is older than any this build reads")
     newer = minor > VERSION[1]
     kind = obj.get("kind")
-    if kind not in _FIELDS:
+    if not isinstance(kind, str) or kind not in _FIELDS:
         if newer and isinstance(kind, str):
             raise AnnotationTooNew(match[0], _VERSION_TEXT, what=f"kind of mark ({kind[:40]!r})")
         _refuse(f"unknown kind {kind!r}")
