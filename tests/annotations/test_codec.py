@@ -214,8 +214,14 @@ def test_a_flipped_byte_is_refused_or_reads_as_another_valid_body(
     [
         ({"text": "自分だけのメモ"}, StickyNote(Point(0, 0), "自分だけのメモ")),
         ({"kind": "note", "text": "要確認", "at": [5, 6]}, StickyNote(Point(5, 6), "要確認")),
-        ({"kind": "ink", "points": [[10, 10], [90, 40]]}, Ink(((10, 10), (90, 40)))),
-        ({"kind": "ink", "points": [[1, 2, 0.5]], "width": 4}, Ink(((1, 2, 0.5),), width=4)),
+        (
+            {"kind": "ink", "points": [[10, 10], [90, 40]]},
+            Ink((InkPoint(10, 10), InkPoint(90, 40))),
+        ),
+        (
+            {"kind": "ink", "points": [[1, 2, 0.5]], "width": 4},
+            Ink((InkPoint(1, 2, 0.5),), width=4),
+        ),
         (
             {"kind": "highlight", "rect": [10, 20, 200, 40], "colour": "#ff0"},
             Highlight(

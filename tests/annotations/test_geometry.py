@@ -11,6 +11,7 @@ from furano_meet.annotations import (
     AnnotationBody,
     Highlight,
     Ink,
+    InkPoint,
     Mark,
     Point,
     Quad,
@@ -22,7 +23,7 @@ from furano_meet.annotations import (
 
 from .strategies import marks
 
-STROKE = Ink(((100, 100, 1.0), (200, 100, 0.5), (200, 200, 0.2)), width=4)
+STROKE = Ink((InkPoint(100, 100, 1.0), InkPoint(200, 100, 0.5), InkPoint(200, 200, 0.2)), width=4)
 SLANTED = Quad(Point(10, 10), Point(50, 0), Point(20, 40), Point(60, 30))
 
 
@@ -58,7 +59,7 @@ def test_ink_hit_follows_the_segments(point: Point, tolerance: float, hit: bool)
 
 
 def test_a_single_dot_is_hit_around_itself() -> None:
-    dot = Ink(((50, 50),), width=10)
+    dot = Ink((InkPoint(50, 50),), width=10)
     assert hit_test(dot, Point(54, 52))
     assert not hit_test(dot, Point(56, 54))
 
