@@ -74,6 +74,24 @@ def _rect(r: Any) -> Rect:
     return Rect(float(r.x0), float(r.y0), float(r.x1), float(r.y1))
 
 
+def _pdf_text(raw: str) -> str:
+    """A label prefix as PyMuPDF hands it over: literal text, or a ``<hex>`` string holding
+    UTF-16BE with a byte-order mark (the standard) or UTF-8 (what some writers, PyMuPDF's own
+    ``set_page_labels`` among them, put there)."""
+    if not (raw.startswith("<") and raw.endswith(">")):
+        return raw
+    try:
+        data = bytes.fromhex(raw[1:-1])
+    except ValueError:
+        return raw
+    if data.startswith(b"\xfe\xff"):
+        return data[2:].decode("utf-16-be", "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
 def _labels(doc: pymupdf.Document, count: int) -> list[str]:
     """Printed page labels from the document's label rules; the page number where none."""
     rules = sorted(doc.get_page_labels(), key=lambda r: int(r["startpage"]))
@@ -85,7 +103,8 @@ def _labels(doc: pymupdf.Document, count: int) -> list[str]:
             style = str(rule.get("style", ""))
             number = index - int(rule["startpage"]) + int(rule.get("firstpagenum", 1))
             number -= 1 if style in ("a", "A") else 0
-            label = pymupdf.utils.construct_label(style, str(rule.get("prefix", "")), number)
+            prefix = _pdf_text(str(rule.get("prefix", "")))
+            label = pymupdf.utils.construct_label(style, prefix, number)
         labels.append(str(label) or str(index + 1))
     return labels
 
