@@ -230,7 +230,8 @@ def test_broken_and_locked_documents_are_typed_errors(service: RenderService) ->
             service.open("junk", 1, junk).result(30)
     doc = pymupdf.open()
     doc.new_page()
-    locked = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined] user_pw="秘密", owner_pw="o")
+    aes: int = pymupdf.PDF_ENCRYPT_AES_256  # type: ignore[attr-defined]
+    locked = doc.tobytes(encryption=aes, user_pw="秘密", owner_pw="o")
     with pytest.raises(DocumentLocked) as caught:
         service.open("locked", 1, locked).result(30)
     assert not caught.value.wrong_password
