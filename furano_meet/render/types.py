@@ -109,18 +109,20 @@ class RenderRequest:
 class Pixels:
     """Rendered pixels: RGB, 8 bits a channel, rows ``stride`` bytes apart, top row first.
 
-    Wrap in the GUI without a copy: ``QImage(data, width, height, stride, Format_RGB888)``.
+    ``data`` is a read-only view of the one buffer MuPDF drew into (never copied). Wrap it in
+    the GUI without a copy: ``QImage(data, width, height, stride, Format_RGB888)``, keeping
+    this object alive as long as the image; ``bytes(data)`` makes a copy.
     """
 
     request: RenderRequest
     width: int
     height: int
     stride: int
-    data: bytes
+    data: memoryview
 
     @property
     def nbytes(self) -> int:
-        return len(self.data)
+        return self.data.nbytes
 
 
 @dataclass(frozen=True, slots=True)

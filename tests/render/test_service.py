@@ -46,8 +46,10 @@ def test_a_render_is_rgb_pixels_of_the_page_at_the_scale(opened: RenderService) 
     pixels = opened.render(req(2, 0.5)).result(30)
     assert (pixels.width, pixels.height) == (298, 421)  # ceil(595 × 0.5), ceil(842 × 0.5)
     assert pixels.stride == 3 * pixels.width and pixels.nbytes == pixels.stride * pixels.height
-    assert pixels.data.count(b"\xff") < pixels.nbytes  # not blank
+    assert bytes(pixels.data).count(b"\xff") < pixels.nbytes  # not blank
     assert pixels.request == req(2, 0.5)
+    with pytest.raises(TypeError):
+        pixels.data[0] = 0  # a read-only view: the cache and every caller share the buffer
 
 
 def test_a_repeated_request_comes_from_the_cache_at_once(opened: RenderService) -> None:
