@@ -15,6 +15,9 @@ viewer shows it.
 * **Zoom change** — the same page again at a new scale (the display list is kept): what a
   pinch-zoom costs once the page has been seen.
 * **Cache hit** — the same request again, answered from the byte-bounded cache.
+* **Draw code alone** — the service's own drawing code (:class:`~furano_meet.render.pages.
+  OpenDocument`, a third copy of the document) called on the baseline's thread: the service's
+  rendering without the hand-off to its thread, to tell our code from the OS scheduler.
 * **Thread hop** — :meth:`RenderService.call` of a function that does nothing, there and back:
   the fixed cost of putting PyMuPDF on its own thread (two thread wake-ups), which weighs most
   on pages that render in 2 ms.
@@ -38,7 +41,7 @@ from typing import Any
 import pymupdf
 
 from furano_meet.render import Priority, RenderRequest, RenderService
-from furano_meet.render.pages import DISPLAY_LISTS
+from furano_meet.render.pages import DISPLAY_LISTS, OpenDocument
 from furano_meet.samples import generate_agenda_pack
 
 from . import report
@@ -80,11 +83,12 @@ def _measure_document(
     slug: str, pdf: bytes, plan: Plan
 ) -> tuple[dict[str, list[float]], dict[str, Any]]:
     doc = pymupdf.open(stream=pdf, filetype="pdf")
-    kinds = ("first", "bare", "zoom", "bare_zoom", "hit", "hop")
+    kinds = ("first", "bare", "zoom", "bare_zoom", "hit", "hop", "direct")
     times: dict[str, list[float]] = {k: [] for k in kinds}
     try:
         count = min(plan.pages, doc.page_count)
         scales = [_fit(doc.load_page(i)) for i in range(count)]
+        direct = OpenDocument(slug, 1, pdf, None)
         with RenderService(cache_bytes=0) as cold, RenderService() as warm:
             cold.open(slug, 1, pdf).result()
             warm.open(slug, 1, pdf).result()
@@ -100,6 +104,9 @@ def _measure_document(
                     else:
                         times["first"].append(_service(cold, request))
                         times["bare"].append(_bare(doc, i, scales[i]))
+                    start = time.perf_counter()
+                    direct.draw(request)
+                    times["direct"].append(time.perf_counter() - start)
                     times["zoom"].append(_service(cold, zoomed))
                     times["bare_zoom"].append(_bare(doc, i, scales[i] * 1.25))
                     warm.render(request).result()
@@ -108,6 +115,7 @@ def _measure_document(
                     cold.call(lambda: None, Priority.VISIBLE).result()
                     times["hop"].append(time.perf_counter() - start)
             stats = cold.stats()
+        direct.close()
     finally:
         doc.close()
     return times, {"pages": count, "renders": stats.renders, "skipped": stats.skipped}
@@ -127,6 +135,16 @@ def _rows(label: str, times: dict[str, list[float]], *, gated: bool) -> list[rep
         )
         for name, q in (("p50", 50), ("p95", 95))
     ]
+    rows.append(
+        report.Row(
+            benchmark="render service",
+            metric=f"{label}: draw code alone, no thread hand-off, p50",
+            unit="ms",
+            baseline=report.percentile(ms["bare"], 50),
+            relay=report.percentile(ms["direct"], 50),
+            target="",
+        )
+    )
     rows.append(
         report.Row(
             benchmark="render service",
