@@ -123,59 +123,32 @@ def _measure_document(
 
 def _rows(label: str, times: dict[str, list[float]], *, gated: bool) -> list[report.Row]:
     ms = {k: [1000 * v for v in vs] for k, vs in times.items()}
-    rows = [
-        report.Row(
+
+    def row(metric: str, measured: str, baseline: str = "bare", q: float = 50) -> report.Row:
+        return report.Row(
             benchmark="render service",
-            metric=f"{label}: page turn, not prefetched, {name}",
+            metric=f"{label}: {metric}",
             unit="ms",
-            baseline=report.percentile(ms["bare"], q),
-            relay=report.percentile(ms["first"], q),
+            baseline=report.percentile(ms[baseline], q),
+            relay=report.percentile(ms[measured], q),
+            target="",
+        )
+
+    turns = [
+        dataclasses.replace(
+            row(f"page turn, not prefetched, p{q}", "first", q=q),
             target=f"≤ {TARGET_RATIO}×" if gated else "",
             limit=TARGET_RATIO if gated else None,
         )
-        for name, q in (("p50", 50), ("p95", 95))
+        for q in (50, 95)
     ]
-    rows.append(
-        report.Row(
-            benchmark="render service",
-            metric=f"{label}: draw code alone, no thread hand-off, p50",
-            unit="ms",
-            baseline=report.percentile(ms["bare"], 50),
-            relay=report.percentile(ms["direct"], 50),
-            target="",
-        )
-    )
-    rows.append(
-        report.Row(
-            benchmark="render service",
-            metric=f"{label}: zoom change (display list kept), p50",
-            unit="ms",
-            baseline=report.percentile(ms["bare_zoom"], 50),
-            relay=report.percentile(ms["zoom"], 50),
-            target="",
-        )
-    )
-    rows.append(
-        report.Row(
-            benchmark="render service",
-            metric=f"{label}: cache hit, p50",
-            unit="ms",
-            baseline=report.percentile(ms["bare"], 50),
-            relay=report.percentile(ms["hit"], 50),
-            target="",
-        )
-    )
-    rows.append(
-        report.Row(
-            benchmark="render service",
-            metric=f"{label}: thread hop alone (no-op call), p50",
-            unit="ms",
-            baseline=report.percentile(ms["bare"], 50),
-            relay=report.percentile(ms["hop"], 50),
-            target="",
-        )
-    )
-    return rows
+    return [
+        *turns,
+        row("draw code alone, no thread hand-off, p50", "direct"),
+        row("zoom change (display list kept), p50", "zoom", "bare_zoom"),
+        row("cache hit, p50", "hit"),
+        row("thread hop alone (no-op call), p50", "hop"),
+    ]
 
 
 async def measure(*, quick: bool = False) -> tuple[list[report.Row], dict[str, Any]]:

@@ -180,14 +180,14 @@ def decode(data: bytes | bytearray | memoryview) -> AnnotationBody:
         _refuse(f"version {version!r} is not major.minor")
     major, minor = int(match[1]), int(match[2])
     if major > VERSION[0]:
-        raise AnnotationTooNew(match[0], _VERSION_TEXT)
+        raise AnnotationTooNew(match[0], _VERSION_TEXT, "annotation")
     if major < VERSION[0]:
         _refuse(f"version {version} is older than any this build reads")
     newer = minor > VERSION[1]
     kind = obj.get("kind")
     if not isinstance(kind, str) or kind not in _FIELDS:
         if newer and isinstance(kind, str):
-            raise AnnotationTooNew(match[0], _VERSION_TEXT, what=f"kind of mark ({kind[:40]!r})")
+            raise AnnotationTooNew(match[0], _VERSION_TEXT, f"annotation of kind {kind[:40]!r}")
         _refuse(f"unknown kind {kind!r}")
     required, optional = _FIELDS[kind]
     missing = required - obj.keys()

@@ -7,7 +7,7 @@ which the person typed (``USER``); decoding bytes from another device is the pee
 
 from __future__ import annotations
 
-from furano_meet.errors import Fault, FuranoError
+from furano_meet.errors import Fault, FuranoError, SchemaTooNew
 
 
 class AnnotationError(FuranoError):
@@ -26,21 +26,13 @@ class AnnotationInvalid(AnnotationError):
         self.fault = fault
 
 
-class AnnotationTooNew(AnnotationError):
+class AnnotationTooNew(AnnotationError, SchemaTooNew):
     """The payload was written by a newer major version (or uses a kind this version lacks).
 
     Not a broken payload: the app shows a placeholder ("a note from a newer version") and keeps
-    the op, so nothing is lost once this device is updated.
+    the op, so nothing is lost once this device is updated. A :class:`SchemaTooNew` like a
+    newer database, with ``found`` and ``supported``.
     """
 
     code = "annotation_too_new"
     fault = Fault.ENVIRONMENT
-
-    def __init__(self, found: str, supported: str, what: str = "format") -> None:
-        super().__init__(
-            f"This annotation uses a newer {what} (version {found}; this version of Furano Meet"
-            f" reads {supported}).",
-            "Update Furano Meet to see it; it is kept meanwhile.",
-        )
-        self.found = found
-        self.supported = supported
