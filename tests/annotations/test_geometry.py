@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from furano_meet.annotations import (
@@ -79,6 +79,7 @@ def test_note_hit_on_its_icon() -> None:
     assert hit_test(note, Point(99, 110), tolerance=2)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a pure test
 @given(marks)
 def test_every_mark_hits_its_own_first_point_and_misses_far_away(mark: Mark) -> None:
     match mark:
@@ -95,6 +96,7 @@ def test_every_mark_hits_its_own_first_point_and_misses_far_away(mark: Mark) -> 
     assert AnnotationBody(mark).mark is mark
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a pure test
 @given(marks, st.floats(-40_000, 40_000), st.floats(-40_000, 40_000), st.floats(0, 50))
 def test_a_hit_is_always_inside_the_grown_box(mark: Mark, x: float, y: float, tol: float) -> None:
     if hit_test(mark, Point(x, y), tol):

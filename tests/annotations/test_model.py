@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from furano_meet.annotations import (
@@ -40,6 +40,7 @@ def test_values_snap_to_a_hundredth_of_a_point_and_a_thousandth_of_pressure() ->
     assert Ink((InkPoint(5, 6),)).points == (InkPoint(5.0, 6.0, 1.0),)  # no pressure: full pressure
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a pure test
 @given(marks)
 def test_making_a_mark_again_from_its_own_values_changes_nothing(mark: Any) -> None:
     fields = {f.name: getattr(mark, f.name) for f in dataclasses.fields(mark)}
@@ -148,6 +149,7 @@ def test_annotation_errors_join_the_one_tree() -> None:
     assert caught.value.code == "annotation_invalid"
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a pure test
 @given(st.floats(0.0001, 0.0049))
 def test_a_width_that_snaps_to_zero_is_refused(width: float) -> None:
     with pytest.raises(AnnotationInvalid, match="width"):
@@ -158,6 +160,7 @@ anything = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max
 maybe_points = st.lists(st.tuples(anything, anything) | st.tuples(anything, anything, anything))
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a pure test
 @given(maybe_points, anything, anything)
 def test_any_ink_input_is_made_valid_or_refused(points: Any, colour: Any, width: Any) -> None:
     try:
@@ -169,6 +172,7 @@ def test_any_ink_input_is_made_valid_or_refused(points: Any, colour: Any, width:
     assert 0 < ink.width <= MAX_WIDTH and ink.colour.startswith("#")
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a pure test
 @given(st.tuples(anything, anything), anything, anything)
 def test_any_note_input_is_made_valid_or_refused(at: Any, text: Any, colour: Any) -> None:
     try:
