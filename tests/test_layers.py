@@ -51,6 +51,9 @@ def test_the_relay_needs_neither_qt_nor_the_client_stack() -> None:
         "furano_meet.samples",
         "furano_meet.sync",
         "furano_meet.demo",
+        "furano_meet.pagespace",
+        "furano_meet.annotations",
+        "furano_meet.render",
     ],
 )
 def test_the_core_never_imports_qt(module: str) -> None:
@@ -61,6 +64,14 @@ def test_the_core_never_imports_qt(module: str) -> None:
 def test_the_protocol_is_stdlib_only() -> None:
     done = imports_without(
         {"websockets", "cryptography", "sqlcipher3", "pymupdf"}, ["furano_meet.protocol"]
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_annotation_model_needs_no_renderer() -> None:
+    done = imports_without(
+        {"pymupdf", "fitz", "sqlcipher3", "websockets"},
+        ["furano_meet.pagespace", "furano_meet.annotations"],
     )
     assert done.returncode == 0, done.stderr
 

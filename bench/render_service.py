@@ -1,0 +1,196 @@
+# mypy: untyped-calls-exclude=pymupdf
+"""A page rendered through the render service, against bare ``page.get_pixmap`` of the same page.
+
+Theory of operation
+-------------------
+Two documents: the 612-page budget book from ``/work/shared/pdfs`` (skipped, with the reason
+printed, when that folder is absent) and a generated 24-page agenda pack
+(:func:`furano_meet.samples.generate_agenda_pack`). Each page is fitted to 1920×1200, as the
+viewer shows it.
+
+* **Page turn, not prefetched** — the service's first render of a page: from the caller's
+  thread, :meth:`RenderService.render` → the render thread (queue, display list, rasterise,
+  copy out of MuPDF) → the future's result. Pixel cache off, and the pages visited in order
+  through more pages than the service keeps display lists for, so nothing is reused.
+* **Zoom change** — the same page again at a new scale (the display list is kept): what a
+  pinch-zoom costs once the page has been seen.
+* **Cache hit** — the same request again, answered from the byte-bounded cache.
+* **Draw code alone** — the service's own drawing code (:class:`~furano_meet.render.pages.
+  OpenDocument`, a third copy of the document) called on the baseline's thread: the service's
+  rendering without the hand-off to its thread, to tell our code from the OS scheduler.
+* **Thread hop** — :meth:`RenderService.call` of a function that does nothing, there and back:
+  the fixed cost of putting PyMuPDF on its own thread (two thread wake-ups), which weighs most
+  on pages that render in 2 ms.
+
+The baseline is the least work that gives the same pixels: ``doc.load_page(i).get_pixmap(
+matrix=…, alpha=False)`` on the caller's thread, no queue and no copy out (the figure in
+``SETUP-NOTES.md``). Service and baseline alternate page by page after a warm-up (the first
+render in a process loads fonts); the baseline's document is opened from the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pymupdf
+
+from furano_meet.render import Priority, RenderRequest, RenderService
+from furano_meet.render.pages import DISPLAY_LISTS, OpenDocument
+from furano_meet.samples import generate_agenda_pack
+
+from . import report
+from .crypto_transfer import BUDGET_BOOK, budget_book
+
+SCREEN = (1920, 1200)
+TARGET_RATIO = 1.3
+"""Issue #9: a page turn that was not prefetched within 1.3× the bare PyMuPDF render."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    pages: int
+    rounds: int
+
+
+FULL = Plan(pages=60, rounds=3)
+QUICK = Plan(pages=2 * DISPLAY_LISTS + 2, rounds=1)
+
+
+def _fit(page: Any) -> float:
+    return float(min(SCREEN[0] / page.rect.width, SCREEN[1] / page.rect.height))
+
+
+def _bare(doc: Any, index: int, scale: float) -> float:
+    start = time.perf_counter()
+    page = doc.load_page(index)
+    page.get_pixmap(matrix=pymupdf.Matrix(scale, scale), alpha=False)
+    return time.perf_counter() - start
+
+
+def _service(service: RenderService, request: RenderRequest) -> float:
+    start = time.perf_counter()
+    service.render(request, Priority.VISIBLE).result()
+    return time.perf_counter() - start
+
+
+def _measure_document(
+    slug: str, pdf: bytes, plan: Plan
+) -> tuple[dict[str, list[float]], dict[str, Any]]:
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    kinds = ("first", "bare", "zoom", "bare_zoom", "hit", "hop", "direct")
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    try:
+        count = min(plan.pages, doc.page_count)
+        scales = [_fit(doc.load_page(i)) for i in range(count)]
+        direct = OpenDocument(slug, 1, pdf, None)
+        with RenderService(cache_bytes=0) as cold, RenderService() as warm:
+            cold.open(slug, 1, pdf).result()
+            warm.open(slug, 1, pdf).result()
+            _bare(doc, 0, scales[0])  # warm-up: fonts, MuPDF's resource store
+            cold.render(RenderRequest(slug, 1, 0, scales[0] / 2)).result()
+            for _ in range(plan.rounds):
+                for i in range(count):
+                    request = RenderRequest(slug, 1, i, scales[i])
+                    zoomed = RenderRequest(slug, 1, i, scales[i] * 1.25)
+                    if i % 2:
+                        times["bare"].append(_bare(doc, i, scales[i]))
+                        times["first"].append(_service(cold, request))
+                    else:
+                        times["first"].append(_service(cold, request))
+                        times["bare"].append(_bare(doc, i, scales[i]))
+                    start = time.perf_counter()
+                    direct.draw(request)
+                    times["direct"].append(time.perf_counter() - start)
+                    times["zoom"].append(_service(cold, zoomed))
+                    times["bare_zoom"].append(_bare(doc, i, scales[i] * 1.25))
+                    warm.render(request).result()
+                    times["hit"].append(_service(warm, request))
+                    start = time.perf_counter()
+                    cold.call(lambda: None, Priority.VISIBLE).result()
+                    times["hop"].append(time.perf_counter() - start)
+            stats = cold.stats()
+        direct.close()
+    finally:
+        doc.close()
+    return times, {"pages": count, "renders": stats.renders, "skipped": stats.skipped}
+
+
+def _rows(label: str, times: dict[str, list[float]], *, gated: bool) -> list[report.Row]:
+    ms = {k: [1000 * v for v in vs] for k, vs in times.items()}
+
+    def row(metric: str, measured: str, baseline: str = "bare", q: float = 50) -> report.Row:
+        return report.Row(
+            benchmark="render service",
+            metric=f"{label}: {metric}",
+            unit="ms",
+            baseline=report.percentile(ms[baseline], q),
+            relay=report.percentile(ms[measured], q),
+            target="",
+        )
+
+    turns = [
+        dataclasses.replace(
+            row(f"page turn, not prefetched, p{q}", "first", q=q),
+            target=f"≤ {TARGET_RATIO}×" if gated else "",
+            limit=TARGET_RATIO if gated else None,
+        )
+        for q in (50, 95)
+    ]
+    return [
+        *turns,
+        row("draw code alone, no thread hand-off, p50", "direct"),
+        row("zoom change (display list kept), p50", "zoom", "bare_zoom"),
+        row("cache hit, p50", "hit"),
+        row("thread hop alone (no-op call), p50", "hop"),
+    ]
+
+
+async def measure(*, quick: bool = False) -> tuple[list[report.Row], dict[str, Any]]:
+    plan = QUICK if quick else FULL
+    subjects: list[tuple[str, str, bytes]] = []
+    skipped: list[str] = []
+    book = budget_book()
+    if book is None:
+        skipped.append(f"budget book skipped: {BUDGET_BOOK.resolve()} is absent")
+        print(f"  {skipped[-1]}", flush=True)
+    else:
+        subjects.append(("book", "612-page budget book", book))
+    pack = await asyncio.to_thread(generate_agenda_pack, title="議案書（ベンチマーク）", pages=24)
+    subjects.append(("pack", "24-page agenda pack", pack))
+    rows: list[report.Row] = []
+    details: dict[str, Any] = {
+        "plan": dataclasses.asdict(plan),
+        "screen": SCREEN,
+        "skipped": skipped,
+    }
+    for slug, label, pdf in subjects:
+        times, facts = await asyncio.to_thread(_measure_document, slug, pdf, plan)
+        rows += _rows(label, times, gated=not quick)
+        details[slug] = {
+            **facts,
+            "median_ms": {k: round(1000 * statistics.median(v), 3) for k, v in times.items()},
+        }
+    return rows, details
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="18 pages, one round (smoke run)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    rows, details = asyncio.run(measure(quick=args.quick))
+    seconds = time.perf_counter() - started
+    name = "render_service-quick" if args.quick else "render_service"
+    report.write_json(name, rows, details, seconds)
+    print(report.markdown_table(rows))
+    print(f"\nrender service benchmark: {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
