@@ -230,6 +230,28 @@ CODES: dict[str, CodeInfo] = {
     "not_presenter": CodeInfo(
         Fault.USER, "Only the presenter may do this; ask for the presenter role first."
     ),
+    "annotation_error": CodeInfo(Fault.OURS, "An annotation operation failed."),
+    "annotation_invalid": CodeInfo(
+        Fault.OURS, "An annotation broke a rule of the annotation model."
+    ),
+    "annotation_too_new": CodeInfo(
+        Fault.ENVIRONMENT, "An annotation was written by a newer version of the annotation format."
+    ),
+    "render_error": CodeInfo(Fault.OURS, "A page could not be rendered."),
+    "document_not_open": CodeInfo(
+        Fault.OURS, "A render request names a document that is not open."
+    ),
+    "page_out_of_range": CodeInfo(
+        Fault.OURS, "A render request names a page the document does not have."
+    ),
+    "render_request_invalid": CodeInfo(
+        Fault.OURS,
+        "A render request has a bad scale, rotation or clip, or too many pixels in one piece.",
+    ),
+    "render_service_closed": CodeInfo(Fault.OURS, "The render service has already shut down."),
+    "document_damaged": CodeInfo(Fault.THEIRS, "The PDF cannot be opened; it is damaged."),
+    "document_locked": CodeInfo(Fault.THEIRS, "The PDF is password-protected."),
+    "render_failed": CodeInfo(Fault.THEIRS, "One page could not be drawn or read."),
 }
 
 
