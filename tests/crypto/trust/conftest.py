@@ -22,11 +22,14 @@ MEETING = "m-somu-2026-04"
 MEMBERS = frozenset({"clerk-sato", "iincho", "giin1", "giin2"})
 
 
-@dataclass
+@dataclass(eq=False)
 class Council:
     org: Org
     relay: Org
     anchor: TrustAnchor
+
+    def __repr__(self) -> str:  # short: Hypothesis prints it with every failing example
+        return f"Council(root={self.org.fingerprint})"
 
     def __getitem__(self, device_id: str) -> Device:
         return self.org.devices[device_id]

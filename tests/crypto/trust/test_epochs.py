@@ -42,9 +42,7 @@ def _planted(council: Council, epoch: int) -> MeetingKey:
     planted = MeetingKey.generate(MEETING, epoch=epoch)
     member = council["giin1-tablet"]
     envelope = seal_meeting_key(planted, member.cert)  # needs only the public key
-    return open_meeting_key(
-        envelope, member.keys, meeting_id=MEETING, device_id=member.device_id
-    )
+    return open_meeting_key(envelope, member.keys, meeting_id=MEETING, device_id=member.device_id)
 
 
 def _accept(
@@ -122,9 +120,7 @@ def test_record_checked_against_another_devices_certificate_is_refused(
 ) -> None:
     record = _record(council, meeting_key)
     with pytest.raises(BadSignature):
-        accept_meeting_key(
-            record, council["kato-pc"].cert_bytes, meeting_key, council.anchor, {}
-        )
+        accept_meeting_key(record, council["kato-pc"].cert_bytes, meeting_key, council.anchor, {})
 
 
 def test_record_of_another_meeting_or_epoch_is_refused(
@@ -186,9 +182,7 @@ def test_record_for_another_roster_does_not_become_current(
 def test_require_successor(council: Council) -> None:
     one, two = (MeetingKey.generate(MEETING, epoch=e) for e in (1, 2))
     first = verify_epoch_record(_record(council, one), council["sato-tablet"].cert, council.anchor)
-    second = verify_epoch_record(
-        _record(council, two), council["sato-tablet"].cert, council.anchor
-    )
+    second = verify_epoch_record(_record(council, two), council["sato-tablet"].cert, council.anchor)
     assert require_successor(first, None)
     assert require_successor(second, first)
     assert not require_successor(first, first)
@@ -218,4 +212,6 @@ def test_commitment_separates_meeting_epoch_and_key(meeting_key: MeetingKey) -> 
         key_commitment(MeetingKey.generate(MEETING, epoch=1)),
     }
     assert len(variants) == 4
-    assert key_commitment(meeting_key) == key_commitment(MeetingKey(raw, meeting_id=MEETING, epoch=1))
+    assert key_commitment(meeting_key) == key_commitment(
+        MeetingKey(raw, meeting_id=MEETING, epoch=1)
+    )

@@ -150,5 +150,7 @@ def test_malformed_rosters_are_refused(council: Council, field: str, value: obje
 
 def test_roster_body_is_canonical_json(council: Council) -> None:
     roster = council.roster()
-    obj = canonical_json.parse(roster.body, "roster", KIND.fields | {"type", "format", "signer_device_id", "signed_at"})
+    obj = canonical_json.parse(
+        roster.body, "roster", KIND.fields | {"type", "format", "signer_device_id", "signed_at"}
+    )
     assert obj["members"] == sorted(MEMBERS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from furano_meet.crypto import (
+    DeviceCertificate,
     MeetingKey,
     PrivateAnnotationKey,
     framing,
@@ -38,9 +39,11 @@ def _private_envelope(council: Council, key: PrivateAnnotationKey, sender: str) 
     )
 
 
-def _open(council: Council, signed: bytes, sender_cert: object) -> PrivateAnnotationKey:
+def _open(
+    council: Council, signed: bytes, sender_cert: DeviceCertificate | bytes
+) -> PrivateAnnotationKey:
     me = council["giin1-tablet"]
-    return open_private_key(signed, sender_cert, council.anchor, me.keys, me.cert)  # type: ignore[arg-type]
+    return open_private_key(signed, sender_cert, council.anchor, me.keys, me.cert)
 
 
 def test_key_from_the_users_own_laptop_is_accepted(council: Council) -> None:
@@ -113,7 +116,9 @@ def test_envelope_swapped_inside_the_wrapper_is_refused(council: Council) -> Non
         EnvelopeContext("annotation key", "giin1", "giin1-tablet", 3),
     )
     with pytest.raises(BadSignature):
-        _open(council, framing.encode(b"FMSE", sender, other, signature), council["giin1-laptop"].cert)
+        _open(
+            council, framing.encode(b"FMSE", sender, other, signature), council["giin1-laptop"].cert
+        )
 
 
 def test_envelope_for_another_device_does_not_open(council: Council) -> None:

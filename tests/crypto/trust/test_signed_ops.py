@@ -127,7 +127,7 @@ def test_edit_by_a_non_author_is_refused(giin1: Author, giin2: Author, roster: R
     ledger.accept(giin1.verified(*giin1.op("add", "反対")), roster)
     for kind in ("update", "delete"):
         with pytest.raises(UnauthorisedSigner, match="giin2"):
-            ledger.accept(giin2.verified(*giin2.op(kind, "賛成")), roster)  # type: ignore[arg-type]
+            ledger.accept(giin2.verified(*giin2.op(kind, "賛成")), roster)
     assert ledger.notes[NOTE].author_user_id == "giin1"
     assert not ledger.notes[NOTE].deleted
     ledger.accept(giin1.verified(*giin1.op("update", "保留")), roster)
@@ -147,9 +147,7 @@ def test_chair_may_edit_shared_notes_when_the_roster_says_so(
     assert ledger.notes[NOTE].deleted
 
 
-def test_nobody_else_may_touch_a_private_note(
-    giin1: Author, chair: Author, roster: Roster
-) -> None:
+def test_nobody_else_may_touch_a_private_note(giin1: Author, chair: Author, roster: Roster) -> None:
     ledger = OpLedger()
     ledger.accept(giin1.verified(*giin1.op("add", visibility="private")), roster)
     with pytest.raises(UnauthorisedSigner, match="private"):
@@ -221,10 +219,14 @@ def test_op_with_a_mismatched_annotation_id_is_refused(giin1: Author, giin2: Aut
         giin2.verified(forged, b"payload")
 
 
-def test_payload_naming_another_annotation_is_refused(giin1: Author, meeting_key: MeetingKey) -> None:
+def test_payload_naming_another_annotation_is_refused(
+    giin1: Author, meeting_key: MeetingKey
+) -> None:
     signed, payload = giin1.op("add", "反対")
     op = giin1.verified(signed, payload)
-    body = json.loads(decrypt_annotation(payload, meeting_key, meeting_id=MEETING, annotation_id=op.header.op_id))
+    body = json.loads(
+        decrypt_annotation(payload, meeting_key, meeting_id=MEETING, annotation_id=op.header.op_id)
+    )
     require_payload_annotation(op, body["annotation_id"])
     with pytest.raises(WrongContext):
         require_payload_annotation(op, "a-someone-elses")
