@@ -212,22 +212,33 @@ class SignedKind:
         body, _ = framing.decode(data, self.magic, 2, self.what)
         return self._parse(body)
 
+    def split(self, data: Buffer) -> tuple[bytes, bytes]:
+        """(body, signature) of a signed object of this kind, unverified."""
+        body, signature = framing.decode(data, self.magic, 2, self.what)
+        return body, signature
+
     def verify(
         self, data: Buffer, signer_cert: DeviceCertificate | Buffer, anchor: TrustAnchor
     ) -> Verified:
         """Check ``data`` against the signer's certificate and the anchor (module docstring)."""
-        body, signature = framing.decode(data, self.magic, 2, self.what)
+        body, signature = self.split(data)
         cert = anchor.certificate(signer_cert)
         cert.public_bundle.verify_key.verify(signature, body, self.purpose)
+        return self.vouched(body, cert)
+
+    def vouched(self, body: bytes, signer: DeviceCertificate) -> Verified:
+        """Steps 3–4 for a body whose authenticity is already established — signed directly,
+        or linked by hash to one that was (:mod:`.signed_ops` chains). ``signer`` must have
+        passed :meth:`TrustAnchor.certificate`."""
         fields = self._parse(body)
-        if fields["signer_device_id"] != cert.device_id:
+        if fields["signer_device_id"] != signer.device_id:
             raise UnauthorisedSigner(
                 f"{self.what} names signer device {fields['signer_device_id']!r} but was checked"
-                f" against the certificate of {cert.device_id!r}"
+                f" against the certificate of {signer.device_id!r}"
             )
         if self.signer_roles is not None:
-            require_role(cert, self.signer_roles, self.action)
-        return Verified(fields, cert, body)
+            require_role(signer, self.signer_roles, self.action)
+        return Verified(fields, signer, body)
 
     def _parse(self, body: bytes) -> dict[str, Any]:
         obj = canonical_json.parse(body, self.what, self.fields | _ENVELOPE_FIELDS)

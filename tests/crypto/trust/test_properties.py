@@ -91,6 +91,7 @@ def test_roster_round_trip(
     visibility=st.sampled_from(["shared", "private"]),
     numbers=st.tuples(st.integers(0, 2**31), st.integers(0, 100_000)),
     counter=st.integers(1, MAX_COUNTER),
+    prev=st.one_of(st.just(""), hex64),
     payload=st.binary(max_size=200),
 )
 def test_op_round_trip(
@@ -100,6 +101,7 @@ def test_op_round_trip(
     visibility: OpVisibility,
     numbers: tuple[int, int],
     counter: int,
+    prev: str,
     payload: bytes,
 ) -> None:
     author = council["giin1-tablet"]
@@ -113,6 +115,7 @@ def test_op_round_trip(
         kind=kind,
         visibility=visibility,
         counter=counter,
+        prev_sha256=prev,
     )
     signed = sign_op(header, payload, author.keys, author.cert)
     op = verify_op(signed, author.cert, council.anchor, payload=payload)

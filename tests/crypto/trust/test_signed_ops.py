@@ -12,6 +12,7 @@ from furano_meet.crypto.authority import StaleObject
 from furano_meet.crypto.errors import (
     BadSignature,
     KeySubstitution,
+    TamperedData,
     UnauthorisedSigner,
     UsageError,
     WrongContext,
@@ -23,12 +24,15 @@ from furano_meet.crypto.signed_ops import (
     OpKind,
     OpLedger,
     VerifiedOp,
+    op_hash,
     op_id_for,
     payload_hash,
     read_op_signer,
     require_payload_annotation,
     sign_op,
+    signed_op_hash,
     verify_op,
+    verify_op_chain,
 )
 
 from .conftest import MEETING, Council
@@ -44,6 +48,7 @@ class Author:
         self.device = council[device_id]
         self.key = key
         self.counter = 0
+        self.prev = ""
 
     def op(
         self, kind: OpKind, text: str = "", *, note: str = NOTE, visibility: str = "shared"
@@ -62,8 +67,10 @@ class Author:
             kind=kind,
             visibility="private" if visibility == "private" else "shared",
             counter=self.counter,
+            prev_sha256=self.prev,
         )
         signed = sign_op(header, payload, self.device.keys, self.device.cert, signed_at=1)
+        self.prev = signed_op_hash(signed)
         return signed, payload
 
     def verified(self, signed: bytes, payload: bytes) -> VerifiedOp:
@@ -212,6 +219,7 @@ def test_op_with_a_mismatched_annotation_id_is_refused(giin1: Author, giin2: Aut
         "kind": "add",
         "visibility": "shared",
         "counter": 1,
+        "prev_sha256": "",
         "payload_sha256": payload_hash(b"payload"),
     }
     forged = KIND.sign(content, giin2.device.keys, giin2.device.cert)
@@ -248,13 +256,76 @@ def test_edits_may_not_move_notes_or_touch_unknown_or_deleted_ones(
         ledger.accept(giin1.verified(*giin1.op("update")), roster)
 
 
-def test_refused_op_leaves_the_ledger_unchanged(giin1: Author, giin2: Author) -> None:
+def test_refused_op_changes_no_note_but_counts_as_seen(giin1: Author, giin2: Author) -> None:
     ledger = OpLedger()
     ledger.accept(giin1.verified(*giin1.op("add")))
-    before = (dict(ledger.counters), dict(ledger.notes))
+    notes = dict(ledger.notes)
+    refused = giin2.verified(*giin2.op("delete"))
     with pytest.raises(UnauthorisedSigner):
-        ledger.accept(giin2.verified(*giin2.op("delete")))
-    assert (ledger.counters, ledger.notes) == before
+        ledger.accept(refused)
+    assert ledger.notes == notes
+    assert ledger.heads["giin2-tablet"] == (1, refused.sha256)
+    with pytest.raises(StaleObject):  # and its replay is refused as such
+        ledger.accept(refused)
+
+
+def _chain(author: Author, count: int) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """``count`` consecutive ops of one device: (bodies, payloads, signatures)."""
+    ops = [author.op("add" if i == 0 else "update", f"v{i}") for i in range(count)]
+    split = [KIND.split(signed) for signed, _ in ops]
+    return [b for b, _ in split], [p for _, p in ops], [sig for _, sig in split]
+
+
+def test_a_chain_verifies_with_the_newest_signature_only(giin1: Author, council: Council) -> None:
+    bodies, payloads, signatures = _chain(giin1, 5)
+    ops = verify_op_chain(bodies, payloads, signatures[-1], giin1.device.cert, council.anchor)
+    assert [op.header.counter for op in ops] == [1, 2, 3, 4, 5]
+    assert [op.sha256 for op in ops] == [op_hash(b) for b in bodies]
+    assert all(op.author_user_id == "giin1" for op in ops)
+    ledger = OpLedger()
+    assert all(ledger.accept(op) for op in ops)  # each follows on the last
+
+
+def test_a_chain_with_an_op_left_out_or_swapped_is_refused(
+    giin1: Author, giin2: Author, council: Council
+) -> None:
+    bodies, payloads, signatures = _chain(giin1, 4)
+    cert, anchor = giin1.device.cert, council.anchor
+    with pytest.raises(TamperedData, match="left out"):
+        verify_op_chain(
+            bodies[:1] + bodies[2:], payloads[:1] + payloads[2:], signatures[-1], cert, anchor
+        )
+    other_bodies, other_payloads, _ = _chain(giin1, 1)  # a genuine op, not in this chain
+    with pytest.raises(TamperedData):
+        verify_op_chain(
+            [other_bodies[0], *bodies[1:]],
+            [other_payloads[0], *payloads[1:]],
+            signatures[-1],
+            cert,
+            anchor,
+        )
+    with pytest.raises(WrongContext, match="did not sign"):
+        verify_op_chain(bodies, [payloads[1], *payloads[1:]], signatures[-1], cert, anchor)
+    with pytest.raises(BadSignature):  # the head signature must be the last op's
+        verify_op_chain(bodies, payloads, signatures[-2], cert, anchor)
+    g2_bodies, g2_payloads, _ = _chain(giin2, 1)
+    with pytest.raises(UnauthorisedSigner):  # another device's op vouched for by this chain
+        verify_op_chain(
+            [g2_bodies[0], *bodies[1:]],
+            [g2_payloads[0], *payloads[1:]],
+            signatures[-1],
+            cert,
+            anchor,
+        )
+
+
+def test_ledger_reports_a_withheld_op(giin1: Author) -> None:
+    ledger = OpLedger()
+    first = giin1.verified(*giin1.op("add"))
+    giin1.op("update")  # the relay withholds this one
+    third = giin1.verified(*giin1.op("update"))
+    assert ledger.accept(first)
+    assert not ledger.accept(third)
 
 
 @pytest.mark.parametrize("counter", [0, 2**53])
