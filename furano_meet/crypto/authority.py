@@ -114,6 +114,35 @@ def get_hex64(obj: dict[str, Any], key: str, what: str) -> str:
     return value
 
 
+def require_meeting(found: str, expected: str | None, what: str) -> None:
+    """Raise :class:`WrongContext` unless ``found`` is the ``expected`` meeting (if any)."""
+    if expected is not None and found != expected:
+        raise WrongContext(f"{what} is for meeting {found!r}, expected {expected!r}")
+
+
+def require_monotonic(
+    what: str, new: tuple[str, int, bytes], seen: tuple[str, int, bytes] | None
+) -> bool:
+    """The one rule for versioned objects, each given as (meeting id, number, canonical body).
+
+    Returns True if ``new`` is newer than ``seen`` (or nothing was seen), False if it is
+    ``seen`` again (a harmless re-delivery); raises :class:`WrongContext` (another meeting),
+    :class:`StaleObject` (older) or :class:`Equivocation` (same number, different body).
+    """
+    if seen is None:
+        return True
+    require_meeting(new[0], seen[0], what)
+    if new[1] > seen[1]:
+        return True
+    if new[1] < seen[1]:
+        raise StaleObject(
+            f"{what} {new[1]} of meeting {new[0]!r} is older than {seen[1]} already accepted"
+        )
+    if new[2] != seen[2]:
+        raise Equivocation(f"a second, different {what} {new[1]} of meeting {new[0]!r}")
+    return False
+
+
 @dataclass(frozen=True)
 class TrustAnchor:
     """What a device knows without the relay: its organisation and the root fingerprint."""
@@ -211,6 +240,10 @@ class SignedKind:
         """The fields *without* checking the signature: to find which certificate to fetch."""
         body, _ = framing.decode(data, self.magic, 2, self.what)
         return self._parse(body)
+
+    def signer_of(self, data: Buffer) -> str:
+        """The signer device id an object names, unverified: which certificate to fetch."""
+        return str(self.peek(data)["signer_device_id"])
 
     def split(self, data: Buffer) -> tuple[bytes, bytes]:
         """(body, signature) of a signed object of this kind, unverified."""

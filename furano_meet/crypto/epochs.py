@@ -46,12 +46,12 @@ from dataclasses import dataclass, field
 from . import canonical_json, framing
 from .authority import (
     KEY_AUTHORITY_ROLES,
-    Equivocation,
     SignedKind,
-    StaleObject,
     TrustAnchor,
     get_hex64,
     require_bounded,
+    require_meeting,
+    require_monotonic,
     same_digest,
     sha256_hex,
 )
@@ -123,11 +123,6 @@ def sign_epoch_record(
     return KIND.sign(content, device_keys, signer, signed_at)
 
 
-def read_epoch_record_signer(record: Buffer) -> str:
-    """The signer device id a record names, unverified: which certificate to fetch."""
-    return str(KIND.peek(record)["signer_device_id"])
-
-
 def verify_epoch_record(
     record: Buffer,
     signer_cert: DeviceCertificate | Buffer,
@@ -148,10 +143,7 @@ def verify_epoch_record(
         encoded=bytes(record),
         body=verified.body,
     )
-    if expected_meeting_id is not None and result.meeting_id != expected_meeting_id:
-        raise WrongContext(
-            f"epoch record is for meeting {result.meeting_id!r}, expected {expected_meeting_id!r}"
-        )
+    require_meeting(result.meeting_id, expected_meeting_id, KIND.what)
     return result
 
 
@@ -163,24 +155,11 @@ def require_successor(new: EpochRecord, seen: EpochRecord | None) -> bool:
     :class:`StaleObject` (an older epoch) or :class:`Equivocation` (a different record for
     the same epoch).
     """
-    if seen is None:
-        return True
-    if new.meeting_id != seen.meeting_id:
-        raise WrongContext(
-            f"epoch record is for meeting {new.meeting_id!r}, not {seen.meeting_id!r}"
-        )
-    if new.epoch > seen.epoch:
-        return True
-    if new.epoch < seen.epoch:
-        raise StaleObject(
-            f"epoch {new.epoch} of meeting {new.meeting_id!r} is older than epoch {seen.epoch}"
-            " already accepted"
-        )
-    if new.body != seen.body:
-        raise Equivocation(
-            f"a second, different record for epoch {new.epoch} of meeting {new.meeting_id!r}"
-        )
-    return False
+    return require_monotonic(
+        "epoch",
+        (new.meeting_id, new.epoch, new.body),
+        None if seen is None else (seen.meeting_id, seen.epoch, seen.body),
+    )
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,7 @@ def create_invitation(
 def read_invitation_unverified(invitation: Buffer) -> tuple[str, str, bytes]:
     """(issuer device id, invitation id, code key), unverified: for the relay's index."""
     obj = KIND.peek(invitation)
-    return obj["signer_device_id"], obj["invitation_id"], _b64(obj, "code_key", 32)
+    return str(obj["signer_device_id"]), str(obj["invitation_id"]), _b64(obj, "code_key", 32)
 
 
 def _b64(obj: dict[str, object], key: str, size: int | None = None) -> bytes:

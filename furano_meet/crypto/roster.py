@@ -35,15 +35,15 @@ from . import canonical_json, framing
 from .authority import (
     ALL_ROLES,
     KEY_AUTHORITY_ROLES,
-    Equivocation,
     SignedKind,
-    StaleObject,
     TrustAnchor,
     require_bounded,
+    require_meeting,
+    require_monotonic,
     sha256_hex,
 )
 from .certificates import DeviceCertificate
-from .errors import MalformedData, UsageError, WrongContext
+from .errors import MalformedData, UsageError
 from .framing import Buffer
 from .keys import DeviceKeys
 
@@ -126,11 +126,6 @@ def sign_roster(
     return KIND.sign(content, device_keys, signer, signed_at)
 
 
-def read_roster_signer(roster: Buffer) -> str:
-    """The signer device id a roster names, unverified: which certificate to fetch."""
-    return str(KIND.peek(roster)["signer_device_id"])
-
-
 def _get_list(obj: dict[str, Any], key: str, limit: int) -> frozenset[str]:
     value = obj[key]
     if (
@@ -166,10 +161,7 @@ def verify_roster(
         body=verified.body,
         encoded=bytes(roster),
     )
-    if expected_meeting_id is not None and result.meeting_id != expected_meeting_id:
-        raise WrongContext(
-            f"roster is for meeting {result.meeting_id!r}, expected {expected_meeting_id!r}"
-        )
+    require_meeting(result.meeting_id, expected_meeting_id, KIND.what)
     return result
 
 
@@ -180,20 +172,11 @@ def require_newer_roster(new: Roster, seen: Roster | None) -> bool:
     :class:`WrongContext` (another meeting), :class:`StaleObject` (older version) or
     :class:`Equivocation` (a different roster with the same version).
     """
-    if seen is None:
-        return True
-    if new.meeting_id != seen.meeting_id:
-        raise WrongContext(f"roster is for meeting {new.meeting_id!r}, not {seen.meeting_id!r}")
-    if new.version > seen.version:
-        return True
-    if new.version < seen.version:
-        raise StaleObject(
-            f"roster version {new.version} of meeting {new.meeting_id!r} is older than"
-            f" version {seen.version} already accepted"
-        )
-    if new.body != seen.body:
-        raise Equivocation(f"a second, different roster version {new.version}")
-    return False
+    return require_monotonic(
+        "roster version",
+        (new.meeting_id, new.version, new.body),
+        None if seen is None else (seen.meeting_id, seen.version, seen.body),
+    )
 
 
 def qualifies(device_cert: DeviceCertificate, roster: Roster) -> bool:

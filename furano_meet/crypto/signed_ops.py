@@ -67,6 +67,7 @@ from .authority import (
     Verified,
     get_hex64,
     require_bounded,
+    require_meeting,
     same_digest,
     sha256_hex,
 )
@@ -222,11 +223,6 @@ def _check_ranges(header: OpHeader) -> None:
         get_hex64({"prev_sha256": header.prev_sha256}, "prev_sha256", "annotation op")
 
 
-def read_op_signer(signed_op: Buffer) -> str:
-    """The author device id an op names, unverified: which certificate to fetch."""
-    return str(KIND.peek(signed_op)["signer_device_id"])
-
-
 def verify_op(
     signed_op: Buffer,
     author_cert: DeviceCertificate | Buffer,
@@ -295,8 +291,7 @@ def _checked(verified: Verified, payload: Buffer, expected_meeting_id: str | Non
     _require_binding(header)
     if not same_digest(s(obj, "payload_sha256", what), payload_hash(payload)):
         raise WrongContext(f"op {header.op_id!r} came with a payload its author did not sign")
-    if expected_meeting_id is not None and header.meeting_id != expected_meeting_id:
-        raise WrongContext(f"op is for meeting {header.meeting_id!r}, not {expected_meeting_id!r}")
+    require_meeting(header.meeting_id, expected_meeting_id, KIND.what)
     return VerifiedOp(header, verified.signer, n(obj, "signed_at", what), op_hash(verified.body))
 
 

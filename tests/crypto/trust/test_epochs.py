@@ -13,7 +13,6 @@ from furano_meet.crypto.epochs import (
     EpochRecord,
     accept_meeting_key,
     key_commitment,
-    read_epoch_record_signer,
     require_successor,
     sign_epoch_record,
     verify_epoch_record,
@@ -68,7 +67,7 @@ def test_genuine_key_is_accepted_and_becomes_current(
     assert (accepted.record.meeting_id, accepted.record.epoch) == (MEETING, 1)
     assert accepted.record.key_commitment == key_commitment(meeting_key)
     assert accepted.record.signer.user_id == "clerk-sato"
-    assert read_epoch_record_signer(record) == "sato-tablet"
+    assert KIND.signer_of(record) == "sato-tablet"
 
 
 @pytest.mark.parametrize("epoch", [0, 2, 2**31, MAX_U64])

@@ -27,7 +27,6 @@ from furano_meet.crypto.signed_ops import (
     op_hash,
     op_id_for,
     payload_hash,
-    read_op_signer,
     require_payload_annotation,
     sign_op,
     signed_op_hash,
@@ -101,7 +100,7 @@ def test_author_is_the_certificate_user_not_a_label(giin1: Author) -> None:
     op = giin1.verified(*giin1.op("add", "反対"))
     assert (op.author_user_id, op.author_device_id) == ("giin1", "giin1-tablet")
     assert op.header.op_id == op.header.annotation_id == NOTE
-    assert read_op_signer(giin1.op("add")[0]) == "giin1-tablet"
+    assert KIND.signer_of(giin1.op("add")[0]) == "giin1-tablet"
 
 
 def test_op_verifies_only_with_its_own_payload(giin1: Author) -> None:
