@@ -153,7 +153,7 @@ def _log(count: int, authors: list[Author], key: MeetingKey) -> list[LoggedOp]:
         note = f"a-{who}-{round_ // 3}"
         kind: OpKind = "add" if round_ % 3 == 0 else "update"
         counters[who] += 1
-        op_id = op_id_for(note, kind, counters[who])
+        op_id = op_id_for(note, kind)
         body = json.dumps(
             {"annotation_id": note, "content": {"text": NOTE_TEXT, "page": 3}}, ensure_ascii=False
         ).encode()

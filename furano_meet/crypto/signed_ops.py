@@ -17,8 +17,13 @@ without the key) can check the binding without decrypting, and the signature cov
 content. :func:`verify_op` yields a :class:`VerifiedOp` whose author is the signer's
 **certificate** user and role — never a label the relay supplies.
 
-**A hash chain per device.** ``prev_sha256`` is :func:`op_hash` of the same device's previous
-op body ("" for its first), so a device's ops form a chain and one verified signature vouches
+**Streams.** A device's ops are numbered and chained per *stream*: (device, meeting,
+visibility) — exactly the ops one reader sees in full. (Members of a meeting never see the
+author's private ops nor another meeting's ops, so a per-device chain would look broken to
+them.) :func:`stream_of` names it.
+
+**A hash chain per stream.** ``prev_sha256`` is :func:`op_hash` of the previous op of the
+same stream ("" for its first), so a stream forms a chain and one verified signature vouches
 for every op behind it. That is what makes a catch-up cheap: :func:`verify_op_chain` checks
 the hybrid signature of the newest op of each device (a handful) and one SHA-256 per op,
 instead of one ML-DSA verification per op — the relay need only send the signature of each
@@ -35,11 +40,11 @@ the target from the encrypted body.
 **The ledger.** :class:`OpLedger` is a pure state machine a device feeds every verified op
 into, in log order:
 
-* **replay / reorder** — each device numbers its ops with a strictly increasing ``counter``;
-  an op whose counter is not greater than the last one seen from that device is refused
+* **replay / reorder** — each stream numbers its ops with a strictly increasing ``counter``;
+  an op whose counter is not greater than the last one seen in its stream is refused
   (:class:`~.authority.StaleObject`): re-sending an old "add" no longer brings a deleted
   note back. Gaps are allowed (a withheld op must not block the rest) but reported:
-  :meth:`OpLedger.accept` returns False when the op does not chain onto the last one seen;
+  :meth:`OpLedger.accept` returns False when the op does not chain onto its stream's last;
 * **authority** — an ``update``/``delete`` must come from the note's author (the user who
   signed its ``add``), or, for a *shared* note, from a user whose certified role the
   meeting's signed roster names in ``note_editors``; a private note is its author's alone
@@ -55,6 +60,7 @@ Cost: one hybrid signature per op (3,373 bytes; a signed op is ~3.8 KB) and ~0.7
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -124,7 +130,7 @@ class OpHeader:
     kind: OpKind
     visibility: OpVisibility
     counter: int
-    #: :func:`op_hash` of this device's previous op ("" for its first op).
+    #: :func:`op_hash` of the previous op of its stream ("" for the first; :func:`stream_of`).
     prev_sha256: str = ""
 
 
@@ -148,11 +154,23 @@ class VerifiedOp:
         return self.author.device_id
 
 
-def op_id_for(annotation_id: str, kind: OpKind, counter: int) -> str:
-    """The op id the binding rule expects: the annotation id for an add, else suffixed."""
+Stream = tuple[str, str, str]
+"""(author device id, meeting id, visibility): what one counter and one hash chain cover."""
+
+
+def stream_of(op: VerifiedOp) -> Stream:
+    """The stream an op belongs to (module docstring)."""
+    return (op.author_device_id, op.header.meeting_id, op.header.visibility)
+
+
+def op_id_for(annotation_id: str, kind: OpKind) -> str:
+    """A fresh op id that satisfies the binding rule: the annotation id for an add, else the
+    annotation id, a dot and a random suffix — unique, because the relay drops a second op
+    with the same id as a duplicate, and two devices of one user may edit the same note.
+    (A uuid-based annotation id of 34 characters gives a 55-character op id; ids are ≤ 64.)"""
     if kind == "add":
         return annotation_id
-    return f"{annotation_id}.{'del' if kind == 'delete' else 'u'}{counter}"
+    return f"{annotation_id}.{'del' if kind == 'delete' else 'u'}-{secrets.token_hex(8)}"
 
 
 def _require_binding(header: OpHeader) -> None:
@@ -248,7 +266,7 @@ def verify_op_chain(
     *,
     expected_meeting_id: str | None = None,
 ) -> list[VerifiedOp]:
-    """Verify consecutive ops of one device, oldest first, with one signature: the newest's.
+    """Verify consecutive ops of one stream, oldest first, with one signature: the newest's.
 
     ``bodies`` are the ops' canonical bodies (:meth:`SignedKind.split`), ``head_signature``
     the signature of the last one. Each earlier body is vouched for by the hash its successor
@@ -321,18 +339,18 @@ class OpLedger:
     persists :attr:`heads` and :attr:`notes` (or rebuilds them by replaying its log)."""
 
     def __init__(self) -> None:
-        #: Per device: (counter, op hash) of the last genuine op seen from it.
-        self.heads: dict[str, tuple[int, str]] = {}
+        #: Per stream (:func:`stream_of`): (counter, op hash) of the last genuine op seen.
+        self.heads: dict[Stream, tuple[int, str]] = {}
         self.notes: dict[str, NoteOwner] = {}
 
     @property
-    def counters(self) -> dict[str, int]:
-        """The last counter seen per device."""
-        return {device: head[0] for device, head in self.heads.items()}
+    def counters(self) -> dict[Stream, int]:
+        """The last counter seen per stream."""
+        return {stream: head[0] for stream, head in self.heads.items()}
 
     def accept(self, op: VerifiedOp, roster: Roster | None = None) -> bool:
-        """Apply ``op``, or raise; return whether it follows directly on the last op seen from
-        its device (False: some of that device's ops are missing — fetch them, or warn).
+        """Apply ``op``, or raise; return whether it follows directly on the last op seen in its
+        stream (False: some of the stream's ops are missing — fetch them, or warn).
 
         ``roster`` is the meeting's newest accepted roster; without one, only authors may
         edit. Raises StaleObject (replayed or reordered; nothing changes), or — after
@@ -342,14 +360,15 @@ class OpLedger:
         note, or an add reusing an id).
         """
         h = op.header
-        last_counter, last_hash = self.heads.get(op.author_device_id, (0, ""))
+        stream = stream_of(op)
+        last_counter, last_hash = self.heads.get(stream, (0, ""))
         if h.counter <= last_counter:
             kind = "replayed" if h.counter == last_counter else "reordered or replayed"
             raise StaleObject(
-                f"op {h.op_id!r} of device {op.author_device_id!r} has counter {h.counter},"
+                f"op {h.op_id!r} of stream {stream} has counter {h.counter},"
                 f" not above {last_counter}: {kind}"
             )
-        self.heads[op.author_device_id] = (h.counter, op.sha256)
+        self.heads[stream] = (h.counter, op.sha256)
         note = self.notes.get(h.annotation_id)
         if h.kind == "add":
             if note is not None:

@@ -23,6 +23,7 @@ from furano_meet.crypto.signed_ops import (
     OpHeader,
     OpKind,
     OpLedger,
+    OpVisibility,
     VerifiedOp,
     op_hash,
     op_id_for,
@@ -46,14 +47,14 @@ class Author:
         self.council = council
         self.device = council[device_id]
         self.key = key
-        self.counter = 0
-        self.prev = ""
+        self.streams: dict[str, tuple[int, str]] = {}  # visibility -> (counter, prev hash)
 
     def op(
         self, kind: OpKind, text: str = "", *, note: str = NOTE, visibility: str = "shared"
     ) -> tuple[bytes, bytes]:
-        self.counter += 1
-        op_id = op_id_for(note, kind, self.counter)
+        vis: OpVisibility = "private" if visibility == "private" else "shared"
+        counter, prev = self.streams.get(vis, (0, ""))
+        op_id = op_id_for(note, kind)
         body = json.dumps({"annotation_id": note, "content": {"text": text}}).encode()
         payload = encrypt_annotation(body, self.key, meeting_id=MEETING, annotation_id=op_id)
         header = OpHeader(
@@ -64,12 +65,12 @@ class Author:
             version=1,
             page=3,
             kind=kind,
-            visibility="private" if visibility == "private" else "shared",
-            counter=self.counter,
-            prev_sha256=self.prev,
+            visibility=vis,
+            counter=counter + 1,
+            prev_sha256=prev,
         )
         signed = sign_op(header, payload, self.device.keys, self.device.cert, signed_at=1)
-        self.prev = signed_op_hash(signed)
+        self.streams[vis] = (counter + 1, signed_op_hash(signed))
         return signed, payload
 
     def verified(self, signed: bytes, payload: bytes) -> VerifiedOp:
@@ -190,7 +191,30 @@ def test_counters_are_per_device(giin1: Author, council: Council, meeting_key: M
     ledger = OpLedger()
     ledger.accept(giin1.verified(*giin1.op("add")))
     ledger.accept(laptop.verified(*laptop.op("update")))  # its own counter 1; same user
-    assert ledger.counters == {"giin1-tablet": 1, "giin1-laptop": 1}
+    assert ledger.counters == {
+        ("giin1-tablet", MEETING, "shared"): 1,
+        ("giin1-laptop", MEETING, "shared"): 1,
+    }
+
+
+def test_private_ops_form_their_own_stream(giin1: Author, giin2: Author) -> None:
+    """giin2 never sees giin1's private ops; giin1's shared stream still has no gaps for it."""
+    own, member = OpLedger(), OpLedger()
+    shared_add = giin1.verified(*giin1.op("add", note="a-shared"))
+    private_add = giin1.verified(*giin1.op("add", note="a-private", visibility="private"))
+    shared_update = giin1.verified(*giin1.op("update", note="a-shared"))
+    assert [own.accept(op) for op in (shared_add, private_add, shared_update)] == [True] * 3
+    assert [member.accept(op) for op in (shared_add, shared_update)] == [True, True]
+    assert shared_update.header.counter == 2 and private_add.header.counter == 1
+
+
+def test_op_ids_of_edits_are_unique_and_bound() -> None:
+    ids = {op_id_for(NOTE, "update") for _ in range(50)} | {op_id_for(NOTE, "delete")}
+    assert len(ids) == 51
+    assert all(i.startswith(NOTE + ".") for i in ids)
+    engine_style = "a-" + "0" * 32  # the engine's f"a-{uuid4().hex}"
+    assert len(op_id_for(engine_style, "delete")) <= 64  # the protocol's Ident limit
+    assert op_id_for(NOTE, "add") == NOTE
 
 
 def test_op_with_a_mismatched_annotation_id_is_refused(giin1: Author, giin2: Author) -> None:
@@ -263,7 +287,7 @@ def test_refused_op_changes_no_note_but_counts_as_seen(giin1: Author, giin2: Aut
     with pytest.raises(UnauthorisedSigner):
         ledger.accept(refused)
     assert ledger.notes == notes
-    assert ledger.heads["giin2-tablet"] == (1, refused.sha256)
+    assert ledger.heads[("giin2-tablet", MEETING, "shared")] == (1, refused.sha256)
     with pytest.raises(StaleObject):  # and its replay is refused as such
         ledger.accept(refused)
 
@@ -329,6 +353,6 @@ def test_ledger_reports_a_withheld_op(giin1: Author) -> None:
 
 @pytest.mark.parametrize("counter", [0, 2**53])
 def test_counter_bounds(giin1: Author, counter: int) -> None:
-    giin1.counter = counter - 1
+    giin1.streams["shared"] = (counter - 1, "")
     with pytest.raises(UsageError):
         giin1.op("update")
