@@ -1,0 +1,155 @@
+"""Signed rosters: membership decided on the clerk's device; forged and stale rosters refused."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from furano_meet.crypto import canonical_json, framing
+from furano_meet.crypto.authority import Equivocation, StaleObject
+from furano_meet.crypto.errors import (
+    BadSignature,
+    KeySubstitution,
+    MalformedData,
+    UnauthorisedSigner,
+    UsageError,
+    WrongContext,
+)
+from furano_meet.crypto.roster import (
+    KIND,
+    qualifies,
+    require_newer_roster,
+    roster_hash,
+    sign_roster,
+    verify_roster,
+)
+
+from .conftest import MEETING, MEMBERS, Council
+
+
+def test_roster_round_trip_and_qualification(council: Council) -> None:
+    roster = council.roster()
+    assert roster.members == MEMBERS
+    assert roster.note_editors == {"chair", "clerk"}
+    assert (roster.meeting_id, roster.version, roster.org_id) == (MEETING, 1, "furano-city")
+    assert KIND.signer_of(roster.encoded) == "sato-tablet"
+    assert roster.hash == roster_hash(roster.body)
+    # Members are users: both of giin1's devices qualify, without a new roster.
+    assert qualifies(council["giin1-tablet"].cert, roster)
+    assert qualifies(council["giin1-laptop"].cert, roster)
+    # A certified device of the organisation that is not on the roster does not.
+    assert not qualifies(council["giin9-tablet"].cert, roster)
+    # Nor the relay's own "giin1" (certified by the relay's root).
+    assert not qualifies(council.relay.devices["giin1-tablet"].cert, roster)
+
+
+def test_roster_hash_ignores_the_randomised_signature(council: Council) -> None:
+    assert council.roster().hash == council.roster().hash
+    assert council.roster().encoded != council.roster().encoded
+    assert council.roster(version=2).hash != council.roster().hash
+
+
+def test_forged_roster_from_the_relays_root_is_refused(council: Council) -> None:
+    clerk = council.relay.devices["sato-tablet"]
+    forged = sign_roster(
+        meeting_id=MEETING,
+        version=99,
+        members=MEMBERS | {"giin9"},
+        note_editors=(),
+        device_keys=clerk.keys,
+        signer=clerk.cert,
+    )
+    with pytest.raises(KeySubstitution):
+        verify_roster(forged, clerk.cert_bytes, council.anchor)
+
+
+def test_roster_signed_by_a_member_or_chair_is_refused(council: Council) -> None:
+    for device_id in ("giin1-tablet", "iincho-tablet"):
+        device = council[device_id]
+        with pytest.raises(UsageError):
+            sign_roster(
+                meeting_id=MEETING,
+                version=2,
+                members=MEMBERS,
+                note_editors=(),
+                device_keys=device.keys,
+                signer=device.cert,
+            )
+        lax = dataclasses.replace(KIND, signer_roles=None)
+        content = {
+            "meeting_id": MEETING,
+            "version": 2,
+            "members": sorted(MEMBERS | {"giin9"}),
+            "note_editors": [],
+        }
+        forged = lax.sign(content, device.keys, device.cert)
+        with pytest.raises(UnauthorisedSigner):
+            verify_roster(forged, device.cert_bytes, council.anchor)
+
+
+def test_edited_roster_is_refused(council: Council) -> None:
+    roster = council.roster()
+    body, signature = framing.decode(roster.encoded, b"FMRO", 2, "roster")
+    edited = body.replace(b'"giin1"', b'"giin9"')
+    assert edited != body
+    with pytest.raises(BadSignature):
+        verify_roster(
+            framing.encode(b"FMRO", edited, signature), roster.signer.encoded, council.anchor
+        )
+
+
+def test_stale_roster_is_refused(council: Council) -> None:
+    """The relay replays the roster from before giin2 was removed."""
+    before = council.roster(version=1)
+    after = council.roster(version=2, members=MEMBERS - {"giin2"})
+    assert require_newer_roster(before, None)
+    assert require_newer_roster(after, before)
+    assert not require_newer_roster(after, after)
+    with pytest.raises(StaleObject):
+        require_newer_roster(before, after)
+    rival = council.roster(version=2)
+    with pytest.raises(Equivocation):
+        require_newer_roster(rival, after)
+    with pytest.raises(WrongContext):
+        require_newer_roster(dataclasses.replace(after, meeting_id="m-other"), before)
+
+
+def test_roster_of_another_meeting_is_refused(council: Council) -> None:
+    roster = council.roster()
+    with pytest.raises(WrongContext):
+        verify_roster(roster.encoded, roster.signer, council.anchor, expected_meeting_id="x")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("members", ["giin2", "giin1"]),  # not sorted
+        ("members", ["giin1", "giin1"]),  # duplicate
+        ("members", [""]),
+        ("members", "giin1"),
+        ("note_editors", ["chair", "mayor"]),  # unknown role
+        ("version", 0),
+        ("version", 2**31),
+    ],
+)
+def test_malformed_rosters_are_refused(council: Council, field: str, value: object) -> None:
+    clerk = council["sato-tablet"]
+    content: dict[str, object] = {
+        "meeting_id": MEETING,
+        "version": 1,
+        "members": sorted(MEMBERS),
+        "note_editors": ["chair"],
+    }
+    content[field] = value
+    signed = KIND.sign(content, clerk.keys, clerk.cert)
+    with pytest.raises((MalformedData, WrongContext)):
+        verify_roster(signed, clerk.cert, council.anchor)
+
+
+def test_roster_body_is_canonical_json(council: Council) -> None:
+    roster = council.roster()
+    obj = canonical_json.parse(
+        roster.body, "roster", KIND.fields | {"type", "format", "signer_device_id", "signed_at"}
+    )
+    assert obj["members"] == sorted(MEMBERS)
