@@ -252,6 +252,9 @@ CODES: dict[str, CodeInfo] = {
     "document_damaged": CodeInfo(Fault.THEIRS, "The PDF cannot be opened; it is damaged."),
     "document_locked": CodeInfo(Fault.THEIRS, "The PDF is password-protected."),
     "render_failed": CodeInfo(Fault.THEIRS, "One page could not be drawn or read."),
+    "stale": CodeInfo(Fault.THEIRS, "Older than, or a replay of, something already accepted."),
+    "equivocation": CodeInfo(Fault.THEIRS, "Two different signed objects claim the same version."),
+    "expired": CodeInfo(Fault.THEIRS, "An invitation was used after its expiry."),
 }
 
 

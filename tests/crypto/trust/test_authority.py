@@ -130,4 +130,4 @@ def test_new_errors_are_wrong_context_with_their_own_codes() -> None:
     for cls, code in new.items():
         assert issubclass(cls, WrongContext)
         assert cls.code == code and code not in existing
-        assert cls.fault is Fault.PEER
+        assert cls.fault is Fault.THEIRS
