@@ -83,7 +83,7 @@ from furano_meet.crypto import (
     MeetingKey,
     verify_device_certificate,
 )
-from furano_meet.crypto.documents import DEFAULT_CHUNK_SIZE
+from furano_meet.crypto.stream import DEFAULT_CHUNK_SIZE
 from furano_meet.net import RelayConnection
 from furano_meet.protocol import messages as m
 from furano_meet.samples import generate_agenda_pack

@@ -7,7 +7,8 @@
 
 Relay: ``fanout``, ``blobs``, ``memory``.  Client core: ``crypto_transfer`` (encrypt + upload,
 download + verify + decrypt), ``open_render`` (tap a cached document → page 1 rendered),
-``search`` (full-text search over 10,000 cached pages).  Each also runs alone, e.g.
+``search`` (full-text search over 10,000 cached pages), ``render_service`` (a page through the
+render service vs bare PyMuPDF), ``signed_ops`` (signing and checking annotation ops).  Each also runs alone, e.g.
 ``python -m bench.fanout`` or ``python -m bench.search --quick``.
 """
 
@@ -20,7 +21,17 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from . import blobs, crypto_transfer, fanout, memory, open_render, report, search
+from . import (
+    blobs,
+    crypto_transfer,
+    fanout,
+    memory,
+    open_render,
+    render_service,
+    report,
+    search,
+    signed_ops,
+)
 from .processes import raise_open_file_limit
 
 Measure = Callable[..., Coroutine[Any, Any, tuple[list[report.Row], dict[str, Any]]]]
@@ -31,6 +42,8 @@ BENCHMARKS: dict[str, Measure] = {
     "crypto_transfer": crypto_transfer.measure,
     "open_render": open_render.measure,
     "search": search.measure,
+    "render_service": render_service.measure,
+    "signed_ops": signed_ops.measure,
 }
 
 

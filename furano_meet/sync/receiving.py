@@ -66,7 +66,7 @@ from furano_meet.crypto import (
     MeetingKey,
     TamperedData,
 )
-from furano_meet.crypto.documents import read_sealed_manifest_header
+from furano_meet.crypto.manifest import read_sealed_manifest_header
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.net import RelayConnection
 from furano_meet.protocol import messages as m
