@@ -217,6 +217,11 @@ CODES: dict[str, CodeInfo] = {
         Fault.OURS, "A download operation on a document in the wrong state."
     ),
     "outbox_conflict": CodeInfo(Fault.OURS, "An op id was queued twice with different content."),
+    "pdf_not_pdf": CodeInfo(Fault.USER, "The file is not a PDF (an image, a web page …)."),
+    "pdf_pages_lost": CodeInfo(Fault.USER, "The PDF is damaged and some pages are incomplete."),
+    "pdf_too_costly": CodeInfo(
+        Fault.USER, "The PDF has pages too large or slow for members' devices."
+    ),
 }
 
 
