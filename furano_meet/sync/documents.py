@@ -47,7 +47,7 @@ from furano_meet.crypto import (
 )
 from furano_meet.crypto.manifest import open_and_read_manifest, open_manifest, seal_manifest
 from furano_meet.errors import Fault, FuranoError
-from furano_meet.sync.pdf_check import PdfInspection, PdfLimits, PdfWarning, Refusal, examine
+from furano_meet.sync.pdf_check import PdfInspection, PdfLimits, PdfRefusal, PdfWarning, examine
 
 #: What the clerk can do about each refusal, by code (the app translates the code, not this).
 NEXT_STEPS: Final[dict[str, str]] = {
@@ -106,7 +106,7 @@ def inspect_pdf(
     """Page count and warnings of a PDF members can be sent; raises :class:`DocumentUnreadable`
     naming ``file_name`` otherwise. ``limits`` exist for tests; publishing uses the defaults."""
     outcome = examine(pdf, limits)
-    if isinstance(outcome, Refusal):
+    if isinstance(outcome, PdfRefusal):
         raise DocumentUnreadable(
             outcome.code, file_name, outcome.reason, detail=outcome.detail, page=outcome.page
         )

@@ -16,9 +16,8 @@ once — every file that would fail or hurt there, and says why in words the cle
 3. **Did repair lose pages?** MuPDF repairs a damaged file silently: the first half of a
    20-page file opens with 20 pages, the missing ones blank. The check walks what each page
    draws — the page object, its content streams, its resources (fonts, images, forms) and its
-   annotations' appearances — and refuses (``pdf_pages_lost``) when a page object is missing,
-   when a page fails to load or render, when the page tree announces another count than the
-   pages found, or, in a file that needed repair, when something a page draws is missing or
+   annotations' appearances — and refuses (``pdf_pages_lost``) when a page the page tree
+   announces is missing or fails to load or render, or, in a file that needed repair, when something a page draws is missing or
    a compressed stream stops before its end. A repair that lost nothing is accepted with the
    warning :attr:`PdfWarning.REPAIRED`, so the publisher can ask the clerk to look it over.
 4. **Would it hurt the readers?** Every stream a page draws is decoded once, counting bytes
@@ -30,7 +29,7 @@ once — every file that would fail or hurt there, and says why in words the cle
    a good file.
 
 The result is a value, not an exception: :func:`examine` returns a :class:`PdfInspection`
-(page count and warnings) or a :class:`Refusal` (stable code, a plain reason, MuPDF's own words
+(page count and warnings) or a :class:`PdfRefusal` (stable code, a plain reason, MuPDF's own words
 kept apart in ``detail`` for the log, the page when one is to blame).
 :func:`furano_meet.sync.documents.inspect_pdf` turns a refusal into ``DocumentUnreadable``
 naming the file. Everything runs on the caller's thread and the ``Document`` is closed before
@@ -57,7 +56,7 @@ __all__ = [
     "PdfInspection",
     "PdfLimits",
     "PdfWarning",
-    "Refusal",
+    "PdfRefusal",
     "examine",
 ]
 
@@ -125,7 +124,7 @@ class PdfInspection:
 
 
 @dataclass(frozen=True, slots=True)
-class Refusal:
+class PdfRefusal:
     """Why a file may not be published.
 
     ``code`` is stable and translated by the app; ``reason`` is plain English for logs and the
@@ -139,46 +138,45 @@ class Refusal:
     page: int | None = None
 
 
-def examine(pdf: bytes | bytearray, limits: PdfLimits | None = None) -> PdfInspection | Refusal:
+def examine(pdf: bytes | bytearray, limits: PdfLimits | None = None) -> PdfInspection | PdfRefusal:
     """Check a file the clerk wants to publish (see the module docstring for what and why)."""
     if not pdf:
-        return Refusal("pdf_empty", "The file is empty (0 bytes).")
+        return PdfRefusal("pdf_empty", "The file is empty (0 bytes).")
     if b"%PDF-" not in pdf[:HEADER_WINDOW]:
-        return Refusal("pdf_not_pdf", "The file is not a PDF (it has no PDF header).")
+        return PdfRefusal("pdf_not_pdf", "The file is not a PDF (it has no PDF header).")
     try:
         doc = pymupdf.open(stream=pdf, filetype="pdf")
     except Exception as exc:  # noqa: BLE001 - FileDataError, EmptyFileError, RuntimeError …
-        return Refusal("pdf_broken", "The file is too damaged to open.", _words(exc))
+        return PdfRefusal("pdf_broken", "The file is too damaged to open.", _words(exc))
     try:
         return _examine_open(doc, limits or PdfLimits())
     finally:
         doc.close()
 
 
-def _examine_open(doc: pymupdf.Document, limits: PdfLimits) -> PdfInspection | Refusal:
+def _examine_open(doc: pymupdf.Document, limits: PdfLimits) -> PdfInspection | PdfRefusal:
     if not doc.is_pdf:
-        return Refusal("pdf_not_pdf", "The file is not a PDF (it opens as another kind of file).")
+        return PdfRefusal(
+            "pdf_not_pdf", "The file is not a PDF (it opens as another kind of file)."
+        )
     if doc.needs_pass:
-        return Refusal("pdf_password", "The PDF is protected by a password.")
+        return PdfRefusal("pdf_password", "The PDF is protected by a password.")
     try:
         count = int(doc.page_count)
     except Exception as exc:  # noqa: BLE001 - "Invalid number of pages" and the like
-        return Refusal("pdf_broken", "The file is too damaged to find its pages.", _words(exc))
+        return PdfRefusal("pdf_broken", "The file is too damaged to find its pages.", _words(exc))
     if count == 0:
-        return Refusal("pdf_empty", "The PDF has no pages.")
+        return PdfRefusal("pdf_empty", "The PDF has no pages.")
     repaired = bool(doc.is_repaired)
     walk = _PageWalk(doc, limits, repaired=repaired)
-    refusal = walk.page_tree(count)
     for index in range(count):
+        refusal = walk.page(index) or _probe(doc, index, limits)
         if refusal is not None:
             return refusal
-        refusal = walk.page(index) or _probe(doc, index, limits)
-    if refusal is not None:
-        return refusal
     return PdfInspection(count, (PdfWarning.REPAIRED,) if repaired else ())
 
 
-def _probe(doc: pymupdf.Document, index: int, limits: PdfLimits) -> Refusal | None:
+def _probe(doc: pymupdf.Document, index: int, limits: PdfLimits) -> PdfRefusal | None:
     """Interpret the page once, extract its text and render a thumbnail, timing the CPU."""
     started = time.thread_time()
     try:
@@ -189,7 +187,7 @@ def _probe(doc: pymupdf.Document, index: int, limits: PdfLimits) -> Refusal | No
         return _lost(index, "cannot be shown", _words(exc))
     spent = time.thread_time() - started
     if spent > limits.page_cpu_seconds:
-        return Refusal(
+        return PdfRefusal(
             "pdf_too_costly",
             f"Page {index + 1} takes too long to show ({spent:.1f} s of computing; the limit is"
             f" {limits.page_cpu_seconds:g} s).",
@@ -216,19 +214,7 @@ class _PageWalk:
     def __post_init__(self) -> None:
         self.pdf = mupdf.pdf_document_from_fz_document(self.doc.this)
 
-    def page_tree(self, count: int) -> Refusal | None:
-        """The page tree's own count must match the pages MuPDF found (repair may lose some)."""
-        root = mupdf.pdf_dict_getp(mupdf.pdf_trailer(self.pdf), "Root/Pages/Count")
-        announced = mupdf.pdf_to_int(root) if mupdf.pdf_is_int(root) else count
-        if announced != count:
-            return Refusal(
-                "pdf_pages_lost",
-                f"The PDF is damaged: it announces {announced} pages but only {count} were found.",
-                f"/Root/Pages/Count {announced}, page_count {count}",
-            )
-        return None
-
-    def page(self, index: int) -> Refusal | None:
+    def page(self, index: int) -> PdfRefusal | None:
         """Walk one page: the page object, its contents, resources and annotations."""
         self.decoded = 0
         try:
@@ -245,7 +231,7 @@ class _PageWalk:
         resources = mupdf.pdf_dict_get_inheritable(obj, mupdf.pdf_new_name("Resources"))
         return self._walk(index, resources, "Resources")
 
-    def _walk(self, index: int, obj: mupdf.PdfObj, path: str) -> Refusal | None:
+    def _walk(self, index: int, obj: mupdf.PdfObj, path: str) -> PdfRefusal | None:
         """Depth-first over one value; indirect objects are visited once per document."""
         stack = [(obj, path)]
         while stack:
@@ -279,12 +265,12 @@ class _PageWalk:
                         stack.append((child, f"{where}[{i}]"))
         return None
 
-    def _stream(self, index: int, num: int, stream: mupdf.PdfObj, where: str) -> Refusal | None:
+    def _stream(self, index: int, num: int, stream: mupdf.PdfObj, where: str) -> PdfRefusal | None:
         if _name(mupdf.pdf_dict_gets(stream, "Subtype")) == "Image":
             width = mupdf.pdf_to_int(mupdf.pdf_dict_gets(stream, "Width"))
             height = mupdf.pdf_to_int(mupdf.pdf_dict_gets(stream, "Height"))
             if width * height * _components(stream) > self.limits.image_bytes:
-                return Refusal(
+                return PdfRefusal(
                     "pdf_too_costly",
                     f"Page {index + 1} has an image too large for members' devices"
                     f" ({width:,} × {height:,} pixels).",
@@ -301,7 +287,7 @@ class _PageWalk:
             return None  # MuPDF shows what it can of a sound file's bad stream, as others do
         self.decoded += size
         if self.decoded > self.limits.page_decoded_bytes:
-            return Refusal(
+            return PdfRefusal(
                 "pdf_too_costly",
                 f"Page {index + 1} holds too much compressed data for members' devices"
                 f" (over {self.limits.page_decoded_bytes // MiB} MiB once unpacked).",
@@ -384,8 +370,8 @@ def _num(value: mupdf.PdfObj) -> int:
     return int(mupdf.pdf_to_num(value))
 
 
-def _lost(index: int, what: str, detail: str) -> Refusal:
-    return Refusal(
+def _lost(index: int, what: str, detail: str) -> PdfRefusal:
+    return PdfRefusal(
         "pdf_pages_lost",
         f"The PDF is damaged: page {index + 1} {what}, so members would see it incomplete.",
         detail,
