@@ -17,20 +17,21 @@ once — every file that would fail or hurt there, and says why in words the cle
    20-page file opens with 20 pages, the missing ones blank. The check walks what each page
    draws — the page object, its content streams, its resources (fonts, images, forms) and its
    annotations' appearances — and refuses (``pdf_pages_lost``) when a page the page tree
-   announces is missing or fails to load or render, or, in a file that needed repair, when something a page draws is missing or
-   a compressed stream stops before its end. A repair that lost nothing is accepted with the
-   warning :attr:`PdfWarning.REPAIRED`, so the publisher can ask the clerk to look it over.
+   announces is missing or fails to load or render, or, in a file that needed repair, when
+   something a page draws is missing or a compressed stream stops before its end. A repair
+   that lost nothing is accepted with the warning :attr:`PdfWarning.REPAIRED`, so the
+   publisher can ask the clerk to look it over.
 4. **Would it hurt the readers?** Every stream a page draws is decoded once, counting bytes
    and discarding them, up to :data:`MAX_PAGE_DECODED_BYTES` per page (an inflate bomb: 2 MB
    that inflates to 2 GiB); every image's decoded size is worked out from its dictionary and
-   compared with :data:`MAX_IMAGE_BYTES`; then each page is interpreted once, its text extracted and a
-   thumbnail rendered, within :data:`PAGE_CPU_SECONDS` of CPU time. Any of these refuses with
-   ``pdf_too_costly``. CPU time of this thread, not wall time: a busy machine must not refuse
-   a good file.
+   compared with :data:`MAX_IMAGE_BYTES`; then each page is interpreted once, its text
+   extracted and a thumbnail rendered, within :data:`PAGE_CPU_SECONDS` of CPU time. Any of
+   these refuses with ``pdf_too_costly``. CPU time of this thread, not wall time: a busy
+   machine must not refuse a good file.
 
 The result is a value, not an exception: :func:`examine` returns a :class:`PdfInspection`
-(page count and warnings) or a :class:`PdfRefusal` (stable code, a plain reason, MuPDF's own words
-kept apart in ``detail`` for the log, the page when one is to blame).
+(page count and warnings) or a :class:`PdfRefusal` (stable code, a plain reason, MuPDF's own
+words kept apart in ``detail`` for the log, the page when one is to blame).
 :func:`furano_meet.sync.documents.inspect_pdf` turns a refusal into ``DocumentUnreadable``
 naming the file. Everything runs on the caller's thread and the ``Document`` is closed before
 returning, so no PyMuPDF object crosses threads.
@@ -82,8 +83,8 @@ anything decodes it. 256 MiB is about what a tablet can spare for one picture.""
 
 PAGE_CPU_SECONDS: Final = 1.0
 """CPU seconds one page may take to interpret, extract its text and render a thumbnail on the
-clerk's PC. Real pages take milliseconds (the slowest we know, one huge JPEG 2000 scan, 0.35 s
-for a full-screen render); a tablet is several times slower than a PC, so a page over this
+clerk's PC. Real pages take milliseconds (the slowest we know, a single page holding one huge
+scan, 0.4 s); a tablet is several times slower than a PC, so a page over this
 budget would freeze every member's page turn for seconds."""
 
 PROBE_ZOOM: Final = 0.2
