@@ -53,7 +53,7 @@ __all__ = [
     "MAX_IMAGE_BYTES",
     "MAX_PAGE_DECODED_BYTES",
     "PAGE_CPU_SECONDS",
-    "PROBE_ZOOM",
+    "PROBE_PIXELS",
     "PdfInspection",
     "PdfLimits",
     "PdfWarning",
@@ -67,12 +67,13 @@ HEADER_WINDOW: Final = 1024
 """Readers accept ``%PDF-`` within the first 1024 bytes (some producers put junk before it);
 anything else is not a PDF, whatever its name says."""
 
-MAX_PAGE_DECODED_BYTES: Final = 64 * MiB
+MAX_PAGE_DECODED_BYTES: Final = 32 * MiB
 """Decoded stream bytes one page may draw (content, forms, fonts, patterns — not image pixels).
-A council page's content is well under 1 MiB and the heaviest real drawing we tried (an A1
-plan with 40 images) under 4 MiB; an inflate bomb decodes to gigabytes. MuPDF interprets
-content at roughly 200 MB/s on a laptop and slower on a tablet, so 64 MiB is about the most a
-page turn may cost; it is also the most a reader's memory holds for one stream at once."""
+The heaviest page among 65 real-world files (council minutes, budget books, A1 plans, forms)
+draws 2.7 MiB, fonts included; an inflate bomb decodes to gigabytes. MuPDF gets through content
+at roughly 100–200 MB/s on a PC (the 2 GiB bomb: 10.5 s a page) and several times slower on a
+tablet, so 32 MiB — twelve times the heaviest real page — is about the most a page turn may
+cost a member's device."""
 
 MAX_IMAGE_BYTES: Final = 256 * MiB
 """Bytes one image may take once decoded (width × height × colour components; readers unpack
@@ -84,12 +85,15 @@ anything decodes it. 256 MiB is about what a tablet can spare for one picture.""
 PAGE_CPU_SECONDS: Final = 1.0
 """CPU seconds one page may take to interpret, extract its text and render a thumbnail on the
 clerk's PC. Real pages take milliseconds (the slowest we know, a single page holding one huge
-scan, 0.4 s); a tablet is several times slower than a PC, so a page over this
-budget would freeze every member's page turn for seconds."""
+scan, 0.4 s); a tablet is several times slower than a PC, so a page over this budget would
+freeze every member's page turn for seconds. The budget is measured, not enforced mid-page:
+PyMuPDF holds the GIL while MuPDF runs and offers no way to abort from another thread, so a
+page slow in a way the walk cannot see runs once, here, and is then refused."""
 
-PROBE_ZOOM: Final = 0.2
-"""Scale of the test render (a 595-point A4 page becomes 119 pixels wide): enough to run
-every drawing operator and decode every image, cheap enough for a 600-page book."""
+PROBE_PIXELS: Final = 128
+"""Longer side of the test render in pixels: enough to run every drawing operator and decode
+every image, cheap for a 600-page book, and the same cost for a page whatever its size (an
+A0 plan or a page that claims to be a kilometre wide)."""
 
 _NOT_DRAWN: Final = frozenset(
     {"Parent", "P", "Dest", "A", "AA", "Next", "Prev", "First", "Last", "Kids", "StructParent"}
@@ -181,9 +185,11 @@ def _probe(doc: pymupdf.Document, index: int, limits: PdfLimits) -> PdfRefusal |
     """Interpret the page once, extract its text and render a thumbnail, timing the CPU."""
     started = time.thread_time()
     try:
-        listing = doc.load_page(index).get_displaylist()
+        page = doc.load_page(index)
+        zoom = PROBE_PIXELS / max(page.rect.width, page.rect.height, 1.0)
+        listing = page.get_displaylist()
         pymupdf.TextPage(listing.get_textpage()).extractText()
-        listing.get_pixmap(matrix=pymupdf.Matrix(PROBE_ZOOM, PROBE_ZOOM), alpha=False)
+        listing.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
     except Exception as exc:  # noqa: BLE001 - any failure means the page cannot be shown
         return _lost(index, "cannot be shown", _words(exc))
     spent = time.thread_time() - started
@@ -192,7 +198,7 @@ def _probe(doc: pymupdf.Document, index: int, limits: PdfLimits) -> PdfRefusal |
             "pdf_too_costly",
             f"Page {index + 1} takes too long to show ({spent:.1f} s of computing; the limit is"
             f" {limits.page_cpu_seconds:g} s).",
-            f"thread CPU {spent:.3f} s for display list, text and a {PROBE_ZOOM}x render",
+            f"thread CPU {spent:.3f} s: display list, text, {PROBE_PIXELS}-pixel thumbnail",
             index + 1,
         )
     return None

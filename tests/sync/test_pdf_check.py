@@ -246,6 +246,14 @@ def test_an_image_of_huge_dimensions_is_refused() -> None:
     assert "100,000 × 100,000" in error.reason
 
 
+def test_a_page_of_absurd_size_costs_only_a_thumbnail() -> None:
+    """Readers fit a page to the screen, so its size alone hurts nobody; the test render is
+    sized in pixels, not by a zoom that would make a 5 km page a gigapixel image."""
+    doc = pymupdf.open(stream=pages_pdf(1), filetype="pdf")
+    doc.xref_set_key(doc[0].xref, "MediaBox", "[0 0 14400000 14400000]")
+    assert docs.inspect_pdf(doc.tobytes()) == docs.PdfInspection(1)
+
+
 def test_a_page_over_its_time_budget_is_refused() -> None:
     error = refused(pages_pdf(2), limits=PdfLimits(page_cpu_seconds=0.0))
     assert (error.code, error.page) == ("pdf_too_costly", 1)
