@@ -25,8 +25,8 @@ once — every file that would fail or hurt there, and says why in words the cle
    and discarding them, up to :data:`MAX_PAGE_DECODED_BYTES` per page (an inflate bomb: 2 MB
    that inflates to 2 GiB); every image's decoded size is worked out from its dictionary and
    compared with :data:`MAX_IMAGE_BYTES`; then each page is interpreted once, its text
-   extracted and a thumbnail rendered, within :data:`PAGE_CPU_SECONDS` of CPU time. Any of
-   these refuses with ``pdf_too_costly``. CPU time of this thread, not wall time: a busy
+   extracted and a thumbnail rendered, within :data:`PAGE_CPU_SECONDS` of CPU time (and the
+   whole document within :data:`DOCUMENT_CPU_SECONDS`). Any of these refuses with ``pdf_too_costly``. CPU time of this thread, not wall time: a busy
    machine must not refuse a good file.
 
 The result is a value, not an exception: :func:`examine` returns a :class:`PdfInspection`
@@ -49,6 +49,7 @@ import pymupdf
 from pymupdf import mupdf
 
 __all__ = [
+    "DOCUMENT_CPU_SECONDS",
     "HEADER_WINDOW",
     "MAX_IMAGE_BYTES",
     "MAX_PAGE_DECODED_BYTES",
@@ -90,6 +91,11 @@ freeze every member's page turn for seconds. The budget is measured, not enforce
 PyMuPDF holds the GIL while MuPDF runs and offers no way to abort from another thread, so a
 page slow in a way the walk cannot see runs once, here, and is then refused."""
 
+DOCUMENT_CPU_SECONDS: Final = 20.0
+"""CPU seconds the whole check may take. Every member's device extracts the text of every
+page for search when a document arrives; the 612-page budget book takes 0.6 s here, so a
+document over thirty times that would cost each tablet minutes of work, every time."""
+
 PROBE_PIXELS: Final = 128
 """Longer side of the test render in pixels: enough to run every drawing operator and decode
 every image, cheap for a 600-page book, and the same cost for a page whatever its size (an
@@ -118,6 +124,7 @@ class PdfLimits:
     page_decoded_bytes: int = MAX_PAGE_DECODED_BYTES
     image_bytes: int = MAX_IMAGE_BYTES
     page_cpu_seconds: float = PAGE_CPU_SECONDS
+    document_cpu_seconds: float = DOCUMENT_CPU_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,10 +181,19 @@ def _examine_open(doc: pymupdf.Document, limits: PdfLimits) -> PdfInspection | P
         return PdfRefusal("pdf_empty", "The PDF has no pages.")
     repaired = bool(doc.is_repaired)
     walk = _PageWalk(doc, limits, repaired=repaired)
+    started = time.thread_time()
     for index in range(count):
         refusal = walk.page(index) or _probe(doc, index, limits)
         if refusal is not None:
             return refusal
+        spent = time.thread_time() - started
+        if spent > limits.document_cpu_seconds:
+            return PdfRefusal(
+                "pdf_too_costly",
+                f"The PDF takes too long to prepare for members' devices (over"
+                f" {limits.document_cpu_seconds:g} s of computing by page {index + 1} of {count}).",
+                f"thread CPU {spent:.3f} s after {index + 1} pages",
+            )
     return PdfInspection(count, (PdfWarning.REPAIRED,) if repaired else ())
 
 
@@ -288,7 +304,7 @@ class _PageWalk:
         budget = self.limits.page_decoded_bytes - self.decoded
         try:
             size, complete = self._decode(num, stream, budget)
-        except Exception as exc:  # noqa: BLE001 - zlib.error or MuPDF's filter errors
+        except Exception as exc:  # noqa: BLE001 - MuPDF's filter errors
             if self.repaired:
                 return _lost(index, "draws data that is damaged", f"{where}: {_words(exc)}")
             return None  # MuPDF shows what it can of a sound file's bad stream, as others do
@@ -302,7 +318,7 @@ class _PageWalk:
                 index + 1,
             )
         if not complete and self.repaired:
-            return _lost(index, "draws data that was cut off", f"{where}: stream {num} truncated")
+            return _lost(index, "draws data that is cut off or damaged", f"{where}: {num}")
         return None
 
     def _decode(self, num: int, stream: mupdf.PdfObj, budget: int) -> tuple[int, bool]:
@@ -328,9 +344,12 @@ def _inflate(raw: bytes, budget: int) -> tuple[int, bool]:
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     pending = raw[2:] if has_header else raw
     size = 0
-    while pending and not inflater.eof and size <= budget:
-        size += len(inflater.decompress(pending, MiB))
-        pending = inflater.unconsumed_tail
+    try:
+        while pending and not inflater.eof and size <= budget:
+            size += len(inflater.decompress(pending, MiB))
+            pending = inflater.unconsumed_tail
+    except zlib.error:  # damaged data: readers stop here too, after what was counted
+        return size, False
     return size, inflater.eof or size > budget
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from furano_meet.crypto import DeviceKeys, MeetingKey
 from furano_meet.sync import documents as docs
-from furano_meet.sync.pdf_check import MiB, PdfLimits, PdfWarning
+from furano_meet.sync.pdf_check import MiB, PdfInspection, PdfLimits, PdfWarning
 
 #: Words that belong to MuPDF and Python, never to a message the clerk reads.
 INTERNALS = ("code=", "FzError", "RuntimeError", "FileDataError", "MuPDF", "xref", "stream")
@@ -130,7 +130,7 @@ def test_a_user_password_is_refused() -> None:
 
 
 def test_an_owner_password_alone_opens_and_is_accepted() -> None:
-    assert docs.inspect_pdf(_encrypted(user="", owner="jimukyoku")) == docs.PdfInspection(2)
+    assert docs.inspect_pdf(_encrypted(user="", owner="jimukyoku")) == PdfInspection(2)
 
 
 # -- damage and repair --------------------------------------------------------------------------
@@ -165,11 +165,11 @@ def test_a_repair_that_loses_nothing_is_accepted_with_a_warning() -> None:
     """Only the cross-reference table and trailer are cut off: every object is still there."""
     whole = pages_pdf(5)
     inspection = docs.inspect_pdf(whole[: whole.rindex(b"\nxref\n")])
-    assert inspection == docs.PdfInspection(5, (PdfWarning.REPAIRED,))
+    assert inspection == PdfInspection(5, (PdfWarning.REPAIRED,))
 
 
 def test_a_sound_file_has_no_warnings() -> None:
-    assert docs.inspect_pdf(pages_pdf(3)) == docs.PdfInspection(3, ())
+    assert docs.inspect_pdf(pages_pdf(3)) == PdfInspection(3, ())
 
 
 def _with_page_tree(pdf: bytes, **keys: str) -> bytes:
@@ -251,12 +251,25 @@ def test_a_page_of_absurd_size_costs_only_a_thumbnail() -> None:
     sized in pixels, not by a zoom that would make a 5 km page a gigapixel image."""
     doc = pymupdf.open(stream=pages_pdf(1), filetype="pdf")
     doc.xref_set_key(doc[0].xref, "MediaBox", "[0 0 14400000 14400000]")
-    assert docs.inspect_pdf(doc.tobytes()) == docs.PdfInspection(1)
+    assert docs.inspect_pdf(doc.tobytes()) == PdfInspection(1)
 
 
 def test_a_page_over_its_time_budget_is_refused() -> None:
     error = refused(pages_pdf(2), limits=PdfLimits(page_cpu_seconds=0.0))
     assert (error.code, error.page) == ("pdf_too_costly", 1)
+
+
+def test_a_document_over_its_time_budget_is_refused() -> None:
+    error = refused(pages_pdf(2), limits=PdfLimits(document_cpu_seconds=0.0))
+    assert (error.code, error.page) == ("pdf_too_costly", None)
+    assert "page 1 of 2" in error.reason
+
+
+def test_a_damaged_stream_in_a_sound_file_is_shown_as_far_as_it_goes() -> None:
+    """As every reader does; only in a file that needed repair is damage a sign of loss."""
+    good = zlib.compress(b"BT /F1 12 Tf 72 720 Td (Agenda) Tj ET\n" * 50)
+    pdf = _with_contents(good[:40] + bytes(range(256)) + good[40:], "/FlateDecode")
+    assert docs.inspect_pdf(pdf).page_count == 1
 
 
 # -- publishing ---------------------------------------------------------------------------------
