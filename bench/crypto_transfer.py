@@ -623,10 +623,15 @@ def subjects(plan: Plan) -> tuple[list[Subject], list[str]]:
         skipped.append(f"budget book skipped: {BUDGET_BOOK.resolve()} is absent")
     else:
         label = f"budget book (612 p., {len(book) / MB:.1f} MB)"
-        chosen.append(Subject("book", label, book, docs.inspect_pdf(book)))
+        chosen.append(Subject("book", label, book, docs.inspect_pdf(book).page_count))
     pack = sample_pack(plan.pack_bytes)
     chosen.append(
-        Subject("pack", f"agenda pack ({len(pack) / MB:.0f} MB)", pack, docs.inspect_pdf(pack))
+        Subject(
+            "pack",
+            f"agenda pack ({len(pack) / MB:.0f} MB)",
+            pack,
+            docs.inspect_pdf(pack).page_count,
+        )
     )
     return chosen, skipped
 

@@ -255,6 +255,11 @@ CODES: dict[str, CodeInfo] = {
     "stale": CodeInfo(Fault.THEIRS, "Older than, or a replay of, something already accepted."),
     "equivocation": CodeInfo(Fault.THEIRS, "Two different signed objects claim the same version."),
     "expired": CodeInfo(Fault.THEIRS, "An invitation was used after its expiry."),
+    "pdf_not_pdf": CodeInfo(Fault.USER, "The file is not a PDF (an image, a web page …)."),
+    "pdf_pages_lost": CodeInfo(Fault.USER, "The PDF is damaged and some pages are incomplete."),
+    "pdf_too_costly": CodeInfo(
+        Fault.USER, "The PDF has pages too large or slow for members' devices."
+    ),
 }
 
 

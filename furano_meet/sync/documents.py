@@ -2,8 +2,9 @@
 
 Theory of operation
 -------------------
-Publishing (the clerk's device): the PDF is opened once to refuse broken or password-protected
-files early and to count its pages; it is encrypted in chunks under a fresh content key
+Publishing (the clerk's device): the file is checked once (:mod:`.pdf_check`: is it a PDF, can
+it be opened, did repair lose pages, would it cost members' devices too much) and its pages
+counted; it is encrypted in chunks under a fresh content key
 (:class:`~furano_meet.crypto.DocumentEncryptor`); the manifest (title, agenda item, page count,
 sizes, hashes, the content key wrapped under the meeting key) is signed with the clerk device's
 key and then sealed under the meeting key, so the relay sees neither titles nor contents.
@@ -28,7 +29,7 @@ documents are opened and closed inside one call, so no ``Document`` crosses thre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import pymupdf
 
@@ -46,20 +47,46 @@ from furano_meet.crypto import (
 )
 from furano_meet.crypto.manifest import open_and_read_manifest, open_manifest, seal_manifest
 from furano_meet.errors import Fault, FuranoError
+from furano_meet.sync.pdf_check import PdfInspection, PdfLimits, PdfRefusal, PdfWarning, examine
+
+#: What the clerk can do about each refusal, by code (the app translates the code, not this).
+NEXT_STEPS: Final[dict[str, str]] = {
+    "pdf_not_pdf": "Choose the PDF itself, or save the document as PDF first.",
+    "pdf_broken": "Open it in the program that made it and save it as PDF again.",
+    "pdf_password": "Save a copy without the password and publish that copy.",
+    "pdf_empty": "Choose the file that holds the document's pages.",
+    "pdf_pages_lost": "Copy or download the file again in full, or save it as PDF again.",
+    "pdf_too_costly": "Save it again with smaller images (300 dpi is plenty), then publish it.",
+}
 
 
 class DocumentUnreadable(FuranoError):
-    """The file is not a PDF we can show (broken, empty, or password-protected).
+    """The file is not a PDF every member's device can show; see :mod:`.pdf_check` for why.
 
-    The person chose the file, so it is theirs to fix; ``code`` says which of the three it is.
+    The person chose the file, so it is theirs to fix; ``code`` says what is wrong, ``file_name``
+    which file, ``reason`` why in plain English (``message`` puts the two together), ``page``
+    the 1-based page to blame if one is. ``detail`` keeps MuPDF's own words for the log; it is
+    never shown to the clerk.
     """
 
     fault = Fault.USER
-    codes: ClassVar[frozenset[str]] = frozenset({"pdf_broken", "pdf_password", "pdf_empty"})
+    codes: ClassVar[frozenset[str]] = frozenset(NEXT_STEPS)
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        code: str,
+        file_name: str,
+        reason: str,
+        *,
+        detail: str = "",
+        page: int | None = None,
+    ) -> None:
+        super().__init__(f"“{file_name}” cannot be published. {reason}", NEXT_STEPS[code])
         self.code = code
+        self.file_name = file_name
+        self.reason = reason
+        self.detail = detail
+        self.page = page
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,36 +96,21 @@ class PreparedUpload:
     fresh full-size buffer); nothing writes to it after :func:`prepare_upload`."""
     sealed_manifest: bytes
     manifest: DocumentManifest
+    warnings: tuple[PdfWarning, ...] = ()
+    """What the check found worth telling the clerk about an accepted file (e.g. repaired)."""
 
 
-def inspect_pdf(pdf: bytes | bytearray) -> int:
-    """Page count of a PDF we can render; raises :class:`DocumentUnreadable` otherwise."""
-    try:
-        doc = pymupdf.open(stream=pdf, filetype="pdf")
-    except Exception as exc:  # PyMuPDF raises FileDataError, EmptyFileError, RuntimeError …
+def inspect_pdf(
+    pdf: bytes | bytearray, file_name: str = "document.pdf", *, limits: PdfLimits | None = None
+) -> PdfInspection:
+    """Page count and warnings of a PDF members can be sent; raises :class:`DocumentUnreadable`
+    naming ``file_name`` otherwise. ``limits`` exist for tests; publishing uses the defaults."""
+    outcome = examine(pdf, limits)
+    if isinstance(outcome, PdfRefusal):
         raise DocumentUnreadable(
-            "pdf_broken", f"This file is not a readable PDF ({exc.__class__.__name__})."
-        ) from exc
-    try:
-        if doc.needs_pass:
-            raise DocumentUnreadable(
-                "pdf_password",
-                "This PDF is password-protected. Remove the password before distributing it.",
-            )
-        count = int(doc.page_count)
-        if count == 0:
-            raise DocumentUnreadable("pdf_empty", "This PDF has no pages.")
-        for index in range(count):
-            doc.load_page(index)  # some damaged files fail only when a page is loaded
-        return count
-    except DocumentUnreadable:
-        raise
-    except Exception as exc:
-        raise DocumentUnreadable(
-            "pdf_broken", f"This PDF is damaged ({exc.__class__.__name__}: {exc})."
-        ) from exc
-    finally:
-        doc.close()
+            outcome.code, file_name, outcome.reason, detail=outcome.detail, page=outcome.page
+        )
+    return outcome
 
 
 def page_texts(pdf: bytes | bytearray) -> list[tuple[int, str]]:
@@ -126,11 +138,19 @@ def prepare_upload(
     version: int,
     title: str,
     agenda_item: str = "",
+    file_name: str | None = None,
 ) -> PreparedUpload:
-    """Check the PDF (:func:`inspect_pdf`), then encrypt, describe, sign and seal it."""
+    """Check the PDF (:func:`inspect_pdf`), then encrypt, describe, sign and seal it.
+
+    ``file_name`` is the name the clerk chose the file by, for the refusal message; without it
+    the message names the document by ``title``. The check's warnings ride along in
+    :attr:`PreparedUpload.warnings` for the publisher to show.
+    """
+    inspection = inspect_pdf(pdf, file_name or title)
     return seal_document(
         pdf,
-        page_count=inspect_pdf(pdf),
+        page_count=inspection.page_count,
+        warnings=inspection.warnings,
         meeting_key=meeting_key,
         keys=keys,
         device_id=device_id,
@@ -152,6 +172,7 @@ def seal_document(
     version: int,
     title: str,
     agenda_item: str = "",
+    warnings: tuple[PdfWarning, ...] = (),
 ) -> PreparedUpload:
     """The cryptography of publishing alone: encrypt, describe, sign and seal a PDF that was
     already checked (``page_count`` from :func:`inspect_pdf`)."""
@@ -166,7 +187,7 @@ def seal_document(
         publisher_device_id=device_id,
     )
     sealed = seal_manifest(sign_manifest(manifest, keys), meeting_key)
-    return PreparedUpload(blob, sealed, manifest)
+    return PreparedUpload(blob, sealed, manifest, warnings)
 
 
 def read_published(
