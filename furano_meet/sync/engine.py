@@ -229,8 +229,13 @@ class SyncEngine:
         agenda_item: str = "",
         document_id: str | None = None,
         version: int = 1,
+        file_name: str | None = None,
     ) -> m.DocumentInfo:
-        """(Clerk) Encrypt, sign and upload a document or a new version of one (差し替え)."""
+        """(Clerk) Encrypt, sign and upload a document or a new version of one (差し替え).
+
+        ``file_name`` (the name the clerk picked) is what a refusal names; the PDF check's
+        warnings on an accepted file arrive as :class:`DocumentPublished`.
+        """
         return await self._library.publish(
             meeting_id,
             pdf,
@@ -238,6 +243,7 @@ class SyncEngine:
             agenda_item=agenda_item,
             document_id=document_id,
             version=version,
+            file_name=file_name,
         )
 
     # -- annotations -------------------------------------------------------------------------

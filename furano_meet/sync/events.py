@@ -158,6 +158,22 @@ class MeetingAccessLost:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentPublished:
+    """(Clerk) A document this device published was accepted by the relay.
+
+    ``warnings`` are the PDF check's notes on a file that was accepted all the same
+    (:class:`~furano_meet.sync.pdf_check.PdfWarning` values such as ``repaired``): the clerk's
+    screen shows them so a damaged original can be looked at before the meeting.
+    """
+
+    meeting_id: str
+    document_id: str
+    version: int
+    title: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceWiped:
     reason: str
 
@@ -168,6 +184,7 @@ SyncEvent = (
     | PresenceUpdated
     | PresenterRequested
     | DocumentReady
+    | DocumentPublished
     | DocumentIndexed
     | DownloadProgress
     | DocumentRefused

@@ -24,6 +24,7 @@ from . import documents as docs
 from .context import SyncContext
 from .events import (
     DocumentIndexed,
+    DocumentPublished,
     DocumentReady,
     DocumentRefused,
     DocumentWithdrawn,
@@ -181,6 +182,7 @@ class Library:
         agenda_item: str = "",
         document_id: str | None = None,
         version: int = 1,
+        file_name: str | None = None,
     ) -> m.DocumentInfo:
         """(Clerk) Encrypt, sign and upload a document or a new version of one (差し替え)."""
         conn = self._ctx.require_connection()
@@ -198,8 +200,9 @@ class Library:
             version=version,
             title=title,
             agenda_item=agenda_item,
+            file_name=file_name,
         )
-        return await conn.upload(
+        info = await conn.upload(
             meeting_id=meeting_id,
             document_id=prepared.manifest.doc_id,
             version=version,
@@ -207,3 +210,13 @@ class Library:
             manifest=prepared.sealed_manifest,
             sha256=prepared.manifest.ciphertext_sha256,  # the encryptor's digest: no second pass
         )
+        self._ctx.emit(
+            DocumentPublished(
+                meeting_id,
+                info.document_id,
+                version,
+                title,
+                tuple(str(w) for w in prepared.warnings),
+            )
+        )
+        return info
