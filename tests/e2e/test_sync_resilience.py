@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -246,7 +245,11 @@ async def test_two_devices_that_each_made_a_private_key_offline_read_each_others
     assert private_keys.writing_key(
         private_keys.load(tablet.store, MEETING_ID, "giin1")
     ).epoch == min(both)  # type: ignore[union-attr]
-    await colleague.engine.wait_online()
-    await asyncio.sleep(0.5)
+    # A shared note written after the private ones: the relay's op log is ordered, so once the
+    # colleague holds it, any private note that was going to reach them would have too.
+    marker = await tablet.engine.add_annotation(
+        MEETING_ID, "pack", 1, 2, {"text": "共有メモ"}, visibility=Visibility.SHARED
+    )
+    await wait_until(lambda: colleague.store.annotation(marker) is not None, timeout=30)
     assert colleague.store.annotation(on_tablet) is None
     assert colleague.store.annotation(on_laptop) is None
