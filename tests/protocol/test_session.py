@@ -266,3 +266,22 @@ def test_a_failure_frame_carries_the_errors_code_rid_and_a_bounded_message() -> 
     assert (overridden.rid, overridden.fatal, overridden.meeting_id) == (11, True, "m1")
     remote.value.message = "x" * 5000
     assert failure(remote.value).message == "x" * 2000
+
+
+def test_each_end_accepts_only_the_chunk_kind_its_peer_sends() -> None:
+    wire = Wire()
+    wire.authenticate()
+    download = encode_chunk(Chunk(ChunkKind.DOWNLOAD, 1, 0, b"x"))
+    with pytest.raises(RemoteProtocolError) as remote:
+        wire.relay.receive(download)  # a client posing as the relay
+    assert remote.value.code is ErrorCode.UNEXPECTED_MESSAGE
+    received = wire.client.receive(download)
+    assert isinstance(received, Chunk) and received.kind is ChunkKind.DOWNLOAD
+
+
+def test_a_text_frame_over_the_sessions_limit_is_refused() -> None:
+    session = Session(role="relay", max_frame=120)
+    hello = encode(m.Hello(rid=1, major=1, minor=0, client="x" * 100))  # ~150 bytes
+    with pytest.raises(RemoteProtocolError):
+        session.receive(hello)
+    assert isinstance(Session(role="relay").receive(hello), m.Hello)

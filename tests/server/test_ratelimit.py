@@ -46,6 +46,10 @@ def test_the_client_is_told_at_most_once_a_second() -> None:
     assert bucket.should_notify()
 
 
+def test_refusals_are_counted_over_ten_seconds_by_default() -> None:
+    assert TokenBucket(rate=1, burst=1).window == 10.0
+
+
 def test_the_refusal_window_rolls_over_only_after_it_has_fully_passed() -> None:
     clock = Clock()
     bucket = TokenBucket(rate=0.001, burst=1, clock=clock, window=10)

@@ -80,8 +80,9 @@ def test_presence_and_following() -> None:
     room.leave(2)
     room.leave(3)
     assert room.is_empty()
-    with pytest.raises(Refusal):
+    with pytest.raises(Refusal) as info:
         room.set_following(2, True)
+    assert info.value.code is ErrorCode.UNEXPECTED_MESSAGE
 
 
 def test_the_room_keeps_its_attendees_outboxes_in_step() -> None:
@@ -138,7 +139,7 @@ def test_taking_the_role_keeps_the_page_and_drops_the_pointer() -> None:
 def test_each_change_adds_exactly_one_to_the_sequence_of_a_restored_state() -> None:
     saved = m.PresenterState(seq=41, presenter_user_id="chair", document_id="d", version=1, page=3)
     room: Room[str] = Room("m1", saved)
-    assert room.presenter == saved and not room.unsaved
+    assert (room.meeting_id, room.presenter, room.unsaved) == ("m1", saved, False)
     assert room.present("chair", "chair", "d", 1, 4, None).seq == 42
     assert room.present("chair", "chair", "d", 1, 5, None).seq == 43
     assert Room("m2").presenter == m.PresenterState(seq=0)
