@@ -134,7 +134,8 @@ class _BlankMessages(ast.NodeTransformer):
     def visit(self, node: ast.AST) -> ast.AST:
         if _is_message(node, self.parents):
             return ast.Constant("<message>")
-        return super().visit(node)
+        visited: ast.AST = super().visit(node)
+        return visited
 
 
 def message_only(original: ast.AST, mutant: ast.AST) -> bool:
@@ -241,6 +242,15 @@ def run_module(module: str, tests: list[str], *, children: int, keep: bool) -> M
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _case_only(diff: str) -> str:
+    """Flag a mutant that only changed the case of a string (``'utf-8'`` → ``'UTF-8'``, SQL
+    keywords): usually equivalent, but only a reader can say so, so it is still counted."""
+    removed = [line[1:] for line in diff.splitlines() if line.startswith("-") and line[1:2] != "-"]
+    added = [line[1:] for line in diff.splitlines() if line.startswith("+") and line[1:2] != "+"]
+    same = removed != added and [r.lower() for r in removed] == [a.lower() for a in added]
+    return " (case only: likely equivalent)" if same else ""
+
+
 def _percent(caught: int, counted: int) -> str:
     return f"{100 * caught / counted:.0f} %" if counted else "—"
 
@@ -262,7 +272,7 @@ def report(results: list[ModuleResult], *, messages: bool) -> str:
         if survivors:
             lines += ["", f"## {r.module}: {len(survivors)} not caught", ""]
             for x in survivors:
-                tag = " (message only)" if x.message_only else ""
+                tag = " (message only)" if x.message_only else _case_only(x.diff)
                 lines += [f"{x.key} — exit {x.exit_code}{tag}", x.diff.rstrip(), ""]
     return "\n".join(lines)
 

@@ -127,8 +127,13 @@ def test_lone_surrogates_from_pdf_extraction_do_not_break_indexing(indexed: Loca
 
 
 def test_indexing_needs_a_known_document(store: LocalStore) -> None:
-    with pytest.raises(UnknownDocument):
-        store.index_pages("nope", 1, [(0, "x")])
+    add_meeting_with_document(store)
+    for doc_id, version in (("nope", 1), ("d1", 7)):
+        with pytest.raises(UnknownDocument) as refused:
+            store.index_pages(doc_id, version, [(0, "x")])
+        said = str(refused.value)  # names the version it was asked about, and what to do
+        assert repr(doc_id) in said and f"version {version}" in said
+        assert "announce it before indexing its pages" in said
 
 
 def test_phrases_on_many_pages_come_in_page_order_selective_ones_ranked(
@@ -219,3 +224,21 @@ def test_a_phrase_on_exactly_rank_at_most_pages_is_still_ranked(store: LocalStor
     sparse = "本日の会議では、" * 40 + "補正予算について審議した。"
     store.index_pages("d1", 1, [(0, sparse), (1, dense)])
     assert pages(search.search(store._db, "補正予算", rank_at_most=2)) == [1, 0]  # noqa: SLF001
+
+
+def test_the_first_match_is_the_one_in_the_snippet() -> None:
+    text = "予算" + "あ" * 40 + "予算"
+    assert like_snippet(text, "予算", context=2) == f"{MARK_OPEN}予算{MARK_CLOSE}ああ…"
+
+
+def test_a_stray_closing_mark_before_a_match_is_plain_text() -> None:
+    hit = SearchHit("m", "d", 1, "t", 0, f"a{MARK_CLOSE}b{MARK_OPEN}c{MARK_CLOSE}")
+    assert hit.fragments() == [(f"a{MARK_CLOSE}b", False), ("c", True)]
+
+
+def test_at_most_fifty_hits_unless_asked(store: LocalStore) -> None:
+    add_meeting_with_document(store)
+    store.index_pages("d1", 1, [(n, f"{n}頁目の予算") for n in range(60)])
+    assert len(store.search("予算")) == 50  # the LIKE path
+    assert len(store.search("頁目の予算")) == 50  # the trigram path
+    assert len(store.search("予算", limit=55)) == 55
