@@ -180,8 +180,8 @@ def classify(module: str, mutated: Path, exit_codes: dict[str, int]) -> ModuleRe
         a, b = _strip_decorators(original, shown), _strip_decorators(mutant, shown)
         diff = "".join(
             difflib.unified_diff(
-                ast.unparse(a).splitlines(keepends=True),
-                ast.unparse(b).splitlines(keepends=True),
+                (ast.unparse(a) + "\n").splitlines(keepends=True),
+                (ast.unparse(b) + "\n").splitlines(keepends=True),
                 n=1,
             )
         )

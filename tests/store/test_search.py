@@ -242,3 +242,4 @@ def test_at_most_fifty_hits_unless_asked(store: LocalStore) -> None:
     assert len(store.search("予算")) == 50  # the LIKE path
     assert len(store.search("頁目の予算")) == 50  # the trigram path
     assert len(store.search("予算", limit=55)) == 55
+    assert len(search.search(store._db, "予算")) == 50  # noqa: SLF001 - its own default
