@@ -53,3 +53,22 @@ def test_integers_and_text() -> None:
     assert framing.decode_text(framing.text("議会"), "t") == "議会"
     with pytest.raises(MalformedData, match="UTF-8"):
         framing.decode_text(b"\xff", "t")
+
+
+def test_u64_takes_exactly_zero_to_the_maximum() -> None:
+    """Zero (a first chunk index) and 2**64 - 1 are valid; one past either end is refused."""
+    assert framing.u64(0) == b"\x00" * 8
+    assert framing.u64(framing.MAX_U64) == b"\xff" * 8
+    assert framing.decode_u64(b"\x00" * 7 + b"\x01", "n") == 1
+    for outside in (-1, framing.MAX_U64 + 1):
+        with pytest.raises(ValueError, match="64-bit"):
+            framing.u64(outside)
+    with pytest.raises(MalformedData, match="n must be 8 bytes, got 9"):
+        framing.decode_u64(b"\x00" * 9, "n")
+
+
+def test_require_length_returns_the_field_or_names_it() -> None:
+    assert framing.require_length(b"abc", 3, "nonce") == b"abc"
+    for wrong in (b"ab", b"abcd"):
+        with pytest.raises(MalformedData, match=f"nonce must be 3 bytes, got {len(wrong)}"):
+            framing.require_length(wrong, 3, "nonce")

@@ -8,7 +8,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from server.demo import MEETING_ID
 from server.relay import Relay
 from server.store import PendingUpload
 from tests.conftest import Connect, StalledWriter, relay_config
-from tests.e2e.council import publish_fake_versions
+from tests.e2e.council import publish_fake_versions, wait_until
 
 
 async def enrolled(relay: Relay, user: str, *, join: bool = False) -> RelayConnection:
@@ -40,6 +40,24 @@ async def small_frames(tmp_path: Path) -> AsyncIterator[Relay]:
     async with Relay(config) as running:
         await running.store.run(demo.seed, running.store)
         yield running
+
+
+def count_store_calls(relay: Relay, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """Count the calls the relay hands to its store thread from now on.
+
+    A positive marker for "the relay has got as far as queuing its database work": the real
+    store still runs every call, in the same order.
+    """
+    calls = 0
+    real = relay.store.run
+
+    def counted(fn: Callable[..., object], *args: object, **kwargs: object) -> Awaitable[object]:
+        nonlocal calls
+        calls += 1
+        return real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(relay.store, "run", counted)
+    return lambda: calls
 
 
 def begin(data: bytes, version: int = 1, document_id: str = "pack") -> m.BeginUpload:
@@ -200,15 +218,18 @@ async def test_a_revoked_device_is_not_served_any_more_not_even_its_download(
     tablet = await connect_as("giin1", join=True)
     assert tablet.identity is not None
     async with StalledWriter(relay, "giin1") as stalled:
+        outbox = stalled.client.outbox
         await tablet.send(m.BeginDownload(meeting_id=MEETING_ID, document_id="pack", version=1))
-        await asyncio.sleep(0.1)  # the relay has queued the download
-        assert stalled.client.outbox.streaming == 1
+        await wait_until(lambda: outbox.streaming == 1, timeout=5)  # the download is queued
         await relay.store.run(relay.store.revoke_device, tablet.identity.device_id)
         await relay.apply_admin_changes()
-        assert stalled.client.outbox.streaming == 0  # the download stops at once
+        assert outbox.streaming == 0  # the download stops at once
         assert stalled.client.rooms == set()
+        revoked_only = outbox.queued_bytes  # just the device_revoked frame
         late = asyncio.ensure_future(tablet.request(m.ListMeetings()))
-        await asyncio.sleep(0.1)
+        # The refusal of the late request is queued behind device_revoked before the writer
+        # runs again, so it is sent before the close.
+        await wait_until(lambda: outbox.queued_bytes > revoked_only, timeout=5)
     with pytest.raises(RelayError) as refused:
         await late
     assert refused.value.code == "device_revoked"
@@ -308,7 +329,9 @@ async def test_failures_about_a_meeting_name_it(connect_as: Connect, relay: Rela
 # -- the presenter -------------------------------------------------------------------------------
 
 
-async def test_a_join_racing_the_last_leave_keeps_the_presenter_state(small_frames: Relay) -> None:
+async def test_a_join_racing_the_last_leave_keeps_the_presenter_state(
+    small_frames: Relay, monkeypatch: pytest.MonkeyPatch
+) -> None:
     relay = small_frames
     chair = await enrolled(relay, "iincho", join=True)
     for page in range(5):
@@ -319,13 +342,13 @@ async def test_a_join_racing_the_last_leave_keeps_the_presenter_state(small_fram
     member = await enrolled(relay, "giin1")
     gate = threading.Event()
     blocked = asyncio.ensure_future(relay.store.run(gate.wait))  # hold the store thread
+    submitted = count_store_calls(relay, monkeypatch)
     try:
         joining = asyncio.ensure_future(member.request(m.JoinMeeting(meeting_id=MEETING_ID)))
-        await asyncio.sleep(0.2)  # the join's snapshot is queued behind the gate
+        await wait_until(lambda: submitted() >= 1, timeout=5)  # the join's snapshot is queued
         await chair.send(m.LeaveMeeting(meeting_id=MEETING_ID))
-        async with asyncio.timeout(5):
-            while MEETING_ID in relay.rooms:  # the room is gone; its save waits behind the join
-                await asyncio.sleep(0.01)
+        # The room is gone; its save waits behind the join.
+        await wait_until(lambda: MEETING_ID not in relay.rooms, timeout=5)
     finally:
         gate.set()
         await blocked

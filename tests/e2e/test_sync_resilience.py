@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -207,6 +206,12 @@ async def test_two_devices_that_each_made_a_private_key_offline_read_each_others
     colleague = await council.device("giin2")
     for device in (tablet, laptop):
         await device.wait_for(StatusChanged, lambda e: not e.status.waiting_for_key)
+    # The colleague reads shared notes before the relay goes down: it holds the meeting key, so
+    # the shared notes used as markers below can reach it.
+    welcome = await clerk.engine.add_annotation(
+        MEETING_ID, "pack", 1, 0, {"text": "ようこそ"}, visibility=Visibility.SHARED
+    )
+    await wait_until(lambda: colleague.store.annotation(welcome) is not None, timeout=30)
     relay.kill()
     for device in (tablet, laptop):
         await device.wait_for(
@@ -218,6 +223,14 @@ async def test_two_devices_that_each_made_a_private_key_offline_read_each_others
     on_laptop = await laptop.engine.add_annotation(
         MEETING_ID, "pack", 1, 2, {"text": "ノートPCのメモ"}, visibility=Visibility.PRIVATE
     )
+    # A shared note queued right behind each private one: a device sends its outbox in order,
+    # so once the colleague holds both, the relay has passed on every private note it would.
+    markers = [
+        await device.engine.add_annotation(
+            MEETING_ID, "pack", 1, 1, {"text": "共有メモ"}, visibility=Visibility.SHARED
+        )
+        for device in (tablet, laptop)
+    ]
     # Both devices send their first private note the moment the relay is back, each before
     # the other's key has arrived, so each makes a key of its own. Made here while offline
     # (the engine then has no connection to share it over), the race is certain.
@@ -246,7 +259,8 @@ async def test_two_devices_that_each_made_a_private_key_offline_read_each_others
     assert private_keys.writing_key(
         private_keys.load(tablet.store, MEETING_ID, "giin1")
     ).epoch == min(both)  # type: ignore[union-attr]
-    await colleague.engine.wait_online()
-    await asyncio.sleep(0.5)
+    await wait_until(
+        lambda: all(colleague.store.annotation(x) is not None for x in markers), timeout=30
+    )
     assert colleague.store.annotation(on_tablet) is None
     assert colleague.store.annotation(on_laptop) is None

@@ -44,3 +44,59 @@ def test_the_client_is_told_at_most_once_a_second() -> None:
     assert not bucket.should_notify()
     clock.now += 1.0
     assert bucket.should_notify()
+
+
+def test_refusals_are_counted_over_ten_seconds_by_default() -> None:
+    assert TokenBucket(rate=1, burst=1).window == 10.0
+
+
+def test_the_refusal_window_rolls_over_only_after_it_has_fully_passed() -> None:
+    clock = Clock()
+    bucket = TokenBucket(rate=0.001, burst=1, clock=clock, window=10)
+    assert bucket.take()  # exactly one token: it is spent, not refused
+    assert not bucket.take()
+    clock.now = 10.0  # the window's last instant still belongs to it
+    assert not bucket.take()
+    assert bucket.refused_in_window == 2
+    clock.now = 10.5  # past it: a new window starts now, counting afresh
+    assert not bucket.take()
+    assert bucket.refused_in_window == 1
+    clock.now = 20.0  # 9.5 s into the new window, measured from the roll-over, not from 0
+    assert not bucket.take()
+    assert bucket.refused_in_window == 2
+    clock.now = 20.6
+    assert not bucket.take()
+    assert bucket.refused_in_window == 1
+
+
+def test_one_token_is_enough_and_costs_exactly_one() -> None:
+    clock = Clock()
+    bucket = TokenBucket(rate=4, burst=3, clock=clock)
+    assert [bucket.take() for _ in range(4)] == [True, True, True, False]
+    clock.now += 0.25  # exactly one token back
+    assert bucket.take()
+    assert not bucket.take()
+    assert bucket.refused_in_window == 2
+
+
+def test_retry_after_is_the_time_for_one_token() -> None:
+    clock = Clock()
+    bucket = TokenBucket(rate=10, burst=2, clock=clock)
+    assert bucket.retry_after() == 0.1  # even with tokens left, never less than one interval
+    bucket.take()
+    bucket.take()
+    assert bucket.retry_after() == 0.1
+    assert TokenBucket(rate=0.5, burst=1, clock=clock).retry_after() == 2.0
+
+
+def test_notices_are_spaced_from_the_last_one_given() -> None:
+    clock = Clock()
+    clock.now = 5.0
+    bucket = TokenBucket(rate=1, burst=1, clock=clock)
+    assert bucket.should_notify()  # the first one at any time
+    clock.now = 5.9
+    assert not bucket.should_notify()
+    clock.now = 6.0
+    assert bucket.should_notify()
+    clock.now = 6.5
+    assert not bucket.should_notify()  # measured from 6.0, the last notice

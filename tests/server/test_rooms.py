@@ -80,8 +80,9 @@ def test_presence_and_following() -> None:
     room.leave(2)
     room.leave(3)
     assert room.is_empty()
-    with pytest.raises(Refusal):
+    with pytest.raises(Refusal) as info:
         room.set_following(2, True)
+    assert info.value.code is ErrorCode.UNEXPECTED_MESSAGE
 
 
 def test_the_room_keeps_its_attendees_outboxes_in_step() -> None:
@@ -92,3 +93,78 @@ def test_the_room_keeps_its_attendees_outboxes_in_step() -> None:
     assert list(room.outboxes.values()) == ["outbox-2", "outbox-3"]
     room.join(Attendee(4, "giin2", "dev-2", "member"), "outbox-4")
     assert room.outboxes_except(3) == ["outbox-2", "outbox-4"]
+
+
+def test_a_moderator_who_is_not_presenting_may_grant_the_role() -> None:
+    room = room_with_people()
+    room.present("chair", "chair", "doc", 2, 5, m.Pointer(x=1.0, y=1.0))
+    state = room.grant("clerk", "clerk", "giin1", {"giin1", "chair", "clerk"})
+    assert state == m.PresenterState(
+        seq=2, presenter_user_id="giin1", document_id="doc", version=2, page=5, pointer=None
+    )
+
+
+def test_a_presenting_member_may_hand_over_but_not_take() -> None:
+    room = room_with_people()
+    room.take("chair", "chair")
+    room.grant("chair", "chair", "giin1", {"giin1", "giin2"})
+    assert room.grant("giin1", "member", "giin2", {"giin1", "giin2"}).presenter_user_id == "giin2"
+    with pytest.raises(Refusal) as info:
+        room.grant("giin1", "member", "giin1", {"giin1", "giin2"})  # no longer presenting
+    assert info.value.code is ErrorCode.FORBIDDEN
+    with pytest.raises(Refusal) as taken:
+        room.take("giin2", "member")  # even the presenter cannot "take" without moderating
+    assert taken.value.code is ErrorCode.FORBIDDEN
+
+
+def test_an_admin_counts_as_a_moderator() -> None:
+    room: Room[str] = Room("m1")
+    room.join(Attendee(9, "it", "dev-it", "admin"), "outbox-9")
+    assert room.present("it", "admin", "doc", 1, 0, None).presenter_user_id == "it"
+    assert room.take("it", "admin").seq == 2
+    assert room.moderator_connections() == [9]
+
+
+def test_taking_the_role_keeps_the_page_and_drops_the_pointer() -> None:
+    room = room_with_people()
+    room.present("chair", "chair", "doc", 3, 9, m.Pointer(x=5.0, y=6.0))
+    room.unsaved = False
+    state = room.take("clerk", "clerk")
+    assert state == m.PresenterState(
+        seq=2, presenter_user_id="clerk", document_id="doc", version=3, page=9, pointer=None
+    )
+    assert room.presenter is state and room.unsaved
+
+
+def test_each_change_adds_exactly_one_to_the_sequence_of_a_restored_state() -> None:
+    saved = m.PresenterState(seq=41, presenter_user_id="chair", document_id="d", version=1, page=3)
+    room: Room[str] = Room("m1", saved)
+    assert (room.meeting_id, room.presenter, room.unsaved) == ("m1", saved, False)
+    assert room.present("chair", "chair", "d", 1, 4, None).seq == 42
+    assert room.present("chair", "chair", "d", 1, 5, None).seq == 43
+    assert Room("m2").presenter == m.PresenterState(seq=0)
+
+
+def test_moderators_and_the_presenter_hear_requests_and_connections_are_found_by_user() -> None:
+    room = room_with_people()
+    room.join(Attendee(4, "giin1", "dev-1b", "member"), "outbox-4")
+    room.take("chair", "chair")
+    room.grant("chair", "chair", "giin1", {"giin1"})
+    assert sorted(room.moderator_connections()) == [1, 2, 3, 4]
+    assert sorted(room.connections_of({"giin1"})) == [2, 4]
+    assert room.connections_of({"chair", "clerk"}) == [1, 3]
+    assert room.connections_of(set()) == []
+
+
+def test_leaving_and_following_report_the_attendee() -> None:
+    room = room_with_people()
+    assert room.set_following(3, True).user_id == "clerk"
+    assert room.attendees[3].following
+    left = room.leave(2)
+    assert left is not None and left.user_id == "giin1"
+    assert room.leave(2) is None  # twice (a close racing a leave) is harmless
+    assert not room.is_empty()
+    assert room.presence() == (
+        m.Presence(user_id="chair", device_id="dev-c", following=True),
+        m.Presence(user_id="clerk", device_id="dev-k", following=True),
+    )

@@ -50,3 +50,53 @@ def test_a_join_snapshot_is_authoritative_after_a_relay_restart() -> None:
 def test_nobody_presenting_yet() -> None:
     view = FollowState().reset(m.PresenterState(seq=0))
     assert view.page is None and view.presenter_user_id == ""
+
+
+def test_an_update_with_the_same_sequence_number_is_stale() -> None:
+    follow = FollowState()
+    follow.reset(state(7, 2))
+    assert follow.on_presenter(state(7, 9)) is None  # a duplicate frame changes nothing
+    assert follow.view().page == PageRef("pack", 1, 2)
+    view = follow.on_presenter(state(8, 9))
+    assert view is not None and view.page == PageRef("pack", 1, 9)
+
+
+def test_a_live_update_before_any_snapshot_is_applied() -> None:
+    follow = FollowState()
+    view = follow.on_presenter(state(0, 4, m.Pointer(x=3.0, y=4.0)))
+    assert view is not None
+    assert (view.mode, view.page, view.presenter_user_id) == (
+        Mode.FOLLOWING,
+        PageRef("pack", 1, 4),
+        "iincho",
+    )
+    assert view.pointer == m.Pointer(x=3.0, y=4.0)
+
+
+def test_a_fresh_reader_sees_nothing_and_has_no_pointer() -> None:
+    view = FollowState().view()
+    assert (view.mode, view.page, view.presenter_page, view.pointer) == (
+        Mode.FOLLOWING,
+        None,
+        None,
+        None,
+    )
+    assert view.presenter_user_id == ""
+
+
+def test_following_again_shows_the_pointer_and_the_mode() -> None:
+    follow = FollowState()
+    follow.reset(state(1, 2, m.Pointer(x=1.0, y=1.0)))
+    browsing = follow.browse(PageRef("other", 2, 0))
+    assert (browsing.mode, browsing.pointer) == (Mode.BROWSING, None)
+    assert browsing.presenter_page == PageRef("pack", 1, 2)
+    following = follow.follow()
+    assert following.mode is Mode.FOLLOWING and follow.mode is Mode.FOLLOWING
+    assert following.pointer == m.Pointer(x=1.0, y=1.0)
+    assert following.presenter_user_id == "iincho"
+
+
+def test_browsing_without_a_page_of_my_own_shows_the_presenters() -> None:
+    follow = FollowState(mode=Mode.BROWSING)
+    view = follow.reset(state(1, 6))
+    assert (view.mode, view.page) == (Mode.BROWSING, PageRef("pack", 1, 6))
