@@ -48,8 +48,8 @@ class RelayConfig:
     max_connections_per_device: int = 4
     login_timeout: float = 30.0
     """Seconds a connection may stay open without enrolling or authenticating."""
-    max_login_frame: int = 16 * 1024
-    """Largest frame accepted before login (a ``hello``/``enrol`` is well under 8 KiB)."""
+    max_login_frame: int = 64 * 1024
+    """Largest frame accepted before login (an ``enrol`` with post-quantum keys is under 8 KiB)."""
     enrol_attempts_per_connection: int = 5
     """Failed enrolment codes after which a connection is closed."""
     enrol_attempts_per_address: int = 20

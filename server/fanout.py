@@ -84,6 +84,9 @@ class Mailbox(Protocol):
 
     def close_now(self, frame: Frame, *, code: int, reason: str) -> None: ...
 
+    @property
+    def streaming(self) -> int: ...
+
 
 class Outbox:
     def __init__(self, conn: ServerConnection, *, max_bytes: int, low_water: int) -> None:

@@ -311,6 +311,12 @@ def test_a_lone_surrogate_is_refused_as_invalid_text_but_a_pair_is_a_character()
             decode(json.dumps(frame))
         assert info.value.code is ErrorCode.INVALID_FIELD and info.value.rid == 3
         assert "surrogate" in info.value.message
-    pair = {"v": 1, "type": "enrol", "code": "ABCD-EFGH", "device_name": "\ud83d\ude00", "public_keys": ""}
+    pair = {
+        "v": 1,
+        "type": "enrol",
+        "code": "ABCD-EFGH",
+        "device_name": "\ud83d\ude00",
+        "public_keys": "",
+    }
     enrol = decode(json.dumps(pair))
     assert isinstance(enrol, m.Enrol) and enrol.device_name == "\N{GRINNING FACE}"
