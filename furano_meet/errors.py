@@ -217,6 +217,10 @@ CODES: dict[str, CodeInfo] = {
         Fault.OURS, "A download operation on a document in the wrong state."
     ),
     "outbox_conflict": CodeInfo(Fault.OURS, "An op id was queued twice with different content."),
+    "relay_config_invalid": CodeInfo(Fault.USER, "The relay's configuration file is not usable."),
+    "relay_backup_refused": CodeInfo(
+        Fault.USER, "A relay backup or restore was refused; nothing was overwritten."
+    ),
 }
 
 
