@@ -119,6 +119,13 @@ class BlobStore:
     def open_partial(self, key: str) -> PartialUpload:
         return PartialUpload(self.uploads / f"{key}.part")
 
+    def partial_size(self, key: str) -> int:
+        """Bytes already received for ``key`` (0 when nothing was)."""
+        try:
+            return (self.uploads / f"{key}.part").stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def discard(self, key: str) -> None:
         (self.uploads / f"{key}.part").unlink(missing_ok=True)
 

@@ -68,13 +68,16 @@ async def begin_upload(state: RelayState, client: Client, msg: m.BeginUpload) ->
         )
     claim = _claim_upload(state, client, key)
     try:
+        # Up front, before any file is created: the disk must hold this upload's remaining
+        # bytes besides what every other upload in flight has announced.
+        held = min(blobs.partial_size(key), msg.size)
+        blobs.ensure_space(msg.size - held + _announced_elsewhere(state, key))
         partial = await asyncio.to_thread(blobs.open_partial, key)
         try:
             if partial.size > msg.size:
                 partial.close()
                 blobs.discard(key)
                 partial = await asyncio.to_thread(blobs.open_partial, key)
-            blobs.ensure_space(msg.size - partial.size + _announced_elsewhere(state, key))
             pending = PendingUpload(
                 key,
                 msg.meeting_id,
