@@ -39,6 +39,7 @@ client is told with close code 1001 and a reason, and the store is closed cleanl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import signal
@@ -49,6 +50,7 @@ from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from furano_meet import __version__
 from furano_meet.protocol import (
@@ -334,10 +336,8 @@ class Relay:
             if not client.bucket.take():
                 self._rate_limited(client, data)
                 return
-        else:
-            wait = max(client.binary_frames.delay(1), client.binary_bytes.delay(len(data)))
-            if wait > 0:  # pace, not refuse: an honest upload loses nothing
-                await asyncio.sleep(wait)
+        elif not await self._paced(client, data):
+            return
         try:
             message = client.session.receive(data)
         except RemoteProtocolError as exc:
@@ -359,6 +359,21 @@ class Relay:
         await self._guard(client, message.rid, handler(self.state, client, message), meeting_id)
         if type(message) in _LOGIN:
             self._logged_in(client)
+
+    async def _paced(self, client: Connection, data: bytes) -> bool:
+        """Wait until a binary frame is within the connection's frame and byte rates; False if
+        the connection closed meanwhile (the frames it had already sent are dropped, not
+        paced one by one)."""
+        ws = client.ws
+        if ws.state is not State.OPEN:
+            return False
+        wait = max(client.binary_frames.delay(1), client.binary_bytes.delay(len(data)))
+        if wait > 0:  # pace, not refuse: an honest upload loses nothing
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await ws.wait_closed()
+            return ws.state is State.OPEN
+        return True
 
     def _rate_limited(self, client: Connection, data: str) -> None:
         """A text frame without a token is dropped unprocessed; say so, with its ``rid``.
