@@ -90,6 +90,7 @@ class Admission:
         )
         status = HTTPStatus.SERVICE_UNAVAILABLE if stopping else HTTPStatus.OK
         response = ws.respond(status, body + "\n")
+        del response.headers["Content-Type"]  # Headers is a multidict: assigning would add
         response.headers["Content-Type"] = "application/json"
         response.headers["Cache-Control"] = "no-store"
         return response
