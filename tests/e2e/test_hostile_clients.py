@@ -13,7 +13,7 @@ import os
 import resource
 import time
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs in the venv
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
