@@ -18,11 +18,15 @@ to the hard limit (:func:`raise_open_file_limit`), so the connection cap, not th
 system's default of 1,024, decides when the relay is full.
 
 Behind a TLS-terminating reverse proxy every peer has the proxy's address; the addresses in
-``trusted_proxies`` are believed when they name the client in ``X-Forwarded-For``.
+``trusted_proxies`` are believed when they name the client in ``X-Forwarded-For``.  A peer on
+the loopback interface that names no one else is not limited per address (:func:`counted`):
+it is the machine itself — a proxy not yet listed in ``trusted_proxies``, the demo, a benchmark —
+and limiting it would lock every client behind it out at once.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 from collections import Counter
@@ -53,6 +57,14 @@ def peer_address(ws: ServerConnection, request: Request | None, trusted: tuple[s
     return address
 
 
+def counted(address: str) -> bool:
+    """Do per-address limits apply to ``address``?  Not to the machine itself (loopback)."""
+    try:
+        return not ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return True
+
+
 class Admission:
     """Counts open connections (overall and per address) and answers plain HTTP requests."""
 
@@ -72,7 +84,10 @@ class Admission:
         if self.open >= self.config.max_connections:
             log.warning("refusing a connection: %d open (max_connections)", self.open)
             return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "The relay is full; try later.\n")
-        if self.per_address[address] >= self.config.max_connections_per_address:
+        if (
+            counted(address)
+            and self.per_address[address] >= self.config.max_connections_per_address
+        ):
             log.warning("refusing a connection from %s: too many from this address", address)
             return ws.respond(
                 HTTPStatus.SERVICE_UNAVAILABLE, "Too many connections from this address.\n"

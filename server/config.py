@@ -43,8 +43,9 @@ class RelayConfig:
     # Fairness and memory
     max_connections: int = 2000
     """Open connections relay-wide; past it new ones get HTTP 503 before the handshake."""
-    max_connections_per_address: int = 64
-    """Open connections from one IP address (a council's NAT puts many tablets behind one)."""
+    max_connections_per_address: int = 256
+    """Open connections from one IP address (a council's NAT puts many tablets behind one).
+    Not applied to loopback peers (see :func:`server.admission.counted`)."""
     max_connections_per_device: int = 4
     login_timeout: float = 30.0
     """Seconds a connection may stay open without enrolling or authenticating."""
@@ -53,7 +54,8 @@ class RelayConfig:
     enrol_attempts_per_connection: int = 5
     """Failed enrolment codes after which a connection is closed."""
     enrol_attempts_per_address: int = 20
-    """Failed enrolment codes one address may try per ``enrol_window`` seconds."""
+    """Failed enrolment codes one address may try per ``enrol_window`` seconds (loopback
+    peers are limited per connection only)."""
     enrol_window: float = 600.0
     trusted_proxies: tuple[str, ...] = ()
     """Addresses of reverse proxies whose ``X-Forwarded-For`` names the real client (the

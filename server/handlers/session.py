@@ -19,6 +19,7 @@ from furano_meet.protocol import (
 )
 from furano_meet.protocol import messages as m
 
+from ..admission import counted
 from ..errors import Refusal
 from ..fanout import fan_out
 from ..state import Client, RelayState
@@ -55,7 +56,7 @@ async def hello(state: RelayState, client: Client, msg: m.Hello) -> None:
 
 async def enrol(state: RelayState, client: Client, msg: m.Enrol) -> None:
     store, guesses = state.store, state.enrol_guesses
-    if not guesses.allowed(client.address):
+    if counted(client.address) and not guesses.allowed(client.address):
         wait = guesses.retry_after(client.address)
         raise Refusal(
             ErrorCode.RATE_LIMITED,
@@ -82,7 +83,8 @@ async def enrol(state: RelayState, client: Client, msg: m.Enrol) -> None:
 def _wrong_code(state: RelayState, client: Client, rid: int, exc: Refusal) -> None:
     """Count a wrong code; past the per-connection limit, answer and close the connection
     (a guesser must then reconnect, and the per-address limit counts every connection)."""
-    state.enrol_guesses.failed(client.address)
+    if counted(client.address):
+        state.enrol_guesses.failed(client.address)
     client.enrol_failures += 1
     if client.enrol_failures >= state.config.enrol_attempts_per_connection:
         client.outbox.send(m.Failed(rid=rid, code=exc.code, message=exc.message, fatal=True))
