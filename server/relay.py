@@ -446,16 +446,17 @@ async def run_relay(config: RelayConfig, ready: Callable[[Relay], None] | None =
             handled.append(signum)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows, other threads
             pass
-    relay = Relay(config)
-    await relay.start()
     try:
-        if ready is not None:
-            ready(relay)
-        await stop.wait()
-        log.info("shutting down: finishing requests in hand, then telling clients")
-        await relay.shutdown()
+        relay = Relay(config)
+        await relay.start()
+        try:
+            if ready is not None:
+                ready(relay)
+            await stop.wait()
+            log.info("shutting down: finishing requests in hand, then telling clients")
+            await relay.shutdown()
+        finally:
+            await relay.close()  # after a shutdown a no-op; if cancelled, without the goodbyes
     finally:
         for signum in handled:
             loop.remove_signal_handler(signum)
-        if not relay.stopping:  # cancelled or failed: close without the goodbyes
-            await relay.close()
