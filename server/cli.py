@@ -116,7 +116,7 @@ def _add_operations(sub: Any, serve: argparse.ArgumentParser) -> None:
     """``serve --config``, ``backup`` and ``restore``.
 
     ``--host``/``--port`` default to ``None`` here so that a value in the config file is not
-    overridden by a default nobody typed; :func:`_serve_config` fills in the real defaults."""
+    overridden by a default nobody typed; what neither sets keeps ``RelayConfig``'s default."""
     serve.add_argument("--config", help="relay.toml with limits and settings (see README)")
     serve.set_defaults(host=None, port=None)
     p = sub.add_parser(
