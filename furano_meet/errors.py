@@ -260,6 +260,10 @@ CODES: dict[str, CodeInfo] = {
     "pdf_too_costly": CodeInfo(
         Fault.USER, "The PDF has pages too large or slow for members' devices."
     ),
+    "relay_config_invalid": CodeInfo(Fault.USER, "The relay's configuration file is not usable."),
+    "relay_backup_refused": CodeInfo(
+        Fault.USER, "A relay backup or restore was refused; nothing was overwritten."
+    ),
 }
 
 

@@ -53,7 +53,7 @@ class PartialUpload:
             created = False
         try:
             if created:
-                _fsync_dir(path.parent)
+                fsync_dir(path.parent)
             while block := os.read(self._fd, _READ_CHUNK):
                 self._hasher.update(block)
                 self.size += len(block)
@@ -89,6 +89,11 @@ class PartialUpload:
             self._fd = -1
 
 
+def blob_path(blobs: Path, sha256: str) -> Path:
+    """Where the blob named ``sha256`` lives under a ``blobs/`` directory."""
+    return blobs / sha256[:2] / sha256
+
+
 class BlobStore:
     """The ``blobs/`` and ``uploads/`` directories under the relay's data directory."""
 
@@ -100,7 +105,7 @@ class BlobStore:
         self.uploads.mkdir(parents=True, exist_ok=True)
 
     def path(self, sha256: str) -> Path:
-        return self.blobs / sha256[:2] / sha256
+        return blob_path(self.blobs, sha256)
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
@@ -114,6 +119,13 @@ class BlobStore:
     def open_partial(self, key: str) -> PartialUpload:
         return PartialUpload(self.uploads / f"{key}.part")
 
+    def partial_size(self, key: str) -> int:
+        """Bytes already received for ``key`` (0 when nothing was)."""
+        try:
+            return (self.uploads / f"{key}.part").stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def discard(self, key: str) -> None:
         (self.uploads / f"{key}.part").unlink(missing_ok=True)
 
@@ -126,11 +138,11 @@ class BlobStore:
         target = self.path(sha256)
         target.parent.mkdir(exist_ok=True)
         os.replace(partial.path, target)
-        _fsync_dir(target.parent)
-        _fsync_dir(partial.path.parent)
+        fsync_dir(target.parent)
+        fsync_dir(partial.path.parent)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     if os.name == "nt":  # pragma: no cover - directories cannot be fsynced on Windows
         return
     fd = os.open(path, os.O_RDONLY)

@@ -13,14 +13,17 @@ import contextlib
 import logging
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from furano_meet.errors import FuranoError, print_error
 from furano_meet.protocol import messages as m
 
+from .backup import backup, restore
 from .config import RelayConfig
+from .config_file import load_config
 from .relay import run_relay
 from .store import Store, storage_failure
 
@@ -34,17 +37,11 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    config = RelayConfig(
-        data_dir=Path(args.data),
-        host=args.host,
-        port=args.port,
-        tls_cert=Path(args.tls_cert) if args.tls_cert else None,
-        tls_key=Path(args.tls_key) if args.tls_key else None,
-    )
+    config = _serve_config(args)
     if (config.tls_cert is None) != (config.tls_key is None):
         print("Give both --tls-cert and --tls-key, or neither.", file=sys.stderr)
         return 2
-    if config.tls_cert is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+    if config.tls_cert is None and config.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             "WARNING: serving without TLS on a non-loopback address; devices will send their "
             "tokens in the clear. Use --tls-cert/--tls-key (or a TLS-terminating proxy).",
@@ -112,6 +109,62 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- operations: the config file, backup and restore (kept together, apart from the rest) -----
+
+
+def _add_operations(sub: Any, serve: argparse.ArgumentParser) -> None:
+    """``serve --config``, ``backup`` and ``restore``.
+
+    ``--host``/``--port`` default to ``None`` here so that a value in the config file is not
+    overridden by a default nobody typed; what neither sets keeps ``RelayConfig``'s default."""
+    serve.add_argument("--config", help="relay.toml with limits and settings (see README)")
+    serve.set_defaults(host=None, port=None)
+    p = sub.add_parser(
+        "backup", help="copy the relay's database and documents (safe while running)"
+    )
+    p.add_argument("dest", help="a new folder for the backup")
+    p = sub.add_parser(
+        "restore", help="build the --data folder from a backup (must be new or empty)"
+    )
+    p.add_argument("source", help="a folder 'backup' created")
+
+
+def _serve_config(args: argparse.Namespace) -> RelayConfig:
+    """The relay's settings: the config file (if any), then what the command line says."""
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "tls_cert": Path(args.tls_cert) if args.tls_cert else None,
+        "tls_key": Path(args.tls_key) if args.tls_key else None,
+    }
+    config_file = Path(args.config) if args.config else None
+    return load_config(config_file, Path(args.data), **options)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    summary = backup(Path(args.data), Path(args.dest))
+    print(
+        f"Backed up {summary.documents} document version(s) "
+        f"({summary.blobs} file(s), {summary.blob_bytes:,} bytes) to {args.dest}."
+    )
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    summary = restore(Path(args.source), Path(args.data))
+    print(
+        f"Restored {summary.documents} document version(s) into {args.data}; "
+        f"start the relay with --data {args.data}."
+    )
+    return 0
+
+
+OPERATIONS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "backup": _backup,
+    "restore": _restore,
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="furano-relay", description=__doc__)
     parser.add_argument(
@@ -125,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--tls-cert", help="PEM certificate chain: serve wss://")
     serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    _add_operations(sub, serve)
 
     demo = sub.add_parser("demo", help="seed a demo council meeting and run the relay")
     demo.add_argument("--port", type=int, default=8765)
@@ -171,6 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
+        if args.command in OPERATIONS:
+            return OPERATIONS[args.command](args)
         if args.command == "serve":
             return _serve(args)
         if args.command == "demo":

@@ -84,6 +84,9 @@ class Mailbox(Protocol):
 
     def close_now(self, frame: Frame, *, code: int, reason: str) -> None: ...
 
+    @property
+    def streaming(self) -> int: ...
+
 
 class Outbox:
     def __init__(self, conn: ServerConnection, *, max_bytes: int, low_water: int) -> None:
@@ -139,6 +142,15 @@ class Outbox:
     def closing(self) -> bool:
         return self._closing is not None
 
+    def _held_bytes(self) -> int:
+        """Bytes this connection holds in memory for a reader that has not taken them: the
+        queued replies *and* what sits in the socket's write buffer (a download chunk or a
+        broadcast written there), so a client that reads nothing is cut off by what it costs,
+        not by how many small replies it has piled up."""
+        transport = self.conn.transport
+        buffered = transport.get_write_buffer_size() if transport is not None else 0
+        return self._ordered_bytes + buffered
+
     @property
     def queued_bytes(self) -> int:
         return self._ordered_bytes + sum(len(f) for f in self._latest.values())
@@ -165,7 +177,7 @@ class Outbox:
         self._ordered.append((frame, sheddable_for))
         self._ordered_bytes += len(frame)
         self._busy = True
-        if self._ordered_bytes > self.max_bytes:
+        if self._held_bytes() > self.max_bytes:
             self._shed()
         self._wake.set()
 
@@ -210,7 +222,7 @@ class Outbox:
                     kept.append((encode(m.ResyncNeeded(meeting_id=meeting)), None))
         self._ordered = kept
         self._ordered_bytes = sum(len(f) for f, _ in kept)
-        if self._ordered_bytes > self.max_bytes:
+        if self._held_bytes() > self.max_bytes:
             log.warning("closing a connection that does not read its replies")
             self._drop_queued()
             if self._writing and self.conn.transport is not None:

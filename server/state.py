@@ -22,7 +22,7 @@ a unit test with a real store on a temporary directory and a recording mailbox.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from furano_meet.protocol import MAX_TEXT_FRAME, ErrorCode, Session
@@ -32,6 +32,7 @@ from .blobs import BlobStore
 from .config import RelayConfig
 from .errors import Refusal
 from .fanout import Mailbox
+from .ratelimit import AttemptLimiter
 from .rooms import Room
 from .store import DeviceIdentity, Store
 from .transfers import Transfers, Upload
@@ -52,6 +53,10 @@ class Client:
     transfers: Transfers = field(default_factory=Transfers)
     revoked: bool = False
     """Set the moment the device's revocation is noticed: nothing more is served."""
+    address: str = ""
+    """The peer's IP address (behind a trusted proxy, the client's): per-address limits."""
+    enrol_failures: int = 0
+    """Wrong enrolment codes tried on this connection."""
 
     @property
     def who(self) -> DeviceIdentity:
@@ -92,6 +97,8 @@ class RelayState:
         self.uploading: dict[str, UploadClaim] = {}
         """Transfer key → the connection uploading it."""
         self.by_device: dict[str, set[Client]] = {}
+        self.enrol_guesses = AttemptLimiter(config.enrol_attempts_per_address, config.enrol_window)
+        """Wrong enrolment codes per address (a code is a secret worth guessing at)."""
         self.max_out = min(config.max_text_frame, MAX_TEXT_FRAME)
         """Largest text frame the relay sends: what it accepts itself (``welcome.max_frame``)
         and never more than a client accepts."""
@@ -110,6 +117,28 @@ class RelayState:
     def device_outboxes(self, device_ids: Iterable[str]) -> list[Mailbox]:
         """Where pushes to these devices go (every connection of each that is online)."""
         return [c.outbox for d in device_ids for c in self.by_device.get(d, ())]
+
+    def check_in_flight(
+        self,
+        client: Client,
+        count: Callable[[Client], int],
+        limits: tuple[int, int],
+        what: str,
+    ) -> None:
+        """Refuse one more ``what`` when ``client`` or its device has ``limits`` (per connection,
+        per device) in flight already: what a connection holds (files, buffers, reserved disk)
+        stays bounded whatever it asks for."""
+        per_connection, per_device = limits
+        mine = count(client)
+        device = sum(count(c) for c in self.by_device.get(client.who.device_id, ()))
+        if mine >= per_connection or device >= per_device:
+            limit = per_connection if mine >= per_connection else per_device
+            scope = "connection" if mine >= per_connection else "device"
+            raise Refusal(
+                ErrorCode.RATE_LIMITED,
+                f"This {scope} already has {limit} {what} in progress; "
+                "try again when one has finished.",
+            )
 
     def admit(self, client: Client, identity: DeviceIdentity) -> None:
         """Record ``client`` as ``identity``'s connection, within the per-device limit."""

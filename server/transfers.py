@@ -33,24 +33,34 @@ class DownloadStream:
 
     Reads use ``os.preadv`` on the event loop thread: blobs are served from the page cache in the
     common case (everyone downloads the same pack), where a 256 KiB read is a memcpy of tens of
-    microseconds — cheaper than a thread hop per chunk. Each read lands in one buffer per stream,
-    right behind the chunk header, so a frame costs one copy out of the page cache and no join
-    or allocation (30 tablets fetching a 50 MB pack move 1.5 GB; every copy shows). The buffer is
-    reused for the next chunk, which is safe because the connection's writer asks for the next
-    frame only after ``send`` returned, and ``websockets`` has copied the frame by then.
+    microseconds — cheaper than a thread hop per chunk. Each read lands in the connection's one
+    download buffer (:meth:`Transfers.download_buffer`), right behind the chunk header, so a
+    frame costs one copy out of the page cache and no join or allocation (30 tablets fetching a
+    50 MB pack move 1.5 GB; every copy shows). Sharing the buffer between a connection's
+    downloads is safe because its writer asks for the next frame only after ``send`` returned,
+    and ``websockets`` has copied the frame by then; it also means a client that opens many
+    downloads and reads none pins one buffer, not one per download.
+
+    The file is opened at the first read, not when the download is queued, and closed at the
+    end, on cancel, and when the connection closes: a queued download holds no descriptor.
     """
 
-    def __init__(self, transfer: int, path: Path, offset: int, size: int, chunk: int) -> None:
+    def __init__(
+        self, transfer: int, path: Path, offset: int, size: int, buffer: memoryview
+    ) -> None:
         self.transfer = transfer
-        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        self._path = path
+        self._fd = -1
         self._offset = offset
         self._size = size
-        self._chunk = chunk
+        self._buffer = buffer
+        self._chunk = len(buffer) - CHUNK_HEADER_SIZE
         self._finished = False
-        self._buffer = memoryview(bytearray(CHUNK_HEADER_SIZE + chunk))
 
     def next_frame(self) -> Frame | None:
         if self._offset < self._size:
+            if self._fd < 0:
+                self._fd = os.open(self._path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
             length = min(self._chunk, self._size - self._offset)
             payload = self._buffer[CHUNK_HEADER_SIZE : CHUNK_HEADER_SIZE + length]
             read = _pread_into(self._fd, payload, self._offset)
@@ -62,6 +72,7 @@ class DownloadStream:
             )
             self._offset += read
             return self._buffer[: CHUNK_HEADER_SIZE + read]
+        self.close()
         if not self._finished:
             self._finished = True
             return encode(m.DownloadFinished(transfer=self.transfer))
@@ -90,6 +101,13 @@ class Transfers:
     dead: set[int] = field(default_factory=set)
     """Uploads that failed; their remaining in-flight chunks are ignored until a resume."""
     next_id: int = 1
+    _buffer: memoryview | None = None
+
+    def download_buffer(self, chunk: int) -> memoryview:
+        """The one buffer this connection's downloads read into (see :class:`DownloadStream`)."""
+        if self._buffer is None or len(self._buffer) != CHUNK_HEADER_SIZE + chunk:
+            self._buffer = memoryview(bytearray(CHUNK_HEADER_SIZE + chunk))
+        return self._buffer
 
     def new_id(self) -> int:
         transfer = self.next_id

@@ -122,7 +122,19 @@ def _validate_float(value: Any, path: str) -> float:
 def _validate_str(value: Any, path: str) -> str:
     if type(value) is not str:
         _fail(ErrorCode.INVALID_FIELD, f"{path}: expected a string, got {_json_type(value)}")
+    if not value.isascii() and not _is_unicode_text(value):
+        # JSON may escape a lone surrogate (backslash-u D800): it is not text, cannot be stored or
+        # hashed as UTF-8, and would otherwise surface deep in a handler as our bug.
+        _fail(ErrorCode.INVALID_FIELD, f"{path}: not valid Unicode text (a lone surrogate)")
     return value
+
+
+def _is_unicode_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _validate_bool(value: Any, path: str) -> bool:

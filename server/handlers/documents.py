@@ -27,13 +27,20 @@ async def begin_download(state: RelayState, client: Client, msg: m.BeginDownload
         raise Refusal(ErrorCode.NOT_FOUND, "This document was withdrawn by the clerk's office.")
     if msg.offset > document.size:
         raise Refusal(ErrorCode.INVALID_FIELD, "offset is beyond the end of the document")
+    config = state.config
+    state.check_in_flight(
+        client,
+        _streaming,
+        (config.max_downloads_per_connection, config.max_downloads_per_device),
+        "downloads",
+    )
     transfer = client.transfers.new_id()
     stream = DownloadStream(
         transfer,
         state.blobs.path(document.sha256),
         msg.offset,
         document.size,
-        state.config.download_chunk,
+        client.transfers.download_buffer(config.download_chunk),
     )
     client.outbox.send(
         m.DownloadReady(
@@ -45,6 +52,10 @@ async def begin_download(state: RelayState, client: Client, msg: m.BeginDownload
         )
     )
     client.outbox.add_stream(stream)
+
+
+def _streaming(client: Client) -> int:
+    return client.outbox.streaming
 
 
 async def cancel_transfer(state: RelayState, client: Client, msg: m.CancelTransfer) -> None:

@@ -10,12 +10,20 @@ from __future__ import annotations
 import logging
 
 from furano_meet import __version__
-from furano_meet.protocol import PROTOCOL_MAJOR, PROTOCOL_MINOR, encode, version_refusal
+from furano_meet.protocol import (
+    PROTOCOL_MAJOR,
+    PROTOCOL_MINOR,
+    ErrorCode,
+    encode,
+    version_refusal,
+)
 from furano_meet.protocol import messages as m
 
+from ..admission import counted
+from ..errors import Refusal
 from ..fanout import fan_out
 from ..state import Client, RelayState
-from ..store import DeviceIdentity
+from ..store import CODE_REFUSED, DeviceIdentity, plausible_code
 from .keys import certification_targets
 from .meetings import leave_room
 from .uploads import stop_transfers
@@ -47,8 +55,22 @@ async def hello(state: RelayState, client: Client, msg: m.Hello) -> None:
 
 
 async def enrol(state: RelayState, client: Client, msg: m.Enrol) -> None:
-    store = state.store
-    identity, token = await store.run(store.enrol, msg.code, msg.device_name, msg.public_keys)
+    store, guesses = state.store, state.enrol_guesses
+    if counted(client.address) and not guesses.allowed(client.address):
+        wait = guesses.retry_after(client.address)
+        raise Refusal(
+            ErrorCode.RATE_LIMITED,
+            f"Too many wrong enrolment codes from this network; try again in {wait / 60:.0f} "
+            "minutes, or ask the clerk's office.",
+        )
+    try:
+        if not plausible_code(msg.code):  # no database work for what cannot be a code
+            raise Refusal(ErrorCode.ENROLMENT_CODE_INVALID, CODE_REFUSED)
+        identity, token = await store.run(store.enrol, msg.code, msg.device_name, msg.public_keys)
+    except Refusal as exc:
+        if exc.code is ErrorCode.ENROLMENT_CODE_INVALID:
+            _wrong_code(state, client, msg.rid, exc)
+        raise
     state.admit(client, identity)
     log.info("device %s enrolled for user %s", identity.device_id, identity.user_id)
     admins, uncertified = await store.run(certification_targets, store, identity)
@@ -56,6 +78,17 @@ async def enrol(state: RelayState, client: Client, msg: m.Enrol) -> None:
         frame = encode(m.CertificatesNeeded(devices=tuple(uncertified)))
         fan_out(state.device_outboxes(admins), frame)
     _welcome_device(client, m.Enrolled, msg.rid, identity, token=token)
+
+
+def _wrong_code(state: RelayState, client: Client, rid: int, exc: Refusal) -> None:
+    """Count a wrong code; past the per-connection limit, answer and close the connection
+    (a guesser must then reconnect, and the per-address limit counts every connection)."""
+    if counted(client.address):
+        state.enrol_guesses.failed(client.address)
+    client.enrol_failures += 1
+    if client.enrol_failures >= state.config.enrol_attempts_per_connection:
+        client.outbox.send(m.Failed(rid=rid, code=exc.code, message=exc.message, fatal=True))
+        client.outbox.close_soon(code=1008, reason="too many wrong enrolment codes")
 
 
 async def authenticate(state: RelayState, client: Client, msg: m.Authenticate) -> None:

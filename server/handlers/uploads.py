@@ -59,15 +59,25 @@ async def begin_upload(state: RelayState, client: Client, msg: m.BeginUpload) ->
         )
         return
     key = transfer_key(msg.meeting_id, msg.document_id, msg.version, msg.sha256)
+    if key not in state.uploading:  # taking over one's own upload is not one more
+        state.check_in_flight(
+            client,
+            _uploading,
+            (config.max_uploads_per_connection, config.max_uploads_per_device),
+            "uploads",
+        )
     claim = _claim_upload(state, client, key)
     try:
+        # Up front, before any file is created: the disk must hold this upload's remaining
+        # bytes besides what every other upload in flight has announced.
+        held = min(blobs.partial_size(key), msg.size)
+        blobs.ensure_space(msg.size - held + _announced_elsewhere(state, key))
         partial = await asyncio.to_thread(blobs.open_partial, key)
         try:
             if partial.size > msg.size:
                 partial.close()
                 blobs.discard(key)
                 partial = await asyncio.to_thread(blobs.open_partial, key)
-            blobs.ensure_space(msg.size - partial.size)
             pending = PendingUpload(
                 key,
                 msg.meeting_id,
@@ -93,6 +103,20 @@ async def begin_upload(state: RelayState, client: Client, msg: m.BeginUpload) ->
         m.UploadReady(
             rid=msg.rid, transfer=transfer, offset=partial.size, max_chunk=config.max_chunk
         )
+    )
+
+
+def _uploading(client: Client) -> int:
+    return len(client.transfers.uploads)
+
+
+def _announced_elsewhere(state: RelayState, key: str) -> int:
+    """Bytes the other uploads in flight have announced and not sent yet: the disk must hold
+    them too, so a thousand uploads that each fit alone are not all accepted."""
+    return sum(
+        claim.upload.pending.size - claim.upload.partial.size
+        for other, claim in state.uploading.items()
+        if other != key and claim.upload is not None
     )
 
 

@@ -20,7 +20,7 @@ them into the one object the relay, the CLI and the tests hold.
 
 from __future__ import annotations
 
-from .accounts import AccountQueries, DeviceIdentity, normalise_code
+from .accounts import CODE_REFUSED, AccountQueries, DeviceIdentity, normalise_code, plausible_code
 from .database import Database, storage_failure, utc_now
 from .documents import DocumentQueries, PendingUpload
 from .keys import KeyQueries
@@ -28,6 +28,7 @@ from .meetings import PRESENTER_SEQ_MARGIN, MeetingQueries
 from .oplog import OpLog
 
 __all__ = [
+    "CODE_REFUSED",
     "PRESENTER_SEQ_MARGIN",
     "AccountQueries",
     "Database",
@@ -39,6 +40,7 @@ __all__ = [
     "PendingUpload",
     "Store",
     "normalise_code",
+    "plausible_code",
     "storage_failure",
     "utc_now",
 ]

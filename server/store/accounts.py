@@ -22,6 +22,10 @@ from ..errors import Refusal
 from .database import Database, utc_now
 
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: easy to read aloud
+_CODE_LENGTH = 16
+CODE_REFUSED = (
+    "This enrolment code is unknown, expired or already used. Ask the clerk's office for a new one."
+)
 
 
 def _hash_secret(secret: str) -> bytes:
@@ -31,6 +35,13 @@ def _hash_secret(secret: str) -> bytes:
 def normalise_code(code: str) -> str:
     """Enrolment codes are read aloud and typed: ignore case, spaces and hyphens."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def plausible_code(code: str) -> bool:
+    """Could ``code`` be one this relay issued?  Checked before any database work, so a guess
+    that is not even well formed costs a few string operations (guessers send many)."""
+    raw = normalise_code(code)
+    return len(raw) == _CODE_LENGTH and all(ch in _CODE_ALPHABET for ch in raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +84,7 @@ class AccountQueries(Database):
         """A one-time code for a user's next device. Only its hash is kept."""
         if not self.db.execute("SELECT 1 FROM users WHERE user_id = ?", (user_id,)).fetchone():
             raise Refusal(ErrorCode.NOT_FOUND, f"no user {user_id!r}")
-        raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+        raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
         now = datetime.now(UTC)
         with self._tx() as db:
             db.execute(
@@ -100,11 +111,7 @@ class AccountQueries(Database):
                 (code_hash,),
             ).fetchone()
             if row is None or row[2] is not None or row[1] < now:
-                raise Refusal(
-                    ErrorCode.ENROLMENT_CODE_INVALID,
-                    "This enrolment code is unknown, expired or already used. "
-                    "Ask the clerk's office for a new one.",
-                )
+                raise Refusal(ErrorCode.ENROLMENT_CODE_INVALID, CODE_REFUSED)
             db.execute(
                 "UPDATE enrolment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
                 (now, device_id, code_hash),

@@ -72,10 +72,13 @@ class Database:
         self._migrate()
 
     def close(self) -> None:
+        # The store thread first: a query still running there (a cancelled caller does not
+        # stop it, e.g. the admin watcher's poll) must finish before its connection is closed,
+        # or SQLite is used after free (a segfault, seen in the test suite).
+        self._executor.shutdown(wait=True)
         if self._db is not None:
             self._db.close()
             self._db = None
-        self._executor.shutdown(wait=True)
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` on the store thread (one at a time, in submission order)."""

@@ -301,3 +301,22 @@ def test_fields_of_a_newer_minor_are_left_out_for_older_peers() -> None:
             )
         )
     )
+
+
+def test_a_lone_surrogate_is_refused_as_invalid_text_but_a_pair_is_a_character() -> None:
+    for field in ("token", "device_id"):
+        frame = {"v": 1, "type": "authenticate", "rid": 3, "device_id": "d", "token": "t"}
+        frame[field] = "\ud800"
+        with pytest.raises(RemoteProtocolError) as info:
+            decode(json.dumps(frame))
+        assert info.value.code is ErrorCode.INVALID_FIELD and info.value.rid == 3
+        assert "surrogate" in info.value.message
+    pair = {
+        "v": 1,
+        "type": "enrol",
+        "code": "ABCD-EFGH",
+        "device_name": "\ud83d\ude00",
+        "public_keys": "",
+    }
+    enrol = decode(json.dumps(pair))
+    assert isinstance(enrol, m.Enrol) and enrol.device_name == "\N{GRINNING FACE}"

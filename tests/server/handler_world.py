@@ -83,6 +83,10 @@ class RecordingMailbox:
         self.closed = (code, reason)
         return True
 
+    @property
+    def streaming(self) -> int:
+        return len(self.streams)
+
     def close_now(self, frame: Frame, *, code: int, reason: str) -> None:
         self.close_streams()
         self.deliver(frame)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection, broadcast, serve
 
 from furano_meet.protocol import decode, encode
 from furano_meet.protocol import messages as m
@@ -69,3 +69,17 @@ async def test_a_connection_that_cannot_keep_up_is_told_too_slow_before_the_clos
     await client.wait_closed()
     assert client.close_code == 1008
     await writer
+
+
+async def test_the_too_slow_cut_off_counts_the_bytes_a_stalled_socket_holds(
+    pair: tuple[ServerConnection, ClientConnection],
+) -> None:
+    server, client = pair
+    assert client.transport is not None and server.transport is not None
+    client.transport.pause_reading()  # the peer reads nothing
+    outbox = Outbox(server, max_bytes=1 << 20, low_water=64 * 1024)
+    while server.transport.get_write_buffer_size() <= 2 << 20:  # the kernel's buffers are full
+        broadcast((server,), b"\0" * (256 * 1024))  # as a download chunk or a broadcast would
+    outbox.send(m.Done(rid=1))  # one small reply: a frame count would not notice anything
+    assert outbox.closing
+    server.transport.abort()

@@ -100,3 +100,32 @@ def test_notices_are_spaced_from_the_last_one_given() -> None:
     assert bucket.should_notify()
     clock.now = 6.5
     assert not bucket.should_notify()  # measured from 6.0, the last notice
+
+
+def test_delay_paces_a_sender_to_the_rate_whatever_the_frame_size() -> None:
+    clock = Clock()
+    bucket = TokenBucket(rate=1000, burst=4000, clock=clock)
+    assert bucket.delay(4000) == 0.0  # the burst passes at once
+    assert bucket.delay(500) == 0.5  # then each byte waits its turn
+    clock.now += 0.5
+    assert bucket.delay(1000) == 1.0
+    clock.now += 1000
+    assert bucket.delay(1) == 0.0  # debt repaid, burst restored (never beyond it)
+    assert bucket.delay(4000) == 0.001
+
+
+def test_failed_attempts_are_limited_per_key_and_forgotten_after_the_window() -> None:
+    from server.ratelimit import AttemptLimiter
+
+    clock = Clock()
+    limiter = AttemptLimiter(limit=3, window=60, clock=clock, max_keys=2)
+    for _ in range(3):
+        assert limiter.allowed("10.0.0.1")
+        limiter.failed("10.0.0.1")
+    assert not limiter.allowed("10.0.0.1") and limiter.allowed("10.0.0.2")
+    assert limiter.retry_after("10.0.0.1") == 60
+    clock.now += 61
+    assert limiter.allowed("10.0.0.1") and limiter.retry_after("10.0.0.1") == 0
+    for key in ("a", "b", "c"):
+        limiter.failed(key)
+    assert len(limiter._failures) == 2  # noqa: SLF001 - memory stays bounded
