@@ -26,11 +26,16 @@ def dumps(obj: dict[str, Any]) -> bytes:
     ).encode("utf-8")
 
 
+def _refuse_constant(name: str) -> Any:
+    """``NaN`` and ``Infinity`` are not JSON: a peer that sends them sent malformed data."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def parse(data: Buffer, what: str, keys: frozenset[str]) -> dict[str, Any]:
     """Decode canonical JSON holding exactly ``keys``; raise :class:`MalformedData` otherwise."""
     raw = bytes(data)
     try:
-        obj = json.loads(raw.decode("utf-8"))
+        obj = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedData(f"{what} is not valid UTF-8 JSON: {exc}") from exc
     if not isinstance(obj, dict):

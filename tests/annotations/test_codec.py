@@ -207,7 +207,9 @@ def test_a_flipped_byte_is_refused_or_reads_as_another_valid_body(
         other = decode(bytes(data))
     except AnnotationError:
         return
-    assert encode(other) == bytes(data)  # e.g. a digit changed: a different, valid body
+    # e.g. a digit changed: a different, valid body; or the minor version became a newer one,
+    # whose unknown fields would be dropped: the same body, written at this version
+    assert encode(other) == bytes(data) or (other == body and b'"v":"1.' in data)
 
 
 @pytest.mark.parametrize(

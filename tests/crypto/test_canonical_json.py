@@ -48,12 +48,6 @@ def test_floats_that_json_cannot_state_are_refused_when_signing() -> None:
             canonical_json.dumps({"a": value})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: parse() lets json.loads read NaN, then dumps() raises a plain ValueError "
-    "instead of MalformedData (fix: parse_constant that refuses NaN/Infinity)",
-)
 @pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
 def test_nan_and_infinity_from_a_peer_are_malformed(constant: bytes) -> None:
     with pytest.raises(MalformedData):
