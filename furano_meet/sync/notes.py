@@ -186,10 +186,12 @@ class Notes:
         """(Live task) Send queued ops, per meeting and in order, until the session ends."""
         store = self._ctx.store
         while True:
+            # Cleared *before* looking: an op added while we look (or refresh the status) sets
+            # it again, so the wait below returns at once instead of sleeping past that op.
+            self._outbox_wake.clear()
             entries = await self._ctx.db(store.peek, 200)
             if not entries:
                 await self._ctx.refresh_status()
-                self._outbox_wake.clear()
                 await self._outbox_wake.wait()
                 continue
             by_meeting: dict[str, list[m.NewOp]] = {}
@@ -204,7 +206,6 @@ class Notes:
                     continue
                 by_meeting.setdefault(op.meeting_id, []).append(new_op)
             if not by_meeting:
-                self._outbox_wake.clear()
                 await self._outbox_wake.wait()  # woken when a key arrives or a new op is added
                 continue
             for meeting_id, ops in by_meeting.items():
