@@ -227,6 +227,10 @@ CODES: dict[str, CodeInfo] = {
     "passphrase_too_weak": CodeInfo(
         Fault.USER, "A new passphrase was refused as too easy to guess."
     ),
+    "cache_damaged": CodeInfo(
+        Fault.ENVIRONMENT,
+        "The cache was found damaged at start (missing, empty, truncated or failing its check).",
+    ),
 }
 
 
