@@ -177,6 +177,7 @@ class DatabaseCorrupt(StoreError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"The meeting cache on this device is damaged ({detail}).", RECOVER_STEP)
+        self.detail = detail
 
 
 #: The next step for every kind of damage: recovery keeps what can be read (never wipe first).

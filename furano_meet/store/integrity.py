@@ -125,7 +125,7 @@ def damaged(path: Path, exc: DatabaseCorrupt) -> CacheDamaged:
     """A corruption error met while opening or checking an existing cache, as found at start."""
     if isinstance(exc, CacheDamaged):
         return exc
-    return CacheDamaged(str(path), f"a page cannot be read ({exc.message})")
+    return CacheDamaged(str(path), f"a part of it cannot be read ({exc.detail})")
 
 
 def check_everything(db: Database) -> None:

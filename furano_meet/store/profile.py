@@ -50,7 +50,7 @@ from .keysource import (
 from .layout import ProfilePaths, remove_profile_files
 from .records import now_ms
 
-__all__ = ["open_profile", "wipe_profile"]
+__all__ = ["create_private_file", "finish_schema", "open_profile", "wipe_profile"]
 
 
 def open_profile(
@@ -90,7 +90,7 @@ def open_profile(
         # also finishes an interrupted key change and upgrades old scrypt parameters
         key = rekey.unlock(paths, record, passphrase)
     if not database_exists:
-        _create_private_file(paths.database)
+        create_private_file(paths.database)
 
     unclean = integrity.unclean_shutdown(paths.database)
     try:
@@ -101,18 +101,25 @@ def open_profile(
         # before anything is written; a new store gets its first full check now
         full_check = integrity.check_at_start(db, unclean=unclean) if database_exists else True
         migrations.check_supported(migrations.read_version(db))
-        db.configure()
-        migrations.migrate(db)
-        _claim_profile(db, profile_id)
+        name_key = finish_schema(db, profile_id)
         if full_check:
             integrity.record_full_check(db)
-        name_key = db.query_value("SELECT value FROM store_meta WHERE name = 'blob_name_key'")
-        if not isinstance(name_key, bytes):
-            raise StoreBug("the blob name key is missing from store_meta")
     except BaseException:
         db.close()
         raise
     return paths, db, BlobFiles(paths.blobs, name_key), record.source
+
+
+def finish_schema(db: Database, profile_id: str) -> bytes:
+    """Pragmas, migrations and the profile claim on an open database whose version was accepted;
+    returns the blob name key. Shared by opening and by :mod:`.recovery` building a new cache."""
+    db.configure()
+    migrations.migrate(db)
+    _claim_profile(db, profile_id)
+    name_key = db.query_value("SELECT value FROM store_meta WHERE name = 'blob_name_key'")
+    if not isinstance(name_key, bytes):
+        raise StoreBug("the blob name key is missing from store_meta")
+    return name_key
 
 
 def wipe_profile(directory: Path | str | None, profile_id: str) -> list[Path]:
@@ -148,7 +155,7 @@ def _prepare_folder(paths: ProfilePaths, database_exists: bool) -> None:
         raise ReadOnlyLocation(str(paths.root), f"{paths.database.name} is read-only")
 
 
-def _create_private_file(path: Path) -> None:
+def create_private_file(path: Path) -> None:
     """Create the database file ourselves so that it - and the WAL and -shm files SQLite gives
     the same permissions - is private to this user whatever the umask says."""
     try:
