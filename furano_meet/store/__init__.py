@@ -45,6 +45,7 @@ from .cache import LocalStore, wipe_profile
 from .errors import (
     BlobHashMismatch,
     BlobMissing,
+    CacheDamaged,
     DatabaseBusy,
     DatabaseCorrupt,
     DocumentNotDownloading,
@@ -81,6 +82,7 @@ from .records import (
     OutboxEntry,
     Visibility,
 )
+from .recovery import RecoveryReport, recover_profile
 from .search import MARK_CLOSE, MARK_OPEN, SearchHit
 
 __all__ = [
@@ -90,6 +92,7 @@ __all__ = [
     "Annotation",
     "BlobHashMismatch",
     "BlobMissing",
+    "CacheDamaged",
     "DatabaseBusy",
     "DatabaseCorrupt",
     "DeviceIdentity",
@@ -110,6 +113,7 @@ __all__ = [
     "PassphraseRequired",
     "ProfileMismatch",
     "ReadOnlyLocation",
+    "RecoveryReport",
     "ResumeOffsetMismatch",
     "SchemaTooNew",
     "SchemaVersion",
@@ -124,5 +128,6 @@ __all__ = [
     "Visibility",
     "WrongPassphrase",
     "default_data_dir",
+    "recover_profile",
     "wipe_profile",
 ]

@@ -92,14 +92,8 @@ def open_profile(
     if not database_exists:
         create_private_file(paths.database)
 
-    unclean = integrity.unclean_shutdown(paths.database)
+    db, full_check = _open_checked(paths.database, key, database_exists)
     try:
-        db = Database.open(paths.database, key)
-    except DatabaseCorrupt as exc:  # the key is right (checked above): page 1 or the size
-        raise integrity.damaged(paths.database, exc) from exc
-    try:
-        # before anything is written; a new store gets its first full check now
-        full_check = integrity.check_at_start(db, unclean=unclean) if database_exists else True
         migrations.check_supported(migrations.read_version(db))
         name_key = finish_schema(db, profile_id)
         if full_check:
@@ -108,6 +102,35 @@ def open_profile(
         db.close()
         raise
     return paths, db, BlobFiles(paths.blobs, name_key), record.source
+
+
+def _open_checked(path: Path, key: bytes, existed: bool) -> tuple[Database, bool]:
+    """Open the database after the start-up check of :mod:`.integrity`; return the connection
+    and whether the full check ran (a new store counts as checked). Nothing is written first."""
+    if not existed:
+        return _open(path, key), True
+    if integrity.unclean_shutdown(path):
+        # Checked through a read-only connection: closing a writable one would copy the WAL a
+        # crash left into the file, and a refused cache must stay exactly as it was.
+        probe = _open(path, key, read_only=True)
+        try:
+            integrity.check_at_start(probe, unclean=True)
+        finally:
+            probe.close()
+        return _open(path, key), True
+    db = _open(path, key)
+    try:
+        return db, integrity.check_at_start(db, unclean=False)
+    except BaseException:
+        db.close()
+        raise
+
+
+def _open(path: Path, key: bytes, *, read_only: bool = False) -> Database:
+    try:
+        return Database.open(path, key, read_only=read_only)
+    except DatabaseCorrupt as exc:  # the key is right (checked before): page 1 or the size
+        raise integrity.damaged(path, exc) from exc
 
 
 def finish_schema(db: Database, profile_id: str) -> bytes:
