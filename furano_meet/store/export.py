@@ -18,7 +18,7 @@ import base64
 import json
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,23 +32,21 @@ from .database import Database
 from .errors import OutboxConflict, StoreIOError
 from .layout import fsync_directory
 
-__all__ = ["OUTBOX_COLUMNS", "pending", "replay", "write"]
+__all__ = ["pending", "replay", "write"]
 
-#: The outbox columns a salvaged row carries, in this order.
-OUTBOX_COLUMNS = ("seq", "op_id", "kind", "meeting_id", "payload", "created_at")
 _MAGIC = b"furano-meet unsent changes v1\n"
 _INFO = b"furano-meet/store/outbox-export/v1"
 _SUFFIX = ".export"
 
 
-def write(folder: Path, key: bytes, rows: Sequence[Sequence[object]]) -> Path:
-    """Write salvaged outbox rows (``OUTBOX_COLUMNS`` order) to a new encrypted file."""
+def write(folder: Path, key: bytes, rows: Sequence[Mapping[str, object]]) -> Path:
+    """Write salvaged outbox rows (column name to value) to a new encrypted file."""
     entries = [
         {
-            "op_id": row[1],
-            "kind": row[2],
-            "meeting_id": row[3],
-            "payload": _payload(row[4]),
+            "op_id": row.get("op_id"),
+            "kind": row.get("kind"),
+            "meeting_id": row.get("meeting_id"),
+            "payload": _payload(row.get("payload")),
         }
         for row in rows
     ]

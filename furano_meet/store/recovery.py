@@ -34,10 +34,8 @@ A healthy run also replays unsent changes exported by an earlier recovery (step 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,6 +50,7 @@ from .keysource import (
     read_record,
 )
 from .layout import ProfilePaths, fsync_directory
+from .recovery_report import RecoveryReport, TableReport
 from .salvage import Salvaged, Salvager
 
 __all__ = ["REPORT_NAME", "RecoveryReport", "TableReport", "recover_profile"]
@@ -61,127 +60,19 @@ REPORT_NAME = "recovery-report.txt"
 _REPORT_DATA = "recovery-report.json"
 _WORK = ".recovery-work"
 
-#: What is carried into the new cache, in foreign-key order: (table, columns, has rowid, what).
-_CARRIED: tuple[tuple[str, tuple[str, ...], bool, str], ...] = (
-    ("settings", ("key", "value"), False, "settings (account, private-note keys)"),
-    (
-        "device",
-        ("id", "device_id", "relay_url", "device_token", "private_keys", "updated_at"),
-        True,
-        "this device's identity",
-    ),
-    (
-        "meetings",
-        (
-            "meeting_id",
-            "title",
-            "starts_at",
-            "expires_at",
-            "meeting_key",
-            "key_epoch",
-            "shredded_at",
-        ),
-        True,
-        "meetings",
-    ),
-    ("meeting_keys", ("meeting_id", "epoch", "key"), False, "meeting keys"),
-    (
-        "documents",
-        (
-            "doc_id",
-            "version",
-            "meeting_id",
-            "title",
-            "agenda_item",
-            "page_count",
-            "manifest",
-            "content_key",
-            "state",
-            "ciphertext_sha256",
-            "received_bytes",
-        ),
-        True,
-        "documents",
-    ),
-    (
-        "annotations",
-        (
-            "annotation_id",
-            "meeting_id",
-            "doc_id",
-            "version",
-            "page_no",
-            "visibility",
-            "author",
-            "payload",
-            "deleted",
-            "server_seq",
-            "created_at",
-            "updated_at",
-        ),
-        True,
-        "notes and annotations",
-    ),
-    ("outbox", export.OUTBOX_COLUMNS, True, "unsent changes"),
-    ("page_text_rows", ("row_id", "doc_id", "version", "page_no", "body"), True, "search text"),
+#: What is carried into the new cache, in foreign-key order: (table, has a rowid, what it is).
+#: The columns are the new cache's own (``PRAGMA table_info``) that the damaged one also has.
+_CARRIED = (
+    ("settings", False, "settings (account, private-note keys)"),
+    ("device", True, "this device's identity"),
+    ("meetings", True, "meetings"),
+    ("meeting_keys", False, "meeting keys"),
+    ("documents", True, "documents"),
+    ("annotations", True, "notes and annotations"),
+    ("outbox", True, "unsent changes"),
+    ("page_text_rows", True, "search text"),
 )
 _NEED_BLOB_KEY = {"documents", "page_text_rows"}  # useless without the blob names
-
-
-@dataclass(frozen=True)
-class TableReport:
-    """One kind of record: how many rows were carried into the new cache, how many were lost."""
-
-    table: str
-    what: str
-    kept: int
-    lost: int
-    incomplete: bool
-
-
-@dataclass(frozen=True)
-class RecoveryReport:
-    """The outcome of :func:`recover_profile`; :meth:`text` is what the user reads."""
-
-    profile_id: str
-    damaged: bool
-    problem: str = ""
-    moved_to: str | None = None
-    identity_kept: bool = False
-    device_id: str | None = None
-    tables: tuple[TableReport, ...] = ()
-    exported: int = 0
-    export_file: str | None = None
-    replayed: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def table(self, name: str) -> TableReport | None:
-        return next((t for t in self.tables if t.table == name), None)
-
-    @property
-    def ask_administrator(self) -> str | None:
-        """Exactly what to ask the administrator for; ``None``: nothing."""
-        if not self.damaged or self.identity_kept:
-            return None
-        return (
-            "a new invitation for this device (its enrolment could not be recovered"
-            + (f"; ask them to revoke the old device {self.device_id}" if self.device_id else "")
-            + ")"
-        )
-
-    def text(self) -> str:
-        """The plain report printed by ``furano-meet recover`` and kept in the damaged folder."""
-        return _report_text(self)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=2) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> RecoveryReport:
-        data = json.loads(text)
-        data["tables"] = tuple(TableReport(**t) for t in data["tables"])
-        data["notes"] = tuple(data["notes"])
-        return cls(**data)
 
 
 def recover_profile(
@@ -281,69 +172,24 @@ def _rebuild(paths: ProfilePaths, key: bytes, folder: Path, problem: str) -> Rec
         for path in (paths.database, *paths.database_sidecars[:1]):  # the database and its WAL
             if (folder / path.name).exists():
                 shutil.copyfile(folder / path.name, work / path.name)
-        salvaged = _salvage(copy, key) if copy.exists() and copy.stat().st_size else {}
-        return _build(paths, key, folder, problem, salvaged)
+        db = _new_database(paths, key)
+        try:
+            readable = copy.exists() and copy.stat().st_size > 0
+            salvaged = _salvage(copy, key, db) if readable else {}
+            tables, notes, refused = _carry(db, salvaged)
+            integrity.record_full_check(db)
+        finally:
+            db.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _salvage(copy: Path, key: bytes) -> dict[str, Salvaged]:
-    with Salvager(copy, key) as salvager:
-        found = {
-            table: salvager.table(table, columns, rowid=rowid)
-            for table, columns, rowid, _what in _CARRIED
-        }
-        found["store_meta"] = salvager.table("store_meta", ("name", "value"), rowid=False)
-    return found
-
-
-def _build(
-    paths: ProfilePaths, key: bytes, folder: Path, problem: str, salvaged: dict[str, Salvaged]
-) -> RecoveryReport:
-    new = _new_cache(paths)
-    for path in (new, *(Path(f"{new}{s}") for s in ("-wal", "-shm", "-journal"))):
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-    profile.create_private_file(new)
-    db = Database.open(new, key)
-    notes: list[str] = []
-    try:
-        profile.finish_schema(db, paths.profile_id)
-        blob_key = _blob_key(salvaged.get("store_meta"))
-        if blob_key is not None:
-            db.execute("UPDATE store_meta SET value = ? WHERE name = 'blob_name_key'", (blob_key,))
-        elif salvaged:
-            notes.append(
-                "Downloaded documents could not be matched to their files; they will be "
-                "downloaded again."
-            )
-        tables: list[TableReport] = []
-        refused: list[tuple[object, ...]] = []
-        with db.atomic():
-            for table, _columns, _rowid, what in _CARRIED:
-                found = salvaged.get(table)
-                if found is None or (table in _NEED_BLOB_KEY and blob_key is None):
-                    tables.append(TableReport(table, what, 0, 0, incomplete=True))
-                    continue
-                kept, failed = _insert(db, found)
-                if table == "outbox":
-                    refused = failed
-                tables.append(
-                    TableReport(
-                        table,
-                        what,
-                        kept,
-                        found.lost + len(failed),
-                        found.incomplete or found.missing,
-                    )
-                )
-        integrity.record_full_check(db)
-    finally:
-        db.close()
+    exported = export.write(paths.root, key, refused) if refused else None
     device = salvaged.get("device")
-    device_id = str(device.rows[0][1]) if device is not None and device.rows else None
-    settings = next(t for t in tables if t.table == "settings")
-    export_file = export.write(paths.root, key, refused) if refused else None
+    device_id = (
+        str(device.rows[0][device.columns.index("device_id")])
+        if device is not None and device.rows
+        else None
+    )
+    settings = tables[0]
     return RecoveryReport(
         paths.profile_id,
         damaged=True,
@@ -353,9 +199,70 @@ def _build(
         device_id=device_id,
         tables=tuple(tables),
         exported=len(refused),
-        export_file=None if export_file is None else str(export_file),
+        export_file=None if exported is None else str(exported),
         notes=tuple(notes),
     )
+
+
+def _new_database(paths: ProfilePaths, key: bytes) -> Database:
+    """An empty cache with the current schema at ``cache.db.recovering``, under ``key``."""
+    new = _new_cache(paths)
+    for path in (new, *(Path(f"{new}{end}") for end in ("-wal", "-shm", "-journal"))):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # a half-built cache from an interrupted run
+    profile.create_private_file(new)
+    db = Database.open(new, key)
+    try:
+        profile.finish_schema(db, paths.profile_id)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _salvage(copy: Path, key: bytes, new: Database) -> dict[str, Salvaged]:
+    """Every readable row of the carried tables (and the blob-name key) from the copy."""
+    with Salvager(copy, key) as salvager:
+        found = {
+            table: salvager.table(table, _columns(new, table), rowid=rowid)
+            for table, rowid, _what in _CARRIED
+        }
+        found["store_meta"] = salvager.table("store_meta", ("name", "value"), rowid=False)
+    return found
+
+
+def _columns(db: Database, table: str) -> tuple[str, ...]:
+    return tuple(str(row[1]) for row in db.query(f"PRAGMA table_info({table})"))
+
+
+def _carry(
+    db: Database, salvaged: dict[str, Salvaged]
+) -> tuple[list[TableReport], list[str], list[dict[str, object]]]:
+    """Insert the salvaged rows; return what was kept and lost per table (in ``_CARRIED``
+    order), notes for the report, and the unsent changes the new cache refused."""
+    blob_key = _blob_key(salvaged.get("store_meta"))
+    notes: list[str] = []
+    if blob_key is not None:
+        db.execute("UPDATE store_meta SET value = ? WHERE name = 'blob_name_key'", (blob_key,))
+    elif salvaged:
+        notes.append(
+            "Downloaded documents could not be matched to their files; they will be "
+            "downloaded again."
+        )
+    tables: list[TableReport] = []
+    refused: list[dict[str, object]] = []
+    with db.atomic():
+        for table, _rowid, what in _CARRIED:
+            found = salvaged.get(table)
+            if found is None or (table in _NEED_BLOB_KEY and blob_key is None):
+                tables.append(TableReport(table, what, 0, 0, incomplete=True))
+                continue
+            kept, failed = _insert(db, found)
+            if table == "outbox":
+                refused = [dict(zip(found.columns, row, strict=True)) for row in failed]
+            lost = found.lost + len(failed)
+            tables.append(TableReport(table, what, kept, lost, found.incomplete or found.missing))
+    return tables, notes, refused
 
 
 def _insert(db: Database, found: Salvaged) -> tuple[int, list[tuple[object, ...]]]:
@@ -416,86 +323,3 @@ def _write(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-
-
-def _report_text(report: RecoveryReport) -> str:
-    if not report.damaged:
-        lines = [
-            f"The meeting cache of profile {report.profile_id!r} is not damaged; nothing to do."
-        ]
-        if report.replayed:
-            lines.append(
-                f"{report.replayed} unsent change(s) saved by an earlier recovery were put back "
-                "in the outbox; they are sent at the next sync."
-            )
-        return "\n".join(lines) + "\n"
-    lines = [
-        f"Recovery of the meeting cache of profile {report.profile_id!r}",
-        "",
-        f"What was wrong: {report.problem}",
-        f"The damaged files were moved, unchanged, to: {report.moved_to}",
-        "",
-        "Kept:",
-        *_kept_lines(report),
-        "",
-        "Lost:",
-        *_lost_lines(report),
-    ]
-    if report.export_file:
-        lines += [
-            "",
-            f"{report.exported} unsent change(s) could not be put into the new cache; they were "
-            f"saved (encrypted) to {report.export_file} and are put back in the outbox by the "
-            "next `furano-meet recover`.",
-        ]
-    lines += ["", *report.notes] if report.notes else []
-    unsent = report.table("outbox")
-    sends = " and sends the kept unsent changes" if unsent and unsent.kept else ""
-    ask = report.ask_administrator
-    if ask is None:
-        lines += [
-            "",
-            "What to ask the administrator for: nothing; this device's enrolment survived.",
-            "",
-            f"Next: run `furano-meet sync`; it fetches meetings, documents and shared notes "
-            f"again{sends}.",
-        ]
-    else:
-        lines += [
-            "",
-            f"What to ask the administrator for: {ask}.",
-            "",
-            "Next: do not wipe this profile. With the new invitation, run `furano-meet enrol "
-            "RELAY INVITATION` for this same profile; once the administrator has certified the "
-            f"device, `furano-meet sync` fetches the meetings again{sends}.",
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def _kept_lines(report: RecoveryReport) -> list[str]:
-    lines = [f"  - this device's enrolment (device {report.device_id})"] * report.identity_kept
-    lines += [
-        f"  - {t.what}: {t.kept}"
-        for t in report.tables
-        if t.kept and t.table not in ("device", "settings")
-    ]
-    return lines or ["  - nothing could be read"]
-
-
-def _lost_lines(report: RecoveryReport) -> list[str]:
-    lines = [] if report.identity_kept else ["  - this device's enrolment (its keys, relay token)"]
-    settings = report.table("settings")
-    if settings is not None and settings.incomplete:
-        lines.append(
-            "  - the keys of private notes written on this device, unless another of your "
-            "devices holds them"
-        )
-    for t in report.tables:
-        if t.table in ("device", "settings") or not (t.lost or t.incomplete):
-            continue
-        if t.lost:
-            count = f"at least {t.lost}" if t.incomplete else str(t.lost)
-        else:
-            count = "some or all (how many is unknown)"
-        lines.append(f"  - {t.what}: {count}")
-    return lines or ["  - nothing"]
