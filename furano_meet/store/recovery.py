@@ -58,6 +58,7 @@ __all__ = ["REPORT_NAME", "RecoveryReport", "TableReport", "recover_profile"]
 DAMAGED_PREFIX = "damaged-"
 REPORT_NAME = "recovery-report.txt"
 _REPORT_DATA = "recovery-report.json"
+_PROBLEM = "problem.txt"
 _WORK = ".recovery-work"
 
 #: What is carried into the new cache, in foreign-key order: (table, has a rowid, what it is).
@@ -108,8 +109,12 @@ def _recover(paths: ProfilePaths, key: bytes, passphrase: str | None) -> Recover
             return RecoveryReport(
                 paths.profile_id, damaged=False, replayed=_replay(paths, passphrase, key)
             )
-        folder = _move_aside(paths, problem)
-    problem = (folder / "problem.txt").read_text(encoding="utf-8")
+        folder = _new_folder(paths, problem)
+    _move_aside(paths, folder)  # again after a crash: whatever was not moved yet
+    try:
+        problem = (folder / _PROBLEM).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problem = "unknown (an earlier recovery was interrupted before it could note it)"
     report = _rebuild(paths, key, folder, problem)
     _write(folder / REPORT_NAME, report.text())
     _write(folder / _REPORT_DATA, report.to_json())  # last: marks the folder finished
@@ -143,8 +148,9 @@ def _problem(paths: ProfilePaths, passphrase: str | None) -> str | None:
     return None
 
 
-def _move_aside(paths: ProfilePaths, problem: str) -> Path:
-    """Step 2: rename the damaged files into a new ``damaged-*`` folder (never delete them)."""
+def _new_folder(paths: ProfilePaths, problem: str) -> Path:
+    """Step 2 begins: a new ``damaged-<UTC time>`` folder with the key description and the
+    problem found."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = paths.root / f"{DAMAGED_PREFIX}{stamp}"
     suffix = 1
@@ -153,13 +159,18 @@ def _move_aside(paths: ProfilePaths, problem: str) -> Path:
         folder = paths.root / f"{DAMAGED_PREFIX}{stamp}-{suffix}"
     folder.mkdir(mode=0o700)
     shutil.copy2(paths.keysource, folder / paths.keysource.name)
-    _write(folder / "problem.txt", problem)
+    _write(folder / _PROBLEM, problem)
+    return folder
+
+
+def _move_aside(paths: ProfilePaths, folder: Path) -> None:
+    """Step 2: rename the damaged database and its WAL and shared-memory files into ``folder``
+    (never delete them). Idempotent: what was moved already is not there any more."""
     for path in (paths.database, *paths.database_sidecars):
         with contextlib.suppress(FileNotFoundError):
             os.replace(path, folder / path.name)
     fsync_directory(folder)
     fsync_directory(paths.root)
-    return folder
 
 
 def _rebuild(paths: ProfilePaths, key: bytes, folder: Path, problem: str) -> RecoveryReport:

@@ -157,7 +157,8 @@ def test_a_recovery_interrupted_after_moving_the_files_is_finished_by_the_next_r
     written = fill_cache(data_dir)
     _damage_leaf(data_dir, stored_key(memory_keyring), "annotations")
     paths = ProfilePaths.for_profile(data_dir, PROFILE)
-    folder = recovery._move_aside(paths, "test: the power failed here")  # step 2, then a crash
+    folder = recovery._new_folder(paths, "test: the power failed here")  # step 2 begins...
+    recovery._move_aside(paths, folder)  # ...and ends, then a crash
     with pytest.raises(CacheDamaged, match="missing"):  # meanwhile: refused, not recreated
         LocalStore.open(data_dir, PROFILE)
     (paths.root / "cache.db.recovering").write_bytes(b"half")  # a crashed run's half-built cache
@@ -168,6 +169,23 @@ def test_a_recovery_interrupted_after_moving_the_files_is_finished_by_the_next_r
     assert _damaged_folders(data_dir) == [folder]
     with LocalStore.open(data_dir, PROFILE) as store:
         assert store.outbox_size() == sum(k.startswith("out:") for k in written)
+
+
+def test_a_recovery_interrupted_before_moving_the_files_moves_them_next_time(
+    data_dir: Path, memory_keyring: MemoryKeyring
+) -> None:
+    fill_cache(data_dir)
+    _damage_leaf(data_dir, stored_key(memory_keyring), "annotations")
+    paths = ProfilePaths.for_profile(data_dir, PROFILE)
+    original = paths.database.read_bytes()
+    folder = recovery._new_folder(paths, "test: the power failed here")  # then a crash
+
+    report = recover_profile(data_dir, PROFILE)
+
+    assert report.moved_to == str(folder) and report.identity_kept
+    assert (folder / "cache.db").read_bytes() == original
+    unsent = report.table("outbox")
+    assert unsent is not None and unsent.kept == 40
 
 
 def test_unsent_changes_the_new_cache_refuses_are_exported_encrypted_and_replayed(
