@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from . import outbox
 from .database import Database
 from .errors import OutboxConflict, StoreIOError
-from .layout import fsync_directory
+from .layout import EXPORT_PREFIX, fsync_directory
 
 __all__ = ["pending", "replay", "write"]
 
@@ -53,7 +53,7 @@ def write(folder: Path, key: bytes, rows: Sequence[Mapping[str, object]]) -> Pat
     nonce = secrets.token_bytes(12)
     sealed = AESGCM(_file_key(key)).encrypt(nonce, json.dumps(entries).encode(), _MAGIC)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    path = folder / f"unsent-changes-{stamp}{_SUFFIX}"
+    path = folder / f"{EXPORT_PREFIX}{stamp}{_SUFFIX}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(_MAGIC + nonce + sealed)
@@ -65,7 +65,7 @@ def write(folder: Path, key: bytes, rows: Sequence[Mapping[str, object]]) -> Pat
 
 def pending(folder: Path) -> list[Path]:
     """Export files not replayed yet, oldest first."""
-    return sorted(folder.glob(f"unsent-changes-*{_SUFFIX}"))
+    return sorted(folder.glob(f"{EXPORT_PREFIX}*{_SUFFIX}"))
 
 
 def replay(db: Database, path: Path, key: bytes) -> int:

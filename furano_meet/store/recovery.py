@@ -49,13 +49,12 @@ from .keysource import (
     key_from_passphrase,
     read_record,
 )
-from .layout import ProfilePaths, fsync_directory
+from .layout import DAMAGED_PREFIX, ProfilePaths, fsync_directory
 from .recovery_report import RecoveryReport, TableReport
 from .salvage import Salvaged, Salvager
 
 __all__ = ["REPORT_NAME", "RecoveryReport", "TableReport", "recover_profile"]
 
-DAMAGED_PREFIX = "damaged-"
 REPORT_NAME = "recovery-report.txt"
 _REPORT_DATA = "recovery-report.json"
 _PROBLEM = "problem.txt"

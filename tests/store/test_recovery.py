@@ -16,6 +16,7 @@ from furano_meet.store import (
     PassphraseRequired,
     recover_profile,
     recovery,
+    wipe_profile,
 )
 from furano_meet.store.database import Database
 from furano_meet.store.layout import ProfilePaths
@@ -241,3 +242,18 @@ def test_a_passphrase_protected_cache_needs_its_passphrase(
     report = recover_profile(data_dir, PROFILE, "ふらの議会 2025 春")
     assert report.damaged and not report.identity_kept
     LocalStore.open(data_dir, PROFILE, passphrase="ふらの議会 2025 春").close()
+
+
+def test_a_wipe_after_recovery_leaves_nothing_behind(
+    data_dir: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """Recovery never deletes the damaged files; a wipe (the user's decision) removes them."""
+    fill_cache(data_dir, notes=10, unsent=2)
+    (profile_dir(data_dir) / "cache.db").write_bytes(b"")
+    recover_profile(data_dir, PROFILE)
+    (profile_dir(data_dir) / "unsent-changes-20260101T000000000000Z.export.replayed").write_bytes(
+        b"sealed"
+    )
+    assert _damaged_folders(data_dir)
+    assert wipe_profile(data_dir, PROFILE) == []
+    assert not data_dir.joinpath("profiles").exists()
