@@ -257,3 +257,22 @@ def test_a_wipe_after_recovery_leaves_nothing_behind(
     assert _damaged_folders(data_dir)
     assert wipe_profile(data_dir, PROFILE) == []
     assert not data_dir.joinpath("profiles").exists()
+
+
+def test_several_damaged_pages_at_once(data_dir: Path, memory_keyring: MemoryKeyring) -> None:
+    """A failing disk rarely stops at one page: two leaves of notes, one of the outbox."""
+    written = fill_cache(data_dir)
+    key = stored_key(memory_keyring)
+    for table, which in (("annotations", 0.2), ("annotations", 0.8), ("outbox", 0.0)):
+        _damage_leaf(data_dir, key, table, which)
+
+    report = recover_profile(data_dir, PROFILE)
+
+    notes, unsent = report.table("annotations"), report.table("outbox")
+    assert notes is not None and unsent is not None and report.identity_kept
+    assert 0 < notes.lost <= 6 and notes.kept + notes.lost == 300
+    assert 0 < unsent.lost <= 6 and unsent.kept + unsent.lost == 40
+    with LocalStore.open(data_dir, PROFILE) as store:
+        kept = {a.annotation_id: a.payload for a in store.annotations("d1", 1)}
+        assert len(kept) == notes.kept and all(written[k] == v for k, v in kept.items())
+        assert [e.op_id for e in store.peek(100)][-1] == "op039"  # the tail past the damage
