@@ -26,6 +26,7 @@ from furano_meet.store.cache import wipe_profile
 from furano_meet.store.errors import PassphraseRequired
 from furano_meet.store.passphrase import PassphraseTooWeak
 from furano_meet.store.records import DocumentState
+from furano_meet.store.recovery import recover_profile
 from furano_meet.sync.account import (
     Account,
     Invitation,
@@ -209,6 +210,29 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- recover (issue #10: a damaged cache) ------------------------------------------------------
+# Kept apart from the other commands: the store's recovery needs the key but must not open the
+# cache the way every other command does (that refuses a damaged cache, which is the point).
+
+
+def _recover(args: argparse.Namespace) -> int:
+    """Salvage a damaged cache into a new one and print the report (see store.recovery)."""
+    data = Path(args.data) if args.data else None
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    try:
+        report = recover_profile(data, args.profile, passphrase)
+    except PassphraseRequired as exc:
+        if not sys.stdin.isatty():
+            raise
+        print(exc.message, file=sys.stderr)
+        report = recover_profile(data, args.profile, getpass.getpass("Passphrase: "))
+    print(report.text(), end="")
+    return 0
+
+
+# -- the parser ---------------------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="furano-meet", description=__doc__)
     parser.add_argument("--data", help="data folder (default: the platform's user data folder)")
@@ -249,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="full-text search over cached documents")
     p.add_argument("query")
     p.add_argument("--limit", type=int, default=20)
+    sub.add_parser(
+        "recover",
+        help="recover a damaged cache: keep what can be read, say what to ask the administrator",
+    )
     return parser
 
 
@@ -274,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(_pending(args))
             case "certify":
                 return asyncio.run(_certify(args))
+            case "recover":
+                return _recover(args)
             case _:
                 return _search(args)
     except FuranoError as exc:  # the one place: message and next step, never a traceback

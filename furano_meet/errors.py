@@ -264,6 +264,10 @@ CODES: dict[str, CodeInfo] = {
     "relay_backup_refused": CodeInfo(
         Fault.USER, "A relay backup or restore was refused; nothing was overwritten."
     ),
+    "cache_damaged": CodeInfo(
+        Fault.ENVIRONMENT,
+        "The cache was found damaged at start (missing, empty, truncated or failing its check).",
+    ),
 }
 
 

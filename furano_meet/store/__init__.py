@@ -35,6 +35,13 @@ Search (:mod:`.search`) is substring search suitable for Japanese: an FTS5 trigr
 queries of three or more characters and a 1-2 character gram index plus ``LIKE`` for shorter
 ones, both NFKC-normalised.
 
+Damage is noticed at start (:mod:`.integrity`): with ``keysource.json`` present a missing, empty
+or cut-short ``cache.db`` is :class:`CacheDamaged`, never "a new store", and a cheap per-table
+check (about a millisecond) runs at every open, the full check after an unclean shutdown or once
+a day. :func:`recover_profile` (:mod:`.recovery`) then keeps whatever can be read - identity,
+notes, unsent changes above all - in a new cache, moves the damaged files aside and reports what
+was lost and what to ask the administrator for (``docs/recovery.md``).
+
 "Wipe this device" (:meth:`LocalStore.wipe`, or :func:`wipe_profile` without the passphrase)
 removes the keychain entry, the key description, the database with its WAL and every blob.
 :meth:`LocalStore.shred_meeting` destroys one expired meeting's keys, documents, index rows and
@@ -45,6 +52,7 @@ from .cache import LocalStore, wipe_profile
 from .errors import (
     BlobHashMismatch,
     BlobMissing,
+    CacheDamaged,
     DatabaseBusy,
     DatabaseCorrupt,
     DocumentNotDownloading,
@@ -81,6 +89,7 @@ from .records import (
     OutboxEntry,
     Visibility,
 )
+from .recovery import RecoveryReport, recover_profile
 from .search import MARK_CLOSE, MARK_OPEN, SearchHit
 
 __all__ = [
@@ -90,6 +99,7 @@ __all__ = [
     "Annotation",
     "BlobHashMismatch",
     "BlobMissing",
+    "CacheDamaged",
     "DatabaseBusy",
     "DatabaseCorrupt",
     "DeviceIdentity",
@@ -110,6 +120,7 @@ __all__ = [
     "PassphraseRequired",
     "ProfileMismatch",
     "ReadOnlyLocation",
+    "RecoveryReport",
     "ResumeOffsetMismatch",
     "SchemaTooNew",
     "SchemaVersion",
@@ -124,5 +135,6 @@ __all__ = [
     "Visibility",
     "WrongPassphrase",
     "default_data_dir",
+    "recover_profile",
     "wipe_profile",
 ]

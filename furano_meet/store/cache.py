@@ -6,7 +6,8 @@ Theory of operation
 :class:`BlobFiles` and its paths, and passes each call to the module that owns that kind of
 record - module-level functions over the ``Database``, as :mod:`.search` was first:
 
-* :mod:`.profile` - opening (key source, folder, schema, claim), integrity check, wiping;
+* :mod:`.profile` - opening (key source, folder, schema, claim) and wiping;
+* :mod:`.integrity` - noticing damage at start; :mod:`.recovery` - salvaging a damaged cache;
 * :mod:`.settings` - the profile's text settings;
 * :mod:`.identity` - this device's identity, private keys and relay token;
 * :mod:`.meetings` - meetings and every epoch of their keys;
@@ -36,6 +37,7 @@ from . import (
     cursors,
     documents,
     identity,
+    integrity,
     meetings,
     outbox,
     profile,
@@ -137,8 +139,9 @@ class LocalStore:
         return wipe_profile(self._paths.root.parent.parent, self.profile_id)
 
     def check_integrity(self) -> None:
-        """Check every page's HMAC and the b-tree (slow); see :func:`.profile.check_integrity`."""
-        profile.check_integrity(self._db)
+        """Check every page's HMAC and the b-tree (slow: what opening does once a day or after
+        a crash); see :func:`.integrity.check_everything`."""
+        integrity.check_everything(self._db)
 
     # == profile and settings (:mod:`.settings`) ===================================================
 

@@ -30,6 +30,7 @@ from furano_meet.errors import Fault, FuranoError
 __all__ = [
     "BlobHashMismatch",
     "BlobMissing",
+    "CacheDamaged",
     "DatabaseBusy",
     "DatabaseCorrupt",
     "DocumentNotDownloading",
@@ -175,11 +176,35 @@ class DatabaseCorrupt(StoreError):
     fault = Fault.ENVIRONMENT
 
     def __init__(self, detail: str) -> None:
-        super().__init__(
-            f"The meeting cache on this device is damaged ({detail}).",
-            "The file has been left untouched. Wipe this device's cache and download the "
-            "meetings again; keep a copy of the folder first if support asks for it.",
+        super().__init__(f"The meeting cache on this device is damaged ({detail}).", RECOVER_STEP)
+        self.detail = detail
+
+
+#: The next step for every kind of damage: recovery keeps what can be read (never wipe first).
+RECOVER_STEP = (
+    "The file has been left untouched. Run `furano-meet recover` (Recover in the app): it keeps "
+    "whatever can still be read, above all unsent changes, moves the damaged files aside and "
+    "says exactly what, if anything, to ask the administrator for."
+)
+
+
+class CacheDamaged(DatabaseCorrupt):
+    """The cache was found damaged when opening it: missing or empty while its key description
+    exists, truncated, or failing the start-up check (:mod:`.integrity`).
+
+    Never "no database yet": a cache whose ``keysource.json`` exists was made before, so an empty
+    or missing file means something destroyed it, and creating a new empty cache over it would
+    lose this device's enrolment, its notes and its unsent changes without a word.
+    """
+
+    code = "cache_damaged"
+    fault = Fault.ENVIRONMENT
+
+    def __init__(self, path: str, detail: str) -> None:
+        StoreError.__init__(
+            self, f"The meeting cache {path} on this device is damaged: {detail}.", RECOVER_STEP
         )
+        self.detail = detail
 
 
 class StorageFull(StoreError):

@@ -9,6 +9,8 @@ One profile owns one folder::
         blobs/<64 hex>      complete document ciphertext, named by an opaque keyed hash
         blobs/<64 hex>.part a download being resumed
         blobs/<64 hex>.tmp  a write in progress (write, fsync, rename)
+        damaged-<UTC time>/ a damaged database moved aside by recovery, with its report
+        unsent-changes-<UTC time>.export   unsent changes recovery could not carry (encrypted)
 
 ``<data dir>`` is the platform's per-user data folder for the app (``platformdirs``, app name
 "FuranoMeet") unless the caller passes another one; tests always do.
@@ -30,6 +32,8 @@ import platformdirs
 
 __all__ = [
     "APP_NAME",
+    "DAMAGED_PREFIX",
+    "EXPORT_PREFIX",
     "ProfilePaths",
     "default_data_dir",
     "fsync_directory",
@@ -37,6 +41,10 @@ __all__ = [
 ]
 
 APP_NAME = "FuranoMeet"
+DAMAGED_PREFIX = "damaged-"
+"""Folders into which recovery moves a damaged database (see :mod:`.recovery`)."""
+EXPORT_PREFIX = "unsent-changes-"
+"""Files of unsent changes recovery could not carry into the new cache (see :mod:`.export`)."""
 
 # Profile ids become folder names and keychain user names: keep them boring on every OS.
 _PROFILE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -95,12 +103,20 @@ class ProfilePaths:
 def remove_profile_files(paths: ProfilePaths) -> list[Path]:
     """Delete everything the store put in the profile folder; return what could not be removed.
 
-    Removes the key description file, the database and its sidecars and the blob folder, then the
-    profile folder and the ``profiles`` folder if they are empty. Files the store did not create are
-    left alone (and keep the folder alive), because a wipe must never destroy a user's own files
-    that happen to sit there.
+    Removes the key description file, the database and its sidecars, the blob folder and what
+    recovery left (moved-aside damaged databases, exported unsent changes: recovery never deletes
+    them, a wipe is the user's decision to), then the profile folder and the ``profiles`` folder
+    if they are empty. Files the store did not create are left alone (and keep the folder alive),
+    because a wipe must never destroy a user's own files that happen to sit there.
     """
     left: list[Path] = []
+    if paths.root.is_dir():
+        for entry in paths.root.iterdir():
+            if entry.name.startswith(DAMAGED_PREFIX) and entry.is_dir():
+                left += _remove_folder(entry)
+            elif entry.name.startswith(EXPORT_PREFIX) and entry.is_file():
+                with contextlib.suppress(FileNotFoundError):
+                    entry.unlink()
     # The key description first: without its salt a passphrase-protected database is already
     # unreadable, should anything below fail.
     for path in (
@@ -112,15 +128,7 @@ def remove_profile_files(paths: ProfilePaths) -> list[Path]:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
     if paths.blobs.is_dir():
-        for entry in paths.blobs.iterdir():
-            try:
-                entry.unlink()
-            except FileNotFoundError:
-                continue
-            except OSError:
-                left.append(entry)
-        with contextlib.suppress(OSError):
-            paths.blobs.rmdir()
+        left += _remove_folder(paths.blobs)
     for folder in (paths.root, paths.root.parent):
         try:
             folder.rmdir()
@@ -130,6 +138,21 @@ def remove_profile_files(paths: ProfilePaths) -> list[Path]:
             if folder == paths.root:
                 left.extend(sorted(paths.root.iterdir()))
             break
+    return left
+
+
+def _remove_folder(folder: Path) -> list[Path]:
+    """Remove the files of a folder the store made, then the folder; return what stayed."""
+    left: list[Path] = []
+    for entry in folder.iterdir():
+        try:
+            entry.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            left.append(entry)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
     return left
 
 

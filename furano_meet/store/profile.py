@@ -6,12 +6,16 @@ Theory of operation
 
 1. Read ``keysource.json``. No file and no database means a new store: take a random key from a
    secure keychain, or - if there is none, or the caller passed a passphrase - derive one with
-   scrypt; with neither, raise :class:`PassphraseRequired` *before creating anything*.
+   scrypt; with neither, raise :class:`PassphraseRequired` *before creating anything*. If the
+   file exists the cache was made before, so a missing, empty or cut-short ``cache.db`` is
+   damage (:class:`CacheDamaged`, :mod:`.integrity`), never a reason to create a new empty one.
 2. Make sure the folder exists and is writable (:class:`ReadOnlyLocation` otherwise).
 3. Obtain the key (keychain, or passphrase + scrypt) and compare it with the stored key check, so a
    wrong passphrase is reported without touching the database.
-4. Open SQLCipher with the raw key, read the schema version, refuse a newer major, then set the
-   pragmas and run pending migrations. Up to the version check nothing is written.
+4. Open SQLCipher with the raw key and run the start-up check of :mod:`.integrity` (about a
+   millisecond; the full check after an unclean shutdown or once a day), read the schema version,
+   refuse a newer major, then set the pragmas and run pending migrations. Up to the version check
+   nothing is written, so a damaged cache is left as it was for :mod:`.recovery`.
 
 :func:`wipe_profile` undoes all of it in the order that makes a half-finished wipe harmless: the
 keychain entry first (without it the rest is unreadable), then the files.
@@ -22,7 +26,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import migrations, rekey
+from . import integrity, migrations, rekey
 from .blobs import BlobFiles
 from .database import Database
 from .errors import (
@@ -46,7 +50,7 @@ from .keysource import (
 from .layout import ProfilePaths, remove_profile_files
 from .records import now_ms
 
-__all__ = ["check_integrity", "open_profile", "wipe_profile"]
+__all__ = ["create_private_file", "finish_schema", "open_profile", "wipe_profile"]
 
 
 def open_profile(
@@ -60,6 +64,8 @@ def open_profile(
     """
     paths = ProfilePaths.for_profile(directory, profile_id)
     record = read_record(paths.keysource)
+    if record is not None:
+        integrity.check_file(paths)  # made before: missing or empty is damage, never "new"
     database_exists = _non_empty(paths.database)
     keychain = Keychain.detect()
     if record is None and database_exists:
@@ -84,32 +90,59 @@ def open_profile(
         # also finishes an interrupted key change and upgrades old scrypt parameters
         key = rekey.unlock(paths, record, passphrase)
     if not database_exists:
-        _create_private_file(paths.database)
+        create_private_file(paths.database)
 
-    db = Database.open(paths.database, key)
+    db, full_check = _open_checked(paths.database, key, database_exists)
     try:
         migrations.check_supported(migrations.read_version(db))
-        db.configure()
-        migrations.migrate(db)
-        _claim_profile(db, profile_id)
-        name_key = db.query_value("SELECT value FROM store_meta WHERE name = 'blob_name_key'")
-        if not isinstance(name_key, bytes):
-            raise StoreBug("the blob name key is missing from store_meta")
+        name_key = finish_schema(db, profile_id)
+        if full_check:
+            integrity.record_full_check(db)
     except BaseException:
         db.close()
         raise
     return paths, db, BlobFiles(paths.blobs, name_key), record.source
 
 
-def check_integrity(db: Database) -> None:
-    """Read every page and check its HMAC and the b-tree structure (slow: seconds for a large
-    cache). Raises :class:`DatabaseCorrupt` describing the first problems found."""
-    with db.lock:
-        problems = [str(r[0]) for r in db.query("PRAGMA cipher_integrity_check")]
-        if not problems:
-            problems = [str(r[0]) for r in db.query("PRAGMA quick_check") if r[0] != "ok"]
-    if problems:
-        raise DatabaseCorrupt("; ".join(problems[:3]))
+def _open_checked(path: Path, key: bytes, existed: bool) -> tuple[Database, bool]:
+    """Open the database after the start-up check of :mod:`.integrity`; return the connection
+    and whether the full check ran (a new store counts as checked). Nothing is written first."""
+    if not existed:
+        return _open(path, key), True
+    if integrity.unclean_shutdown(path):
+        # Checked through a read-only connection: closing a writable one would copy the WAL a
+        # crash left into the file, and a refused cache must stay exactly as it was.
+        probe = _open(path, key, read_only=True)
+        try:
+            integrity.check_at_start(probe, unclean=True)
+        finally:
+            probe.close()
+        return _open(path, key), True
+    db = _open(path, key)
+    try:
+        return db, integrity.check_at_start(db, unclean=False)
+    except BaseException:
+        db.close()
+        raise
+
+
+def _open(path: Path, key: bytes, *, read_only: bool = False) -> Database:
+    try:
+        return Database.open(path, key, read_only=read_only)
+    except DatabaseCorrupt as exc:  # the key is right (checked before): page 1 or the size
+        raise integrity.damaged(path, exc) from exc
+
+
+def finish_schema(db: Database, profile_id: str) -> bytes:
+    """Pragmas, migrations and the profile claim on an open database whose version was accepted;
+    returns the blob name key. Shared by opening and by :mod:`.recovery` building a new cache."""
+    db.configure()
+    migrations.migrate(db)
+    _claim_profile(db, profile_id)
+    name_key = db.query_value("SELECT value FROM store_meta WHERE name = 'blob_name_key'")
+    if not isinstance(name_key, bytes):
+        raise StoreBug("the blob name key is missing from store_meta")
+    return name_key
 
 
 def wipe_profile(directory: Path | str | None, profile_id: str) -> list[Path]:
@@ -145,7 +178,7 @@ def _prepare_folder(paths: ProfilePaths, database_exists: bool) -> None:
         raise ReadOnlyLocation(str(paths.root), f"{paths.database.name} is read-only")
 
 
-def _create_private_file(path: Path) -> None:
+def create_private_file(path: Path) -> None:
     """Create the database file ourselves so that it - and the WAL and -shm files SQLite gives
     the same permissions - is private to this user whatever the umask says."""
     try:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from furano_meet.store import DocumentInfo, LocalStore
+from furano_meet.store import Annotation, DeviceIdentity, DocumentInfo, LocalStore, Visibility
+from furano_meet.store.database import Database
 from furano_meet.store.keysource import KEYRING_SERVICE
 from tests.conftest import MemoryKeyring
 
@@ -153,3 +154,100 @@ def fill_up(folder: Path) -> Path:
     finally:
         os.close(fd)
     return ballast
+
+
+def decrypt_page(database: Path, key: bytes, number: int) -> bytes:
+    """One decrypted page (2 and up) with SQLite's own offsets; the reserve is left as zeros."""
+    with database.open("rb") as handle:
+        handle.seek((number - 1) * _PAGE)
+        page = handle.read(_PAGE)
+    iv = page[_PAGE - _RESERVE : _PAGE - _RESERVE + 16]
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    return decryptor.update(page[: _PAGE - _RESERVE]) + decryptor.finalize()
+
+
+def leaf_pages(database: Path, key: bytes, root: int) -> list[int]:
+    """The leaf pages of the b-tree rooted at page ``root`` (> 1), left to right.
+
+    Why: to damage exactly one table's rows in a test, as a failing disk would. Interior pages
+    (type 2 or 5) hold a 4-byte child number at the start of every cell and a right-most child at
+    offset 8; leaves are type 10 or 13.
+    """
+    page = decrypt_page(database, key, root)
+    if page[0] in (10, 13):
+        return [root]
+    cells = int.from_bytes(page[3:5], "big")
+    children = [
+        int.from_bytes(page[ptr : ptr + 4], "big")
+        for ptr in (int.from_bytes(page[12 + 2 * i : 14 + 2 * i], "big") for i in range(cells))
+    ]
+    children.append(int.from_bytes(page[8:12], "big"))
+    return [leaf for child in children for leaf in leaf_pages(database, key, child)]
+
+
+def root_page(database: Path, key: bytes, name: str) -> int:
+    """The root page of a table or index, read through SQLCipher (the file must be closed).
+
+    A writable connection, so that closing it removes the WAL and shared-memory files again."""
+    db = Database.open(database, key)
+    try:
+        return int(db.query_value("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)))
+    finally:
+        db.close()
+
+
+def flip_bytes(database: Path, page: int, offset: int = 1000, count: int = 16) -> None:
+    """Flip ``count`` bytes inside page ``page`` (1-based), as a failing disk would."""
+    with database.open("r+b") as handle:
+        handle.seek((page - 1) * _PAGE + offset)
+        data = handle.read(count)
+        handle.seek((page - 1) * _PAGE + offset)
+        handle.write(bytes(b ^ 0xFF for b in data))
+
+
+# -- a cache worth recovering ---------------------------------------------------------------------
+
+DEVICE = DeviceIdentity(
+    device_id="dev-giin1-tablet",
+    relay_url="wss://relay.example",
+    private_keys=b"device-private-keys" * 4,
+    device_token="token-giin1",
+)
+
+
+def fill_cache(data_dir: Path, *, notes: int = 300, unsent: int = 40) -> dict[str, bytes]:
+    """A cache as a councillor's tablet holds it: enrolment, a meeting with a document and its
+    search text, ``notes`` annotations of 1,500 bytes (about two per page, so a damaged page
+    costs a couple of them) and ``unsent`` changes of 700 bytes in the outbox. Returns the note
+    payloads by id and the unsent payloads by op id (``out:`` prefix)."""
+    written: dict[str, bytes] = {}
+    with LocalStore.open(data_dir, PROFILE) as store:
+        store.save_device(DEVICE)
+        store.set_setting("user_id", "giin1")
+        store.set_setting("private_keys:m1", '{"7": "a2V5"}')
+        add_meeting_with_document(store)
+        store.set_meeting_key("m1", b"k" * 32, 1)
+        store.index_pages("d1", 1, [(n, f"第{n}頁 一般会計補正予算 " * 80) for n in range(12)])
+        with store.atomic():
+            for i in range(notes):
+                payload = os.urandom(1500)
+                store.put_annotation(
+                    Annotation(
+                        annotation_id=f"a{i:04}",
+                        meeting_id="m1",
+                        doc_id="d1",
+                        version=1,
+                        page_no=i % 12,
+                        visibility=Visibility.PRIVATE,
+                        author="giin1",
+                        payload=payload,
+                        created_at=T0,
+                        updated_at=T0,
+                    )
+                )
+                written[f"a{i:04}"] = payload
+        for i in range(unsent):
+            payload = f"変更 {i} ".encode() + os.urandom(700)
+            store.enqueue(f"op{i:03}", "op", payload, meeting_id="m1")
+            written[f"out:op{i:03}"] = payload
+    return written

@@ -14,7 +14,7 @@ import keyring.backends.null
 import pytest
 from keyring.backends.chainer import ChainerBackend
 
-from furano_meet.store import LocalStore, rekey
+from furano_meet.store import LocalStore, migrations, rekey
 from furano_meet.store.database import Database
 from furano_meet.store.errors import (
     DatabaseCorrupt,
@@ -247,12 +247,17 @@ def _old_store(data_dir: Path, passphrase: str, params: ScryptParams) -> Profile
     """A store as an older release made it: its key description names ``params``."""
     paths = ProfilePaths.for_profile(data_dir, PROFILE)
     paths.root.mkdir(parents=True)
-    _key, record = passphrase_record(passphrase, params)
+    key, record = passphrase_record(passphrase, params)
     write_record(paths.keysource, record)
-    # No database yet, so nothing to upgrade: it is created under the recorded key.
-    with LocalStore.open(data_dir, PROFILE, passphrase=passphrase) as store:
-        store.set_setting("議事録", "非公開")
-    assert read_record(paths.keysource) == record
+    # Made directly under the recorded key: LocalStore.open refuses a missing database once
+    # keysource.json exists (it is damage, not a new store).
+    db = Database.open(paths.database, key)
+    try:
+        db.configure()
+        migrations.migrate(db)
+        db.execute("INSERT INTO settings (key, value) VALUES ('議事録', '非公開')")
+    finally:
+        db.close()
     return paths
 
 
