@@ -239,7 +239,7 @@ async def sync(args: argparse.Namespace) -> int:
         account = _account(store)
         engine = SyncEngine(store, auto_certify=args.certify)
         report = SyncReport(account, store, args)
-        engine.subscribe(report)
+        unsubscribe = engine.subscribe(report)
         async with running(engine) as task:
             try:
                 if args.once or args.until_documents:
@@ -257,6 +257,7 @@ async def sync(args: argparse.Namespace) -> int:
                     ) from None
                 raise
             finally:
+                unsubscribe()  # stopping is not "offline": say nothing more
                 if report.certification is not None and not report.certification.done():
                     report.certification.cancel()
                     with contextlib.suppress(asyncio.CancelledError, FuranoError):
