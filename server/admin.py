@@ -107,7 +107,7 @@ def open_store(data_dir: Path, *, create: bool = False) -> Iterator[Store]:
         raise storage_error(exc, data_dir) from exc
     try:
         yield store
-    except (OSError, sqlite3.OperationalError) as exc:
+    except (OSError, sqlite3.Error) as exc:  # constraint failures are named by run()
         raise storage_error(exc, data_dir) from exc
     finally:
         store.close()
