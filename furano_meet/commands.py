@@ -134,21 +134,20 @@ async def running(engine: SyncEngine) -> AsyncIterator[asyncio.Task[None]]:
 async def wait_until_certified(store: LocalStore, account: Account, timeout: float) -> None:
     """Return once this device holds a certificate; says once what it is waiting for."""
     told = False
-    async with asyncio.timeout(timeout) as deadline:
-        try:
+    try:
+        async with asyncio.timeout(timeout):
             while await check_certification(account, store) is Certification.WAITING:
                 if not told:
                     print(f"This device is {waiting_for_certificate(account)}.", flush=True)
                     told = True
                 await asyncio.sleep(CERTIFICATION_POLL)  # polling the relay, not a test's sleep
-        except TimeoutError:
-            if deadline.expired():
-                raise NotCertifiedYet(
-                    f"The administrator has not certified this device yet (fingerprint "
-                    f"{device_fingerprint(account)}).",
-                    "Ask the administrator to certify it, then run the command again.",
-                ) from None
-            raise
+    except TimeoutError:
+        if not told:
+            raise  # the relay did not answer: main() says so
+        raise NotCertifiedYet(
+            f"Timed out {waiting_for_certificate(account)}.",
+            "Ask the administrator to certify it, then run the command again.",
+        ) from None
 
 
 async def enrol_device(args: argparse.Namespace) -> int:

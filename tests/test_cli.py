@@ -174,3 +174,18 @@ def test_download_progress_prints_each_quarter_once() -> None:
         progress(DownloadProgress("m", "doc", 1, received * 10_000, 1_000_000))
     shown = [line.split(":")[1].split("%")[0].strip() for line in lines]
     assert shown == ["0", "30", "60", "99", "100"]
+
+
+def test_publish_waits_for_the_certificate_and_says_so(
+    council: Council, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    clerk = council.enrol("jimukyoku", council.invitation("jimukyoku"), capsys)
+    (tmp_path / "pack.pdf").write_bytes(b"%PDF-1.7")
+    args = ("publish", MEETING_ID, str(tmp_path / "pack.pdf"), "--timeout", "1")
+    assert council.run("jimukyoku", *args) == 1
+    captured = capsys.readouterr()
+    waiting = (
+        f"waiting for the administrator to certify this device (fingerprint {clerk.fingerprint})"
+    )
+    assert f"This device is {waiting}." in captured.out
+    assert f"Timed out {waiting}." in captured.err
