@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from furano_meet.errors import Fault, FuranoError, print_error
 
+PASSPHRASE_ENV = "FURANO_MEET_PASSPHRASE"
 CLIENT_MODULES = frozenset({"sqlcipher3", "pymupdf", "fitz", "keyring", "platformdirs"})
 """Top-level modules of the ``client`` extra (see pyproject.toml)."""
 
@@ -42,7 +43,12 @@ class ClientExtraMissing(FuranoError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="furano-meet", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="furano-meet",
+        description="Furano Meet's client core from a terminal: enrol, sync, publish, search.",
+        epilog=f"Without an OS keychain the key of the local store comes from a passphrase; "
+        f"{PASSPHRASE_ENV} supplies it non-interactively.",
+    )
     parser.add_argument("--data", help="data folder (default: the platform's user data folder)")
     parser.add_argument("--profile", default="default", help="profile name (one per person)")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -17,6 +17,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+from furano_meet.cli import PASSPHRASE_ENV
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.store import LocalStore
 from furano_meet.store.cache import wipe_profile
@@ -40,7 +41,6 @@ from furano_meet.sync.events import (
     SyncEvent,
 )
 
-PASSPHRASE_ENV = "FURANO_MEET_PASSPHRASE"
 CERTIFICATION_POLL = 0.5
 """Seconds between asking the relay whether the administrator has certified this device."""
 
