@@ -41,6 +41,7 @@ from furano_meet.sync.events import (
     SyncEvent,
 )
 
+STOP_GRACE = 10.0
 CERTIFICATION_POLL = 0.5
 """Seconds between asking the relay whether the administrator has certified this device."""
 
@@ -121,12 +122,19 @@ class TransferProgress:
 
 @contextlib.asynccontextmanager
 async def running(engine: SyncEngine) -> AsyncIterator[asyncio.Task[None]]:
-    """Run ``engine`` for the body of the block, then stop it and wait for it to finish."""
+    """Run ``engine`` for the body of the block, then stop it and let it finish its step.
+
+    Stopping lets the engine end what it is doing (an acknowledged op stays acknowledged); only
+    an engine that has not ended after :data:`STOP_GRACE` seconds is cancelled.
+    """
     task = asyncio.create_task(engine.run())
     try:
         yield task
     finally:
         await engine.stop()
+        done, _ = await asyncio.wait([task], timeout=STOP_GRACE)
+        if not done:
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
