@@ -12,6 +12,7 @@ create the database.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,10 +75,12 @@ def storage_error(exc: OSError | sqlite3.Error, where: Path) -> RelayStorageErro
     reason = storage_failure(exc)
     if reason is not None and "full" in reason:
         return RelayStorageError("disk_full", reason, "Free some space and try again.")
-    if reason is not None:
+    # SQLite says only "unable to open database file" when it cannot create its WAL files.
+    if reason is not None or (where.is_dir() and not os.access(where, os.W_OK)):
         return RelayStorageError(
             "read_only",
-            f"The relay's data directory {where} cannot be written to; nothing was stored.",
+            f"The relay's data directory {where} is read-only or not writable by this user; "
+            "nothing was stored.",
             "Run the command as the user that owns it (the relay's service user), or give "
             "--data a directory that user may write to.",
         )

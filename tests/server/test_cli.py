@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from furano_meet.crypto import OrgRootKey
-from server.admin import DATABASE
 from server.cli import bind_failure, main
 from tests.e2e.relay_process import ROOT
 
@@ -104,17 +105,42 @@ def test_a_directory_the_relay_cannot_write_is_named(
     assert "may read and write it" in err
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
-def test_a_read_only_data_directory_is_named(
-    data: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (data / DATABASE).chmod(0o444)
-    data.chmod(0o555)
+@pytest.fixture
+def read_only(data: Path, tmp_path: Path) -> Iterator[Path]:
+    """The relay's data directory, made read-only: by permissions, or for root (who ignores
+    them) by copying it onto a small tmpfs mounted read-only."""
+    if os.name != "posix":
+        pytest.skip("POSIX permissions and mounts")
+    if os.geteuid() != 0:
+        data.chmod(0o555)
+        try:
+            yield data
+        finally:
+            data.chmod(0o755)
+        return
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
     try:
-        err = failure(capsys, "--data", str(data), "add-user", "furano", "giin2", "x")
+        shutil.copytree(data, disk / "relay")
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        yield disk / "relay"
     finally:
-        data.chmod(0o755)
-    assert "cannot be written to" in err
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_read_only_data_directory_is_named(
+    read_only: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = failure(capsys, "--data", str(read_only), "add-user", "furano", "giin2", "x")
+    assert f"data directory {read_only} is read-only or not writable by this user" in err
+    assert "service user" in err
 
 
 def test_a_port_in_use_is_reported_as_a_bind_error(tmp_path: Path) -> None:
