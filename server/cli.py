@@ -125,7 +125,7 @@ def _demo(args: argparse.Namespace) -> int:
         )
         return 1
     data = "data/demo" if args.data == str(DEFAULT_DATA) else args.data
-    return demo.main(["--data", data, "--port", str(args.port)])
+    return demo.main(["--data", data, "--port", str(args.port), *(["-v"] if args.verbose else [])])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        return _demo(args)  # the demo sets up its own (quieter) logging
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -198,8 +200,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
-        if args.command == "demo":
-            return _demo(args)
         return _admin(args)
     except FuranoError as exc:  # the one place: message and next step, never a traceback
         return print_error(exc, sys.stderr)
