@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="(administrator's profile) certify devices enrolled with a valid one-time code",
     )
     sub.add_parser("init-root", help="make this profile the holder of the organisation root key")
-    sub.add_parser("whoami", help="this device's identity and key fingerprint")
+    sub.add_parser("whoami", help="this device's identity, key fingerprint and certificate")
     p = sub.add_parser("wipe", help="wipe this profile: database, keychain entry, cached files")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub.add_parser("pending", help="(administrator) devices waiting for a certificate")
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "init-root":
                 return c.init_root(args)
             case "whoami":
-                return c.whoami(args)
+                return asyncio.run(c.whoami(args))
             case "wipe":
                 return c.wipe(args)
             case "pending":

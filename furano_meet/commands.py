@@ -19,6 +19,7 @@ from pathlib import Path
 
 from furano_meet.cli import PASSPHRASE_ENV
 from furano_meet.errors import Fault, FuranoError
+from furano_meet.net import RelayError
 from furano_meet.store import LocalStore
 from furano_meet.store.cache import wipe_profile
 from furano_meet.store.errors import PassphraseRequired
@@ -42,6 +43,8 @@ from furano_meet.sync.events import (
 )
 
 STOP_GRACE = 10.0
+WHOAMI_TIMEOUT = 10.0
+OFFLINE_CODES = frozenset({"unreachable", "connection_lost"})
 CERTIFICATION_POLL = 0.5
 """Seconds between asking the relay whether the administrator has certified this device."""
 
@@ -328,13 +331,29 @@ def init_root(args: argparse.Namespace) -> int:
     return 0
 
 
-def whoami(args: argparse.Namespace) -> int:
+async def whoami(args: argparse.Namespace) -> int:
+    """This device's identity and fingerprint, and whether the administrator has certified it."""
     with open_store(args) as store:
         account = _account(store)
         print(
             f"device {account.device_id} of {account.display_name} ({account.user_id}, {account.role})"
         )
         print(f"device key fingerprint: {device_fingerprint(account)}")
+        try:
+            async with asyncio.timeout(WHOAMI_TIMEOUT):
+                state = await check_certification(account, store)
+        except (RelayError, TimeoutError) as exc:
+            if isinstance(exc, RelayError) and exc.code not in OFFLINE_CODES:
+                raise  # revoked, bad credentials …: main() says what to do
+            print("certificate: unknown (the relay cannot be reached)")
+            return 0
+    print(
+        {
+            Certification.CERTIFIED: "certificate: certified by the organisation",
+            Certification.WAITING: f"certificate: {waiting_for_certificate(account)}",
+            Certification.UNKNOWN: "certificate: not yet visible (in no meeting yet)",
+        }[state]
+    )
     return 0
 
 

@@ -98,6 +98,8 @@ def test_an_uncertified_device_says_it_waits_for_the_administrator(
     )
     assert waiting in out
     assert "Up to date." not in out
+    assert council.run("giin1", "whoami") == 0
+    assert f"certificate: {waiting}" in capsys.readouterr().out
 
     assert council.run("giin1", "sync", "--until-documents", "1", "--timeout", "2") == 1
     err = capsys.readouterr().err
@@ -111,7 +113,10 @@ def test_a_wrong_root_fingerprint_is_named_at_the_first_certificate(
     code = council.invitation("giin1").split("/")[0]
     wrong = OrgRootKey.generate().fingerprint()
     tablet = council.enrol("giin1", f"{code}/{wrong}", capsys)
-    council.enrol("admin", council.invitation("admin"), capsys)
+    admin = council.enrol("admin", council.invitation("admin"), capsys)
+    assert council.run("admin", "certify", admin.device_id, admin.fingerprint) == 0
+    assert council.run("admin", "whoami") == 0
+    assert "certificate: certified by the organisation" in capsys.readouterr().out
     assert council.run("admin", "certify", tablet.device_id, tablet.fingerprint) == 0
     capsys.readouterr()
 
