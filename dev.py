@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
 from pathlib import Path
+from types import FrameType
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -57,7 +59,31 @@ def _ensure_venv(extra: str) -> None:
 
 def _run(*args: str) -> int:
     print("$", " ".join(args), flush=True)
-    return subprocess.run([str(PY), *args], cwd=ROOT, check=False).returncode
+    return supervise([str(PY), *args])
+
+
+def supervise(argv: list[str]) -> int:
+    """Run ``argv`` until it exits; Ctrl+C and SIGTERM are the child's to handle, not ours.
+
+    Why not ``subprocess.run``: on Ctrl+C it raises ``KeyboardInterrupt`` here (a traceback) and
+    SIGKILLs the child 0.25 s later, before the relay has finished what it acknowledged. On POSIX
+    the child runs in its own process group, so a Ctrl+C reaches it exactly once: through us
+    (a second SIGINT would cut asyncio's clean shutdown short). On Windows the console delivers
+    Ctrl+C to both of us; we only ignore ours.
+    """
+    posix = os.name == "posix"
+    child = subprocess.Popen(argv, cwd=ROOT, process_group=0 if posix else None)
+
+    def pass_on(signum: int, _frame: FrameType | None) -> None:
+        if posix and child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, pass_on) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def main(argv: list[str]) -> int:

@@ -6,6 +6,11 @@ uses exactly the code the app uses (store, sync engine), so what works here work
 The local store's key normally lives in the OS keychain.  Where there is none (a server, CI),
 the command says why and asks for a passphrase; ``FURANO_MEET_PASSPHRASE`` supplies it
 non-interactively.
+
+This module imports only the standard library and :mod:`furano_meet.errors`: ``--help`` works on
+a bare ``pip install .`` (the relay's install), and a missing ``client`` extra becomes a one-line
+hint instead of a ``ModuleNotFoundError``. The commands themselves live in
+:mod:`furano_meet.commands`.
 """
 
 from __future__ import annotations
@@ -13,228 +18,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import getpass
-import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from furano_meet.errors import FuranoError, print_error
-from furano_meet.net.tls import client_context
-from furano_meet.store import LocalStore
-from furano_meet.store.cache import wipe_profile
-from furano_meet.store.errors import PassphraseRequired
-from furano_meet.store.passphrase import PassphraseTooWeak
-from furano_meet.store.records import DocumentState
-from furano_meet.store.recovery import recover_profile
-from furano_meet.sync.account import (
-    Account,
-    Invitation,
-    create_org_root,
-    enrol,
-    remember_ca_file,
-)
-from furano_meet.sync.admin import certify, device_fingerprint, pending_devices
-from furano_meet.sync.engine import SyncEngine
-from furano_meet.sync.events import (
-    Connectivity,
-    DocumentReady,
-    DocumentRefused,
-    StatusChanged,
-    SyncEvent,
-)
+from furano_meet.errors import Fault, FuranoError, print_error
 
 PASSPHRASE_ENV = "FURANO_MEET_PASSPHRASE"
+CLIENT_MODULES = frozenset({"sqlcipher3", "pymupdf", "fitz", "keyring", "platformdirs"})
+"""Top-level modules of the ``client`` extra (see pyproject.toml)."""
 
 
-def open_store(args: argparse.Namespace) -> LocalStore:
-    data = Path(args.data) if args.data else None
-    try:
-        return LocalStore.open(data, args.profile, passphrase=os.environ.get(PASSPHRASE_ENV))
-    except PassphraseRequired as exc:
-        print(exc.message, file=sys.stderr)
-        if not sys.stdin.isatty():
-            raise SystemExit(
-                f"Set {PASSPHRASE_ENV} to give the passphrase non-interactively."
-            ) from exc
-        while True:
-            try:
-                return LocalStore.open(
-                    data, args.profile, passphrase=getpass.getpass("Passphrase: ")
-                )
-            except PassphraseTooWeak as weak:  # a new store: say why, ask again
-                print(f"{weak.message} {weak.next_step}", file=sys.stderr)
+class ClientExtraMissing(FuranoError):
+    """``furano-meet`` was installed without the ``client`` extra (the relay's install)."""
 
+    code = "client_extra_missing"
+    fault = Fault.ENVIRONMENT
 
-async def _enrol(args: argparse.Namespace) -> int:
-    invitation = Invitation.parse(args.invitation)
-    if args.ca_file and not args.relay.lower().startswith("wss://"):
-        print("--ca-file is for a wss:// relay (TLS); this address has no TLS.", file=sys.stderr)
-        return 2
-    if args.ca_file:
-        client_context(args.ca_file)  # a typo in the path is reported before anything is made
-    with open_store(args) as store:
-        account = await enrol(store, args.relay, invitation, args.name, ca_file=args.ca_file)
-    print(f"Enrolled device {account.device_id} for {account.display_name} ({account.role}).")
-    return 0
-
-
-def _use_ca_file(args: argparse.Namespace, store: LocalStore) -> None:
-    """``--ca-file`` on a later command: check it and remember it for the next runs too."""
-    if args.ca_file:
-        client_context(args.ca_file)
-        remember_ca_file(store, args.ca_file)
-
-
-async def _sync(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        _use_ca_file(args, store)
-        engine = SyncEngine(store, auto_certify=args.certify)
-        expected = args.until_documents
-        ready: set[str] = set()
-        done = asyncio.Event()
-
-        def show(event: SyncEvent) -> None:
-            match event:
-                case StatusChanged(status=status):
-                    print(f"[{status.connectivity.value}] {status.message}", flush=True)
-                    if args.once and status.connectivity is Connectivity.ONLINE and not expected:
-                        done.set()
-                case DocumentReady():
-                    print(f"document ready: {event.document_id} v{event.version} {event.title}")
-                    ready.add(event.document_id)
-                    if expected and len(ready) >= expected:
-                        done.set()
-                case DocumentRefused():
-                    print(f"document REFUSED: {event.document_id}: {event.reason}", flush=True)
-                case _:
-                    pass
-
-        engine.subscribe(show)
-        task = asyncio.create_task(engine.run())
-        try:
-            if args.once or expected:
-                async with asyncio.timeout(args.timeout):
-                    await done.wait()
-            else:
-                await task
-        finally:
-            await engine.stop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-    return 0
-
-
-def _init_root(args: argparse.Namespace) -> int:
-    """Make this profile the administrator's: it holds the organisation root key from now on."""
-    with open_store(args) as store:
-        if store.get_setting("org_root_key"):
-            print("This profile already holds an organisation root key.", file=sys.stderr)
-            return 1
-        fingerprint = create_org_root(store)
-    print(fingerprint)
-    print(
-        "Record it on the relay (furano-relay set-root-fingerprint ORG "
-        f"{fingerprint}); it is printed with every enrolment code.",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def _account(store: LocalStore) -> Account:
-    account = Account.load(store)
-    if account is None:
-        raise SystemExit("This profile has no enrolled device yet: run `enrol` first.")
-    return account
-
-
-def _whoami(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        account = _account(store)
-        print(
-            f"device {account.device_id} of {account.display_name} ({account.user_id}, {account.role})"
+    def __init__(self, module: str) -> None:
+        super().__init__(
+            f"furano-meet needs the client libraries ({module} is not installed).",
+            "Install them with: pip install 'furano-meet[client]' "
+            "(from a source checkout: pip install '.[client]').",
         )
-        print(f"device key fingerprint: {device_fingerprint(account)}")
-    return 0
-
-
-async def _pending(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        _use_ca_file(args, store)
-        account = _account(store)
-    for device in await pending_devices(account):
-        print(f"{device.device_id}  {device.user_id:<10} {device.role:<7} {device.fingerprint}")
-    return 0
-
-
-async def _certify(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        _use_ca_file(args, store)
-        done = await certify(_account(store), store, args.device_id, args.fingerprint)
-    print(f"Certified {done.device_id} of {done.user_id} ({done.role}).")
-    return 0
-
-
-def _wipe(args: argparse.Namespace) -> int:
-    """Remove this profile's database, its keychain entry and every cached file."""
-    if not args.yes:
-        print("This deletes every cached document, note and key of this profile on this device.")
-        if not sys.stdin.isatty() or input("Type WIPE to confirm: ").strip() != "WIPE":
-            print("Nothing was deleted.", file=sys.stderr)
-            return 1
-    data = Path(args.data) if args.data else None
-    left = wipe_profile(data, args.profile)
-    if left:
-        print("Could not remove: " + ", ".join(str(p) for p in left), file=sys.stderr)
-        return 1
-    print("This device's Furano Meet data for the profile was wiped.")
-    return 0
-
-
-def _documents(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        for meeting in store.meetings():
-            print(f"{meeting.meeting_id}  {meeting.title}")
-            for doc in store.documents(meeting.meeting_id):
-                state = "" if doc.state is DocumentState.COMPLETE else f" ({doc.state.value})"
-                print(f"    {doc.doc_id} v{doc.version}  {doc.title}  {doc.page_count} p{state}")
-    return 0
-
-
-def _search(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        for hit in store.search(args.query, limit=args.limit):
-            snippet = "".join(f"【{text}】" if marked else text for text, marked in hit.fragments())
-            print(f"{hit.doc_id} v{hit.version} p.{hit.page_no + 1}: {snippet}")
-    return 0
-
-
-# -- recover (issue #10: a damaged cache) ------------------------------------------------------
-# Kept apart from the other commands: the store's recovery needs the key but must not open the
-# cache the way every other command does (that refuses a damaged cache, which is the point).
-
-
-def _recover(args: argparse.Namespace) -> int:
-    """Salvage a damaged cache into a new one and print the report (see store.recovery)."""
-    data = Path(args.data) if args.data else None
-    passphrase = os.environ.get(PASSPHRASE_ENV)
-    try:
-        report = recover_profile(data, args.profile, passphrase)
-    except PassphraseRequired as exc:
-        if not sys.stdin.isatty():
-            raise
-        print(exc.message, file=sys.stderr)
-        report = recover_profile(data, args.profile, getpass.getpass("Passphrase: "))
-    print(report.text(), end="")
-    return 0
-
-
-# -- the parser ---------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="furano-meet", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="furano-meet",
+        description="Furano Meet's client core from a terminal: enrol, sync, publish, search.",
+        epilog=f"Without an OS keychain the key of the local store comes from a passphrase; "
+        f"{PASSPHRASE_ENV} supplies it non-interactively.",
+    )
     parser.add_argument("--data", help="data folder (default: the platform's user data folder)")
     parser.add_argument("--profile", default="default", help="profile name (one per person)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -258,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="(administrator's profile) certify devices enrolled with a valid one-time code",
     )
     sub.add_parser("init-root", help="make this profile the holder of the organisation root key")
-    sub.add_parser("whoami", help="this device's identity and key fingerprint")
+    sub.add_parser("whoami", help="this device's identity, key fingerprint and certificate")
     p = sub.add_parser("wipe", help="wipe this profile: database, keychain entry, cached files")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub.add_parser(
@@ -269,6 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("device_id")
     p.add_argument("fingerprint", help="the fingerprint `whoami` shows on that device")
+    p = sub.add_parser(
+        "publish",
+        help="(clerk) encrypt, sign and publish a PDF; creates the meeting key",
+        parents=[tls],
+    )
+    p.add_argument("meeting_id")
+    p.add_argument("file", help="the PDF to publish")
+    p.add_argument("--title", default="", help="the title members see (default: file name)")
+    p.add_argument("--agenda-item", default="", help="e.g. 議案第12号")
+    p.add_argument("--document-id", default=None, help="to publish a new version of one")
+    p.add_argument("--version", type=int, default=1, help="1, or the next version (差し替え)")
+    p.add_argument("--timeout", type=float, default=120.0)
     sub.add_parser("documents", help="list meetings and cached documents")
     p = sub.add_parser("search", help="full-text search over cached documents")
     p.add_argument("query")
@@ -283,29 +109,38 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        try:
+            from furano_meet import commands as c
+        except ModuleNotFoundError as exc:
+            top = (exc.name or "").split(".")[0]
+            if top not in CLIENT_MODULES:
+                raise
+            raise ClientExtraMissing(top) from exc
         match args.command:
             case "enrol":
-                return asyncio.run(_enrol(args))
+                return asyncio.run(c.enrol_device(args))
             case "sync":
                 with contextlib.suppress(KeyboardInterrupt):
-                    return asyncio.run(_sync(args))
+                    return asyncio.run(c.sync(args))
                 return 0
+            case "publish":
+                return asyncio.run(c.publish(args))
             case "documents":
-                return _documents(args)
+                return c.documents(args)
             case "init-root":
-                return _init_root(args)
+                return c.init_root(args)
             case "whoami":
-                return _whoami(args)
+                return asyncio.run(c.whoami(args))
             case "wipe":
-                return _wipe(args)
+                return c.wipe(args)
             case "pending":
-                return asyncio.run(_pending(args))
+                return asyncio.run(c.pending(args))
             case "certify":
-                return asyncio.run(_certify(args))
+                return asyncio.run(c.certify_device(args))
             case "recover":
-                return _recover(args)
+                return c.recover(args)
             case _:
-                return _search(args)
+                return c.search(args)
     except FuranoError as exc:  # the one place: message and next step, never a traceback
         return print_error(exc, sys.stderr)
     except TimeoutError:

@@ -9,8 +9,12 @@ two sides the way a real deployment does, on one machine:
 * an embedded *clerk's device* (議会事務局), which creates the meeting key and publishes the
   demo agenda pack — encrypted and signed on the clerk's side; the relay never sees plaintext.
 
-Everything lives under one data directory and survives restarts; on every start each councillor
-gets a fresh one-time invitation (``CODE/ROOT-FINGERPRINT``) to enrol a device with.  The two
+Everything lives under one data directory and survives restarts.  Each councillor gets a one-time
+invitation (``CODE/ROOT-FINGERPRINT``) to enrol a device with; a restart shows the same one while it
+is unused and has more than a day left, so restarts do not pile up valid codes (the relay keeps
+only hashes, so the demo keeps its own plaintext copy in ``invitations.json`` — a demo convenience
+a real deployment never has).  Ctrl+C or SIGTERM stops it cleanly: both devices stop, the relay
+finishes what it acknowledged and closes its database.  The two
 embedded devices protect their stores with a fixed demo passphrase, so the demo never touches the
 user's real keychain — a production device uses the OS keychain (see ``furano_meet.store``).
 """
@@ -20,10 +24,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import Callable
+import os
+import signal
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from furano_meet.samples import demo_documents
 from furano_meet.store import LocalStore
@@ -35,6 +44,10 @@ from server.relay import Relay
 
 DEMO_PASSPHRASE = "furano-meet-demo"  # noqa: S105 - a demo store, documented as such
 MEMBERS = ("iincho", "giin1", "giin2", "giin3")
+INVITATION_TTL = timedelta(hours=72)
+REUSE_MARGIN = timedelta(hours=24)
+"""An invitation is shown again only while it has at least this long left to be typed in."""
+_TIME = "%Y-%m-%dT%H:%M:%SZ"  # the relay's clock format (``server.store.utc_now``)
 
 log = logging.getLogger("furano.demo")
 
@@ -81,11 +94,7 @@ async def run_demo(
             await admin.wait_online()
             await clerk.wait_online()
             published = await _publish_pack(relay, clerk)
-            invitations = {
-                user_id: f"{await relay.store.run(relay.store.issue_enrolment_code, user_id)}"
-                f"/{fingerprint}"
-                for user_id in MEMBERS
-            }
+            invitations = await _invitations(relay, data_dir / "invitations.json", fingerprint)
             info = DemoCouncil(relay.url, fingerprint, invitations, published)
             if ready is not None:
                 ready(info)
@@ -100,6 +109,38 @@ async def run_demo(
             for store in (admin_store, clerk_store):
                 if not store.closed:
                     store.close()
+
+
+async def _invitations(relay: Relay, saved: Path, fingerprint: str) -> dict[str, str]:
+    """One usable invitation per councillor: the saved one while unused and unexpired, else new."""
+    now = datetime.now(UTC)
+    try:
+        known: dict[str, dict[str, str]] = json.loads(saved.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    invitations: dict[str, str] = {}
+    for user_id in MEMBERS:
+        entry = known.get(user_id, {})
+        devices = await relay.store.run(relay.store.list_devices, user_id)
+        usable = (
+            entry.get("invitation", "").endswith(f"/{fingerprint}")
+            and datetime.strptime(entry["expires_at"], _TIME).replace(tzinfo=UTC)
+            > now + REUSE_MARGIN
+            and not any(created >= entry["issued_at"] for _, _, _, created, _ in devices)
+        )
+        if not usable:
+            code = await relay.store.run(relay.store.issue_enrolment_code, user_id, INVITATION_TTL)
+            entry = {
+                "invitation": f"{code}/{fingerprint}",
+                "issued_at": now.strftime(_TIME),
+                "expires_at": (now + INVITATION_TTL).strftime(_TIME),
+            }
+        known[user_id] = entry
+        invitations[user_id] = entry["invitation"]
+    saved.write_text(json.dumps(known, indent=1), encoding="utf-8")
+    with contextlib.suppress(OSError):
+        os.chmod(saved, 0o600)
+    return invitations
 
 
 async def _publish_pack(relay: Relay, clerk: SyncEngine) -> list[str]:
@@ -126,7 +167,7 @@ def _print(info: DemoCouncil) -> None:
     print(f"  meeting: {council.MEETING_TITLE} [{council.MEETING_ID}]")
     print(f"  documents published by the clerk's device: {', '.join(info.documents)}")
     print(f"  organisation root fingerprint: {info.fingerprint}")
-    print("  one-time invitations (enrol a device with one; valid 72 h):")
+    print("  one-time invitations (enrol a device with one; shown again until used or expired):")
     names = {uid: name for uid, name, _ in council.PEOPLE}
     for user_id, invitation in info.invitations.items():
         print(f"    {user_id:<8} {names[user_id]:<12} {invitation}")
@@ -144,8 +185,19 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_demo(Path(args.data), args.port, ready=_print))
+        asyncio.run(_until_signal(run_demo(Path(args.data), args.port, ready=_print)))
+    print("Demo stopped.", flush=True)
     return 0
+
+
+async def _until_signal(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work``; SIGTERM (a service manager, ``dev.py``) cancels it like Ctrl+C does."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, AttributeError):  # Windows: Ctrl+C only
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 if __name__ == "__main__":

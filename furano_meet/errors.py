@@ -268,6 +268,25 @@ CODES: dict[str, CodeInfo] = {
         Fault.ENVIRONMENT,
         "The cache was found damaged at start (missing, empty, truncated or failing its check).",
     ),
+    "relay_data_missing": CodeInfo(
+        Fault.USER, "The relay's data directory holds no database (a mistyped --data?)."
+    ),
+    "already_exists": CodeInfo(
+        Fault.USER, "An organisation, user or meeting with that id already exists."
+    ),
+    "invalid_value": CodeInfo(
+        Fault.USER, "An option's value is malformed (a date, a fingerprint)."
+    ),
+    "bind_failed": CodeInfo(
+        Fault.ENVIRONMENT, "The relay cannot listen on the address and port given."
+    ),
+    "client_extra_missing": CodeInfo(
+        Fault.ENVIRONMENT, "The client libraries (furano-meet[client]) are not installed."
+    ),
+    "root_fingerprint_mismatch": CodeInfo(
+        Fault.USER, "The organisation root key is not the one the invitation names."
+    ),
+    "file_unreadable": CodeInfo(Fault.USER, "The file given cannot be read."),
 }
 
 

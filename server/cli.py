@@ -9,31 +9,64 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+import errno
 import logging
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from furano_meet.errors import FuranoError, print_error
+from furano_meet.errors import Fault, FuranoError, print_error
 from furano_meet.protocol import messages as m
 
+from . import admin
+from .admin import RelayStorageError, open_store, storage_error
 from .backup import backup, restore
 from .config import RelayConfig
 from .config_file import load_config
 from .relay import run_relay
-from .store import Store, storage_failure
+from .store import storage_failure
 
 DEFAULT_DATA = Path("relay-data")
+LOW_PORTS = 1024
 
 
-def _store(args: argparse.Namespace) -> Store:
-    store = Store(Path(args.data) / "relay.sqlite3")
-    store.open()
-    return store
+class BindFailed(FuranoError):
+    """The relay cannot listen on the address and port it was given."""
+
+    code = "bind_failed"
+    fault = Fault.ENVIRONMENT
+
+
+def bind_failure(exc: OSError, host: str, port: int) -> BindFailed | None:
+    """A :class:`BindFailed` when ``exc`` came from binding the listening socket, else ``None``.
+
+    Why not by errno alone: ``EACCES`` also means an unwritable data directory, which is a
+    different fix. asyncio words every bind failure "error while attempting to bind".
+    """
+    if "attempting to bind" not in str(exc) and exc.errno != errno.EADDRINUSE:
+        return None
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return BindFailed(
+            f"Cannot listen on {where}: another program (or another relay) already uses it.",
+            "Stop that program, or choose another --port.",
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM) and port < LOW_PORTS:
+        return BindFailed(
+            f"Cannot listen on {where}: ports below {LOW_PORTS} need a privilege this user "
+            "does not have.",
+            "Give the relay the CAP_NET_BIND_SERVICE capability (systemd: "
+            "AmbientCapabilities=CAP_NET_BIND_SERVICE), or serve on a high port such as 8765 "
+            "behind a reverse proxy that listens on 443 and terminates TLS.",
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return BindFailed(
+            f"Cannot listen on {where}: this machine has no such address.",
+            "Use one of this machine's addresses for --host, or 0.0.0.0 for all of them.",
+        )
+    return BindFailed(f"Cannot listen on {where}: {exc.strerror or exc}.", "Check --host/--port.")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -51,62 +84,38 @@ def _serve(args: argparse.Namespace) -> int:
         asyncio.run(run_relay(config, ready=lambda r: print(f"Relay ready at {r.url}", flush=True)))
     except KeyboardInterrupt:
         pass
-    except (OSError, sqlite3.Error) as exc:
-        reason = storage_failure(exc)
-        if reason is None and not isinstance(exc, sqlite3.Error):
-            reason = f"Cannot start the relay: {exc}"
-        print(reason or f"Cannot open the relay database: {exc}", file=sys.stderr)
-        return 1
+    except OSError as exc:
+        if failure := bind_failure(exc, config.host, config.port):
+            raise failure from exc
+        if storage_failure(exc) is None:  # a TLS file, say: the operating system's words
+            raise RelayStorageError(
+                "io_error", f"Cannot start the relay: {exc}.", "Check the paths given."
+            ) from exc
+        raise storage_error(exc, config.data_dir) from exc
+    except sqlite3.Error as exc:
+        raise storage_error(exc, config.data_dir) from exc
     return 0
 
 
 def _admin(args: argparse.Namespace) -> int:
-    store = _store(args)
-    try:
-        match args.command:
-            case "create-org":
-                store.create_org(args.org_id, args.name)
-            case "add-user":
-                store.add_user(args.user_id, args.org_id, args.display_name, args.role)
-            case "enrolment-code":
-                code = store.issue_enrolment_code(args.user_id, timedelta(hours=args.ttl_hours))
-                org = store.org_of_user(args.user_id)
-                fingerprint = store.root_fingerprint(org)
-                # The fingerprint travels with the code (on paper), so the app can detect a
-                # relay that substitutes keys: see docs/security.md.
-                print(f"{code}/{fingerprint}" if fingerprint else code)
-            case "set-root-fingerprint":
-                store.set_root_fingerprint(args.org_id, args.fingerprint)
-            case "revoke-device":
-                store.revoke_device(args.device_id)
-            case "list-devices":
-                for row in store.list_devices(args.user):
-                    print("\t".join(row))
-            case "create-meeting":
-                store.create_meeting(
-                    args.meeting_id, args.org_id, args.title, args.starts_at, args.expires_at
-                )
-            case "set-members":
-                store.set_members(args.meeting_id, args.user_ids)
-            case _:  # pragma: no cover - argparse restricts the choices
-                return 2
-    except FuranoError:
-        raise  # main() presents it
-    except Exception as exc:  # sqlite3.IntegrityError for duplicates, for instance
-        print(f"Could not {args.command}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        store.close()
+    with open_store(Path(args.data), create=args.command == "create-org") as store:
+        admin.run(store, args)
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-
-    with contextlib.suppress(KeyboardInterrupt):
-        data = Path("data/demo") if args.data == str(DEFAULT_DATA) else Path(args.data)
-        asyncio.run(run_demo(data, args.port))
-    return 0
+    """The one demo (``python3 dev.py run``): it needs the client core for its embedded devices."""
+    try:
+        from furano_meet import demo
+    except ModuleNotFoundError as exc:
+        print(
+            f"The demo needs the client core ({exc.name} is not installed): "
+            "pip install 'furano-meet[client]'",
+            file=sys.stderr,
+        )
+        return 1
+    data = "data/demo" if args.data == str(DEFAULT_DATA) else args.data
+    return demo.main(["--data", data, "--port", str(args.port), *(["-v"] if args.verbose else [])])
 
 
 # -- operations: the config file, backup and restore (kept together, apart from the rest) -----
@@ -171,48 +180,57 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", default=str(DEFAULT_DATA), help="data directory (default: %(default)s)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    # --data is accepted after the subcommand too; given there, it wins.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", default=argparse.SUPPRESS, help="data directory")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the relay")
+    def add(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, parents=[common])
+
+    serve = add("serve", "run the relay")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--tls-cert", help="PEM certificate chain: serve wss://")
     serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
     _add_operations(sub, serve)
 
-    demo = sub.add_parser("demo", help="seed a demo council meeting and run the relay")
+    demo = add("demo", "the demo council of `python3 dev.py run` (needs furano-meet[client])")
     demo.add_argument("--port", type=int, default=8765)
 
-    p = sub.add_parser("create-org", help="create an organisation")
+    p = add("create-org", "create an organisation")
     p.add_argument("org_id")
     p.add_argument("name")
-    p = sub.add_parser("add-user", help="add a user to an organisation")
+    p = add("add-user", "add a user to an organisation")
     p.add_argument("org_id")
     p.add_argument("user_id")
     p.add_argument("display_name")
     p.add_argument("--role", choices=m.ROLES, default="member")
-    p = sub.add_parser("enrolment-code", help="issue a one-time device enrolment code")
+    p = add("enrolment-code", "issue a one-time device enrolment code")
     p.add_argument("user_id")
     p.add_argument("--ttl-hours", type=float, default=72.0)
-    p = sub.add_parser(
+    p = add(
         "set-root-fingerprint",
-        help="record the organisation root key's fingerprint (printed with enrolment codes)",
+        "record the organisation root key's fingerprint (printed with enrolment codes)",
     )
     p.add_argument("org_id")
     p.add_argument("fingerprint")
-    p = sub.add_parser("revoke-device", help="revoke a device (it is disconnected at once)")
+    p = add("revoke-device", "revoke a device (it is disconnected at once)")
     p.add_argument("device_id")
-    p = sub.add_parser("list-devices", help="list devices")
+    p = add("list-devices", "list devices")
     p.add_argument("--user")
-    p = sub.add_parser("create-meeting", help="create a meeting")
+    p = add("create-meeting", "create a meeting")
     p.add_argument("org_id")
     p.add_argument("meeting_id")
     p.add_argument("title")
-    p.add_argument("--starts-at", default="")
+    p.add_argument("--starts-at", default="", help="ISO date or date-time")
     p.add_argument(
-        "--expires-at", default="", help="閲覧期限: ISO date after which clients shred it"
+        "--expires-at",
+        default="",
+        help="閲覧期限: ISO date or date-time after which clients shred it",
     )
-    p = sub.add_parser("set-members", help="replace a meeting's member list")
+    p = add("set-members", "replace a meeting's member list")
     p.add_argument("meeting_id")
     p.add_argument("user_ids", nargs="+")
     return parser
@@ -220,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        return _demo(args)  # the demo sets up its own (quieter) logging
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -229,8 +249,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return OPERATIONS[args.command](args)
         if args.command == "serve":
             return _serve(args)
-        if args.command == "demo":
-            return _demo(args)
         return _admin(args)
     except FuranoError as exc:  # the one place: message and next step, never a traceback
         return print_error(exc, sys.stderr)

@@ -1,21 +1,18 @@
-"""The demo council: a seeded organisation, people and a committee meeting, then the relay.
+"""The demo council's seed: an organisation, its people and a committee meeting.
 
-``python3 dev.py run`` lands here.  The seed is written once into the demo data directory; on
-every start each demo person gets a fresh one-time enrolment code (codes are single-use), printed
-with the relay's address so a client can enrol straight away.  The relay never needs a document's
-plaintext, so documents are published by a clerk's client, not seeded here.
+The one demo is :mod:`furano_meet.demo` (``python3 dev.py run``, also ``furano-relay demo``): it
+seeds the relay with this, embeds the administrator's and the clerk's devices and prints
+invitations that carry the root fingerprint. The seed lives on the relay's side because tests
+and benchmarks use it without the client stack. The relay never needs a document's plaintext, so
+documents are published by a clerk's client, not seeded here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from pathlib import Path
 
 from furano_meet.protocol import messages as m
 
-from .config import RelayConfig
-from .relay import Relay
 from .store import Store
 
 ORG_ID = "furano"
@@ -47,19 +44,5 @@ def seed(store: Store) -> bool:
 
 
 def codes(store: Store) -> list[tuple[str, str, str]]:
+    """A fresh one-time code for every demo person (tests that enrol everyone at once)."""
     return [(uid, name, store.issue_enrolment_code(uid)) for uid, name, _ in PEOPLE]
-
-
-async def run_demo(data_dir: Path, port: int) -> None:
-    config = RelayConfig(data_dir=data_dir, port=port)
-    async with Relay(config) as relay:
-        created = await relay.store.run(seed, relay.store)
-        issued = await relay.store.run(codes, relay.store)
-        print(f"Furano Meet relay (demo) — {relay.url}")
-        print(f"  data directory: {data_dir.resolve()}  ({'new' if created else 'existing'})")
-        print(f"  meeting: {MEETING_TITLE} [{MEETING_ID}]")
-        print("  one-time enrolment codes (valid 72 h):")
-        for user_id, name, code in issued:
-            print(f"    {code}  {user_id:<10} {name}")
-        print("Press Ctrl+C to stop.", flush=True)
-        await asyncio.Future()

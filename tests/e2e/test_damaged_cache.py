@@ -7,6 +7,8 @@ against the same keychain, as a councillor's IT helper would run it.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from furano_meet.cli import main
@@ -97,7 +99,7 @@ async def test_an_emptied_cache_tells_the_councillor_to_ask_for_an_invitation_an
     folder = council.root / "giin1-tablet" / "profiles" / "giin1-tablet"
     (folder / "cache.db").write_bytes(b"")  # a sync tool copied an empty file over it
 
-    assert main(_cli(council, "giin1-tablet", "whoami")) == 1
+    assert await asyncio.to_thread(main, _cli(council, "giin1-tablet", "whoami")) == 1
     assert "the file is empty" in capsys.readouterr().err
     assert (folder / "cache.db").stat().st_size == 0  # never replaced by a new empty cache
 

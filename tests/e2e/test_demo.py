@@ -80,7 +80,8 @@ async def test_the_demo_publishes_a_pack_a_new_device_can_read(tmp_path: Path) -
         stop(proc)
     proc, again = start_demo(tmp_path / "demo", port)  # a restart reuses what was published
     try:
-        assert again["giin2"] != invitations["giin2"]  # fresh one-time codes each start
+        assert again["giin2"] == invitations["giin2"]  # unused: shown again, not piled up
+        assert again["giin1"] != invitations["giin1"]  # used by the tablet: a fresh one
         cli = [
             sys.executable,
             "-m",
