@@ -66,6 +66,13 @@ class NotCertifiedYet(FuranoError):
     fault = Fault.ENVIRONMENT
 
 
+class ChangesNotSent(FuranoError):
+    """``sync --once`` ran out of time with changes still in the outbox: not "up to date"."""
+
+    code = "changes_not_sent"
+    fault = Fault.ENVIRONMENT
+
+
 class NotAMember(FuranoError):
     """The meeting named is not one this profile's user belongs to (or does not exist)."""
 
@@ -220,6 +227,8 @@ class SyncReport:
         self.certification: asyncio.Task[Certification] | None = None
         self.progress = TransferProgress()
         self.last_online = ""
+        self.pending = 0
+        """Changes still to send, as of the last status: ``--once`` is done only at zero."""
 
     def state(self) -> Certification | None:
         task = self.certification
@@ -237,7 +246,7 @@ class SyncReport:
         if self.state() is Certification.WAITING:
             message = f"Connected; {waiting_for_certificate(self.account)}."
         print(f"[{Connectivity.ONLINE.value}] {message}", flush=True)
-        if self.once and not self.expected:
+        if self.once and not self.expected and not self.pending:
             self.done.set()
 
     def _checked(self, task: asyncio.Task[Certification]) -> None:
@@ -250,6 +259,7 @@ class SyncReport:
         match event:
             case StatusChanged(status=status) if status.connectivity is Connectivity.ONLINE:
                 self.last_online = status.message
+                self.pending = status.pending_ops
                 if self.certification is None:
                     self.certification = asyncio.create_task(
                         check_certification(self.account, self.store)
@@ -293,6 +303,11 @@ async def sync(args: argparse.Namespace) -> int:
                     raise NotCertifiedYet(
                         f"Timed out {waiting_for_certificate(account)}.",
                         "Ask the administrator to certify this device, then sync again.",
+                    ) from None
+                if report.pending:
+                    raise ChangesNotSent(
+                        f"Timed out with {report.pending} change(s) not yet sent to the relay.",
+                        "They are kept on this device and sent at the next sync.",
                     ) from None
                 raise
             finally:

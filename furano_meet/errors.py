@@ -287,6 +287,9 @@ CODES: dict[str, CodeInfo] = {
         Fault.USER, "The organisation root key is not the one the invitation names."
     ),
     "file_unreadable": CodeInfo(Fault.USER, "The file given cannot be read."),
+    "changes_not_sent": CodeInfo(
+        Fault.ENVIRONMENT, "Changes written on this device are not yet sent to the relay."
+    ),
 }
 
 

@@ -3,6 +3,7 @@ certification, against the real relay (a separate process on 127.0.0.1) and real
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
@@ -15,6 +16,9 @@ import pytest
 from furano_meet.cli import main
 from furano_meet.commands import TransferProgress
 from furano_meet.crypto import OrgRootKey
+from furano_meet.store import LocalStore
+from furano_meet.store.records import Visibility
+from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DownloadProgress
 from server.demo import MEETING_ID
 from tests.e2e.relay_process import ROOT, RelayProcess, cli, seeded
@@ -194,3 +198,27 @@ def test_publish_waits_for_the_certificate_and_says_so(
     )
     assert f"This device is {waiting}." in captured.out
     assert f"Timed out {waiting}." in captured.err
+
+
+def test_sync_once_is_not_up_to_date_while_changes_wait_to_be_sent(
+    council: Council, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tablet = council.enrol("giin1", council.invitation("giin1"), capsys)
+    admin = council.enrol("admin", council.invitation("admin"), capsys)
+    assert council.run("admin", "certify", admin.device_id, admin.fingerprint) == 0
+    assert council.run("admin", "certify", tablet.device_id, tablet.fingerprint) == 0
+    assert council.run("giin1", "sync", "--once") == 0  # the meeting is known, no key yet
+    assert "Up to date." in capsys.readouterr().out
+
+    async def note_offline() -> None:  # written while offline: a shared note needs the key
+        with LocalStore.open(council.devices, "giin1") as store:
+            engine = SyncEngine(store)
+            await engine.add_annotation(
+                MEETING_ID, "doc-1", 1, 1, {"text": "要確認"}, visibility=Visibility.SHARED
+            )
+
+    asyncio.run(note_offline())
+    assert council.run("giin1", "sync", "--once", "--timeout", "3") == 1
+    captured = capsys.readouterr()
+    assert "Sending 1 change(s)" in captured.out and "Up to date." not in captured.out
+    assert "Timed out with 1 change(s) not yet sent to the relay." in captured.err
