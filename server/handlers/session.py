@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 
 from furano_meet import __version__
-from furano_meet.protocol import PROTOCOL_MAJOR, PROTOCOL_MINOR, encode, version_refusal
+from furano_meet.protocol import PROTOCOL_MAJOR, PROTOCOL_MINOR, version_refusal
 from furano_meet.protocol import messages as m
 
-from ..fanout import fan_out
 from ..state import Client, RelayState
 from ..store import DeviceIdentity
 from .keys import certification_targets
@@ -47,14 +46,21 @@ async def hello(state: RelayState, client: Client, msg: m.Hello) -> None:
 
 
 async def enrol(state: RelayState, client: Client, msg: m.Enrol) -> None:
+    """Redeem an admin-made invitation (1.3 ``claim``) or, legacy, a relay-made code."""
     store = state.store
-    identity, token = await store.run(store.enrol, msg.code, msg.device_name, msg.public_keys)
+    if msg.claim:
+        identity, token = await store.run(
+            store.enrol_with_claim, msg.claim, msg.device_name, msg.public_keys
+        )
+    else:
+        identity, token = await store.run(store.enrol, msg.code, msg.device_name, msg.public_keys)
     state.admit(client, identity)
     log.info("device %s enrolled for user %s", identity.device_id, identity.user_id)
     admins, uncertified = await store.run(certification_targets, store, identity)
     if uncertified:
-        frame = encode(m.CertificatesNeeded(devices=tuple(uncertified)))
-        fan_out(state.device_outboxes(admins), frame)
+        # Each admin connection gets the fields its protocol minor knows (the claim is 1.3).
+        for outbox in state.device_outboxes(admins):
+            outbox.send(m.CertificatesNeeded(devices=tuple(uncertified)))
     _welcome_device(client, m.Enrolled, msg.rid, identity, token=token)
 
 
