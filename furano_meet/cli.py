@@ -16,7 +16,9 @@ import contextlib
 import getpass
 import os
 import sys
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from furano_meet.errors import FuranoError, print_error
@@ -33,7 +35,7 @@ from furano_meet.sync.account import (
     enrol,
     remember_ca_file,
 )
-from furano_meet.sync.admin import certify, device_fingerprint, pending_devices
+from furano_meet.sync.admin import certify, device_fingerprint, invite, pending_devices
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import (
     Connectivity,
@@ -67,6 +69,10 @@ def open_store(args: argparse.Namespace) -> LocalStore:
 
 async def _enrol(args: argparse.Namespace) -> int:
     invitation = Invitation.parse(args.invitation)
+    args.relay = args.relay or invitation.relay_url
+    if not args.relay:
+        print("Give the relay's address (this invitation does not name it).", file=sys.stderr)
+        return 2
     if args.ca_file and not args.relay.lower().startswith("wss://"):
         print("--ca-file is for a wss:// relay (TLS); this address has no TLS.", file=sys.stderr)
         return 2
@@ -75,6 +81,25 @@ async def _enrol(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         account = await enrol(store, args.relay, invitation, args.name, ca_file=args.ca_file)
     print(f"Enrolled device {account.device_id} for {account.display_name} ({account.role}).")
+    if invitation.org_id:
+        print(f"The administrator's signed invitation names {account.user_id} ({account.role}).")
+    return 0
+
+
+async def _invite(args: argparse.Namespace) -> int:
+    """Sign an invitation on this (administrator's) device; print what the invitee pastes."""
+    expires = int(time.time() + args.expires_hours * 3600)
+    with open_store(args) as store:
+        _use_ca_file(args, store)
+        made = await invite(_account(store), store, args.user_id, args.role, expires_at=expires)
+    until = datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(made.text())
+    print(made.link())
+    print(
+        f"Invitation for {args.user_id} ({args.role}), valid until {until}. Hand it to that "
+        f"person only; on the new device: furano-meet enrol {made.relay_url} {made.text()}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -162,8 +187,18 @@ async def _pending(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         _use_ca_file(args, store)
         account = _account(store)
-    for device in await pending_devices(account):
-        print(f"{device.device_id}  {device.user_id:<10} {device.role:<7} {device.fingerprint}")
+        for device in await pending_devices(account, store):
+            claimed = (
+                f"claims {device.claimed_user_id} ({device.claimed_role})"
+                if device.claimed_user_id
+                else "no invitation"
+            )
+            print(
+                f"{device.device_id}  relay: {device.user_id:<10} {device.role:<7} "
+                f"{claimed}  {device.fingerprint}"
+            )
+            if device.problem:
+                print(f"    not certified automatically: {device.problem}")
     return 0
 
 
@@ -221,8 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
         "trust store; remembered in the profile",
     )
     p = sub.add_parser("enrol", help="enrol this device with a one-time invitation", parents=[tls])
-    p.add_argument("relay", help="relay address, e.g. wss://relay.example")
-    p.add_argument("invitation", help="CODE/ROOT-FINGERPRINT from the clerk's office")
+    p.add_argument("relay", nargs="?", default="", help="relay address, e.g. wss://relay.example")
+    p.add_argument(
+        "invitation", help="CODE/ROOT-FINGERPRINT/ORG (or the invitation link) from the office"
+    )
     p.add_argument("--name", default="furano-meet cli", help="a name for this device")
     p = sub.add_parser("sync", help="sync with the relay (Ctrl+C to stop)", parents=[tls])
     p.add_argument("--once", action="store_true", help="stop once up to date")
@@ -231,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--certify",
         action="store_true",
-        help="(administrator's profile) certify devices enrolled with a valid one-time code",
+        help="(administrator's profile) certify devices enrolled with an invitation made here",
     )
     sub.add_parser("init-root", help="make this profile the holder of the organisation root key")
     sub.add_parser("whoami", help="this device's identity and key fingerprint")
@@ -245,6 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("device_id")
     p.add_argument("fingerprint", help="the fingerprint `whoami` shows on that device")
+    p = sub.add_parser(
+        "invite", help="(administrator) sign an invitation for a user's new device", parents=[tls]
+    )
+    p.add_argument("user_id")
+    p.add_argument("--role", required=True, choices=["admin", "clerk", "chair", "member"])
+    p.add_argument("--expires-hours", type=float, default=72.0, help="valid for (default 72)")
     sub.add_parser("documents", help="list meetings and cached documents")
     p = sub.add_parser("search", help="full-text search over cached documents")
     p.add_argument("query")
@@ -274,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(_pending(args))
             case "certify":
                 return asyncio.run(_certify(args))
+            case "invite":
+                return asyncio.run(_invite(args))
             case _:
                 return _search(args)
     except FuranoError as exc:  # the one place: message and next step, never a traceback

@@ -255,6 +255,16 @@ CODES: dict[str, CodeInfo] = {
     "stale": CodeInfo(Fault.THEIRS, "Older than, or a replay of, something already accepted."),
     "equivocation": CodeInfo(Fault.THEIRS, "Two different signed objects claim the same version."),
     "expired": CodeInfo(Fault.THEIRS, "An invitation was used after its expiry."),
+    "invitation_untrusted": CodeInfo(
+        Fault.THEIRS,
+        "The relay served an invitation that does not check against the root fingerprint, or "
+        "enrolled the device as someone else than the invitation names.",
+    ),
+    "certification_refused": CodeInfo(
+        Fault.THEIRS,
+        "A device was not certified: no admin-made invitation, or its claim does not match "
+        "what the relay reports.",
+    ),
 }
 
 
