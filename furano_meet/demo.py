@@ -4,13 +4,13 @@ This is the main job of ``python3 dev.py run`` until the desktop app joins it.  
 two sides the way a real deployment does, on one machine:
 
 * the relay (``server``) on 127.0.0.1, seeded with the demo council of ``server.demo``;
-* an embedded *administrator's device* holding the organisation root key, which certifies each
-  device enrolled with a one-time code;
+* an embedded *administrator's device* holding the organisation root key, which signs the
+  invitations and certifies each device enrolled with one;
 * an embedded *clerk's device* (議会事務局), which creates the meeting key and publishes the
   demo agenda pack — encrypted and signed on the clerk's side; the relay never sees plaintext.
 
 Everything lives under one data directory and survives restarts; on every start each councillor
-gets a fresh one-time invitation (``CODE/ROOT-FINGERPRINT``) to enrol a device with.  The two
+gets a fresh one-time invitation (``CODE/ROOT-FINGERPRINT/ORG``) to enrol a device with.  The two
 embedded devices protect their stores with a fixed demo passphrase, so the demo never touches the
 user's real keychain — a production device uses the OS keychain (see ``furano_meet.store``).
 """
@@ -28,6 +28,7 @@ from pathlib import Path
 from furano_meet.samples import demo_documents
 from furano_meet.store import LocalStore
 from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
+from furano_meet.sync.admin import invite
 from furano_meet.sync.engine import SyncEngine
 from server import demo as council
 from server.config import RelayConfig
@@ -51,12 +52,27 @@ def _store(devices: Path, profile: str) -> LocalStore:
     return LocalStore.open(devices, profile, passphrase=DEMO_PASSPHRASE)
 
 
-async def _device(relay: Relay, store: LocalStore, user_id: str, fingerprint: str) -> Account:
+async def _device(
+    relay: Relay,
+    store: LocalStore,
+    user_id: str,
+    fingerprint: str,
+    admin: tuple[Account, LocalStore] | None = None,
+) -> Account:
     account = Account.load(store)
     if account is not None:
         return account
-    code = await relay.store.run(relay.store.issue_enrolment_code, user_id)
-    return await enrol(store, relay.url, Invitation(code, fingerprint), f"{user_id} (demo)")
+    if admin is None:  # the administrator's own device (the bootstrap): a relay-made code
+        code = await relay.store.run(relay.store.issue_enrolment_code, user_id)
+        invitation = Invitation(code, fingerprint)
+    else:  # everyone else: an invitation signed on the administrator's device
+        invitation = await _invite(admin, user_id)
+    return await enrol(store, relay.url, invitation, f"{user_id} (demo)")
+
+
+async def _invite(admin: tuple[Account, LocalStore], user_id: str) -> Invitation:
+    role = next(r for u, _, r in council.PEOPLE if u == user_id)
+    return await invite(*admin, user_id, role)
 
 
 async def run_demo(
@@ -72,8 +88,8 @@ async def run_demo(
         if not fingerprint:
             fingerprint = create_org_root(admin_store)
             await relay.store.run(relay.store.set_root_fingerprint, council.ORG_ID, fingerprint)
-        await _device(relay, admin_store, "admin", fingerprint)
-        await _device(relay, clerk_store, "jimukyoku", fingerprint)
+        admin_device = (await _device(relay, admin_store, "admin", fingerprint), admin_store)
+        await _device(relay, clerk_store, "jimukyoku", fingerprint, admin_device)
         admin = SyncEngine(admin_store, auto_certify=True)
         clerk = SyncEngine(clerk_store)
         tasks = [asyncio.create_task(e.run()) for e in (admin, clerk)]
@@ -81,11 +97,7 @@ async def run_demo(
             await admin.wait_online()
             await clerk.wait_online()
             published = await _publish_pack(relay, clerk)
-            invitations = {
-                user_id: f"{await relay.store.run(relay.store.issue_enrolment_code, user_id)}"
-                f"/{fingerprint}"
-                for user_id in MEMBERS
-            }
+            invitations = {u: (await _invite(admin_device, u)).text() for u in MEMBERS}
             info = DemoCouncil(relay.url, fingerprint, invitations, published)
             if ready is not None:
                 ready(info)

@@ -244,14 +244,17 @@ async def certify_enrolled(
 
 
 async def pending_devices(
-    account: Account, store: LocalStore, *, ssl_context: ssl.SSLContext | None = None
+    account: Account,
+    store: LocalStore | None = None,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> list[PendingDevice]:
     """Devices of the organisation still waiting for a certificate, with the user and role
     each device claimed itself and why it would not be certified automatically."""
     async with await _connect(account, ssl_context) as conn:
         reply = await conn.request(m.ListUncertified())
     assert isinstance(reply, m.CertificatesNeeded)
-    redeemed = _redeemed(store)
+    redeemed = _redeemed(store) if store is not None else set()
     return await asyncio.to_thread(lambda: [_pending(d, account, redeemed) for d in reply.devices])
 
 
