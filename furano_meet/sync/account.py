@@ -60,7 +60,13 @@ class InvitationUntrusted(FuranoError):
 
     code = "invitation_untrusted"
     fault = Fault.THEIRS
-    next_step = "Do not use this device; report it to the IT department."
+
+    def __init__(
+        self,
+        message: str,
+        next_step: str = "Do not enrol with it; report it to the IT department.",
+    ) -> None:
+        super().__init__(message, next_step)
 
 
 @dataclass(frozen=True, slots=True)

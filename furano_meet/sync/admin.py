@@ -53,10 +53,14 @@ class CertificationRefused(FuranoError):
 
     code = "certification_refused"
     fault = Fault.THEIRS
-    next_step = (
-        "Do not certify this device. If the user really enrolled it, make a new invitation "
-        "(`furano-meet invite`); otherwise report it to the IT department."
-    )
+
+    def __init__(
+        self,
+        message: str,
+        next_step: str = "Do not certify this device. If the user really enrolled it, make a "
+        "new invitation (`furano-meet invite`); otherwise report it to the IT department.",
+    ) -> None:
+        super().__init__(message, next_step)
 
 
 @dataclass(frozen=True, slots=True)
