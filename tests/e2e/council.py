@@ -149,7 +149,9 @@ class Council:
     ) -> Device:
         invitation = await self.invitation(user_id)
         await enrol(store, self.url, invitation, f"{label or user_id}")
-        return await self._start(user_id, store, label=label, auto_certify=auto_certify, start=start)
+        return await self._start(
+            user_id, store, label=label, auto_certify=auto_certify, start=start
+        )
 
     async def _start(
         self,
