@@ -10,7 +10,11 @@ rogue one is certified by the same engine, which handles enrolments in order.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -297,3 +301,44 @@ def admin_account(council: Council) -> Account:
 def member_admin_store(council: Council) -> LocalStore:
     assert council.admin is not None
     return council.admin.store
+
+
+async def furano_meet(data: Path, profile: str, *args: str) -> str:
+    """Run the ``furano-meet`` command as a user would (its own process, no OS keychain)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "furano_meet.cli",
+        "--data",
+        str(data),
+        "--profile",
+        profile,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={
+            **os.environ,
+            "FURANO_MEET_PASSPHRASE": "a cli test passphrase 7f3k",
+            "HOME": str(data),
+        },
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def test_the_invite_command_prints_a_link_the_new_device_enrols_with(
+    relay: Relay, tmp_path: Path
+) -> None:
+    data = tmp_path / "cli"
+    fingerprint = (await furano_meet(data, "admin", "init-root")).splitlines()[0]
+    await relay.store.run(relay.store.set_root_fingerprint, ORG, fingerprint)
+    code = await relay.store.run(relay.store.issue_enrolment_code, "admin")
+    await furano_meet(data, "admin", "enrol", relay.url, f"{code}/{fingerprint}")
+    text, link = (await furano_meet(data, "admin", "invite", "giin1", "--role", "member")).split()
+    assert Invitation.parse(text) == dataclasses.replace(Invitation.parse(link), relay_url="")
+    assert Invitation.parse(link).relay_url == relay.url and text.endswith(f"/{ORG}")
+    enrolled = await furano_meet(data, "giin1", "enrol", link)  # the relay comes from the link
+    assert "invitation names giin1 (member)" in enrolled
+    pending = await furano_meet(data, "admin", "pending")
+    assert "claims giin1 (member)" in pending and "no invitation" in pending  # the admin's own
