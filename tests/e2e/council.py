@@ -139,31 +139,17 @@ class Council:
         return await self._enrol(user_id, store, label=label, start=start)
 
     async def _enrol(
-        self,
-        user_id: str,
-        store: LocalStore,
-        *,
-        label: str | None = None,
-        auto_certify: bool = False,
-        start: bool = True,
+        self, user_id: str, store: LocalStore, *, label: str | None = None, start: bool = True
     ) -> Device:
-        invitation = await self.invitation(user_id)
-        await enrol(store, self.url, invitation, f"{label or user_id}")
-        return await self._start(
-            user_id, store, label=label, auto_certify=auto_certify, start=start
-        )
+        """Enrol ``store`` with an invitation for ``user_id`` and start its engine."""
+        await enrol(store, self.url, await self.invitation(user_id), label or user_id)
+        return await self._start(label or user_id, store, start=start)
 
     async def _start(
-        self,
-        user_id: str,
-        store: LocalStore,
-        *,
-        label: str | None = None,
-        auto_certify: bool = False,
-        start: bool = True,
+        self, label: str, store: LocalStore, *, auto_certify: bool = False, start: bool = True
     ) -> Device:
         engine = SyncEngine(store, auto_certify=auto_certify, backoff=Backoff(base=0.05, cap=0.5))
-        device = Device(label or user_id, store, engine)
+        device = Device(label, store, engine)
 
         def record(event: SyncEvent) -> None:
             device.events.append(event)

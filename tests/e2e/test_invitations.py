@@ -91,6 +91,27 @@ async def stored_claim(relay: Relay, device_id: str) -> tuple[bytes, str]:
     return await relay.store.run(read)
 
 
+async def relay_minted_invitation(relay: Relay, user_id: str, role: str) -> tuple[str, str]:
+    """The relay signs an invitation with an 'admin' certificate of a root of its own and
+    stores it; returns the code and that root's fingerprint."""
+    fake_root, fake_admin = OrgRootKey.generate(), DeviceKeys.generate()
+    cert = issue_device_certificate(
+        fake_root,
+        org_id=ORG,
+        user_id="admin",
+        device_id="dev-relays-admin",
+        role="admin",
+        public_bundle=fake_admin.public_bundle(),
+    )
+    verified = verify_device_certificate(cert, fake_root.fingerprint(), expected_org_id=ORG)
+    signed, code = iv.create_invitation(
+        fake_admin, verified, user_id=user_id, role=role, expires_at=int(time.time()) + 600
+    )
+    sender = DeviceIdentity(ORG, "admin", "dev-relays-admin", "admin", "relay")
+    await relay.store.run(relay.store.put_invitation, sender, signed, cert)
+    return code, fake_root.fingerprint()
+
+
 async def test_a_device_the_relay_enrols_with_its_own_code_is_never_auto_certified(
     council: Council, relay: Relay
 ) -> None:
@@ -114,26 +135,10 @@ async def test_an_invitation_the_relay_minted_itself_is_never_auto_certified(
     """The relay signs an invitation with an 'admin' certificate of a root of its own, stores
     it, and enrols its own device with it: the device side passes (the relay chose the root it
     was given), the administrator's certifier does not."""
-    fake_root, fake_admin = OrgRootKey.generate(), DeviceKeys.generate()
-    cert = issue_device_certificate(
-        fake_root,
-        org_id=ORG,
-        user_id="admin",
-        device_id="dev-relays-admin",
-        role="admin",
-        public_bundle=fake_admin.public_bundle(),
-    )
-    verified = verify_device_certificate(cert, fake_root.fingerprint(), expected_org_id=ORG)
-    signed, code = iv.create_invitation(
-        fake_admin, verified, user_id="jimukyoku", role="clerk", expires_at=int(time.time()) + 600
-    )
-    sender = DeviceIdentity(ORG, "admin", "dev-relays-admin", "admin", "relay")
-    await relay.store.run(relay.store.put_invitation, sender, signed, cert)
+    code, fake_root = await relay_minted_invitation(relay, "jimukyoku", "clerk")
     store = new_store(council, "relays-clerk")
     try:
-        rogue = await enrol(
-            store, relay.url, Invitation(code, fake_root.fingerprint(), ORG), "rogue"
-        )
+        rogue = await enrol(store, relay.url, Invitation(code, fake_root, ORG), "rogue")
     finally:
         store.close()
     assert rogue.role == "clerk"
@@ -149,21 +154,7 @@ async def test_a_genuine_device_refuses_an_invitation_under_another_root(
 ) -> None:
     """The root fingerprint comes with the code, never from the relay: an invitation the relay
     serves that does not chain to it stops the enrolment with a plain message."""
-    fake_root, fake_admin = OrgRootKey.generate(), DeviceKeys.generate()
-    cert = issue_device_certificate(
-        fake_root,
-        org_id=ORG,
-        user_id="admin",
-        device_id="dev-relays-admin",
-        role="admin",
-        public_bundle=fake_admin.public_bundle(),
-    )
-    verified = verify_device_certificate(cert, fake_root.fingerprint(), expected_org_id=ORG)
-    signed, code = iv.create_invitation(
-        fake_admin, verified, user_id="giin1", role="member", expires_at=int(time.time()) + 600
-    )
-    sender = DeviceIdentity(ORG, "admin", "dev-relays-admin", "admin", "relay")
-    await relay.store.run(relay.store.put_invitation, sender, signed, cert)
+    code, _ = await relay_minted_invitation(relay, "giin1", "member")
     store = new_store(council, "giin1-victim")
     try:
         with pytest.raises(InvitationUntrusted) as refused:
