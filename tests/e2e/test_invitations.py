@@ -35,6 +35,7 @@ from furano_meet.sync.admin import (
 )
 from server.relay import Relay
 from server.store import DeviceIdentity
+from tests.conftest import Connect
 from tests.e2e.council import Council, Device
 
 ORG = "furano"
@@ -333,3 +334,10 @@ async def test_the_invite_command_prints_a_link_the_new_device_enrols_with(
     assert "invitation names giin1 (member)" in enrolled
     pending = await furano_meet(data, "admin", "pending")
     assert "claims giin1 (member)" in pending and "no invitation" in pending  # the admin's own
+
+
+async def test_only_an_administrators_device_may_store_invitations(connect_as: Connect) -> None:
+    clerk = await connect_as("jimukyoku")
+    with pytest.raises(RelayError) as refused:
+        await clerk.request(m.PutInvitation(invitation=b"FMIV", issuer_certificate=b"FMCT"))
+    assert refused.value.code == "forbidden"
