@@ -125,13 +125,13 @@ async def invite(
     account: Account,
     store: LocalStore,
     user_id: str,
-    role: m.Role,
+    role: str,
     *,
     expires_at: int | None = None,
     ssl_context: ssl.SSLContext | None = None,
 ) -> Invitation:
-    """Sign an invitation for ``user_id`` as ``role`` here and hand it to the relay; returns
-    what the invitee pastes (the code is nowhere else)."""
+    """Sign an invitation for ``user_id`` as ``role`` (one of ``messages.ROLES``) here and
+    hand it to the relay; returns what the invitee pastes (the code is nowhere else)."""
     root = _root(account, store)
     expires = expires_at or int(time.time()) + DEFAULT_INVITATION_HOURS * 3600
 

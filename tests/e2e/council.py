@@ -131,7 +131,7 @@ class Council:
         account = Account.load(self.admin.store)
         assert account is not None
         wanted = role or next((r for u, _, r in PEOPLE if u == user_id), "member")
-        return await invite(account, self.admin.store, user_id, wanted)  # type: ignore[arg-type]
+        return await invite(account, self.admin.store, user_id, wanted)
 
     async def device(self, user_id: str, name: str | None = None, *, start: bool = True) -> Device:
         label = name or user_id
