@@ -58,7 +58,7 @@ async def run_demo(data_dir: Path, port: int) -> None:
         print(f"Furano Meet relay (demo) — {relay.url}")
         print(f"  data directory: {data_dir.resolve()}  ({'new' if created else 'existing'})")
         print(f"  meeting: {MEETING_TITLE} [{MEETING_ID}]")
-        print("  one-time enrolment codes (valid 72 h):")
+        print("  one-time enrolment codes (legacy: never auto-certified; valid 72 h):")
         for user_id, name, code in issued:
             print(f"    {code}  {user_id:<10} {name}")
         print("Press Ctrl+C to stop.", flush=True)
