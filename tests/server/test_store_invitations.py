@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,10 @@ from furano_meet.crypto import invitations as iv
 from furano_meet.crypto.authority import TrustAnchor
 from furano_meet.crypto.certificates import issue_device_certificate, verify_device_certificate
 from furano_meet.protocol import ErrorCode
-from server import demo
 from server.errors import Refusal
 from server.store import DeviceIdentity, Store
 
 ADMIN = DeviceIdentity("furano", "admin", "dev-admin", "admin", "admin")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "relay.sqlite3")
-    s.open()
-    demo.seed(s)
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")
