@@ -91,6 +91,7 @@ from furano_meet.store import LocalStore
 from furano_meet.sync import documents as docs
 from furano_meet.sync import receiving
 from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
+from furano_meet.sync.admin import invite
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DocumentIndexed, DocumentReady, DocumentRefused, SyncEvent
@@ -267,13 +268,13 @@ class Party:
 
 
 def _seed_relay(data_dir: Path, fingerprint: str) -> dict[str, str]:
-    """The demo council plus the root fingerprint; returns one-time enrolment codes."""
+    """The demo council plus the root fingerprint; returns the admin's one-time enrolment code."""
     store = Store(RelayConfig(data_dir=data_dir).database_path)
     store.open()
     try:
         demo.seed(store)
         store.set_root_fingerprint(demo.ORG_ID, fingerprint)
-        return {uid: store.issue_enrolment_code(uid) for uid in ("admin", "jimukyoku", "giin1")}
+        return {uid: store.issue_enrolment_code(uid) for uid in ("admin",)}
     finally:
         store.close()
 
@@ -285,7 +286,11 @@ async def _enrol_council(
     parties: dict[str, Party] = {}
     for user_id in ("admin", "jimukyoku", "giin1"):
         store = admin_store if user_id == "admin" else LocalStore.open(devices_dir, user_id)
-        invitation = Invitation(codes[user_id], fingerprint)
+        if user_id == "admin":  # the bootstrap: a relay-made code
+            invitation = Invitation(codes[user_id], fingerprint)
+        else:  # signed on the administrator's device (it certifies only those automatically)
+            role = "clerk" if user_id == "jimukyoku" else "member"
+            invitation = await invite(parties["admin"].account, admin_store, user_id, role)
         account = await enrol(store, url, invitation, f"bench {user_id}")
         parties[user_id] = Party(user_id, store, account)
     admin, clerk, member = parties["admin"], parties["jimukyoku"], parties["giin1"]

@@ -59,8 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
         "trust store; remembered in the profile",
     )
     p = sub.add_parser("enrol", help="enrol this device with a one-time invitation", parents=[tls])
-    p.add_argument("relay", help="relay address, e.g. wss://relay.example")
-    p.add_argument("invitation", help="CODE/ROOT-FINGERPRINT from the clerk's office")
+    p.add_argument("relay", nargs="?", default="", help="relay address, e.g. wss://relay.example")
+    p.add_argument(
+        "invitation", help="CODE/ROOT-FINGERPRINT/ORG (or the invitation link) from the office"
+    )
     p.add_argument("--name", default="furano-meet cli", help="a name for this device")
     p = sub.add_parser("sync", help="sync with the relay (Ctrl+C to stop)", parents=[tls])
     p.add_argument("--once", action="store_true", help="stop once up to date")
@@ -69,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--certify",
         action="store_true",
-        help="(administrator's profile) certify devices enrolled with a valid one-time code",
+        help="(administrator's profile) certify devices enrolled with an invitation made here",
     )
     sub.add_parser("init-root", help="make this profile the holder of the organisation root key")
     sub.add_parser("whoami", help="this device's identity, key fingerprint and certificate")
@@ -83,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("device_id")
     p.add_argument("fingerprint", help="the fingerprint `whoami` shows on that device")
+    p = sub.add_parser(
+        "invite", help="(administrator) sign an invitation for a user's new device", parents=[tls]
+    )
+    p.add_argument("user_id")
+    p.add_argument("--role", required=True, choices=["admin", "clerk", "chair", "member"])
+    p.add_argument("--expires-hours", type=float, default=72.0, help="valid for (default 72)")
     p = sub.add_parser(
         "publish",
         help="(clerk) encrypt, sign and publish a PDF; creates the meeting key",
@@ -139,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(c.certify_device(args))
             case "recover":
                 return c.recover(args)
+            case "invite":
+                return asyncio.run(c.invite_user(args))
             case _:
                 return c.search(args)
     except FuranoError as exc:  # the one place: message and next step, never a traceback

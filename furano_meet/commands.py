@@ -14,7 +14,9 @@ import contextlib
 import getpass
 import os
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from furano_meet.cli import PASSPHRASE_ENV
@@ -35,7 +37,7 @@ from furano_meet.sync.account import (
     enrol,
     remember_ca_file,
 )
-from furano_meet.sync.admin import certify, device_fingerprint, pending_devices
+from furano_meet.sync.admin import certify, device_fingerprint, invite, pending_devices
 from furano_meet.sync.certification import (
     Certification,
     check_certification,
@@ -193,6 +195,10 @@ async def wait_until_certified(store: LocalStore, account: Account, timeout: flo
 
 async def enrol_device(args: argparse.Namespace) -> int:
     invitation = Invitation.parse(args.invitation)
+    args.relay = args.relay or invitation.relay_url
+    if not args.relay:
+        print("Give the relay's address (this invitation does not name it).", file=sys.stderr)
+        return 2
     if args.ca_file and not args.relay.lower().startswith("wss://"):
         print("--ca-file is for a wss:// relay (TLS); this address has no TLS.", file=sys.stderr)
         return 2
@@ -202,9 +208,28 @@ async def enrol_device(args: argparse.Namespace) -> int:
         check_invitation_against_root(store, invitation.root_fingerprint)
         account = await enrol(store, args.relay, invitation, args.name, ca_file=args.ca_file)
     print(f"Enrolled device {account.device_id} for {account.display_name} ({account.role}).")
+    if invitation.org_id:
+        print(f"The administrator's signed invitation names {account.user_id} ({account.role}).")
     print(
         f"Its key fingerprint is {device_fingerprint(account)}; the administrator certifies "
         "the device (comparing that fingerprint when certifying by hand)."
+    )
+    return 0
+
+
+async def invite_user(args: argparse.Namespace) -> int:
+    """Sign an invitation on this (administrator's) device; print what the invitee pastes."""
+    expires = int(time.time() + args.expires_hours * 3600)
+    with open_store(args) as store:
+        _use_ca_file(args, store)
+        made = await invite(_account(store), store, args.user_id, args.role, expires_at=expires)
+    until = datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(made.link())
+    print(made.text())
+    print(
+        f"Invitation for {args.user_id} ({args.role}), valid until {until}. Hand it to that "
+        f"person only; on the new device: furano-meet enrol {made.relay_url} {made.text()}",
+        file=sys.stderr,
     )
     return 0
 
@@ -418,8 +443,18 @@ async def pending(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         _use_ca_file(args, store)
         account = _account(store)
-    for device in await pending_devices(account):
-        print(f"{device.device_id}  {device.user_id:<10} {device.role:<7} {device.fingerprint}")
+        for device in await pending_devices(account, store):
+            claimed = (
+                f"claims {device.claimed_user_id} ({device.claimed_role})"
+                if device.claimed_user_id
+                else "no invitation"
+            )
+            print(
+                f"{device.device_id}  relay: {device.user_id:<10} {device.role:<7} "
+                f"{claimed}  {device.fingerprint}"
+            )
+            if device.problem:
+                print(f"    not certified automatically: {device.problem}")
     return 0
 
 

@@ -4,17 +4,18 @@ This is the main job of ``python3 dev.py run`` until the desktop app joins it.  
 two sides the way a real deployment does, on one machine:
 
 * the relay (``server``) on 127.0.0.1, seeded with the demo council of ``server.demo``;
-* an embedded *administrator's device* holding the organisation root key, which certifies each
-  device enrolled with a one-time code;
+* an embedded *administrator's device* holding the organisation root key, which signs the
+  invitations and certifies each device enrolled with one;
 * an embedded *clerk's device* (議会事務局), which creates the meeting key and publishes the
   demo agenda pack — encrypted and signed on the clerk's side; the relay never sees plaintext.
 
 Everything lives under one data directory and survives restarts.  Each councillor gets a one-time
-invitation (``CODE/ROOT-FINGERPRINT``) to enrol a device with; a restart shows the same one while it
-is unused and has more than a day left, so restarts do not pile up valid codes (the relay keeps
-only hashes, so the demo keeps its own plaintext copy in ``invitations.json`` — a demo convenience
-a real deployment never has).  Ctrl+C or SIGTERM stops it cleanly: both devices stop, the relay
-finishes what it acknowledged and closes its database.  The two
+invitation (``CODE/ROOT-FINGERPRINT/ORG``), signed on the demo administrator's device, to enrol a
+device with; a restart shows the same one while it is unused and has more than a day left, so
+restarts do not pile up valid invitations (the relay keeps only what checks a code, so the demo
+keeps its own copy in ``invitations.json`` — a demo convenience a real deployment never has).
+Ctrl+C or SIGTERM stops it cleanly: both devices stop, the relay finishes what it acknowledged and
+closes its database.  The two
 embedded devices protect their stores with a fixed demo passphrase, so the demo never touches the
 user's real keychain — a production device uses the OS keychain (see ``furano_meet.store``).
 """
@@ -36,7 +37,14 @@ from typing import Any
 
 from furano_meet.samples import demo_documents
 from furano_meet.store import LocalStore
-from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
+from furano_meet.sync.account import (
+    Account,
+    Invitation,
+    InvitationError,
+    create_org_root,
+    enrol,
+)
+from furano_meet.sync.admin import invite
 from furano_meet.sync.engine import SyncEngine
 from server import demo as council
 from server.config import RelayConfig
@@ -64,12 +72,38 @@ def _store(devices: Path, profile: str) -> LocalStore:
     return LocalStore.open(devices, profile, passphrase=DEMO_PASSPHRASE)
 
 
-async def _device(relay: Relay, store: LocalStore, user_id: str, fingerprint: str) -> Account:
+async def _device(
+    relay: Relay,
+    store: LocalStore,
+    user_id: str,
+    fingerprint: str,
+    admin: tuple[Account, LocalStore] | None = None,
+) -> Account:
     account = Account.load(store)
     if account is not None:
         return account
-    code = await relay.store.run(relay.store.issue_enrolment_code, user_id)
-    return await enrol(store, relay.url, Invitation(code, fingerprint), f"{user_id} (demo)")
+    if admin is None:  # the administrator's own device (the bootstrap): a relay-made code
+        code = await relay.store.run(relay.store.issue_enrolment_code, user_id)
+        invitation = Invitation(code, fingerprint)
+    else:  # everyone else: an invitation signed on the administrator's device
+        invitation = await _invite(admin, user_id)
+    return await enrol(store, relay.url, invitation, f"{user_id} (demo)")
+
+
+async def _invite(
+    admin: tuple[Account, LocalStore], user_id: str, *, expires_at: int | None = None
+) -> Invitation:
+    role = next(r for u, _, r in council.PEOPLE if u == user_id)
+    return await invite(*admin, user_id, role, expires_at=expires_at)
+
+
+def _under_root(text: str, fingerprint: str) -> bool:
+    """A saved invitation of this demo's organisation root (not of an earlier, wiped one)."""
+    try:
+        invitation = Invitation.parse(text)
+    except InvitationError:
+        return False
+    return invitation.root_fingerprint == fingerprint and bool(invitation.org_id)
 
 
 async def run_demo(
@@ -85,8 +119,8 @@ async def run_demo(
         if not fingerprint:
             fingerprint = create_org_root(admin_store)
             await relay.store.run(relay.store.set_root_fingerprint, council.ORG_ID, fingerprint)
-        await _device(relay, admin_store, "admin", fingerprint)
-        await _device(relay, clerk_store, "jimukyoku", fingerprint)
+        admin_device = (await _device(relay, admin_store, "admin", fingerprint), admin_store)
+        await _device(relay, clerk_store, "jimukyoku", fingerprint, admin_device)
         admin = SyncEngine(admin_store, auto_certify=True)
         clerk = SyncEngine(clerk_store)
         tasks = [asyncio.create_task(e.run()) for e in (admin, clerk)]
@@ -94,7 +128,9 @@ async def run_demo(
             await admin.wait_online()
             await clerk.wait_online()
             published = await _publish_pack(relay, clerk)
-            invitations = await _invitations(relay, data_dir / "invitations.json", fingerprint)
+            invitations = await _invitations(
+                relay, admin_device, data_dir / "invitations.json", fingerprint
+            )
             info = DemoCouncil(relay.url, fingerprint, invitations, published)
             if ready is not None:
                 ready(info)
@@ -111,7 +147,9 @@ async def run_demo(
                     store.close()
 
 
-async def _invitations(relay: Relay, saved: Path, fingerprint: str) -> dict[str, str]:
+async def _invitations(
+    relay: Relay, admin: tuple[Account, LocalStore], saved: Path, fingerprint: str
+) -> dict[str, str]:
     """One usable invitation per councillor: the saved one while unused and unexpired, else new."""
     now = datetime.now(UTC)
     try:
@@ -123,15 +161,16 @@ async def _invitations(relay: Relay, saved: Path, fingerprint: str) -> dict[str,
         entry = known.get(user_id, {})
         devices = await relay.store.run(relay.store.list_devices, user_id)
         usable = (
-            entry.get("invitation", "").endswith(f"/{fingerprint}")
+            _under_root(entry.get("invitation", ""), fingerprint)
             and datetime.strptime(entry["expires_at"], _TIME).replace(tzinfo=UTC)
             > now + REUSE_MARGIN
             and not any(created >= entry["issued_at"] for _, _, _, created, _ in devices)
         )
         if not usable:
-            code = await relay.store.run(relay.store.issue_enrolment_code, user_id, INVITATION_TTL)
+            expires = int((now + INVITATION_TTL).timestamp())
+            made = await _invite(admin, user_id, expires_at=expires)
             entry = {
-                "invitation": f"{code}/{fingerprint}",
+                "invitation": made.text(),
                 "issued_at": now.strftime(_TIME),
                 "expires_at": (now + INVITATION_TTL).strftime(_TIME),
             }

@@ -290,6 +290,16 @@ CODES: dict[str, CodeInfo] = {
     "changes_not_sent": CodeInfo(
         Fault.ENVIRONMENT, "Changes written on this device are not yet sent to the relay."
     ),
+    "invitation_untrusted": CodeInfo(
+        Fault.THEIRS,
+        "The relay served an invitation that does not check against the root fingerprint, or "
+        "enrolled the device as someone else than the invitation names.",
+    ),
+    "certification_refused": CodeInfo(
+        Fault.THEIRS,
+        "A device was not certified: no admin-made invitation, or its claim does not match "
+        "what the relay reports.",
+    ),
 }
 
 

@@ -207,7 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("user_id")
     p.add_argument("display_name")
     p.add_argument("--role", choices=m.ROLES, default="member")
-    p = add("enrolment-code", "issue a one-time device enrolment code")
+    p = add(
+        "enrolment-code",
+        "(legacy: devices enrolled this way are never auto-certified) issue a one-time device "
+        "enrolment code; use `furano-meet invite` on the administrator's device instead",
+    )
     p.add_argument("user_id")
     p.add_argument("--ttl-hours", type=float, default=72.0)
     p = add(

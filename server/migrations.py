@@ -147,6 +147,29 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
         ALTER TABLE key_envelopes_v11 RENAME TO key_envelopes;
         """,
     ),
+    (
+        # trustinvite: invitations signed on the administrator's device (protocol 1.3). The
+        # relay keeps what it needs to check a code proof (code_key) and to serve the invitation
+        # to the invitee and, with the device's claim, to the certifying administrator.
+        (1, 2),
+        """
+        CREATE TABLE invitations (
+            invitation_id TEXT PRIMARY KEY,
+            code_key BLOB NOT NULL UNIQUE,
+            org_id TEXT NOT NULL REFERENCES orgs(org_id),
+            user_id TEXT NOT NULL REFERENCES users(user_id),
+            role TEXT NOT NULL,
+            expires_at INTEGER NOT NULL,
+            invitation BLOB NOT NULL,
+            issuer_certificate BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            redeemed_at TEXT,
+            redeemed_by TEXT
+        );
+        ALTER TABLE devices ADD COLUMN claim BLOB NOT NULL DEFAULT x'';
+        ALTER TABLE devices ADD COLUMN invitation_id TEXT REFERENCES invitations(invitation_id);
+        """,
+    ),
 )
 
 CURRENT: Final = SCHEMA[-1][0]

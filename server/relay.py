@@ -70,7 +70,7 @@ from .blobs import BlobStore
 from .config import RelayConfig
 from .errors import Refusal
 from .fanout import Mailbox, Outbox, cancel_task
-from .handlers import admin, documents, keys, meetings, oplog, session, uploads
+from .handlers import admin, documents, invitations, keys, meetings, oplog, session, uploads
 from .ratelimit import TokenBucket
 from .rooms import Room
 from .state import Client, RelayState
@@ -83,6 +83,8 @@ Handler = Callable[[RelayState, Client, Any], Awaitable[None]]
 HANDLERS: dict[type[m.Msg], Handler] = {
     m.Hello: session.hello,
     m.Enrol: session.enrol,
+    m.FindInvitation: invitations.find_invitation,
+    m.PutInvitation: invitations.put_invitation,
     m.Authenticate: session.authenticate,
     m.CertifyDevice: keys.certify_device,
     m.ListMeetings: meetings.list_meetings,

@@ -289,6 +289,12 @@ def _verify_code_proof(body: bytes, code_signature: bytes, code_key: bytes) -> N
         raise BadSignature("the claim was not made with this invitation's code") from exc
 
 
+def read_claim_unverified(claim: Buffer) -> Claim:
+    """The claim's fields, unverified: which invitation the relay should check it against
+    (:func:`check_code_proof` is the check) and what an administrator is shown."""
+    return _parse_claim(claim)[0]
+
+
 def check_code_proof(claim: Buffer, stored_code_key: bytes) -> Claim:
     """The relay's check at enrolment: the claim was made by someone who knows the code whose
     ``code_key`` it stored with the invitation. Raises BadSignature / MalformedData."""

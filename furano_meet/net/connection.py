@@ -179,9 +179,12 @@ class RelayConnection:
         self.welcome = welcome
         return self
 
-    async def enrol(self, code: str, device_name: str, public_keys: bytes) -> m.Enrolled:
+    async def enrol(
+        self, code: str, device_name: str, public_keys: bytes, *, claim: bytes = b""
+    ) -> m.Enrolled:
+        """Enrol with a relay-made ``code`` (legacy) or, 1.3, an invitation ``claim``."""
         reply = await self.request(
-            m.Enrol(code=code, device_name=device_name, public_keys=public_keys)
+            m.Enrol(code=code, device_name=device_name, public_keys=public_keys, claim=claim)
         )
         assert isinstance(reply, m.Enrolled)
         self.identity = reply

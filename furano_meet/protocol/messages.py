@@ -126,6 +126,14 @@ class DeviceKeyInfo:
     certificate: Opaque = b""
     role: Role = "member"
     """The member's role as the relay records it (an admin checks it before certifying)."""
+    claim: Annotated[bytes, Length(0, 64 * 1024), Since(3)] = b""
+    """(1.3, ``certificates_needed`` only) The enrolment claim the device sent (``FMEC``): its
+    keys bound to one invitation and the user and role it names; empty for a device enrolled
+    with a relay-made code."""
+    invitation: Annotated[bytes, Length(0, 64 * 1024), Since(3)] = b""
+    """(1.3, ``certificates_needed`` only) The admin-signed invitation the claim redeems."""
+    issuer_certificate: Annotated[bytes, Length(0, 64 * 1024), Since(3)] = b""
+    """(1.3, ``certificates_needed`` only) The certificate of the admin device that signed it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -210,9 +218,36 @@ class Enrol(Msg):
     """Trade a one-time enrolment code for a device identity and a long-lived token."""
 
     TYPE = "enrol"
-    code: Annotated[str, Length(8, 64)]
+    code: Annotated[str, Length(0, 64)]
+    """A relay-made one-time code (legacy); empty when ``claim`` is given."""
     device_name: Name
     public_keys: Opaque
+    claim: Annotated[bytes, Length(0, 64 * 1024), Since(3)] = b""
+    """(1.3) An enrolment claim (``FMEC``) redeeming an admin-made invitation: the relay checks
+    its code proof against the invitation's stored ``code_key`` and takes user and role from the
+    invitation."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindInvitation(Msg):
+    """(1.3, before enrolment) Fetch the invitation whose code key is ``code_key``.
+
+    The device derives ``code_key`` from the code it was handed; the relay, which stores only
+    that key, cannot work back to the code."""
+
+    TYPE = "find_invitation"
+    code_key: Annotated[bytes, Length(32, 32)]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvitationFound(Msg):
+    """(1.3) The signed invitation and its issuer's certificate, for the device to verify
+    against the root fingerprint it was handed with the code."""
+
+    TYPE = "invitation_found"
+    SENDER = "relay"
+    invitation: Annotated[bytes, Length(1, 64 * 1024)]
+    issuer_certificate: Annotated[bytes, Length(1, 64 * 1024)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -619,6 +654,16 @@ class DeviceKeysListed(Msg):
     more: Annotated[bool, Since(2)] = False
     """(1.2) More devices than fit one frame: ask again from ``next_offset``. A peer below
     1.2 gets every device in one reply, as before."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PutInvitation(Msg):
+    """(1.3, admin) Store an invitation signed on the administrator's device, so that the
+    invitee's device can find it by its code key; answered with ``done``."""
+
+    TYPE = "put_invitation"
+    invitation: Annotated[bytes, Length(1, 64 * 1024)]
+    issuer_certificate: Annotated[bytes, Length(1, 64 * 1024)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

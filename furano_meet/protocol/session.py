@@ -7,7 +7,8 @@ Every connection walks the same three phases; the table below is the whole rule 
     phase           the client may send                 leaves the phase when the relay sends
     -------------   ---------------------------------   --------------------------------------
     HANDSHAKE       hello                               welcome             → ANONYMOUS
-    ANONYMOUS       enrol, authenticate                 enrolled / authenticated → READY
+    ANONYMOUS       enrol, authenticate,                enrolled / authenticated → READY
+                    find_invitation (1.3)
     READY           everything else (not the above)     (failed with fatal=true → CLOSED)
     CLOSED          nothing                             —
 
@@ -37,7 +38,7 @@ class Phase(Enum):
 
 
 _HANDSHAKE_TYPES: Final = frozenset({m.Hello})
-_ANONYMOUS_TYPES: Final = frozenset({m.Enrol, m.Authenticate})
+_ANONYMOUS_TYPES: Final = frozenset({m.Enrol, m.Authenticate, m.FindInvitation})
 
 _TRANSITIONS: Final[dict[tuple[Phase, type[m.Msg]], Phase]] = {
     (Phase.HANDSHAKE, m.Welcome): Phase.ANONYMOUS,

@@ -20,20 +20,18 @@ from furano_meet.crypto import (
     CryptoError,
     DeviceCertificate,
     MeetingKey,
-    OrgRootKey,
     PrivateAnnotationKey,
-    issue_device_certificate,
     open_annotation_key,
     open_meeting_key,
     seal_annotation_key,
     seal_meeting_key,
     verify_device_certificate,
 )
-from furano_meet.crypto.keys import DevicePublicBundle
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
 
 from . import private_keys
+from .admin import certify_enrolled
 from .context import SyncContext
 from .events import KeyWaiting
 from .receiving import document_key, stored_meeting_key
@@ -120,15 +118,9 @@ class Keys:
                 return tuple(devices)
 
     async def certify(self, conn: RelayConnection, devices: tuple[m.DeviceKeyInfo, ...]) -> None:
-        """(Admin, with ``auto_certify``) certify devices enrolled with a valid one-time code."""
-        account = self._ctx.account
-        root = await self._ctx.db(account.org_root, self._ctx.store)
-        if root is None:
-            return
-        for info in devices:
-            if not info.certificate:
-                bundle = DevicePublicBundle.from_bytes(info.public_keys)
-                await send_certificate(conn, root, account.org_id, info, bundle)
+        """(Admin, with ``auto_certify``) certify devices whose enrolment claim checks out
+        (the certifier is :func:`.admin.certify_enrolled`)."""
+        await certify_enrolled(conn, self._ctx, devices)
 
     # -- keys held ---------------------------------------------------------------------------
 
@@ -300,24 +292,3 @@ class Keys:
         )
         others = await asyncio.to_thread(self._seal_envelopes, devices, [key], [])
         await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=(own, *others)))
-
-
-async def send_certificate(
-    conn: RelayConnection,
-    root: OrgRootKey,
-    org_id: str,
-    info: m.DeviceKeyInfo,
-    bundle: DevicePublicBundle,
-) -> None:
-    """(Admin) Issue the certificate of an enrolled device's keys (in a worker thread: ML-DSA)
-    and hand it to the relay."""
-    certificate = await asyncio.to_thread(
-        issue_device_certificate,
-        root,
-        org_id=org_id,
-        user_id=info.user_id,
-        device_id=info.device_id,
-        role=info.role,
-        public_bundle=bundle,
-    )
-    await conn.request(m.CertifyDevice(device_id=info.device_id, certificate=certificate))

@@ -6,6 +6,7 @@
 ``uploads``        resumable uploads: claim, chunks, verify, publish; stale ``.part`` clean-up
 ``documents``      downloads, withdrawal, receipts, the document list
 ``keys``           key envelopes, device keys, certification of new devices
+``invitations``    (1.3) invitations signed on the admin's device: stored, found by code key
 ``oplog``          the annotation log: append and fetch
 ``paging``         fitting replies within the frame limit (``more``, ``truncated``)
 ``admin``          changes made by the admin CLI: revoked devices, removed members

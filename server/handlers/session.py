@@ -14,14 +14,12 @@ from furano_meet.protocol import (
     PROTOCOL_MAJOR,
     PROTOCOL_MINOR,
     ErrorCode,
-    encode,
     version_refusal,
 )
 from furano_meet.protocol import messages as m
 
 from ..admission import counted
 from ..errors import Refusal
-from ..fanout import fan_out
 from ..state import Client, RelayState
 from ..store import CODE_REFUSED, DeviceIdentity, plausible_code
 from .keys import certification_targets
@@ -55,6 +53,7 @@ async def hello(state: RelayState, client: Client, msg: m.Hello) -> None:
 
 
 async def enrol(state: RelayState, client: Client, msg: m.Enrol) -> None:
+    """Redeem an admin-made invitation (1.3 ``claim``) or, legacy, a relay-made code."""
     store, guesses = state.store, state.enrol_guesses
     if counted(client.address) and not guesses.allowed(client.address):
         wait = guesses.retry_after(client.address)
@@ -64,9 +63,16 @@ async def enrol(state: RelayState, client: Client, msg: m.Enrol) -> None:
             "minutes, or ask the clerk's office.",
         )
     try:
-        if not plausible_code(msg.code):  # no database work for what cannot be a code
-            raise Refusal(ErrorCode.ENROLMENT_CODE_INVALID, CODE_REFUSED)
-        identity, token = await store.run(store.enrol, msg.code, msg.device_name, msg.public_keys)
+        if msg.claim:
+            identity, token = await store.run(
+                store.enrol_with_claim, msg.claim, msg.device_name, msg.public_keys
+            )
+        else:
+            if not plausible_code(msg.code):  # no database work for what cannot be a code
+                raise Refusal(ErrorCode.ENROLMENT_CODE_INVALID, CODE_REFUSED)
+            identity, token = await store.run(
+                store.enrol, msg.code, msg.device_name, msg.public_keys
+            )
     except Refusal as exc:
         if exc.code is ErrorCode.ENROLMENT_CODE_INVALID:
             _wrong_code(state, client, msg.rid, exc)
@@ -75,8 +81,9 @@ async def enrol(state: RelayState, client: Client, msg: m.Enrol) -> None:
     log.info("device %s enrolled for user %s", identity.device_id, identity.user_id)
     admins, uncertified = await store.run(certification_targets, store, identity)
     if uncertified:
-        frame = encode(m.CertificatesNeeded(devices=tuple(uncertified)))
-        fan_out(state.device_outboxes(admins), frame)
+        # Each admin connection gets the fields its protocol minor knows (the claim is 1.3).
+        for outbox in state.device_outboxes(admins):
+            outbox.send(m.CertificatesNeeded(devices=tuple(uncertified)))
     _welcome_device(client, m.Enrolled, msg.rid, identity, token=token)
 
 

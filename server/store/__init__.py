@@ -13,8 +13,8 @@ The :class:`Store` methods are synchronous and must all run on one thread: the r
 through :meth:`Store.run`, which serialises them on a dedicated worker so the event loop never
 blocks on ``fsync`` and SQLite never sees two threads.
 
-The queries are grouped by the relay handlers they serve, one module each (accounts, meetings,
-documents, keys, the op log, over the connection in :mod:`.database`); :class:`Store` combines
+The queries are grouped by the relay handlers they serve, one module each (accounts,
+invitations, meetings, documents, keys, the op log, over the connection in :mod:`.database`); :class:`Store` combines
 them into the one object the relay, the CLI and the tests hold.
 """
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 from .accounts import CODE_REFUSED, AccountQueries, DeviceIdentity, normalise_code, plausible_code
 from .database import Database, storage_failure, utc_now
 from .documents import DocumentQueries, PendingUpload
+from .invitations import InvitationQueries
 from .keys import KeyQueries
 from .meetings import PRESENTER_SEQ_MARGIN, MeetingQueries
 from .oplog import OpLog
@@ -34,6 +35,7 @@ __all__ = [
     "Database",
     "DeviceIdentity",
     "DocumentQueries",
+    "InvitationQueries",
     "KeyQueries",
     "MeetingQueries",
     "OpLog",
@@ -46,5 +48,5 @@ __all__ = [
 ]
 
 
-class Store(KeyQueries, DocumentQueries, OpLog):
+class Store(KeyQueries, InvitationQueries, DocumentQueries, OpLog):
     """Synchronous repository over the relay database. Call it through :meth:`run`."""

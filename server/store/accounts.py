@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,7 @@ CODE_REFUSED = (
 )
 
 
-def _hash_secret(secret: str) -> bytes:
+def hash_secret(secret: str) -> bytes:
     return hashlib.sha256(secret.encode("utf-8")).digest()
 
 
@@ -91,7 +92,7 @@ class AccountQueries(Database):
                 "INSERT INTO enrolment_codes (code_hash, user_id, created_at, expires_at)"
                 " VALUES (?, ?, ?, ?)",
                 (
-                    _hash_secret(raw),
+                    hash_secret(raw),
                     user_id,
                     now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                     (now + ttl).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -101,9 +102,7 @@ class AccountQueries(Database):
 
     def enrol(self, code: str, device_name: str, public_keys: bytes) -> tuple[DeviceIdentity, str]:
         """Consume ``code`` and create a device; returns its identity and its token (shown once)."""
-        code_hash = _hash_secret(normalise_code(code))
-        device_id = "dev-" + secrets.token_hex(8)
-        token = secrets.token_urlsafe(32)
+        code_hash = hash_secret(normalise_code(code))
         now = utc_now()
         with self._tx() as db:
             row = db.execute(
@@ -112,16 +111,41 @@ class AccountQueries(Database):
             ).fetchone()
             if row is None or row[2] is not None or row[1] < now:
                 raise Refusal(ErrorCode.ENROLMENT_CODE_INVALID, CODE_REFUSED)
+            device_id, token = self._new_device(db, row[0], device_name, public_keys)
             db.execute(
                 "UPDATE enrolment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
                 (now, device_id, code_hash),
             )
-            db.execute(
-                "INSERT INTO devices (device_id, user_id, name, token_hash, public_keys, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (device_id, row[0], device_name, _hash_secret(token), public_keys, now),
-            )
         return self.identity(device_id), token
+
+    @staticmethod
+    def _new_device(
+        db: sqlite3.Connection,
+        user_id: str,
+        device_name: str,
+        public_keys: bytes,
+        *,
+        claim: bytes = b"",
+        invitation_id: str | None = None,
+    ) -> tuple[str, str]:
+        """Insert a device (inside the caller's transaction); returns its id and its token."""
+        device_id = "dev-" + secrets.token_hex(8)
+        token = secrets.token_urlsafe(32)
+        db.execute(
+            "INSERT INTO devices (device_id, user_id, name, token_hash, public_keys, created_at,"
+            " claim, invitation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                device_id,
+                user_id,
+                device_name,
+                hash_secret(token),
+                public_keys,
+                utc_now(),
+                claim,
+                invitation_id,
+            ),
+        )
+        return device_id, token
 
     def identity(self, device_id: str) -> DeviceIdentity:
         row = self.db.execute(
@@ -139,7 +163,7 @@ class AccountQueries(Database):
         ).fetchone()
         # Compare against a dummy hash for unknown devices so timing does not reveal which exist.
         stored = row[0] if row else b"\0" * 32
-        if not hmac.compare_digest(_hash_secret(token), stored) or row is None:
+        if not hmac.compare_digest(hash_secret(token), stored) or row is None:
             raise Refusal(ErrorCode.BAD_CREDENTIALS, "The device id or token is not valid.")
         if row[1] is not None:
             raise Refusal(ErrorCode.DEVICE_REVOKED, "This device was revoked by an administrator.")

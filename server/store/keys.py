@@ -125,13 +125,20 @@ class KeyQueries(AccountQueries, MeetingQueries):
         return [_device_key_info(r) for r in rows]
 
     def uncertified_devices(self, org_id: str) -> list[m.DeviceKeyInfo]:
+        """Devices waiting for a certificate, each with its enrolment claim and the invitation
+        it redeemed (empty for a device enrolled with a relay-made code)."""
         rows = self.db.execute(
-            f"SELECT {_DEVICE_KEY_COLUMNS} FROM devices d"
-            " JOIN users u USING (user_id) WHERE u.org_id = ? AND d.revoked_at IS NULL"
+            f"SELECT {_DEVICE_KEY_COLUMNS}, d.claim, coalesce(i.invitation, x''),"
+            " coalesce(i.issuer_certificate, x'') FROM devices d JOIN users u USING (user_id)"
+            " LEFT JOIN invitations i ON i.invitation_id = d.invitation_id"
+            " WHERE u.org_id = ? AND d.revoked_at IS NULL"
             " AND length(d.certificate) = 0 ORDER BY d.created_at",
             (org_id,),
         )
-        return [_device_key_info(r) for r in rows]
+        return [
+            replace(_device_key_info(r), claim=r[5], invitation=r[6], issuer_certificate=r[7])
+            for r in rows
+        ]
 
     def admin_devices(self, org_id: str) -> list[str]:
         rows = self.db.execute(

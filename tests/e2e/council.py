@@ -1,7 +1,8 @@
 """A whole council on one machine: a real relay and one real sync engine per device.
 
 Each device has its own encrypted store (real SQLCipher, in-memory keychain), enrols with an
-invitation carrying the real root fingerprint, and is certified by the administrator's engine.
+invitation the administrator's device signed (the administrator's own device, the bootstrap,
+with a relay-made code), and is certified by the administrator's engine.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from furano_meet.store import LocalStore
-from furano_meet.sync.account import Invitation, create_org_root, enrol
+from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
+from furano_meet.sync.admin import invite
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import SyncEvent
+from server.demo import PEOPLE
 from server.relay import Relay
 from server.store import PendingUpload, Store
 from tests.e2e.relay_process import cli
@@ -96,6 +99,7 @@ class Council:
         self.root = root
         self.devices: list[Device] = []
         self.fingerprint = ""
+        self.admin: Device | None = None
 
     async def issue_code(self, user_id: str) -> str:
         if self.relay is not None:
@@ -116,7 +120,18 @@ class Council:
             await asyncio.to_thread(
                 cli, self.data_dir, "set-root-fingerprint", "furano", self.fingerprint
             )
-        return await self._enrol("admin", store, auto_certify=True)
+        code = await self.issue_code("admin")
+        await enrol(store, self.url, Invitation(code, self.fingerprint), "admin")
+        self.admin = await self._start("admin", store, auto_certify=True)
+        return self.admin
+
+    async def invitation(self, user_id: str, role: str | None = None) -> Invitation:
+        """An invitation signed on the administrator's device (its role: the demo's)."""
+        assert self.admin is not None
+        account = Account.load(self.admin.store)
+        assert account is not None
+        wanted = role or next((r for u, _, r in PEOPLE if u == user_id), "member")
+        return await invite(account, self.admin.store, user_id, wanted)
 
     async def device(self, user_id: str, name: str | None = None, *, start: bool = True) -> Device:
         label = name or user_id
@@ -124,18 +139,17 @@ class Council:
         return await self._enrol(user_id, store, label=label, start=start)
 
     async def _enrol(
-        self,
-        user_id: str,
-        store: LocalStore,
-        *,
-        label: str | None = None,
-        auto_certify: bool = False,
-        start: bool = True,
+        self, user_id: str, store: LocalStore, *, label: str | None = None, start: bool = True
     ) -> Device:
-        code = await self.issue_code(user_id)
-        await enrol(store, self.url, Invitation(code, self.fingerprint), f"{label or user_id}")
+        """Enrol ``store`` with an invitation for ``user_id`` and start its engine."""
+        await enrol(store, self.url, await self.invitation(user_id), label or user_id)
+        return await self._start(label or user_id, store, start=start)
+
+    async def _start(
+        self, label: str, store: LocalStore, *, auto_certify: bool = False, start: bool = True
+    ) -> Device:
         engine = SyncEngine(store, auto_certify=auto_certify, backoff=Backoff(base=0.05, cap=0.5))
-        device = Device(label or user_id, store, engine)
+        device = Device(label, store, engine)
 
         def record(event: SyncEvent) -> None:
             device.events.append(event)

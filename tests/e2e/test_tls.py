@@ -28,7 +28,8 @@ from furano_meet.net.tls import TlsCaFileUnusable, TlsUntrusted
 from furano_meet.protocol import messages as m
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store import LocalStore
-from furano_meet.sync.account import Invitation, create_org_root, enrol
+from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
+from furano_meet.sync.admin import invite
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DocumentReady, SyncEvent
@@ -261,8 +262,14 @@ async def test_enrol_and_sync_over_wss_with_a_private_ca(tmp_path: Path, ca: Pri
                 fingerprint = create_org_root(store)
                 await relay.store.run(relay.store.set_root_fingerprint, "furano", fingerprint)
             root = await relay.store.run(relay.store.root_fingerprint, "furano")
-            code = await relay.store.run(relay.store.issue_enrolment_code, user_id)
-            invitation = Invitation(code, root)
+            if user_id == "admin":  # the bootstrap: a relay-made code
+                code = await relay.store.run(relay.store.issue_enrolment_code, user_id)
+                invitation = Invitation(code, root)
+            else:  # signed on the administrator's device, over wss:// too
+                admin_account = Account.load(stores[0])
+                assert admin_account is not None
+                role = next(r for u, _, r in demo.PEOPLE if u == user_id)
+                invitation = await invite(admin_account, stores[0], user_id, role)
             await enrol(
                 store, relay.url, invitation, user_id, ca_file=ca_file, ssl_context=ssl_context
             )

@@ -46,7 +46,9 @@ def strategy_for(hint: Any) -> st.SearchStrategy[Any]:
                 st.text(min_size=length.min, max_size=min(length.max, 50)) if length else st.text()
             )
         if base is bytes:
-            return st.binary(min_size=length.min if length else 0, max_size=64)
+            return st.binary(
+                min_size=length.min if length else 0, max_size=min(length.max, 64) if length else 64
+            )
         if base is int:
             return st.integers(int(bounds.lo), int(bounds.hi)) if bounds else st.integers(0, 10)
         if base is float:

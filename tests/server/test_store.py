@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,15 +22,6 @@ from server.store import (
 )
 
 from .handler_world import op
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "relay.sqlite3")
-    s.open()
-    demo.seed(s)
-    yield s
-    s.close()
 
 
 def test_enrolment_codes_are_single_use_and_stored_hashed(store: Store, tmp_path: Path) -> None:
