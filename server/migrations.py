@@ -147,6 +147,30 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
         ALTER TABLE key_envelopes_v11 RENAME TO key_envelopes;
         """,
     ),
+    (
+        (1, 2),
+        """
+        -- Protocol 1.3 (issue #8): the signed objects the relay keeps for its clients. It
+        -- checks them for service only (who may send them, versions only grow); every client
+        -- verifies them again against its own root fingerprint.
+        CREATE TABLE epoch_records (
+            meeting_id TEXT NOT NULL REFERENCES meetings(meeting_id),
+            epoch INTEGER NOT NULL,
+            record BLOB NOT NULL,
+            body BLOB NOT NULL,
+            signer_certificate BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, epoch)
+        );
+        CREATE TABLE rosters (
+            meeting_id TEXT PRIMARY KEY REFERENCES meetings(meeting_id),
+            version INTEGER NOT NULL,
+            roster BLOB NOT NULL,
+            signer_certificate BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 CURRENT: Final = SCHEMA[-1][0]

@@ -26,6 +26,7 @@ from .documents import DocumentQueries, PendingUpload
 from .keys import KeyQueries
 from .meetings import PRESENTER_SEQ_MARGIN, MeetingQueries
 from .oplog import OpLog
+from .trust import TrustQueries
 
 __all__ = [
     "PRESENTER_SEQ_MARGIN",
@@ -38,11 +39,12 @@ __all__ = [
     "OpLog",
     "PendingUpload",
     "Store",
+    "TrustQueries",
     "normalise_code",
     "storage_failure",
     "utc_now",
 ]
 
 
-class Store(KeyQueries, DocumentQueries, OpLog):
+class Store(KeyQueries, DocumentQueries, OpLog, TrustQueries):
     """Synchronous repository over the relay database. Call it through :meth:`run`."""
