@@ -25,7 +25,7 @@ import asyncio
 from dataclasses import replace
 
 from furano_meet.crypto import CryptoError, epochs, roster
-from furano_meet.crypto.authority import MAX_EPOCH, KEY_AUTHORITY_ROLES, TrustAnchor
+from furano_meet.crypto.authority import KEY_AUTHORITY_ROLES, MAX_EPOCH, TrustAnchor
 from furano_meet.protocol import ErrorCode, encode
 from furano_meet.protocol import messages as m
 
