@@ -151,7 +151,7 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
         (1, 2),
         """
         -- Protocol 1.3 (issue #8): the signed objects the relay keeps for its clients. It
-        -- checks them for service only (who may send them, versions only grow); every client
+        -- checks them for service only (who may send them, versions only grow) and every client
         -- verifies them again against its own root fingerprint.
         CREATE TABLE epoch_records (
             meeting_id TEXT NOT NULL REFERENCES meetings(meeting_id),

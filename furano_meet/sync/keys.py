@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from furano_meet.crypto import (
     CryptoError,
@@ -335,7 +335,7 @@ class Keys:
         private = list((await self.private_keys(meeting_id)).values())
         envelopes = await asyncio.to_thread(self._seal_envelopes, devices, keys, private, roster)
         if envelopes:
-            await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=tuple(envelopes)))
+            await put_envelopes(conn, meeting_id, envelopes)
 
     async def share_private_key(
         self, conn: RelayConnection, meeting_id: str, devices: tuple[m.DeviceKeyInfo, ...]
@@ -423,7 +423,25 @@ class Keys:
         others = await asyncio.to_thread(
             self._seal_envelopes, devices, [(key, accepted)], [], roster
         )
-        await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=(mine, *others)))
+        await put_envelopes(conn, meeting_id, [mine, *others])
+
+
+async def put_envelopes(
+    conn: RelayConnection, meeting_id: str, envelopes: list[m.KeyEnvelope]
+) -> None:
+    """Hand envelopes to the relay, each epoch's record (and its signer's ~10 KB certificate)
+    on the first envelope of that epoch only: the relay keeps one record per epoch and adds
+    it to every envelope it delivers, so a put for many devices still fits one frame."""
+    sent: set[int] = set()
+    slim: list[m.KeyEnvelope] = []
+    for envelope in envelopes:
+        repeated = envelope.purpose == "meeting" and envelope.epoch in sent
+        slim.append(
+            replace(envelope, epoch_record=b"", record_signer=b"") if repeated else envelope
+        )
+        if envelope.purpose == "meeting":
+            sent.add(envelope.epoch)
+    await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=tuple(slim)))
 
 
 async def send_certificate(
