@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Callable
 
 import pytest
 
@@ -59,6 +60,16 @@ async def logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 2
                 if text in record.getMessage():
                     return record.getMessage()
             await asyncio.sleep(0.01)
+
+
+async def refused_or_taken(
+    caplog: pytest.LogCaptureFixture, text: str, taken: Callable[[], bool]
+) -> None:
+    """Wait until the engine either refused the planted key (logged ``text``) or took it, so
+    that the assertion after this fails fast — and says what went wrong — on a client that
+    takes it (as every client before protocol 1.3 did)."""
+    await wait_until(lambda: taken() or any(text in r.getMessage() for r in caplog.records))
+    assert not taken(), "the device took the planted key"
 
 
 def device_id(device: Device) -> str:
@@ -131,8 +142,9 @@ async def test_a_relay_cannot_plant_its_own_meeting_key_as_epoch_2(
         first = next(e for d in genuine for e in d.envelopes if e.epoch_record)
         extra = {"epoch_record": first.epoch_record, "record_signer": first.record_signer}
     await hostile.inject(TO_CLIENT, device_id(member), planted(evil, own, **extra))
-    await logged(sync_warnings, REFUSED_KEY)
-    assert member.store.meeting_key_at(MEETING_ID, 2) is None
+    await refused_or_taken(
+        sync_warnings, REFUSED_KEY, lambda: member.store.meeting_key_at(MEETING_ID, 2) is not None
+    )
     current = stored_meeting_key(member.store, MEETING_ID)
     assert current is not None and current.epoch == 1
     # The clerk's next document is still under the genuine key, and the member reads it.
@@ -158,8 +170,9 @@ async def test_a_planted_key_row_is_refused_when_the_device_fetches_it(
         )
     )
     await hostile_council.restart(member)
-    await logged(sync_warnings, REFUSED_KEY)
-    assert member.store.meeting_key_at(MEETING_ID, 2) is None
+    await refused_or_taken(
+        sync_warnings, REFUSED_KEY, lambda: member.store.meeting_key_at(MEETING_ID, 2) is not None
+    )
 
 
 async def test_a_key_of_epoch_2_to_the_64_is_refused_and_rotation_still_works(
@@ -188,9 +201,10 @@ async def test_a_record_signed_by_a_member_does_not_make_a_key(
     record = member_record(evil, accomplice, signer)
     push = planted(evil, own, epoch_record=record, record_signer=signer.encoded)
     await hostile.inject(TO_CLIENT, device_id(member), push)
-    message = await logged(sync_warnings, REFUSED_KEY)
-    assert "unauthorised_signer" in message
-    assert member.store.meeting_key_at(MEETING_ID, 2) is None
+    await refused_or_taken(
+        sync_warnings, REFUSED_KEY, lambda: member.store.meeting_key_at(MEETING_ID, 2) is not None
+    )
+    assert "unauthorised_signer" in await logged(sync_warnings, REFUSED_KEY)
 
 
 # -- planted private-note keys -------------------------------------------------------------------
@@ -215,7 +229,11 @@ async def test_a_planted_private_key_of_epoch_0_is_refused(
     )
     push = m.KeyEnvelopesDelivered(meeting_id=MEETING_ID, envelopes=(envelope,))
     await hostile.inject(TO_CLIENT, device_id(member), push)
-    await logged(sync_warnings, REFUSED_PRIVATE)
+    await refused_or_taken(
+        sync_warnings,
+        REFUSED_PRIVATE,
+        lambda: 0 in private_keys.load(member.store, MEETING_ID, "giin1"),
+    )
     held = private_keys.load(member.store, MEETING_ID, "giin1")
     assert 0 not in held
     assert all(key.export() != evil.export() for key in held.values())
