@@ -175,6 +175,34 @@ async def _certify(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- roster (issue #8): membership is signed on the clerk's device, not set on the relay --------
+
+
+async def _roster(args: argparse.Namespace) -> int:
+    """(Clerk/admin) Sign the meeting's roster: only these users' devices get its keys."""
+    with open_store(args) as store:
+        _use_ca_file(args, store)
+        engine = SyncEngine(store)
+        task = asyncio.create_task(engine.run())
+        try:
+            async with asyncio.timeout(args.timeout):
+                await engine.wait_online(args.timeout)
+                version = await engine.set_roster(
+                    args.meeting_id, args.user_ids, note_editors=args.note_editor
+                )
+        finally:
+            await engine.stop()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    print(f"Roster {version} of {args.meeting_id} signed: {', '.join(sorted(set(args.user_ids)))}.")
+    print(
+        "Removed someone? Rotate the meeting key so what follows is closed to them.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _wipe(args: argparse.Namespace) -> int:
     """Remove this profile's database, its keychain entry and every cached file."""
     if not args.yes:
@@ -245,6 +273,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("device_id")
     p.add_argument("fingerprint", help="the fingerprint `whoami` shows on that device")
+    p = sub.add_parser("roster", help="(clerk) sign who the meeting's members are", parents=[tls])
+    p.add_argument("meeting_id")
+    p.add_argument("user_ids", nargs="+", metavar="USER")
+    p.add_argument(
+        "--note-editor",
+        action="append",
+        default=[],
+        choices=["admin", "clerk", "chair", "member"],
+        help="a role that may edit or delete other members' shared notes (repeatable)",
+    )
+    p.add_argument("--timeout", type=float, default=60.0)
     sub.add_parser("documents", help="list meetings and cached documents")
     p = sub.add_parser("search", help="full-text search over cached documents")
     p.add_argument("query")
@@ -274,6 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(_pending(args))
             case "certify":
                 return asyncio.run(_certify(args))
+            case "roster":
+                return asyncio.run(_roster(args))
             case _:
                 return _search(args)
     except FuranoError as exc:  # the one place: message and next step, never a traceback

@@ -310,5 +310,5 @@ class HostileRelay:
         return (message,)
 
     def _encode(self, conn: Proxied, message: m.Msg) -> str:
-        minor = conn.minor if isinstance(message, m.Msg) and message.SENDER == "relay" else 3
+        minor = conn.minor if message.SENDER == "relay" else codec.PROTOCOL_MINOR
         return codec.encode(message, minor=minor)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import pytest
 
+from furano_meet.cli import main as cli_main
 from furano_meet.crypto import (
     DeviceCertificate,
     MeetingKey,
@@ -37,6 +38,7 @@ from furano_meet.sync import private_keys
 from furano_meet.sync.events import DocumentReady
 from furano_meet.sync.receiving import stored_meeting_key
 from server.demo import MEETING_ID, ORG_ID
+from server.relay import Relay
 from tests.e2e.council import Council, Device, wait_until
 from tests.e2e.hostile import TO_CLIENT, TO_RELAY, HostileRelay
 
@@ -417,3 +419,30 @@ async def test_removal_from_the_roster_shuts_a_member_out_whatever_the_relay_for
     pdf = generate_agenda_pack(title="新議案書", pages=3)
     doc = await clerk.engine.publish_document(MEETING_ID, pdf, title="新議案書")
     await staying.wait_for(DocumentReady, lambda e: e.document_id == doc.document_id)
+
+
+async def test_the_clerk_signs_the_roster_from_the_command_line(
+    council: Council, relay: Relay
+) -> None:
+    """``furano-meet roster MEETING USER...`` on the clerk's profile: the relay holds it and
+    the clerk's device refuses an older one afterwards (membership moved off the relay)."""
+    clerk = await council.device("jimukyoku", start=False)
+    store_dir, profile = clerk.store.directory.parents[1], clerk.store.profile_id
+    clerk_id = device_id(clerk)
+
+    def certified() -> bool:
+        row = relay.store.db.execute(
+            "SELECT length(certificate) FROM devices WHERE device_id = ?", (clerk_id,)
+        ).fetchone()
+        return bool(row[0])
+
+    await wait_until(certified)
+    clerk.store.close()
+    args = ["--data", str(store_dir), "--profile", profile, "roster", MEETING_ID]
+    assert await asyncio.to_thread(cli_main, [*args, "jimukyoku", "giin1", "iincho"]) == 0
+    signed, _ = await relay.store.run(relay.store.roster, MEETING_ID)
+    assert rosters.KIND.peek(signed)["members"] == ["giin1", "iincho", "jimukyoku"]
+    assert rosters.KIND.peek(signed)["version"] == 1
+    assert await asyncio.to_thread(cli_main, [*args, "jimukyoku", "giin1"]) == 0
+    signed, _ = await relay.store.run(relay.store.roster, MEETING_ID)
+    assert rosters.KIND.peek(signed)["version"] == 2
