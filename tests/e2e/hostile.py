@@ -187,7 +187,12 @@ class HostileRelay:
         device: str | None = None,
     ) -> Rule:
         """Send ``change(message)`` instead of each matching frame (see the module docstring)."""
-        return self._add(direction, kind, predicate, device, lambda _c, msg: change(msg))
+
+        def act(_conn: Proxied, message: m.Msg) -> Replacement:
+            assert isinstance(message, kind)  # the rule matched on ``kind``
+            return change(message)
+
+        return self._add(direction, kind, predicate, device, act)
 
     def hold(
         self,

@@ -110,17 +110,25 @@ async def meeting_with_keys(council: Council, *users: str) -> tuple[Device, list
     await clerk.engine.create_meeting_key(MEETING_ID)
     devices = [await council.device(user) for user in users]
     for device in devices:
-        await wait_until(lambda d=device: d.store.meeting_key_at(MEETING_ID, 1) is not None)
+        await wait_until(lambda d=device: has_key(d, 1))  # type: ignore[misc]
     return clerk, devices
 
 
-def planted(key: MeetingKey, to: DeviceCertificate, **record: bytes) -> m.KeyEnvelopesDelivered:
+def has_key(device: Device, epoch: int) -> bool:
+    return device.store.meeting_key_at(MEETING_ID, epoch) is not None
+
+
+def planted(
+    key: MeetingKey, to: DeviceCertificate, *, epoch_record: bytes = b"", record_signer: bytes = b""
+) -> m.KeyEnvelopesDelivered:
+    """A push of ``key`` sealed to ``to`` (what any relay can make: it knows public keys)."""
     envelope = m.KeyEnvelope(
         device_id=to.device_id,
         epoch=min(key.epoch, 2**53 - 1),
         envelope=seal_meeting_key(key, to),
         sealed_by="relay",
-        **record,
+        epoch_record=epoch_record,
+        record_signer=record_signer,
     )
     return m.KeyEnvelopesDelivered(meeting_id=MEETING_ID, envelopes=(envelope,))
 
