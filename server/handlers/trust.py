@@ -54,20 +54,20 @@ def _record_body(
     try:
         if anchor is not None:
             verified = epochs.verify_epoch_record(
-                envelope.epoch_record,
-                envelope.record_signer,
-                anchor,
-                expected_meeting_id=meeting_id,
+                envelope.epoch_record, envelope.record_signer, anchor
             )
-            return verified.body, verified.signer.device_id
+            body, signer = verified.body, verified.signer.device_id
+        else:
+            body = epochs.KIND.split(envelope.epoch_record)[0]
+            signer = epochs.KIND.signer_of(envelope.epoch_record)
         fields = epochs.KIND.peek(envelope.epoch_record)
-        if fields["meeting_id"] != meeting_id or fields["epoch"] != envelope.epoch:
-            raise Refusal(ErrorCode.FORBIDDEN, "the epoch record is for another meeting or epoch")
-        return epochs.KIND.split(envelope.epoch_record)[0], str(fields["signer_device_id"])
     except CryptoError as exc:
         raise Refusal(
             ErrorCode.FORBIDDEN, f"the epoch record does not verify ({exc.code})"
         ) from exc
+    if fields["meeting_id"] != meeting_id or fields["epoch"] != envelope.epoch:
+        raise Refusal(ErrorCode.FORBIDDEN, "the epoch record is for another meeting or epoch")
+    return body, signer
 
 
 async def checked_envelopes(

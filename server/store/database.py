@@ -72,10 +72,13 @@ class Database:
         self._migrate()
 
     def close(self) -> None:
+        """Let the store thread finish what it was given, then close the connection: closing
+        it under a running statement crashes the process (seen: a room's last leave saving
+        the presenter while the relay shut down)."""
+        self._executor.shutdown(wait=True)
         if self._db is not None:
             self._db.close()
             self._db = None
-        self._executor.shutdown(wait=True)
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` on the store thread (one at a time, in submission order)."""

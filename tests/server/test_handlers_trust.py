@@ -44,31 +44,27 @@ def envelope(device_id: str, epoch: int, record: bytes = b"") -> m.KeyEnvelope:
     )
 
 
+def put(rid: int, to: Client, epoch: int, by: Client | None = None) -> m.PutKeyEnvelopes:
+    """One meeting envelope for ``to``'s device, with ``by``'s record of the epoch (if any)."""
+    record = b"" if by is None else record_for(by, epoch)
+    return m.PutKeyEnvelopes(
+        rid=rid, meeting_id=MEETING_ID, envelopes=(envelope(to.who.device_id, epoch, record),)
+    )
+
+
 async def test_a_member_cannot_hand_out_meeting_keys_at_any_epoch(world: World) -> None:
     member, other, clerk = (
         world.connect("giin1"),
         world.connect("giin2"),
         world.connect("jimukyoku"),
     )
-    huge = m.PutKeyEnvelopes(
-        rid=1,
-        meeting_id=MEETING_ID,
-        envelopes=(envelope(member.who.device_id, 2**53 - 1, record_for(member, 2**53 - 1)),),
-    )
+    huge = put(1, member, 2**53 - 1, member)
     assert await refused(world, keys.put_envelopes, member, huge) is ErrorCode.FORBIDDEN
-    pre_seal = m.PutKeyEnvelopes(
-        rid=2,
-        meeting_id=MEETING_ID,
-        envelopes=(envelope(other.who.device_id, 2, record_for(member, 2)),),
-    )
+    pre_seal = put(2, other, 2, member)
     assert await refused(world, keys.put_envelopes, member, pre_seal) is ErrorCode.FORBIDDEN
     assert world.store.envelopes_for(MEETING_ID, other.who.device_id) == []
     # The clerk's envelope for that slot goes through.
-    real = m.PutKeyEnvelopes(
-        rid=3,
-        meeting_id=MEETING_ID,
-        envelopes=(envelope(other.who.device_id, 2, record_for(clerk, 2)),),
-    )
+    real = put(3, other, 2, clerk)
     await ask(world, keys.put_envelopes, clerk, real)
     assert mailbox(clerk).only(m.Done).rid == 3
     (pushed,) = mailbox(other).only(m.KeyEnvelopesDelivered).envelopes
@@ -99,20 +95,12 @@ async def test_the_first_record_of_an_epoch_names_the_slot(world: World) -> None
         world.connect("jimukyoku"),
         world.connect("giin1"),
     )
-    first = m.PutKeyEnvelopes(
-        rid=1,
-        meeting_id=MEETING_ID,
-        envelopes=(envelope(member.who.device_id, 1, record_for(clerk, 1)),),
-    )
+    first = put(1, member, 1, clerk)
     await ask(world, keys.put_envelopes, clerk, first)
-    rival = m.PutKeyEnvelopes(
-        rid=2,
-        meeting_id=MEETING_ID,
-        envelopes=(envelope(laptop.who.device_id, 1, record_for(laptop, 1)),),
-    )
+    rival = put(2, laptop, 1, laptop)
     assert await refused(world, keys.put_envelopes, laptop, rival) is ErrorCode.STALE
     # Without a record of its own, an envelope of a known epoch gets the kept record.
-    again = dataclasses.replace(rival, envelopes=(envelope(laptop.who.device_id, 1),))
+    again = put(2, laptop, 1)
     await ask(world, keys.put_envelopes, clerk, again)
     (stored,) = world.store.envelopes_for(MEETING_ID, laptop.who.device_id)
     assert stored.epoch_record == record_for(clerk, 1)
