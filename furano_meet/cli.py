@@ -103,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--document-id", default=None, help="to publish a new version of one")
     p.add_argument("--version", type=int, default=1, help="1, or the next version (差し替え)")
     p.add_argument("--timeout", type=float, default=120.0)
+    p = sub.add_parser("roster", help="(clerk) sign who the meeting's members are", parents=[tls])
+    p.add_argument("meeting_id")
+    p.add_argument("user_ids", nargs="+", metavar="USER")
+    p.add_argument(
+        "--note-editor",
+        action="append",
+        default=[],
+        choices=["admin", "clerk", "chair", "member"],
+        help="a role that may edit or delete other members' shared notes (repeatable)",
+    )
+    p.add_argument("--timeout", type=float, default=60.0)
     sub.add_parser("documents", help="list meetings and cached documents")
     p = sub.add_parser("search", help="full-text search over cached documents")
     p.add_argument("query")
@@ -149,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return c.recover(args)
             case "invite":
                 return asyncio.run(c.invite_user(args))
+            case "roster":
+                return asyncio.run(c.roster(args))
             case _:
                 return c.search(args)
     except FuranoError as exc:  # the one place: message and next step, never a traceback

@@ -547,3 +547,25 @@ def recover(args: argparse.Namespace) -> int:
         report = recover_profile(data, args.profile, getpass.getpass("Passphrase: "))
     print(report.text(), end="")
     return 0
+
+
+# -- roster (issue #8): membership is signed on the clerk's device, not set on the relay --------
+
+
+async def roster(args: argparse.Namespace) -> int:
+    """(Clerk/admin) Sign the meeting's roster: only these users' devices get its keys."""
+    with open_store(args) as store:
+        _use_ca_file(args, store)
+        engine = SyncEngine(store)
+        async with running(engine):
+            async with asyncio.timeout(args.timeout):
+                await engine.wait_online(args.timeout)
+                version = await engine.set_roster(
+                    args.meeting_id, args.user_ids, note_editors=args.note_editor
+                )
+    print(f"Roster {version} of {args.meeting_id} signed: {', '.join(sorted(set(args.user_ids)))}.")
+    print(
+        "Removed someone? Rotate the meeting key so what follows is closed to them.",
+        file=sys.stderr,
+    )
+    return 0

@@ -148,7 +148,7 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
         """,
     ),
     (
-        # trustinvite: invitations signed on the administrator's device (protocol 1.3). The
+        # Protocol 1.3 (issue #8). Invitations signed on the administrator's device: the
         # relay keeps what it needs to check a code proof (code_key) and to serve the invitation
         # to the invitee and, with the device's claim, to the certifying administrator.
         (1, 2),
@@ -168,6 +168,26 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
         );
         ALTER TABLE devices ADD COLUMN claim BLOB NOT NULL DEFAULT x'';
         ALTER TABLE devices ADD COLUMN invitation_id TEXT REFERENCES invitations(invitation_id);
+
+        -- Protocol 1.3 (issue #8): the signed objects the relay keeps for its clients. It
+        -- checks them for service only (who may send them, versions only grow) and every client
+        -- verifies them again against its own root fingerprint.
+        CREATE TABLE epoch_records (
+            meeting_id TEXT NOT NULL REFERENCES meetings(meeting_id),
+            epoch INTEGER NOT NULL,
+            record BLOB NOT NULL,
+            body BLOB NOT NULL,
+            signer_certificate BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, epoch)
+        );
+        CREATE TABLE rosters (
+            meeting_id TEXT PRIMARY KEY REFERENCES meetings(meeting_id),
+            version INTEGER NOT NULL,
+            roster BLOB NOT NULL,
+            signer_certificate BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        );
         """,
     ),
 )

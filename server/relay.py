@@ -70,7 +70,17 @@ from .blobs import BlobStore
 from .config import RelayConfig
 from .errors import Refusal
 from .fanout import Mailbox, Outbox, cancel_task
-from .handlers import admin, documents, invitations, keys, meetings, oplog, session, uploads
+from .handlers import (
+    admin,
+    documents,
+    invitations,
+    keys,
+    meetings,
+    oplog,
+    session,
+    trust,
+    uploads,
+)
 from .ratelimit import TokenBucket
 from .rooms import Room
 from .state import Client, RelayState
@@ -109,6 +119,7 @@ HANDLERS: dict[type[m.Msg], Handler] = {
     m.ListUncertified: keys.list_uncertified,
     m.AppendOps: oplog.append_ops,
     m.FetchOps: oplog.fetch_ops,
+    m.PutRoster: trust.put_roster,
 }
 """Which handler answers each client message (every client message has one)."""
 

@@ -145,6 +145,12 @@ class KeyEnvelope:
     envelope: Opaque
     sealed_by: Annotated[str, Length(0, 64)] = ""
     purpose: KeyPurpose = "meeting"
+    epoch_record: Annotated[Opaque, Since(3)] = b""
+    """(1.3) For a ``meeting`` envelope: the epoch record (``FMER``) a clerk's or an
+    administrator's device signed for this epoch. The relay stores one per epoch and hands it
+    out beside every envelope of that epoch; clients accept the key only if it matches."""
+    record_signer: Annotated[Opaque, Since(3)] = b""
+    """(1.3) The certificate of the device that signed ``epoch_record``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -344,6 +350,10 @@ class MeetingJoined(Msg):
     truncated: Annotated[bool, Since(1)] = False
     """(1.1) Entries were left out so the frame fits ``welcome.max_frame``: ``awaiting_key``
     first (``list_device_keys`` has every device), then the oldest ``documents``."""
+    roster: Annotated[Opaque, Since(3)] = b""
+    """(1.3) The newest signed roster (``FMRO``) the relay holds for the meeting, if any."""
+    roster_signer: Annotated[Opaque, Since(3)] = b""
+    """(1.3) The certificate of the device that signed ``roster``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -594,8 +604,33 @@ class ReceiptsListed(Msg):
 
 
 # ---------------------------------------------------------------------------------------------
-# Key envelopes
+# Key envelopes and rosters
 # ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PutRoster(Msg):
+    """(1.3) A clerk's or administrator's device hands the relay the meeting's signed roster.
+
+    The relay keeps the newest version (refusing an older one with ``stale``) and pushes it
+    as ``roster_changed``; clients verify it themselves.
+    """
+
+    TYPE = "put_roster"
+    meeting_id: Ident
+    roster: Opaque
+    signer_certificate: Opaque
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RosterChanged(Msg):
+    """(1.3) Pushed to the meeting's attendees (of minor >= 3) when a newer roster arrives."""
+
+    TYPE = "roster_changed"
+    SENDER = "relay"
+    meeting_id: Ident
+    roster: Opaque
+    signer_certificate: Opaque
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

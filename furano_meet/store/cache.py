@@ -45,6 +45,7 @@ from . import (
     search,
     settings,
     shredding,
+    trust,
 )
 from .blobs import BlobFiles
 from .database import Database
@@ -187,6 +188,25 @@ class LocalStore:
         """Install a meeting key; return ``False`` if it was ignored (an older epoch, a
         shredded meeting)."""
         return meetings.set_meeting_key(self._db, meeting_id, key, epoch)
+
+    def accept_meeting_key(
+        self, meeting_id: str, key: bytes, epoch: int, record: bytes, signer: bytes
+    ) -> bool:
+        """Store a verified meeting key with its epoch record (one transaction); ``True`` if
+        it became the current key."""
+        return trust.accept_meeting_key(self._db, meeting_id, key, epoch, record, signer)
+
+    def epoch_records(self, meeting_id: str) -> list[tuple[int, bytes, bytes]]:
+        """Every accepted (epoch, record, signer certificate) of a meeting, oldest first."""
+        return trust.epoch_records(self._db, meeting_id)
+
+    def set_roster(self, meeting_id: str, version: int, roster: bytes, signer: bytes) -> None:
+        """Keep a verified, newer roster as the meeting's newest."""
+        trust.set_roster(self._db, meeting_id, version, roster, signer)
+
+    def roster(self, meeting_id: str) -> tuple[bytes, bytes] | None:
+        """(roster, signer certificate) of the newest accepted roster, if any."""
+        return trust.roster(self._db, meeting_id)
 
     def meeting_key_at(self, meeting_id: str, epoch: int) -> bytes | None:
         """The meeting's key of one epoch (``None`` if this device never received it)."""

@@ -221,9 +221,29 @@ INSERT INTO meeting_keys (meeting_id, epoch, key)
     SELECT meeting_id, key_epoch, meeting_key FROM meetings WHERE meeting_key IS NOT NULL;
 """
 
+_V1_2_TRUST_RECORDS = """
+-- Issue #8 (trustkeys): the signed objects this device accepted. A meeting key is kept only
+-- with the clerk-signed epoch record that vouches for it; a roster only if it is newer than
+-- the one held. Both are public (signed, not secret).
+CREATE TABLE epoch_records (
+    meeting_id         TEXT NOT NULL REFERENCES meetings(meeting_id),
+    epoch              INTEGER NOT NULL,
+    record             BLOB NOT NULL,
+    signer_certificate BLOB NOT NULL,
+    PRIMARY KEY (meeting_id, epoch)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE rosters (
+    meeting_id         TEXT PRIMARY KEY REFERENCES meetings(meeting_id),
+    version            INTEGER NOT NULL,
+    roster             BLOB NOT NULL,
+    signer_certificate BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(SchemaVersion(1, 0), _V1_0),
     Migration(SchemaVersion(1, 1), _V1_1),
+    Migration(SchemaVersion(1, 2), _V1_2_TRUST_RECORDS),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

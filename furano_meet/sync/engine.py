@@ -23,7 +23,7 @@ screen shows comes from :meth:`view` and the async queries, never from the store
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -198,16 +198,36 @@ class SyncEngine:
 
     # -- keys and documents ------------------------------------------------------------------
 
+    async def set_roster(
+        self,
+        meeting_id: str,
+        user_ids: Iterable[str],
+        *,
+        note_editors: Iterable[str] = (),
+    ) -> int:
+        """(Clerk/admin) Sign who the meeting's members are; returns the roster's version.
+
+        Keys are sealed only to devices whose certificate binds them to a user on the newest
+        roster (the relay's member list decides only who may join). After *removing* someone,
+        rotate the key (:meth:`rotate_meeting_key`) so what follows is closed to them.
+        ``note_editors``: roles that may edit or delete another member's shared note.
+        """
+        roster = await self._keys.set_roster(meeting_id, tuple(user_ids), tuple(note_editors))
+        return roster.version
+
     async def create_meeting_key(self, meeting_id: str) -> None:
-        """(Clerk) Make the meeting key and seal it to every certified member device."""
+        """(Clerk) Make the meeting key, sign its epoch record, and seal it to every certified
+        device of a user on the meeting's roster (signed now from the relay's member list if
+        the meeting has none yet)."""
         await self._keys.new_meeting_key(meeting_id, epoch=1)
         await self._ctx.refresh_status()
 
     async def rotate_meeting_key(self, meeting_id: str) -> int:
         """(Clerk) Start a new key epoch sealed only to the *current* members' active devices.
 
-        Run it after removing a member or revoking a device: whatever is published from now on
-        is sealed under a key the removed device never receives. Older documents keep their
+        Run it after removing a member from the roster (:meth:`set_roster`) or revoking a
+        device: whatever is published from now on is sealed under a key the removed device
+        never receives, whatever the relay forwards. Older documents keep their
         epoch's key, which remaining devices hold (and seal to newcomers).
         """
         current = await self._keys.meeting_key(meeting_id)

@@ -1,9 +1,12 @@
 """Certificates and keys: which devices are trusted, and the meeting and private keys they share.
 
-A device opens meeting keys sealed to it; a device that holds a key seals it for member devices
-that are still waiting, but only after their certificate verifies against the root fingerprint
-from the invitation — a relay that substitutes a device key gets nothing. Certificate checks
-and HPKE sealing are CPU-bound (ML-DSA, ML-KEM) and run in worker threads.
+A device opens meeting keys sealed to it and keeps one only if a clerk-signed epoch record
+vouches for it (:mod:`.trust`); a private-note key only if one of the user's own certified
+devices signed the envelope. A clerk's or administrator's device that holds a key seals it for
+waiting devices, but only to those whose certificate verifies against the root fingerprint from
+the invitation *and* binds them to a user on the meeting's signed roster — a relay that
+substitutes a device key, or names a device of a non-member, gets nothing. Certificate checks,
+signatures and HPKE sealing are CPU-bound (ML-DSA, ML-KEM) and run in worker threads.
 
 :meth:`Keys.open_envelopes` says which keys arrived (:class:`Opened`) and does nothing more:
 what a new key unlocks (waiting downloads, ops to fetch again) is the loop's to start.
@@ -14,19 +17,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from furano_meet.crypto import (
     CryptoError,
     DeviceCertificate,
     MeetingKey,
     PrivateAnnotationKey,
-    open_annotation_key,
     open_meeting_key,
     seal_annotation_key,
     seal_meeting_key,
     verify_device_certificate,
 )
+from furano_meet.crypto.authority import KEY_AUTHORITY_ROLES
+from furano_meet.crypto.epochs import EpochRecord, sign_epoch_record
+from furano_meet.crypto.roster import Roster, qualifies
+from furano_meet.crypto.signed_envelopes import open_private_key, read_sender, sign_envelope
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
 
@@ -35,6 +41,7 @@ from .admin import certify_enrolled
 from .context import SyncContext
 from .events import KeyWaiting
 from .receiving import document_key, stored_meeting_key
+from .trust import Trust
 
 log = logging.getLogger("furano.sync")
 
@@ -53,8 +60,20 @@ class Opened:
 class Keys:
     def __init__(self, ctx: SyncContext) -> None:
         self._ctx = ctx
+        self.trust = Trust(ctx)
         self._certificates: dict[str, DeviceCertificate] = {}
         self._private_key_made = asyncio.Lock()
+        self._relay_members: dict[str, tuple[str, ...]] = {}
+        """The member list of each meeting's last ``meeting_joined``: only the seed of a first
+        roster (:meth:`new_meeting_key`), never what keys are sealed to."""
+
+    def joined(self, joined: m.MeetingJoined) -> None:
+        self._relay_members[joined.meeting.meeting_id] = tuple(u.user_id for u in joined.members)
+
+    @property
+    def own_certificate(self) -> DeviceCertificate | None:
+        """This device's verified certificate, once the member list was loaded."""
+        return self._certificates.get(self._ctx.account.device_id)
 
     # -- certificates ------------------------------------------------------------------------
 
@@ -175,83 +194,140 @@ class Keys:
         return opened
 
     async def open_envelopes(self, meeting_id: str, envelopes: tuple[m.KeyEnvelope, ...]) -> Opened:
-        """Open and store the envelopes sealed to this device; a bad one is refused and logged."""
-        ctx, account = self._ctx, self._ctx.account
+        """Open and store the envelopes sealed to this device; a bad one is refused and logged.
+
+        Oldest epoch first, so a device catching up accepts epoch 1 before epoch 2.
+        """
+        account = self._ctx.account
         new_meeting_key = new_private_key = False
-        for envelope in envelopes:
-            if envelope.device_id != account.device_id:
-                continue
+        mine = sorted(
+            (e for e in envelopes if e.device_id == account.device_id),
+            key=lambda e: (e.purpose, e.epoch),
+        )
+        for envelope in mine:
             try:
                 if envelope.purpose == "meeting":
-                    key = await asyncio.to_thread(
-                        open_meeting_key,
-                        envelope.envelope,
-                        account.keys,
-                        meeting_id=meeting_id,
-                        device_id=account.device_id,
-                    )
-                    stored = await ctx.db(
-                        ctx.store.set_meeting_key, meeting_id, key.export(), key.epoch
-                    )
-                    new_meeting_key = new_meeting_key or stored
+                    opened = await self._open_meeting_key(meeting_id, envelope)
+                    new_meeting_key = opened or new_meeting_key
                 else:
-                    private = await asyncio.to_thread(
-                        open_annotation_key,
-                        envelope.envelope,
-                        account.keys,
-                        user_id=account.user_id,
-                        device_id=account.device_id,
-                    )
-                    added = await ctx.db(private_keys.add, ctx.store, meeting_id, private)
-                    new_private_key = new_private_key or added
+                    opened = await self._open_private_key(meeting_id, envelope)
+                    new_private_key = opened or new_private_key
             except CryptoError as exc:
-                log.warning("refusing a key envelope for %s: %s", meeting_id, exc.code)
+                log.warning(
+                    "refusing a %s key envelope for %s: %s (%s)",
+                    envelope.purpose,
+                    meeting_id,
+                    exc.code,
+                    exc,
+                )
         return Opened(new_meeting_key, new_private_key)
+
+    async def _open_meeting_key(self, meeting_id: str, envelope: m.KeyEnvelope) -> bool:
+        """Open a meeting key and keep it if its epoch record vouches for it (:mod:`.trust`)."""
+        account = self._ctx.account
+        key = await asyncio.to_thread(
+            open_meeting_key,
+            envelope.envelope,
+            account.keys,
+            meeting_id=meeting_id,
+            device_id=account.device_id,
+        )
+        return await self.trust.accept_key(key, envelope.epoch_record, envelope.record_signer)
+
+    async def _open_private_key(self, meeting_id: str, envelope: m.KeyEnvelope) -> bool:
+        """Keep a private-note key only if one of this user's own certified devices sent it."""
+        own = self.own_certificate
+        sender_id, _ = read_sender(envelope.envelope)
+        sender = self._certificates.get(sender_id)
+        conn = self._ctx.conn
+        if sender is None and conn is not None:
+            sender = await self.publisher(conn, meeting_id, sender_id)
+        if own is None or sender is None:
+            log.warning("private key envelope from %s: no verified certificate", sender_id)
+            return False
+        private = await asyncio.to_thread(
+            open_private_key,
+            envelope.envelope,
+            sender,
+            self.trust.anchor,
+            self._ctx.account.keys,
+            own,
+        )
+        return await self._ctx.db(private_keys.add, self._ctx.store, meeting_id, private)
 
     # -- sealing keys for others -------------------------------------------------------------
 
     def _seal_envelopes(
         self,
         devices: tuple[m.DeviceKeyInfo, ...],
-        keys: list[MeetingKey],
+        keys: list[tuple[MeetingKey, EpochRecord]],
         private: list[PrivateAnnotationKey],
+        roster: Roster | None,
     ) -> list[m.KeyEnvelope]:
         """(Worker thread) Envelopes of the keys we hold for each device whose certificate
-        verifies. A device without a valid certificate gets nothing — that is what stops a
-        relay that substitutes device keys."""
-        account = self._ctx.account
+        verifies: meeting keys (with their records) only to devices that qualify for the
+        meeting's roster, private-note keys (signed as sent by this device) only to this
+        user's own devices. A device the relay names that fails either test gets nothing —
+        that is what stops a relay that substitutes device keys or adds a non-member."""
+        account, own = self._ctx.account, self.own_certificate
         envelopes: list[m.KeyEnvelope] = []
         for info in devices:
             cert = self._verify_certificate(info)
             if cert is None or info.device_id == account.device_id:
                 continue
-            envelopes.extend(
-                m.KeyEnvelope(
-                    device_id=cert.device_id, epoch=key.epoch, envelope=seal_meeting_key(key, cert)
+            if keys and (roster is None or not qualifies(cert, roster)):
+                log.warning(
+                    "not sealing the meeting key to device %s: user %s is not on the meeting's"
+                    " signed roster",
+                    cert.device_id,
+                    cert.user_id,
                 )
-                for key in keys
-            )
-            if cert.user_id == account.user_id:
+            elif keys:
                 envelopes.extend(
                     m.KeyEnvelope(
                         device_id=cert.device_id,
                         epoch=key.epoch,
-                        envelope=seal_annotation_key(key, cert),
+                        envelope=seal_meeting_key(key, cert),
+                        epoch_record=record.encoded,
+                        record_signer=record.signer.encoded,
+                    )
+                    for key, record in keys
+                )
+            if cert.user_id == account.user_id and own is not None:
+                envelopes.extend(
+                    m.KeyEnvelope(
+                        device_id=cert.device_id,
+                        epoch=key.epoch,
+                        envelope=sign_envelope(seal_annotation_key(key, cert), account.keys, own),
                         purpose="private",
                     )
                     for key in private
                 )
         return envelopes
 
+    def _may_make_keys(self) -> bool:
+        own = self.own_certificate
+        return own is not None and own.role in KEY_AUTHORITY_ROLES
+
     async def seal_for(
         self, conn: RelayConnection, meeting_id: str, devices: tuple[m.DeviceKeyInfo, ...]
     ) -> None:
-        """Seal the keys we hold (every epoch) for waiting devices whose certificates verify."""
-        keys = await self.all_meeting_keys(meeting_id)
+        """Seal the keys we hold for waiting devices that may have them (see
+        :meth:`_seal_envelopes`). Only a clerk's or administrator's device hands out meeting
+        keys (every epoch, each with its record); any device shares its user's private keys."""
+        keys: list[tuple[MeetingKey, EpochRecord]] = []
+        if self._may_make_keys():
+            records = await self.trust.records(meeting_id)
+            keys = [
+                (key, records[key.epoch])
+                for key in await self.all_meeting_keys(meeting_id)
+                if key.epoch in records
+            ]
+        roster = await self.trust.roster(meeting_id)
         private = list((await self.private_keys(meeting_id)).values())
-        envelopes = await asyncio.to_thread(self._seal_envelopes, devices, keys, private)
+        envelopes = await asyncio.to_thread(self._seal_envelopes, devices, keys, private, roster)
         if envelopes:
-            await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=tuple(envelopes)))
+            await put_envelopes(conn, meeting_id, envelopes)
 
     async def share_private_key(
         self, conn: RelayConnection, meeting_id: str, devices: tuple[m.DeviceKeyInfo, ...]
@@ -272,23 +348,89 @@ class Keys:
         if mine:
             await self.seal_for(conn, meeting_id, mine)
 
-    async def new_meeting_key(self, meeting_id: str, *, epoch: int) -> None:
-        """(Clerk) Make a meeting key of ``epoch`` and seal it to every certified member device
-        and to this one."""
-        conn = self._ctx.require_connection()
-        devices = await self.load_certificates(conn, meeting_id)
-        own_certificate = self._certificates.get(self._ctx.account.device_id)
-        if own_certificate is None:
+    def _require_authority(self, conn: RelayConnection) -> DeviceCertificate:
+        """This device's certificate, if it may make meeting keys and rosters here."""
+        own = self.own_certificate
+        if own is None:
             raise RelayError(
                 "not_certified",
                 "This device has no certificate from the organisation yet; ask the administrator.",
             )
-        key = MeetingKey.generate(meeting_id, epoch)
-        await self._ctx.db(self._ctx.store.set_meeting_key, meeting_id, key.export(), key.epoch)
-        own = m.KeyEnvelope(
-            device_id=own_certificate.device_id,
-            epoch=key.epoch,
-            envelope=seal_meeting_key(key, own_certificate),
+        if own.role not in KEY_AUTHORITY_ROLES:
+            raise RelayError(
+                "forbidden", "Only a clerk's or an administrator's device can do this."
+            )
+        if conn.session.peer_minor < 3:
+            raise RelayError(
+                "version_unsupported",
+                "The relay is too old for signed keys and rosters (it needs protocol 1.3).",
+            )
+        return own
+
+    async def set_roster(
+        self, meeting_id: str, user_ids: tuple[str, ...], note_editors: tuple[str, ...]
+    ) -> Roster:
+        """(Clerk/admin) Sign the meeting's next roster and hand it to the relay."""
+        conn = self._ctx.require_connection()
+        await self.load_certificates(conn, meeting_id)
+        own = self._require_authority(conn)
+        roster = await self.trust.sign_roster(meeting_id, user_ids, note_editors, own)
+        await conn.request(
+            m.PutRoster(
+                meeting_id=meeting_id, roster=roster.encoded, signer_certificate=own.encoded
+            )
         )
-        others = await asyncio.to_thread(self._seal_envelopes, devices, [key], [])
-        await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=(own, *others)))
+        return roster
+
+    async def new_meeting_key(self, meeting_id: str, *, epoch: int) -> None:
+        """(Clerk) Make a meeting key of ``epoch``, sign its epoch record, and seal it to this
+        device and to every certified device that qualifies for the meeting's roster.
+
+        A meeting without a roster gets its first one here, signed from the members the relay
+        listed when this device joined: the clerk making the first key is the moment the
+        membership is confirmed (the clerk's screens will show it; later changes go through
+        :meth:`set_roster`, never through the relay).
+        """
+        conn = self._ctx.require_connection()
+        devices = await self.load_certificates(conn, meeting_id)
+        own = self._require_authority(conn)
+        roster = await self.trust.roster(meeting_id)
+        if roster is None:
+            members = (*self._relay_members.get(meeting_id, ()), own.user_id)
+            roster = await self.set_roster(meeting_id, members, ())
+        key = MeetingKey.generate(meeting_id, epoch)
+        record = await asyncio.to_thread(
+            sign_epoch_record, key, roster.hash, self._ctx.account.keys, own
+        )
+        await self.trust.accept_key(key, record, own.encoded)
+        accepted = await self.trust.record_of(meeting_id, epoch)
+        assert accepted is not None
+        mine = m.KeyEnvelope(
+            device_id=own.device_id,
+            epoch=key.epoch,
+            envelope=seal_meeting_key(key, own),
+            epoch_record=record,
+            record_signer=own.encoded,
+        )
+        others = await asyncio.to_thread(
+            self._seal_envelopes, devices, [(key, accepted)], [], roster
+        )
+        await put_envelopes(conn, meeting_id, [mine, *others])
+
+
+async def put_envelopes(
+    conn: RelayConnection, meeting_id: str, envelopes: list[m.KeyEnvelope]
+) -> None:
+    """Hand envelopes to the relay, each epoch's record (and its signer's ~10 KB certificate)
+    on the first envelope of that epoch only: the relay keeps one record per epoch and adds
+    it to every envelope it delivers, so a put for many devices still fits one frame."""
+    sent: set[int] = set()
+    slim: list[m.KeyEnvelope] = []
+    for envelope in envelopes:
+        repeated = envelope.purpose == "meeting" and envelope.epoch in sent
+        slim.append(
+            replace(envelope, epoch_record=b"", record_signer=b"") if repeated else envelope
+        )
+        if envelope.purpose == "meeting":
+            sent.add(envelope.epoch)
+    await conn.request(m.PutKeyEnvelopes(meeting_id=meeting_id, envelopes=tuple(slim)))

@@ -243,6 +243,8 @@ class SyncLoop:
         )
         assert isinstance(joined, m.MeetingJoined)
         self._presenting.joined(joined)
+        self._keys.joined(joined)
+        await self._keys.trust.roster_received(meeting_id, joined.roster, joined.roster_signer)
         devices = await self._keys.load_certificates(conn, meeting_id)
         opened = await self._keys.receive_envelopes(conn, meeting_id)
         await self._keys_arrived(conn, meeting_id, opened)
@@ -293,6 +295,8 @@ class SyncLoop:
                 await self._notes.apply(meeting_id, ops)
             case m.ResyncNeeded(meeting_id=meeting_id):
                 await self._notes.fetch(conn, meeting_id)
+            case m.RosterChanged(meeting_id=meeting_id, roster=roster, signer_certificate=signer):
+                await self._keys.trust.roster_received(meeting_id, roster, signer)
             case m.KeyNeeded(meeting_id=meeting_id, devices=devices):
                 await self._keys.load_certificates(conn, meeting_id)
                 await self._keys.seal_for(conn, meeting_id, devices)

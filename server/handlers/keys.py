@@ -15,6 +15,7 @@ from ..fanout import fan_out
 from ..state import Client, RelayState
 from ..store import DeviceIdentity, Store
 from .paging import trim
+from .trust import checked_envelopes
 
 
 async def ask_key_holders(
@@ -91,8 +92,9 @@ async def list_device_keys(state: RelayState, client: Client, msg: m.ListDeviceK
 
 async def put_envelopes(state: RelayState, client: Client, msg: m.PutKeyEnvelopes) -> None:
     await state.membership(client, msg.meeting_id)
+    envelopes = await checked_envelopes(state, client, msg)
     stored = await state.store.run(
-        state.store.put_envelopes, msg.meeting_id, msg.envelopes, client.who.device_id
+        state.store.put_envelopes, msg.meeting_id, envelopes, client.who.device_id
     )
     client.outbox.send(m.Done(rid=msg.rid))
     # The pushes carry what was stored: ``sealed_by`` is the sending device, whatever the

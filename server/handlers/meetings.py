@@ -33,6 +33,7 @@ Snapshot = tuple[
     bool,
     list[m.DeviceKeyInfo],
     m.PresenterState | None,
+    tuple[bytes, bytes],
 ]
 """What ``meeting_joined`` needs from the database, read in one store-thread call."""
 
@@ -58,6 +59,7 @@ def _snapshot(state: RelayState, meeting_id: str, identity: DeviceIdentity) -> S
         holds,
         awaiting,
         None if known else _load_presenter(store, meeting_id),
+        store.roster(meeting_id),
     )
 
 
@@ -73,7 +75,7 @@ def _load_presenter(store: Store, meeting_id: str) -> m.PresenterState | None:
 
 async def join(state: RelayState, client: Client, msg: m.JoinMeeting) -> None:
     who = client.who
-    info, members, documents, last_seq, holds, awaiting, saved = await state.store.run(
+    info, members, documents, last_seq, holds, awaiting, saved, roster = await state.store.run(
         _snapshot, state, msg.meeting_id, who
     )
     room = state.rooms.get(msg.meeting_id)
@@ -98,6 +100,8 @@ async def join(state: RelayState, client: Client, msg: m.JoinMeeting) -> None:
         last_op_seq=last_seq,
         has_key_envelope=holds,
         awaiting_key=tuple(awaiting) if holds else (),
+        roster=roster[0],
+        roster_signer=roster[1],
     )
     client.outbox.deliver(fit_joined(joined, client.outbox.minor, state.max_out))
     _announce_presence(room, client, online=True, following=msg.following)

@@ -27,6 +27,7 @@ from .invitations import InvitationQueries
 from .keys import KeyQueries
 from .meetings import PRESENTER_SEQ_MARGIN, MeetingQueries
 from .oplog import OpLog
+from .trust import TrustQueries
 
 __all__ = [
     "CODE_REFUSED",
@@ -41,6 +42,7 @@ __all__ = [
     "OpLog",
     "PendingUpload",
     "Store",
+    "TrustQueries",
     "normalise_code",
     "plausible_code",
     "storage_failure",
@@ -48,5 +50,5 @@ __all__ = [
 ]
 
 
-class Store(KeyQueries, InvitationQueries, DocumentQueries, OpLog):
+class Store(KeyQueries, InvitationQueries, DocumentQueries, OpLog, TrustQueries):
     """Synchronous repository over the relay database. Call it through :meth:`run`."""

@@ -72,9 +72,9 @@ class Database:
         self._migrate()
 
     def close(self) -> None:
-        # The store thread first: a query still running there (a cancelled caller does not
-        # stop it, e.g. the admin watcher's poll) must finish before its connection is closed,
-        # or SQLite is used after free (a segfault, seen in the test suite).
+        """Let the store thread finish what it was given, then close the connection: closing
+        it under a running statement crashes the process (seen: a room's last leave saving
+        the presenter while the relay shut down)."""
         self._executor.shutdown(wait=True)
         if self._db is not None:
             self._db.close()

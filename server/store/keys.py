@@ -74,13 +74,25 @@ class KeyQueries(AccountQueries, MeetingQueries):
         return stored
 
     def envelopes_for(self, meeting_id: str, device_id: str) -> list[m.KeyEnvelope]:
+        """A device's envelopes, each meeting envelope with its epoch's record (1.3)."""
         rows = self.db.execute(
-            "SELECT device_id, epoch, envelope, sealed_by, purpose FROM key_envelopes"
-            " WHERE meeting_id = ? AND device_id = ? ORDER BY purpose, epoch",
+            "SELECT k.device_id, k.epoch, k.envelope, k.sealed_by, k.purpose,"
+            " coalesce(r.record, x''), coalesce(r.signer_certificate, x'') FROM key_envelopes k"
+            " LEFT JOIN epoch_records r ON r.meeting_id = k.meeting_id AND r.epoch = k.epoch"
+            " AND k.purpose = 'meeting'"
+            " WHERE k.meeting_id = ? AND k.device_id = ? ORDER BY k.purpose, k.epoch",
             (meeting_id, device_id),
         )
         return [
-            m.KeyEnvelope(device_id=r[0], epoch=r[1], envelope=r[2], sealed_by=r[3], purpose=r[4])
+            m.KeyEnvelope(
+                device_id=r[0],
+                epoch=r[1],
+                envelope=r[2],
+                sealed_by=r[3],
+                purpose=r[4],
+                epoch_record=bytes(r[5]),
+                record_signer=bytes(r[6]),
+            )
             for r in rows
         ]
 
@@ -102,12 +114,15 @@ class KeyQueries(AccountQueries, MeetingQueries):
         """Of ``device_ids``, the active devices of current members holding the newest key.
 
         "Newest": a device still waiting for the newest epoch is not asked to seal it.  Devices
-        of users removed from the meeting, and revoked devices, are never asked.
+        of users removed from the meeting, and revoked devices, are never asked, and (1.3)
+        only clerks' and administrators' devices are: nobody else may hand out meeting keys
+        (:func:`server.handlers.keys.put_envelopes`).
         """
         waiting = {d.device_id for d in self.devices_awaiting_key(meeting_id)}
         return self._first_column_in(
             "SELECT d.device_id FROM devices d"
             " JOIN meeting_members mm ON mm.user_id = d.user_id AND mm.meeting_id = ?"
+            " JOIN users u ON u.user_id = d.user_id AND u.role IN ('clerk', 'admin')"
             " WHERE d.revoked_at IS NULL AND d.device_id IN ({marks}) AND EXISTS ("
             "   SELECT 1 FROM key_envelopes k WHERE k.meeting_id = mm.meeting_id"
             "   AND k.device_id = d.device_id AND k.purpose = 'meeting')",

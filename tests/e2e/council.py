@@ -88,13 +88,15 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> No
 
 class Council:
     """Devices of one council. ``relay`` is an in-process relay, or ``None`` with ``url`` and
-    ``data_dir`` of a relay process (administered through its CLI, as an IT officer would)."""
+    ``data_dir`` of a relay process (administered through its CLI, as an IT officer would).
+    With both, the engines connect to ``url`` (a proxy) and the council administers ``relay``."""
 
     def __init__(
         self, relay: Relay | None, root: Path, *, url: str = "", data_dir: Path | None = None
     ) -> None:
         self.relay = relay
-        self.url = relay.url if relay is not None else url
+        self.url = url or (relay.url if relay is not None else "")
+        """Where the engines connect: the relay, or a proxy in front of it (``hostile.py``)."""
         self.data_dir = data_dir
         self.root = root
         self.devices: list[Device] = []

@@ -10,6 +10,7 @@ from furano_meet.net import RelayError
 from furano_meet.protocol import messages as m
 from server.demo import MEETING_ID
 from tests.conftest import Connect
+from tests.server.handler_world import record_for
 
 
 async def test_a_new_device_waits_and_key_holders_are_asked_to_seal_for_it(
@@ -20,7 +21,14 @@ async def test_a_new_device_waits_and_key_holders_are_asked_to_seal_for_it(
     joined = await clerk.request(m.JoinMeeting(meeting_id=MEETING_ID))
     assert isinstance(joined, m.MeetingJoined) and not joined.has_key_envelope
     # The clerk's client creates the meeting key and seals it to itself first.
-    own = m.KeyEnvelope(device_id=clerk.identity.device_id, epoch=1, envelope=b"sealed-to-clerk")
+    record = record_for(clerk.identity.device_id, 1)
+    own = m.KeyEnvelope(
+        device_id=clerk.identity.device_id,
+        epoch=1,
+        envelope=b"sealed-to-clerk",
+        epoch_record=record,
+        record_signer=b"certificate",
+    )
     await clerk.request(m.PutKeyEnvelopes(meeting_id=MEETING_ID, envelopes=(own,)))
     stored_own = dataclasses.replace(own, sealed_by=clerk.identity.device_id)
     assert (await clerk.expect(m.KeyEnvelopesDelivered)).envelopes == (stored_own,)
@@ -33,12 +41,13 @@ async def test_a_new_device_waits_and_key_holders_are_asked_to_seal_for_it(
     assert [d.device_id for d in asked.devices] == [tablet.identity.device_id]
     assert asked.devices[0].public_keys == b"public keys of giin1"
 
-    sealed = m.KeyEnvelope(
+    sealed = m.KeyEnvelope(  # the relay adds the epoch's record it keeps
         device_id=tablet.identity.device_id, epoch=1, envelope=b"sealed-to-tablet"
     )
     await clerk.request(m.PutKeyEnvelopes(meeting_id=MEETING_ID, envelopes=(sealed,)))
     delivered = await tablet.expect(m.KeyEnvelopesDelivered)
     assert delivered.envelopes[0].envelope == b"sealed-to-tablet"
+    assert delivered.envelopes[0].epoch_record == record
     # The push names the device that really sealed it, whatever the client wrote.
     assert delivered.envelopes[0].sealed_by == clerk.identity.device_id
     fetched = await tablet.request(m.GetKeyEnvelopes(meeting_id=MEETING_ID))

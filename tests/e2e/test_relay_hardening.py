@@ -17,11 +17,12 @@ from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import PROTOCOL_MINOR, Chunk, ChunkKind, encode, encode_chunk
 from furano_meet.protocol import messages as m
 from server import demo
-from server.demo import MEETING_ID
+from server.demo import MEETING_ID, ORG_ID
 from server.relay import Relay
 from server.store import PendingUpload
 from tests.conftest import Connect, StalledWriter, relay_config
 from tests.e2e.council import publish_fake_versions, wait_until
+from tests.server.handler_world import record_for
 
 
 async def enrolled(relay: Relay, user: str, *, join: bool = False) -> RelayConnection:
@@ -297,10 +298,24 @@ async def test_one_writer_per_partial_upload_so_nothing_corrupt_is_published(
 async def test_removed_members_are_not_asked_to_seal_keys(
     connect_as: Connect, relay: Relay
 ) -> None:
-    clerk, leaver = await connect_as("jimukyoku"), await connect_as("giin3")
+    # (1.3) Only clerks' and administrators' devices hand out meeting keys: the leaver is a
+    # second clerk, who re-seals the epoch the first one recorded.
+    await relay.store.run(relay.store.add_user, "shoki2", ORG_ID, "書記 2", "clerk")
+    await relay.store.run(
+        relay.store.set_members, MEETING_ID, ["jimukyoku", "iincho", "giin1", "giin2", "shoki2"]
+    )
+    clerk, leaver = await connect_as("jimukyoku"), await connect_as("shoki2")
+    assert clerk.identity is not None
+    record = record_for(clerk.identity.device_id, 1)
     for conn in (clerk, leaver):
         assert conn.identity is not None
-        own = m.KeyEnvelope(device_id=conn.identity.device_id, epoch=1, envelope=b"k")
+        own = m.KeyEnvelope(
+            device_id=conn.identity.device_id,
+            epoch=1,
+            envelope=b"k",
+            epoch_record=record if conn is clerk else b"",
+            record_signer=b"certificate" if conn is clerk else b"",
+        )
         await conn.request(m.PutKeyEnvelopes(meeting_id=MEETING_ID, envelopes=(own,)))
     await relay.store.run(
         relay.store.set_members, MEETING_ID, ["jimukyoku", "iincho", "giin1", "giin2"]

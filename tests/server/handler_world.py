@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from furano_meet.crypto import canonical_json, epochs, framing
+from furano_meet.crypto.authority import SignedKind
 from furano_meet.protocol import (
     PROTOCOL_MINOR,
     Chunk,
@@ -228,3 +230,34 @@ async def pages(
         replies.append(mailbox(client).only(reply))
         at, more = position(replies[-1])
     return replies
+
+
+def unverified(kind: SignedKind, signer: str, **fields: Any) -> bytes:
+    """A signed-object frame (epoch record, roster) whose signature nobody checks.
+
+    A relay that was never told the organisation's root fingerprint can only read these (it
+    checks who sent them, and their numbers); clients verify them. Enough for the relay's
+    service rules; the signature checks have their own end-to-end tests.
+    """
+    body = canonical_json.dumps(
+        {
+            **fields,
+            "type": kind.type,
+            "format": 1,
+            "signer_device_id": signer,
+            "signed_at": 0,
+        }
+    )
+    return framing.encode(kind.magic, body, b"not checked")
+
+
+def record_for(signer: Client | str, epoch: int, meeting_id: str = demo.MEETING_ID) -> bytes:
+    """An (unverified) epoch record of ``epoch`` made by ``signer``'s device."""
+    return unverified(
+        epochs.KIND,
+        signer if isinstance(signer, str) else signer.who.device_id,
+        meeting_id=meeting_id,
+        epoch=epoch,
+        key_commitment="0" * 64,
+        roster_hash="0" * 64,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,16 @@ from server.demo import MEETING_ID
 from server.handlers import keys
 from server.state import Client
 
-from .handler_world import World, ask, close_world, mailbox, open_world, pages, refused
+from .handler_world import (
+    World,
+    ask,
+    close_world,
+    mailbox,
+    open_world,
+    pages,
+    record_for,
+    refused,
+)
 
 
 @pytest.fixture
@@ -23,15 +33,21 @@ def world(tmp_path: Path) -> Iterator[World]:
     close_world(w)
 
 
-def sealed_to(client: Client, *, sealed_by: str = "", epoch: int = 1) -> m.KeyEnvelope:
+def sealed_to(client: Client, by: Client, *, sealed_by: str = "", epoch: int = 1) -> m.KeyEnvelope:
+    """A meeting-key envelope for ``client``, with ``by``'s record of the epoch (1.3)."""
     return m.KeyEnvelope(
-        device_id=client.who.device_id, epoch=epoch, envelope=b"sealed", sealed_by=sealed_by
+        device_id=client.who.device_id,
+        epoch=epoch,
+        envelope=b"sealed",
+        sealed_by=sealed_by,
+        epoch_record=record_for(by, epoch),
+        record_signer=b"certificate of " + by.who.device_id.encode(),
     )
 
 
 async def test_stored_envelopes_reach_their_device_sealed_by_the_sender(world: World) -> None:
     clerk, member = world.connect("jimukyoku"), world.connect("giin1")
-    forged = sealed_to(member, sealed_by="someone-else")
+    forged = sealed_to(member, clerk, sealed_by="someone-else")
     put = m.PutKeyEnvelopes(rid=3, meeting_id=MEETING_ID, envelopes=(forged,))
     await ask(world, keys.put_envelopes, clerk, put)
     assert mailbox(clerk).only(m.Done).rid == 3
@@ -42,16 +58,21 @@ async def test_stored_envelopes_reach_their_device_sealed_by_the_sender(world: W
 
 
 async def test_another_devices_envelope_for_a_slot_is_not_replaced(world: World) -> None:
-    clerk, chair, member = (
+    clerk, second_clerk, member = (
         world.connect("jimukyoku"),
-        world.connect("iincho"),
+        world.connect("jimukyoku"),
         world.connect("giin1"),
     )
-    first = m.PutKeyEnvelopes(rid=1, meeting_id=MEETING_ID, envelopes=(sealed_to(member),))
+    first = m.PutKeyEnvelopes(rid=1, meeting_id=MEETING_ID, envelopes=(sealed_to(member, clerk),))
     await ask(world, keys.put_envelopes, clerk, first)
     mailbox(member).take()
-    await ask(world, keys.put_envelopes, chair, first)
-    assert mailbox(chair).only(m.Done).rid == 1
+    # Another clerk's device re-sealing the same epoch: the record is the one kept, the slot
+    # stays the first sealer's.
+    again = dataclasses.replace(first.envelopes[0], epoch_record=b"", record_signer=b"")
+    await ask(
+        world, keys.put_envelopes, second_clerk, dataclasses.replace(first, envelopes=(again,))
+    )
+    assert mailbox(second_clerk).only(m.Done).rid == 1
     assert mailbox(member).take() == []  # nothing stored, nothing pushed
 
 
@@ -93,7 +114,7 @@ async def test_only_an_administrator_certifies_or_lists_uncertified_devices(worl
 
 async def test_certifying_a_device_asks_the_key_holders_to_seal_for_it(world: World) -> None:
     clerk, admin = world.connect("jimukyoku"), world.connect("admin")
-    to_self = m.PutKeyEnvelopes(rid=1, meeting_id=MEETING_ID, envelopes=(sealed_to(clerk),))
+    to_self = m.PutKeyEnvelopes(rid=1, meeting_id=MEETING_ID, envelopes=(sealed_to(clerk, clerk),))
     await ask(world, keys.put_envelopes, clerk, to_self)
     newcomer = world.connect("giin1")
     mailbox(clerk).take()

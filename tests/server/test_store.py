@@ -206,13 +206,17 @@ def test_only_the_sealing_device_replaces_an_envelope(store: Store) -> None:
 
 
 def test_devices_of_removed_members_are_not_key_holders(store: Store) -> None:
+    store.add_user("shoki2", demo.ORG_ID, "書記 2", "clerk")
+    store.set_members(demo.MEETING_ID, ["jimukyoku", "iincho", "giin1", "giin2", "shoki2"])
     clerk, _ = store.enrol(store.issue_enrolment_code("jimukyoku"), "pc", b"pk")
-    leaver, _ = store.enrol(store.issue_enrolment_code("giin3"), "t", b"pk")
-    for device in (clerk, leaver):
+    leaver, _ = store.enrol(store.issue_enrolment_code("shoki2"), "t", b"pk")
+    member, _ = store.enrol(store.issue_enrolment_code("giin1"), "t", b"pk")
+    for device in (clerk, leaver, member):
         env = m.KeyEnvelope(device_id=device.device_id, epoch=1, envelope=b"k")
         store.put_envelopes(demo.MEETING_ID, [env], device.device_id)
-    online = [clerk.device_id, leaver.device_id]
-    assert set(store.key_holders_among(demo.MEETING_ID, online)) == set(online)
+    online = [clerk.device_id, leaver.device_id, member.device_id]
+    # (1.3) only clerks' and administrators' devices hand out meeting keys
+    assert set(store.key_holders_among(demo.MEETING_ID, online)) == set(online[:2])
     store.set_members(demo.MEETING_ID, ["jimukyoku", "iincho", "giin1", "giin2"])
     assert store.key_holders_among(demo.MEETING_ID, online) == [clerk.device_id]
     store.revoke_device(clerk.device_id)
