@@ -147,6 +147,20 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
         ALTER TABLE key_envelopes_v11 RENAME TO key_envelopes;
         """,
     ),
+    (
+        (1, 2),
+        """
+        -- 1.2 "recovery boxes": one opaque box per user, sealed under the user's recovery code
+        -- (server/store/recovery.py); the relay keeps only the newest version.
+        CREATE TABLE recovery_boxes (
+            user_id TEXT PRIMARY KEY REFERENCES users(user_id),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            box BLOB NOT NULL,
+            put_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 CURRENT: Final = SCHEMA[-1][0]

@@ -70,7 +70,7 @@ from .blobs import BlobStore
 from .config import RelayConfig
 from .errors import Refusal
 from .fanout import Mailbox, Outbox, cancel_task
-from .handlers import admin, documents, keys, meetings, oplog, session, uploads
+from .handlers import admin, documents, keys, meetings, oplog, recovery, session, uploads
 from .ratelimit import TokenBucket
 from .rooms import Room
 from .state import Client, RelayState
@@ -107,6 +107,8 @@ HANDLERS: dict[type[m.Msg], Handler] = {
     m.ListUncertified: keys.list_uncertified,
     m.AppendOps: oplog.append_ops,
     m.FetchOps: oplog.fetch_ops,
+    m.PutRecoveryBox: recovery.put_box,
+    m.GetRecoveryBox: recovery.get_box,
 }
 """Which handler answers each client message (every client message has one)."""
 

@@ -163,6 +163,7 @@ class Keys:
             # both are kept once they meet (see .private_keys), so no note becomes unreadable.
             key = private_keys.new_key(self._ctx.account.user_id, set(held))
             await self._ctx.db(private_keys.add, self._ctx.store, meeting_id, key)
+            self._ctx.private_keys_learned.set()
         conn = self._ctx.conn
         if conn is not None:
             with contextlib.suppress(RelayError):
@@ -212,6 +213,8 @@ class Keys:
                     )
                     added = await ctx.db(private_keys.add, ctx.store, meeting_id, private)
                     new_private_key = new_private_key or added
+                    if added:
+                        ctx.private_keys_learned.set()
             except CryptoError as exc:
                 log.warning("refusing a key envelope for %s: %s", meeting_id, exc.code)
         return Opened(new_meeting_key, new_private_key)

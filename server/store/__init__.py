@@ -14,7 +14,7 @@ through :meth:`Store.run`, which serialises them on a dedicated worker so the ev
 blocks on ``fsync`` and SQLite never sees two threads.
 
 The queries are grouped by the relay handlers they serve, one module each (accounts, meetings,
-documents, keys, the op log, over the connection in :mod:`.database`); :class:`Store` combines
+documents, keys, the op log, recovery boxes, over the connection in :mod:`.database`); :class:`Store` combines
 them into the one object the relay, the CLI and the tests hold.
 """
 
@@ -26,6 +26,7 @@ from .documents import DocumentQueries, PendingUpload
 from .keys import KeyQueries
 from .meetings import PRESENTER_SEQ_MARGIN, MeetingQueries
 from .oplog import OpLog
+from .recovery import RecoveryQueries
 
 __all__ = [
     "CODE_REFUSED",
@@ -38,6 +39,7 @@ __all__ = [
     "MeetingQueries",
     "OpLog",
     "PendingUpload",
+    "RecoveryQueries",
     "Store",
     "normalise_code",
     "plausible_code",
@@ -46,5 +48,5 @@ __all__ = [
 ]
 
 
-class Store(KeyQueries, DocumentQueries, OpLog):
+class Store(KeyQueries, DocumentQueries, OpLog, RecoveryQueries):
     """Synchronous repository over the relay database. Call it through :meth:`run`."""
