@@ -151,7 +151,7 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
         (1, 2),
         """
         -- 1.2 "recovery boxes": one opaque box per user, sealed under the user's recovery code
-        -- (server/store/recovery.py); the relay keeps only the newest version.
+        -- (server/store/recovery.py). The relay keeps only the newest version.
         CREATE TABLE recovery_boxes (
             user_id TEXT PRIMARY KEY REFERENCES users(user_id),
             version INTEGER NOT NULL CHECK (version >= 1),

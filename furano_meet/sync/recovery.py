@@ -241,9 +241,10 @@ class Recovery:
             )
             version, key_sets = open_recovery_box(reply.box, key, min_version=seen)
             gained = await self._ctx.db(adopt, self._ctx.store, key_sets)
-            await self._ctx.db(save_held, self._ctx.store, Held(key, version, digest(key_sets)))
-        # This device may hold keys the box lacks: the next pass of keep_current adds them.
-        self._ctx.private_keys_learned.set()
+            boxed = digest(key_sets)
+            await self._ctx.db(save_held, self._ctx.store, Held(key, version, boxed))
+            if digest(await self._all_keys()) != boxed:
+                self._ctx.private_keys_learned.set()  # keys the box lacks: seal them in soon
         return gained
 
     # -- keeping the box current -------------------------------------------------------------
