@@ -16,8 +16,9 @@ import contextlib
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from furano_meet.errors import FuranoError, print_error
 from furano_meet.net.tls import client_context
@@ -45,6 +46,7 @@ from furano_meet.sync.events import (
 )
 
 PASSPHRASE_ENV = "FURANO_MEET_PASSPHRASE"
+T = TypeVar("T")
 
 
 def open_store(args: argparse.Namespace) -> LocalStore:
@@ -230,6 +232,77 @@ def _recover(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- recovery code (issue #10: private notes across a lost device) ------------------------------
+# Kept in one block: `recovery-code` makes the code (shown once) and `restore-notes` uses it on a
+# new device. Both need the relay, so they run the sync engine until it is online.
+
+
+async def _with_engine_online(
+    args: argparse.Namespace, action: Callable[[SyncEngine], Awaitable[T]]
+) -> T:
+    with open_store(args) as store:
+        _use_ca_file(args, store)
+        _account(store)
+        engine = SyncEngine(store)
+        task = asyncio.create_task(engine.run())
+        try:
+            await engine.wait_online(args.timeout)
+            return await action(engine)
+        finally:
+            await engine.stop()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _recovery_code(args: argparse.Namespace) -> int:
+    """Make the recovery code of this member's private notes and show it, once."""
+    code = await _with_engine_online(
+        args, lambda engine: engine.set_up_recovery(replace=args.replace)
+    )
+    print("Your recovery code for private notes (write it down; it is shown only this once):")
+    print()
+    print(f"    {code}")
+    print()
+    print(
+        "Keep it apart from this device. On a new device, after enrolling, run "
+        "`furano-meet restore-notes CODE`. Another enrolled device of yours also keeps your "
+        "private notes, without the code.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def _restore_notes(args: argparse.Namespace) -> int:
+    """Open this member's recovery box with the code and fetch the private notes again."""
+    gained = await _with_engine_online(args, lambda engine: engine.recover_private_notes(args.code))
+    print(f"Private-note keys restored for {gained} meeting(s); your notes are fetched again.")
+    return 0
+
+
+RECOVERY_COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[None, None, int]]] = {
+    "recovery-code": _recovery_code,
+    "restore-notes": _restore_notes,
+}
+
+
+def _add_recovery_commands(sub: Any, tls: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "recovery-code",
+        help="make the recovery code that keeps your private notes across a lost device",
+        parents=[tls],
+    )
+    p.add_argument(
+        "--replace", action="store_true", help="make a new code; the old one stops working"
+    )
+    p.add_argument("--timeout", type=float, default=60.0)
+    p = sub.add_parser(
+        "restore-notes", help="on a new device: restore private notes with the code", parents=[tls]
+    )
+    p.add_argument("code", help="the recovery code (8 groups of 5 characters)")
+    p.add_argument("--timeout", type=float, default=60.0)
+
+
 # -- the parser ---------------------------------------------------------------------------------
 
 
@@ -277,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
         "recover",
         help="recover a damaged cache: keep what can be read, say what to ask the administrator",
     )
+    _add_recovery_commands(sub, tls)
     return parser
 
 
@@ -304,6 +378,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(_certify(args))
             case "recover":
                 return _recover(args)
+            case "recovery-code" | "restore-notes":
+                return asyncio.run(RECOVERY_COMMANDS[args.command](args))
             case _:
                 return _search(args)
     except FuranoError as exc:  # the one place: message and next step, never a traceback

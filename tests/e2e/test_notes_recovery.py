@@ -3,14 +3,17 @@ recovery code — real relay, real engines, real SQLCipher stores, real scrypt."
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 
 import pytest
 
+from furano_meet.cli import main
 from furano_meet.crypto import framing
 from furano_meet.crypto.recovery import RecoveryCodeInvalid, RecoveryCodeWrong, new_recovery_code
 from furano_meet.errors import Fault, FuranoError
+from furano_meet.store import LocalStore
 from furano_meet.store.cache import wipe_profile
 from furano_meet.sync import private_keys
 from furano_meet.sync.events import AnnotationsChanged, RecoveryBoxSaved, StatusChanged
@@ -187,3 +190,42 @@ async def test_no_box_on_the_relay_is_a_plain_error(council: Council) -> None:
     with pytest.raises(RecoveryBoxMissing) as missing:
         await tablet.engine.recover_private_notes(new_recovery_code())
     assert missing.value.fault is Fault.ENVIRONMENT and missing.value.next_step
+
+
+def _cli(council: Council, label: str, *command: str) -> list[str]:
+    return ["--data", str(council.root / label), "--profile", label, *command]
+
+
+async def test_the_cli_shows_the_code_once_and_restores_notes_with_it(
+    council: Council, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    tablet = await council.device("giin1", "giin1-tablet")
+    await _certified_and_keyed(tablet)
+    note = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, {"text": NOTE})
+    await tablet.wait_for(AnnotationsChanged, lambda e: note in e.annotation_ids)
+    await tablet.stop()
+    tablet.store.close()  # the CLI opens the profile on its own, as the IT helper would
+
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, _cli(council, "giin1-tablet", "recovery-code")) == 0
+    shown = capsys.readouterr().out
+    code = next(word for word in shown.split() if word.count("-") == 7)
+    assert await asyncio.to_thread(main, _cli(council, "giin1-tablet", "recovery-code")) == 1
+    refused = capsys.readouterr()
+    assert "--replace" in refused.err and code not in refused.out + refused.err
+
+    await _lose(council, tablet)
+    new_tablet = await council.device("giin1", "giin1-new-tablet")
+    await _certified_and_keyed(new_tablet)
+    await new_tablet.stop()
+    new_tablet.store.close()
+    label = "giin1-new-tablet"
+    assert await asyncio.to_thread(main, _cli(council, label, "restore-notes", code[:-1])) == 1
+    assert "40 characters" in capsys.readouterr().err
+    assert await asyncio.to_thread(main, _cli(council, label, "restore-notes", code)) == 0
+    assert "1 meeting" in capsys.readouterr().out
+    with LocalStore.open(council.root / label, label) as store:
+        restored = store.annotation(note)
+    assert restored is not None and NOTE in restored.payload.decode()
