@@ -202,7 +202,11 @@ class Recovery:
             )
             version = held.version if held is not None else 0
             await self._ctx.db(save_held, self._ctx.store, Held(key, version, ""))
-            await self._upload(conn, replacing=True)
+            try:
+                await self._upload(conn, replacing=True)
+            except BaseException:  # a code never shown must not be kept (nor block a new one)
+                await self._ctx.db(save_held, self._ctx.store, held)
+                raise
         return code
 
     async def restore(self, code: str) -> list[str]:
