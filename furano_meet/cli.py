@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from furano_meet.errors import Fault, FuranoError, print_error
 
@@ -40,6 +41,42 @@ class ClientExtraMissing(FuranoError):
             "Install them with: pip install 'furano-meet[client]' "
             "(from a source checkout: pip install '.[client]').",
         )
+
+
+def _add_trust_commands(sub: Any, tls: argparse.ArgumentParser) -> None:
+    """Invitations, rosters and the recovery code (issues #8, #10): signed on a device, never
+    made by the relay."""
+    p = sub.add_parser(
+        "invite", help="(administrator) sign an invitation for a user's new device", parents=[tls]
+    )
+    p.add_argument("user_id")
+    p.add_argument("--role", required=True, choices=["admin", "clerk", "chair", "member"])
+    p.add_argument("--expires-hours", type=float, default=72.0, help="valid for (default 72)")
+    p = sub.add_parser("roster", help="(clerk) sign who the meeting's members are", parents=[tls])
+    p.add_argument("meeting_id")
+    p.add_argument("user_ids", nargs="+", metavar="USER")
+    p.add_argument(
+        "--note-editor",
+        action="append",
+        default=[],
+        choices=["admin", "clerk", "chair", "member"],
+        help="a role that may edit or delete other members' shared notes (repeatable)",
+    )
+    p.add_argument("--timeout", type=float, default=60.0)
+    p = sub.add_parser(
+        "recovery-code",
+        help="make the recovery code that keeps your private notes across a lost device",
+        parents=[tls],
+    )
+    p.add_argument(
+        "--replace", action="store_true", help="make a new code; the old one stops working"
+    )
+    p.add_argument("--timeout", type=float, default=60.0)
+    p = sub.add_parser(
+        "restore-notes", help="on a new device: restore private notes with the code", parents=[tls]
+    )
+    p.add_argument("code", help="the recovery code (8 groups of 5 characters)")
+    p.add_argument("--timeout", type=float, default=60.0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,12 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("device_id")
     p.add_argument("fingerprint", help="the fingerprint `whoami` shows on that device")
     p = sub.add_parser(
-        "invite", help="(administrator) sign an invitation for a user's new device", parents=[tls]
-    )
-    p.add_argument("user_id")
-    p.add_argument("--role", required=True, choices=["admin", "clerk", "chair", "member"])
-    p.add_argument("--expires-hours", type=float, default=72.0, help="valid for (default 72)")
-    p = sub.add_parser(
         "publish",
         help="(clerk) encrypt, sign and publish a PDF; creates the meeting key",
         parents=[tls],
@@ -103,17 +134,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--document-id", default=None, help="to publish a new version of one")
     p.add_argument("--version", type=int, default=1, help="1, or the next version (差し替え)")
     p.add_argument("--timeout", type=float, default=120.0)
-    p = sub.add_parser("roster", help="(clerk) sign who the meeting's members are", parents=[tls])
-    p.add_argument("meeting_id")
-    p.add_argument("user_ids", nargs="+", metavar="USER")
-    p.add_argument(
-        "--note-editor",
-        action="append",
-        default=[],
-        choices=["admin", "clerk", "chair", "member"],
-        help="a role that may edit or delete other members' shared notes (repeatable)",
-    )
-    p.add_argument("--timeout", type=float, default=60.0)
     sub.add_parser("documents", help="list meetings and cached documents")
     p = sub.add_parser("search", help="full-text search over cached documents")
     p.add_argument("query")
@@ -122,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         "recover",
         help="recover a damaged cache: keep what can be read, say what to ask the administrator",
     )
+    _add_trust_commands(sub, tls)
     return parser
 
 
@@ -162,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(c.invite_user(args))
             case "roster":
                 return asyncio.run(c.roster(args))
+            case "recovery-code":
+                return asyncio.run(c.recovery_code(args))
+            case "restore-notes":
+                return asyncio.run(c.restore_notes(args))
             case _:
                 return c.search(args)
     except FuranoError as exc:  # the one place: message and next step, never a traceback

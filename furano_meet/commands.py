@@ -569,3 +569,43 @@ async def roster(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+# -- recovery code (issue #10: private notes across a lost device) ------------------------------
+# `recovery-code` makes the code (shown once) and `restore-notes` uses it on a new device. Both
+# need the relay, so they run the sync engine until it is online.
+
+
+async def recovery_code(args: argparse.Namespace) -> int:
+    """Make the recovery code of this member's private notes and show it, once."""
+    with open_store(args) as store:
+        _use_ca_file(args, store)
+        _account(store)
+        engine = SyncEngine(store)
+        async with running(engine):
+            await engine.wait_online(args.timeout)
+            code = await engine.set_up_recovery(replace=args.replace)
+    print("Your recovery code for private notes (write it down; it is shown only this once):")
+    print()
+    print(f"    {code}")
+    print()
+    print(
+        "Keep it apart from this device. On a new device, after enrolling, run "
+        "`furano-meet restore-notes CODE`. Another enrolled device of yours also keeps your "
+        "private notes, without the code.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def restore_notes(args: argparse.Namespace) -> int:
+    """Open this member's recovery box with the code and fetch the private notes again."""
+    with open_store(args) as store:
+        _use_ca_file(args, store)
+        _account(store)
+        engine = SyncEngine(store)
+        async with running(engine):
+            await engine.wait_online(args.timeout)
+            gained = await engine.recover_private_notes(args.code)
+    print(f"Private-note keys restored for {gained} meeting(s); your notes are fetched again.")
+    return 0

@@ -300,6 +300,18 @@ CODES: dict[str, CodeInfo] = {
         "A device was not certified: no admin-made invitation, or its claim does not match "
         "what the relay reports.",
     ),
+    "recovery_code_invalid": CodeInfo(
+        Fault.USER, "The recovery code typed has a typo (wrong length, character or check)."
+    ),
+    "recovery_code_wrong": CodeInfo(
+        Fault.USER, "A well-formed recovery code that does not open this member's recovery box."
+    ),
+    "recovery_exists": CodeInfo(
+        Fault.USER, "A recovery code was already made on this device; --replace makes a new one."
+    ),
+    "recovery_box_missing": CodeInfo(
+        Fault.ENVIRONMENT, "The relay keeps no recovery box for this member."
+    ),
 }
 
 

@@ -188,6 +188,16 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
             signer_certificate BLOB NOT NULL,
             created_at TEXT NOT NULL
         );
+
+        -- 1.2 "recovery boxes": one opaque box per user, sealed under the user's recovery code
+        -- (server/store/recovery.py). The relay keeps only the newest version.
+        CREATE TABLE recovery_boxes (
+            user_id TEXT PRIMARY KEY REFERENCES users(user_id),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            box BLOB NOT NULL,
+            put_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
         """,
     ),
 )

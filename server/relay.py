@@ -77,6 +77,7 @@ from .handlers import (
     keys,
     meetings,
     oplog,
+    recovery,
     session,
     trust,
     uploads,
@@ -120,6 +121,8 @@ HANDLERS: dict[type[m.Msg], Handler] = {
     m.AppendOps: oplog.append_ops,
     m.FetchOps: oplog.fetch_ops,
     m.PutRoster: trust.put_roster,
+    m.PutRecoveryBox: recovery.put_box,
+    m.GetRecoveryBox: recovery.get_box,
 }
 """Which handler answers each client message (every client message has one)."""
 

@@ -807,3 +807,45 @@ class Failed(Msg):
         str, Length(0, 64), Pattern.of(r"(?:[A-Za-z0-9][A-Za-z0-9_.:-]*)?"), Since(1)
     ] = ""
     """(1.1) The meeting the failure concerns, when it concerns one (e.g. a removal push)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Recovery boxes (1.3): one opaque box per user keeping their private-note keys
+# ---------------------------------------------------------------------------------------------
+
+MAX_RECOVERY_BOX = 256 * 1024
+"""A box holds 32 bytes (base64) per private key and meeting; 256 KiB is thousands of
+meetings, and still a small frame."""
+
+RecoveryBoxBytes = Annotated[bytes, Length(0, MAX_RECOVERY_BOX)]
+"""A recovery box sealed under the member's recovery code (``furano_meet.crypto.recovery``):
+the relay stores it and hands it back, and can never open it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PutRecoveryBox(Msg):
+    """(1.3) Keep this box for ``user_id`` (the sender's own user), replacing an older version."""
+
+    TYPE = "put_recovery_box"
+    user_id: Ident
+    version: Annotated[int, Range(1, 2**53 - 1)]
+    box: RecoveryBoxBytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetRecoveryBox(Msg):
+    """(1.3) Ask for the box of ``user_id`` (the sender's own user)."""
+
+    TYPE = "get_recovery_box"
+    user_id: Ident
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecoveryBox(Msg):
+    """(1.3) The user's box as stored; ``version`` 0 and no bytes when there is none."""
+
+    TYPE = "recovery_box"
+    SENDER = "relay"
+    user_id: Ident
+    version: Seq = 0
+    box: RecoveryBoxBytes = b""

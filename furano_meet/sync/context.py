@@ -35,6 +35,9 @@ class SyncContext:
         self.conn: RelayConnection | None = None
         """The authenticated connection while a session lasts (catching up included), else
         ``None``: intents that need the relay raise ``offline`` without it."""
+        self.private_keys_learned = asyncio.Event()
+        """Set whenever this device stores a private-annotation key it did not hold: the
+        recovery box (:mod:`.recovery`) is sealed again soon after."""
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Store calls leave the event loop: SQLCipher and fsync must never block it."""

@@ -12,6 +12,7 @@ thin facade over the engine's parts, each a module of its own, composed here and
 :mod:`.library`      documents: announce, download, accept, open, publish
 :mod:`.presenting`   the room: presenter, following, members, presence, presenter intents
 :mod:`.queries`      immutable read models of the store for screens
+:mod:`.recovery`     the recovery code: private-note keys kept in a box the relay cannot open
 :mod:`.loop`         connect, catch up, stay live, go offline; the one place that composes
 ===================  ========================================================================
 
@@ -44,6 +45,7 @@ from .notes import Notes
 from .observers import Observer
 from .presenting import MeetingView, PresenterRefused, Presenting
 from .queries import DocumentSummary, MeetingSummary
+from .recovery import Recovery
 
 __all__ = [
     "DeviceRevokedError",
@@ -77,12 +79,14 @@ class SyncEngine:
         self._notes = Notes(self._ctx, self._keys)
         self._library = Library(self._ctx, self._keys, self._notes)
         self._presenting = Presenting(self._ctx)
+        self._recovery = Recovery(self._ctx)
         self._loop = SyncLoop(
             self._ctx,
             keys=self._keys,
             notes=self._notes,
             library=self._library,
             presenting=self._presenting,
+            recovery=self._recovery,
             backoff=backoff or Backoff(),
             auto_certify=auto_certify,
             ssl_context=ssl_context,
@@ -285,3 +289,18 @@ class SyncEngine:
 
     async def delete_annotation(self, annotation_id: str) -> None:
         await self._notes.delete(annotation_id)
+
+    # -- the recovery code (private notes across a lost device) -----------------------------
+
+    async def set_up_recovery(self, *, replace: bool = False) -> str:
+        """Make this member's recovery code and upload the box it opens; return the code, to
+        show once. Refuses (``recovery_exists``) when one was made here unless ``replace``;
+        a new code retires the old one. Needs the relay (``offline`` otherwise)."""
+        return await self._recovery.set_up(replace=replace)
+
+    async def recover_private_notes(self, code: str) -> int:
+        """On a new device: open the member's box with ``code``, keep its private keys and fetch
+        the notes again so they decrypt; returns how many meetings gained a key."""
+        gained = await self._recovery.restore(code)
+        await self._loop.private_keys_restored(gained)
+        return len(gained)

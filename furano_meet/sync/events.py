@@ -178,6 +178,14 @@ class DeviceWiped:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class RecoveryBoxSaved:
+    """The relay now keeps this member's recovery box ``version`` (every private key held)."""
+
+    version: int
+    keys: int
+
+
 SyncEvent = (
     StatusChanged
     | PresenterMoved
@@ -195,4 +203,5 @@ SyncEvent = (
     | MeetingShredded
     | MeetingAccessLost
     | DeviceWiped
+    | RecoveryBoxSaved
 )

@@ -174,6 +174,7 @@ class Keys:
             # both are kept once they meet (see .private_keys), so no note becomes unreadable.
             key = private_keys.new_key(self._ctx.account.user_id, set(held))
             await self._ctx.db(private_keys.add, self._ctx.store, meeting_id, key)
+            self._ctx.private_keys_learned.set()
         conn = self._ctx.conn
         if conn is not None:
             with contextlib.suppress(RelayError):
@@ -212,6 +213,8 @@ class Keys:
                 else:
                     opened = await self._open_private_key(meeting_id, envelope)
                     new_private_key = opened or new_private_key
+                    if opened:
+                        self._ctx.private_keys_learned.set()  # the recovery box follows
             except CryptoError as exc:
                 log.warning(
                     "refusing a %s key envelope for %s: %s (%s)",

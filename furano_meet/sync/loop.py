@@ -47,6 +47,7 @@ from .keys import Keys, Opened
 from .library import Library
 from .notes import Notes
 from .presenting import Presenting
+from .recovery import Recovery
 
 log = logging.getLogger("furano.sync")
 
@@ -76,6 +77,7 @@ class SyncLoop:
         notes: Notes,
         library: Library,
         presenting: Presenting,
+        recovery: Recovery,
         backoff: Backoff,
         auto_certify: bool,
         ssl_context: ssl.SSLContext | None,
@@ -86,6 +88,7 @@ class SyncLoop:
         self._notes = notes
         self._library = library
         self._presenting = presenting
+        self._recovery = recovery
         self.backoff = backoff
         self.auto_certify = auto_certify
         self.ssl_context = ssl_context
@@ -179,6 +182,7 @@ class SyncLoop:
         self._live_tasks = [
             asyncio.create_task(self._notes.send_outbox(conn), name="sync-outbox"),
             asyncio.create_task(self._library.download_worker(conn), name="sync-downloads"),
+            asyncio.create_task(self._recovery.keep_current(conn), name="sync-recovery"),
         ]
         for task in self._live_tasks:
             task.add_done_callback(functools.partial(self._live_task_ended, conn))
@@ -266,6 +270,14 @@ class SyncLoop:
         if opened:
             await self._notes.fetch(conn, meeting_id, from_start=True)
             self._notes.wake_outbox()
+
+    async def private_keys_restored(self, meeting_ids: list[str]) -> None:
+        """Keys from the recovery box: fetch those meetings' ops again, as for any new key."""
+        conn = self._ctx.conn
+        if conn is None:
+            return  # the next catch-up fetches every op its cursor has not passed
+        for meeting_id in meeting_ids:
+            await self._keys_arrived(conn, meeting_id, Opened(private_key=True))
 
     # -- pushes ------------------------------------------------------------------------------
 

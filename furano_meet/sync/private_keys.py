@@ -66,6 +66,17 @@ def add(store: LocalStore, meeting_id: str, key: PrivateAnnotationKey) -> bool:
         return True
 
 
+def load_all(store: LocalStore, user_id: str) -> dict[str, dict[int, PrivateAnnotationKey]]:
+    """Every private key this device holds, by meeting (the recovery box seals them all)."""
+    meeting_ids = {
+        name.partition(":")[2]
+        for name in store.settings()
+        if name.startswith((setting_name(""), legacy_setting_name("")))
+    }
+    found = {mid: load(store, mid, user_id) for mid in sorted(meeting_ids)}
+    return {mid: keys for mid, keys in found.items() if keys}
+
+
 def forget(store: LocalStore, meeting_id: str) -> None:
     """Drop every private key of a meeting (expiry: the notes are shredded with it)."""
     with store.atomic():

@@ -10,6 +10,7 @@
 ``oplog``          the annotation log: append and fetch
 ``paging``         fitting replies within the frame limit (``more``, ``truncated``)
 ``admin``          changes made by the admin CLI: revoked devices, removed members
+``recovery``       (1.3) each user's sealed recovery box: put and get, own certified devices
 =================  ==========================================================================
 
 Handlers share one :class:`~server.state.RelayState` and answer through the client's mailbox;

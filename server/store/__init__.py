@@ -14,7 +14,8 @@ through :meth:`Store.run`, which serialises them on a dedicated worker so the ev
 blocks on ``fsync`` and SQLite never sees two threads.
 
 The queries are grouped by the relay handlers they serve, one module each (accounts,
-invitations, meetings, documents, keys, the op log, over the connection in :mod:`.database`); :class:`Store` combines
+invitations, meetings, documents, keys, the op log, signed rosters and epoch records, recovery
+boxes, over the connection in :mod:`.database`); :class:`Store` combines
 them into the one object the relay, the CLI and the tests hold.
 """
 
@@ -27,6 +28,7 @@ from .invitations import InvitationQueries
 from .keys import KeyQueries
 from .meetings import PRESENTER_SEQ_MARGIN, MeetingQueries
 from .oplog import OpLog
+from .recovery import RecoveryQueries
 from .trust import TrustQueries
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "MeetingQueries",
     "OpLog",
     "PendingUpload",
+    "RecoveryQueries",
     "Store",
     "TrustQueries",
     "normalise_code",
@@ -50,5 +53,5 @@ __all__ = [
 ]
 
 
-class Store(KeyQueries, InvitationQueries, DocumentQueries, OpLog, TrustQueries):
+class Store(KeyQueries, InvitationQueries, DocumentQueries, OpLog, TrustQueries, RecoveryQueries):
     """Synchronous repository over the relay database. Call it through :meth:`run`."""
