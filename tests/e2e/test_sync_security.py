@@ -272,7 +272,11 @@ async def test_a_rotated_key_leaves_a_removed_member_behind(council: Council, re
         open_manifest(new.manifest, old_key, doc_id=new.document_id, version=1)
     newcomer = await council.device("giin1", "giin1-new-laptop")  # enrolled after the rotation
     for doc_id in (old_doc, new.document_id):
-        await newcomer.wait_for(DocumentReady, lambda e, d=doc_id: e.document_id == d)
+
+        def is_ready(event: DocumentReady, d: str = doc_id) -> bool:
+            return event.document_id == d
+
+        await newcomer.wait_for(DocumentReady, is_ready)
     assert {e for e, _ in newcomer.store.meeting_key_epochs(MEETING_ID)} == {1, 2}
 
 
