@@ -93,7 +93,9 @@ async def test_a_member_cannot_read_or_write_another_meetings_log(
         assert refused.value.code == "forbidden"
 
 
-async def test_a_connection_that_falls_behind_is_told_to_resync(connect_as: Connect, relay) -> None:  # type: ignore[no-untyped-def]
+async def test_a_connection_that_falls_behind_is_told_to_resync(
+    connect_as: Connect, relay: Relay
+) -> None:
     author = await connect_as("giin1", join=True)
     lagging = await connect_as("giin2", join=True)
     async with StalledWriter(relay, "giin2") as stalled:

@@ -59,7 +59,7 @@ async def published(council: Council, pdf: bytes, title: str = "議案書") -> t
     return clerk, info.document_id
 
 
-async def rewrite_blob(relay: Relay, doc_id: str, change) -> None:  # type: ignore[no-untyped-def]
+async def rewrite_blob(relay: Relay, doc_id: str, change: Callable[[bytes], bytes]) -> None:
     """Replace a published blob and make the relay's records agree (a lying relay)."""
     import hashlib
 
