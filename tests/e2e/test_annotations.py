@@ -7,6 +7,7 @@ import pytest
 from furano_meet.net import RelayError
 from furano_meet.protocol import messages as m
 from server.demo import MEETING_ID
+from server.relay import Relay
 from tests.conftest import Connect, StalledWriter
 
 
@@ -73,8 +74,8 @@ async def test_resume_from_the_last_sequence_number_in_pages(connect_as: Connect
 
 
 async def test_a_member_cannot_read_or_write_another_meetings_log(
-    connect_as: Connect, relay
-) -> None:  # type: ignore[no-untyped-def]
+    connect_as: Connect, relay: Relay
+) -> None:
     await relay.store.run(relay.store.create_meeting, "closed", "furano", "秘密会")
     await relay.store.run(relay.store.set_members, "closed", ["iincho"])
     chair = await connect_as("iincho")
@@ -92,7 +93,9 @@ async def test_a_member_cannot_read_or_write_another_meetings_log(
         assert refused.value.code == "forbidden"
 
 
-async def test_a_connection_that_falls_behind_is_told_to_resync(connect_as: Connect, relay) -> None:  # type: ignore[no-untyped-def]
+async def test_a_connection_that_falls_behind_is_told_to_resync(
+    connect_as: Connect, relay: Relay
+) -> None:
     author = await connect_as("giin1", join=True)
     lagging = await connect_as("giin2", join=True)
     async with StalledWriter(relay, "giin2") as stalled:

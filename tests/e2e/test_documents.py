@@ -135,6 +135,7 @@ async def test_bad_chunks_are_refused_and_the_upload_resumes(
     assert isinstance(ready, m.UploadReady) and ready.offset == 0
 
     def chunk(offset: int, payload: bytes, digest: bytes | None = None) -> bytes:
+        assert isinstance(ready, m.UploadReady)  # the latest reply; replaced on resume below
         return encode_chunk(
             Chunk(
                 ChunkKind.UPLOAD,

@@ -112,7 +112,7 @@ async def test_a_slow_follower_gets_the_newest_page_not_every_page(
             )
         await chair.request(m.ListMeetings())  # a round trip: all 50 turns were processed
         assert len(stalled.client.outbox._latest) == 1  # noqa: SLF001 - one coalesced frame
-    pages = []
+    pages: list[int] = []
     while not pages or pages[-1] != 49:
         pages.append((await slow.expect(m.PresenterChanged)).state.page)
     assert len(pages) < 50

@@ -19,7 +19,7 @@ from furano_meet.sync.events import (
 )
 from server.demo import MEETING_ID
 from server.relay import Relay
-from tests.e2e.council import Council, publish_fake_versions, wait_until
+from tests.e2e.council import Council, Device, publish_fake_versions, wait_until
 
 
 async def test_a_published_pack_reaches_members_verified_decrypted_and_searchable(
@@ -260,4 +260,10 @@ async def test_device_keys_of_a_meeting_larger_than_one_frame_are_all_fetched(
     listed = await relay.store.run(relay.store.member_device_keys, MEETING_ID)
     assert len(listed) == 6
     for device in (*members, tablet):
-        await wait_until(lambda d=device: d.store.meeting(MEETING_ID).has_key, timeout=30)  # type: ignore[union-attr]
+
+        def has_key(d: Device = device) -> bool:
+            meeting = d.store.meeting(MEETING_ID)
+            assert meeting is not None
+            return meeting.has_key
+
+        await wait_until(has_key, timeout=30)

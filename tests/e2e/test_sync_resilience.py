@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from furano_meet.sync.events import (
     StatusChanged,
 )
 from server.demo import MEETING_ID
-from tests.e2e.council import Council, wait_until
+from tests.e2e.council import Council, Device, wait_until
 from tests.e2e.relay_process import RelayProcess, free_port, seeded
 
 
@@ -54,6 +54,14 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[KillableRelay, Council]]:
     finally:
         await council.close()
         relay.kill()
+
+
+def holds_annotations(device: Device, page_no: int, wanted: set[str]) -> Callable[[], bool]:
+    """A ``wait_until`` condition: ``device`` has stored every annotation in ``wanted`` on page
+    ``page_no`` of the pack (bound to this device, not to a loop variable that moves on)."""
+    return lambda: (
+        {a.annotation_id for a in device.store.annotations("pack", 1, page_no=page_no)} >= wanted
+    )
 
 
 async def test_offline_edits_are_delivered_once_in_order_after_reconnecting(
@@ -183,13 +191,7 @@ async def test_two_devices_writing_offline_on_the_same_page_keep_both_inks(
     )
     relay.restart()
     for device in (tablet, laptop, colleague):
-        await wait_until(
-            lambda d=device: (
-                {a.annotation_id for a in d.store.annotations("pack", 1, page_no=7)}
-                >= {stroke_a, stroke_b}
-            ),
-            timeout=30,
-        )
+        await wait_until(holds_annotations(device, 7, {stroke_a, stroke_b}), timeout=30)
 
 
 async def test_two_devices_that_each_made_a_private_key_offline_read_each_others_notes(
@@ -241,13 +243,7 @@ async def test_two_devices_that_each_made_a_private_key_offline_read_each_others
     assert len(tablet_keys) == len(laptop_keys) == 1 and set(tablet_keys) != set(laptop_keys)
     relay.restart()
     for device in (tablet, laptop):
-        await wait_until(
-            lambda d=device: (
-                {a.annotation_id for a in d.store.annotations("pack", 1, page_no=2)}
-                >= {on_tablet, on_laptop}
-            ),
-            timeout=30,
-        )
+        await wait_until(holds_annotations(device, 2, {on_tablet, on_laptop}), timeout=30)
     for device in (tablet, laptop):
         texts = {a.payload.decode() for a in device.store.annotations("pack", 1, page_no=2)}
         assert any("タブレットのメモ" in t for t in texts)

@@ -59,7 +59,7 @@ async def published(council: Council, pdf: bytes, title: str = "議案書") -> t
     return clerk, info.document_id
 
 
-async def rewrite_blob(relay: Relay, doc_id: str, change) -> None:  # type: ignore[no-untyped-def]
+async def rewrite_blob(relay: Relay, doc_id: str, change: Callable[[bytes], bytes]) -> None:
     """Replace a published blob and make the relay's records agree (a lying relay)."""
     import hashlib
 
@@ -272,7 +272,11 @@ async def test_a_rotated_key_leaves_a_removed_member_behind(council: Council, re
         open_manifest(new.manifest, old_key, doc_id=new.document_id, version=1)
     newcomer = await council.device("giin1", "giin1-new-laptop")  # enrolled after the rotation
     for doc_id in (old_doc, new.document_id):
-        await newcomer.wait_for(DocumentReady, lambda e, d=doc_id: e.document_id == d)
+
+        def is_ready(event: DocumentReady, d: str = doc_id) -> bool:
+            return event.document_id == d
+
+        await newcomer.wait_for(DocumentReady, is_ready)
     assert {e for e, _ in newcomer.store.meeting_key_epochs(MEETING_ID)} == {1, 2}
 
 

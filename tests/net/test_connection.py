@@ -58,7 +58,7 @@ async def test_streamed_downloads_hand_every_byte_to_a_slow_sink(connect_as: Con
     got = bytearray()
     lasts: list[bool] = []
 
-    async def slow_sink(offset: int, piece: bytes, last: bool) -> None:
+    async def slow_sink(offset: int, piece: bytearray, last: bool) -> None:
         assert offset == 1_000_000 + len(got)
         await asyncio.sleep(0.02)
         got.extend(piece)

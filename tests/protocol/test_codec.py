@@ -273,7 +273,12 @@ def test_the_round_trip_check_is_a_switch(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(codec, "VERIFY_ENCODE", False)
     calls: list[object] = []
     real_decode = codec.decode
-    monkeypatch.setattr(codec, "decode", lambda *a, **k: calls.append(a) or real_decode(*a, **k))
+
+    def counting_decode(data: str | bytes, **options: Any) -> m.Msg:
+        calls.append((data,))
+        return real_decode(data, **options)
+
+    monkeypatch.setattr(codec, "decode", counting_decode)
     encode(m.JoinMeeting(meeting_id="no spaces allowed"))  # not checked: cheap path
     assert calls == []
     monkeypatch.setattr(codec, "VERIFY_ENCODE", True)

@@ -230,7 +230,7 @@ def test_broken_and_locked_documents_are_typed_errors(service: RenderService) ->
             service.open("junk", 1, junk).result(30)
     doc = pymupdf.open()
     doc.new_page()
-    aes: int = pymupdf.PDF_ENCRYPT_AES_256  # type: ignore[attr-defined]
+    aes: int = pymupdf.mupdf.PDF_ENCRYPT_AES_256
     locked = doc.tobytes(encryption=aes, user_pw="秘密", owner_pw="o")
     with pytest.raises(DocumentLocked) as caught:
         service.open("locked", 1, locked).result(30)

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from furano_meet.store import Annotation, DeviceIdentity, DocumentInfo, LocalStore, Visibility
 from furano_meet.store.database import Database
 from furano_meet.store.keysource import KEYRING_SERVICE
-from tests.conftest import MemoryKeyring
+from tests.conftest import MemoryKeyring, keyring_backend
 
 PROFILE = "council-member-1"
 T0 = datetime(2025, 6, 10, 1, 0, tzinfo=UTC)
@@ -27,7 +27,7 @@ def fail_keyring() -> None:
     """The headless/CI situation: keyring's fail backend, which refuses to store anything."""
     import keyring.backends.fail
 
-    keyring.set_keyring(keyring.backends.fail.Keyring())
+    keyring.set_keyring(keyring_backend(keyring.backends.fail.Keyring))
 
 
 @pytest.fixture

@@ -45,11 +45,11 @@ from furano_meet.store import (
     wipe_profile,
 )
 from furano_meet.store.keysource import KEYRING_SERVICE
+from tests.conftest import MemoryKeyring, keyring_backend
 
 from .conftest import (
     PROFILE,
     T0,
-    MemoryKeyring,
     add_meeting_with_document,
     decrypted_pages,
     fill_up,
@@ -208,7 +208,7 @@ def test_replaced_keychain_entry(data_dir: Path, memory_keyring: MemoryKeyring) 
 
 def test_keychain_that_disappeared(data_dir: Path) -> None:
     LocalStore.open(data_dir, PROFILE).close()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
+    keyring.set_keyring(keyring_backend(keyring.backends.fail.Keyring))
     before = snapshot(profile_dir(data_dir))
     with pytest.raises(KeyUnavailable) as caught:
         LocalStore.open(data_dir, PROFILE)

@@ -12,6 +12,7 @@ import keyring
 import keyring.backends.fail
 import keyring.backends.null
 import pytest
+from keyring.backend import KeyringBackend
 from keyring.backends.chainer import ChainerBackend
 
 from furano_meet.store import LocalStore, migrations, rekey
@@ -41,22 +42,22 @@ from furano_meet.store.keysource import (
 )
 from furano_meet.store.layout import ProfilePaths
 from furano_meet.store.passphrase import PassphraseTooWeak, check_strength
+from tests.conftest import MemoryKeyring, keyring_backend
 
-from .conftest import PROFILE, MemoryKeyring, profile_dir, snapshot
+from .conftest import PROFILE, profile_dir, snapshot
 
 FAST = ScryptParams(n=2**14)
 """Cheaper than production, for tests that are not about the cost (the floor validate() allows)."""
 STRONG = "富良野の冬は長いけれど春が好き"
 
 
-def _chainer_of(*backends: object) -> ChainerBackend:
+def _chainer_of(*chained: KeyringBackend) -> ChainerBackend:
     """A chainer whose chain we choose (keyring builds it from installed backends otherwise)."""
 
     class Chain(ChainerBackend):
-        pass
+        backends = list(chained)
 
-    Chain.backends = list(backends)  # type: ignore[misc]
-    return Chain()
+    return keyring_backend(Chain)
 
 
 def test_memory_backend_is_a_usable_keychain(memory_keyring: MemoryKeyring) -> None:
@@ -71,9 +72,13 @@ def test_memory_backend_is_a_usable_keychain(memory_keyring: MemoryKeyring) -> N
 
 
 @pytest.mark.parametrize(
-    "backend", [keyring.backends.fail.Keyring(), keyring.backends.null.Keyring()]
+    "backend",
+    [
+        keyring_backend(keyring.backends.fail.Keyring),
+        keyring_backend(keyring.backends.null.Keyring),
+    ],
 )
-def test_fail_and_null_backends_are_refused(backend: object) -> None:
+def test_fail_and_null_backends_are_refused(backend: KeyringBackend) -> None:
     keyring.set_keyring(backend)
     chain = Keychain.detect()
     assert not chain.available
@@ -101,7 +106,7 @@ def test_plaintext_file_backend_is_refused() -> None:
 
 
 def test_chainer_of_only_insecure_backends_is_refused() -> None:
-    keyring.set_keyring(_chainer_of(keyring.backends.null.Keyring()))
+    keyring.set_keyring(_chainer_of(keyring_backend(keyring.backends.null.Keyring)))
     assert not Keychain.detect().available
     keyring.set_keyring(_chainer_of())
     assert not Keychain.detect().available

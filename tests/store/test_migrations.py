@@ -17,8 +17,9 @@ from furano_meet.store.migrations import (
     read_version,
     split_statements,
 )
+from tests.conftest import MemoryKeyring
 
-from .conftest import PROFILE, MemoryKeyring, profile_dir, snapshot, stored_key
+from .conftest import PROFILE, profile_dir, snapshot, stored_key
 
 KEY = bytes(range(32))
 

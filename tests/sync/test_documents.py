@@ -4,6 +4,7 @@ and still fully checked."""
 from __future__ import annotations
 
 import os
+from typing import TypedDict
 
 import pytest
 
@@ -28,6 +29,15 @@ def _clerk() -> tuple[DeviceKeys, DeviceCertificate]:
     return keys, verify_device_certificate(encoded, root.fingerprint(), expected_org_id="furano")
 
 
+class Checked(TypedDict):
+    """The arguments of ``verify_published`` that name what the manifest must be."""
+
+    meeting_key: MeetingKey
+    publisher: DeviceCertificate
+    meeting_id: str
+    doc_id: str
+
+
 def _published(keys: DeviceKeys, key: MeetingKey, version: int) -> bytes:
     return docs.prepare_upload(
         generate_agenda_pack(title="議案書", pages=3),
@@ -46,7 +56,7 @@ def test_an_opened_manifest_is_verified_without_opening_it_again() -> None:
     sealed = _published(keys, key, 1)
     opened, unverified = docs.open_published(sealed, key, "gian-1", 1)
     assert unverified.publisher_device_id == "clerk-pc"
-    checked = dict(meeting_key=key, publisher=clerk, meeting_id="r8-teireikai", doc_id="gian-1")
+    checked = Checked(meeting_key=key, publisher=clerk, meeting_id="r8-teireikai", doc_id="gian-1")
     manifest = docs.verify_published(sealed, version=1, opened=opened, **checked)
     assert manifest == docs.verify_published(sealed, version=1, **checked)
     assert manifest.title == "議案書 第1版"
@@ -59,7 +69,7 @@ def test_an_opened_manifest_is_still_checked_for_its_document_and_signature() ->
     key = MeetingKey(os.urandom(32), meeting_id="r8-teireikai", epoch=1)
     sealed_v1, sealed_v2 = _published(keys, key, 1), _published(keys, key, 2)
     opened_v1, _ = docs.open_published(sealed_v1, key, "gian-1", 1)
-    checked = dict(meeting_key=key, publisher=clerk, meeting_id="r8-teireikai", doc_id="gian-1")
+    checked = Checked(meeting_key=key, publisher=clerk, meeting_id="r8-teireikai", doc_id="gian-1")
     with pytest.raises(WrongContext, match="v1"):
         docs.verify_published(sealed_v2, version=2, opened=opened_v1, **checked)
     altered = opened_v1.replace("議案書 第1版".encode(), "議案書 第9版".encode())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from collections.abc import Callable
 
 import pymupdf
 import pytest
@@ -66,7 +67,7 @@ def _jpeg() -> bytes:
     return bytes(pixmap.tobytes("jpg"))
 
 
-NOT_PDF = {
+NOT_PDF: dict[str, Callable[[], bytes]] = {
     "png": _png,
     "jpeg": _jpeg,
     "html": lambda: b"<!DOCTYPE html><html><body><h1>Agenda</h1></body></html>",
@@ -121,7 +122,9 @@ def test_a_pdf_without_pages_is_empty() -> None:
 
 def _encrypted(*, user: str, owner: str) -> bytes:
     doc = pymupdf.open(stream=pages_pdf(2), filetype="pdf")
-    data: bytes = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw=user, owner_pw=owner)
+    data: bytes = doc.tobytes(
+        encryption=pymupdf.mupdf.PDF_ENCRYPT_AES_256, user_pw=user, owner_pw=owner
+    )
     return data
 
 
