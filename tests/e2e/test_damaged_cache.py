@@ -75,7 +75,11 @@ async def test_a_damaged_page_is_refused_at_start_and_recovery_sends_every_unsen
     tablet.store = LocalStore.open(council.root / "giin1-tablet", "giin1-tablet")
     await council.restart(tablet)
     for note in notes:
-        await colleague.wait_for(AnnotationsChanged, lambda e, n=note: n in e.annotation_ids)
+
+        def names(event: AnnotationsChanged, note: str = note) -> bool:
+            return note in event.annotation_ids
+
+        await colleague.wait_for(AnnotationsChanged, names)
         seen = colleague.store.annotation(note)
         assert seen is not None and "財源の内訳" in seen.payload.decode()
     await wait_until(lambda: tablet.store.outbox_size() == 0)
