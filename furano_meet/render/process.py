@@ -40,7 +40,7 @@ from multiprocessing.shared_memory import SharedMemory
 from typing import Any
 
 from . import worker
-from .errors import DocumentDamaged, RenderError, RenderFailed
+from .errors import BadRenderRequest, DocumentDamaged, RenderError, RenderFailed
 from .ops import Close, DocKey, Draw, Op, Open, page_of
 from .types import Pixels
 
@@ -173,7 +173,13 @@ class ProcessBackend:
         assert process is not None and conn is not None
         seq = next(self._seq)
         try:
-            conn.send((seq, op))
+            message = pickle.dumps((seq, op), pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - pickle raises several kinds
+            raise BadRenderRequest(
+                f"work for the render process must pickle (a module-level function): {exc}"
+            ) from exc
+        try:
+            conn.send_bytes(message)
             if not conn.poll(self.budget):
                 raise self._lost(seq, op, f"no answer within {self.budget:g} s")
             answer_seq, ok, payload = conn.recv()
