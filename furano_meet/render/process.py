@@ -36,13 +36,13 @@ import pickle
 import secrets
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from multiprocessing.shared_memory import SharedMemory
 from typing import Any
 
 from . import worker
 from .errors import BadRenderRequest, DocumentDamaged, RenderError, RenderFailed
-from .ops import Close, DocKey, Draw, Op, Open, page_of
-from .types import Pixels
+from .ops import Call, Close, DocKey, Draw, Op, Open, page_of
+from .segments import Pool, map_readonly, result_name, unlink
+from .types import MAX_PIXELS, DocumentInfo, Pixels, RenderRequest
 
 __all__ = ["DEFAULT_BUDGET", "ProcessBackend"]
 
@@ -53,42 +53,6 @@ _STOP_WAIT = 5.0
 _START_WAIT = 60.0
 """Seconds a new render process may take to import PyMuPDF and say it is ready (a busy
 machine; seconds here, not the op budget: the first op should not pay for the start)."""
-_POSIX = os.name != "nt"
-
-
-def _mapped(name: str, nbytes: int) -> memoryview:
-    """A read-only view of segment ``name``, its name already unlinked.
-
-    ``SharedMemory.close()`` refuses while a view of its mapping exists, so this lets go of the
-    handle's own view and descriptor here and leaves the mapping to the views: it is unmapped
-    (and on Windows the segment freed) when the last one goes.
-    """
-    segment = SharedMemory(name)
-    try:
-        assert segment.buf is not None  # typeshed allows None; it is not while open
-        view = segment.buf[:nbytes].toreadonly()
-    finally:
-        if _POSIX:
-            segment.unlink()
-    segment._buf.release()  # type: ignore[attr-defined]  # noqa: SLF001 - see the docstring
-    segment._buf = None  # type: ignore[attr-defined]  # noqa: SLF001
-    segment._mmap = None  # type: ignore[attr-defined]  # noqa: SLF001
-    if _POSIX:
-        os.close(segment._fd)  # type: ignore[attr-defined]  # noqa: SLF001
-        segment._fd = -1  # type: ignore[attr-defined]  # noqa: SLF001
-    return view
-
-
-def _unlink(name: str) -> None:
-    """Remove segment ``name`` if a lost worker left it (on Windows it died with the worker)."""
-    if not _POSIX:
-        return
-    try:
-        segment = SharedMemory(name)
-    except FileNotFoundError:
-        return
-    segment.unlink()
-    segment.close()
 
 
 class ProcessBackend:
@@ -104,6 +68,8 @@ class ProcessBackend:
         self._prefix = f"fm{os.getpid():x}{secrets.token_hex(3)}_"
         self._seq = itertools.count()
         self._opened: dict[DocKey, Open] = {}
+        self._infos: dict[DocKey, DocumentInfo] = {}
+        self._pool = Pool(self._prefix)
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
 
@@ -119,19 +85,21 @@ class ProcessBackend:
         match op:
             case Open():
                 self._opened[op.key] = op
+                self._infos[op.key] = result
             case Close():
                 self._opened.pop(op.key, None)
+                self._infos.pop(op.key, None)
         return result
 
     def stop(self) -> None:
         """Ask the worker to stop; kill it if it does not within a few seconds."""
         process, conn = self._process, self._conn
-        if process is None or conn is None:
-            return
-        with contextlib.suppress(OSError):
-            conn.send(None)
-        process.join(_STOP_WAIT)
-        self._discard()
+        if process is not None and conn is not None:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+            process.join(_STOP_WAIT)
+            self._discard()
+        self._pool.close()
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -171,38 +139,79 @@ class ProcessBackend:
     def _exchange(self, op: Op) -> Any:
         process, conn = self._process, self._conn
         assert process is not None and conn is not None
+        if isinstance(op, Call):  # the only op that holds what may not pickle: check alone
+            try:
+                pickle.dumps(op.fn)
+            except Exception as exc:  # noqa: BLE001 - pickle raises several kinds
+                raise BadRenderRequest(
+                    f"work for the render process must pickle (a module-level function): {exc}"
+                ) from exc
         seq = next(self._seq)
+        nbytes = self._size(op)
+        lease = None if nbytes is None else self._pool.lease(nbytes)
+        message = pickle.dumps((seq, op, lease, self._pool.dropped()), pickle.HIGHEST_PROTOCOL)
         try:
-            message = pickle.dumps((seq, op), pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # noqa: BLE001 - pickle raises several kinds
-            raise BadRenderRequest(
-                f"work for the render process must pickle (a module-level function): {exc}"
-            ) from exc
+            answer_seq, ok, payload = self._send(seq, op, message)
+        except BaseException:
+            if lease is not None:
+                self._pool.give_back(lease)  # the worker that drew into it is gone
+            raise
+        assert answer_seq == seq, f"answer {answer_seq} to op {seq}"
+        if ok and isinstance(payload, worker.Shipped):
+            assert isinstance(op, Draw)
+            return self._pixels(op.request, payload, lease)
+        if lease is not None:
+            self._pool.give_back(lease)
+        if isinstance(op, Draw):
+            unlink(result_name(self._prefix, seq))  # a draw that failed half-way
+        if ok:
+            return payload
+        raise _unpickled(payload)
+
+    def _pixels(self, request: RenderRequest, shipped: worker.Shipped, lease: str | None) -> Pixels:
+        """The pixels the worker left in shared memory, mapped read-only (no copy)."""
+        if shipped.pooled:
+            view = self._pool.view(shipped.segment, shipped.nbytes)
+        else:
+            if lease is not None:
+                self._pool.give_back(lease)
+            view = map_readonly(shipped.segment, shipped.nbytes, unlink_name=True)
+        return Pixels(request, shipped.width, shipped.height, shipped.stride, view)
+
+    def _send(self, seq: int, op: Op, message: bytes) -> tuple[int, bool, Any]:
+        """Send ``message`` and wait for its answer, within the budget."""
+        process, conn = self._process, self._conn
+        assert process is not None and conn is not None
         try:
             conn.send_bytes(message)
             if not conn.poll(self.budget):
                 raise self._lost(seq, op, f"no answer within {self.budget:g} s")
-            answer_seq, ok, payload = conn.recv()
+            answer: tuple[int, bool, Any] = conn.recv()
         except (EOFError, OSError):
             process.join(_STOP_WAIT)
             why = f"the renderer stopped, exit code {process.exitcode}"
             raise self._lost(seq, op, why) from None
-        assert answer_seq == seq, f"answer {answer_seq} to op {seq}"
-        if ok and isinstance(payload, worker.Shipped):
-            assert isinstance(op, Draw)
-            view = _mapped(worker.segment_name(self._prefix, seq), payload.nbytes)
-            return Pixels(op.request, payload.width, payload.height, payload.stride, view)
-        if isinstance(op, Draw):
-            _unlink(worker.segment_name(self._prefix, seq))  # a draw that failed half-way
-        if ok:
-            return payload
-        raise _unpickled(payload)
+        return answer
+
+    def _size(self, op: Op) -> int | None:
+        """Bytes of the pixels ``op`` will draw, when it draws and the size is known."""
+        if not isinstance(op, Draw):
+            return None
+        request = op.request
+        info = self._infos.get((request.doc_id, request.version))
+        if request.clip is not None:
+            width, height = request.clip.width, request.clip.height
+        elif info is not None and request.page < info.page_count:
+            width, height = info.pages[request.page].pixel_size(request.scale, request.rotation)
+        else:
+            return None
+        return 3 * width * height if width * height <= MAX_PIXELS else None
 
     def _lost(self, seq: int, op: Op, why: str) -> RenderError:
         """Kill the worker and return the error for the op it was running."""
         self._discard()
         self.restarts += 1
-        _unlink(worker.segment_name(self._prefix, seq))
+        unlink(result_name(self._prefix, seq))
         if isinstance(op, Open):
             return DocumentDamaged(f"it stopped the renderer: {why}")
         return RenderFailed(page_of(op), why)

@@ -37,6 +37,7 @@ which it keeps a reference to (unchanged) until the document is closed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import threading
@@ -217,7 +218,7 @@ class RenderService:
                 return future
             job = _Job(Draw(request), RenderFuture(), priority, request, {view})
             self._pending[request] = job
-            job.future.add_done_callback(lambda _: self._forget(request, job))
+            job.future.add_done_callback(functools.partial(self._forget, request))
             return self._push(job)
 
     def supersede(self, view: str, keep: Collection[RenderRequest] = ()) -> int:
@@ -334,9 +335,13 @@ class RenderService:
         self._wake.notify()
         return job.future
 
-    def _forget(self, request: RenderRequest, job: _Job) -> None:
+    def _forget(self, request: RenderRequest, future: Future[Any]) -> None:
+        # Given the future, not the job: a callback holding the job would make a reference
+        # cycle (job → future → callback → job) that keeps pixels alive until the next garbage
+        # collection — and with the process backend, their shared-memory segment out of reuse.
         with self._lock:
-            if self._pending.get(request) is job:
+            job = self._pending.get(request)
+            if job is not None and job.future is future:
                 del self._pending[request]
 
     def _submit(self, op: Op, priority: Priority) -> RenderFuture[Any]:
@@ -371,25 +376,33 @@ class RenderService:
 
     def _run(self) -> None:
         try:
-            while True:
-                with self._lock:
-                    while not self._heap and not self._closed:
-                        self._wake.wait()
-                    if not self._heap:
-                        return
-                    _, _, job = heapq.heappop(self._heap)
-                    if job.taken:
-                        continue  # a second heap entry after a priority raise
-                    job.taken = True
-                if not job.future.set_running_or_notify_cancel():
-                    with self._lock:
-                        self._skipped += 1
-                    continue
-                try:
-                    result = self._execute(job.op)
-                except BaseException as exc:  # noqa: BLE001 - the caller gets it, the thread lives
-                    job.future.set_exception(exc)
-                else:
-                    job.future.set_result(result)
+            while (job := self._next()) is not None:
+                self._serve(job)
         finally:
             self._renderer.stop()
+
+    def _next(self) -> _Job | None:
+        """The next job to run (waiting for one); ``None`` once shut down."""
+        with self._lock:
+            while True:
+                while not self._heap and not self._closed:
+                    self._wake.wait()
+                if not self._heap:
+                    return None
+                _, _, job = heapq.heappop(self._heap)
+                if not job.taken:  # else a second heap entry after a priority raise
+                    job.taken = True
+                    return job
+
+    def _serve(self, job: _Job) -> None:
+        # A function of its own, so nothing of the job (its pixels) outlives it on this thread.
+        if not job.future.set_running_or_notify_cancel():
+            with self._lock:
+                self._skipped += 1
+            return
+        try:
+            result = self._execute(job.op)
+        except BaseException as exc:  # noqa: BLE001 - the caller gets it, the thread lives
+            job.future.set_exception(exc)
+        else:
+            job.future.set_result(result)

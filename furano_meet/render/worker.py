@@ -3,16 +3,17 @@
 Theory of operation
 -------------------
 :func:`serve` is the target of the process :mod:`.process` starts (``spawn``). It imports
-PyMuPDF — the app's process never needs to — and owns every open document. Messages are
-``(seq, op)``, after the worker has said :data:`READY`; ``None`` asks it to stop, and so does the pipe closing (the app died).
+PyMuPDF — the app's process never needs to — and owns every open document. After it has said
+:data:`READY`, messages are ``(seq, op, lease, dropped)``; ``None`` asks it to stop, and so does
+the pipe closing (the app died).
 
 Each answer is ``(seq, True, result)`` or ``(seq, False, pickled exception)``. Pixels are drawn
-straight into a new shared-memory segment named :func:`segment_name` ``(prefix, seq)``; the
-answer carries only their size (:class:`Shipped`), and the app maps the segment and unlinks its
-name. The worker keeps its own handle on the segment until the next message arrives: on Windows
-a segment lives only while someone holds it, and the app has mapped it by then (it sends the
-next op only after reading this answer). Names are derived from ``seq``, so the app can find
-and unlink a segment of an answer it never got (the worker crashed or hung mid-way).
+straight into shared memory (:mod:`.segments`): into ``lease``, a pool segment of the app's,
+which the worker keeps mapped for next time (``dropped`` names the ones the app has let go of);
+else into a one-off segment named after ``seq``. The answer carries only their shape and place
+(:class:`Shipped`). The worker keeps its handle on a one-off segment until the next message: on
+Windows a segment lives only while someone holds it, and the app has mapped it by then (it
+sends the next op only after reading this answer).
 
 Nothing here may import PyMuPDF at module level: the app imports this module to name the
 process's target.
@@ -28,9 +29,10 @@ from multiprocessing.shared_memory import SharedMemory
 from typing import Any
 
 from .errors import RenderError
+from .segments import result_name
 from .types import Pixels
 
-__all__ = ["READY", "Shipped", "pickled_error", "segment_name", "serve"]
+__all__ = ["READY", "Shipped", "pickled_error", "serve"]
 
 READY = "ready"
 """The first message of a worker: PyMuPDF is imported and ops may come."""
@@ -38,17 +40,15 @@ READY = "ready"
 
 @dataclass(frozen=True, slots=True)
 class Shipped:
-    """Pixels left in the segment of their answer: only their shape travels through the pipe."""
+    """Pixels left in a segment: only their shape and where they are travel through the pipe."""
 
     width: int
     height: int
     stride: int
     nbytes: int
-
-
-def segment_name(prefix: str, seq: int) -> str:
-    """The shared-memory segment the answer to op ``seq`` draws into (short: macOS allows 30)."""
-    return f"{prefix}{seq:x}"
+    segment: str
+    pooled: bool
+    """Drawn into the app's leased pool segment (else a one-off segment to unlink)."""
 
 
 def pickled_error(exc: BaseException) -> bytes:
@@ -61,28 +61,46 @@ def pickled_error(exc: BaseException) -> bytes:
 
 
 class _Segments:
-    """Shared-memory segments handed to the app, held until it has surely mapped them."""
+    """Where the worker draws: the app's leased pool segment (kept mapped for the next time),
+    else a one-off segment, held until the app has surely mapped it."""
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.seq = 0
+        self.lease: str | None = None
+        self.used = ""
+        self._pool: dict[str, SharedMemory] = {}
         self._held: list[SharedMemory] = []
 
     def allocate(self, nbytes: int) -> memoryview:
-        segment = SharedMemory(segment_name(self.prefix, self.seq), create=True, size=nbytes)
-        self._held.append(segment)
+        segment = None
+        if self.lease is not None:
+            segment = self._pool.get(self.lease) or SharedMemory(self.lease)
+            self._pool[self.lease] = segment
+        if segment is None or segment.size < nbytes:
+            segment = SharedMemory(result_name(self.prefix, self.seq), create=True, size=nbytes)
+            self._held.append(segment)
+        self.used = segment.name
         assert segment.buf is not None  # typeshed allows None; it is not while open
         return segment.buf[:nbytes]
 
-    def release(self) -> None:
-        """Let go of the handles; one still viewed (a failed draw's traceback) waits for later."""
+    def next(self, seq: int, lease: str | None, dropped: tuple[str, ...]) -> None:
+        """A new op: let go of what the app has mapped by now, and of dropped pool segments."""
+        self.seq, self.lease, self.used = seq, lease, ""
+        for name in dropped:
+            segment = self._pool.pop(name, None)
+            if segment is not None:
+                self._held.append(segment)
         kept = []
         for segment in self._held:
             try:
                 segment.close()
-            except BufferError:
+            except BufferError:  # still viewed (a failed draw's traceback): next time
                 kept.append(segment)
         self._held = kept
+
+    def close(self) -> None:
+        self.next(self.seq, None, tuple(self._pool))
 
 
 def serve(conn: Connection, prefix: str) -> None:
@@ -100,25 +118,33 @@ def serve(conn: Connection, prefix: str) -> None:
                 message = conn.recv()
             except (EOFError, OSError):
                 return
-            segments.release()
             if message is None:
                 return
-            segments.seq, op = message
+            seq, op, lease, dropped = message
+            segments.next(seq, lease, dropped)
             answer: tuple[int, bool, Any]
             result: Any = None
             try:
                 result = documents.execute(op)
             except BaseException as exc:  # noqa: BLE001 - every failure goes back to the app
-                answer = (segments.seq, False, pickled_error(exc))
+                answer = (seq, False, pickled_error(exc))
             else:
                 if isinstance(result, Pixels):
-                    result = Shipped(result.width, result.height, result.stride, result.nbytes)
-                answer = (segments.seq, True, result)
-            result = None  # the Pixels viewed the segment: release() can close it next time
+                    pooled = segments.used == lease
+                    result = Shipped(
+                        result.width,
+                        result.height,
+                        result.stride,
+                        result.nbytes,
+                        segments.used,
+                        pooled,
+                    )
+                answer = (seq, True, result)
+            result = None  # the Pixels viewed the segment: it may be closed next time
             try:
                 conn.send(answer)
             except Exception as exc:  # noqa: BLE001 - a result that will not pickle
-                conn.send((segments.seq, False, pickled_error(exc)))
+                conn.send((seq, False, pickled_error(exc)))
     finally:
         documents.stop()
-        segments.release()
+        segments.close()

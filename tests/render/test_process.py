@@ -23,6 +23,7 @@ from furano_meet.render import (
     RenderRequest,
     RenderService,
 )
+from furano_meet.render.segments import MAX_SEGMENTS
 
 from . import jobs
 
@@ -106,33 +107,46 @@ def test_a_hanging_job_is_given_up_after_the_budget(pack: bytes) -> None:
 
 
 @linux_shm
-def test_a_render_that_loses_its_renderer_fails_with_its_page_and_leaves_nothing(
+def test_a_render_that_loses_its_renderer_fails_with_its_page(
     process: RenderService, slow: bytes
 ) -> None:
     process.open("slow", 1, slow).result(60)
     pid = process.call(os.getpid).result(30)
     doomed = process.render(RenderRequest("slow", 1, 0, 1.0))
-    while not _segments():  # the marker: MuPDF is drawing into the answer's segment
+    while not _segments():  # the marker: a segment is leased for the draw, which follows
         assert not doomed.done(), "the render finished before the renderer could be killed"
         time.sleep(0.005)
     os.kill(pid, signal.SIGKILL)  # what a MuPDF segfault looks like from here
     with pytest.raises(RenderFailed, match="renderer stopped") as failed:
         doomed.result(60)
     assert failed.value.page == 0
-    assert _segments() == set()
     assert process.render(RenderRequest(DOC, 1, 0, 0.2)).result(60).width == 119
 
 
 @linux_shm
-def test_pixels_outlive_their_segment_names_and_the_service(pack: bytes) -> None:
-    requests = [RenderRequest(DOC, 1, p, 0.3) for p in range(6)]
+def test_segments_are_reused_once_their_pixels_are_gone(pack: bytes) -> None:
+    with RenderService(backend="process", cache_bytes=0) as service:
+        service.open(DOC, 1, pack).result(60)
+        for page in range(6):  # each result is dropped at once: nothing keeps its pixels
+            assert service.render(RenderRequest(DOC, 1, page, 0.31)).result(60).width == 185
+        assert len(_segments()) == 1
+
+
+@linux_shm
+@pytest.mark.parametrize("shutdown", ["clean", "after a crash"])
+def test_pixels_outlive_their_segments_and_nothing_is_left(pack: bytes, shutdown: str) -> None:
+    requests = [RenderRequest(DOC, 1, p % 6, 0.1 + p / 100) for p in range(MAX_SEGMENTS + 6)]
     with RenderService(backend="thread") as thread:
         thread.open(DOC, 1, pack).result(60)
         expected = [bytes(thread.render(r).result(60).data) for r in requests]
     with RenderService(backend="process", cache_bytes=0) as service:
         service.open(DOC, 1, pack).result(60)
-        kept = [service.render(r).result(60) for r in requests]
-        assert _segments() == set()  # unlinked as soon as mapped
+        kept = [service.render(r).result(60) for r in requests]  # more than the pool holds
+        assert 0 < len(_segments()) <= MAX_SEGMENTS
+        if shutdown != "clean":
+            with pytest.raises(RenderFailed):
+                service.call(functools.partial(os._exit, 3)).result(60)
+    assert _segments() == set()
     assert [bytes(p.data) for p in kept] == expected  # still mapped: the views hold them
 
 
