@@ -24,6 +24,9 @@ class Documents:
         self._docs: dict[DocKey, OpenDocument] = {}
         self._allocate = allocate
 
+    def start(self) -> None:
+        """Nothing to start: the documents are opened on the thread that asks."""
+
     def execute(self, op: Op) -> Any:
         """Do ``op``; returns what the service's matching method promises, or raises."""
         match op:

@@ -78,6 +78,12 @@ class ProcessBackend:
         """The render process's id (``None`` before the first op or after a loss)."""
         return None if self._process is None else self._process.pid
 
+    def start(self) -> None:
+        """Start the worker ahead of the first op (a second or so on a busy machine), so the
+        first page turn does not wait for it; a failure here is told by the first op."""
+        with contextlib.suppress(RenderError):
+            self._ensure_worker()
+
     def execute(self, op: Op) -> Any:
         """Run ``op`` in the worker (starting one as needed); its result, or raises."""
         self._ensure_worker()

@@ -93,6 +93,8 @@ class _Renderer(Protocol):
     """Where the ops run: :class:`~.process.ProcessBackend` or :class:`~.documents.Documents`
     (the thread backend), both used from the dispatch thread alone."""
 
+    def start(self) -> None: ...
+
     def execute(self, op: Op) -> Any: ...
 
     def stop(self) -> None: ...
@@ -376,6 +378,7 @@ class RenderService:
 
     def _run(self) -> None:
         try:
+            self._renderer.start()
             while (job := self._next()) is not None:
                 self._serve(job)
         finally:
