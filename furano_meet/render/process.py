@@ -75,7 +75,7 @@ class ProcessBackend:
 
     @property
     def pid(self) -> int | None:
-        """The render process's id (``None`` before the first op or after a loss)."""
+        """The render process's id (``None`` before it started, or after a loss)."""
         return None if self._process is None else self._process.pid
 
     def start(self) -> None:
@@ -117,6 +117,7 @@ class ProcessBackend:
                     self._exchange(op)
                 except RenderError:
                     del self._opened[key]  # no longer opens: requests for it say it is not open
+                    self._infos.pop(key, None)
                 if self._process is None:
                     break  # it took the new worker down too: start afresh without it
 
