@@ -8,19 +8,25 @@ printed, when that folder is absent) and a generated 24-page agenda pack
 (:func:`furano_meet.samples.generate_agenda_pack`). Each page is fitted to 1920×1200, as the
 viewer shows it.
 
+Every service figure is taken for both backends in the same run: ``process`` (the app's: PyMuPDF
+in a render process, pixels back through shared memory) and ``thread`` (one render thread).
+
 * **Page turn, not prefetched** — the service's first render of a page: from the caller's
-  thread, :meth:`RenderService.render` → the render thread (queue, display list, rasterise,
-  copy out of MuPDF) → the future's result. Pixel cache off, and the pages visited in order
-  through more pages than the service keeps display lists for, so nothing is reused.
+  thread, :meth:`RenderService.render` → the renderer (queue, display list, rasterise) → the
+  future's result. Pixel cache off, and the pages visited in order through more pages than the
+  service keeps display lists for, so nothing is reused.
 * **Zoom change** — the same page again at a new scale (the display list is kept): what a
   pinch-zoom costs once the page has been seen.
 * **Cache hit** — the same request again, answered from the byte-bounded cache.
 * **Draw code alone** — the service's own drawing code (:class:`~furano_meet.render.pages.
-  OpenDocument`, a third copy of the document) called on the baseline's thread: the service's
-  rendering without the hand-off to its thread, to tell our code from the OS scheduler.
-* **Thread hop** — :meth:`RenderService.call` of a function that does nothing, there and back:
-  the fixed cost of putting PyMuPDF on its own thread (two thread wake-ups), which weighs most
-  on pages that render in 2 ms.
+  OpenDocument`, another copy of the document) called on the baseline's thread: the service's
+  rendering without the hand-off, to tell our code from the OS scheduler.
+* **Hop** — :meth:`RenderService.call` of ``os.getpid``, there and back: the fixed cost of
+  putting PyMuPDF elsewhere (two thread wake-ups; for the process a pipe both ways too).
+* **GUI-thread stall** — while a deliberately slow page renders (hundreds of transparent
+  curves, ``tests/render/jobs.py``), a thread of this process ticks every millisecond; the
+  longest gap between two ticks is how long a GUI thread would have frozen. The baseline
+  column is that render's duration.
 
 The baseline is the least work that gives the same pixels: ``doc.load_page(i).get_pixmap(
 matrix=…, alpha=False)`` on the caller's thread, no queue and no copy out (the figure in
@@ -32,8 +38,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
+import os
 import statistics
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -42,12 +51,15 @@ import pymupdf
 
 from furano_meet.render import Priority, RenderRequest, RenderService
 from furano_meet.render.pages import DISPLAY_LISTS, OpenDocument
+from furano_meet.render.service import Backend
 from furano_meet.samples import generate_agenda_pack
+from tests.render.jobs import slow_page
 
 from . import report
 from .crypto_transfer import BUDGET_BOOK, budget_book
 
 SCREEN = (1920, 1200)
+BACKENDS: tuple[Backend, ...] = ("process", "thread")
 TARGET_RATIO = 1.3
 """Issue #9: a page turn that was not prefetched within 1.3× the bare PyMuPDF render."""
 
@@ -79,46 +91,85 @@ def _service(service: RenderService, request: RenderRequest) -> float:
     return time.perf_counter() - start
 
 
+def _hop(service: RenderService) -> float:
+    start = time.perf_counter()
+    service.call(os.getpid, Priority.VISIBLE).result()
+    return time.perf_counter() - start
+
+
 def _measure_document(
     slug: str, pdf: bytes, plan: Plan
 ) -> tuple[dict[str, list[float]], dict[str, Any]]:
     doc = pymupdf.open(stream=pdf, filetype="pdf")
-    kinds = ("first", "bare", "zoom", "bare_zoom", "hit", "hop", "direct")
-    times: dict[str, list[float]] = {k: [] for k in kinds}
+    per_backend = [f"{k}_{b}" for k in ("first", "zoom", "hop") for b in BACKENDS]
+    times: dict[str, list[float]] = {k: [] for k in ("bare", "bare_zoom", "hit", "direct")}
+    times.update({k: [] for k in per_backend})
     try:
         count = min(plan.pages, doc.page_count)
         scales = [_fit(doc.load_page(i)) for i in range(count)]
         direct = OpenDocument(slug, 1, pdf, None)
-        with RenderService(cache_bytes=0) as cold, RenderService() as warm:
-            cold.open(slug, 1, pdf).result()
-            warm.open(slug, 1, pdf).result()
+        with contextlib.ExitStack() as stack:
+            cold = {
+                b: stack.enter_context(RenderService(cache_bytes=0, backend=b)) for b in BACKENDS
+            }
+            warm = stack.enter_context(RenderService())
+            for service in (*cold.values(), warm):
+                service.open(slug, 1, pdf).result()
             _bare(doc, 0, scales[0])  # warm-up: fonts, MuPDF's resource store
-            cold.render(RenderRequest(slug, 1, 0, scales[0] / 2)).result()
+            for service in cold.values():
+                service.render(RenderRequest(slug, 1, 0, scales[0] / 2)).result()
             for _ in range(plan.rounds):
                 for i in range(count):
                     request = RenderRequest(slug, 1, i, scales[i])
                     zoomed = RenderRequest(slug, 1, i, scales[i] * 1.25)
                     if i % 2:
                         times["bare"].append(_bare(doc, i, scales[i]))
-                        times["first"].append(_service(cold, request))
-                    else:
-                        times["first"].append(_service(cold, request))
+                    for backend, service in cold.items():
+                        times[f"first_{backend}"].append(_service(service, request))
+                    if not i % 2:
                         times["bare"].append(_bare(doc, i, scales[i]))
                     start = time.perf_counter()
                     direct.draw(request)
                     times["direct"].append(time.perf_counter() - start)
-                    times["zoom"].append(_service(cold, zoomed))
+                    for backend, service in cold.items():
+                        times[f"zoom_{backend}"].append(_service(service, zoomed))
                     times["bare_zoom"].append(_bare(doc, i, scales[i] * 1.25))
                     warm.render(request).result()
                     times["hit"].append(_service(warm, request))
-                    start = time.perf_counter()
-                    cold.call(lambda: None, Priority.VISIBLE).result()
-                    times["hop"].append(time.perf_counter() - start)
-            stats = cold.stats()
+                    for backend, service in cold.items():
+                        times[f"hop_{backend}"].append(_hop(service))
+            stats = {b: dataclasses.asdict(s.stats()) for b, s in cold.items()}
         direct.close()
     finally:
         doc.close()
-    return times, {"pages": count, "renders": stats.renders, "skipped": stats.skipped}
+    return times, {"pages": count, "stats": stats}
+
+
+def _stall(backend: Backend, pdf: bytes) -> tuple[float, float]:
+    """(seconds to render the slow page, longest gap between ticks of a thread that ticks
+    every millisecond meanwhile) — how long a GUI thread would freeze."""
+    with RenderService(cache_bytes=0, backend=backend) as service:
+        service.open("slow", 1, pdf).result()
+        service.render(RenderRequest("slow", 1, 0, 0.1)).result()  # display list, fonts: warm
+        gaps: list[float] = []
+        stop = threading.Event()
+
+        def tick() -> None:
+            last = time.perf_counter()
+            while not stop.is_set():
+                time.sleep(0.001)
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        ticker = threading.Thread(target=tick)
+        ticker.start()
+        try:
+            elapsed = _service(service, RenderRequest("slow", 1, 0, 1.0))
+        finally:
+            stop.set()
+            ticker.join()
+    return elapsed, max(gaps)
 
 
 def _rows(label: str, times: dict[str, list[float]], *, gated: bool) -> list[report.Row]:
@@ -136,19 +187,45 @@ def _rows(label: str, times: dict[str, list[float]], *, gated: bool) -> list[rep
 
     turns = [
         dataclasses.replace(
-            row(f"page turn, not prefetched, p{q}", "first", q=q),
-            target=f"≤ {TARGET_RATIO}×" if gated else "",
-            limit=TARGET_RATIO if gated else None,
+            row(f"page turn, not prefetched, {backend}, p{q}", f"first_{backend}", q=q),
+            target=f"≤ {TARGET_RATIO}×" if gated and backend == "process" else "",
+            limit=TARGET_RATIO if gated and backend == "process" else None,
         )
+        for backend in BACKENDS
         for q in (50, 95)
     ]
     return [
         *turns,
-        row("draw code alone, no thread hand-off, p50", "direct"),
-        row("zoom change (display list kept), p50", "zoom", "bare_zoom"),
+        row("draw code alone, no hand-off, p50", "direct"),
+        *(
+            row(f"zoom change (display list kept), {b}, p50", f"zoom_{b}", "bare_zoom")
+            for b in BACKENDS
+        ),
         row("cache hit, p50", "hit"),
-        row("thread hop alone (no-op call), p50", "hop"),
+        *(row(f"hop alone (no-op call), {b}, p50", f"hop_{b}") for b in BACKENDS),
     ]
+
+
+def _stall_rows(pdf: bytes) -> tuple[list[report.Row], dict[str, Any]]:
+    rows: list[report.Row] = []
+    details: dict[str, Any] = {}
+    for backend in BACKENDS:
+        elapsed, gap = _stall(backend, pdf)
+        details[backend] = {
+            "render_ms": round(1000 * elapsed, 1),
+            "max_gap_ms": round(1000 * gap, 1),
+        }
+        rows.append(
+            report.Row(
+                benchmark="render service",
+                metric=f"slow page: GUI-thread stall (longest gap of 1 ms ticks), {backend}",
+                unit="ms",
+                baseline=1000 * elapsed,
+                relay=1000 * gap,
+                target="",
+            )
+        )
+    return rows, details
 
 
 async def measure(*, quick: bool = False) -> tuple[list[report.Row], dict[str, Any]]:
@@ -176,7 +253,8 @@ async def measure(*, quick: bool = False) -> tuple[list[report.Row], dict[str, A
             **facts,
             "median_ms": {k: round(1000 * statistics.median(v), 3) for k, v in times.items()},
         }
-    return rows, details
+    stall_rows, details["stall"] = await asyncio.to_thread(_stall_rows, slow_page())
+    return rows + stall_rows, details
 
 
 def main() -> None:

@@ -102,6 +102,7 @@ def _sample(cls: type[FuranoError], name: str, hint: Any) -> object:
     samples: dict[object, object] = {
         str: "sample",
         int: 1,
+        int | None: 1,
         bool: True,
         tuple[str, ...]: ("sample",),
         ErrorCode: ErrorCode.INTERNAL_ERROR,

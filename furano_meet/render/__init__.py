@@ -2,7 +2,8 @@
 
 Start a :class:`RenderService`, :meth:`~RenderService.open` a decrypted PDF from memory, then
 ask for pages or tiles with :class:`RenderRequest` (awaitable, or ``.result()`` from a
-thread). The app puts it behind Qt; tests use it headless. See ``docs/rendering.md``.
+thread). PyMuPDF runs in a render process by default, so rendering never stalls the app's
+threads (``backend="thread"`` keeps it on a thread of this process). The app puts it behind Qt; tests use it headless. See ``docs/rendering.md``.
 """
 
 from .errors import (
@@ -15,7 +16,7 @@ from .errors import (
     RenderFailed,
     ServiceClosed,
 )
-from .service import DEFAULT_CACHE_BYTES, RenderFuture, RenderService, RenderStats
+from .service import DEFAULT_CACHE_BYTES, Backend, RenderFuture, RenderService, RenderStats
 from .types import (
     MAX_PIXELS,
     MAX_SCALE,
@@ -36,6 +37,7 @@ __all__ = [
     "DEFAULT_CACHE_BYTES",
     "MAX_PIXELS",
     "MAX_SCALE",
+    "Backend",
     "BadRenderRequest",
     "DocumentDamaged",
     "DocumentInfo",

@@ -7,13 +7,27 @@ absurd render is our bug (``OURS``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from furano_meet.errors import Fault, FuranoError
+
+
+def _restore(cls: type[RenderError], args: tuple[Any, ...], state: dict[str, Any]) -> RenderError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class RenderError(FuranoError):
     """Base of the render service's errors."""
 
     code = "render_error"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross from the render process to the app by pickle, and most of these take
+        # other arguments than the message that ``Exception`` pickles: rebuild them as they were.
+        return _restore, (type(self), self.args, self.__dict__)
 
 
 class DocumentNotOpen(RenderError):
@@ -84,14 +98,18 @@ class DocumentLocked(RenderError):
 
 
 class RenderFailed(RenderError):
-    """One page (or its text) could not be drawn or read; the rest of the document still can."""
+    """One page (or its text) could not be drawn or read; the rest of the document still can.
+
+    ``page`` is ``None`` when the work was not about one page (the outline, a ``call``) and it
+    crashed or hung the render process."""
 
     code = "render_failed"
     fault = Fault.THEIRS
 
-    def __init__(self, page: int, detail: str) -> None:
-        super().__init__(
-            f"Page {page + 1} of this PDF could not be shown ({detail}).",
-            "The other pages are not affected.",
-        )
+    def __init__(self, page: int | None, detail: str) -> None:
+        if page is None:
+            message = f"This part of the PDF could not be read ({detail})."
+        else:
+            message = f"Page {page + 1} of this PDF could not be shown ({detail})."
+        super().__init__(message, "The other pages are not affected.")
         self.page = page

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import pymupdf
@@ -53,6 +54,11 @@ MAX_HITS = 1_000
 """Search hits returned for one page; more are cut off (a one-character query on a dense page)."""
 MAX_QUERY = 256
 _A4 = (595.0, 842.0)
+
+Allocate = Callable[[int], bytearray | memoryview]
+"""Gives the writable buffer of ``n`` bytes a piece is drawn into: a ``bytearray`` on the
+render thread, a shared-memory segment in the render process (so the app maps the very pixels
+MuPDF drew, with no copy)."""
 
 
 def _matrix(t: ViewTransform) -> pymupdf.Matrix:
@@ -190,8 +196,8 @@ class OpenDocument:
         self._lists.move_to_end(index)
         return page, found
 
-    def draw(self, request: RenderRequest) -> Pixels:
-        """Render ``request`` into RGB pixels (one copy: out of MuPDF's pixmap into bytes)."""
+    def draw(self, request: RenderRequest, allocate: Allocate = bytearray) -> Pixels:
+        """Render ``request`` into RGB pixels, straight into a buffer from ``allocate``."""
         info = self.info.pages[request.page] if 0 <= request.page < self.info.page_count else None
         if info is None:
             raise PageOutOfRange(request.page, self.info.page_count)
@@ -208,7 +214,7 @@ class OpenDocument:
             to_view = page.derotation_matrix * _matrix(
                 info.transform(request.scale, request.rotation)
             )
-            return self._rasterise(request, display_list, to_view, clip)
+            return self._rasterise(request, display_list, to_view, clip, allocate)
         except RenderError:
             raise
         except Exception as exc:
@@ -216,13 +222,13 @@ class OpenDocument:
 
     @staticmethod
     def _rasterise(
-        request: RenderRequest, display_list: Any, to_view: Any, clip: PixelRect
+        request: RenderRequest, display_list: Any, to_view: Any, clip: PixelRect, allocate: Allocate
     ) -> Pixels:
         # As PyMuPDF's own JM_pixmap_from_display_list, but with the pixmap bounds given exactly
         # and MuPDF drawing straight into a Python buffer: no copy out of MuPDF afterwards (a
         # fresh 4 MB copy cost more than the rasterising itself here, page faults included).
         stride = 3 * clip.width
-        buffer = bytearray(stride * clip.height)
+        buffer = allocate(stride * clip.height)
         bbox = mupdf.FzIrect(clip.x, clip.y, clip.x + clip.width, clip.y + clip.height)
         rgb = mupdf.FzColorspace(mupdf.FzColorspace.Fixed_RGB)
         samples = mupdf.python_mutable_buffer_data(buffer)

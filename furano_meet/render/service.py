@@ -1,12 +1,17 @@
-"""The page-render service: every PyMuPDF call of the app on one thread, in priority order.
+"""The page-render service: every PyMuPDF call of the app in one place, in priority order.
 
 Theory of operation
 -------------------
-One render thread owns every open document (:mod:`.pages`). Callers on any thread — the GUI's,
-the asyncio loop's, a worker's — submit work and get a :class:`RenderFuture`: a
+One dispatch thread takes work from the queue and runs it, one piece at a time, on the
+renderer that owns every open document: a render process by default (:mod:`.process`: PyMuPDF
+holds the GIL while it draws, so only another process keeps the app's threads running), or the
+dispatch thread itself (``backend="thread"``, :mod:`.documents`). Work is described as plain
+values (:mod:`.ops`), so both run the very same code. Callers on any thread — the GUI's, the
+asyncio loop's, a worker's — submit work and get a :class:`RenderFuture`: a
 ``concurrent.futures.Future`` that can also be awaited in asyncio. Work waits in one priority
 queue (:class:`~.types.Priority`: open/close first, then what is visible, then prefetch, then
-background; first come first served within one priority).
+background; first come first served within one priority). The queue, the cache and
+cancellation stay in the app's process whatever the backend.
 
 * **Cache.** Rendered pixels are kept in an LRU cache bounded in bytes, keyed by the
   :class:`~.types.RenderRequest` (document id, version, page, scale, clip, rotation). A hit is
@@ -14,16 +19,16 @@ background; first come first served within one priority).
 * **One render per request.** Asking again for a request that is queued returns the same
   future (raising its priority if the new one is higher), so the viewer and the thumbnail strip
   never render the same thing twice.
-* **Cancellation.** A future cancelled before its work starts is never run (the thread skips
-  it); once started, a render finishes (MuPDF cannot be interrupted from Python). A *view*
+* **Cancellation.** A future cancelled before its work starts is never run (the dispatch
+  thread skips it; only one piece at a time is handed to the render process); once started, a render finishes (MuPDF cannot be interrupted from Python). A *view*
   (the viewer, the thumbnail strip) names its requests; :meth:`RenderService.show` hands over
   what the view wants now, and its queued requests not in that set are cancelled — so leafing
   quickly through 30 pages renders the page the reader stops at, not the 29 before. A future
   is shared by everyone who asked for the same request: cancel it directly only if you alone
   asked, otherwise let :meth:`~RenderService.supersede` decide.
 * **Bounded work.** A piece is at most :data:`~.types.MAX_PIXELS`; larger areas must be asked
-  for as tiles (:func:`~.types.tile_grid`). PyMuPDF holds Python's GIL while it draws, so every
-  piece also stalls other Python threads for its duration: small tiles keep the GUI responsive.
+  for as tiles (:func:`~.types.tile_grid`). With the thread backend PyMuPDF holds Python's GIL
+  while it draws, so every piece also stalls other Python threads for its duration.
 
 The service never writes a document to disk: documents are opened from the caller's bytes,
 which it keeps a reference to (unchanged) until the document is closed.
@@ -32,25 +37,27 @@ which it keeps a reference to (unchanged) until the document is closed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import threading
 from collections.abc import Callable, Collection, Generator, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from furano_meet.pagespace import Quad
 
 from .cache import ByteLRU
-from .errors import DocumentNotOpen, ServiceClosed
-from .pages import OpenDocument
+from .errors import ServiceClosed
+from .ops import Call, Close, DocKey, Draw, Op, Open, Read
+from .process import DEFAULT_BUDGET, ProcessBackend
 from .types import DocumentInfo, OutlineEntry, PageLink, Pixels, Priority, RenderRequest, Word
 
-__all__ = ["DEFAULT_CACHE_BYTES", "RenderFuture", "RenderService", "RenderStats"]
+__all__ = ["DEFAULT_CACHE_BYTES", "Backend", "RenderFuture", "RenderService", "RenderStats"]
 
 T = TypeVar("T")
-DocKey = tuple[str, int]
+Backend = Literal["process", "thread"]
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 """About 37 pages at 1920×1200, or 8 screens of 400 % tiles on a 4K display."""
@@ -82,9 +89,20 @@ class RenderStats:
     queued: int
 
 
+class _Renderer(Protocol):
+    """Where the ops run: :class:`~.process.ProcessBackend` or :class:`~.documents.Documents`
+    (the thread backend), both used from the dispatch thread alone."""
+
+    def start(self) -> None: ...
+
+    def execute(self, op: Op) -> Any: ...
+
+    def stop(self) -> None: ...
+
+
 @dataclass(eq=False, slots=True)
 class _Job:
-    work: Callable[[], Any]
+    op: Op
     future: RenderFuture[Any]
     priority: int
     request: RenderRequest | None = None
@@ -92,12 +110,32 @@ class _Job:
     taken: bool = False
 
 
+def _threaded() -> _Renderer:
+    from .documents import Documents  # PyMuPDF comes into this process only when asked for
+
+    return Documents()
+
+
 class RenderService:
-    """See the module docstring. Use as a context manager, or call :meth:`shutdown`."""
+    """See the module docstring. Use as a context manager, or call :meth:`shutdown`.
+
+    ``backend`` is where PyMuPDF runs: ``"process"`` (the app's choice: a render process, so
+    rendering never stalls the app's threads; ``budget`` is how many seconds one piece of work
+    may take before that process counts as hung and is replaced) or ``"thread"`` (one render
+    thread in this process: for tests and benchmarks that want it).
+    """
 
     def __init__(
-        self, *, cache_bytes: int = DEFAULT_CACHE_BYTES, name: str = "furano-render"
+        self,
+        *,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+        name: str = "furano-render",
+        backend: Backend = "process",
+        budget: float = DEFAULT_BUDGET,
     ) -> None:
+        if backend not in ("process", "thread"):
+            raise ValueError(f"backend must be 'process' or 'thread', got {backend!r}")
+        self.backend = backend
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._heap: list[tuple[int, int, _Job]] = []
@@ -108,7 +146,9 @@ class RenderService:
         self._infos: dict[DocKey, DocumentInfo] = {}
         self._closed = False
         self._renders = self._hits = self._skipped = 0
-        self._docs: dict[DocKey, OpenDocument] = {}  # the render thread's alone
+        self._renderer: _Renderer = (
+            ProcessBackend(budget=budget, name=name) if backend == "process" else _threaded()
+        )
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -125,48 +165,29 @@ class RenderService:
     ) -> RenderFuture[DocumentInfo]:
         """Open a PDF from memory (it never touches disk). Opening an open document again
         answers its info. Fails with ``DocumentDamaged`` or ``DocumentLocked``."""
-        key = (doc_id, version)
-
-        def work() -> DocumentInfo:
-            if key not in self._docs:
-                try:
-                    self._docs[key] = OpenDocument(doc_id, version, pdf, password)
-                except BaseException:
-                    with self._lock:
-                        self._open.discard(key)
-                    raise
-            info = self._docs[key].info
-            with self._lock:
-                self._infos[key] = info
-            return info
-
         with self._lock:
             self._check_open()
-            self._open.add(key)
-            return self._push(_Job(work, RenderFuture(), Priority.URGENT))
+            self._open.add((doc_id, version))
+            return self._push(
+                _Job(Open(doc_id, version, pdf, password), RenderFuture(), Priority.URGENT)
+            )
 
     def close(self, doc_id: str, version: int) -> RenderFuture[None]:
         """Close a document: its queued work is cancelled and its pixels leave the cache."""
         key = (doc_id, version)
-
-        def work() -> None:
-            doc = self._docs.pop(key, None)
-            if doc is not None:
-                doc.close()
-
         with self._lock:
             self._check_open()
             self._open.discard(key)
             self._infos.pop(key, None)
             self._cache.discard_where(lambda r: (r.doc_id, r.version) == key)
             doomed = [j for r, j in self._pending.items() if (r.doc_id, r.version) == key]
-            future = self._push(_Job(work, RenderFuture(), Priority.URGENT))
+            future = self._push(_Job(Close(doc_id, version), RenderFuture(), Priority.URGENT))
         for job in doomed:
             job.future.cancel()
         return future
 
     def document(self, doc_id: str, version: int) -> DocumentInfo | None:
-        """The info of an open document, without a trip to the render thread."""
+        """The info of an open document, without a trip to the renderer."""
         with self._lock:
             return self._infos.get((doc_id, version))
 
@@ -197,9 +218,9 @@ class RenderService:
                     heapq.heappush(self._heap, (priority, next(self._order), job))
                 future: RenderFuture[Pixels] = job.future
                 return future
-            job = _Job(lambda: self._draw(request), RenderFuture(), priority, request, {view})
+            job = _Job(Draw(request), RenderFuture(), priority, request, {view})
             self._pending[request] = job
-            job.future.add_done_callback(lambda _: self._forget(request, job))
+            job.future.add_done_callback(functools.partial(self._forget, request))
             return self._push(job)
 
     def supersede(self, view: str, keep: Collection[RenderRequest] = ()) -> int:
@@ -234,7 +255,7 @@ class RenderService:
         self, doc_id: str, version: int, page: int, priority: Priority = Priority.VISIBLE
     ) -> RenderFuture[tuple[Word, ...]]:
         """The page's words with their boxes in page points (for snapping a highlighter)."""
-        return self._query(doc_id, version, lambda d: d.words(page), priority)
+        return self._submit(Read(doc_id, version, "words", page), priority)
 
     def search(
         self,
@@ -245,28 +266,32 @@ class RenderService:
         priority: Priority = Priority.VISIBLE,
     ) -> RenderFuture[tuple[Quad, ...]]:
         """Quads of ``query``'s occurrences on the page (page points), to highlight hits."""
-        return self._query(doc_id, version, lambda d: d.search(page, query), priority)
+        return self._submit(Read(doc_id, version, "search", page, query), priority)
 
     def links(
         self, doc_id: str, version: int, page: int, priority: Priority = Priority.VISIBLE
     ) -> RenderFuture[tuple[PageLink, ...]]:
         """The page's links to other pages of the document; nothing else is ever returned."""
-        return self._query(doc_id, version, lambda d: d.links(page), priority)
+        return self._submit(Read(doc_id, version, "links", page), priority)
 
     def outline(
         self, doc_id: str, version: int, priority: Priority = Priority.VISIBLE
     ) -> RenderFuture[tuple[OutlineEntry, ...]]:
         """The document's outline (目次), empty when it has none."""
-        return self._query(doc_id, version, lambda d: d.outline(), priority)
+        return self._submit(Read(doc_id, version, "outline"), priority)
 
     def call(
         self, fn: Callable[[], T], priority: Priority = Priority.BACKGROUND
     ) -> RenderFuture[T]:
-        """Run ``fn`` on the render thread: for other PyMuPDF work (exporting an annotated
-        copy, extracting page texts), which must not run on a second thread beside this one."""
-        with self._lock:
-            self._check_open()
-            return self._push(_Job(fn, RenderFuture(), priority))
+        """Run ``fn()`` where the renderer runs — in the render process with the process
+        backend: for other PyMuPDF work (exporting an annotated copy, extracting page texts),
+        which must not run on a second thread beside it, nor stall the app.
+
+        With the process backend ``fn`` and its result must pickle: a module-level function or
+        a ``functools.partial`` of one (no lambda, no closure), and it sees the render
+        process's memory, not the app's. A crash or a hang there fails only this call
+        (``RenderFailed``)."""
+        return self._submit(Call(fn), priority)
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -312,60 +337,75 @@ class RenderService:
         self._wake.notify()
         return job.future
 
-    def _forget(self, request: RenderRequest, job: _Job) -> None:
+    def _forget(self, request: RenderRequest, future: Future[Any]) -> None:
+        # Given the future, not the job: a callback holding the job would make a reference
+        # cycle (job → future → callback → job) that keeps pixels alive until the next garbage
+        # collection — and with the process backend, their shared-memory segment out of reuse.
         with self._lock:
-            if self._pending.get(request) is job:
+            job = self._pending.get(request)
+            if job is not None and job.future is future:
                 del self._pending[request]
 
-    def _query(
-        self, doc_id: str, version: int, fn: Callable[[OpenDocument], T], priority: Priority
-    ) -> RenderFuture[T]:
+    def _submit(self, op: Op, priority: Priority) -> RenderFuture[Any]:
         with self._lock:
             self._check_open()
-            return self._push(
-                _Job(lambda: fn(self._doc((doc_id, version))), RenderFuture(), priority)
-            )
+            return self._push(_Job(op, RenderFuture(), priority))
 
-    def _doc(self, key: DocKey) -> OpenDocument:
-        doc = self._docs.get(key)
-        if doc is None:
-            raise DocumentNotOpen(*key)
-        return doc
-
-    def _draw(self, request: RenderRequest) -> Pixels:
-        key = (request.doc_id, request.version)
-        doc = self._doc(key)
-        with self._lock:
-            self._renders += 1
-        pixels = doc.draw(request)
-        with self._lock:
-            if key in self._open:
-                self._cache.put(request, pixels, pixels.nbytes)
-        return pixels
+    def _execute(self, op: Op) -> Any:
+        """Run ``op`` on the renderer (dispatch thread), keeping the service's books."""
+        match op:
+            case Open():
+                try:
+                    info = self._renderer.execute(op)
+                except BaseException:
+                    with self._lock:
+                        self._open.discard(op.key)
+                    raise
+                with self._lock:
+                    if op.key in self._open:
+                        self._infos[op.key] = info
+                return info
+            case Draw(request):
+                with self._lock:
+                    self._renders += 1
+                pixels = self._renderer.execute(op)
+                with self._lock:
+                    if (request.doc_id, request.version) in self._open:
+                        self._cache.put(request, pixels, pixels.nbytes)
+                return pixels
+            case _:
+                return self._renderer.execute(op)
 
     def _run(self) -> None:
         try:
-            while True:
-                with self._lock:
-                    while not self._heap and not self._closed:
-                        self._wake.wait()
-                    if not self._heap:
-                        return
-                    _, _, job = heapq.heappop(self._heap)
-                    if job.taken:
-                        continue  # a second heap entry after a priority raise
-                    job.taken = True
-                if not job.future.set_running_or_notify_cancel():
-                    with self._lock:
-                        self._skipped += 1
-                    continue
-                try:
-                    result = job.work()
-                except BaseException as exc:  # noqa: BLE001 - the caller gets it, the thread lives
-                    job.future.set_exception(exc)
-                else:
-                    job.future.set_result(result)
+            self._renderer.start()
+            while (job := self._next()) is not None:
+                self._serve(job)
         finally:
-            for doc in self._docs.values():
-                doc.close()
-            self._docs.clear()
+            self._renderer.stop()
+
+    def _next(self) -> _Job | None:
+        """The next job to run (waiting for one); ``None`` once shut down."""
+        with self._lock:
+            while True:
+                while not self._heap and not self._closed:
+                    self._wake.wait()
+                if not self._heap:
+                    return None
+                _, _, job = heapq.heappop(self._heap)
+                if not job.taken:  # else a second heap entry after a priority raise
+                    job.taken = True
+                    return job
+
+    def _serve(self, job: _Job) -> None:
+        # A function of its own, so nothing of the job (its pixels) outlives it on this thread.
+        if not job.future.set_running_or_notify_cancel():
+            with self._lock:
+                self._skipped += 1
+            return
+        try:
+            result = self._execute(job.op)
+        except BaseException as exc:  # noqa: BLE001 - the caller gets it, the thread lives
+            job.future.set_exception(exc)
+        else:
+            job.future.set_result(result)

@@ -25,6 +25,7 @@ from furano_meet.render import (
     RenderService,
     ServiceClosed,
 )
+from furano_meet.render.service import Backend
 
 from .conftest import Gate
 
@@ -130,9 +131,9 @@ def test_show_replaces_what_a_view_wants(opened: RenderService) -> None:
     assert opened.stats().renders == 4
 
 
-def test_the_cache_is_bounded_in_bytes(pack: bytes) -> None:
+def test_the_cache_is_bounded_in_bytes(pack: bytes, backend: Backend) -> None:
     one = 149 * 211 * 3  # a page at scale 0.25
-    with RenderService(cache_bytes=int(2.5 * one)) as service:
+    with RenderService(cache_bytes=int(2.5 * one), backend=backend) as service:
         service.open(DOC, 1, pack).result(30)
         for page in (0, 1, 2):
             assert service.render(req(page)).result(30).nbytes == one
@@ -182,8 +183,10 @@ def test_caller_mistakes_are_typed_errors(opened: RenderService) -> None:
             bad()
 
 
-def test_after_shutdown_queued_work_is_cancelled_and_new_work_refused(pack: bytes) -> None:
-    service = RenderService()
+def test_after_shutdown_queued_work_is_cancelled_and_new_work_refused(
+    pack: bytes, backend: Backend
+) -> None:
+    service = RenderService(backend=backend)
     service.open(DOC, 1, pack).result(30)
     gate = Gate(service)
     queued = service.render(req(0))
@@ -200,7 +203,7 @@ async def test_awaitable_from_asyncio_and_cancelling_the_task_cancels_the_render
 ) -> None:
     pixels = await opened.render(req(2))
     assert isinstance(pixels, Pixels)
-    gate = Gate(opened)  # blocks the render thread, not the loop: it only waits on an Event
+    gate = Gate(opened)  # blocks the renderer, not the loop: the test's socket is not awaited
     future = opened.render(req(3))
     awaiting = asyncio.Event()
     task = asyncio.ensure_future(_await(future, awaiting))
@@ -257,7 +260,7 @@ def pymupdf_threads() -> Iterator[set[int]]:
 def test_every_pymupdf_call_runs_on_the_one_render_thread(
     pack: bytes, pymupdf_threads: set[int]
 ) -> None:
-    with RenderService() as service:
+    with RenderService(backend="thread") as service:
         render_thread = service.call(threading.get_ident).result(30)
         service.open(DOC, 1, pack).result(30)
 

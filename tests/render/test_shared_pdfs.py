@@ -18,6 +18,7 @@ from furano_meet.render import (
 )
 
 from ..conftest import SHARED_PDFS
+from .conftest import BACKENDS
 
 TIMEOUT = 60  # seconds per step; the slowest file here takes well under one
 
@@ -34,9 +35,9 @@ MANIFEST = _manifest()
 FILES = sorted(p.name for p in SHARED_PDFS.glob("*.pdf")) if SHARED_PDFS.is_dir() else []
 
 
-@pytest.fixture(scope="module")
-def service() -> Iterator[RenderService]:
-    with RenderService(cache_bytes=0) as running:
+@pytest.fixture(scope="module", params=BACKENDS)
+def service(request: pytest.FixtureRequest) -> Iterator[RenderService]:
+    with RenderService(cache_bytes=0, backend=request.param) as running:
         yield running
 
 
