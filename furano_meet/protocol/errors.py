@@ -48,6 +48,8 @@ class ErrorCode(StrEnum):
     HASH_MISMATCH = "hash_mismatch"
     UNKNOWN_TRANSFER = "unknown_transfer"
     CONFLICT = "conflict"
+    # Signed objects (1.3)
+    STALE = "stale"
     # The relay's environment or our bug
     STORAGE_UNAVAILABLE = "storage_unavailable"
     INTERNAL_ERROR = "internal_error"
