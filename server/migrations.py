@@ -147,6 +147,20 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
         ALTER TABLE key_envelopes_v11 RENAME TO key_envelopes;
         """,
     ),
+    (
+        # trustops (protocol 1.3): signed, chained annotation ops. ``header``/``signature`` are
+        # the author's signed op split in two (``fetch_ops`` may leave the signature out);
+        # ``counter``/``op_sha256`` are the stream's chain, kept so an append checks in O(1).
+        (1, 2),
+        """
+        ALTER TABLE ops ADD COLUMN header BLOB NOT NULL DEFAULT x'';
+        ALTER TABLE ops ADD COLUMN signature BLOB NOT NULL DEFAULT x'';
+        ALTER TABLE ops ADD COLUMN counter INTEGER;
+        ALTER TABLE ops ADD COLUMN op_sha256 TEXT NOT NULL DEFAULT '';
+        CREATE INDEX ops_by_stream ON ops(meeting_id, author_device_id, visibility, counter)
+            WHERE counter IS NOT NULL;
+        """,
+    ),
 )
 
 CURRENT: Final = SCHEMA[-1][0]
