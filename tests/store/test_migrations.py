@@ -35,7 +35,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 def test_fresh_database_gets_the_current_version(db: Database) -> None:
     assert read_version(db) is None
-    assert migrate(db) == CURRENT_VERSION == SchemaVersion(1, 1)
+    assert migrate(db) == CURRENT_VERSION == SchemaVersion(1, 2)
     assert read_version(db) == CURRENT_VERSION
     assert migrate(db) == CURRENT_VERSION  # nothing left to do
 
@@ -44,28 +44,28 @@ def test_minor_migration_moves_forward_and_keeps_data(db: Database) -> None:
     migrate(db)
     db.execute("INSERT INTO settings (key, value) VALUES ('lang', 'ja')")
     step = Migration(
-        SchemaVersion(1, 2),
+        SchemaVersion(1, 3),
         "ALTER TABLE settings ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0;\n"
         "CREATE INDEX settings_by_change ON settings (changed_at);",
     )
-    assert migrate(db, (*MIGRATIONS, step)) == SchemaVersion(1, 2)
-    assert read_version(db) == SchemaVersion(1, 2)
+    assert migrate(db, (*MIGRATIONS, step)) == SchemaVersion(1, 3)
+    assert read_version(db) == SchemaVersion(1, 3)
     assert db.query("SELECT key, value, changed_at FROM settings") == [("lang", "ja", 0)]
-    # A build that only knows 1.1 still opens 1.2 as it is and never lowers the version.
-    assert migrate(db) == SchemaVersion(1, 2)
-    assert read_version(db) == SchemaVersion(1, 2)
+    # A build that only knows 1.2 still opens 1.3 as it is and never lowers the version.
+    assert migrate(db) == SchemaVersion(1, 3)
+    assert read_version(db) == SchemaVersion(1, 3)
 
 
 def test_failing_minor_step_rolls_back_completely(db: Database) -> None:
     migrate(db)
     db.execute("INSERT INTO settings (key, value) VALUES ('lang', 'ja')")
     broken = Migration(
-        SchemaVersion(1, 2),
+        SchemaVersion(1, 3),
         "ALTER TABLE settings ADD COLUMN extra TEXT;\nINSERT INTO no_such_table VALUES (1);",
     )
     with pytest.raises(StoreBug):
         migrate(db, (*MIGRATIONS, broken))
-    assert read_version(db) == SchemaVersion(1, 1)
+    assert read_version(db) == SchemaVersion(1, 2)
     columns = [row[1] for row in db.query("PRAGMA table_info(settings)")]
     assert "extra" not in columns
     assert db.query("SELECT key, value FROM settings") == [("lang", "ja")]
@@ -135,5 +135,5 @@ def test_1_1_keeps_every_key_epoch_and_copies_the_existing_key(db: Database) -> 
         "VALUES ('m1', 't', 0, ?, 3)",
         (b"k" * 32,),
     )
-    assert migrate(db) == SchemaVersion(1, 1)
+    assert migrate(db, MIGRATIONS[:2]) == SchemaVersion(1, 1)
     assert db.query("SELECT meeting_id, epoch, key FROM meeting_keys") == [("m1", 3, b"k" * 32)]
