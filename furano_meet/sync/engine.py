@@ -25,11 +25,11 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
+from furano_meet.annotations import AnnotationBody
 from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore, SearchHit
-from furano_meet.store.records import Annotation, Visibility
+from furano_meet.store.records import Visibility
 
 from . import queries
 from .account import Account
@@ -43,9 +43,10 @@ from .loop import DeviceRevokedError, SyncLoop
 from .notes import Notes
 from .observers import Observer
 from .presenting import MeetingView, PresenterRefused, Presenting
-from .queries import DocumentSummary, MeetingSummary
+from .queries import AnnotationView, DocumentSummary, MeetingSummary
 
 __all__ = [
+    "AnnotationView",
     "DeviceRevokedError",
     "DocumentSummary",
     "MeetingSummary",
@@ -150,7 +151,8 @@ class SyncEngine:
 
     async def annotations(
         self, document_id: str, version: int, page: int | None = None
-    ) -> tuple[Annotation, ...]:
+    ) -> tuple[AnnotationView, ...]:
+        """The live notes on a document version (or one page), typed, oldest first."""
         return await self._ctx.db(
             queries.page_annotations, self._ctx.store, document_id, version, page
         )
@@ -248,14 +250,20 @@ class SyncEngine:
         document_id: str,
         version: int,
         page: int,
-        content: dict[str, Any],
+        body: AnnotationBody,
         *,
         visibility: Visibility = Visibility.PRIVATE,
     ) -> str:
-        """Store an annotation now and queue it for the relay; works offline."""
+        """Store an annotation now and queue it for the relay (signed when sent); works
+        offline. Returns its id."""
         return await self._notes.add(
-            meeting_id, document_id, version, page, content, visibility=visibility
+            meeting_id, document_id, version, page, body, visibility=visibility
         )
+
+    async def edit_annotation(self, annotation_id: str, body: AnnotationBody) -> None:
+        """Change one of this user's notes; other devices accept it only from its author
+        (or, for a shared note, a role the meeting's roster names)."""
+        await self._notes.edit(annotation_id, body)
 
     async def delete_annotation(self, annotation_id: str) -> None:
         await self._notes.delete(annotation_id)

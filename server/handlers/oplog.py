@@ -91,9 +91,7 @@ async def fetch_ops(state: RelayState, client: Client, msg: m.FetchOps) -> None:
         # Trimming may cut a stream's last op; its predecessor then needs its signature back.
         reserve = sum((len(op.signature) * 4 // 3 + 32) for op in ops if op.signature)
     # Base64 is 4/3, the rest of an op is ASCII and under 600 bytes.
-    bound = sum(
-        (len(op.payload) + len(op.header) + len(op.signature)) * 4 // 3 + 600 for op in ops
-    )
+    bound = sum((len(op.payload) + len(op.header) + len(op.signature)) * 4 // 3 + 600 for op in ops)
     more = trim(ops, empty, state.max_out - reserve, client.outbox.minor, bound=bound) or more
     if msg.signatures == "heads":
         ops = heads_only(full[: len(ops)])

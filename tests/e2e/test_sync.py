@@ -19,7 +19,14 @@ from furano_meet.sync.events import (
 )
 from server.demo import MEETING_ID
 from server.relay import Relay
-from tests.e2e.council import Council, publish_fake_versions, wait_until
+from tests.e2e.council import (
+    Council,
+    highlight,
+    note,
+    publish_fake_versions,
+    stroke,
+    wait_until,
+)
 
 
 async def test_a_published_pack_reaches_members_verified_decrypted_and_searchable(
@@ -75,19 +82,19 @@ async def test_shared_and_private_annotations_sync_between_devices(council: Coun
         "doc",
         1,
         2,
-        {"kind": "highlight", "rect": [10, 20, 200, 40], "colour": "#ff0"},
+        highlight(10, 20, 200, 40, "#ffff00"),
         visibility=Visibility.SHARED,
     )
     private = await tablet.engine.add_annotation(
-        MEETING_ID, "doc", 1, 2, {"kind": "note", "text": "要確認：補正額の根拠"}
+        MEETING_ID, "doc", 1, 2, note("要確認：補正額の根拠")
     )
     await colleague.wait_for(AnnotationsChanged, lambda e: shared in e.annotation_ids)
     await laptop.wait_for(AnnotationsChanged, lambda e: private in e.annotation_ids)
     seen = colleague.store.annotation(shared)
     assert seen is not None and b"highlight" in seen.payload
     assert colleague.store.annotation(private) is None  # private notes stay with their author
-    note = laptop.store.annotation(private)
-    assert note is not None and "要確認" in note.payload.decode()
+    mine = laptop.store.annotation(private)
+    assert mine is not None and "要確認" in mine.payload.decode()
 
 
 async def test_followers_see_the_presenters_page(council: Council) -> None:
@@ -106,18 +113,18 @@ async def test_a_second_device_gets_its_owners_private_key_even_if_it_joined_lat
     clerk = await council.device("jimukyoku")
     await clerk.engine.create_meeting_key(MEETING_ID)
     tablet = await council.device("giin1", "giin1-tablet")
-    note = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, {"text": "自分だけのメモ"})
+    note_id = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, note("自分だけのメモ"))
     await tablet.stop()  # the tablet is off while the laptop is set up
     laptop = await council.device("giin1", "giin1-laptop")
     await laptop.wait_for(
         StatusChanged,
         lambda e: e.status.connectivity.value == "online" and not e.status.waiting_for_key,
     )  # the clerk sealed the meeting key
-    assert laptop.store.annotation(note) is None  # the note's key lives only on the tablet
+    assert laptop.store.annotation(note_id) is None  # the note's key lives only on the tablet
     assert private_keys.load(laptop.store, MEETING_ID, "giin1") == {}
     await council.restart(tablet)  # back on: it shares its owner's private key
-    await laptop.wait_for(AnnotationsChanged, lambda e: note in e.annotation_ids)
-    seen = laptop.store.annotation(note)
+    await laptop.wait_for(AnnotationsChanged, lambda e: note_id in e.annotation_ids)
+    seen = laptop.store.annotation(note_id)
     assert seen is not None and "自分だけのメモ" in seen.payload.decode()
 
 
@@ -195,14 +202,14 @@ async def test_notes_follow_a_replaced_document_to_unchanged_pages(council: Coun
     info = await clerk.engine.publish_document(MEETING_ID, v1, title="議案書")
     await member.wait_for(DocumentIndexed, lambda e: e.document_id == info.document_id)
     kept = await member.engine.add_annotation(
-        MEETING_ID, info.document_id, 1, 2, {"kind": "ink", "points": [[10, 10], [90, 40]]}
+        MEETING_ID, info.document_id, 1, 2, stroke((10, 10), (90, 40))
     )
     changed = await member.engine.add_annotation(
         MEETING_ID,
         info.document_id,
         1,
         3,
-        {"kind": "note", "text": "この数字を確認"},
+        note("この数字を確認"),
         visibility=Visibility.SHARED,
     )
     await clerk.engine.publish_document(
