@@ -130,6 +130,24 @@ def sign_and_keep(
     return signed
 
 
+def _batches(ops: list[m.NewOp], budget: int) -> list[tuple[m.NewOp, ...]]:
+    """``ops`` in order, in batches whose frame stays within ``budget`` bytes (a signed op is
+    ~4.5 KB, so the relay's frame limit, not the 500-op cap, bounds a batch)."""
+    batches: list[tuple[m.NewOp, ...]] = []
+    batch: list[m.NewOp] = []
+    size = 0
+    for op in ops:
+        cost = (len(op.payload) + len(op.signed)) * 4 // 3 + 400
+        if batch and (size + cost > budget or len(batch) == 500):
+            batches.append(tuple(batch))
+            batch, size = [], 0
+        batch.append(op)
+        size += cost
+    if batch:
+        batches.append(tuple(batch))
+    return batches
+
+
 class Notes:
     def __init__(self, ctx: SyncContext, keys: Keys) -> None:
         self._ctx = ctx
@@ -299,22 +317,31 @@ class Notes:
                 self._outbox_wake.clear()
                 await self._outbox_wake.wait()  # woken when a key arrives or a new op is added
                 continue
+            limit = conn.welcome.max_frame if conn.welcome else 1024 * 1024
             for meeting_id, ops in by_meeting.items():
-                reply = await conn.request(m.AppendOps(meeting_id=meeting_id, ops=tuple(ops)))
-                assert isinstance(reply, m.OpsAppended)
+                for batch in _batches(ops, limit // 2):
+                    await self._append(conn, meeting_id, batch, targets)
 
-                def acknowledge(
-                    results: tuple[m.OpResult, ...] = reply.results,
-                    targets: dict[str, str] = targets,
-                ) -> None:
-                    with store.atomic():
-                        for result in results:
-                            annotation_id = targets.get(result.op_id, result.op_id)
-                            if store.annotation(annotation_id) is not None:
-                                store.set_annotation_seq(annotation_id, result.seq)
-                        store.ack([r.op_id for r in results])
+    async def _append(
+        self,
+        conn: RelayConnection,
+        meeting_id: str,
+        ops: tuple[m.NewOp, ...],
+        targets: dict[str, str],
+    ) -> None:
+        store = self._ctx.store
+        reply = await conn.request(m.AppendOps(meeting_id=meeting_id, ops=ops))
+        assert isinstance(reply, m.OpsAppended)
 
-                await self._ctx.db(acknowledge)
+        def acknowledge() -> None:
+            with store.atomic():
+                for result in reply.results:
+                    annotation_id = targets.get(result.op_id, result.op_id)
+                    if store.annotation(annotation_id) is not None:
+                        store.set_annotation_seq(annotation_id, result.seq)
+                store.ack([r.op_id for r in reply.results])
+
+        await self._ctx.db(acknowledge)
 
     # -- receiving ---------------------------------------------------------------------------
 
