@@ -294,10 +294,11 @@ class Notes:
         """(Live task) Send queued ops, per meeting and in order, until the session ends."""
         store = self._ctx.store
         while True:
+            # Cleared before looking, so a wake-up during any await below is never lost.
+            self._outbox_wake.clear()
             entries = await self._ctx.db(store.peek, 200)
             if not entries:
                 await self._ctx.refresh_status()
-                self._outbox_wake.clear()
                 await self._outbox_wake.wait()
                 continue
             by_meeting: dict[str, list[m.NewOp]] = {}
@@ -314,7 +315,6 @@ class Notes:
                 by_meeting.setdefault(op.meeting_id, []).append(new_op)
                 targets[op.op_id] = op.annotation_id
             if not by_meeting:
-                self._outbox_wake.clear()
                 await self._outbox_wake.wait()  # woken when a key arrives or a new op is added
                 continue
             limit = conn.welcome.max_frame if conn.welcome else 1024 * 1024

@@ -19,7 +19,7 @@ from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsChanged
 from server.demo import MEETING_ID
 from server.relay import Relay
-from tests.e2e.council import Council, Device, note
+from tests.e2e.council import Council, Device, note, wait_until
 from tests.e2e.hostile_ops import HostileOps, Link, forge_op, passthrough
 
 
@@ -57,6 +57,12 @@ async def shared_note(device: Device, text: str, *readers: Device) -> str:
     for reader in readers:
         await reader.wait_for(AnnotationsChanged, lambda e: note_id in e.annotation_ids)
     return note_id
+
+
+def logged(device: Device, annotation_id: str) -> bool:
+    """Whether the relay has acknowledged the note's add (it has a sequence number)."""
+    stored = device.store.annotation(annotation_id)
+    return stored is not None and stored.server_seq is not None
 
 
 def text_of(device: Device, annotation_id: str) -> str | None:
@@ -128,8 +134,9 @@ async def test_reordered_ops_are_detected_and_ignored(world: World) -> None:
     victim = await world.author.engine.add_annotation(
         MEETING_ID, "pack", 1, 1, note("撤回した意見"), visibility=Visibility.SHARED
     )
-    await world.author.wait_for(AnnotationsChanged, lambda e: victim in e.annotation_ids)
+    await wait_until(lambda: logged(world.author, victim))  # its own frame, not batched
     await world.author.engine.delete_annotation(victim)
+    await wait_until(lambda: world.author.store.outbox_size() == 0)  # the marker comes after
     await shared_note(world.author, "marker", world.third)
     assert held and text_of(world.third, victim) is None  # not resurrected by the reorder
 
