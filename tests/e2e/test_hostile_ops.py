@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from furano_meet.annotations import AnnotationBody, StickyNote, decode
+from furano_meet.annotations import StickyNote, decode
 from furano_meet.protocol import messages as m
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsChanged
@@ -76,7 +76,7 @@ def text_of(device: Device, annotation_id: str) -> str | None:
 
 async def test_a_member_cannot_rewrite_anothers_shared_note(world: World) -> None:
     victim = await shared_note(world.author, "反対", world.rival, world.third)
-    await world.rival.engine.edit_annotation(victim, AnnotationBody(StickyNote((0, 0), "賛成")))
+    await world.rival.engine.edit_annotation(victim, note("賛成"))
     await shared_note(world.rival, "marker", world.author, world.third)
     for device in (world.author, world.third):
         assert text_of(device, victim) == "反対"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from furano_meet.annotations import StickyNote, decode
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState, Visibility
 from furano_meet.sync import private_keys
@@ -21,6 +22,7 @@ from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import (
     Council,
+    Device,
     highlight,
     note,
     publish_fake_versions,
@@ -268,3 +270,38 @@ async def test_device_keys_of_a_meeting_larger_than_one_frame_are_all_fetched(
     assert len(listed) == 6
     for device in (*members, tablet):
         await wait_until(lambda d=device: d.store.meeting(MEETING_ID).has_key, timeout=30)  # type: ignore[union-attr]
+
+
+async def test_two_devices_of_one_user_editing_one_note_both_reach_the_log(
+    council: Council, relay: Relay
+) -> None:
+    """Edit and delete op ids carry a random suffix: with a fixed "{id}.del" the relay kept
+    only the first of two devices' changes and acknowledged the second as a duplicate."""
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    tablet = await council.device("giin1", "giin1-tablet")
+    laptop = await council.device("giin1", "giin1-laptop")
+    colleague = await council.device("giin2")
+    note_id = await tablet.engine.add_annotation(
+        MEETING_ID, "doc", 1, 1, note("案"), visibility=Visibility.SHARED
+    )
+
+    def text(device: Device) -> str:
+        stored = device.store.annotation(note_id)
+        assert stored is not None
+        mark = decode(stored.payload).mark
+        return mark.text if isinstance(mark, StickyNote) else ""
+
+    for device in (laptop, colleague):
+        await device.wait_for(AnnotationsChanged, lambda e: note_id in e.annotation_ids)
+    await tablet.engine.edit_annotation(note_id, note("修正案"))
+    await laptop.wait_for(
+        AnnotationsChanged, lambda e: note_id in e.annotation_ids and text(laptop) == "修正案"
+    )
+    await laptop.engine.edit_annotation(note_id, note("再修正案"))
+    await colleague.wait_for(
+        AnnotationsChanged, lambda e: note_id in e.annotation_ids and text(colleague) == "再修正案"
+    )
+    logged, _ = await relay.store.run(relay.store.fetch_ops, MEETING_ID, "giin2", 0, 100)
+    edits = [op.op_id for op in logged if op.kind == "update"]
+    assert len(set(edits)) == 2 and all(e.startswith(f"{note_id}.") for e in edits)
