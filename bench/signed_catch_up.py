@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import statistics
 import tempfile
 import time
@@ -37,7 +38,7 @@ from bench.crypto_transfer import memory_keyring
 from furano_meet.annotations import AnnotationBody, StickyNote
 from furano_meet.crypto import DeviceCertificate
 from furano_meet.crypto.authority import TrustAnchor
-from furano_meet.crypto.signed_ops import KIND, VerifiedOp, _checked
+from furano_meet.crypto.signed_ops import KIND, VerifiedOp, _checked, verify_op
 from furano_meet.pagespace import Point
 from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore
@@ -46,6 +47,7 @@ from furano_meet.sync import ledger
 from furano_meet.sync.account import Invitation, create_org_root, enrol
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
+from furano_meet.sync.notes import PendingOp, sign_and_keep
 from server import demo
 from server.config import RelayConfig
 from server.relay import Relay
@@ -109,11 +111,20 @@ def _unsigned() -> Iterator[None]:
             out.append((op, _checked(KIND.vouched(op.header, cert), op.payload, meeting_id)))
         return out
 
-    ledger.verify_page = trusting  # type: ignore[assignment]
+    ledger.verify_page = trusting
     try:
         yield
     finally:
-        ledger.verify_page = real  # type: ignore[assignment]
+        ledger.verify_page = real
+
+
+def _has_key(store: LocalStore) -> bool:
+    meeting = store.meeting(MEETING)
+    return meeting is not None and meeting.has_key
+
+
+def _sent_all(store: LocalStore) -> bool:
+    return store.outbox_size() == 0
 
 
 def _forget(store: LocalStore) -> None:
@@ -138,9 +149,7 @@ async def measure(*, quick: bool = False) -> dict[str, Any]:
                 await clerk[0].create_meeting_key(MEETING)
                 reader, reader_store = await council.device(READER)
                 for _, store in [*writers, (reader, reader_store)]:
-                    await _until(
-                        lambda s=store: bool(s.meeting(MEETING) and s.meeting(MEETING).has_key)
-                    )  # type: ignore[union-attr]
+                    await _until(functools.partial(_has_key, store))
                 written = time.perf_counter()
                 body = AnnotationBody(StickyNote(Point(72, 72), NOTE_TEXT))
                 for index in range(ops_total):
@@ -149,7 +158,7 @@ async def measure(*, quick: bool = False) -> dict[str, Any]:
                         MEETING, "pack", 1, index % 30, body, visibility=Visibility.SHARED
                     )
                 for _, store in writers:
-                    await _until(lambda s=store: s.outbox_size() == 0)
+                    await _until(functools.partial(_sent_all, store))
                 write_s = time.perf_counter() - written
                 await _until(lambda: len(reader_store.annotations("pack", 1)) == ops_total)
                 notes = reader._notes  # noqa: SLF001 - time the engine's own catch-up step
@@ -160,7 +169,7 @@ async def measure(*, quick: bool = False) -> dict[str, Any]:
                 async def catch_up(mode: str) -> float:
                     await reader._ctx.db(_forget, reader_store)  # noqa: SLF001
                     heads = "heads" if mode != "per_op" else "all"
-                    m.FetchOps = _with_mode(original_fetch, heads)  # type: ignore[misc]
+                    m.FetchOps = _with_mode(original_fetch, heads)  # type: ignore[assignment,misc]
                     try:
                         started = time.perf_counter()
                         if mode == "unsigned":
@@ -175,6 +184,7 @@ async def measure(*, quick: bool = False) -> dict[str, Any]:
                     assert count == ops_total, (mode, count)
                     return elapsed
 
+                per_op_ms = await reader._ctx.db(_per_op_ms, reader_store, reader)  # noqa: SLF001
                 modes = ["unsigned", "chained", "per_op"]
                 times: dict[str, list[float]] = {mode: [] for mode in modes}
                 for mode in modes:
@@ -186,12 +196,35 @@ async def measure(*, quick: bool = False) -> dict[str, Any]:
                 await council.close()
     medians = {mode: statistics.median(t) * 1000 for mode, t in times.items()}
     return {
+        "per_op_ms": per_op_ms,
         "ops": ops_total,
         "rounds": rounds,
         "write_1000_signed_ops_s": round(write_s, 2),
         "catch_up_ms": {k: round(v, 1) for k, v in medians.items()},
         "ratio_chained": round(medians["chained"] / medians["unsigned"], 2),
         "ratio_per_op": round(medians["per_op"] / medians["unsigned"], 2),
+    }
+
+
+def _per_op_ms(store: LocalStore, engine: SyncEngine, repeats: int = 50) -> dict[str, float]:
+    """(Store thread) Sign-and-keep one op (what the outbox does before the first send: sign
+    in this worker thread, counter and signed op committed together), and verify one."""
+    account = engine.account
+    cert = engine._keys._certificates[account.device_id]  # noqa: SLF001
+    anchor = TrustAnchor(account.org_id, account.root_fingerprint)
+    payload = b"\x00" * 420  # an encrypted ~300-byte note
+    signs, verifies = [], []
+    for n in range(repeats):
+        op = PendingOp(f"b-{n}", f"b-{n}", MEETING, "pack", 1, 1, "private", "add", "")
+        started = time.perf_counter()
+        signed = sign_and_keep(store, op, payload, account.keys, cert)
+        signs.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        verify_op(signed, cert, anchor, payload=payload)
+        verifies.append(time.perf_counter() - started)
+    return {
+        "sign_and_keep": round(statistics.median(signs) * 1000, 2),
+        "verify": round(statistics.median(verifies) * 1000, 2),
     }
 
 
