@@ -36,7 +36,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from furano_meet.annotations import AnnotationBody, encode
+from furano_meet.annotations import AnnotationBody, body_from_legacy, encode
 from furano_meet.crypto import (
     DeviceCertificate,
     DeviceKeys,
@@ -85,7 +85,13 @@ class PendingOp:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> PendingOp:
-        return cls(**json.loads(data))
+        fields = json.loads(data)
+        if "content" in fields:  # queued by a build before typed notes: same note, typed
+            content = fields.pop("content")
+            fields["body"] = (
+                "" if fields["kind"] == "delete" else encode(body_from_legacy(content)).decode()
+            )
+        return cls(**fields)
 
     def header(self, counter: int, prev_sha256: str) -> OpHeader:
         return OpHeader(

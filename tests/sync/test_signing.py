@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from furano_meet.annotations import AnnotationBody, Point, StickyNote, decode
 from furano_meet.crypto import DeviceCertificate, DeviceKeys
 from furano_meet.crypto.authority import TrustAnchor
 from furano_meet.crypto.signed_ops import OpHeader, sign_op, signed_op_hash, verify_op
@@ -76,3 +77,14 @@ def test_a_kept_op_is_sent_again_as_it_was(store: LocalStore, org: Org, tmp_path
         private = PendingOp("a-9", "a-9", MEETING, "pack", 1, 2, "private", "add", "{}")
         sign_and_keep(reopened, private, b"c9", device.keys, device.cert)
         assert reopened.own_stream_head(MEETING, "private")[0] == 1  # a stream of its own
+
+
+def test_an_op_queued_before_typed_notes_is_sent_typed() -> None:
+    legacy = (
+        b'{"annotation_id": "a-1", "content": {"kind": "note", "text": "\\u30e1\\u30e2"},'
+        b' "document_id": "pack", "kind": "add", "meeting_id": "m1", "op_id": "a-1",'
+        b' "page": 2, "version": 1, "visibility": "shared"}'
+    )
+    op = PendingOp.from_bytes(legacy)
+    assert decode(op.body.encode()) == AnnotationBody(StickyNote(Point(0, 0), "メモ"))
+    assert PendingOp.from_bytes(op.to_bytes()) == op
