@@ -27,7 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 from furano_meet.annotations import AnnotationBody, encode
-from furano_meet.crypto import encrypt_annotation
+from furano_meet.crypto import DeviceCertificate, encrypt_annotation
 from furano_meet.crypto.signed_ops import KIND, OpKind, payload_hash
 from furano_meet.protocol import decode
 from furano_meet.protocol import encode as encode_frame
@@ -125,14 +125,17 @@ def forge_op(
     seq: int = 2**40,
     document_id: str = "pack",
     page: int = 1,
+    plain: bytes | None = None,
 ) -> m.LoggedOp:
     """A shared op signed by ``author``'s own device keys with whatever ids it likes —
-    including ids :func:`~furano_meet.crypto.signed_ops.sign_op` would refuse to bind."""
+    including ids :func:`~furano_meet.crypto.signed_ops.sign_op` would refuse to bind, and
+    (``plain``) a payload that is no annotation at all."""
     account = author.engine.account
     store = author.store
     key = stored_meeting_key(store, MEETING_ID, None)
     assert key is not None, "the forging member holds the meeting key"
-    plain = b"" if body is None else encode(body)
+    if plain is None:
+        plain = b"" if body is None else encode(body)
     payload = encrypt_annotation(plain, key, meeting_id=MEETING_ID, annotation_id=op_id)
     signed = KIND.sign(
         {
@@ -169,7 +172,7 @@ def forge_op(
     )
 
 
-def own_certificate(device: Device, account: Account) -> Any:
+def own_certificate(device: Device, account: Account) -> DeviceCertificate:
     """``device``'s verified certificate, as its engine holds it."""
     certificates = device.engine._keys._certificates  # noqa: SLF001 - test plumbing
     return certificates[account.device_id]

@@ -159,6 +159,24 @@ async def test_an_op_whose_id_is_bound_to_another_note_is_refused(world: World) 
     assert text_of(world.third, own) == "自分のメモ"
 
 
+async def test_a_signed_op_whose_note_does_not_decode_is_refused_and_sync_goes_on(
+    world: World,
+) -> None:
+    own = await shared_note(world.rival, "自分のメモ", world.third)
+    broken = forge_op(
+        world.rival,
+        op_id=f"{own}.u-0000000000000002",
+        annotation_id=own,
+        kind="update",
+        body=None,
+        plain=b'{"v":"1.0","kind":"note","colour":"#FFD54F","at":[0,0],"text":"x"}',  # not canonical
+        counter=2,
+    )
+    await world.hostile.inject(world.third, m.OpsAdded(meeting_id=MEETING_ID, ops=(broken,)))
+    marker = await shared_note(world.author, "marker", world.third)
+    assert text_of(world.third, own) == "自分のメモ" and text_of(world.third, marker) == "marker"
+
+
 async def test_the_author_shown_is_the_signer_not_the_relays_label(world: World) -> None:
     third_id = world.third.engine.account.device_id
 
