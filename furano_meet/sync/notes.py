@@ -47,7 +47,7 @@ from furano_meet.crypto import (
 from furano_meet.crypto.authority import TrustAnchor
 from furano_meet.crypto.roster import Roster
 from furano_meet.crypto.signed_ops import OpHeader, OpKind, op_id_for, sign_op, signed_op_hash
-from furano_meet.net import RelayConnection
+from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore
 from furano_meet.store.records import Annotation, Visibility
@@ -297,8 +297,14 @@ class Notes:
         )
 
     async def send_outbox(self, conn: RelayConnection) -> None:
-        """(Live task) Send queued ops, per meeting and in order, until the session ends."""
+        """(Live task) Send queued ops, per meeting and in order, until the session ends.
+
+        A meeting whose ops the relay refuses as ``stale`` (this device's chain does not
+        continue the relay's: its store was restored from a backup, or the relay's log was) is
+        held for the rest of the session, logged, rather than resent in a loop.
+        """
         store = self._ctx.store
+        stale: set[str] = set()
         while True:
             # Cleared before looking, so a wake-up during any await below is never lost.
             self._outbox_wake.clear()
@@ -309,7 +315,7 @@ class Notes:
                 continue
             by_meeting: dict[str, list[m.NewOp]] = {}
             targets: dict[str, str] = {}
-            blocked: set[str] = set()
+            blocked = set(stale)
             for entry in entries:
                 op = PendingOp.from_bytes(entry.payload)
                 if op.meeting_id in blocked:
@@ -325,8 +331,14 @@ class Notes:
                 continue
             limit = conn.welcome.max_frame if conn.welcome else 1024 * 1024
             for meeting_id, ops in by_meeting.items():
-                for batch in _batches(ops, limit // 2):
-                    await self._append(conn, meeting_id, batch, targets)
+                try:
+                    for batch in _batches(ops, limit // 2):
+                        await self._append(conn, meeting_id, batch, targets)
+                except RelayError as exc:
+                    if exc.code != "stale":
+                        raise
+                    log.error("notes of %s not sent: %s", meeting_id, exc.message)
+                    stale.add(meeting_id)
 
     async def _append(
         self,

@@ -12,6 +12,7 @@ from furano_meet.store.records import DocumentState, Visibility
 from furano_meet.sync import private_keys
 from furano_meet.sync.events import (
     AnnotationsChanged,
+    Connectivity,
     DocumentIndexed,
     DocumentReady,
     KeyWaiting,
@@ -305,3 +306,30 @@ async def test_two_devices_of_one_user_editing_one_note_both_reach_the_log(
     logged, _ = await relay.store.run(relay.store.fetch_ops, MEETING_ID, "giin2", 0, 100)
     edits = [op.op_id for op in logged if op.kind == "update"]
     assert len(set(edits)) == 2 and all(e.startswith(f"{note_id}.") for e in edits)
+
+
+async def test_ops_the_relay_refuses_as_stale_are_held_without_a_reconnect_loop(
+    council: Council, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A device restored from an old backup signs with counters the relay has seen: its notes
+    wait (logged) and the session stays up, instead of reconnecting and resending for ever."""
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    member = await council.device("giin1")
+    first = await member.engine.add_annotation(
+        MEETING_ID, "doc", 1, 1, note("一"), visibility=Visibility.SHARED
+    )
+    await wait_until(lambda: member.store.outbox_size() == 0)
+    member.store._db.execute("DELETE FROM own_op_streams")  # noqa: SLF001 - the "restore"
+    events_before = len(member.events)
+    await member.engine.add_annotation(
+        MEETING_ID, "doc", 1, 1, note("二"), visibility=Visibility.SHARED
+    )
+    await wait_until(lambda: any("not sent" in r.getMessage() for r in caplog.records))
+    assert member.store.outbox_size() == 1 and first
+    offline = [
+        e
+        for e in member.events[events_before:]
+        if isinstance(e, StatusChanged) and e.status.connectivity is not Connectivity.ONLINE
+    ]
+    assert offline == []
