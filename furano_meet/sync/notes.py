@@ -304,6 +304,10 @@ class Notes:
         held for the rest of the session, logged, rather than resent in a loop.
         """
         store = self._ctx.store
+        if conn.session.peer_minor < 3:
+            # Unsigned ops would be refused by every other device: hold them for a 1.3 relay.
+            log.error("the relay speaks protocol 1.%d; notes wait for 1.3", conn.session.peer_minor)
+            await asyncio.Event().wait()  # until the session ends (this task is cancelled)
         stale: set[str] = set()
         while True:
             # Cleared before looking, so a wake-up during any await below is never lost.
