@@ -191,22 +191,27 @@ def _ledger(meeting_id: str, state: LedgerState) -> tuple[OpLedger, dict[str, tu
     return ledger, latest
 
 
-def _state(ledger: OpLedger, latest: dict[str, tuple[str, str]]) -> LedgerState:
+def _changes(
+    ledger: OpLedger, latest: dict[str, tuple[str, str]], before: LedgerState
+) -> LedgerState:
+    """What differs from ``before``: only that is written back (a push changes one note)."""
+    heads = {(d, v): head for (d, _, v), head in ledger.heads.items()}
+    notes = {
+        a: NoteRecord(
+            n.author_user_id,
+            n.meeting_id,
+            n.document_id,
+            n.version,
+            n.visibility,
+            n.deleted,
+            *latest[a],
+        )
+        for a, n in ledger.notes.items()
+        if a in latest
+    }
     return LedgerState(
-        {(d, v): head for (d, _, v), head in ledger.heads.items()},
-        {
-            a: NoteRecord(
-                n.author_user_id,
-                n.meeting_id,
-                n.document_id,
-                n.version,
-                n.visibility,
-                n.deleted,
-                *latest[a],
-            )
-            for a, n in ledger.notes.items()
-            if a in latest
-        },
+        {k: v for k, v in heads.items() if before.heads.get(k) != v},
+        {a: n for a, n in notes.items() if before.notes.get(a) != n},
     )
 
 
@@ -242,7 +247,8 @@ def store_received(
     all in one transaction; returns the annotation ids changed."""
     changed: list[str] = []
     with store.atomic():
-        ledger, latest = _ledger(meeting_id, store.load_ledger(meeting_id))
+        before = store.load_ledger(meeting_id)
+        ledger, latest = _ledger(meeting_id, before)
         for item in received:
             h, logged = item.op.header, item.logged
             if not _admit(ledger, latest, item.op, roster):
@@ -271,7 +277,7 @@ def store_received(
             else:
                 continue  # waiting for its key
             changed.append(h.annotation_id)
-        store.save_ledger(meeting_id, _state(ledger, latest))
+        store.save_ledger(meeting_id, _changes(ledger, latest, before))
         if cursor:
             store.advance_cursor(meeting_id, OPS_STREAM, cursor)
     return changed
