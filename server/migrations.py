@@ -198,6 +198,15 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
             put_by TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
+
+        -- trustops: signed, chained annotation ops. header/signature are the author's signed op
+        -- split in two (fetch_ops may leave the signature out), counter/op_sha256 the chain.
+        ALTER TABLE ops ADD COLUMN header BLOB NOT NULL DEFAULT x'';
+        ALTER TABLE ops ADD COLUMN signature BLOB NOT NULL DEFAULT x'';
+        ALTER TABLE ops ADD COLUMN counter INTEGER;
+        ALTER TABLE ops ADD COLUMN op_sha256 TEXT NOT NULL DEFAULT '';
+        CREATE INDEX ops_by_stream ON ops(meeting_id, author_device_id, visibility, counter)
+            WHERE counter IS NOT NULL;
         """,
     ),
 )

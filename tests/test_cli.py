@@ -21,6 +21,7 @@ from furano_meet.store.records import Visibility
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DownloadProgress
 from server.demo import MEETING_ID
+from tests.e2e.council import note as sticky
 from tests.e2e.relay_process import ROOT, RelayProcess, cli, seeded
 
 
@@ -214,7 +215,7 @@ def test_sync_once_is_not_up_to_date_while_changes_wait_to_be_sent(
         with LocalStore.open(council.devices, "giin1") as store:
             engine = SyncEngine(store)
             await engine.add_annotation(
-                MEETING_ID, "doc-1", 1, 1, {"text": "要確認"}, visibility=Visibility.SHARED
+                MEETING_ID, "doc-1", 1, 1, sticky("要確認"), visibility=Visibility.SHARED
             )
 
     asyncio.run(note_offline())

@@ -40,6 +40,7 @@ KeyPurpose = Literal["meeting", "private"]
 key, sealed only between that member's own devices."""
 Visibility = Literal["shared", "private"]
 OpKind = Literal["add", "update", "delete"]
+SignatureMode = Literal["all", "heads"]
 Sender = Literal["client", "relay"]
 
 ROLES: tuple[Role, ...] = ("admin", "clerk", "chair", "member")
@@ -164,6 +165,8 @@ class NewOp:
     visibility: Visibility
     kind: OpKind
     payload: Opaque
+    signed: Annotated[Opaque, Since(3)] = b""
+    """(1.3) The author's signed op (``FMOP``, :mod:`furano_meet.crypto.signed_ops`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,6 +184,10 @@ class LoggedOp:
     kind: OpKind
     payload: Opaque
     logged_at: Timestamp
+    header: Annotated[Opaque, Since(3)] = b""
+    """(1.3) The signed op's canonical body: it, not the relay's labels, says what the op is."""
+    signature: Annotated[Opaque, Since(3)] = b""
+    """(1.3) The body's signature; empty in a ``"heads"`` page for all but each stream's last."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -747,6 +754,8 @@ class FetchOps(Msg):
     meeting_id: Ident
     since: Seq
     limit: Annotated[int, Range(1, 1000)] = 500
+    signatures: Annotated[SignatureMode, Since(3)] = "all"
+    """(1.3) ``"heads"``: a signature only on the last op of each stream in the page."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

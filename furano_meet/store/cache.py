@@ -38,6 +38,7 @@ from . import (
     documents,
     identity,
     integrity,
+    ledger,
     meetings,
     outbox,
     profile,
@@ -51,6 +52,7 @@ from .blobs import BlobFiles
 from .database import Database
 from .keysource import KeySource
 from .layout import ProfilePaths
+from .ledger import LedgerState
 from .profile import wipe_profile
 from .records import Annotation, DeviceIdentity, Document, DocumentInfo, Meeting, OutboxEntry
 from .search import SearchHit
@@ -362,6 +364,45 @@ class LocalStore:
 
     def outbox_size(self) -> int:
         return outbox.outbox_size(self._db)
+
+    # == signed ops (:mod:`.ledger`) ==============================================================
+
+    def own_stream_head(self, meeting_id: str, visibility: str) -> tuple[int, str]:
+        """(counter, op hash) this device last signed in a stream; (0, "") before its first."""
+        return ledger.own_stream_head(self._db, meeting_id, visibility)
+
+    def keep_signed(
+        self,
+        op_id: str,
+        meeting_id: str,
+        visibility: str,
+        *,
+        signed: bytes,
+        payload: bytes,
+        counter: int,
+        op_sha256: str,
+    ) -> None:
+        """Spend a counter on a signed outbox op (see :func:`.ledger.keep_signed`)."""
+        ledger.keep_signed(
+            self._db,
+            op_id,
+            meeting_id,
+            visibility,
+            signed=signed,
+            payload=payload,
+            counter=counter,
+            op_sha256=op_sha256,
+        )
+
+    def signed_op(self, op_id: str) -> tuple[bytes, bytes] | None:
+        """(signed op, encrypted payload) of an outbox op signed before, else ``None``."""
+        return ledger.signed_op(self._db, op_id)
+
+    def load_ledger(self, meeting_id: str) -> LedgerState:
+        return ledger.load_ledger(self._db, meeting_id)
+
+    def save_ledger(self, meeting_id: str, state: LedgerState) -> None:
+        ledger.save_ledger(self._db, meeting_id, state)
 
     # == sync cursors (:mod:`.cursors`) ============================================================
 

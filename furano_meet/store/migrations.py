@@ -37,6 +37,8 @@ Schema 1.0 in brief (all tables STRICT; times are integer milliseconds since the
     page_grams FTS5 contentless index of 1- and 2-grams        (1-2 character queries)
 
 Schema 1.1 adds ``meeting_keys(meeting_id, epoch, key)``: every epoch's key, for key rotation.
+Schema 1.2 (signed ops) adds ``own_op_streams``, ``outbox_signed``, ``op_heads`` and
+``note_owners``: this device's op counters and signed outbox, and the op ledger's state.
 """
 
 from __future__ import annotations
@@ -221,7 +223,7 @@ INSERT INTO meeting_keys (meeting_id, epoch, key)
     SELECT meeting_id, key_epoch, meeting_key FROM meetings WHERE meeting_key IS NOT NULL;
 """
 
-_V1_2_TRUST_RECORDS = """
+_V1_2_TRUST = """
 -- Issue #8 (trustkeys): the signed objects this device accepted. A meeting key is kept only
 -- with the clerk-signed epoch record that vouches for it; a roster only if it is newer than
 -- the one held. Both are public (signed, not secret).
@@ -238,12 +240,53 @@ CREATE TABLE rosters (
     roster             BLOB NOT NULL,
     signer_certificate BLOB NOT NULL
 ) STRICT, WITHOUT ROWID;
+-- trustops: signed, chained annotation ops (docs/trust.md). What this device has signed, per
+-- stream (meeting, visibility), so a counter is never used twice, even across a crash.
+CREATE TABLE own_op_streams (
+    meeting_id TEXT NOT NULL,
+    visibility TEXT NOT NULL CHECK (visibility IN ('shared', 'private')),
+    counter    INTEGER NOT NULL CHECK (counter > 0),
+    op_sha256  TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, visibility)
+) STRICT, WITHOUT ROWID;
+-- The signed form of an outbox entry, written with the counter above in one transaction
+-- before the first send; a resend sends exactly these bytes. Removed with its outbox row.
+CREATE TABLE outbox_signed (
+    op_id   TEXT PRIMARY KEY,
+    signed  BLOB NOT NULL,
+    payload BLOB NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER outbox_signed_ad AFTER DELETE ON outbox BEGIN
+    DELETE FROM outbox_signed WHERE op_id = old.op_id;
+END;
+-- The op ledger (crypto.signed_ops.OpLedger): the last op seen per stream of every device ...
+CREATE TABLE op_heads (
+    device_id  TEXT NOT NULL,
+    meeting_id TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    counter    INTEGER NOT NULL,
+    op_sha256  TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, device_id, visibility)
+) STRICT, WITHOUT ROWID;
+-- ... and who owns each note (its signed add), where it lives, and its newest accepted op.
+CREATE TABLE note_owners (
+    annotation_id  TEXT PRIMARY KEY,
+    author_user_id TEXT NOT NULL,
+    meeting_id     TEXT NOT NULL,
+    doc_id         TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    visibility     TEXT NOT NULL,
+    deleted        INTEGER NOT NULL DEFAULT 0,
+    last_op_id     TEXT NOT NULL,
+    last_op_sha256 TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX note_owners_by_meeting ON note_owners (meeting_id);
 """
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(SchemaVersion(1, 0), _V1_0),
     Migration(SchemaVersion(1, 1), _V1_1),
-    Migration(SchemaVersion(1, 2), _V1_2_TRUST_RECORDS),
+    Migration(SchemaVersion(1, 2), _V1_2_TRUST),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -26,11 +26,11 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
 
+from furano_meet.annotations import AnnotationBody
 from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore, SearchHit
-from furano_meet.store.records import Annotation, Visibility
+from furano_meet.store.records import Visibility
 
 from . import queries
 from .account import Account
@@ -44,10 +44,11 @@ from .loop import DeviceRevokedError, SyncLoop
 from .notes import Notes
 from .observers import Observer
 from .presenting import MeetingView, PresenterRefused, Presenting
-from .queries import DocumentSummary, MeetingSummary
+from .queries import AnnotationView, DocumentSummary, MeetingSummary
 from .recovery import Recovery
 
 __all__ = [
+    "AnnotationView",
     "DeviceRevokedError",
     "DocumentSummary",
     "MeetingSummary",
@@ -154,7 +155,8 @@ class SyncEngine:
 
     async def annotations(
         self, document_id: str, version: int, page: int | None = None
-    ) -> tuple[Annotation, ...]:
+    ) -> tuple[AnnotationView, ...]:
+        """The live notes on a document version (or one page), typed, oldest first."""
         return await self._ctx.db(
             queries.page_annotations, self._ctx.store, document_id, version, page
         )
@@ -278,14 +280,20 @@ class SyncEngine:
         document_id: str,
         version: int,
         page: int,
-        content: dict[str, Any],
+        body: AnnotationBody,
         *,
         visibility: Visibility = Visibility.PRIVATE,
     ) -> str:
-        """Store an annotation now and queue it for the relay; works offline."""
+        """Store an annotation now and queue it for the relay (signed when sent); works
+        offline. Returns its id."""
         return await self._notes.add(
-            meeting_id, document_id, version, page, content, visibility=visibility
+            meeting_id, document_id, version, page, body, visibility=visibility
         )
+
+    async def edit_annotation(self, annotation_id: str, body: AnnotationBody) -> None:
+        """Change one of this user's notes; other devices accept it only from its author
+        (or, for a shared note, a role the meeting's roster names)."""
+        await self._notes.edit(annotation_id, body)
 
     async def delete_annotation(self, annotation_id: str) -> None:
         await self._notes.delete(annotation_id)

@@ -121,6 +121,23 @@ class Keys:
             await self.load_certificates(conn, meeting_id)
         return self._certificates.get(device_id)
 
+    async def certificates_of(
+        self, meeting_id: str, device_ids: set[str]
+    ) -> dict[str, DeviceCertificate]:
+        """The verified certificates of ``device_ids`` that are known, fetching the meeting's
+        devices once if some are not (while connected)."""
+        conn = self._ctx.conn
+        if conn is not None and not device_ids <= self._certificates.keys():
+            with contextlib.suppress(RelayError):
+                await self.load_certificates(conn, meeting_id)
+        return {d: self._certificates[d] for d in device_ids if d in self._certificates}
+
+    async def load_own_certificate(self, meeting_id: str) -> DeviceCertificate | None:
+        """This device's certificate (what other devices check its signed ops against);
+        ``None`` until the organisation has certified it."""
+        device_id = self._ctx.account.device_id
+        return (await self.certificates_of(meeting_id, {device_id})).get(device_id)
+
     async def _device_keys(
         self, conn: RelayConnection, meeting_id: str
     ) -> tuple[m.DeviceKeyInfo, ...]:

@@ -1,17 +1,29 @@
-"""Annotations: written locally at once, sent through the outbox, received from the op log.
+"""Annotations: written locally at once, signed and sent through the outbox, received from
+the op log.
 
 Theory of operation
 -------------------
+* **Typed notes.** The engine takes and returns :class:`~furano_meet.annotations.AnnotationBody`
+  values; the store keeps, and the encrypted op carries, their canonical encoding
+  (:func:`~furano_meet.annotations.encode`), never a free dict.
 * **Writes go to the outbox first.** An annotation is stored locally and its op queued in the
   same SQLCipher transaction; :meth:`Notes.send_outbox` drains the outbox whenever a connection
-  exists. Each op has a client-made id, so an op re-sent after a lost acknowledgement is
-  recognised by the relay and acknowledged, not duplicated: delivered exactly once. Ops are
-  encrypted at send time, because the key may arrive after a note was written offline; a
-  meeting whose key is missing blocks only its own ops, in order.
-* **Receiving** (:meth:`Notes.fetch`, :meth:`Notes.apply`) decrypts ops from the log and
-  advances the meeting's cursor only up to the first op whose key this device lacks.
+  exists. Each op has a client-made id (an edit or delete gets a random suffix,
+  :func:`~furano_meet.crypto.signed_ops.op_id_for`, so two devices of one user never collide),
+  so an op re-sent after a lost acknowledgement is recognised by the relay: delivered once.
+* **Signed at send time.** An op is encrypted and signed when it is first sent (the key may
+  arrive after a note was written offline): :func:`sign_and_keep` takes the stream's next
+  counter and previous hash, signs in the store's worker thread and writes the signed op, the
+  ciphertext and the new counter in one transaction before the first send. A crash before
+  the commit leaves no trace of the signature; after it, every resend sends the same bytes —
+  so no counter ever signs two ops. A meeting whose key (or this device's certificate) is
+  missing blocks only its own ops, in order.
+* **Receiving** (:meth:`Notes.fetch`, :meth:`Notes.apply`): see :mod:`.ledger` — verified,
+  let through the op ledger, stored; the cursor advances only up to the first op whose key
+  this device lacks.
 * **Carrying over** (差し替え, :meth:`Notes.carry_over`): this user's notes on an older version
-  move to the new version's unchanged pages (see :mod:`.carryover`).
+  move to the new version's unchanged pages (see :mod:`.carryover`), as new notes whose body
+  names the old one in ``carried_from``.
 """
 
 from __future__ import annotations
@@ -23,32 +35,38 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
+from furano_meet.annotations import AnnotationBody, body_from_legacy, encode
 from furano_meet.crypto import (
-    CryptoError,
+    DeviceCertificate,
+    DeviceKeys,
     MeetingKey,
     PrivateAnnotationKey,
-    decrypt_annotation,
     encrypt_annotation,
-    read_annotation_header,
 )
-from furano_meet.net import RelayConnection
+from furano_meet.crypto.authority import TrustAnchor
+from furano_meet.crypto.roster import Roster
+from furano_meet.crypto.signed_ops import OpHeader, OpKind, op_id_for, sign_op, signed_op_hash
+from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
+from furano_meet.store import LocalStore
 from furano_meet.store.records import Annotation, Visibility
 
+from . import ledger
 from .carryover import match_pages
-from .context import SyncContext, parse_time
+from .context import SyncContext
 from .events import AnnotationsCarried, AnnotationsChanged
 from .keys import Keys
+from .ledger import OPS_STREAM
+from .queries import stored_body
 
 log = logging.getLogger("furano.sync")
 
-OPS_STREAM = "ops"
+__all__ = ["OPS_STREAM", "Notes", "PendingOp", "sign_and_keep"]
 
 
 @dataclass(frozen=True, slots=True)
-class _PendingOp:
+class PendingOp:
     """The plaintext form of an outbox entry (the outbox lives in the encrypted store)."""
 
     op_id: str
@@ -57,16 +75,83 @@ class _PendingOp:
     document_id: str
     version: int
     page: int
-    visibility: str
-    kind: str
-    content: dict[str, Any]
+    visibility: m.Visibility
+    kind: OpKind
+    body: str
+    """The canonical encoding of the note ("" for a delete)."""
 
     def to_bytes(self) -> bytes:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True).encode()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> _PendingOp:
-        return cls(**json.loads(data))
+    def from_bytes(cls, data: bytes) -> PendingOp:
+        fields = json.loads(data)
+        if "content" in fields:  # queued by a build before typed notes: same note, typed
+            content = fields.pop("content")
+            fields["body"] = (
+                "" if fields["kind"] == "delete" else encode(body_from_legacy(content)).decode()
+            )
+        return cls(**fields)
+
+    def header(self, counter: int, prev_sha256: str) -> OpHeader:
+        return OpHeader(
+            self.op_id,
+            self.annotation_id,
+            self.meeting_id,
+            self.document_id,
+            self.version,
+            self.page,
+            self.kind,
+            self.visibility,
+            counter,
+            prev_sha256,
+        )
+
+
+Signer = Callable[[OpHeader, bytes, DeviceKeys, DeviceCertificate], bytes]
+
+
+def sign_and_keep(
+    store: LocalStore,
+    op: PendingOp,
+    payload: bytes,
+    keys: DeviceKeys,
+    cert: DeviceCertificate,
+    *,
+    sign: Signer = sign_op,
+) -> bytes:
+    """(Store thread) Sign ``op`` with its stream's next counter and keep it, atomically."""
+    with store.atomic():
+        counter, prev = store.own_stream_head(op.meeting_id, op.visibility)
+        signed = sign(op.header(counter + 1, prev), payload, keys, cert)
+        store.keep_signed(
+            op.op_id,
+            op.meeting_id,
+            op.visibility,
+            signed=signed,
+            payload=payload,
+            counter=counter + 1,
+            op_sha256=signed_op_hash(signed),
+        )
+    return signed
+
+
+def _batches(ops: list[m.NewOp], budget: int) -> list[tuple[m.NewOp, ...]]:
+    """``ops`` in order, in batches whose frame stays within ``budget`` bytes (a signed op is
+    ~4.5 KB, so the relay's frame limit, not the 500-op cap, bounds a batch)."""
+    batches: list[tuple[m.NewOp, ...]] = []
+    batch: list[m.NewOp] = []
+    size = 0
+    for op in ops:
+        cost = (len(op.payload) + len(op.signed)) * 4 // 3 + 400
+        if batch and (size + cost > budget or len(batch) == 500):
+            batches.append(tuple(batch))
+            batch, size = [], 0
+        batch.append(op)
+        size += cost
+    if batch:
+        batches.append(tuple(batch))
+    return batches
 
 
 class Notes:
@@ -74,10 +159,17 @@ class Notes:
         self._ctx = ctx
         self._keys = keys
         self._outbox_wake = asyncio.Event()
+        self._anchor = TrustAnchor(ctx.account.org_id, ctx.account.root_fingerprint)
 
     def wake_outbox(self) -> None:
         """Something may be sendable now (a new op, or a key that unblocks a meeting)."""
         self._outbox_wake.set()
+
+    def roster(self, meeting_id: str) -> Roster | None:  # noqa: ARG002 - the seam below
+        """The meeting's newest accepted roster, whose ``note_editors`` may change others'
+        shared notes. Seam: until signed rosters reach the engine (trustkeys), there is none,
+        and the ledger's default applies — only a note's author may edit or delete it."""
+        return None
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -87,22 +179,23 @@ class Notes:
         document_id: str,
         version: int,
         page: int,
-        content: dict[str, Any],
+        body: AnnotationBody,
         *,
         visibility: Visibility = Visibility.PRIVATE,
     ) -> str:
         """Store an annotation now and queue it for the relay; works offline."""
         annotation_id = f"a-{uuid.uuid4().hex}"
-        op = _PendingOp(
+        payload = encode(body)
+        op = PendingOp(
             annotation_id,
             annotation_id,
             meeting_id,
             document_id,
             version,
             page,
-            visibility.value,
+            "shared" if visibility is Visibility.SHARED else "private",
             "add",
-            content,
+            payload.decode(),
         )
         now = self._ctx.clock()
         annotation = Annotation(
@@ -113,7 +206,7 @@ class Notes:
             page_no=page,
             visibility=visibility,
             author=self._ctx.account.user_id,
-            payload=json.dumps(content, ensure_ascii=False).encode(),
+            payload=payload,
             created_at=now,
             updated_at=now,
         )
@@ -127,29 +220,43 @@ class Notes:
         await self._queued(write, meeting_id, annotation_id)
         return annotation_id
 
-    async def delete(self, annotation_id: str) -> None:
+    async def _change(self, annotation_id: str, kind: OpKind, body: AnnotationBody | None) -> None:
         store = self._ctx.store
         annotation = await self._ctx.db(store.annotation, annotation_id)
-        if annotation is None:
+        if annotation is None or annotation.deleted:
             raise LookupError(annotation_id)
-        op = _PendingOp(
-            f"{annotation_id}.del",
+        payload = b"" if body is None else encode(body)
+        op = PendingOp(
+            op_id_for(annotation_id, kind),
             annotation_id,
             annotation.meeting_id,
             annotation.doc_id,
             annotation.version,
             annotation.page_no,
-            annotation.visibility.value,
-            "delete",
-            {},
+            "shared" if annotation.visibility is Visibility.SHARED else "private",
+            kind,
+            payload.decode(),
         )
+        now = self._ctx.clock()
 
         def write() -> None:
             with store.atomic():
-                store.delete_annotation(annotation_id, self._ctx.clock())
+                if body is None:
+                    store.delete_annotation(annotation_id, now)
+                else:
+                    store.put_annotation(
+                        dataclasses.replace(annotation, payload=payload, updated_at=now)
+                    )
                 store.enqueue(op.op_id, "op", op.to_bytes(), meeting_id=op.meeting_id)
 
         await self._queued(write, annotation.meeting_id, annotation_id)
+
+    async def edit(self, annotation_id: str, body: AnnotationBody) -> None:
+        """Change a note (only its author's edit is accepted by other members' devices)."""
+        await self._change(annotation_id, "update", body)
+
+    async def delete(self, annotation_id: str) -> None:
+        await self._change(annotation_id, "delete", None)
 
     async def _queued(self, write: Callable[[], None], meeting_id: str, annotation_id: str) -> None:
         await self._ctx.db(write)
@@ -158,33 +265,50 @@ class Notes:
 
     # -- sending -----------------------------------------------------------------------------
 
-    async def _encrypt(self, op: _PendingOp) -> m.NewOp | None:
-        """Encrypt at send time: the key may have arrived after the note was written offline."""
-        payload = json.dumps(
-            {"annotation_id": op.annotation_id, "content": op.content}, ensure_ascii=False
-        ).encode()
-        key: MeetingKey | PrivateAnnotationKey | None
-        if op.visibility == "shared":
-            key = await self._keys.meeting_key(op.meeting_id)
-        else:
-            key = await self._keys.ensure_private_key(op.meeting_id)
-        if key is None:
-            return None
+    async def _signed(self, op: PendingOp) -> m.NewOp | None:
+        """The op as sent: signed and encrypted once (then kept), or ``None`` while its key
+        or this device's certificate is missing."""
+        store = self._ctx.store
+        kept = await self._ctx.db(store.signed_op, op.op_id)
+        if kept is None:
+            key: MeetingKey | PrivateAnnotationKey | None
+            if op.visibility == "shared":
+                key = await self._keys.meeting_key(op.meeting_id)
+            else:
+                key = await self._keys.ensure_private_key(op.meeting_id)
+            cert = await self._keys.load_own_certificate(op.meeting_id)
+            if key is None or cert is None:
+                return None
+            payload = encrypt_annotation(
+                op.body.encode(), key, meeting_id=op.meeting_id, annotation_id=op.op_id
+            )
+            account = self._ctx.account
+            signed = await self._ctx.db(sign_and_keep, store, op, payload, account.keys, cert)
+            kept = (signed, payload)
         return m.NewOp(
             op_id=op.op_id,
             document_id=op.document_id,
             version=op.version,
             page=op.page,
-            visibility="shared" if op.visibility == "shared" else "private",
-            kind="delete" if op.kind == "delete" else "add",
-            payload=encrypt_annotation(
-                payload, key, meeting_id=op.meeting_id, annotation_id=op.op_id
-            ),
+            visibility=op.visibility,
+            kind=op.kind,
+            payload=kept[1],
+            signed=kept[0],
         )
 
     async def send_outbox(self, conn: RelayConnection) -> None:
-        """(Live task) Send queued ops, per meeting and in order, until the session ends."""
+        """(Live task) Send queued ops, per meeting and in order, until the session ends.
+
+        A meeting whose ops the relay refuses as ``stale`` (this device's chain does not
+        continue the relay's: its store was restored from a backup, or the relay's log was) is
+        held for the rest of the session, logged, rather than resent in a loop.
+        """
         store = self._ctx.store
+        if conn.session.peer_minor < 3:
+            # Unsigned ops would be refused by every other device: hold them for a 1.3 relay.
+            log.error("the relay speaks protocol 1.%d; notes wait for 1.3", conn.session.peer_minor)
+            await asyncio.Event().wait()  # until the session ends (this task is cancelled)
+        stale: set[str] = set()
         while True:
             # Cleared *before* looking: an op added while we look (or refresh the status) sets
             # it again, so the wait below returns at once instead of sleeping past that op.
@@ -195,128 +319,112 @@ class Notes:
                 await self._outbox_wake.wait()
                 continue
             by_meeting: dict[str, list[m.NewOp]] = {}
-            blocked: set[str] = set()
+            targets: dict[str, str] = {}
+            blocked = set(stale)
             for entry in entries:
-                op = _PendingOp.from_bytes(entry.payload)
+                op = PendingOp.from_bytes(entry.payload)
                 if op.meeting_id in blocked:
                     continue  # keep per-meeting order: nothing overtakes a blocked op
-                new_op = await self._encrypt(op)
+                new_op = await self._signed(op)
                 if new_op is None:
                     blocked.add(op.meeting_id)
                     continue
                 by_meeting.setdefault(op.meeting_id, []).append(new_op)
+                targets[op.op_id] = op.annotation_id
             if not by_meeting:
                 await self._outbox_wake.wait()  # woken when a key arrives or a new op is added
                 continue
+            limit = conn.welcome.max_frame if conn.welcome else 1024 * 1024
             for meeting_id, ops in by_meeting.items():
-                reply = await conn.request(m.AppendOps(meeting_id=meeting_id, ops=tuple(ops)))
-                assert isinstance(reply, m.OpsAppended)
+                try:
+                    for batch in _batches(ops, limit // 2):
+                        await self._append(conn, meeting_id, batch, targets)
+                except RelayError as exc:
+                    if exc.code != "stale":
+                        raise
+                    log.error("notes of %s not sent: %s", meeting_id, exc.message)
+                    stale.add(meeting_id)
 
-                def acknowledge(results: tuple[m.OpResult, ...] = reply.results) -> None:
-                    with store.atomic():
-                        for result in results:
-                            annotation_id = result.op_id.removesuffix(".del")
-                            if store.annotation(annotation_id) is not None:
-                                store.set_annotation_seq(annotation_id, result.seq)
-                        store.ack([r.op_id for r in results])
+    async def _append(
+        self,
+        conn: RelayConnection,
+        meeting_id: str,
+        ops: tuple[m.NewOp, ...],
+        targets: dict[str, str],
+    ) -> None:
+        store = self._ctx.store
+        reply = await conn.request(m.AppendOps(meeting_id=meeting_id, ops=ops))
+        assert isinstance(reply, m.OpsAppended)
 
-                await self._ctx.db(acknowledge)
+        def acknowledge() -> None:
+            with store.atomic():
+                for result in reply.results:
+                    annotation_id = targets.get(result.op_id, result.op_id)
+                    if store.annotation(annotation_id) is not None:
+                        store.set_annotation_seq(annotation_id, result.seq)
+                store.ack([r.op_id for r in reply.results])
+
+        await self._ctx.db(acknowledge)
 
     # -- receiving ---------------------------------------------------------------------------
 
     async def fetch(
         self, conn: RelayConnection, meeting_id: str, *, from_start: bool = False
     ) -> None:
-        """Every op after the stored cursor (or all of them, once a new key can open more)."""
+        """Every op after the stored cursor (or all of them, once a new key can open more).
+        A 1.3 relay sends one signature per stream and page (``"heads"``, see :mod:`.ledger`)."""
         cursor = await self._ctx.db(self._ctx.store.sync_cursor, meeting_id, OPS_STREAM)
         since = 0 if from_start or cursor is None else cursor
+        heads: m.SignatureMode = "heads" if conn.session.peer_minor >= 3 else "all"
         while True:
-            page = await conn.request(m.FetchOps(meeting_id=meeting_id, since=since, limit=500))
+            page = await conn.request(
+                m.FetchOps(meeting_id=meeting_id, since=since, limit=500, signatures=heads)
+            )
             assert isinstance(page, m.OpsFetched)
             await self.apply(meeting_id, page.ops)
             since = page.last_seq
             if not page.more:
                 return
 
-    async def _held_keys(
-        self, meeting_id: str
-    ) -> dict[str, dict[int, MeetingKey | PrivateAnnotationKey]]:
+    async def _held_keys(self, meeting_id: str) -> ledger.HeldKeys:
         return {
             "shared": {k.epoch: k for k in await self._keys.all_meeting_keys(meeting_id)},
             "private": dict(await self._keys.private_keys(meeting_id)),
         }
 
     async def apply(self, meeting_id: str, ops: tuple[m.LoggedOp, ...]) -> None:
-        """Decrypt and store ops from the log.
+        """Verify, open and store ops from the log (see :mod:`.ledger`).
 
-        The cursor advances only up to the first op whose key this device does not hold yet, so
-        that op is fetched again once the key arrives; ops after it that can be opened are
-        applied now (storing one twice is harmless). An op that fails to decrypt *with* the
-        right key is refused and skipped: waiting will not fix it.
+        The cursor advances only up to the first op whose key this device does not hold yet,
+        so that op is fetched again once the key arrives; the ops after it are applied now
+        (a re-delivery is recognised by the ledger). Refused ops are skipped: waiting will
+        not fix them.
         """
         if not ops:
             return
-        keys_by_visibility = await self._held_keys(meeting_id)
-        records: list[tuple[m.LoggedOp, dict[str, Any]]] = []
-        cursor, blocked = 0, False
+        certificates = await self._keys.certificates_of(meeting_id, ledger.signers(ops))
+        verified = await asyncio.to_thread(
+            ledger.verify_page, meeting_id, ops, certificates, self._anchor
+        )
+        keys = await self._held_keys(meeting_id)
+        received = await asyncio.to_thread(ledger.open_bodies, meeting_id, verified, keys)
+        waiting = {r.logged.seq for r in received if r.waiting}
+        cursor = 0
         for op in ops:
-            held = keys_by_visibility["shared" if op.visibility == "shared" else "private"]
-            key: MeetingKey | PrivateAnnotationKey | None
-            try:
-                key = held.get(read_annotation_header(op.payload)[2])
-            except CryptoError:
-                key = next(reversed(held.values()), None)  # refused below
-            if key is None:
-                blocked = True  # fetched again from here once the key arrives
-                continue
-            if not blocked:
-                cursor = op.seq  # later ops are applied now anyway; applying twice is harmless
-            try:
-                plain = decrypt_annotation(
-                    op.payload, key, meeting_id=meeting_id, annotation_id=op.op_id
-                )
-                records.append((op, json.loads(plain)))
-            except (CryptoError, ValueError) as exc:
-                log.warning("refusing op %s: %s", op.op_id, getattr(exc, "code", exc))
-        changed = await self._ctx.db(self._store_received, meeting_id, records, cursor)
+            if op.seq in waiting:
+                break
+            cursor = op.seq
+        changed = await self._ctx.db(
+            ledger.store_received,
+            self._ctx.store,
+            meeting_id,
+            received,
+            cursor,
+            self.roster(meeting_id),
+            self._ctx.clock(),
+        )
         if changed:
             self._ctx.emit(AnnotationsChanged(meeting_id, tuple(changed)))
-
-    def _store_received(
-        self, meeting_id: str, records: list[tuple[m.LoggedOp, dict[str, Any]]], cursor: int
-    ) -> list[str]:
-        """(Store thread) Apply decrypted ops and advance the cursor in one transaction."""
-        store = self._ctx.store
-        changed: list[str] = []
-        with store.atomic():
-            for op, body in records:
-                annotation_id = str(body.get("annotation_id", op.op_id))
-                logged = parse_time(op.logged_at) or self._ctx.clock()
-                if op.kind == "delete":
-                    if store.annotation(annotation_id) is not None:
-                        store.delete_annotation(annotation_id, logged)
-                else:
-                    store.put_annotation(
-                        Annotation(
-                            annotation_id=annotation_id,
-                            meeting_id=meeting_id,
-                            doc_id=op.document_id,
-                            version=op.version,
-                            page_no=op.page,
-                            visibility=Visibility(op.visibility),
-                            author=op.author_user_id,
-                            payload=json.dumps(
-                                body.get("content", {}), ensure_ascii=False
-                            ).encode(),
-                            created_at=logged,
-                            updated_at=logged,
-                            server_seq=op.seq,
-                        )
-                    )
-                changed.append(annotation_id)
-            if cursor:
-                store.advance_cursor(meeting_id, OPS_STREAM, cursor)
-        return changed
 
     # -- carrying over (差し替え) -------------------------------------------------------------
 
@@ -340,8 +448,9 @@ class Notes:
                     store.page_texts(doc_id, previous), store.page_texts(doc_id, version)
                 )
                 already = {
-                    json.loads(a.payload).get("carried_from")
+                    body.carried_from
                     for a in store.annotations(doc_id, version)
+                    if (body := stored_body(a)) is not None and body.carried_from
                 }
                 return previous, mine, pages, already
         return None
@@ -360,13 +469,16 @@ class Notes:
             if note.page_no not in pages:
                 review.append(note.annotation_id)
                 continue
-            content = {**json.loads(note.payload), "carried_from": note.annotation_id}
+            body = stored_body(note)
+            if body is None:
+                review.append(note.annotation_id)
+                continue
             new_id = await self.add(
                 meeting_id,
                 doc_id,
                 version,
                 pages[note.page_no],
-                content,
+                dataclasses.replace(body, carried_from=note.annotation_id),
                 visibility=note.visibility,
             )
             carried.append((note.annotation_id, new_id))

@@ -6,11 +6,42 @@ engine's async query methods call them there, so no widget reads SQLCipher on a 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from furano_meet.annotations import AnnotationBody, AnnotationError, decode
 from furano_meet.store import LocalStore
-from furano_meet.store.records import Annotation, DocumentState
+from furano_meet.store.records import Annotation, DocumentState, Visibility
+
+log = logging.getLogger("furano.sync")
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationView:
+    """One live note as a screen shows it: typed, with the author its signature proved."""
+
+    annotation_id: str
+    meeting_id: str
+    document_id: str
+    version: int
+    page: int
+    visibility: Visibility
+    author: str
+    """The user id of the certificate that signed the note's add (never a relay label)."""
+    body: AnnotationBody
+    created_at: datetime
+    updated_at: datetime
+
+
+def stored_body(annotation: Annotation) -> AnnotationBody | None:
+    """The typed body of a stored note, or ``None`` (logged) if its payload does not decode —
+    payloads were checked when they arrived, so that means a newer app wrote this cache."""
+    try:
+        return decode(annotation.payload)
+    except AnnotationError as exc:
+        log.warning("cannot read note %s: %s", annotation.annotation_id, exc.code)
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +108,21 @@ def documents(store: LocalStore, meeting_id: str) -> tuple[DocumentSummary, ...]
 
 def page_annotations(
     store: LocalStore, document_id: str, version: int, page: int | None
-) -> tuple[Annotation, ...]:
+) -> tuple[AnnotationView, ...]:
     """(Store thread) The live annotations on a document version (or one page), oldest first."""
-    return tuple(store.annotations(document_id, version, page_no=page))
+    return tuple(
+        AnnotationView(
+            a.annotation_id,
+            a.meeting_id,
+            a.doc_id,
+            a.version,
+            a.page_no,
+            a.visibility,
+            a.author,
+            body,
+            a.created_at,
+            a.updated_at,
+        )
+        for a in store.annotations(document_id, version, page_no=page)
+        if (body := stored_body(a)) is not None
+    )

@@ -14,6 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from furano_meet.annotations import (
+    AnnotationBody,
+    Highlight,
+    Ink,
+    InkPoint,
+    Point,
+    Quad,
+    Rect,
+    StickyNote,
+)
 from furano_meet.store import LocalStore
 from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
 from furano_meet.sync.admin import invite
@@ -187,3 +197,18 @@ class Council:
             await device.stop()
             if not device.store.closed:
                 device.store.close()
+
+
+def note(text: str, at: tuple[float, float] = (0, 0)) -> AnnotationBody:
+    """A sticky note with ``text`` (typed, as the app makes them)."""
+    return AnnotationBody(StickyNote(Point(*at), text))
+
+
+def stroke(*points: tuple[float, float]) -> AnnotationBody:
+    """A black pen stroke through ``points``."""
+    return AnnotationBody(Ink(tuple(InkPoint(x, y) for x, y in points)))
+
+
+def highlight(x0: float, y0: float, x1: float, y1: float, colour: str) -> AnnotationBody:
+    """A one-line highlight over the rectangle (x0, y0)–(x1, y1)."""
+    return AnnotationBody(Highlight((Quad.from_rect(Rect(x0, y0, x1, y1)),), colour))

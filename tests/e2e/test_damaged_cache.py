@@ -14,13 +14,14 @@ import pytest
 from furano_meet.cli import main
 from furano_meet.store import LocalStore
 from furano_meet.store.records import Visibility
-from furano_meet.sync.account import Invitation, enrol
+from furano_meet.sync.account import enrol
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import AnnotationsChanged, StatusChanged
 from server.demo import MEETING_ID
 from tests.conftest import MemoryKeyring
 from tests.e2e.council import Council, Device, wait_until
+from tests.e2e.council import note as sticky
 from tests.store.conftest import flip_bytes, leaf_pages, root_page, stored_key
 
 
@@ -51,7 +52,7 @@ async def test_a_damaged_page_is_refused_at_start_and_recovery_sends_every_unsen
             "doc",
             1,
             page,
-            {"text": f"質疑{page}：財源の内訳"},
+            sticky(f"質疑{page}：財源の内訳"),
             visibility=Visibility.SHARED,
         )
         for page in range(3)
@@ -95,7 +96,7 @@ async def test_an_emptied_cache_tells_the_councillor_to_ask_for_an_invitation_an
     tablet = await _tablet_with_a_key(council)
     colleague = await council.device("giin2")
     shared = await colleague.engine.add_annotation(
-        MEETING_ID, "doc", 1, 0, {"text": "委員長への確認事項"}, visibility=Visibility.SHARED
+        MEETING_ID, "doc", 1, 0, sticky("委員長への確認事項"), visibility=Visibility.SHARED
     )
     await tablet.wait_for(AnnotationsChanged, lambda e: shared in e.annotation_ids)
     await tablet.stop()
@@ -114,8 +115,7 @@ async def test_an_emptied_cache_tells_the_councillor_to_ask_for_an_invitation_an
 
     # The administrator hands out a new invitation; the councillor enrols the same profile.
     store = LocalStore.open(council.root / "giin1-tablet", "giin1-tablet")
-    code = await council.issue_code("giin1")
-    await enrol(store, council.url, Invitation(code, council.fingerprint), "giin1-tablet")
+    await enrol(store, council.url, await council.invitation("giin1"), "giin1-tablet")
     engine = SyncEngine(store, backoff=Backoff(base=0.05, cap=0.5))
     council.devices.append(again := Device("giin1-tablet-again", store, engine))
     again.start()

@@ -6,7 +6,7 @@ from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState, Visibility
 from furano_meet.sync.events import DocumentIndexed, KeyWaiting
 from server.demo import MEETING_ID, MEETING_TITLE
-from tests.e2e.council import Council
+from tests.e2e.council import Council, note
 
 
 async def test_meetings_documents_notes_and_search_as_a_screen_reads_them(
@@ -33,12 +33,13 @@ async def test_meetings_documents_notes_and_search_as_a_screen_reads_them(
     )
     assert (document.agenda_item, document.page_count) == ("議案第1号", 4)
     assert document.state is DocumentState.COMPLETE and document.ready
-    on_two = await member.engine.add_annotation(MEETING_ID, info.document_id, 1, 2, {"t": "a"})
+    on_two = await member.engine.add_annotation(MEETING_ID, info.document_id, 1, 2, note("a"))
     await member.engine.add_annotation(
-        MEETING_ID, info.document_id, 1, 3, {"t": "b"}, visibility=Visibility.SHARED
+        MEETING_ID, info.document_id, 1, 3, note("b"), visibility=Visibility.SHARED
     )
     notes = await member.engine.annotations(info.document_id, 1, 2)
     assert [n.annotation_id for n in notes] == [on_two]
+    assert (notes[0].body, notes[0].author, notes[0].page) == (note("a"), "giin1", 2)  # typed
     assert len(await member.engine.annotations(info.document_id, 1)) == 2
     hits = await member.engine.search("議案第1号", meeting_id=MEETING_ID)
     assert hits and {h.doc_id for h in hits} == {info.document_id}

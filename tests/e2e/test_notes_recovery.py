@@ -21,6 +21,7 @@ from furano_meet.sync.recovery import RecoveryAlreadySetUp, RecoveryBoxMissing
 from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, Device
+from tests.e2e.council import note as sticky
 
 NOTE = "非公開メモ：補正予算の根拠を委員会で質問する"
 
@@ -68,7 +69,7 @@ async def test_a_lost_tablets_private_notes_come_back_on_a_new_tablet_with_the_c
     await clerk.engine.create_meeting_key(MEETING_ID)
     tablet = await council.device("giin1", "giin1-tablet")
     await _certified_and_keyed(tablet)
-    note = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, {"text": NOTE})
+    note = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, sticky(NOTE))
     await tablet.wait_for(AnnotationsChanged, lambda e: note in e.annotation_ids)
 
     code = await tablet.engine.set_up_recovery()
@@ -127,7 +128,7 @@ async def test_a_key_learned_after_setup_is_in_the_box(council: Council, relay: 
     code = await tablet.engine.set_up_recovery()  # offered at first run: no private key yet
     first = await tablet.wait_for(RecoveryBoxSaved)
     assert first.keys == 0
-    note = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, {"text": NOTE})
+    note = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, sticky(NOTE))
     second = await tablet.wait_for(RecoveryBoxSaved, lambda e: e.version > first.version)
     assert second.keys == 1
     assert (await _relay_box(relay, "giin1"))[0] == second.version
@@ -150,7 +151,7 @@ async def test_the_relay_cannot_swap_in_another_members_box_or_roll_one_back(
     await _certified_and_keyed(colleague)
     code = await tablet.engine.set_up_recovery()
     empty = await _relay_box(relay, "giin1")  # version 1: no key yet
-    await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, {"text": NOTE})
+    await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, sticky(NOTE))
     newer = await tablet.wait_for(RecoveryBoxSaved, lambda e: e.keys == 1)
     await colleague.engine.set_up_recovery()
     theirs = await _relay_box(relay, "giin2")
@@ -203,7 +204,7 @@ async def test_the_cli_shows_the_code_once_and_restores_notes_with_it(
     await clerk.engine.create_meeting_key(MEETING_ID)
     tablet = await council.device("giin1", "giin1-tablet")
     await _certified_and_keyed(tablet)
-    note = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, {"text": NOTE})
+    note = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, sticky(NOTE))
     await tablet.wait_for(AnnotationsChanged, lambda e: note in e.annotation_ids)
     await tablet.stop()
     tablet.store.close()  # the CLI opens the profile on its own, as the IT helper would

@@ -20,7 +20,7 @@ from furano_meet.sync.events import (
 )
 from furano_meet.sync.follow import Mode, PageRef
 from server.demo import MEETING_ID
-from tests.e2e.council import Council, Device, wait_until
+from tests.e2e.council import Council, Device, note, wait_until
 
 
 async def shows(device: Device, page: int, presenter: str = "iincho") -> None:
@@ -148,12 +148,12 @@ async def test_a_stalled_observer_does_not_hold_up_sync(council: Council) -> Non
     for page in (1, 2, 3):
         await chair.engine.present_page(MEETING_ID, "pack", 1, page)
     await wait_until(lambda: member.engine.view(MEETING_ID).view.page == PageRef("pack", 1, 3))
-    note = await member.engine.add_annotation(MEETING_ID, "pack", 1, 3, {"text": "メモ"})
-    assert [a.annotation_id for a in await member.engine.annotations("pack", 1, 3)] == [note]
+    note_id = await member.engine.add_annotation(MEETING_ID, "pack", 1, 3, note("メモ"))
+    assert [a.annotation_id for a in await member.engine.annotations("pack", 1, 3)] == [note_id]
     assert seen == []  # the observer has not got past its first event
     release.set()
     await member.engine.events_delivered()
     assert seen == member.events[len(member.events) - len(seen) :]  # the same, in order
     pages = [e.view.page.page for e in seen if isinstance(e, PresenterMoved) and e.view.page]
     assert pages[-1] == 3
-    assert any(isinstance(e, AnnotationsChanged) and note in e.annotation_ids for e in seen)
+    assert any(isinstance(e, AnnotationsChanged) and note_id in e.annotation_ids for e in seen)

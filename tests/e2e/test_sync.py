@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from furano_meet.annotations import StickyNote, decode
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState, Visibility
 from furano_meet.sync import private_keys
 from furano_meet.sync.events import (
     AnnotationsChanged,
+    Connectivity,
     DocumentIndexed,
     DocumentReady,
     KeyWaiting,
@@ -19,7 +21,15 @@ from furano_meet.sync.events import (
 )
 from server.demo import MEETING_ID
 from server.relay import Relay
-from tests.e2e.council import Council, Device, publish_fake_versions, wait_until
+from tests.e2e.council import (
+    Council,
+    Device,
+    highlight,
+    note,
+    publish_fake_versions,
+    stroke,
+    wait_until,
+)
 
 
 async def test_a_published_pack_reaches_members_verified_decrypted_and_searchable(
@@ -75,19 +85,19 @@ async def test_shared_and_private_annotations_sync_between_devices(council: Coun
         "doc",
         1,
         2,
-        {"kind": "highlight", "rect": [10, 20, 200, 40], "colour": "#ff0"},
+        highlight(10, 20, 200, 40, "#ffff00"),
         visibility=Visibility.SHARED,
     )
     private = await tablet.engine.add_annotation(
-        MEETING_ID, "doc", 1, 2, {"kind": "note", "text": "要確認：補正額の根拠"}
+        MEETING_ID, "doc", 1, 2, note("要確認：補正額の根拠")
     )
     await colleague.wait_for(AnnotationsChanged, lambda e: shared in e.annotation_ids)
     await laptop.wait_for(AnnotationsChanged, lambda e: private in e.annotation_ids)
     seen = colleague.store.annotation(shared)
     assert seen is not None and b"highlight" in seen.payload
     assert colleague.store.annotation(private) is None  # private notes stay with their author
-    note = laptop.store.annotation(private)
-    assert note is not None and "要確認" in note.payload.decode()
+    mine = laptop.store.annotation(private)
+    assert mine is not None and "要確認" in mine.payload.decode()
 
 
 async def test_followers_see_the_presenters_page(council: Council) -> None:
@@ -106,18 +116,18 @@ async def test_a_second_device_gets_its_owners_private_key_even_if_it_joined_lat
     clerk = await council.device("jimukyoku")
     await clerk.engine.create_meeting_key(MEETING_ID)
     tablet = await council.device("giin1", "giin1-tablet")
-    note = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, {"text": "自分だけのメモ"})
+    note_id = await tablet.engine.add_annotation(MEETING_ID, "doc", 1, 0, note("自分だけのメモ"))
     await tablet.stop()  # the tablet is off while the laptop is set up
     laptop = await council.device("giin1", "giin1-laptop")
     await laptop.wait_for(
         StatusChanged,
         lambda e: e.status.connectivity.value == "online" and not e.status.waiting_for_key,
     )  # the clerk sealed the meeting key
-    assert laptop.store.annotation(note) is None  # the note's key lives only on the tablet
+    assert laptop.store.annotation(note_id) is None  # the note's key lives only on the tablet
     assert private_keys.load(laptop.store, MEETING_ID, "giin1") == {}
     await council.restart(tablet)  # back on: it shares its owner's private key
-    await laptop.wait_for(AnnotationsChanged, lambda e: note in e.annotation_ids)
-    seen = laptop.store.annotation(note)
+    await laptop.wait_for(AnnotationsChanged, lambda e: note_id in e.annotation_ids)
+    seen = laptop.store.annotation(note_id)
     assert seen is not None and "自分だけのメモ" in seen.payload.decode()
 
 
@@ -195,14 +205,14 @@ async def test_notes_follow_a_replaced_document_to_unchanged_pages(council: Coun
     info = await clerk.engine.publish_document(MEETING_ID, v1, title="議案書")
     await member.wait_for(DocumentIndexed, lambda e: e.document_id == info.document_id)
     kept = await member.engine.add_annotation(
-        MEETING_ID, info.document_id, 1, 2, {"kind": "ink", "points": [[10, 10], [90, 40]]}
+        MEETING_ID, info.document_id, 1, 2, stroke((10, 10), (90, 40))
     )
     changed = await member.engine.add_annotation(
         MEETING_ID,
         info.document_id,
         1,
         3,
-        {"kind": "note", "text": "この数字を確認"},
+        note("この数字を確認"),
         visibility=Visibility.SHARED,
     )
     await clerk.engine.publish_document(
@@ -267,3 +277,65 @@ async def test_device_keys_of_a_meeting_larger_than_one_frame_are_all_fetched(
             return meeting.has_key
 
         await wait_until(has_key, timeout=30)
+
+
+async def test_two_devices_of_one_user_editing_one_note_both_reach_the_log(
+    council: Council, relay: Relay
+) -> None:
+    """Edit and delete op ids carry a random suffix: with a fixed "{id}.del" the relay kept
+    only the first of two devices' changes and acknowledged the second as a duplicate."""
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    tablet = await council.device("giin1", "giin1-tablet")
+    laptop = await council.device("giin1", "giin1-laptop")
+    colleague = await council.device("giin2")
+    note_id = await tablet.engine.add_annotation(
+        MEETING_ID, "doc", 1, 1, note("案"), visibility=Visibility.SHARED
+    )
+
+    def text(device: Device) -> str:
+        stored = device.store.annotation(note_id)
+        assert stored is not None
+        mark = decode(stored.payload).mark
+        return mark.text if isinstance(mark, StickyNote) else ""
+
+    for device in (laptop, colleague):
+        await device.wait_for(AnnotationsChanged, lambda e: note_id in e.annotation_ids)
+    await tablet.engine.edit_annotation(note_id, note("修正案"))
+    await laptop.wait_for(
+        AnnotationsChanged, lambda e: note_id in e.annotation_ids and text(laptop) == "修正案"
+    )
+    await laptop.engine.edit_annotation(note_id, note("再修正案"))
+    await colleague.wait_for(
+        AnnotationsChanged, lambda e: note_id in e.annotation_ids and text(colleague) == "再修正案"
+    )
+    logged, _ = await relay.store.run(relay.store.fetch_ops, MEETING_ID, "giin2", 0, 100)
+    edits = [op.op_id for op in logged if op.kind == "update"]
+    assert len(set(edits)) == 2 and all(e.startswith(f"{note_id}.") for e in edits)
+
+
+async def test_ops_the_relay_refuses_as_stale_are_held_without_a_reconnect_loop(
+    council: Council, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A device restored from an old backup signs with counters the relay has seen: its notes
+    wait (logged) and the session stays up, instead of reconnecting and resending for ever."""
+    clerk = await council.device("jimukyoku")
+    await clerk.engine.create_meeting_key(MEETING_ID)
+    member = await council.device("giin1")
+    first = await member.engine.add_annotation(
+        MEETING_ID, "doc", 1, 1, note("一"), visibility=Visibility.SHARED
+    )
+    await wait_until(lambda: member.store.outbox_size() == 0)
+    member.store._db.execute("DELETE FROM own_op_streams")  # noqa: SLF001 - the "restore"
+    events_before = len(member.events)
+    await member.engine.add_annotation(
+        MEETING_ID, "doc", 1, 1, note("二"), visibility=Visibility.SHARED
+    )
+    await wait_until(lambda: any("not sent" in r.getMessage() for r in caplog.records))
+    assert member.store.outbox_size() == 1 and first
+    offline = [
+        e
+        for e in member.events[events_before:]
+        if isinstance(e, StatusChanged) and e.status.connectivity is not Connectivity.ONLINE
+    ]
+    assert offline == []

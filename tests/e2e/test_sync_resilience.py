@@ -19,7 +19,8 @@ from furano_meet.sync.events import (
     StatusChanged,
 )
 from server.demo import MEETING_ID
-from tests.e2e.council import Council, Device, wait_until
+from tests.e2e.council import Council, Device, note, stroke, wait_until
+from tests.e2e.council import note as sticky
 from tests.e2e.relay_process import RelayProcess, free_port, seeded
 
 
@@ -80,7 +81,7 @@ async def test_offline_edits_are_delivered_once_in_order_after_reconnecting(
             "pack",
             1,
             n,
-            {"kind": "note", "text": f"電車の中で {n}"},
+            note(f"電車の中で {n}"),
             visibility=Visibility.SHARED,
         )
         for n in range(5)
@@ -143,7 +144,7 @@ async def test_a_relay_killed_while_1000_ops_sync_loses_and_doubles_nothing(
             "pack",
             1,
             n % 30,
-            {"kind": "ink", "points": [[n, n + 1]]},
+            stroke((n, n + 1)),
             visibility=Visibility.SHARED,
         )
         for n in range(1000)
@@ -178,7 +179,7 @@ async def test_two_devices_writing_offline_on_the_same_page_keep_both_inks(
         "pack",
         1,
         7,
-        {"kind": "ink", "points": [[1, 1], [5, 5]]},
+        stroke((1, 1), (5, 5)),
         visibility=Visibility.SHARED,
     )
     stroke_b = await laptop.engine.add_annotation(
@@ -186,7 +187,7 @@ async def test_two_devices_writing_offline_on_the_same_page_keep_both_inks(
         "pack",
         1,
         7,
-        {"kind": "ink", "points": [[9, 9], [3, 3]]},
+        stroke((9, 9), (3, 3)),
         visibility=Visibility.SHARED,
     )
     relay.restart()
@@ -211,7 +212,7 @@ async def test_two_devices_that_each_made_a_private_key_offline_read_each_others
     # The colleague reads shared notes before the relay goes down: it holds the meeting key, so
     # the shared notes used as markers below can reach it.
     welcome = await clerk.engine.add_annotation(
-        MEETING_ID, "pack", 1, 0, {"text": "ようこそ"}, visibility=Visibility.SHARED
+        MEETING_ID, "pack", 1, 0, sticky("ようこそ"), visibility=Visibility.SHARED
     )
     await wait_until(lambda: colleague.store.annotation(welcome) is not None, timeout=30)
     relay.kill()
@@ -220,16 +221,16 @@ async def test_two_devices_that_each_made_a_private_key_offline_read_each_others
             StatusChanged, lambda e: e.status.connectivity is Connectivity.OFFLINE
         )
     on_tablet = await tablet.engine.add_annotation(
-        MEETING_ID, "pack", 1, 2, {"text": "タブレットのメモ"}, visibility=Visibility.PRIVATE
+        MEETING_ID, "pack", 1, 2, note("タブレットのメモ"), visibility=Visibility.PRIVATE
     )
     on_laptop = await laptop.engine.add_annotation(
-        MEETING_ID, "pack", 1, 2, {"text": "ノートPCのメモ"}, visibility=Visibility.PRIVATE
+        MEETING_ID, "pack", 1, 2, note("ノートPCのメモ"), visibility=Visibility.PRIVATE
     )
     # A shared note queued right behind each private one: a device sends its outbox in order,
     # so once the colleague holds both, the relay has passed on every private note it would.
     markers = [
         await device.engine.add_annotation(
-            MEETING_ID, "pack", 1, 1, {"text": "共有メモ"}, visibility=Visibility.SHARED
+            MEETING_ID, "pack", 1, 1, sticky("共有メモ"), visibility=Visibility.SHARED
         )
         for device in (tablet, laptop)
     ]

@@ -29,7 +29,7 @@ from furano_meet.sync.events import (
 from furano_meet.sync.receiving import stored_meeting_key
 from server.demo import MEETING_ID
 from server.relay import Relay
-from tests.e2e.council import Council, Device
+from tests.e2e.council import Council, Device, note
 
 RECORD = 256 * 1024 + 16  # one encrypted chunk: 256 KiB of ciphertext and a 16-byte tag
 
@@ -183,17 +183,17 @@ async def test_the_relay_stores_no_plaintext(council: Council, relay: Relay) -> 
     clerk, doc_id = await published(council, pdf, title="秘匿タイトル補正予算第三号")
     member = await council.device("giin1")
     await member.wait_for(DocumentReady, lambda e: e.document_id == doc_id)
-    note = "非公開メモ：財政調整基金の取り崩し額を確認"
+    text = "非公開メモ：財政調整基金の取り崩し額を確認"
     shared = "共有ハイライト：ふらのワイン振興条例"
-    private_id = await member.engine.add_annotation(MEETING_ID, doc_id, 1, 0, {"text": note})
+    private_id = await member.engine.add_annotation(MEETING_ID, doc_id, 1, 0, note(text))
     shared_id = await member.engine.add_annotation(
-        MEETING_ID, doc_id, 1, 0, {"text": shared}, visibility=Visibility.SHARED
+        MEETING_ID, doc_id, 1, 0, note(shared), visibility=Visibility.SHARED
     )
     await clerk.wait_for(AnnotationsChanged, lambda e: shared_id in e.annotation_ids)
     assert private_id
     needles = [
         *windows(pdf),
-        note.encode(),
+        text.encode(),
         shared.encode(),
         "秘匿タイトル補正予算第三号".encode(),
     ]
@@ -212,7 +212,7 @@ async def test_an_expired_meeting_is_shredded_even_offline(council: Council, rel
     _, doc_id = await published(council, pdf)
     member = await council.device("giin1")
     await member.wait_for(DocumentReady, lambda e: e.document_id == doc_id)
-    note_id = await member.engine.add_annotation(MEETING_ID, doc_id, 1, 0, {"text": "審査メモ"})
+    note_id = await member.engine.add_annotation(MEETING_ID, doc_id, 1, 0, note("審査メモ"))
     await member.stop()  # the tablet goes into a drawer, offline, for months
     member.engine.clock = lambda: datetime.now(UTC) + timedelta(days=31)
     shredded = await member.engine.enforce_expiry()  # what the app does at start, offline
