@@ -45,7 +45,7 @@ from furano_meet.render.pages import DISPLAY_LISTS, OpenDocument
 from furano_meet.samples import generate_agenda_pack
 
 from . import report
-from .crypto_transfer import BUDGET_BOOK, budget_book
+from .client_fixtures import BUDGET_BOOK, budget_book
 
 SCREEN = (1920, 1200)
 TARGET_RATIO = 1.3
