@@ -48,7 +48,7 @@ from furano_meet.sync import documents as docs
 from furano_meet.sync.engine import SyncEngine
 
 from . import report
-from .crypto_transfer import BUDGET_BOOK, MB, budget_book, memory_keyring, sample_pack
+from .client_fixtures import BUDGET_BOOK, MB, budget_book, memory_keyring, sample_pack
 
 PROFILE = "reader"
 MEETING_ID = "r8-4-somu"

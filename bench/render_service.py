@@ -56,7 +56,7 @@ from furano_meet.samples import generate_agenda_pack
 from tests.render.jobs import slow_page
 
 from . import report
-from .crypto_transfer import BUDGET_BOOK, budget_book
+from .client_fixtures import BUDGET_BOOK, budget_book
 
 SCREEN = (1920, 1200)
 BACKENDS: tuple[Backend, ...] = ("process", "thread")

@@ -47,7 +47,7 @@ from furano_meet.store.search import normalise
 from furano_meet.sync import documents as docs
 
 from . import report
-from .crypto_transfer import SHARED_PDFS, memory_keyring
+from .client_fixtures import SHARED_PDFS, memory_keyring
 
 PROFILE = "search"
 MEETING_ID = "r8-4-somu"
