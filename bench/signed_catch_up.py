@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.crypto_transfer import memory_keyring
+from bench.client_fixtures import memory_keyring
 from furano_meet.annotations import AnnotationBody, StickyNote
 from furano_meet.crypto import DeviceCertificate
 from furano_meet.crypto.authority import TrustAnchor
