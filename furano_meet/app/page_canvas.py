@@ -53,6 +53,7 @@ class PageCanvas(QWidget):
         self._transform: ViewTransform | None = None
         self._pointer: Point | None = None
         self._ink: tuple[Ink, ...] = ()
+        self._ink_key: object = None
         self._stroke: list[Point] = []
         self.placeholder = ""
 
@@ -60,8 +61,6 @@ class PageCanvas(QWidget):
 
     def show_page(self, key: object, pixmap: QPixmap, transform: ViewTransform) -> None:
         """Show ``pixmap`` (logical size = ``transform.view_size``); ``key`` names it."""
-        if key != self._key:
-            self._ink = ()  # the new page's ink is on its way (see the viewer)
         self._key, self._pixmap, self._transform = key, pixmap, transform
         width, height = transform.view_size
         self.setMinimumSize(QSize(int(width), int(height)))
@@ -83,15 +82,17 @@ class PageCanvas(QWidget):
 
     @property
     def ink(self) -> tuple[Ink, ...]:
-        return self._ink
+        """The ink drawn on the page shown now (ink of another page waits for its page)."""
+        return self._ink if self._ink_key == self._key else ()
 
     def set_pointer(self, pointer: Point | None) -> None:
         if pointer != self._pointer:
             self._pointer = pointer
             self.update()
 
-    def set_ink(self, ink: tuple[Ink, ...]) -> None:
-        self._ink = ink
+    def set_ink(self, key: object, ink: tuple[Ink, ...]) -> None:
+        """Ink for the page named ``key`` (it may arrive before or after that page's pixels)."""
+        self._ink_key, self._ink = key, ink
         self.update()
 
     # -- geometry ------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ class PageCanvas(QWidget):
             return
         painter.drawPixmap(self._origin(), self._pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for ink in self._ink:
+        for ink in self.ink:
             self._draw_stroke(painter, [Point(p.x, p.y) for p in ink.points], ink.colour, ink.width)
         if self._stroke:
             self._draw_stroke(painter, self._stroke, "#1a56db", 2.0)

@@ -26,7 +26,7 @@ from collections import OrderedDict
 from enum import Enum
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -55,6 +55,16 @@ KEEP_PIXMAPS = 6
 """The page in view, its neighbours and a little history: ~40 MB at 1920×1200."""
 ZOOM_STEP = 1.25
 SHARED_INK = "#1a56db"
+KEYS = {
+    Qt.Key.Key_Right: 1,
+    Qt.Key.Key_PageDown: 1,
+    Qt.Key.Key_Space: 1,
+    Qt.Key.Key_Left: -1,
+    Qt.Key.Key_PageUp: -1,
+    Qt.Key.Key_Home: -100_000,
+    Qt.Key.Key_End: 100_000,
+}
+"""Page-turn keys (presentation clickers send PageUp/PageDown)."""
 
 
 class Fit(Enum):
@@ -116,15 +126,18 @@ class Viewer(QWidget):
         self.fit_width = QPushButton(self.tr("幅"), self)
         self.zoom_out = QPushButton(self.tr("縮小"), self)
         self.zoom_in = QPushButton(self.tr("拡大"), self)
+        tools = QHBoxLayout()
+        tools.addWidget(self.presenter_bar)
+        tools.addStretch(1)
+        for widget in (self.fit_page, self.fit_width, self.zoom_out, self.zoom_in):
+            tools.addWidget(widget)
         nav = QHBoxLayout()
         for widget in (self.prev_button, self.slider, self.page_label, self.next_button):
             nav.addWidget(widget, 1 if widget is self.slider else 0)
-        for widget in (self.fit_page, self.fit_width, self.zoom_out, self.zoom_in):
-            nav.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.follow_bar)
-        layout.addWidget(self.presenter_bar)
+        layout.addLayout(tools)
         layout.addWidget(self.scroll, 1)
         layout.addLayout(nav)
 
@@ -144,15 +157,8 @@ class Viewer(QWidget):
         self.canvas.pointed.connect(self.point_at)
         self.canvas.stroke_drawn.connect(self.share_stroke)
         self.canvas.painted.connect(self.page_painted)
-        keys = {
-            self.next_page: ("Right", "PgDown", "Space"),
-            self.previous_page: ("Left", "PgUp"),
-        }
-        for slot, names in keys.items():
-            for name in names:
-                shortcut = QShortcut(QKeySequence(name), self)
-                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                shortcut.activated.connect(slot)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows turn pages, not scroll
         self._update_nav()
 
     def _slider_action(self, _action: int) -> None:
@@ -170,6 +176,7 @@ class Viewer(QWidget):
 
     def open_document(self, document_id: str, version: int) -> None:
         """The reader picked a document in the agenda pack: its first page."""
+        self.setFocus()  # from now on the arrow keys turn its pages
         self._turn(PageRef(document_id, version, 0))
 
     def next_page(self) -> None:
@@ -364,11 +371,9 @@ class Viewer(QWidget):
         if here is None:
             return
 
-        def show(ink: tuple[Ink, ...]) -> None:
-            if self._here() == here:  # the reader may have turned on meanwhile
-                self.canvas.set_ink(ink)
-
-        self.session.ops.run(self._read_ink(*here), on_done=show)
+        self.session.ops.run(
+            self._read_ink(*here), on_done=lambda ink: self.canvas.set_ink(here, ink)
+        )
 
     async def _read_ink(self, document_id: str, version: int, page: int) -> tuple[Ink, ...]:
         notes = await self.session.engine.annotations(document_id, version, page)
@@ -385,6 +390,13 @@ class Viewer(QWidget):
         self.next_button.setEnabled(count > 0 and self.page < count - 1)
         for widget in (self.slider, self.fit_page, self.fit_width, self.zoom_in, self.zoom_out):
             widget.setEnabled(count > 0)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        step = KEYS.get(Qt.Key(event.key()))
+        if step is None or self.document is None:
+            super().keyPressEvent(event)
+        else:
+            self.turn_page(max(0, min(self.document.page_count - 1, self.page + step)))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.scroll.viewport() and event.type() is QEvent.Type.Resize:

@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(side)
         splitter.addWidget(main)
-        splitter.setSizes([340, 1000])
+        splitter.setSizes([380, 1000])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
         self.status = QLabel()
