@@ -12,9 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMessageBox
-
 import qasync
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from furano_meet.errors import FuranoError
 from furano_meet.store import LocalStore
@@ -61,14 +60,21 @@ async def _run(app: QApplication, data: Path | None, profile: str) -> int:
         QMessageBox.information(
             None,
             "Furano Meet",
-            app.tr("この端末はまだ登録されていません。招待を受け取ったら "
-                   "`furano-meet --profile {p} enrol` で登録してください。").format(p=profile),
+            app.tr(
+                "この端末はまだ登録されていません。招待を受け取ったら "
+                "`furano-meet --profile {p} enrol` で登録してください。"
+            ).format(p=profile),
         )
         return 2
     session = Session(engine, errors=errors)
     window = MainWindow(session)
     closed = asyncio.get_running_loop().create_future()
-    app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
+
+    def last_window_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    app.lastWindowClosed.connect(last_window_closed)
     session.start()
     window.resize(1366, 900)
     window.show()
@@ -83,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", help="data folder (default: the platform's user data folder)")
     args = parser.parse_args(argv)
     app = make_app(sys.argv[:1])
-    return qasync.run(_run(app, Path(args.data) if args.data else None, args.profile))
+    return int(qasync.run(_run(app, Path(args.data) if args.data else None, args.profile)))
 
 
 if __name__ == "__main__":

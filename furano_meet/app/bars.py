@@ -70,7 +70,6 @@ class FollowBar(QFrame):
             f"#followLabel {{ color: {foreground}; font-size: 20pt; font-weight: bold; }}"
         )
 
-
     def _who(self, view: MeetingView) -> str:
         """How the presenter is named: 委員長 for the chair, else their display name."""
         user_id = view.view.presenter_user_id

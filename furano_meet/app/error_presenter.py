@@ -25,7 +25,7 @@ log = logging.getLogger("furano.app")
 
 _CONTEXT = "ErrorPresenter"
 
-_MESSAGES: dict[str, tuple[str, str]] = {
+_MESSAGES: dict[str, tuple[object, object]] = {
     "unreachable": (
         QT_TRANSLATE_NOOP(_CONTEXT, "サーバーにつながりません。"),
         QT_TRANSLATE_NOOP(
@@ -79,13 +79,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 _REFUSED = (
-    QT_TRANSLATE_NOOP(_CONTEXT, "届いた資料「{title}」は確認に失敗したため、表示しません。"),
+    QT_TRANSLATE_NOOP(_CONTEXT, "届いた資料の一つは確認に失敗したため、表示しません。"),
     QT_TRANSLATE_NOOP(
         _CONTEXT, "改ざんや通信の不具合の可能性があります。議会事務局にお知らせください。"
     ),
 )
 
-_BY_FAULT: dict[Fault, tuple[str, str]] = {
+_BY_FAULT: dict[Fault, tuple[object, object]] = {
     Fault.ENVIRONMENT: (
         QT_TRANSLATE_NOOP(_CONTEXT, "端末または通信の状態により、操作を完了できませんでした。"),
         QT_TRANSLATE_NOOP(_CONTEXT, "しばらくしてから、もう一度お試しください。"),
@@ -107,8 +107,9 @@ _BY_FAULT: dict[Fault, tuple[str, str]] = {
 }
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
+def tr(text: object) -> str:
+    """Translate a ``QT_TRANSLATE_NOOP`` source text (typed ``object`` by PySide6)."""
+    return QCoreApplication.translate(_CONTEXT, str(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,7 @@ class ErrorPresenter(QObject):
             log.info("op failed (code %s): %s", code, error)
         return self.present_code(code, fault)
 
-    def present_code(self, code: str, fault: Fault | None = None, **fields: str) -> Notice:
+    def present_code(self, code: str, fault: Fault | None = None) -> Notice:
         """Show a code the engine reported as a value (an event, not an exception)."""
         fault = fault or describe(code).fault
         message, next_step = (tr(text) for text in _MESSAGES.get(code) or _BY_FAULT[fault])
@@ -154,11 +155,11 @@ class ErrorPresenter(QObject):
             next_step = f"{next_step}（{code}）"
         return self._show(Notice(code, fault, message, next_step))
 
-    def document_refused(self, title: str, code: str) -> Notice:
-        """A document failed verification: say so calmly, never show it."""
+    def document_refused(self, code: str) -> Notice:
+        """A document failed verification: say so calmly, never show it. (Its title is inside
+        the manifest that failed, so it is not named.)"""
         message, next_step = _REFUSED
-        notice = Notice(code, describe(code).fault, tr(message).format(title=title), tr(next_step))
-        return self._show(notice)
+        return self._show(Notice(code, describe(code).fault, tr(message), tr(next_step)))
 
     def _show(self, notice: Notice) -> Notice:
         self.last = notice

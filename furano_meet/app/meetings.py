@@ -68,7 +68,7 @@ class _Reloading(QListWidget):
         self.setSpacing(4)
         self._timer = QTimer(self, singleShot=True, interval=RELOAD_DELAY_MS)
         self._timer.timeout.connect(self.reload)
-        session.event.connect(self._on_event)
+        session.engine_event.connect(self._on_event)
 
     def _on_event(self, event: SyncEvent) -> None:
         if isinstance(event, RELOAD_ON) and not self._timer.isActive():
@@ -84,7 +84,9 @@ class MeetingList(_Reloading):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.setAccessibleName(self.tr("会議の一覧"))
-        self.itemClicked.connect(lambda item: self.meeting_chosen.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.itemClicked.connect(
+            lambda item: self.meeting_chosen.emit(item.data(Qt.ItemDataRole.UserRole))
+        )
         self.reload()
 
     def reload(self) -> None:
@@ -155,7 +157,9 @@ class AgendaPack(_Reloading):
                 heading = QListWidgetItem(item_title)
                 heading.setFlags(Qt.ItemFlag.NoItemFlags)
                 self.addItem(heading)
-            item = QListWidgetItem(f"{doc.title or self.tr('（受信中の資料）')}\n{self._state(doc)}")
+            item = QListWidgetItem(
+                f"{doc.title or self.tr('（受信中の資料）')}\n{self._state(doc)}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, (doc.document_id, doc.version))
             if not doc.ready:
                 item.setFlags(Qt.ItemFlag.NoItemFlags)

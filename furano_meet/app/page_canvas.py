@@ -119,7 +119,7 @@ class PageCanvas(QWidget):
 
     # -- painting ------------------------------------------------------------------------------
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#5f6368"))
         if self._pixmap is None or self._transform is None:
@@ -143,7 +143,9 @@ class PageCanvas(QWidget):
             self._reported = self._key
             self.painted.emit(self._key, time.perf_counter())
 
-    def _draw_stroke(self, painter: QPainter, points: list[Point], colour: str, width: float) -> None:
+    def _draw_stroke(
+        self, painter: QPainter, points: list[Point], colour: str, width: float
+    ) -> None:
         if not points or self._transform is None:
             return
         path = QPainterPath(self._to_view(points[0]))
@@ -175,7 +177,7 @@ class PageCanvas(QWidget):
                 self._stroke.append(point)
                 self.update()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+    def mouseReleaseEvent(self, _event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         if self.mode is InputMode.PEN and self._stroke:
             stroke, self._stroke = tuple(self._stroke), []
             if len(stroke) > 1:

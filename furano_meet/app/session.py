@@ -9,7 +9,7 @@ One :class:`Session` per window (the tour and the tests run two in one process).
   on; success calls back on the GUI thread, failure goes to the one
   :class:`~.error_presenter.ErrorPresenter`. Slots stay one line long.
 
-Engine events are forwarded to the Qt signal :attr:`Session.event`. The asyncio loop *is* the
+Engine events are forwarded to the Qt signal :attr:`Session.engine_event`. The asyncio loop *is* the
 Qt event loop (qasync), so observers, ops and slots all run on the GUI thread, while the
 engine's store calls, decryption and PyMuPDF work run on their own threads.
 """
@@ -53,7 +53,8 @@ class Ops:
         on_done: Callable[[T], None] | None = None,
     ) -> asyncio.Task[T | None]:
         """Start ``coro`` now; ``on_done(result)`` runs on success. Never raises."""
-        task = asyncio.ensure_future(self._guarded(coro, on_done))
+        guarded = self._guarded(coro, on_done)
+        task = asyncio.ensure_future(guarded)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -85,7 +86,7 @@ class Ops:
 class Session(QObject):
     """See the module docstring. ``start()`` runs the engine; ``close()`` stops everything."""
 
-    event = Signal(object)
+    engine_event = Signal(object)
     """Every :data:`SyncEvent` of the engine, delivered on the GUI thread."""
 
     def __init__(
@@ -127,7 +128,7 @@ class Session(QObject):
 
     def _forward(self, event: SyncEvent) -> None:
         self._changed.set()
-        self.event.emit(event)
+        self.engine_event.emit(event)
 
     async def wait_until(self, check: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
         """Return once ``check()`` holds, looking again after every engine event (for the tour

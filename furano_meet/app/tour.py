@@ -195,8 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     make_app(sys.argv[:1])
     report = qasync.run(run_tour(Path(args.dir)))
     latency = report["chair_turn_to_follower_painted_ms"]
-    print(f"tour written to {args.dir}: {len(report['steps'])} steps, "
-          f"chair turn → follower painted median {latency['median']} ms, max {latency['max']} ms")
+    print(
+        f"tour written to {args.dir}: {len(report['steps'])} steps, "
+        f"chair turn → follower painted median {latency['median']} ms, max {latency['max']} ms"
+    )
     return 0
 
 

@@ -74,7 +74,9 @@ class Fit(Enum):
 
 def to_pixmap(pixels: Pixels, device_pixel_ratio: float) -> QPixmap:
     """Wrap the render service's buffer without a copy; the pixmap takes the one copy."""
-    image = QImage(pixels.data, pixels.width, pixels.height, pixels.stride, QImage.Format.Format_RGB888)
+    image = QImage(
+        pixels.data, pixels.width, pixels.height, pixels.stride, QImage.Format.Format_RGB888
+    )
     pixmap = QPixmap.fromImage(image)
     pixmap.setDevicePixelRatio(device_pixel_ratio)
     return pixmap
@@ -101,7 +103,7 @@ class Viewer(QWidget):
         self._build()
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
-        session.event.connect(self._on_event)
+        session.engine_event.connect(self._on_event)
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -111,11 +113,11 @@ class Viewer(QWidget):
         self.presenter_bar.hide()
         self.canvas = PageCanvas()
         self.canvas.clear(self.tr("左の一覧から資料を選んでください"))
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.canvas)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.viewport().installEventFilter(self)
+        self.page_area = QScrollArea(self)
+        self.page_area.setWidgetResizable(True)
+        self.page_area.setWidget(self.canvas)
+        self.page_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.page_area.viewport().installEventFilter(self)
         self.prev_button = QPushButton(self.tr("◀ 前へ"), self)
         self.next_button = QPushButton(self.tr("次へ ▶"), self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -132,15 +134,20 @@ class Viewer(QWidget):
         for widget in (self.fit_page, self.fit_width, self.zoom_out, self.zoom_in):
             tools.addWidget(widget)
         nav = QHBoxLayout()
-        for widget in (self.prev_button, self.slider, self.page_label, self.next_button):
-            nav.addWidget(widget, 1 if widget is self.slider else 0)
+        nav.addWidget(self.prev_button)
+        nav.addWidget(self.slider, 1)
+        nav.addWidget(self.page_label)
+        nav.addWidget(self.next_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.follow_bar)
         layout.addLayout(tools)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.page_area, 1)
         layout.addLayout(nav)
 
+        self._connect()
+
+    def _connect(self) -> None:
         self.prev_button.clicked.connect(lambda: self.turn_page(self.page - 1))
         self.next_button.clicked.connect(lambda: self.turn_page(self.page + 1))
         self.slider.sliderReleased.connect(lambda: self.turn_page(self.slider.value() - 1))
@@ -158,7 +165,7 @@ class Viewer(QWidget):
         self.canvas.stroke_drawn.connect(self.share_stroke)
         self.canvas.painted.connect(self.page_painted)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows turn pages, not scroll
+        self.page_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows turn pages, not scroll
         self._update_nav()
 
     def _slider_action(self, _action: int) -> None:
@@ -269,7 +276,11 @@ class Viewer(QWidget):
         pointer = view.view.pointer if view is not None else None
         shown = view.view.presenter_page if view is not None else None
         here = self._here()
-        if pointer is None or shown is None or here != (shown.document_id, shown.version, shown.page):
+        if (
+            pointer is None
+            or shown is None
+            or here != (shown.document_id, shown.version, shown.page)
+        ):
             self.canvas.set_pointer(None)
         else:
             self.canvas.set_pointer(Point(pointer.x, pointer.y))
@@ -316,7 +327,7 @@ class Viewer(QWidget):
         assert self.document is not None
         page = self.document.pages[index]
         width, height = page.transform(1.0).view_size
-        viewport = self.scroll.viewport().size()
+        viewport = self.page_area.viewport().size()
         fit_width = max(1, viewport.width() - 8) / width
         fit_page = min(fit_width, max(1, viewport.height() - 8) / height)
         scale = (fit_page if self.fit is Fit.PAGE else fit_width) * self.zoom
@@ -385,7 +396,9 @@ class Viewer(QWidget):
         self.slider.blockSignals(True)
         self.slider.setValue(self.page + 1)
         self.slider.blockSignals(False)
-        self.page_label.setText(self.tr("{page} / {count}").format(page=self.page + 1, count=count) if count else "")
+        self.page_label.setText(
+            self.tr("{page} / {count}").format(page=self.page + 1, count=count) if count else ""
+        )
         self.prev_button.setEnabled(count > 0 and self.page > 0)
         self.next_button.setEnabled(count > 0 and self.page < count - 1)
         for widget in (self.slider, self.fit_page, self.fit_width, self.zoom_in, self.zoom_out):
@@ -399,6 +412,6 @@ class Viewer(QWidget):
             self.turn_page(max(0, min(self.document.page_count - 1, self.page + step)))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.scroll.viewport() and event.type() is QEvent.Type.Resize:
+        if watched is self.page_area.viewport() and event.type() is QEvent.Type.Resize:
             self._resize_timer.start()  # the fitted scale changed: render again, once
         return super().eventFilter(watched, event)

@@ -52,7 +52,9 @@ CONNECTIVITY = {
     Connectivity.ONLINE: QT_TRANSLATE_NOOP("MainWindow", "● オンライン"),
     Connectivity.SYNCING: QT_TRANSLATE_NOOP("MainWindow", "● 同期中"),
     Connectivity.CONNECTING: QT_TRANSLATE_NOOP("MainWindow", "○ 接続中"),
-    Connectivity.OFFLINE: QT_TRANSLATE_NOOP("MainWindow", "○ オフライン — 端末にある資料を読めます"),
+    Connectivity.OFFLINE: QT_TRANSLATE_NOOP(
+        "MainWindow", "○ オフライン — 端末にある資料を読めます"
+    ),
     Connectivity.WIPED: QT_TRANSLATE_NOOP("MainWindow", "この端末のデータは消去されました"),
 }
 
@@ -117,7 +119,7 @@ class MainWindow(QMainWindow):
         self.meetings.meeting_chosen.connect(self.choose_meeting)
         self.agenda.document_chosen.connect(self.viewer.open_document)
         session.errors.shown.connect(self.notice.show_notice)
-        session.event.connect(self._on_event)
+        session.engine_event.connect(self._on_event)
 
     def choose_meeting(self, meeting_id: str) -> None:
         self.agenda.set_meeting(meeting_id)
@@ -127,7 +129,7 @@ class MainWindow(QMainWindow):
         if isinstance(event, StatusChanged):
             self._show_status(event.status.connectivity)
         elif isinstance(event, DocumentRefused):
-            self.session.errors.document_refused(event.document_id, event.code)
+            self.session.errors.document_refused(event.code)
 
     def _show_status(self, connectivity: Connectivity) -> None:
-        self.status.setText(self.tr(CONNECTIVITY[connectivity]))
+        self.status.setText(self.tr(str(CONNECTIVITY[connectivity])))

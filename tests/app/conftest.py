@@ -12,16 +12,19 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_API", "pyside6")
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping  # noqa: E402
+import contextlib  # noqa: E402
+from collections.abc import AsyncIterator, Callable, Mapping  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 import qasync  # noqa: E402
+from pytestqt.qtbot import QtBot  # noqa: E402
 
 from furano_meet.app.__main__ import make_app  # noqa: E402
 from furano_meet.app.council import DemoCouncil, demo_council, member_session  # noqa: E402
 from furano_meet.app.session import Session  # noqa: E402
 from furano_meet.app.window import MainWindow  # noqa: E402
+from server.demo import MEETING_ID  # noqa: E402
 
 
 def pytest_asyncio_loop_factories(
@@ -33,31 +36,36 @@ def pytest_asyncio_loop_factories(
     return {"qasync": qt_loop}
 
 
-@pytest.fixture
-async def council(tmp_path: Path) -> AsyncIterator[DemoCouncil]:
-    """The demo council (relay, administrator, clerk with the published pack) in this test."""
-    async with demo_council(tmp_path / "demo") as running:
-        yield running
+class Windows:
+    """Members' app windows on the demo council: ``await windows.open(user_id)``."""
 
+    def __init__(self, council: DemoCouncil, devices: Path, qtbot: QtBot) -> None:
+        self.council, self.devices, self.qtbot = council, devices, qtbot
+        self.sessions: list[Session] = []
 
-@pytest.fixture
-async def open_window(
-    council: DemoCouncil, tmp_path: Path
-) -> AsyncIterator[Callable[[str], Awaitable[MainWindow]]]:
-    """``await open_window(user_id)``: that member's enrolled session in a shown window."""
-    made: list[tuple[Session, MainWindow]] = []
-
-    async def make(user_id: str) -> MainWindow:
-        session = await member_session(council, tmp_path / "devices", user_id)
+    async def open(self, user_id: str) -> MainWindow:
+        session = await member_session(self.council, self.devices, user_id)
+        self.sessions.append(session)
         window = MainWindow(session)
+        self.qtbot.addWidget(window)  # pytest-qt closes it after the test
         window.resize(1280, 860)
         window.show()
-        window.choose_meeting("r8-4-somu")
-        made.append((session, window))
+        window.choose_meeting(MEETING_ID)
         return window
 
-    yield make
-    for session, window in made:
-        await session.close()
-        window.close()
-        window.deleteLater()
+
+@contextlib.asynccontextmanager
+async def app_council(tmp_path: Path, qtbot: QtBot) -> AsyncIterator[Windows]:
+    """The demo council and members' windows, all stopped before the test returns.
+
+    Not a fixture on purpose: pytest-qt processes Qt events between a test and its fixtures'
+    teardown, when the qasync loop is not running, so nothing asynchronous may outlive the
+    test body (a relay's timer firing then would find no running loop).
+    """
+    async with demo_council(tmp_path / "demo") as council:
+        windows = Windows(council, tmp_path / "devices", qtbot)
+        try:
+            yield windows
+        finally:
+            for session in windows.sessions:
+                await session.close()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
 
 from furano_meet.app.session import Session
 from furano_meet.app.tour import FIRST_DOCUMENT, expect_paint, until
@@ -15,8 +16,8 @@ from furano_meet.app.window import MainWindow
 from furano_meet.protocol import messages as m
 from furano_meet.sync.follow import Mode
 from server.demo import MEETING_ID
+from tests.app.conftest import app_council
 
-OpenWindow = Callable[[str], Awaitable[MainWindow]]
 WAIT = 20  # seconds: generous on a shared machine; every wait is on a positive marker
 
 
@@ -35,8 +36,12 @@ def ink_share(window: MainWindow) -> tuple[float, float]:
     return dark / total, white / total
 
 
-async def test_opening_a_document_paints_a_real_page(open_window: OpenWindow) -> None:
-    window = await open_window("giin1")
+async def test_opening_a_document_paints_a_real_page(tmp_path: Path, qtbot: QtBot) -> None:
+    async with app_council(tmp_path, qtbot) as windows:
+        await opening_a_document_paints_a_real_page(await windows.open("giin1"))
+
+
+async def opening_a_document_paints_a_real_page(window: MainWindow) -> None:
     await until(lambda: window.agenda.count() == 3)
     item = next(
         window.agenda.item(i)
@@ -67,10 +72,14 @@ async def chair_presents(chair: Session, page: int) -> None:
 
 
 async def test_the_follower_sees_the_chairs_turns_breaks_away_and_returns(
-    open_window: OpenWindow,
+    tmp_path: Path, qtbot: QtBot
 ) -> None:
-    chair = (await open_window("iincho")).session
-    member = await open_window("giin1")
+    async with app_council(tmp_path, qtbot) as windows:
+        chair = (await windows.open("iincho")).session
+        await follow_break_away_and_return(chair, await windows.open("giin1"))
+
+
+async def follow_break_away_and_return(chair: Session, member: MainWindow) -> None:
     viewer = member.viewer
     for page in (3, 6):
         shown = expect_paint(viewer, page)
