@@ -192,8 +192,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from .__main__ import make_app
 
-    make_app(sys.argv[:1])
+    app = make_app(sys.argv[:1])
     report = qasync.run(run_tour(Path(args.dir)))
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)  # the closed windows go now
+    app.shutdown()  # and Qt's objects before Python's final collection
     latency = report["chair_turn_to_follower_painted_ms"]
     print(
         f"tour written to {args.dir}: {len(report['steps'])} steps, "

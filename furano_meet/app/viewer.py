@@ -25,8 +25,8 @@ import math
 from collections import OrderedDict
 from enum import Enum
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QPixmap
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -82,6 +82,17 @@ def to_pixmap(pixels: Pixels, device_pixel_ratio: float) -> QPixmap:
     return pixmap
 
 
+class PageArea(QScrollArea):
+    """The scrolled page; tells when its size (and so the fitted scale) changes, e.g. when
+    the window is resized or the presenter bar appears."""
+
+    resized = Signal()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.resized.emit()
+
+
 class Viewer(QWidget):
     """See the module docstring. ``set_meeting`` first; then the engine drives it."""
 
@@ -100,9 +111,9 @@ class Viewer(QWidget):
         self._wanted: PageRef | None = None
         self._pixmaps: OrderedDict[RenderRequest, QPixmap] = OrderedDict()
         self._view_name = f"viewer-{id(self)}"
-        self._build()
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
+        self._build()
         session.engine_event.connect(self._on_event)
 
     # -- layout --------------------------------------------------------------------------------
@@ -113,11 +124,11 @@ class Viewer(QWidget):
         self.presenter_bar.hide()
         self.canvas = PageCanvas()
         self.canvas.clear(self.tr("左の一覧から資料を選んでください"))
-        self.page_area = QScrollArea(self)
+        self.page_area = PageArea(self)
         self.page_area.setWidgetResizable(True)
         self.page_area.setWidget(self.canvas)
         self.page_area.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.page_area.viewport().installEventFilter(self)
+        self.page_area.resized.connect(self._resize_timer.start)  # the fitted scale changed
         self.prev_button = QPushButton(self.tr("◀ 前へ"), self)
         self.next_button = QPushButton(self.tr("次へ ▶"), self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -410,8 +421,3 @@ class Viewer(QWidget):
             super().keyPressEvent(event)
         else:
             self.turn_page(max(0, min(self.document.page_count - 1, self.page + step)))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.page_area.viewport() and event.type() is QEvent.Type.Resize:
-            self._resize_timer.start()  # the fitted scale changed: render again, once
-        return super().eventFilter(watched, event)
