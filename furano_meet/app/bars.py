@@ -106,6 +106,16 @@ class PresenterBar(QFrame):
             layout.addWidget(button)
         layout.addStretch(1)
 
+    def show_state(self, *, has_page: bool, presenting: bool) -> None:
+        """Only what can work now is enabled: nothing without a page, no pointer unless
+        presenting (the pointer belongs to the presented page)."""
+        for button in (self.present, self.pen, self.bring):
+            button.setEnabled(has_page)
+        self.pointer.setEnabled(has_page and presenting)
+        for button in (self.pointer, self.pen):
+            if button.isChecked() and not button.isEnabled():
+                button.setChecked(False)
+
     def _pointer(self, on: bool) -> None:
         if on:
             self.pen.setChecked(False)

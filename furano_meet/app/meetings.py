@@ -84,6 +84,7 @@ class MeetingList(_Reloading):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.setAccessibleName(self.tr("会議の一覧"))
+        self.chosen = ""
         self.itemClicked.connect(
             lambda item: self.meeting_chosen.emit(item.data(Qt.ItemDataRole.UserRole))
         )
@@ -99,7 +100,6 @@ class MeetingList(_Reloading):
         return [MeetingRow(mt, docs) for mt, docs in zip(meetings, documents, strict=True)]
 
     def _show(self, rows: list[MeetingRow]) -> None:
-        chosen = self.currentItem().data(Qt.ItemDataRole.UserRole) if self.currentItem() else None
         self.clear()
         for row in rows:
             mt = row.meeting
@@ -109,7 +109,7 @@ class MeetingList(_Reloading):
             item = QListWidgetItem(f"{date}\n{mt.title}\n{self._state(row)}")
             item.setData(Qt.ItemDataRole.UserRole, mt.meeting_id)
             self.addItem(item)
-            if mt.meeting_id == chosen:
+            if mt.meeting_id == self.chosen:
                 self.setCurrentItem(item)
 
     def _state(self, row: MeetingRow) -> str:

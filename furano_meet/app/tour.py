@@ -109,7 +109,8 @@ class Tour:
 
     async def play(self) -> dict[str, Any]:
         chair, member = self.chair.viewer, self.member.viewer
-        await until(lambda: self.chair.agenda.count() > 0 and self.member.agenda.count() > 0)
+        windows = (self.chair, self.member)
+        await until(lambda: all(w.agenda.count() and w.meetings.currentItem() for w in windows))
         self.shoot("start", "Both windows open on the meeting; nobody presents yet.")
 
         opened = expect_paint(chair, 0)

@@ -103,6 +103,7 @@ class Viewer(QWidget):
         super().__init__(parent)
         self.session = session
         self.meeting_id = ""
+        self.view: MeetingView | None = None
         self.document: DocumentInfo | None = None
         self.page = 0
         self.fit = Fit.PAGE
@@ -139,20 +140,26 @@ class Viewer(QWidget):
         self.fit_width = QPushButton(self.tr("幅"), self)
         self.zoom_out = QPushButton(self.tr("縮小"), self)
         self.zoom_in = QPushButton(self.tr("拡大"), self)
-        tools = QHBoxLayout()
-        tools.addWidget(self.presenter_bar)
-        tools.addStretch(1)
-        for widget in (self.fit_page, self.fit_width, self.zoom_out, self.zoom_in):
-            tools.addWidget(widget)
         nav = QHBoxLayout()
         nav.addWidget(self.prev_button)
         nav.addWidget(self.slider, 1)
         nav.addWidget(self.page_label)
         nav.addWidget(self.next_button)
+        nav.addSpacing(12)
+        for widget, name in (
+            (self.fit_page, self.tr("ページ全体を表示")),
+            (self.fit_width, self.tr("幅に合わせる")),
+            (self.zoom_out, self.tr("縮小")),
+            (self.zoom_in, self.tr("拡大")),
+        ):
+            widget.setObjectName("compact")
+            widget.setAccessibleName(name)
+            widget.setToolTip(name)
+            nav.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.follow_bar)
-        layout.addLayout(tools)
+        layout.addWidget(self.presenter_bar)
         layout.addWidget(self.page_area, 1)
         layout.addLayout(nav)
 
@@ -278,12 +285,13 @@ class Viewer(QWidget):
         self.view = view
         self.follow_bar.show_view(view)
         self.presenter_bar.setVisible(view.may_moderate or view.presenting)
+        self._update_nav()
         if view.view.page is not None:
             self._go(view.view.page)
         self._show_pointer()
 
     def _show_pointer(self) -> None:
-        view = getattr(self, "view", None)
+        view = self.view
         pointer = view.view.pointer if view is not None else None
         shown = view.view.presenter_page if view is not None else None
         here = self._here()
@@ -404,6 +412,10 @@ class Viewer(QWidget):
 
     def _update_nav(self) -> None:
         count = self.document.page_count if self.document is not None else 0
+        view = self.view
+        self.presenter_bar.show_state(
+            has_page=count > 0, presenting=view is not None and view.presenting
+        )
         self.slider.blockSignals(True)
         self.slider.setValue(self.page + 1)
         self.slider.blockSignals(False)

@@ -35,6 +35,7 @@ QPushButton {
 }
 QPushButton:checked { background: #d0021b; color: #ffffff; border-color: #d0021b; }
 QPushButton:disabled { color: #9aa0a6; border-color: #dadce0; }
+#compact { min-width: 56px; padding: 4px 8px; }
 #returnButton { background: #202124; color: #ffffff; border-color: #202124; min-width: 140px; }
 QListWidget { font-size: 14pt; border: 1px solid #dadce0; border-radius: 8px; background: #fff; }
 QListWidget::item { padding: 10px; border-bottom: 1px solid #e8eaed; }
@@ -122,6 +123,8 @@ class MainWindow(QMainWindow):
         session.engine_event.connect(self._on_event)
 
     def choose_meeting(self, meeting_id: str) -> None:
+        self.meetings.chosen = meeting_id
+        self.meetings.reload()
         self.agenda.set_meeting(meeting_id)
         self.viewer.set_meeting(meeting_id)
 
