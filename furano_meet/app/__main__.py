@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import qasync
+from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from furano_meet.errors import FuranoError
@@ -28,12 +29,27 @@ from .window import MainWindow
 PASSPHRASE_ENV = "FURANO_MEET_PASSPHRASE"
 
 
+RESOURCES = Path(__file__).with_name("resources")
+
+
+def install_translator(app: QApplication, locale: QLocale | None = None) -> bool:
+    """Follow the system language: Japanese is the source text; another language is used when
+    its compiled ``furano_meet_<lang>.qm`` is present (``pyside6-lrelease`` makes it from the
+    ``.ts`` in ``resources/``). Returns whether a translation was installed."""
+    language = (locale or QLocale.system()).name().split("_")[0]
+    translator = QTranslator(app)
+    if language == "ja" or not translator.load(f"furano_meet_{language}", str(RESOURCES)):
+        return False
+    return app.installTranslator(translator)
+
+
 def make_app(argv: list[str]) -> QApplication:
     """The QApplication with the Japanese UI font installed (the tour and tests share it)."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv)
     app.setApplicationName("Furano Meet")
+    install_translator(app)
     app.setQuitOnLastWindowClosed(False)  # the asyncio loop ends the app, after a clean close
     install_ui_font(app)
     return app

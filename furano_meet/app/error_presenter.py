@@ -27,81 +27,88 @@ _CONTEXT = "ErrorPresenter"
 
 _MESSAGES: dict[str, tuple[object, object]] = {
     "unreachable": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "サーバーにつながりません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "サーバーにつながりません。"),
         QT_TRANSLATE_NOOP(
-            _CONTEXT, "この端末にある資料はそのまま読めます。つながると自動で同期します。"
+            "ErrorPresenter", "この端末にある資料はそのまま読めます。つながると自動で同期します。"
         ),
     ),
     "connection_lost": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "サーバーとの接続が切れました。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "自動でつなぎ直します。資料はそのまま読めます。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "サーバーとの接続が切れました。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "自動でつなぎ直します。資料はそのまま読めます。"),
     ),
     "offline": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "この操作にはサーバーへの接続が必要です。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "接続が戻ってから、もう一度お試しください。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この操作にはサーバーへの接続が必要です。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "接続が戻ってから、もう一度お試しください。"),
     ),
     "not_presenter": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "この操作は発表者だけができます。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "委員長に発表者の役割をお願いしてください。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この操作は発表者だけができます。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "委員長に発表者の役割をお願いしてください。"),
     ),
     "forbidden": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "この操作は許可されていません。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "必要であれば議会事務局にお問い合わせください。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この操作は許可されていません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "必要であれば議会事務局にお問い合わせください。"),
     ),
     "no_meeting_key": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "この会議の鍵がまだ届いていません。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "届くと資料が自動で開けるようになります。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この会議の鍵がまだ届いていません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "届くと資料が自動で開けるようになります。"),
     ),
     "not_certified": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "この端末はまだ管理者の承認を待っています。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "承認されると自動で使えるようになります。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この端末はまだ管理者の承認を待っています。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "承認されると自動で使えるようになります。"),
     ),
     "disk_full": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "端末の保存領域がいっぱいです。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "不要なファイルを削除してから、もう一度お試しください。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "端末の保存領域がいっぱいです。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "不要なファイルを削除してから、もう一度お試しください。"
+        ),
     ),
     "document_damaged": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "この資料は壊れていて開けません。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "議会事務局に差し替えをお願いしてください。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この資料は壊れていて開けません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "議会事務局に差し替えをお願いしてください。"),
     ),
     "document_locked": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "この資料にはパスワードがかかっています。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "議会事務局にお問い合わせください。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この資料にはパスワードがかかっています。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "議会事務局にお問い合わせください。"),
     ),
     "render_failed": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "このページを表示できませんでした。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "ほかのページは読めます。議会事務局にお知らせください。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "このページを表示できませんでした。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "ほかのページは読めます。議会事務局にお知らせください。"
+        ),
     ),
     "wrong_passphrase": (
-        QT_TRANSLATE_NOOP(_CONTEXT, "パスフレーズが違います。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "もう一度入力してください。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "パスフレーズが違います。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "もう一度入力してください。"),
     ),
 }
 
 _REFUSED = (
-    QT_TRANSLATE_NOOP(_CONTEXT, "届いた資料の一つは確認に失敗したため、表示しません。"),
+    QT_TRANSLATE_NOOP("ErrorPresenter", "届いた資料の一つは確認に失敗したため、表示しません。"),
     QT_TRANSLATE_NOOP(
-        _CONTEXT, "改ざんや通信の不具合の可能性があります。議会事務局にお知らせください。"
+        "ErrorPresenter", "改ざんや通信の不具合の可能性があります。議会事務局にお知らせください。"
     ),
 )
 
 _BY_FAULT: dict[Fault, tuple[object, object]] = {
     Fault.ENVIRONMENT: (
-        QT_TRANSLATE_NOOP(_CONTEXT, "端末または通信の状態により、操作を完了できませんでした。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "しばらくしてから、もう一度お試しください。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "端末または通信の状態により、操作を完了できませんでした。"
+        ),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "しばらくしてから、もう一度お試しください。"),
     ),
     Fault.USER: (
-        QT_TRANSLATE_NOOP(_CONTEXT, "この操作はできません。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "必要であれば議会事務局にお問い合わせください。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この操作はできません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "必要であれば議会事務局にお問い合わせください。"),
     ),
     Fault.THEIRS: (
-        QT_TRANSLATE_NOOP(_CONTEXT, "受け取ったデータを確認できませんでした。"),
-        QT_TRANSLATE_NOOP(_CONTEXT, "議会事務局にお知らせください。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "受け取ったデータを確認できませんでした。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "議会事務局にお知らせください。"),
     ),
     Fault.OURS: (
-        QT_TRANSLATE_NOOP(_CONTEXT, "アプリの不具合で操作を完了できませんでした。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "アプリの不具合で操作を完了できませんでした。"),
         QT_TRANSLATE_NOOP(
-            _CONTEXT, "もう一度お試しください。続く場合はコードを添えて事務局にお知らせください。"
+            "ErrorPresenter",
+            "もう一度お試しください。続く場合はコードを添えて事務局にお知らせください。",
         ),
     ),
 }
