@@ -147,7 +147,7 @@ class Tour:
         returned = expect_paint(member, 4)
         member.follow_bar.back.click()
         await asyncio.wait_for(returned, 20)
-        await until(lambda: member.follow_bar.state == "following")
+        await until(lambda: member.follow_bar.state == "following" and bool(member.canvas.ink))
         self.shoot("councillor-returns", "One tap on 戻る: back on the chair's page 5.")
         return {
             "meeting": MEETING_ID,

@@ -111,6 +111,8 @@ class Viewer(QWidget):
         self._opening: tuple[str, int] | None = None
         self._wanted: PageRef | None = None
         self._pixmaps: OrderedDict[RenderRequest, QPixmap] = OrderedDict()
+        self._ink: dict[tuple[str, int, int], tuple[Ink, ...]] = {}
+        """Shared ink of the pages seen in this document, so a return shows it at once."""
         self._view_name = f"viewer-{id(self)}"
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
@@ -337,6 +339,7 @@ class Viewer(QWidget):
         if old is not None:
             self.session.render.close(old.doc_id, old.version)
             self._pixmaps.clear()
+            self._ink.clear()
         self.document, self.page = info, -1
         self.slider.setRange(1, info.page_count)
         if self._wanted is not None:
@@ -397,13 +400,18 @@ class Viewer(QWidget):
         self._show_pointer()
 
     def _load_ink(self) -> None:
+        """Show the page's ink known so far at once, and read it again from the store."""
         here = self._here()
         if here is None:
             return
+        if here in self._ink:
+            self.canvas.set_ink(here, self._ink[here])
 
-        self.session.ops.run(
-            self._read_ink(*here), on_done=lambda ink: self.canvas.set_ink(here, ink)
-        )
+        def loaded(ink: tuple[Ink, ...]) -> None:
+            self._ink[here] = ink
+            self.canvas.set_ink(here, ink)
+
+        self.session.ops.run(self._read_ink(*here), on_done=loaded)
 
     async def _read_ink(self, document_id: str, version: int, page: int) -> tuple[Ink, ...]:
         notes = await self.session.engine.annotations(document_id, version, page)
