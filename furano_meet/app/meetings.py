@@ -137,10 +137,16 @@ class AgendaPack(_Reloading):
         super().__init__(session, parent)
         self.setAccessibleName(self.tr("議事と資料"))
         self.meeting_id = ""
+        self.current: tuple[str, int] | None = None
         self.itemClicked.connect(self._chosen)
 
     def set_meeting(self, meeting_id: str) -> None:
         self.meeting_id = meeting_id
+        self.reload()
+
+    def show_current(self, document_id: str, version: int) -> None:
+        """Mark the document the viewer shows (the chair may have opened it for everyone)."""
+        self.current = (document_id, version)
         self.reload()
 
     def reload(self) -> None:
@@ -164,6 +170,8 @@ class AgendaPack(_Reloading):
             if not doc.ready:
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addItem(item)
+            if (doc.document_id, doc.version) == self.current:
+                self.setCurrentItem(item)
 
     def _state(self, doc: DocumentSummary) -> str:
         if doc.state is DocumentState.WITHDRAWN:

@@ -98,6 +98,8 @@ class Viewer(QWidget):
 
     page_painted = Signal(object, float)
     """((document_id, version, page), perf_counter) the first time a page is painted."""
+    document_shown = Signal(str, int)
+    """A document (id, version) is open in the viewer now."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -341,6 +343,7 @@ class Viewer(QWidget):
             self._pixmaps.clear()
             self._ink.clear()
         self.document, self.page = info, -1
+        self.document_shown.emit(info.doc_id, info.version)
         self.slider.setRange(1, info.page_count)
         if self._wanted is not None:
             self._go(self._wanted)

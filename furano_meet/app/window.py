@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
 
         self.meetings.meeting_chosen.connect(self.choose_meeting)
         self.agenda.document_chosen.connect(self.viewer.open_document)
+        self.viewer.document_shown.connect(self.agenda.show_current)
         session.errors.shown.connect(self.notice.show_notice)
         session.engine_event.connect(self._on_event)
 
