@@ -1,0 +1,112 @@
+"""``python -m furano_meet.app --profile P``: open an enrolled profile in the meeting app.
+
+The store is opened and the engine built off the GUI thread (both read SQLCipher). Enrolment
+is not in the app yet: a profile without a device says so and names the command that enrols.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from furano_meet.errors import FuranoError
+from furano_meet.store import LocalStore
+from furano_meet.sync.account import Account
+from furano_meet.sync.engine import SyncEngine
+
+from .error_presenter import ErrorPresenter
+from .fonts import install_ui_font
+from .session import Session
+from .window import MainWindow
+
+PASSPHRASE_ENV = "FURANO_MEET_PASSPHRASE"
+
+
+RESOURCES = Path(__file__).with_name("resources")
+
+
+def install_translator(app: QApplication, locale: QLocale | None = None) -> bool:
+    """Follow the system language: Japanese is the source text; another language is used when
+    its compiled ``furano_meet_<lang>.qm`` is present (``pyside6-lrelease`` makes it from the
+    ``.ts`` in ``resources/``). Returns whether a translation was installed."""
+    language = (locale or QLocale.system()).name().split("_")[0]
+    translator = QTranslator(app)
+    if language == "ja" or not translator.load(f"furano_meet_{language}", str(RESOURCES)):
+        return False
+    return app.installTranslator(translator)
+
+
+def make_app(argv: list[str]) -> QApplication:
+    """The QApplication with the Japanese UI font installed (the tour and tests share it)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv)
+    app.setApplicationName("Furano Meet")
+    install_translator(app)
+    app.setQuitOnLastWindowClosed(False)  # the asyncio loop ends the app, after a clean close
+    install_ui_font(app)
+    return app
+
+
+def _open_engine(data: Path | None, profile: str) -> SyncEngine | None:
+    """(Worker thread) The profile's engine, or ``None`` when no device is enrolled yet."""
+    store = LocalStore.open(data, profile, passphrase=os.environ.get(PASSPHRASE_ENV))
+    if Account.load(store) is None:
+        store.close()
+        return None
+    return SyncEngine(store)
+
+
+async def _run(app: QApplication, data: Path | None, profile: str) -> int:
+    errors = ErrorPresenter()
+    try:
+        engine = await asyncio.to_thread(_open_engine, data, profile)
+    except FuranoError as exc:
+        notice = errors.present(exc)
+        QMessageBox.warning(None, "Furano Meet", notice.text)
+        return 1
+    if engine is None:
+        QMessageBox.information(
+            None,
+            "Furano Meet",
+            app.tr(
+                "この端末はまだ登録されていません。招待を受け取ったら "
+                "`furano-meet --profile {p} enrol` で登録してください。"
+            ).format(p=profile),
+        )
+        return 2
+    session = Session(engine, errors=errors)
+    window = MainWindow(session)
+    closed = asyncio.get_running_loop().create_future()
+
+    def last_window_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    app.lastWindowClosed.connect(last_window_closed)
+    session.start()
+    window.resize(1366, 900)
+    window.show()
+    await closed
+    await session.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m furano_meet.app", description=__doc__)
+    parser.add_argument("--profile", default="default", help="profile name (one per person)")
+    parser.add_argument("--data", help="data folder (default: the platform's user data folder)")
+    args = parser.parse_args(argv)
+    app = make_app(sys.argv[:1])
+    return int(qasync.run(_run(app, Path(args.data) if args.data else None, args.profile)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""The bars above the page: whom I follow (or how to get back), and the presenter's tools.
+
+Both only *show* a :class:`~furano_meet.sync.presenting.MeetingView` and emit intents; the
+viewer turns the intents into engine calls. Colours carry the state for those who glance
+(green: following the chair; amber: reading on my own; blue: I am presenting), and the words
+say it for those who read — never colour alone.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from furano_meet.sync.follow import Mode
+from furano_meet.sync.presenting import MeetingView
+
+BAR_HEIGHT = 76
+STATES = {
+    "following": ("#0b6e3b", "#ffffff"),
+    "browsing": ("#ffe8a3", "#3d2e00"),
+    "presenting": ("#1a4fa0", "#ffffff"),
+    "idle": ("#e8eaed", "#202124"),
+}
+
+
+class FollowBar(QFrame):
+    """「委員長に追従中」, or 「委員長は12ページです — 戻る」 while reading on one's own."""
+
+    return_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("followBar")
+        self.setFixedHeight(BAR_HEIGHT)  # the page must not jump when the state changes
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 8, 8, 8)
+        self.label = QLabel(self)
+        self.label.setObjectName("followLabel")
+        self.back = QPushButton(self.tr("戻る"), self)
+        self.back.setObjectName("returnButton")
+        self.back.setAccessibleName(self.tr("委員長のページに戻る"))
+        self.back.clicked.connect(self.return_clicked)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.back)
+        self.state = "idle"
+        self.show_view(None)
+
+    def show_view(self, view: MeetingView | None) -> None:
+        presenter_page = view.view.presenter_page if view is not None else None
+        self.back.setVisible(False)
+        if view is None or presenter_page is None:
+            self.state = "idle"
+            text = self.tr("発表はまだ始まっていません — 資料を自由に読めます")
+        elif view.presenting and view.view.mode is Mode.FOLLOWING:
+            self.state = "presenting"
+            text = self.tr("発表中 — 全員があなたのページを見ています")
+        elif view.view.mode is Mode.FOLLOWING:
+            self.state = "following"
+            text = self.tr("● {who}に追従中").format(who=self._who(view))
+        else:
+            self.state = "browsing"
+            text = self.tr("{who}は{page}ページです").format(
+                who=self._who(view), page=presenter_page.page + 1
+            )
+            self.back.setVisible(True)
+        self.label.setText(text)
+        background, foreground = STATES[self.state]
+        self.setStyleSheet(
+            f"#followBar {{ background: {background}; border-radius: 8px; }}"
+            f"#followLabel {{ color: {foreground}; font-size: 20pt; font-weight: bold; }}"
+        )
+
+    def _who(self, view: MeetingView) -> str:
+        """How the presenter is named: 委員長 for the chair, else their display name."""
+        user_id = view.view.presenter_user_id
+        member = next((m for m in view.members if m.user_id == user_id), None)
+        if member is None or member.role == "chair":
+            return self.tr("委員長")
+        return self.tr("{name}さん").format(name=member.display_name)
+
+
+class PresenterBar(QFrame):
+    """The chair's tools: present this page, pointer, shared pen, bring everyone here."""
+
+    present_clicked = Signal()
+    bring_clicked = Signal()
+    pointer_toggled = Signal(bool)
+    pen_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("presenterBar")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.present = QPushButton(self.tr("このページを表示"), self)
+        self.pointer = QPushButton(self.tr("ポインター"), self)
+        self.pen = QPushButton(self.tr("共有ペン"), self)
+        self.bring = QPushButton(self.tr("全員をこのページへ"), self)
+        for button in (self.pointer, self.pen):
+            button.setCheckable(True)
+        self.present.clicked.connect(self.present_clicked)
+        self.bring.clicked.connect(self.bring_clicked)
+        self.pointer.toggled.connect(self._pointer)
+        self.pen.toggled.connect(self._pen)
+        for button in (self.present, self.pointer, self.pen, self.bring):
+            layout.addWidget(button)
+        layout.addStretch(1)
+
+    def show_state(self, *, has_page: bool, presenting: bool) -> None:
+        """Only what can work now is enabled: nothing without a page, no pointer unless
+        presenting (the pointer belongs to the presented page)."""
+        for button in (self.present, self.pen, self.bring):
+            button.setEnabled(has_page)
+        self.pointer.setEnabled(has_page and presenting)
+        for button in (self.pointer, self.pen):
+            if button.isChecked() and not button.isEnabled():
+                button.setChecked(False)
+
+    def _pointer(self, on: bool) -> None:
+        if on:
+            self.pen.setChecked(False)
+        self.pointer_toggled.emit(on)
+
+    def _pen(self, on: bool) -> None:
+        if on:
+            self.pointer.setChecked(False)
+        self.pen_toggled.emit(on)

@@ -1,0 +1,64 @@
+"""The demo council in this process, and app sessions for its members (the tour and the tests).
+
+:func:`demo_council` runs :func:`furano_meet.demo.run_demo` — the real relay on an ephemeral
+127.0.0.1 port, the administrator's device that certifies enrolments and the clerk's device that
+publishes the demo agenda pack — until the block ends. :func:`member_session` enrols one
+councillor's device with a one-time invitation and returns its started :class:`Session` once
+the whole pack is on the device.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from furano_meet.demo import DEMO_PASSPHRASE, DemoCouncil, run_demo
+from furano_meet.store import LocalStore
+from furano_meet.sync.account import Invitation, enrol
+from furano_meet.sync.engine import SyncEngine
+from server.demo import MEETING_ID
+
+from .session import Session
+
+__all__ = ["MEETING_ID", "DemoCouncil", "demo_council", "member_session"]
+
+
+@contextlib.asynccontextmanager
+async def demo_council(data_dir: Path, timeout: float = 60) -> AsyncIterator[DemoCouncil]:
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[DemoCouncil] = loop.create_future()
+    task = asyncio.create_task(run_demo(data_dir, 0, ready=ready.set_result))
+    try:
+        async with asyncio.timeout(timeout):
+            await asyncio.wait((ready, task), return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()  # the demo failed to start: raise its error
+        yield ready.result()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def member_session(
+    council: DemoCouncil, devices: Path, user_id: str, *, documents: int = 3, timeout: float = 60
+) -> Session:
+    """An enrolled, started session of ``user_id`` holding ``documents`` ready documents."""
+
+    def open_store() -> LocalStore:
+        return LocalStore.open(devices, user_id, passphrase=DEMO_PASSPHRASE)
+
+    store = await asyncio.to_thread(open_store)
+    invitation = Invitation.parse(council.invitations[user_id])
+    await enrol(store, council.url, invitation, f"{user_id} (app)")
+    session = Session(await asyncio.to_thread(SyncEngine, store))
+    session.start()
+
+    async def pack_ready() -> bool:
+        docs = await session.engine.documents(MEETING_ID)
+        return sum(d.ready for d in docs) >= documents and session.engine.view(MEETING_ID).joined
+
+    await session.wait_until(pack_ready, timeout)
+    return session

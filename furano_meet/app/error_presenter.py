@@ -1,0 +1,174 @@
+"""The one place where a failure becomes words on the screen (after Anki's ``aqt/errors.py``).
+
+Every op (:mod:`.ops`) and every refusal the engine reports (:class:`DocumentRefused`) ends
+here. The presenter turns a :class:`~furano_meet.errors.FuranoError`'s stable ``code`` into a
+calm sentence and the next step, in the UI language — never the English ``message`` of the
+core, never a traceback. Whose fault it was decides the tone: the environment's ("the relay
+cannot be reached — you keep reading what is on this device"), the user's ("ask the chair"),
+a peer's, or our own bug, which is logged with its traceback and named by its code so a report
+can quote it.
+
+Windows do not pop up dialogs: they show :class:`Notice` values in a banner that stays until
+dismissed, so a meeting is never interrupted by a modal box.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Signal
+
+from furano_meet.errors import Fault, FuranoError, describe
+
+log = logging.getLogger("furano.app")
+
+_CONTEXT = "ErrorPresenter"
+
+_MESSAGES: dict[str, tuple[object, object]] = {
+    "unreachable": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "サーバーにつながりません。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "この端末にある資料はそのまま読めます。つながると自動で同期します。"
+        ),
+    ),
+    "connection_lost": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "サーバーとの接続が切れました。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "自動でつなぎ直します。資料はそのまま読めます。"),
+    ),
+    "offline": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この操作にはサーバーへの接続が必要です。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "接続が戻ってから、もう一度お試しください。"),
+    ),
+    "not_presenter": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この操作は発表者だけができます。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "委員長に発表者の役割をお願いしてください。"),
+    ),
+    "forbidden": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この操作は許可されていません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "必要であれば議会事務局にお問い合わせください。"),
+    ),
+    "no_meeting_key": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この会議の鍵がまだ届いていません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "届くと資料が自動で開けるようになります。"),
+    ),
+    "not_certified": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この端末はまだ管理者の承認を待っています。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "承認されると自動で使えるようになります。"),
+    ),
+    "disk_full": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "端末の保存領域がいっぱいです。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "不要なファイルを削除してから、もう一度お試しください。"
+        ),
+    ),
+    "document_damaged": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この資料は壊れていて開けません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "議会事務局に差し替えをお願いしてください。"),
+    ),
+    "document_locked": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この資料にはパスワードがかかっています。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "議会事務局にお問い合わせください。"),
+    ),
+    "render_failed": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "このページを表示できませんでした。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "ほかのページは読めます。議会事務局にお知らせください。"
+        ),
+    ),
+    "wrong_passphrase": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "パスフレーズが違います。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "もう一度入力してください。"),
+    ),
+}
+
+_REFUSED = (
+    QT_TRANSLATE_NOOP("ErrorPresenter", "届いた資料の一つは確認に失敗したため、表示しません。"),
+    QT_TRANSLATE_NOOP(
+        "ErrorPresenter", "改ざんや通信の不具合の可能性があります。議会事務局にお知らせください。"
+    ),
+)
+
+_BY_FAULT: dict[Fault, tuple[object, object]] = {
+    Fault.ENVIRONMENT: (
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "端末または通信の状態により、操作を完了できませんでした。"
+        ),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "しばらくしてから、もう一度お試しください。"),
+    ),
+    Fault.USER: (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この操作はできません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "必要であれば議会事務局にお問い合わせください。"),
+    ),
+    Fault.THEIRS: (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "受け取ったデータを確認できませんでした。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "議会事務局にお知らせください。"),
+    ),
+    Fault.OURS: (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "アプリの不具合で操作を完了できませんでした。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter",
+            "もう一度お試しください。続く場合はコードを添えて事務局にお知らせください。",
+        ),
+    ),
+}
+
+
+def tr(text: object) -> str:
+    """Translate a ``QT_TRANSLATE_NOOP`` source text (typed ``object`` by PySide6)."""
+    return QCoreApplication.translate(_CONTEXT, str(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What the banner shows: a calm sentence, the next step, and the code for a report."""
+
+    code: str
+    fault: Fault
+    message: str
+    next_step: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.message} {self.next_step}"
+
+
+class ErrorPresenter(QObject):
+    """Translates failures into :class:`Notice` values; windows listen to :attr:`shown`."""
+
+    shown = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.last: Notice | None = None
+
+    def present(self, error: BaseException) -> Notice:
+        """Show ``error``; our own bugs (and anything not a FuranoError) are logged in full."""
+        if isinstance(error, FuranoError):
+            code, fault = error.code, error.fault
+        else:
+            code, fault = "error", Fault.OURS
+        if fault is Fault.OURS:
+            log.error("op failed (code %s)", code, exc_info=error)
+        else:
+            log.info("op failed (code %s): %s", code, error)
+        return self.present_code(code, fault)
+
+    def present_code(self, code: str, fault: Fault | None = None) -> Notice:
+        """Show a code the engine reported as a value (an event, not an exception)."""
+        fault = fault or describe(code).fault
+        message, next_step = (tr(text) for text in _MESSAGES.get(code) or _BY_FAULT[fault])
+        if fault is Fault.OURS and code not in _MESSAGES:
+            next_step = f"{next_step}（{code}）"
+        return self._show(Notice(code, fault, message, next_step))
+
+    def document_refused(self, code: str) -> Notice:
+        """A document failed verification: say so calmly, never show it. (Its title is inside
+        the manifest that failed, so it is not named.)"""
+        message, next_step = _REFUSED
+        return self._show(Notice(code, describe(code).fault, tr(message), tr(next_step)))
+
+    def _show(self, notice: Notice) -> Notice:
+        self.last = notice
+        self.shown.emit(notice)
+        return notice

@@ -1,0 +1,192 @@
+"""The page on screen: a ready pixmap, the presenter's pointer and shared ink, and pen input.
+
+The canvas never renders: it is handed a :class:`QPixmap` made from the render service's pixels
+before it is painted (see :mod:`.viewer`), so a paint is a single ``drawPixmap``. Pointer and
+ink arrive in PDF page points and are mapped through the page's
+:class:`~furano_meet.pagespace.ViewTransform`, so they mean the same at any zoom.
+
+Input turns into intents only: a tap in pointer mode emits :attr:`pointed`, a drag in pen mode
+emits :attr:`stroke_drawn` — both in page points. What they mean is the viewer's business.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import Enum
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from furano_meet.annotations import Ink
+from furano_meet.pagespace import Point, ViewTransform
+
+POINTER_COLOUR = QColor("#d0021b")
+POINTER_RADIUS = 14
+
+
+class InputMode(Enum):
+    READ = "read"
+    POINTER = "pointer"
+    PEN = "pen"
+
+
+class PageCanvas(QWidget):
+    """Shows one page pixmap centred; see the module docstring."""
+
+    painted = Signal(object, float)
+    """(the page key the viewer gave, perf_counter when it was first painted)."""
+    pointed = Signal(object)
+    """A :class:`Point` in page points (pointer mode)."""
+    stroke_drawn = Signal(object)
+    """A tuple of :class:`Point` in page points (pen mode)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setAccessibleName(self.tr("ページ"))
+        self.mode = InputMode.READ
+        self._pixmap: QPixmap | None = None
+        self._key: object = None
+        self._reported: object = None
+        self._transform: ViewTransform | None = None
+        self._pointer: Point | None = None
+        self._ink: tuple[Ink, ...] = ()
+        self._ink_key: object = None
+        self._stroke: list[Point] = []
+        self.placeholder = ""
+
+    # -- what to show --------------------------------------------------------------------------
+
+    def show_page(self, key: object, pixmap: QPixmap, transform: ViewTransform) -> None:
+        """Show ``pixmap`` (logical size = ``transform.view_size``); ``key`` names it."""
+        self._key, self._pixmap, self._transform = key, pixmap, transform
+        width, height = transform.view_size
+        self.setMinimumSize(QSize(int(width), int(height)))
+        self.update()
+
+    def clear(self, placeholder: str) -> None:
+        self._key = self._pixmap = self._transform = None
+        self.placeholder = placeholder
+        self.setMinimumSize(QSize(0, 0))
+        self.update()
+
+    @property
+    def key(self) -> object:
+        return self._key
+
+    @property
+    def pointer(self) -> Point | None:
+        return self._pointer
+
+    @property
+    def ink(self) -> tuple[Ink, ...]:
+        """The ink drawn on the page shown now (ink of another page waits for its page)."""
+        return self._ink if self._ink_key == self._key else ()
+
+    def set_pointer(self, pointer: Point | None) -> None:
+        if pointer != self._pointer:
+            self._pointer = pointer
+            self.update()
+
+    def set_ink(self, key: object, ink: tuple[Ink, ...]) -> None:
+        """Ink for the page named ``key`` (it may arrive before or after that page's pixels)."""
+        self._ink_key, self._ink = key, ink
+        self.update()
+
+    # -- geometry ------------------------------------------------------------------------------
+
+    def _origin(self) -> QPointF:
+        if self._transform is None:
+            return QPointF(0, 0)
+        width, height = self._transform.view_size
+        return QPointF(max(0.0, (self.width() - width) / 2), max(0.0, (self.height() - height) / 2))
+
+    def _to_view(self, point: Point) -> QPointF:
+        assert self._transform is not None
+        view = self._transform.to_view(point)
+        return self._origin() + QPointF(view.x, view.y)
+
+    def _to_page(self, pos: QPointF) -> Point | None:
+        if self._transform is None:
+            return None
+        local = pos - self._origin()
+        width, height = self._transform.view_size
+        if not (0 <= local.x() <= width and 0 <= local.y() <= height):
+            return None
+        return self._transform.to_page(Point(local.x(), local.y()))
+
+    # -- painting ------------------------------------------------------------------------------
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#5f6368"))
+        if self._pixmap is None or self._transform is None:
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            painter.end()
+            return
+        painter.drawPixmap(self._origin(), self._pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for ink in self.ink:
+            self._draw_stroke(painter, [Point(p.x, p.y) for p in ink.points], ink.colour, ink.width)
+        if self._stroke:
+            self._draw_stroke(painter, self._stroke, "#1a56db", 2.0)
+        if self._pointer is not None:
+            centre = self._to_view(self._pointer)
+            painter.setPen(QPen(QColor("#ffffff"), 3))
+            painter.setBrush(POINTER_COLOUR)
+            painter.drawEllipse(centre, POINTER_RADIUS, POINTER_RADIUS)
+        painter.end()
+        if self._key != self._reported:
+            self._reported = self._key
+            self.painted.emit(self._key, time.perf_counter())
+
+    def _draw_stroke(
+        self, painter: QPainter, points: list[Point], colour: str, width: float
+    ) -> None:
+        if not points or self._transform is None:
+            return
+        path = QPainterPath(self._to_view(points[0]))
+        for point in points[1:]:
+            path.lineTo(self._to_view(point))
+        pen = QPen(QColor(colour), max(1.0, width * self._transform.scale))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(path)
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        point = self._to_page(event.position())
+        if point is None or event.button() is not Qt.MouseButton.LeftButton:
+            return
+        if self.mode is InputMode.POINTER:
+            self.pointed.emit(point)
+        elif self.mode is InputMode.PEN:
+            self._stroke = [point]
+            self.update()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.mode is InputMode.PEN and self._stroke:
+            point = self._to_page(event.position())
+            if point is not None:
+                self._stroke.append(point)
+                self.update()
+
+    def mouseReleaseEvent(self, _event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.mode is InputMode.PEN and self._stroke:
+            stroke, self._stroke = tuple(self._stroke), []
+            if len(stroke) > 1:
+                self.stroke_drawn.emit(stroke)
+            self.update()
+
+    def page_rect(self) -> QRectF:
+        """Where the page is drawn, in widget pixels (for tests and the tour)."""
+        if self._transform is None:
+            return QRectF()
+        width, height = self._transform.view_size
+        return QRectF(self._origin(), QSize(int(width), int(height)).toSizeF())

@@ -1,0 +1,437 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="ja">
+<context>
+    <name>AgendaPack</name>
+    <message>
+        <location filename="../meetings.py" line="138"/>
+        <source>議事と資料</source>
+        <translation>Agenda and documents</translation>
+    </message>
+    <message>
+        <location filename="../meetings.py" line="170"/>
+        <source>取り下げられました</source>
+        <translation>Withdrawn</translation>
+    </message>
+    <message>
+        <location filename="../meetings.py" line="172"/>
+        <source>受信中…</source>
+        <translation>Receiving…</translation>
+    </message>
+    <message>
+        <location filename="../meetings.py" line="173"/>
+        <source>&#x3000;更新版（第{v}版）</source>
+        <translation> — updated (version {v})</translation>
+    </message>
+    <message>
+        <location filename="../meetings.py" line="174"/>
+        <source>{n}ページ</source>
+        <translation>{n} pages</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorPresenter</name>
+    <message>
+        <location filename="../error_presenter.py" line="30"/>
+        <source>サーバーにつながりません。</source>
+        <translation>The server cannot be reached.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="31"/>
+        <source>この端末にある資料はそのまま読めます。つながると自動で同期します。</source>
+        <translation>You can keep reading what is on this device; it syncs by itself when the connection returns.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="36"/>
+        <source>サーバーとの接続が切れました。</source>
+        <translation>The connection to the server was lost.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="37"/>
+        <source>自動でつなぎ直します。資料はそのまま読めます。</source>
+        <translation>It reconnects by itself; you can keep reading.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="40"/>
+        <source>この操作にはサーバーへの接続が必要です。</source>
+        <translation>This needs a connection to the server.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="41"/>
+        <source>接続が戻ってから、もう一度お試しください。</source>
+        <translation>Please try again when the connection is back.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="44"/>
+        <source>この操作は発表者だけができます。</source>
+        <translation>Only the presenter can do this.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="45"/>
+        <source>委員長に発表者の役割をお願いしてください。</source>
+        <translation>Ask the chair for the presenter role.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="48"/>
+        <source>この操作は許可されていません。</source>
+        <translation>This is not allowed.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="49"/>
+        <location filename="../error_presenter.py" line="101"/>
+        <source>必要であれば議会事務局にお問い合わせください。</source>
+        <translation>If you need it, please ask the council secretariat.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="52"/>
+        <source>この会議の鍵がまだ届いていません。</source>
+        <translation>The key for this meeting has not arrived yet.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="53"/>
+        <source>届くと資料が自動で開けるようになります。</source>
+        <translation>The documents open by themselves once it arrives.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="56"/>
+        <source>この端末はまだ管理者の承認を待っています。</source>
+        <translation>This device is still waiting for the administrator's approval.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="57"/>
+        <source>承認されると自動で使えるようになります。</source>
+        <translation>It is ready by itself once approved.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="60"/>
+        <source>端末の保存領域がいっぱいです。</source>
+        <translation>This device's storage is full.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="61"/>
+        <source>不要なファイルを削除してから、もう一度お試しください。</source>
+        <translation>Please delete files you no longer need and try again.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="66"/>
+        <source>この資料は壊れていて開けません。</source>
+        <translation>This document is damaged and cannot be opened.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="67"/>
+        <source>議会事務局に差し替えをお願いしてください。</source>
+        <translation>Please ask the council secretariat for a replacement.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="70"/>
+        <source>この資料にはパスワードがかかっています。</source>
+        <translation>This document is password-protected.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="71"/>
+        <source>議会事務局にお問い合わせください。</source>
+        <translation>Please contact the council secretariat.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="74"/>
+        <source>このページを表示できませんでした。</source>
+        <translation>This page could not be shown.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="75"/>
+        <source>ほかのページは読めます。議会事務局にお知らせください。</source>
+        <translation>The other pages can be read. Please tell the council secretariat.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="80"/>
+        <source>パスフレーズが違います。</source>
+        <translation>The passphrase is not right.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="81"/>
+        <source>もう一度入力してください。</source>
+        <translation>Please enter it again.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="86"/>
+        <source>届いた資料の一つは確認に失敗したため、表示しません。</source>
+        <translation>A document that arrived failed its check, so it is not shown.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="87"/>
+        <source>改ざんや通信の不具合の可能性があります。議会事務局にお知らせください。</source>
+        <translation>It may have been altered or damaged in transit. Please tell the council secretariat.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="94"/>
+        <source>端末または通信の状態により、操作を完了できませんでした。</source>
+        <translation>This could not be done because of the device or the connection.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="97"/>
+        <source>しばらくしてから、もう一度お試しください。</source>
+        <translation>Please try again in a little while.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="100"/>
+        <source>この操作はできません。</source>
+        <translation>This cannot be done.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="104"/>
+        <source>受け取ったデータを確認できませんでした。</source>
+        <translation>Data that arrived could not be verified.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="105"/>
+        <source>議会事務局にお知らせください。</source>
+        <translation>Please tell the council secretariat.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="108"/>
+        <source>アプリの不具合で操作を完了できませんでした。</source>
+        <translation>A fault in the app stopped this.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="109"/>
+        <source>もう一度お試しください。続く場合はコードを添えて事務局にお知らせください。</source>
+        <translation>Please try again; if it keeps happening, tell the secretariat with the code.</translation>
+    </message>
+</context>
+<context>
+    <name>FollowBar</name>
+    <message>
+        <location filename="../bars.py" line="39"/>
+        <source>戻る</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <location filename="../bars.py" line="41"/>
+        <source>委員長のページに戻る</source>
+        <translation>Back to the chair's page</translation>
+    </message>
+    <message>
+        <location filename="../bars.py" line="53"/>
+        <source>発表はまだ始まっていません — 資料を自由に読めます</source>
+        <translation>Nobody is presenting yet — read freely</translation>
+    </message>
+    <message>
+        <location filename="../bars.py" line="56"/>
+        <source>発表中 — 全員があなたのページを見ています</source>
+        <translation>Presenting — everyone sees your page</translation>
+    </message>
+    <message>
+        <location filename="../bars.py" line="59"/>
+        <source>● {who}に追従中</source>
+        <translation>● Following {who}</translation>
+    </message>
+    <message>
+        <location filename="../bars.py" line="62"/>
+        <source>{who}は{page}ページです</source>
+        <translation>{who} is on page {page}</translation>
+    </message>
+    <message>
+        <location filename="../bars.py" line="78"/>
+        <source>委員長</source>
+        <translation>the chair</translation>
+    </message>
+    <message>
+        <location filename="../bars.py" line="79"/>
+        <source>{name}さん</source>
+        <translation>{name}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../window.py" line="53"/>
+        <source>● オンライン</source>
+        <translation>● Online</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="54"/>
+        <source>● 同期中</source>
+        <translation>● Syncing</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="55"/>
+        <source>○ 接続中</source>
+        <translation>○ Connecting</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="56"/>
+        <source>○ オフライン — 端末にある資料を読めます</source>
+        <translation>○ Offline — what is on this device can be read</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="59"/>
+        <source>この端末のデータは消去されました</source>
+        <translation>This device's data was wiped</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="88"/>
+        <source>Furano Meet — {name}</source>
+        <translation>Furano Meet — {name}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="98"/>
+        <source>会議</source>
+        <translation>Meetings</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="99"/>
+        <source>議事と資料</source>
+        <translation>Agenda and documents</translation>
+    </message>
+</context>
+<context>
+    <name>MeetingList</name>
+    <message>
+        <location filename="../meetings.py" line="86"/>
+        <source>会議の一覧</source>
+        <translation>Meeting list</translation>
+    </message>
+    <message>
+        <location filename="../meetings.py" line="106"/>
+        <source>{y}年{m}月{d}日</source>
+        <translation>{d}/{m}/{y}</translation>
+    </message>
+    <message>
+        <location filename="../meetings.py" line="117"/>
+        <source>閲覧期限切れ（端末から消去済み）</source>
+        <translation>Expired (removed from this device)</translation>
+    </message>
+    <message>
+        <location filename="../meetings.py" line="119"/>
+        <source>鍵の到着待ち</source>
+        <translation>Waiting for the key</translation>
+    </message>
+    <message>
+        <location filename="../meetings.py" line="123"/>
+        <source>受信中（{done}/{all}件）</source>
+        <translation>Receiving ({done} of {all})</translation>
+    </message>
+    <message>
+        <location filename="../meetings.py" line="127"/>
+        <source>資料はまだありません</source>
+        <translation>No documents yet</translation>
+    </message>
+    <message>
+        <location filename="../meetings.py" line="128"/>
+        <source>✓ オフラインで閲覧できます（資料{n}件）</source>
+        <translation>✓ Ready offline ({n} documents)</translation>
+    </message>
+</context>
+<context>
+    <name>NoticeBar</name>
+    <message>
+        <location filename="../window.py" line="73"/>
+        <source>閉じる</source>
+        <translation>Close</translation>
+    </message>
+</context>
+<context>
+    <name>PageCanvas</name>
+    <message>
+        <location filename="../page_canvas.py" line="48"/>
+        <source>ページ</source>
+        <translation>Page</translation>
+    </message>
+</context>
+<context>
+    <name>PresenterBar</name>
+    <message>
+        <location filename="../bars.py" line="95"/>
+        <source>このページを表示</source>
+        <translation>Show this page</translation>
+    </message>
+    <message>
+        <location filename="../bars.py" line="96"/>
+        <source>ポインター</source>
+        <translation>Pointer</translation>
+    </message>
+    <message>
+        <location filename="../bars.py" line="97"/>
+        <source>共有ペン</source>
+        <translation>Shared pen</translation>
+    </message>
+    <message>
+        <location filename="../bars.py" line="98"/>
+        <source>全員をこのページへ</source>
+        <translation>Bring everyone here</translation>
+    </message>
+</context>
+<context>
+    <name>Viewer</name>
+    <message>
+        <location filename="../viewer.py" line="127"/>
+        <source>左の一覧から資料を選んでください</source>
+        <translation>Choose a document on the left</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="133"/>
+        <source>◀ 前へ</source>
+        <translation>◀ Previous</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="134"/>
+        <source>次へ ▶</source>
+        <translation>Next ▶</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="136"/>
+        <source>ページ</source>
+        <translation>Page</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="139"/>
+        <source>全体</source>
+        <translation>Page</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="140"/>
+        <source>幅</source>
+        <translation>Width</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="141"/>
+        <location filename="../viewer.py" line="152"/>
+        <source>縮小</source>
+        <translation>Smaller</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="142"/>
+        <location filename="../viewer.py" line="153"/>
+        <source>拡大</source>
+        <translation>Larger</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="150"/>
+        <source>ページ全体を表示</source>
+        <translation>Fit the whole page</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="151"/>
+        <source>幅に合わせる</source>
+        <translation>Fit the width</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="319"/>
+        <source>資料を開いています…</source>
+        <translation>Opening the document…</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="423"/>
+        <source>{page} / {count}</source>
+        <translation>{page} / {count}</translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <location filename="../__main__.py" line="64"/>
+        <source>この端末はまだ登録されていません。招待を受け取ったら `furano-meet --profile {p} enrol` で登録してください。</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>

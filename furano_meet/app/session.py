@@ -1,0 +1,141 @@
+"""A signed-in profile as the app holds it: the engine, the render service and the ops helper.
+
+One :class:`Session` per window (the tour and the tests run two in one process). It owns
+
+* the :class:`~furano_meet.sync.engine.SyncEngine` — the only way to the relay and the store;
+* the page-render service, made in :func:`make_render_service` alone, so the backend (a thread
+  today, a process tomorrow) is switched in one place;
+* :class:`Ops` — Anki's "one background op" idea: a widget hands over a coroutine and moves
+  on; success calls back on the GUI thread, failure goes to the one
+  :class:`~.error_presenter.ErrorPresenter`. Slots stay one line long.
+
+Engine events are forwarded to the Qt signal :attr:`Session.engine_event`. The asyncio loop *is* the
+Qt event loop (qasync), so observers, ops and slots all run on the GUI thread, while the
+engine's store calls, decryption and PyMuPDF work run on their own threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from furano_meet.render import RenderService
+from furano_meet.sync.engine import SyncEngine
+from furano_meet.sync.events import SyncEvent
+
+from .error_presenter import ErrorPresenter
+
+T = TypeVar("T")
+
+log = logging.getLogger("furano.app")
+
+
+def make_render_service() -> RenderService:
+    """The one place the app builds its renderer: swap the backend here."""
+    return RenderService(name="furano-app-render")
+
+
+class Ops:
+    """Run coroutines for widgets; route every failure to the error presenter."""
+
+    def __init__(self, errors: ErrorPresenter) -> None:
+        self._errors = errors
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def run(
+        self,
+        coro: Coroutine[Any, Any, T],
+        on_done: Callable[[T], None] | None = None,
+    ) -> asyncio.Task[T | None]:
+        """Start ``coro`` now; ``on_done(result)`` runs on success. Never raises."""
+        guarded = self._guarded(coro, on_done)
+        task = asyncio.ensure_future(guarded)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _guarded(
+        self, coro: Coroutine[Any, Any, T], on_done: Callable[[T], None] | None
+    ) -> T | None:
+        try:
+            result = await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # every failure has one destination: the presenter
+            self._errors.present(exc)
+            return None
+        if on_done is not None:
+            on_done(result)
+        return result
+
+    async def settle(self) -> None:
+        """Wait until every op started so far (and any they started) has finished."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def cancel_all(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+
+class Session(QObject):
+    """See the module docstring. ``start()`` runs the engine; ``close()`` stops everything."""
+
+    engine_event = Signal(object)
+    """Every :data:`SyncEvent` of the engine, delivered on the GUI thread."""
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        *,
+        errors: ErrorPresenter | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.errors = errors or ErrorPresenter(self)
+        self.ops = Ops(self.errors)
+        self.render = make_render_service()
+        self._changed = asyncio.Event()
+        self._unsubscribe = engine.subscribe(self._forward)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.engine.account.user_id
+
+    @property
+    def display_name(self) -> str:
+        return self.engine.account.display_name
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self.engine.run())
+
+    async def close(self) -> None:
+        self._unsubscribe()
+        self.ops.cancel_all()
+        await self.engine.stop()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await asyncio.to_thread(self.render.shutdown)
+
+    def _forward(self, event: SyncEvent) -> None:
+        self._changed.set()
+        self.engine_event.emit(event)
+
+    async def wait_until(self, check: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
+        """Return once ``check()`` holds, looking again after every engine event (for the tour
+        and the tests: a positive marker, never a sleep)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                self._changed.clear()
+                if await check():
+                    return
+                await self._changed.wait()

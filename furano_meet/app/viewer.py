@@ -1,0 +1,446 @@
+"""The viewer: one document page at a time, following the chair or browsing on one's own.
+
+Theory of operation
+-------------------
+*What* page to show is the engine's answer, not the viewer's: every
+:class:`~furano_meet.sync.events.PresenterMoved` brings a new
+:class:`~furano_meet.sync.presenting.MeetingView`, and the viewer shows its ``view.page``.
+A page turn of the reader's own is an intent — ``present_page`` while presenting, else
+``browse`` (which switches a follower to browsing) — and is shown at once, before the engine
+answers, so a turn never waits for the network.
+
+*How* it is shown: pages are rendered by the render service on its own thread at the scale
+the fit mode and the screen's pixel ratio ask for (``RenderService.show`` with the page in view
+first and its neighbours as prefetch, superseding whatever this viewer asked for before). A
+finished render becomes a :class:`QPixmap` as soon as it arrives — not in ``paintEvent`` — and
+the few nearest pixmaps are kept, so a prefetched page turn is one ``drawPixmap``.
+
+Not yet here (issue #9): tiles for zoomed pages, low-resolution-first, thumbnails, links,
+pinch and swipe; see ``docs/app.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from enum import Enum
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from furano_meet.annotations import AnnotationBody, Ink, InkPoint
+from furano_meet.pagespace import Point
+from furano_meet.protocol import messages as m
+from furano_meet.render import MAX_PIXELS, DocumentInfo, Pixels, RenderFuture, RenderRequest
+from furano_meet.store.records import Visibility
+from furano_meet.sync.events import AnnotationsChanged, PresenterMoved, SyncEvent
+from furano_meet.sync.follow import PageRef
+from furano_meet.sync.presenting import MeetingView
+
+from .bars import FollowBar, PresenterBar
+from .notes_adapter import engine_content, read_body
+from .page_canvas import InputMode, PageCanvas
+from .session import Session
+
+KEEP_PIXMAPS = 6
+"""The page in view, its neighbours and a little history: ~40 MB at 1920×1200."""
+ZOOM_STEP = 1.25
+SHARED_INK = "#1a56db"
+KEYS = {
+    Qt.Key.Key_Right: 1,
+    Qt.Key.Key_PageDown: 1,
+    Qt.Key.Key_Space: 1,
+    Qt.Key.Key_Left: -1,
+    Qt.Key.Key_PageUp: -1,
+    Qt.Key.Key_Home: -100_000,
+    Qt.Key.Key_End: 100_000,
+}
+"""Page-turn keys (presentation clickers send PageUp/PageDown)."""
+
+
+class Fit(Enum):
+    PAGE = "page"
+    WIDTH = "width"
+
+
+def to_pixmap(pixels: Pixels, device_pixel_ratio: float) -> QPixmap:
+    """Wrap the render service's buffer without a copy; the pixmap takes the one copy."""
+    image = QImage(
+        pixels.data, pixels.width, pixels.height, pixels.stride, QImage.Format.Format_RGB888
+    )
+    pixmap = QPixmap.fromImage(image)
+    pixmap.setDevicePixelRatio(device_pixel_ratio)
+    return pixmap
+
+
+class PageArea(QScrollArea):
+    """The scrolled page; tells when its size (and so the fitted scale) changes, e.g. when
+    the window is resized or the presenter bar appears."""
+
+    resized = Signal()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.resized.emit()
+
+
+class Viewer(QWidget):
+    """See the module docstring. ``set_meeting`` first; then the engine drives it."""
+
+    page_painted = Signal(object, float)
+    """((document_id, version, page), perf_counter) the first time a page is painted."""
+    document_shown = Signal(str, int)
+    """A document (id, version) is open in the viewer now."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.meeting_id = ""
+        self.view: MeetingView | None = None
+        self.document: DocumentInfo | None = None
+        self.page = 0
+        self.fit = Fit.PAGE
+        self.zoom = 1.0
+        self._opening: tuple[str, int] | None = None
+        self._wanted: PageRef | None = None
+        self._pixmaps: OrderedDict[RenderRequest, QPixmap] = OrderedDict()
+        self._ink: dict[tuple[str, int, int], tuple[Ink, ...]] = {}
+        """Shared ink of the pages seen in this document, so a return shows it at once."""
+        self._view_name = f"viewer-{id(self)}"
+        self._resize_timer = QTimer(self, singleShot=True, interval=60)
+        self._resize_timer.timeout.connect(self._render)
+        self._build()
+        session.engine_event.connect(self._on_event)
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.follow_bar = FollowBar(self)
+        self.presenter_bar = PresenterBar(self)
+        self.presenter_bar.hide()
+        self.canvas = PageCanvas()
+        self.canvas.clear(self.tr("左の一覧から資料を選んでください"))
+        self.page_area = PageArea(self)
+        self.page_area.setWidgetResizable(True)
+        self.page_area.setWidget(self.canvas)
+        self.page_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.page_area.resized.connect(self._resize_timer.start)  # the fitted scale changed
+        self.prev_button = QPushButton(self.tr("◀ 前へ"), self)
+        self.next_button = QPushButton(self.tr("次へ ▶"), self)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setAccessibleName(self.tr("ページ"))
+        self.page_label = QLabel(self)
+        self.page_label.setObjectName("pageLabel")
+        self.fit_page = QPushButton(self.tr("全体"), self)
+        self.fit_width = QPushButton(self.tr("幅"), self)
+        self.zoom_out = QPushButton(self.tr("縮小"), self)
+        self.zoom_in = QPushButton(self.tr("拡大"), self)
+        nav = QHBoxLayout()
+        nav.addWidget(self.prev_button)
+        nav.addWidget(self.slider, 1)
+        nav.addWidget(self.page_label)
+        nav.addWidget(self.next_button)
+        nav.addSpacing(12)
+        for widget, name in (
+            (self.fit_page, self.tr("ページ全体を表示")),
+            (self.fit_width, self.tr("幅に合わせる")),
+            (self.zoom_out, self.tr("縮小")),
+            (self.zoom_in, self.tr("拡大")),
+        ):
+            widget.setObjectName("compact")
+            widget.setAccessibleName(name)
+            widget.setToolTip(name)
+            nav.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.follow_bar)
+        layout.addWidget(self.presenter_bar)
+        layout.addWidget(self.page_area, 1)
+        layout.addLayout(nav)
+
+        self._connect()
+
+    def _connect(self) -> None:
+        self.prev_button.clicked.connect(lambda: self.turn_page(self.page - 1))
+        self.next_button.clicked.connect(lambda: self.turn_page(self.page + 1))
+        self.slider.sliderReleased.connect(lambda: self.turn_page(self.slider.value() - 1))
+        self.slider.actionTriggered.connect(self._slider_action)
+        self.fit_page.clicked.connect(lambda: self.set_fit(Fit.PAGE))
+        self.fit_width.clicked.connect(lambda: self.set_fit(Fit.WIDTH))
+        self.zoom_in.clicked.connect(lambda: self.set_zoom(self.zoom * ZOOM_STEP))
+        self.zoom_out.clicked.connect(lambda: self.set_zoom(self.zoom / ZOOM_STEP))
+        self.follow_bar.return_clicked.connect(self.return_to_presenter)
+        self.presenter_bar.present_clicked.connect(self.present_this_page)
+        self.presenter_bar.bring_clicked.connect(self.bring_everyone_here)
+        self.presenter_bar.pointer_toggled.connect(lambda on: self._input(InputMode.POINTER, on))
+        self.presenter_bar.pen_toggled.connect(lambda on: self._input(InputMode.PEN, on))
+        self.canvas.pointed.connect(self.point_at)
+        self.canvas.stroke_drawn.connect(self.share_stroke)
+        self.canvas.painted.connect(self.page_painted)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.page_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows turn pages, not scroll
+        self._update_nav()
+
+    def _slider_action(self, _action: int) -> None:
+        if not self.slider.isSliderDown():  # a tap on the groove or a key, not a drag
+            QTimer.singleShot(0, lambda: self.turn_page(self.slider.value() - 1))
+
+    def _input(self, mode: InputMode, on: bool) -> None:
+        self.canvas.mode = mode if on else InputMode.READ
+
+    # -- intents -------------------------------------------------------------------------------
+
+    def set_meeting(self, meeting_id: str) -> None:
+        self.meeting_id = meeting_id
+        self._apply(self.session.engine.view(meeting_id))
+
+    def open_document(self, document_id: str, version: int) -> None:
+        """The reader picked a document in the agenda pack: its first page."""
+        self.setFocus()  # from now on the arrow keys turn its pages
+        self._turn(PageRef(document_id, version, 0))
+
+    def next_page(self) -> None:
+        self.turn_page(self.page + 1)
+
+    def previous_page(self) -> None:
+        self.turn_page(self.page - 1)
+
+    def turn_page(self, index: int) -> None:
+        if self.document is None or not 0 <= index < self.document.page_count:
+            self._update_nav()
+            return
+        if index != self.page:
+            self._turn(PageRef(self.document.doc_id, self.document.version, index))
+
+    def _turn(self, ref: PageRef) -> None:
+        engine, meeting = self.session.engine, self.meeting_id
+        view = engine.view(meeting)
+        if view.presenting and view.following:
+            self.session.ops.run(
+                engine.present_page(meeting, ref.document_id, ref.version, ref.page)
+            )
+        else:
+            self.session.ops.run(engine.browse(meeting, ref))
+        self._go(ref)
+
+    def return_to_presenter(self) -> None:
+        self.session.ops.run(self.session.engine.follow_presenter(self.meeting_id))
+
+    def present_this_page(self) -> None:
+        if self.document is not None:
+            doc = self.document
+            engine = self.session.engine
+            self.session.ops.run(
+                engine.present_page(self.meeting_id, doc.doc_id, doc.version, self.page)
+            )
+
+    def bring_everyone_here(self) -> None:
+        self.session.ops.run(self.session.engine.bring_everyone_here(self.meeting_id))
+
+    def point_at(self, point: Point) -> None:
+        pointer = m.Pointer(x=round(point.x, 2), y=round(point.y, 2))
+        self.session.ops.run(self.session.engine.set_pointer(self.meeting_id, pointer))
+
+    def share_stroke(self, points: tuple[Point, ...]) -> None:
+        if self.document is None:
+            return
+        body = AnnotationBody(Ink(tuple(InkPoint(p.x, p.y) for p in points), SHARED_INK, 2.0))
+        doc = self.document
+        self.session.ops.run(
+            self.session.engine.add_annotation(
+                self.meeting_id,
+                doc.doc_id,
+                doc.version,
+                self.page,
+                engine_content(body),
+                visibility=Visibility.SHARED,
+            ),
+            on_done=lambda _id: self._load_ink(),
+        )
+
+    def set_fit(self, fit: Fit) -> None:
+        self.fit, self.zoom = fit, 1.0
+        self._render()
+
+    def set_zoom(self, zoom: float) -> None:
+        self.zoom = min(8.0, max(0.25, zoom))
+        self._render()
+
+    # -- the engine's answer -------------------------------------------------------------------
+
+    def _on_event(self, event: SyncEvent) -> None:
+        if getattr(event, "meeting_id", None) != self.meeting_id:
+            return
+        if isinstance(event, PresenterMoved):
+            self._apply(self.session.engine.view(self.meeting_id))
+        elif isinstance(event, AnnotationsChanged):
+            self._load_ink()
+
+    def _apply(self, view: MeetingView) -> None:
+        self.view = view
+        self.follow_bar.show_view(view)
+        self.presenter_bar.setVisible(view.may_moderate or view.presenting)
+        self._update_nav()
+        if view.view.page is not None:
+            self._go(view.view.page)
+        self._show_pointer()
+
+    def _show_pointer(self) -> None:
+        view = self.view
+        pointer = view.view.pointer if view is not None else None
+        shown = view.view.presenter_page if view is not None else None
+        here = self._here()
+        if (
+            pointer is None
+            or shown is None
+            or here != (shown.document_id, shown.version, shown.page)
+        ):
+            self.canvas.set_pointer(None)
+        else:
+            self.canvas.set_pointer(Point(pointer.x, pointer.y))
+
+    def _here(self) -> tuple[str, int, int] | None:
+        doc = self.document
+        return None if doc is None else (doc.doc_id, doc.version, self.page)
+
+    # -- documents and pages -------------------------------------------------------------------
+
+    def _go(self, ref: PageRef) -> None:
+        key = (ref.document_id, ref.version)
+        self._wanted = ref
+        if self.document is None or (self.document.doc_id, self.document.version) != key:
+            if self._opening != key:
+                self._opening = key
+                self.canvas.clear(self.tr("資料を開いています…"))
+                self.session.ops.run(self._open(*key), on_done=self._opened)
+            return
+        if ref.page != self.page or self.canvas.key != self._here():
+            self.page = min(max(0, ref.page), self.document.page_count - 1)
+            self._render()
+            self._load_ink()
+        self._update_nav()
+        self._show_pointer()
+
+    async def _open(self, document_id: str, version: int) -> DocumentInfo:
+        pdf = await self.session.engine.open_document(document_id, version)
+        return await self.session.render.open(document_id, version, pdf)
+
+    def _opened(self, info: DocumentInfo) -> None:
+        if self._opening != (info.doc_id, info.version):
+            return  # another document was asked for meanwhile; it is opening
+        old, self._opening = self.document, None
+        if old is not None:
+            self.session.render.close(old.doc_id, old.version)
+            self._pixmaps.clear()
+            self._ink.clear()
+        self.document, self.page = info, -1
+        self.document_shown.emit(info.doc_id, info.version)
+        self.slider.setRange(1, info.page_count)
+        if self._wanted is not None:
+            self._go(self._wanted)
+
+    def _request(self, index: int) -> RenderRequest:
+        assert self.document is not None
+        page = self.document.pages[index]
+        width, height = page.transform(1.0).view_size
+        viewport = self.page_area.viewport().size()
+        fit_width = max(1, viewport.width() - 8) / width
+        fit_page = min(fit_width, max(1, viewport.height() - 8) / height)
+        scale = (fit_page if self.fit is Fit.PAGE else fit_width) * self.zoom
+        scale *= self.devicePixelRatioF()
+        scale = min(scale, math.sqrt(MAX_PIXELS / (width * height)))  # tiles: next increment
+        return RenderRequest(self.document.doc_id, self.document.version, index, round(scale, 3))
+
+    def _render(self) -> None:
+        if self.document is None or self.page < 0:
+            return
+        visible = self._request(self.page)
+        ahead = [
+            self._request(i)
+            for i in (self.page + 1, self.page - 1)
+            if 0 <= i < self.document.page_count
+        ]
+        futures = self.session.render.show(self._view_name, [visible], ahead)
+        if visible in self._pixmaps:
+            self._display(visible)
+        for request, future in zip([visible, *ahead], futures, strict=True):
+            if request not in self._pixmaps:
+                self.session.ops.run(self._convert(request, future))
+
+    async def _convert(self, request: RenderRequest, future: RenderFuture[Pixels]) -> None:
+        pixels = await future
+        self._pixmaps[request] = to_pixmap(pixels, self.devicePixelRatioF())
+        while len(self._pixmaps) > KEEP_PIXMAPS:
+            self._pixmaps.popitem(last=False)
+        if self.document is None or (request.doc_id, request.version) != (
+            self.document.doc_id,
+            self.document.version,
+        ):
+            return
+        wanted = self._request(self.page)
+        if request == wanted:
+            self._display(request)
+        elif request.page == self.page and wanted not in self._pixmaps:
+            self._display(request)  # the viewport changed meanwhile: show this, sharpen next
+            self._render()
+
+    def _display(self, request: RenderRequest) -> None:
+        assert self.document is not None
+        self._pixmaps.move_to_end(request)
+        page = self.document.pages[request.page]
+        transform = page.transform(request.scale / self.devicePixelRatioF())
+        key = (request.doc_id, request.version, request.page)
+        self.canvas.show_page(key, self._pixmaps[request], transform)
+        self._show_pointer()
+
+    def _load_ink(self) -> None:
+        """Show the page's ink known so far at once, and read it again from the store."""
+        here = self._here()
+        if here is None:
+            return
+        if here in self._ink:
+            self.canvas.set_ink(here, self._ink[here])
+
+        def loaded(ink: tuple[Ink, ...]) -> None:
+            self._ink[here] = ink
+            self.canvas.set_ink(here, ink)
+
+        self.session.ops.run(self._read_ink(*here), on_done=loaded)
+
+    async def _read_ink(self, document_id: str, version: int, page: int) -> tuple[Ink, ...]:
+        notes = await self.session.engine.annotations(document_id, version, page)
+        bodies = (read_body(note.payload) for note in notes)
+        return tuple(b.mark for b in bodies if b is not None and isinstance(b.mark, Ink))
+
+    def _update_nav(self) -> None:
+        count = self.document.page_count if self.document is not None else 0
+        view = self.view
+        self.presenter_bar.show_state(
+            has_page=count > 0, presenting=view is not None and view.presenting
+        )
+        self.slider.blockSignals(True)
+        self.slider.setValue(self.page + 1)
+        self.slider.blockSignals(False)
+        self.page_label.setText(
+            self.tr("{page} / {count}").format(page=self.page + 1, count=count) if count else ""
+        )
+        self.prev_button.setEnabled(count > 0 and self.page > 0)
+        self.next_button.setEnabled(count > 0 and self.page < count - 1)
+        for widget in (self.slider, self.fit_page, self.fit_width, self.zoom_in, self.zoom_out):
+            widget.setEnabled(count > 0)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        step = KEYS.get(Qt.Key(event.key()))
+        if step is None or self.document is None:
+            super().keyPressEvent(event)
+        else:
+            self.turn_page(max(0, min(self.document.page_count - 1, self.page + step)))

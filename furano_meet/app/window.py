@@ -1,0 +1,139 @@
+"""The main window: meetings and the agenda pack on the left, the page on the right.
+
+It only composes: the session owns the engine and the renderer, the lists and the viewer own
+their presentation, and the :class:`NoticeBar` shows what the one error presenter says. Large
+targets and calm, high-contrast colours are set once here in :data:`STYLE`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from furano_meet.sync.events import Connectivity, DocumentRefused, StatusChanged, SyncEvent
+
+from .error_presenter import Notice
+from .meetings import AgendaPack, MeetingList
+from .session import Session
+from .viewer import Viewer
+
+STYLE = """
+QWidget { color: #202124; }
+QMainWindow, #side { background: #f8f9fa; }
+QPushButton {
+    min-height: 52px; min-width: 72px; padding: 4px 16px; font-size: 15pt;
+    border: 2px solid #5f6368; border-radius: 8px; background: #ffffff;
+}
+QPushButton:checked { background: #d0021b; color: #ffffff; border-color: #d0021b; }
+QPushButton:disabled { color: #9aa0a6; border-color: #dadce0; }
+#compact { min-width: 56px; padding: 4px 8px; }
+#returnButton { background: #202124; color: #ffffff; border-color: #202124; min-width: 140px; }
+QListWidget { font-size: 14pt; border: 1px solid #dadce0; border-radius: 8px; background: #fff; }
+QListWidget::item { padding: 10px; border-bottom: 1px solid #e8eaed; }
+QListWidget::item:selected { background: #d2e3fc; color: #202124; }
+#heading { font-size: 13pt; font-weight: bold; color: #5f6368; }
+#pageLabel { font-size: 16pt; min-width: 96px; qproperty-alignment: AlignCenter; }
+QSlider::groove:horizontal { height: 10px; background: #dadce0; border-radius: 5px; }
+QSlider::handle:horizontal { width: 36px; margin: -14px 0; border-radius: 18px;
+    background: #1a4fa0; }
+#noticeBar { background: #fef7e0; border: 2px solid #f9ab00; border-radius: 8px; }
+#noticeText { font-size: 15pt; }
+"""
+
+CONNECTIVITY = {
+    Connectivity.ONLINE: QT_TRANSLATE_NOOP("MainWindow", "● オンライン"),
+    Connectivity.SYNCING: QT_TRANSLATE_NOOP("MainWindow", "● 同期中"),
+    Connectivity.CONNECTING: QT_TRANSLATE_NOOP("MainWindow", "○ 接続中"),
+    Connectivity.OFFLINE: QT_TRANSLATE_NOOP(
+        "MainWindow", "○ オフライン — 端末にある資料を読めます"
+    ),
+    Connectivity.WIPED: QT_TRANSLATE_NOOP("MainWindow", "この端末のデータは消去されました"),
+}
+
+
+class NoticeBar(QFrame):
+    """The error presenter's banner: stays until dismissed, never blocks the meeting."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("noticeBar")
+        layout = QHBoxLayout(self)
+        self.text = QLabel(self)
+        self.text.setObjectName("noticeText")
+        self.text.setWordWrap(True)
+        close = QPushButton(self.tr("閉じる"), self)
+        close.clicked.connect(self.hide)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_notice(self, notice: Notice) -> None:
+        self.text.setText(f"{notice.message}\n{notice.next_step}")
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.setWindowTitle(self.tr("Furano Meet — {name}").format(name=session.display_name))
+        self.setStyleSheet(STYLE)
+        self.meetings = MeetingList(session)
+        self.agenda = AgendaPack(session)
+        self.viewer = Viewer(session)
+        self.notice = NoticeBar()
+        side = QWidget()
+        side.setObjectName("side")
+        column = QVBoxLayout(side)
+        for text, widget, stretch in (
+            (self.tr("会議"), self.meetings, 2),
+            (self.tr("議事と資料"), self.agenda, 3),
+        ):
+            heading = QLabel(text)
+            heading.setObjectName("heading")
+            column.addWidget(heading)
+            column.addWidget(widget, stretch)
+        main = QWidget()
+        right = QVBoxLayout(main)
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.notice)
+        right.addWidget(self.viewer, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(side)
+        splitter.addWidget(main)
+        splitter.setSizes([380, 1000])
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+        self.status = QLabel()
+        self.statusBar().addPermanentWidget(self.status)
+        self._show_status(session.engine.status.connectivity)
+
+        self.meetings.meeting_chosen.connect(self.choose_meeting)
+        self.agenda.document_chosen.connect(self.viewer.open_document)
+        self.viewer.document_shown.connect(self.agenda.show_current)
+        session.errors.shown.connect(self.notice.show_notice)
+        session.engine_event.connect(self._on_event)
+
+    def choose_meeting(self, meeting_id: str) -> None:
+        self.meetings.chosen = meeting_id
+        self.meetings.reload()
+        self.agenda.set_meeting(meeting_id)
+        self.viewer.set_meeting(meeting_id)
+
+    def _on_event(self, event: SyncEvent) -> None:
+        if isinstance(event, StatusChanged):
+            self._show_status(event.status.connectivity)
+        elif isinstance(event, DocumentRefused):
+            self.session.errors.document_refused(event.code)
+
+    def _show_status(self, connectivity: Connectivity) -> None:
+        self.status.setText(self.tr(str(CONNECTIVITY[connectivity])))
