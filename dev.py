@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One-file bootstrap: the two commands in the README.
 
-    python3 dev.py run    # set up, then run the main job (relay + demo meeting)
+    python3 dev.py run    # set up, then run the main job: the demo council in two app windows
+    python3 dev.py run --tour DIR   # the same, offscreen and scripted: screenshots + tour.json
     python3 dev.py test   # set up, then lint, type-check and run every test
 
 Why a script and not a Makefile: the only thing a fresh machine is promised is Python 3.11+.
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
-EXTRAS = {"run": "client", "test": "dev"}
+EXTRAS = {"run": "app", "test": "dev"}
 
 
 def _ensure_venv(extra: str) -> None:
@@ -93,7 +94,7 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     _ensure_venv(EXTRAS[command])
     if command == "run":
-        return _run("-m", "furano_meet.demo", *rest)
+        return _run("-m", "furano_meet.app.live_demo", *rest)  # headless demo without a display
     for step in (
         ("-m", "ruff", "check", "."),
         ("-m", "ruff", "format", "--check", "."),

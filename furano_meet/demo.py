@@ -201,7 +201,7 @@ async def _publish_pack(relay: Relay, clerk: SyncEngine) -> list[str]:
     return published
 
 
-def _print(info: DemoCouncil) -> None:
+def print_council(info: DemoCouncil) -> None:
     print(f"Furano Meet demo relay — {info.url}")
     print(f"  meeting: {council.MEETING_TITLE} [{council.MEETING_ID}]")
     print(f"  documents published by the clerk's device: {', '.join(info.documents)}")
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_until_signal(run_demo(Path(args.data), args.port, ready=_print)))
+        asyncio.run(_until_signal(run_demo(Path(args.data), args.port, ready=print_council)))
     print("Demo stopped.", flush=True)
     return 0
 

@@ -47,7 +47,6 @@ from furano_meet.sync.follow import PageRef
 from furano_meet.sync.presenting import MeetingView
 
 from .bars import FollowBar, PresenterBar
-from .notes_adapter import engine_content, read_body
 from .page_canvas import InputMode, PageCanvas
 from .session import Session
 
@@ -261,7 +260,7 @@ class Viewer(QWidget):
                 doc.doc_id,
                 doc.version,
                 self.page,
-                engine_content(body),
+                body,
                 visibility=Visibility.SHARED,
             ),
             on_done=lambda _id: self._load_ink(),
@@ -418,8 +417,7 @@ class Viewer(QWidget):
 
     async def _read_ink(self, document_id: str, version: int, page: int) -> tuple[Ink, ...]:
         notes = await self.session.engine.annotations(document_id, version, page)
-        bodies = (read_body(note.payload) for note in notes)
-        return tuple(b.mark for b in bodies if b is not None and isinstance(b.mark, Ink))
+        return tuple(n.body.mark for n in notes if isinstance(n.body.mark, Ink))
 
     def _update_nav(self) -> None:
         count = self.document.page_count if self.document is not None else 0

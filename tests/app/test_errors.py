@@ -71,7 +71,8 @@ async def test_a_refused_presenter_intent_is_explained_with_the_next_step(
 async def refused_intent_explained(window: MainWindow) -> None:
     session = window.session
     task = session.ops.run(session.engine.present_page(MEETING_ID, *FIRST_DOCUMENT, 2))
-    assert await asyncio.wait_for(task, 20) is None  # the op failed, and did not raise
+    outcome: object = await asyncio.wait_for(task, 20)
+    assert outcome is None  # the op failed, and did not raise
     assert window.notice.isVisible()
     assert session.errors.last is not None and session.errors.last.code == "not_presenter"
     text = window.notice.text.text()
