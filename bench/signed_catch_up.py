@@ -44,7 +44,8 @@ from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore
 from furano_meet.store.records import Visibility
 from furano_meet.sync import ledger
-from furano_meet.sync.account import Invitation, create_org_root, enrol
+from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
+from furano_meet.sync.admin import invite
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.notes import PendingOp, sign_and_keep
@@ -68,6 +69,7 @@ class _Council:
     def __init__(self, relay: Relay, root: Path) -> None:
         self.relay, self.root = relay, root
         self.fingerprint = ""
+        self.admin_store: LocalStore
         self.engines: list[tuple[SyncEngine, asyncio.Task[None], LocalStore]] = []
 
     async def device(self, user_id: str, *, admin: bool = False) -> tuple[SyncEngine, LocalStore]:
@@ -77,8 +79,17 @@ class _Council:
             await self.relay.store.run(
                 self.relay.store.set_root_fingerprint, "furano", self.fingerprint
             )
-        code = await self.relay.store.run(self.relay.store.issue_enrolment_code, user_id)
-        await enrol(store, self.relay.url, Invitation(code, self.fingerprint), user_id)
+        if admin:  # the administrator's own first device: a relay-made code (the bootstrap)
+            code = await self.relay.store.run(self.relay.store.issue_enrolment_code, user_id)
+            invitation = Invitation(code, self.fingerprint)
+        else:  # everyone else: an invitation signed on the administrator's device
+            account = Account.load(self.admin_store)
+            assert account is not None
+            role = next(r for u, _, r in demo.PEOPLE if u == user_id)
+            invitation = await invite(account, self.admin_store, user_id, role)
+        await enrol(store, self.relay.url, invitation, user_id)
+        if admin:
+            self.admin_store = store
         engine = SyncEngine(store, auto_certify=admin, backoff=Backoff(base=0.05, cap=0.5))
         task = asyncio.create_task(engine.run())
         self.engines.append((engine, task, store))
