@@ -85,6 +85,37 @@ class Received:
     """True when this device lacks the op's key: the ledger still sees it, the note waits."""
 
 
+def as_logged(
+    user_id: str, device_id: str, ops: tuple[m.NewOp, ...], results: tuple[m.OpResult, ...]
+) -> tuple[m.LoggedOp, ...]:
+    """This device's acknowledged ops as the log holds them (its own signed headers): the relay
+    does not push a device's ops back to it, yet its ledger must know its own notes."""
+    seqs = {r.op_id: r.seq for r in results}
+    logged = []
+    for op in ops:
+        if op.op_id not in seqs or not op.signed:
+            continue
+        header, signature = KIND.split(op.signed)
+        logged.append(
+            m.LoggedOp(
+                seq=seqs[op.op_id],
+                op_id=op.op_id,
+                author_user_id=user_id,
+                author_device_id=device_id,
+                document_id=op.document_id,
+                version=op.version,
+                page=op.page,
+                visibility=op.visibility,
+                kind=op.kind,
+                payload=op.payload,
+                logged_at="",
+                header=header,
+                signature=signature,
+            )
+        )
+    return tuple(logged)
+
+
 def signed_bytes(op: m.LoggedOp) -> bytes:
     """The signed op (``FMOP``) a logged op's header and signature make up."""
     return framing.encode(KIND.magic, op.header, op.signature)

@@ -46,7 +46,13 @@ from furano_meet.crypto import (
 )
 from furano_meet.crypto.authority import TrustAnchor
 from furano_meet.crypto.roster import Roster
-from furano_meet.crypto.signed_ops import OpHeader, OpKind, op_id_for, sign_op, signed_op_hash
+from furano_meet.crypto.signed_ops import (
+    OpHeader,
+    OpKind,
+    op_id_for,
+    sign_op,
+    signed_op_hash,
+)
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore
@@ -165,11 +171,11 @@ class Notes:
         """Something may be sendable now (a new op, or a key that unblocks a meeting)."""
         self._outbox_wake.set()
 
-    def roster(self, meeting_id: str) -> Roster | None:  # noqa: ARG002 - the seam below
-        """The meeting's newest accepted roster, whose ``note_editors`` may change others'
-        shared notes. Seam: until signed rosters reach the engine (trustkeys), there is none,
-        and the ledger's default applies — only a note's author may edit or delete it."""
-        return None
+    async def roster(self, meeting_id: str) -> Roster | None:
+        """The meeting's newest roster this device accepted (signed by a clerk's or an
+        administrator's device, never the relay's word): its ``note_editors`` roles may change
+        others' *shared* notes. Without one, only a note's author may edit or delete it."""
+        return await self._keys.trust.roster(meeting_id)
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -365,6 +371,9 @@ class Notes:
                 store.ack([r.op_id for r in reply.results])
 
         await self._ctx.db(acknowledge)
+        account = self._ctx.account
+        own = ledger.as_logged(account.user_id, account.device_id, ops, reply.results)
+        await self.apply(meeting_id, own, own=True)
 
     # -- receiving ---------------------------------------------------------------------------
 
@@ -392,13 +401,20 @@ class Notes:
             "private": dict(await self._keys.private_keys(meeting_id)),
         }
 
-    async def apply(self, meeting_id: str, ops: tuple[m.LoggedOp, ...]) -> None:
+    async def apply(
+        self, meeting_id: str, ops: tuple[m.LoggedOp, ...], *, own: bool = False
+    ) -> None:
         """Verify, open and store ops from the log (see :mod:`.ledger`).
 
         The cursor advances only up to the first op whose key this device does not hold yet,
         so that op is fetched again once the key arrives; the ops after it are applied now
         (a re-delivery is recognised by the ledger). Refused ops are skipped: waiting will
         not fix them.
+
+        ``own`` ops are this device's, just acknowledged (the relay does not push a device's
+        ops back to it): they go through the same ledger, so this device knows its notes'
+        owner and chain like everyone else's, but they never move the cursor (ops of others
+        logged before them may still be on their way).
         """
         if not ops:
             return
@@ -410,7 +426,7 @@ class Notes:
         received = await asyncio.to_thread(ledger.open_bodies, meeting_id, verified, keys)
         waiting = {r.logged.seq for r in received if r.waiting}
         cursor = 0
-        for op in ops:
+        for op in () if own else ops:
             if op.seq in waiting:
                 break
             cursor = op.seq
@@ -420,7 +436,7 @@ class Notes:
             meeting_id,
             received,
             cursor,
-            self.roster(meeting_id),
+            await self.roster(meeting_id),
             self._ctx.clock(),
         )
         if changed:

@@ -17,7 +17,7 @@ from furano_meet.annotations import StickyNote, decode
 from furano_meet.protocol import messages as m
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsChanged
-from server.demo import MEETING_ID
+from server.demo import MEETING_ID, PEOPLE
 from server.relay import Relay
 from tests.e2e.council import Council, Device, note, wait_until
 from tests.e2e.hostile_ops import HostileOps, Link, forge_op, passthrough
@@ -194,3 +194,28 @@ async def test_the_author_shown_is_the_signer_not_the_relays_label(world: World)
         v for v in await world.third.engine.annotations("pack", 1) if v.annotation_id == note_id
     ]
     assert view.author == "giin1"
+
+
+async def test_a_role_the_clerks_roster_names_may_edit_shared_notes_and_no_one_else(
+    world: World,
+) -> None:
+    """The meeting's signed roster (made on the clerk's device, never the relay's word) names
+    the roles that may change others' shared notes; a role it does not name may not."""
+    victim = await shared_note(world.author, "原案", world.rival, world.third)
+    first = world.third.store.roster(MEETING_ID)  # version 1, made with the key: names no role
+    assert first is not None
+    await world.clerk.engine.edit_annotation(victim, note("書記の修正"))
+    await world.rival.engine.edit_annotation(victim, note("委員の修正"))
+    await wait_until(lambda: world.clerk.store.outbox_size() == 0)  # logged before the marker
+    await shared_note(world.rival, "marker", world.author, world.third)
+    assert text_of(world.third, victim) == "原案"
+    members = tuple(user_id for user_id, _, _ in PEOPLE)
+    await world.clerk.engine.set_roster(MEETING_ID, members, note_editors=("clerk",))
+    await wait_until(lambda: world.third.store.roster(MEETING_ID) != first)
+    await wait_until(lambda: world.author.store.roster(MEETING_ID) != first)
+    await world.clerk.engine.edit_annotation(victim, note("事務局が修正"))
+    await world.rival.engine.edit_annotation(victim, note("委員の再修正"))
+    await wait_until(lambda: world.clerk.store.outbox_size() == 0)
+    await shared_note(world.rival, "marker 2", world.author, world.third)
+    assert text_of(world.third, victim) == "事務局が修正"
+    assert text_of(world.author, victim) == "事務局が修正"
