@@ -10,9 +10,10 @@ from pathlib import Path
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.store.records import DocumentState
 from furano_meet.sync.engine import SyncEngine
-from furano_meet.sync.events import DocumentPublished
+from furano_meet.sync.events import DocumentPublished, SyncEvent, UploadProgress
 
 from .common import load_account, open_store, running, use_ca_file, wait_until_certified
+from .syncing import TransferProgress
 
 
 class NotAMember(FuranoError):
@@ -56,9 +57,15 @@ async def publish(args: argparse.Namespace) -> int:
                 await engine.create_meeting_key(args.meeting_id)
             title = args.title or path.stem
             published: list[DocumentPublished] = []
-            engine.subscribe(
-                lambda e: published.append(e) if isinstance(e, DocumentPublished) else None
-            )
+            progress = TransferProgress()
+
+            def observe(event: SyncEvent) -> None:
+                if isinstance(event, DocumentPublished):
+                    published.append(event)
+                elif isinstance(event, UploadProgress):
+                    progress(event)
+
+            engine.subscribe(observe)
             print(f"Encrypting and uploading {path.name} ({len(pdf) / 1e6:.1f} MB) …", flush=True)
             info = await engine.publish_document(
                 args.meeting_id,

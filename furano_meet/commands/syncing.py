@@ -20,6 +20,7 @@ from furano_meet.sync.events import (
     DownloadProgress,
     StatusChanged,
     SyncEvent,
+    UploadProgress,
 )
 
 from .common import (
@@ -47,16 +48,18 @@ class TransferProgress:
         self.tty = sys.stdout.isatty() if tty is None else tty
         self._shown: dict[tuple[str, int], int] = {}
 
-    def __call__(self, event: DownloadProgress) -> None:
+    def __call__(self, event: DownloadProgress | UploadProgress) -> None:
         key = (event.document_id, event.version)
-        percent = 100 * event.received // event.total if event.total else 0
+        done = event.received if isinstance(event, DownloadProgress) else event.sent
+        verb = "downloading" if isinstance(event, DownloadProgress) else "uploading"
+        percent = 100 * done // event.total if event.total else 0
         step = percent if self.tty else percent // 25 * 25
         if self._shown.get(key) == step:
             return
         self._shown[key] = step
         line = (
-            f"downloading {event.document_id} v{event.version}: {percent:3d}% "
-            f"({event.received / 1e6:.1f} of {event.total / 1e6:.1f} MB)"
+            f"{verb} {event.document_id} v{event.version}: {percent:3d}% "
+            f"({done / 1e6:.1f} of {event.total / 1e6:.1f} MB)"
         )
         if self.tty:
             print(f"\r{line}", end="\n" if percent >= 100 else "", flush=True)

@@ -72,8 +72,12 @@ class BlobTransfers:
         chunk_size: int | None = None,
         attempts: int = 3,
         sha256: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> m.DocumentInfo:
         """Upload a blob, resuming from what the relay already holds; returns the published info.
+
+        ``on_progress(sent, total)`` is called after each chunk is handed to the connection (a
+        resumed upload starts at what the relay already holds).
 
         ``sha256`` (hex) is the blob's digest when the caller already has it (the document
         encryptor computes it for the signed manifest); otherwise it is computed here, in a
@@ -96,7 +100,7 @@ class BlobTransfers:
             if isinstance(reply, m.DocumentPublished):
                 return reply.document
             assert isinstance(reply, m.UploadReady)
-            failure = await self._send_chunks(reply, data, chunk_size)
+            failure = await self._send_chunks(reply, data, chunk_size, on_progress)
             if failure is not None:
                 last_error = RelayError(failure.code, failure.message, failure)
                 continue
@@ -113,7 +117,11 @@ class BlobTransfers:
         raise last_error
 
     async def _send_chunks(
-        self, ready: m.UploadReady, data: bytes | bytearray, chunk_size: int | None
+        self,
+        ready: m.UploadReady,
+        data: bytes | bytearray,
+        chunk_size: int | None,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> m.Failed | None:
         """Send the chunks from ``ready.offset``; each chunk's digest (which the relay checks)
         is computed in a worker thread while the previous chunk is being sent, so the hashing
@@ -142,6 +150,8 @@ class BlobTransfers:
                     )
                 chunk = Chunk(ChunkKind.UPLOAD, ready.transfer, offset, payload, digest)
                 await self.send_raw(encode_chunk(chunk))
+                if on_progress is not None:
+                    on_progress(min(offset + size, len(data)), len(data))
             return upload.failed.result() if upload.failed.done() else None
         finally:
             if pending is not None:  # stopped early: nobody wants that digest any more

@@ -158,6 +158,17 @@ class MeetingAccessLost:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadProgress:
+    """(Clerk) Ciphertext bytes of a document being published handed to the relay so far."""
+
+    meeting_id: str
+    document_id: str
+    version: int
+    sent: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentPublished:
     """(Clerk) A document this device published was accepted by the relay.
 
@@ -193,6 +204,7 @@ SyncEvent = (
     | PresenterRequested
     | DocumentReady
     | DocumentPublished
+    | UploadProgress
     | DocumentIndexed
     | DownloadProgress
     | DocumentRefused

@@ -29,6 +29,7 @@ from .events import (
     DocumentRefused,
     DocumentWithdrawn,
     DownloadProgress,
+    UploadProgress,
 )
 from .keys import Keys
 from .notes import Notes
@@ -209,6 +210,9 @@ class Library:
             data=prepared.blob,
             manifest=prepared.sealed_manifest,
             sha256=prepared.manifest.ciphertext_sha256,  # the encryptor's digest: no second pass
+            on_progress=lambda sent, total: self._ctx.emit(
+                UploadProgress(meeting_id, prepared.manifest.doc_id, version, sent, total)
+            ),
         )
         self._ctx.emit(
             DocumentPublished(
