@@ -96,6 +96,7 @@ HANDLERS: dict[type[m.Msg], Handler] = {
     m.Enrol: session.enrol,
     m.FindInvitation: invitations.find_invitation,
     m.PutInvitation: invitations.put_invitation,
+    m.RetireDevice: admin.retire_device,
     m.Authenticate: session.authenticate,
     m.CertifyDevice: keys.certify_device,
     m.ListMeetings: meetings.list_meetings,

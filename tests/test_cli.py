@@ -166,14 +166,32 @@ def test_publish_names_a_missing_file_and_a_meeting_it_cannot_see(
     assert f"not a member of a meeting {MEETING_ID!r}" in err
 
 
-def test_wipe_tells_the_user_which_device_to_have_revoked(
+def test_wipe_revokes_the_device_on_the_relay_when_it_can(
     council: Council, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tablet = council.enrol("giin1", council.invitation("giin1"), capsys)
     assert council.run("giin1", "wipe", "--yes") == 0
     out = capsys.readouterr().out
-    assert f"furano-relay revoke-device {tablet.device_id}" in out
+    assert f"Device {tablet.device_id} was revoked on the relay" in out
     assert "new invitation" in out
+    assert not (council.devices / "profiles" / "giin1" / "cache.db").exists()
+    rows = [
+        r.split("\t") for r in cli(council.relay.data_dir, "list-devices", "--user", "giin1").splitlines()
+    ]
+    (row,) = [r for r in rows if r[0] == tablet.device_id]
+    assert row[4], "revoked_at is set"
+
+
+def test_wipe_offline_tells_the_user_which_device_to_have_revoked(
+    council: Council, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tablet = council.enrol("giin1", council.invitation("giin1"), capsys)
+    council.relay.kill()
+    assert council.run("giin1", "wipe", "--yes") == 0
+    captured = capsys.readouterr()
+    assert f"furano-relay revoke-device {tablet.device_id}" in captured.out
+    assert "Could not revoke this device on the relay" in captured.err
+    assert "new invitation" in captured.out
     assert not (council.devices / "profiles" / "giin1" / "cache.db").exists()
 
 

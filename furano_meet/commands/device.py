@@ -20,7 +20,7 @@ from furano_meet.store.errors import PassphraseRequired
 from furano_meet.store.layout import ProfilePaths
 from furano_meet.store.recovery import recover_profile
 from furano_meet.sync.account import Account, Invitation, enrol
-from furano_meet.sync.admin import device_fingerprint
+from furano_meet.sync.admin import device_fingerprint, retire
 from furano_meet.sync.certification import (
     Certification,
     check_certification,
@@ -96,11 +96,22 @@ def _device_to_revoke(args: argparse.Namespace) -> Account | None:
         return None  # a damaged or locked cache is exactly what wipe is for
 
 
+def _retire(account: Account) -> bool:
+    """Revoke this device on the relay; ``False`` (and why) if that is not possible now."""
+    try:
+        asyncio.run(retire(account))
+    except (FuranoError, OSError, TimeoutError) as exc:
+        print(f"Could not revoke this device on the relay ({exc}).", file=sys.stderr)
+        return False
+    return True
+
+
 def wipe(args: argparse.Namespace) -> int:
     """Remove this profile's database, its keychain entry and every cached file.
 
-    The relay has no request by which a device revokes itself, so the device stays valid there
-    until an administrator revokes it: say so, with the device id to give them.
+    Online, the device first revokes itself on the relay (protocol 1.3 ``retire_device``), so
+    its token is useless even if a copy survives; offline, it says what to ask the
+    administrator for, with the device id to give them.
     """
     if not args.yes:
         print("This deletes every cached document, note and key of this profile on this device.")
@@ -108,17 +119,21 @@ def wipe(args: argparse.Namespace) -> int:
             print("Nothing was deleted.", file=sys.stderr)
             return 1
     account = _device_to_revoke(args)
+    retired = account is not None and _retire(account)
     data = Path(args.data) if args.data else None
     left = wipe_profile(data, args.profile)
     if left:
         print("Could not remove: " + ", ".join(str(p) for p in left), file=sys.stderr)
         return 1
     print("This device's Furano Meet data for the profile was wiped.")
-    if account is not None:
+    if retired:
+        assert account is not None
+        print(f"Device {account.device_id} was revoked on the relay; nothing more to ask for.")
+    elif account is not None:
         print(
             f"Ask the administrator to revoke device {account.device_id} of "
             f"{account.user_id} on the relay (furano-relay revoke-device {account.device_id}): "
-            "a device cannot revoke itself."
+            "the relay could not be reached to do it now."
         )
     else:
         print(

@@ -709,6 +709,14 @@ class PutInvitation(Msg):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RetireDevice(Msg):
+    """(1.3) This device is being wiped: revoke it (answered ``done``, then the connection
+    closes with ``device_revoked``), so its token is useless even if a copy of it survives."""
+
+    TYPE = "retire_device"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ListUncertified(Msg):
     """An admin device asks which devices of its organisation still lack a certificate."""
 

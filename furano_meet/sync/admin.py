@@ -121,6 +121,19 @@ async def _connect(account: Account, ssl_context: ssl.SSLContext | None) -> Rela
     return conn
 
 
+async def retire(account: Account, *, timeout: float = 10.0) -> None:
+    """Revoke this device on the relay before its data is wiped (``furano-meet wipe``): a token
+    that survives in a backup or a copy of the disk is then useless. Raises if the relay cannot
+    be reached or is older than 1.3; the caller then tells the user to ask the administrator."""
+    async with asyncio.timeout(timeout):
+        async with await _connect(account, None) as conn:
+            if conn.session.peer_minor < 3:
+                raise RelayError(
+                    "version_unsupported", "This relay cannot revoke a device at its request."
+                )
+            await conn.request(m.RetireDevice())
+
+
 async def invite(
     account: Account,
     store: LocalStore,

@@ -58,6 +58,16 @@ async def apply_admin_changes(state: RelayState) -> None:
                 )
 
 
+async def retire_device(state: RelayState, client: Client, msg: m.RetireDevice) -> None:
+    """A device being wiped revokes itself: the same as an administrator's ``revoke-device``
+    (its other connections are closed by the admin-change watcher within half a second)."""
+    device_id = client.who.device_id
+    await state.store.run(state.store.revoke_device, device_id)
+    log.info("device %s retired itself", device_id)
+    client.outbox.send(m.Done(rid=msg.rid))
+    await revoke(state, client, device_id)
+
+
 async def revoke(state: RelayState, client: Client, device_id: str) -> None:
     """Stop serving a revoked device's connection at once, tell it why, and close it.
 
