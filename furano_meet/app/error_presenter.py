@@ -103,7 +103,8 @@ _MESSAGES: dict[str, tuple[object, object]] = {
     "root_fingerprint_mismatch": (
         QT_TRANSLATE_NOOP("ErrorPresenter", "この端末を承認した組織が、招待の組織と違います。"),
         QT_TRANSLATE_NOOP(
-            "ErrorPresenter", "議会事務局に新しい招待をお願いし、情報システム担当にお知らせください。"
+            "ErrorPresenter",
+            "議会事務局に新しい招待をお願いし、情報システム担当にお知らせください。",
         ),
     ),
     "certification_refused": (

@@ -213,7 +213,9 @@ class InvitationPage(QWidget):
         self.submitted.emit(self.relay.text().strip(), self.invitation.text().strip())
 
     def ask_for_relay(self) -> None:
-        self.hint.setText(self.tr("サーバーのアドレスを入力してください（招待と一緒に届いています）。"))
+        self.hint.setText(
+            self.tr("サーバーのアドレスを入力してください（招待と一緒に届いています）。")
+        )
         self.relay.setFocus()
 
     def set_busy(self, busy: bool) -> None:
@@ -374,7 +376,10 @@ class FirstRunWindow(QWidget):
 
     def _choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("招待ファイルを開く"), "", self.tr("招待 (*.txt *.furano-invite);;すべて (*)")
+            self,
+            self.tr("招待ファイルを開く"),
+            "",
+            self.tr("招待 (*.txt *.furano-invite);;すべて (*)"),
         )
         if path:
             self.load_invitation_file(Path(path))
@@ -397,7 +402,9 @@ class FirstRunWindow(QWidget):
     def current(self) -> QWidget:
         """The visible step (:attr:`passphrase`, :attr:`invitation` or :attr:`waiting`)."""
         holder = self.pages.currentWidget()
-        return next(p for p in (self.passphrase, self.invitation, self.waiting) if p.parent() is holder)
+        return next(
+            p for p in (self.passphrase, self.invitation, self.waiting) if p.parent() is holder
+        )
 
     async def close_ops(self) -> None:
         """Stop polling and wait for every op to end (before the loop or the test ends)."""
@@ -425,8 +432,13 @@ async def prepare_profile(
         await asyncio.to_thread(store.close)
     window = FirstRunWindow(data, profile, errors)
     done: asyncio.Future[LocalStore | None] = asyncio.get_running_loop().create_future()
-    window.ready.connect(lambda s: done.done() or done.set_result(s))
-    window.destroyed.connect(lambda *_: done.done() or done.set_result(None))
+
+    def finish(store: LocalStore | None) -> None:
+        if not done.done():
+            done.set_result(store)
+
+    window.ready.connect(finish)
+    window.destroyed.connect(lambda *_: finish(None))
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.resize(900, 760)
     window.show()

@@ -42,7 +42,7 @@ RELOAD_ON = (
     StatusChanged,
 )
 STATE_ROLE = Qt.ItemDataRole.UserRole + 1
-"""Each row's :class:`~.states.State` (for tests and screen readers' descriptions)."""
+"""Each row's :class:`~.states.State` (Qt hands it back as its ``str`` value)."""
 RELOAD_DELAY_MS = 250
 """Events come in bursts (a download reports every chunk): reload once per burst."""
 

@@ -42,7 +42,9 @@ def shot(widget: object, name: str) -> None:
 
 
 def first_run_window(tmp_path: Path, qtbot: QtBot) -> FirstRunWindow:
-    window = FirstRunWindow(tmp_path / "new-device", "giin1-tablet", ErrorPresenter(), poll_seconds=0.2)
+    window = FirstRunWindow(
+        tmp_path / "new-device", "giin1-tablet", ErrorPresenter(), poll_seconds=0.2
+    )
     qtbot.addWidget(window)
     window.resize(900, 760)
     window.show()
@@ -121,12 +123,13 @@ async def enrol_wait_and_certify(
 
         def ready_offline() -> bool:
             rows = [window.meetings.item(i) for i in range(window.meetings.count())]
-            return any(row.data(STATE_ROLE) is State.READY for row in rows)
+            return any(row.data(STATE_ROLE) == State.READY for row in rows)
 
         await until(ready_offline, WAIT)
         assert "オフラインで閲覧できます" in window.meetings.item(0).text()
         shot(window, "first_run_meeting_list")
     finally:
+        admin_window.close()
         await first_run.close_ops()
         for session in sessions:
             await session.close()

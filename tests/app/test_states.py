@@ -77,7 +77,7 @@ async def key_waiting_then_withdrawn(council: Council, window: MainWindow) -> No
 
     clerk, first = await published(council, generate_agenda_pack(title="議案書", pages=3))
     await clerk.engine.publish_document(
-        MEETING_ID, generate_agenda_pack(title="資料2", pages=2), title="資料2"
+        MEETING_ID, generate_agenda_pack(title="資料2", pages=3), title="資料2"
     )
     await until(lambda: row_states(window.meetings) == [State.READY], WAIT)
     window.choose_meeting(MEETING_ID)
