@@ -294,8 +294,9 @@ class FirstRunWindow(QWidget):
         self.passphrase = PassphrasePage(self)
         self.invitation = InvitationPage(self)
         self.waiting = WaitingPage(self)
+        self.opening = _label(self.tr("準備しています…"), "explain")
         self.pages = QStackedWidget(self)
-        for page in (self.passphrase, self.invitation, self.waiting):
+        for page in (self.opening, self.passphrase, self.invitation, self.waiting):
             self.pages.addWidget(_page(page))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
@@ -400,11 +401,11 @@ class FirstRunWindow(QWidget):
 
     @property
     def current(self) -> QWidget:
-        """The visible step (:attr:`passphrase`, :attr:`invitation` or :attr:`waiting`)."""
+        """The visible step: :attr:`opening`, :attr:`passphrase`, :attr:`invitation` or
+        :attr:`waiting`."""
         holder = self.pages.currentWidget()
-        return next(
-            p for p in (self.passphrase, self.invitation, self.waiting) if p.parent() is holder
-        )
+        steps = (self.opening, self.passphrase, self.invitation, self.waiting)
+        return next(p for p in steps if p.parent() is holder)
 
     async def close_ops(self) -> None:
         """Stop polling and wait for every op to end (before the loop or the test ends)."""
