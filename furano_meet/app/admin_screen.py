@@ -124,11 +124,14 @@ class DeviceCard(QFrame):
         same = _same(typed, self.device.fingerprint)
         self.certify.setEnabled(same)
         if same:
-            self.match.setText(self.tr("✓ 一致しました"))
+            text, colour = self.tr("✓ 一致しました"), "#0b6e3b"
         elif typed.strip():
-            self.match.setText(self.tr("✕ まだ一致しません — 端末の画面をもう一度ご確認ください"))
+            text = self.tr("✕ まだ一致しません — 端末の画面をもう一度ご確認ください")
+            colour = "#b3261e"
         else:
-            self.match.setText(self.tr("端末の持ち主に指紋を読み上げてもらってください"))
+            text, colour = self.tr("端末の持ち主に指紋を読み上げてもらってください"), "#3c4043"
+        self.match.setText(text)
+        self.match.setStyleSheet(f"color: {colour};")
 
 
 class AdminScreen(QWidget):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -258,15 +259,15 @@ class WaitingPage(QWidget):
         self.show_state(Certification.WAITING)
 
     def show_state(self, state: Certification) -> None:
+        """The wait, and when the relay was last asked (so the screen is visibly alive)."""
         fingerprint = self.fingerprint.text()
+        text = self.tr("● 管理者がこの端末を認証するのを待っています（指紋 {fp}）").format(
+            fp=fingerprint
+        )
         if state is Certification.UNKNOWN:
-            text = self.tr(
-                "管理者がこの端末を認証するのを待っています（指紋 {fp}）。"
-                "この端末が参加する会議はまだありません。"
-            )
-        else:
-            text = self.tr("⏳ 管理者がこの端末を認証するのを待っています（指紋 {fp}）")
-        self.status.setText(text.format(fp=fingerprint))
+            text += "\n" + self.tr("この端末が参加する会議はまだありません。")
+        checked = self.tr("最終確認 {time}").format(time=time.strftime("%H:%M:%S"))
+        self.status.setText(f"{text}\n{checked}")
 
 
 class FirstRunWindow(QWidget):

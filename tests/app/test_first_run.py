@@ -86,7 +86,10 @@ async def enrol_wait_and_certify(
         first_run.start()
         await until(lambda: first_run.current is first_run.invitation, WAIT)
         invitation = await council.invitation("giin1")
-        first_run.invitation.invitation.setText(invitation.link())  # the link names the relay
+        invitation_file = tmp_path / "招待.txt"
+        invitation_file.write_text(invitation.link() + "\n", encoding="utf-8")
+        first_run.load_invitation_file(invitation_file)  # a link: it names the relay too
+        await until(lambda: first_run.invitation.invitation.text() == invitation.link(), WAIT)
         assert first_run.invitation.relay.text() == council.url
         shot(first_run, "first_run_invitation")
         QTest.mouseClick(first_run.invitation.enrol, Qt.MouseButton.LeftButton)
