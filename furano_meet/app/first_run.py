@@ -237,6 +237,8 @@ class WaitingPage(QWidget):
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.fingerprint.setAccessibleName(self.tr("この端末の指紋"))
         self.status = _label("", "waiting")
+        self.value = ""
+        """The fingerprint shown (as one string)."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (
@@ -255,12 +257,16 @@ class WaitingPage(QWidget):
         layout.addStretch(1)
 
     def show_fingerprint(self, fingerprint: str) -> None:
-        self.fingerprint.setText(fingerprint)
+        """Two lines split between groups, so no group is ever broken when read out."""
+        self.value = fingerprint
+        groups = fingerprint.split("-")
+        half = (len(groups) + 1) // 2
+        self.fingerprint.setText("-".join(groups[:half]) + "-\n" + "-".join(groups[half:]))
         self.show_state(Certification.WAITING)
 
     def show_state(self, state: Certification) -> None:
         """The wait, and when the relay was last asked (so the screen is visibly alive)."""
-        fingerprint = self.fingerprint.text()
+        fingerprint = self.value
         text = self.tr("● 管理者がこの端末を認証するのを待っています（指紋 {fp}）").format(
             fp=fingerprint
         )
