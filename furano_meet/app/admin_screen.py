@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from furano_meet.crypto import normalise_fingerprint
-from furano_meet.sync.admin import PendingDevice, certify, pending_devices
+from furano_meet.sync.admin import NO_INVITATION, PendingDevice, certify, pending_devices
 
 from .offload import off_gui_thread
 from .session import Session
@@ -89,11 +89,8 @@ class DeviceCard(QFrame):
             )
         detail = QLabel("\n".join(details))
         detail.setObjectName("deviceDetail")
-        problem = QLabel(
-            self.tr("自動で承認されなかった理由: {why}").format(why=device.problem)
-            if device.problem
-            else self.tr("招待の確認は済んでいます。指紋を確かめて承認してください。")
-        )
+        problem = QLabel(self._problem(device))
+        problem.setToolTip(device.problem)  # the core's detail, for the IT department
         problem.setObjectName("deviceProblem")
         problem.setWordWrap(True)
         listed = QLabel(self.tr("サーバーが示す指紋:\n{fp}").format(fp=device.fingerprint))
@@ -119,6 +116,19 @@ class DeviceCard(QFrame):
         column.addLayout(row)
         column.addWidget(self.match)
         self._compare("")
+
+    def _problem(self, device: PendingDevice) -> str:
+        """Why it waits, in plain words (the core's English detail stays in the tooltip)."""
+        if not device.problem:
+            return self.tr("招待の確認は済んでいます。指紋を確かめて承認してください。")
+        if device.problem == NO_INVITATION:
+            return self.tr(
+                "招待を使わずに登録された端末です。本人の端末であることを確かめてから承認してください。"
+            )
+        return self.tr(
+            "招待の確認に失敗したため、自動では承認されませんでした。"
+            "承認せず、本人に確かめてから新しい招待を作ってください。"
+        )
 
     def _compare(self, typed: str) -> None:
         same = _same(typed, self.device.fingerprint)

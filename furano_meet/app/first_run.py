@@ -456,4 +456,6 @@ async def prepare_profile(
     if result is not None:
         window.ready.disconnect()
         window.close()
+    elif window.store is not None:
+        await asyncio.to_thread(window.store.close)
     return result

@@ -11,11 +11,12 @@ import keyring
 import keyring.backends.fail
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.admin_screen import AdminScreen
 from furano_meet.app.error_presenter import ErrorPresenter
-from furano_meet.app.first_run import FirstRunWindow
+from furano_meet.app.first_run import FirstRunWindow, prepare_profile
 from furano_meet.app.meetings import STATE_ROLE
 from furano_meet.app.session import Session
 from furano_meet.app.states import State
@@ -107,6 +108,7 @@ async def enrol_wait_and_certify(
         card = screen.cards[0]
         assert (card.device.user_id, card.device.role) == ("giin1", "member")
         assert card.device.claimed_user_id == "giin1" and card.device.fingerprint == fingerprint
+        assert not card.device.problem  # its invitation checks out; only the comparison is left
         card.entered.setText(fingerprint[:-4] + "AAAA")  # a misread: no certifying
         assert not card.certify.isEnabled() and "一致しません" in card.match.text()
         card.entered.setText(first_run.waiting.value.lower())  # as read out
@@ -175,3 +177,20 @@ async def test_without_a_keychain_the_first_run_asks_for_a_passphrase_and_says_w
         await asyncio.to_thread(first_run.store.close)
     finally:
         await first_run.close_ops()
+
+
+async def test_a_profile_without_a_device_opens_the_first_run_window(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    errors = ErrorPresenter()
+    task = asyncio.ensure_future(prepare_profile(tmp_path / "data", "giin2", errors))
+
+    def shown() -> FirstRunWindow | None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, FirstRunWindow)]
+        return next((w for w in windows if w.isVisible()), None)
+
+    await until(lambda: (w := shown()) is not None and w.current is w.invitation, WAIT)
+    window = shown()
+    assert window is not None
+    window.close()  # the user closes it: no profile to open
+    assert await asyncio.wait_for(task, WAIT) is None
