@@ -42,6 +42,7 @@ ADMIN_STYLE = """
 #deviceTitle { font-size: 17pt; font-weight: bold; }
 #deviceDetail { font-size: 13pt; color: #3c4043; }
 #deviceProblem { font-size: 13pt; color: #8a4b00; }
+#deviceOk { font-size: 13pt; color: #0b6e3b; }
 #listedFingerprint { font-size: 18pt; font-family: monospace; font-weight: bold; }
 #match { font-size: 14pt; }
 QLineEdit { font-size: 15pt; min-height: 44px; padding: 2px 8px;
@@ -91,7 +92,7 @@ class DeviceCard(QFrame):
         detail.setObjectName("deviceDetail")
         problem = QLabel(self._problem(device))
         problem.setToolTip(device.problem)  # the core's detail, for the IT department
-        problem.setObjectName("deviceProblem")
+        problem.setObjectName("deviceProblem" if device.problem else "deviceOk")
         problem.setWordWrap(True)
         listed = QLabel(self.tr("サーバーが示す指紋:\n{fp}").format(fp=device.fingerprint))
         listed.setObjectName("listedFingerprint")
