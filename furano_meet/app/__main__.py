@@ -1,14 +1,13 @@
 """``python -m furano_meet.app --profile P``: open an enrolled profile in the meeting app.
 
-The store is opened and the engine built off the GUI thread (both read SQLCipher). Enrolment
-is not in the app yet: a profile without a device says so and names the command that enrols.
+The store is opened and the engine built off the GUI thread (both read SQLCipher). A profile
+without an enrolled device (or without a keychain) goes through the first-run window first.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -17,17 +16,13 @@ from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from furano_meet.errors import FuranoError
-from furano_meet.store import LocalStore
-from furano_meet.sync.account import Account
 from furano_meet.sync.engine import SyncEngine
 
 from .error_presenter import ErrorPresenter
+from .first_run import prepare_profile
 from .fonts import install_ui_font
 from .session import Session
 from .window import MainWindow
-
-PASSPHRASE_ENV = "FURANO_MEET_PASSPHRASE"
-
 
 RESOURCES = Path(__file__).with_name("resources")
 
@@ -55,33 +50,17 @@ def make_app(argv: list[str]) -> QApplication:
     return app
 
 
-def _open_engine(data: Path | None, profile: str) -> SyncEngine | None:
-    """(Worker thread) The profile's engine, or ``None`` when no device is enrolled yet."""
-    store = LocalStore.open(data, profile, passphrase=os.environ.get(PASSPHRASE_ENV))
-    if Account.load(store) is None:
-        store.close()
-        return None
-    return SyncEngine(store)
-
-
 async def _run(app: QApplication, data: Path | None, profile: str) -> int:
     errors = ErrorPresenter()
     try:
-        engine = await asyncio.to_thread(_open_engine, data, profile)
+        store = await prepare_profile(data, profile, errors)  # first run, when needed
+        if store is None:
+            return 2  # the first-run window was closed
+        engine = await asyncio.to_thread(SyncEngine, store)
     except FuranoError as exc:
         notice = errors.present(exc)
         QMessageBox.warning(None, "Furano Meet", notice.text)
         return 1
-    if engine is None:
-        QMessageBox.information(
-            None,
-            "Furano Meet",
-            app.tr(
-                "この端末はまだ登録されていません。招待を受け取ったら "
-                "`furano-meet --profile {p} enrol` で登録してください。"
-            ).format(p=profile),
-        )
-        return 2
     session = Session(engine, errors=errors)
     window = MainWindow(session)
     closed = asyncio.get_running_loop().create_future()

@@ -80,6 +80,45 @@ _MESSAGES: dict[str, tuple[object, object]] = {
         QT_TRANSLATE_NOOP("ErrorPresenter", "パスフレーズが違います。"),
         QT_TRANSLATE_NOOP("ErrorPresenter", "もう一度入力してください。"),
     ),
+    # -- first run and the administrator's screen (first_run.py, admin_screen.py) --
+    "passphrase_too_weak": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "このパスフレーズは推測されやすいため使えません。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter",
+            "10文字以上で、よく使われる言葉や数字だけでないものにしてください。"
+            "ご自分だけが思いつく短い文がおすすめです。",
+        ),
+    ),
+    "invitation_invalid": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "招待の形が正しくないか、期限が切れています。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter",
+            "もう一度そのまま貼り付けてください。期限切れの場合は議会事務局に新しい招待をお願いしてください。",
+        ),
+    ),
+    "invitation_untrusted": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この招待は確認できなかったため、登録しませんでした。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "使わずに、情報システム担当にお知らせください。"),
+    ),
+    "root_fingerprint_mismatch": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この端末を承認した組織が、招待の組織と違います。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter",
+            "議会事務局に新しい招待をお願いし、情報システム担当にお知らせください。",
+        ),
+    ),
+    "certification_refused": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この端末は承認できません。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "承認せず、本人に確かめてから新しい招待を作ってください。"
+        ),
+    ),
+    "key_substitution": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "端末の指紋が、サーバーが示す鍵と一致しません。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "承認しないでください。情報システム担当にお知らせください。"
+        ),
+    ),
 }
 
 _REFUSED = (

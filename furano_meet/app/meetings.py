@@ -10,25 +10,29 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from furano_meet.store.records import DocumentState
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary
 from furano_meet.sync.events import (
+    AnnotationsCarried,
     DocumentReady,
     DocumentRefused,
     DocumentWithdrawn,
     DownloadProgress,
     KeyWaiting,
+    MeetingAccessLost,
     MeetingShredded,
     StatusChanged,
     SyncEvent,
 )
 
 from .session import Session
+from .states import ICON_SIZE, StateBook, latest
 
 RELOAD_ON = (
+    AnnotationsCarried,
+    MeetingAccessLost,
     DocumentReady,
     DocumentRefused,
     DocumentWithdrawn,
@@ -37,6 +41,8 @@ RELOAD_ON = (
     MeetingShredded,
     StatusChanged,
 )
+STATE_ROLE = Qt.ItemDataRole.UserRole + 1
+"""Each row's :class:`~.states.State` (Qt hands it back as its ``str`` value)."""
 RELOAD_DELAY_MS = 250
 """Events come in bursts (a download reports every chunk): reload once per burst."""
 
@@ -47,21 +53,14 @@ class MeetingRow:
     documents: tuple[DocumentSummary, ...]
 
 
-def latest(documents: tuple[DocumentSummary, ...]) -> list[DocumentSummary]:
-    """The newest version of each document, in the order the clerk published them."""
-    newest: dict[str, DocumentSummary] = {}
-    for doc in documents:
-        if doc.document_id not in newest or doc.version > newest[doc.document_id].version:
-            newest[doc.document_id] = doc
-    return list(newest.values())
-
-
 class _Reloading(QListWidget):
     """A list that reloads (debounced) when the engine reports a change."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.states = StateBook.of(session)  # download progress, notes to review, access lost
+        self.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
         self.setWordWrap(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
@@ -106,26 +105,13 @@ class MeetingList(_Reloading):
             date = self.tr("{y}年{m}月{d}日").format(
                 y=mt.starts_at.year, m=mt.starts_at.month, d=mt.starts_at.day
             )
-            item = QListWidgetItem(f"{date}\n{mt.title}\n{self._state(row)}")
+            badge = self.states.meeting(mt, row.documents)  # states.py: icon, colour, words
+            item = QListWidgetItem(badge.icon(), f"{date}\n{mt.title}\n{badge.text}")
+            item.setData(STATE_ROLE, badge.state)
             item.setData(Qt.ItemDataRole.UserRole, mt.meeting_id)
             self.addItem(item)
             if mt.meeting_id == self.chosen:
                 self.setCurrentItem(item)
-
-    def _state(self, row: MeetingRow) -> str:
-        if row.meeting.shredded:
-            return self.tr("閲覧期限切れ（端末から消去済み）")
-        if not row.meeting.has_key:
-            return self.tr("鍵の到着待ち")
-        docs = latest(row.documents)
-        waiting = [d for d in docs if d.state is DocumentState.DOWNLOADING]
-        if waiting:
-            return self.tr("受信中（{done}/{all}件）").format(
-                done=len(docs) - len(waiting), all=len(docs)
-            )
-        if not docs:
-            return self.tr("資料はまだありません")
-        return self.tr("✓ オフラインで閲覧できます（資料{n}件）").format(n=len(docs))
 
 
 class AgendaPack(_Reloading):
@@ -163,23 +149,16 @@ class AgendaPack(_Reloading):
                 heading = QListWidgetItem(item_title)
                 heading.setFlags(Qt.ItemFlag.NoItemFlags)
                 self.addItem(heading)
-            item = QListWidgetItem(
-                f"{doc.title or self.tr('（受信中の資料）')}\n{self._state(doc)}"
-            )
+            badge = self.states.document(doc)  # states.py: icon, colour, words
+            title = doc.title or self.tr("（受信中の資料）")
+            item = QListWidgetItem(badge.icon(), f"{title}\n{badge.text}")
+            item.setData(STATE_ROLE, badge.state)
             item.setData(Qt.ItemDataRole.UserRole, (doc.document_id, doc.version))
             if not doc.ready:
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addItem(item)
             if (doc.document_id, doc.version) == self.current:
                 self.setCurrentItem(item)
-
-    def _state(self, doc: DocumentSummary) -> str:
-        if doc.state is DocumentState.WITHDRAWN:
-            return self.tr("取り下げられました")
-        if not doc.ready:
-            return self.tr("受信中…")
-        updated = self.tr("　更新版（第{v}版）").format(v=doc.version) if doc.version > 1 else ""
-        return self.tr("{n}ページ").format(n=doc.page_count) + updated
 
     def _chosen(self, item: QListWidgetItem) -> None:
         data = item.data(Qt.ItemDataRole.UserRole)

@@ -65,6 +65,7 @@ class Ops:
         try:
             result = await coro
         except asyncio.CancelledError:
+            coro.close()  # cancelled before it began: no "never awaited" warning
             raise
         except Exception as exc:  # every failure has one destination: the presenter
             self._errors.present(exc)

@@ -8,6 +8,7 @@ targets and calm, high-contrast colours are set once here in :data:`STYLE`.
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -117,6 +118,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status)
         self._show_status(session.engine.status.connectivity)
 
+        # -- the administrator's screen (admin_screen.py), for an admin profile only --
+        self.admin_screen: QWidget | None = None
+        if session.engine.account.role == "admin":
+            admin = QPushButton(self.tr("端末の承認…"))
+            admin.setObjectName("compact")
+            admin.clicked.connect(self.open_admin_screen)
+            self.statusBar().addWidget(admin)
+        # -- end administrator's screen --
+
         self.meetings.meeting_chosen.connect(self.choose_meeting)
         self.agenda.document_chosen.connect(self.viewer.open_document)
         self.viewer.document_shown.connect(self.agenda.show_current)
@@ -128,6 +138,22 @@ class MainWindow(QMainWindow):
         self.meetings.reload()
         self.agenda.set_meeting(meeting_id)
         self.viewer.set_meeting(meeting_id)
+
+    def open_admin_screen(self) -> QWidget:
+        """Devices waiting for a certificate, in a window of their own beside the meeting."""
+        from .admin_screen import AdminScreen  # noqa: PLC0415 - only admins ever load it
+
+        if self.admin_screen is None:
+            self.admin_screen = AdminScreen(self.session)
+            self.admin_screen.resize(900, 700)
+        self.admin_screen.show()
+        self.admin_screen.raise_()
+        return self.admin_screen
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.admin_screen is not None:
+            self.admin_screen.close()
+        super().closeEvent(event)
 
     def _on_event(self, event: SyncEvent) -> None:
         if isinstance(event, StatusChanged):

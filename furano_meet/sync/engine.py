@@ -101,6 +101,12 @@ class SyncEngine:
         return self._ctx.status
 
     @property
+    def store(self) -> LocalStore:
+        """This profile's store, for front ends' own short connections (the administrator's
+        screen); call it off the GUI thread, as the engine does."""
+        return self._ctx.store
+
+    @property
     def auto_certify(self) -> bool:
         return self._loop.auto_certify
 

@@ -1,0 +1,196 @@
+"""First run in the real app: passphrase without a keychain, enrolment, the visible wait, and
+the administrator certifying the device on the administrator's screen — real relay, real
+engines, real SQLCipher, offscreen."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import keyring
+import keyring.backends.fail
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from furano_meet.app.admin_screen import AdminScreen
+from furano_meet.app.error_presenter import ErrorPresenter
+from furano_meet.app.first_run import FirstRunWindow, prepare_profile
+from furano_meet.app.meetings import STATE_ROLE
+from furano_meet.app.session import Session
+from furano_meet.app.states import State
+from furano_meet.app.tour import until
+from furano_meet.app.window import MainWindow
+from furano_meet.samples import generate_agenda_pack
+from furano_meet.store import LocalStore
+from furano_meet.sync.admin import device_fingerprint
+from furano_meet.sync.engine import SyncEngine
+from server import demo
+from server.relay import Relay
+from tests.conftest import keyring_backend, relay_config
+from tests.e2e.council import Council
+from tests.e2e.test_sync_security import published
+
+WAIT = 30  # seconds: generous on a shared machine; every wait is on a positive marker
+SHOTS = Path("/tmp/shots")
+
+
+def shot(widget: object, name: str) -> None:
+    """Keep a screenshot to look at (the tests judge by widgets' state, not by pixels)."""
+    SHOTS.mkdir(exist_ok=True)
+    widget.grab().save(str(SHOTS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def first_run_window(tmp_path: Path, qtbot: QtBot) -> FirstRunWindow:
+    window = FirstRunWindow(
+        tmp_path / "new-device", "giin1-tablet", ErrorPresenter(), poll_seconds=0.2
+    )
+    qtbot.addWidget(window)
+    window.resize(900, 760)
+    window.show()
+    return window
+
+
+async def test_a_new_device_enrols_waits_and_is_certified_on_the_admin_screen(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    async with Relay(relay_config(tmp_path)) as relay:
+        await relay.store.run(demo.seed, relay.store)
+        council = Council(relay, tmp_path / "devices")
+        admin = await council.setup_admin()
+        try:
+            await published(council, generate_agenda_pack(title="議案書", pages=3))
+            await admin.stop()  # from here on, devices are certified by hand only
+            await enrol_wait_and_certify(council, admin.store, tmp_path, qtbot)
+        finally:
+            await council.close()
+
+
+async def enrol_wait_and_certify(
+    council: Council, admin_store: LocalStore, tmp_path: Path, qtbot: QtBot
+) -> None:
+    admin_session = Session(SyncEngine(admin_store))
+    admin_window = MainWindow(admin_session)
+    qtbot.addWidget(admin_window)
+    first_run = first_run_window(tmp_path, qtbot)
+    ready: asyncio.Future[LocalStore] = asyncio.get_running_loop().create_future()
+    first_run.ready.connect(ready.set_result)
+    sessions = [admin_session]
+    try:
+        screen = admin_window.open_admin_screen()
+        assert isinstance(screen, AdminScreen)
+        qtbot.addWidget(screen)
+        screen.timer.setInterval(200)
+        await until(lambda: screen.summary.text() == "承認を待っている端末はありません。", WAIT)
+
+        first_run.start()
+        await until(lambda: first_run.current is first_run.invitation, WAIT)
+        invitation = await council.invitation("giin1")
+        invitation_file = tmp_path / "招待.txt"
+        invitation_file.write_text(invitation.link() + "\n", encoding="utf-8")
+        first_run.load_invitation_file(invitation_file)  # a link: it names the relay too
+        await until(lambda: first_run.invitation.invitation.text() == invitation.link(), WAIT)
+        assert first_run.invitation.relay.text() == council.url
+        shot(first_run, "first_run_invitation")
+        QTest.mouseClick(first_run.invitation.enrol, Qt.MouseButton.LeftButton)
+
+        await until(lambda: first_run.current is first_run.waiting, WAIT)
+        assert first_run.account is not None
+        fingerprint = device_fingerprint(first_run.account)
+        assert first_run.waiting.value == fingerprint
+        assert first_run.waiting.fingerprint.text().replace("\n", "") == fingerprint
+        waiting = first_run.waiting.status.text()
+        assert f"管理者がこの端末を認証するのを待っています（指紋 {fingerprint}）" in waiting
+        shot(first_run, "first_run_waiting")
+
+        await until(lambda: len(screen.cards) == 1, WAIT)  # the live refresh shows it
+        card = screen.cards[0]
+        assert (card.device.user_id, card.device.role) == ("giin1", "member")
+        assert card.device.claimed_user_id == "giin1" and card.device.fingerprint == fingerprint
+        assert not card.device.problem  # its invitation checks out; only the comparison is left
+        card.entered.setText(fingerprint[:-4] + "AAAA")  # a misread: no certifying
+        assert not card.certify.isEnabled() and "一致しません" in card.match.text()
+        card.entered.setText(first_run.waiting.value.lower())  # as read out
+        assert card.certify.isEnabled()
+        shot(screen, "admin_screen")
+        assert not ready.done()  # still waiting: only the administrator certifies
+        QTest.mouseClick(card.certify, Qt.MouseButton.LeftButton)
+
+        store = await asyncio.wait_for(ready, WAIT)
+        await until(lambda: screen.summary.text() == "承認を待っている端末はありません。", WAIT)
+        member = Session(await asyncio.to_thread(SyncEngine, store))
+        sessions.append(member)
+        window = MainWindow(member)
+        qtbot.addWidget(window)
+        window.resize(1280, 860)
+        window.show()
+        member.start()
+
+        def ready_offline() -> bool:
+            rows = [window.meetings.item(i) for i in range(window.meetings.count())]
+            return any(row.data(STATE_ROLE) == State.READY for row in rows)
+
+        await until(ready_offline, WAIT)
+        assert "オフラインで閲覧できます" in window.meetings.item(0).text()
+        shot(window, "first_run_meeting_list")
+    finally:
+        admin_window.close()
+        await first_run.close_ops()
+        for session in sessions:
+            await session.close()
+
+
+async def test_without_a_keychain_the_first_run_asks_for_a_passphrase_and_says_why(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    keyring.set_keyring(keyring_backend(keyring.backends.fail.Keyring))  # restored by conftest
+    first_run = first_run_window(tmp_path, qtbot)
+    page = first_run.passphrase
+    try:
+        first_run.start()
+        await until(lambda: first_run.current is page, WAIT)
+        assert "キーチェーン" in page.explain.text() and page.second.isVisible()
+        shot(first_run, "first_run_passphrase")
+
+        page.first.setText("ふらのの丘で朝の会議")
+        page.second.setText("ふらのの丘で夕の会議")
+        QTest.mouseClick(page.ok, Qt.MouseButton.LeftButton)
+        assert "一致しません" in page.mismatch.text()
+
+        for field in (page.first, page.second):
+            field.setText("1234567890")
+        QTest.mouseClick(page.ok, Qt.MouseButton.LeftButton)
+        await until(first_run.notice.isVisible, WAIT)
+        assert first_run.errors.last is not None
+        assert first_run.errors.last.code == "passphrase_too_weak"
+        assert "推測されやすい" in first_run.notice.text.text()
+        assert first_run.current is page  # asked again, nothing created
+        shot(first_run, "first_run_passphrase_weak")
+
+        for field in (page.first, page.second):
+            field.setText("ふらのの丘で朝の会議")
+        QTest.mouseClick(page.ok, Qt.MouseButton.LeftButton)
+        await until(lambda: first_run.current is first_run.invitation, WAIT)
+        assert not first_run.notice.isVisible()
+        assert first_run.store is not None
+        await asyncio.to_thread(first_run.store.close)
+    finally:
+        await first_run.close_ops()
+
+
+async def test_a_profile_without_a_device_opens_the_first_run_window(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    errors = ErrorPresenter()
+    task = asyncio.ensure_future(prepare_profile(tmp_path / "data", "giin2", errors))
+
+    def shown() -> FirstRunWindow | None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, FirstRunWindow)]
+        return next((w for w in windows if w.isVisible()), None)
+
+    await until(lambda: (w := shown()) is not None and w.current is w.invitation, WAIT)
+    window = shown()
+    assert window is not None
+    window.close()  # the user closes it: no profile to open
+    assert await asyncio.wait_for(task, WAIT) is None
