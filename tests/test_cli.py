@@ -176,7 +176,8 @@ def test_wipe_revokes_the_device_on_the_relay_when_it_can(
     assert "new invitation" in out
     assert not (council.devices / "profiles" / "giin1" / "cache.db").exists()
     rows = [
-        r.split("\t") for r in cli(council.relay.data_dir, "list-devices", "--user", "giin1").splitlines()
+        r.split("\t")
+        for r in cli(council.relay.data_dir, "list-devices", "--user", "giin1").splitlines()
     ]
     (row,) = [r for r in rows if r[0] == tablet.device_id]
     assert row[4], "revoked_at is set"

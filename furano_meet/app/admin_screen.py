@@ -29,9 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from furano_meet.crypto import normalise_fingerprint
-from furano_meet.sync.admin import NO_INVITATION, PendingDevice, certify, pending_devices
+from furano_meet.sync.admin import NO_INVITATION, PendingDevice
 
-from .offload import off_gui_thread
 from .session import Session
 from .window import STYLE, NoticeBar
 
@@ -196,10 +195,7 @@ class AdminScreen(QWidget):
         if self._busy:
             return
         self._busy = True
-        engine = self.session.engine
-        task = self.session.ops.run(
-            off_gui_thread(pending_devices(engine.account, engine.store)), on_done=self._show
-        )
+        task = self.session.ops.run(self.session.engine.pending_devices(), on_done=self._show)
         task.add_done_callback(lambda _: setattr(self, "_busy", False))
 
     def _show(self, devices: list[PendingDevice]) -> None:
@@ -221,11 +217,10 @@ class AdminScreen(QWidget):
         )
 
     def certify(self, device_id: str, fingerprint: str) -> None:
-        engine = self.session.engine
         for card in self.cards:
             if card.device.device_id == device_id:
                 card.certify.setEnabled(False)
         self.session.ops.run(
-            off_gui_thread(certify(engine.account, engine.store, device_id, fingerprint)),
+            self.session.engine.certify_device(device_id, fingerprint),
             on_done=lambda _: self.refresh(),
         )

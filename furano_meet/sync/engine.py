@@ -23,6 +23,7 @@ screen shows comes from :meth:`view` and the async queries, never from the store
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -32,8 +33,9 @@ from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore, SearchHit
 from furano_meet.store.records import Visibility
 
-from . import queries
+from . import admin, queries
 from .account import Account
+from .admin import PendingDevice
 from .backoff import Backoff
 from .context import SyncContext
 from .events import SyncStatus
@@ -99,12 +101,6 @@ class SyncEngine:
     @property
     def status(self) -> SyncStatus:
         return self._ctx.status
-
-    @property
-    def store(self) -> LocalStore:
-        """This profile's store, for front ends' own short connections (the administrator's
-        screen); call it off the GUI thread, as the engine does."""
-        return self._ctx.store
 
     @property
     def auto_certify(self) -> bool:
@@ -226,6 +222,23 @@ class SyncEngine:
         """
         roster = await self._keys.set_roster(meeting_id, tuple(user_ids), tuple(note_editors))
         return roster.version
+
+    # -- the administrator's certifying (its own short connections) ---------------------------
+
+    async def pending_devices(self) -> list[PendingDevice]:
+        """(Admin) Devices waiting for a certificate, with what each claims and why it was not
+        certified automatically. The certifier reads the store between network awaits, so it
+        runs on a worker thread's own loop: a GUI loop never touches the database."""
+        return await asyncio.to_thread(
+            asyncio.run, admin.pending_devices(self.account, self._ctx.store)
+        )
+
+    async def certify_device(self, device_id: str, fingerprint: str) -> PendingDevice:
+        """(Admin) Certify one device after comparing its fingerprint (see
+        :func:`.admin.certify`); on a worker thread's own loop, as :meth:`pending_devices`."""
+        return await asyncio.to_thread(
+            asyncio.run, admin.certify(self.account, self._ctx.store, device_id, fingerprint)
+        )
 
     async def create_meeting_key(self, meeting_id: str) -> None:
         """(Clerk) Make the meeting key, sign its epoch record, and seal it to every certified
