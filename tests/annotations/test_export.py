@@ -1,0 +1,69 @@
+"""Exporting an annotated copy: the marks land as real PDF annotations where they were drawn."""
+
+from __future__ import annotations
+
+import pymupdf
+import pytest
+
+from furano_meet.annotations import Highlight, Ink, InkPoint, Quad, StickyNote
+from furano_meet.annotations.export import PlacedMark, export_annotated
+from furano_meet.pagespace import Point
+
+NOTE = "予算の根拠を確認する（第3表）"
+
+
+def source_pdf() -> bytes:
+    with pymupdf.open() as doc:
+        for number in range(2):
+            page = doc.new_page(width=595, height=842)
+            page.insert_text((72, 100), f"令和8年度 予算書 {number + 1}", fontname="japan")
+        doc[1].set_rotation(90)  # a page shown sideways: marks stay in unrotated points
+        return bytes(doc.tobytes())
+
+
+def read_back(pdf: bytes) -> list[list[pymupdf.Annot]]:
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    return [list(page.annots()) for page in doc]
+
+
+def test_ink_highlight_and_note_land_where_they_were_drawn() -> None:
+    pdf = source_pdf()
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        (word,) = doc[0].search_for("予算", quads=True)
+    stroke = Ink((InkPoint(100, 200), InkPoint(180, 240), InkPoint(260, 210)), "#d0021b", 3.0)
+    hit = Quad(*(Point(c.x, c.y) for c in (word.ul, word.ur, word.ll, word.lr)))
+    marks = [
+        PlacedMark(0, stroke, "giin1"),
+        PlacedMark(0, Highlight((hit,), "#ffeb3b", "予算")),
+        PlacedMark(1, StickyNote(Point(300, 400), NOTE)),
+        PlacedMark(1, Ink((InkPoint(50, 60), InkPoint(150, 60)), "#1a56db", 2.0)),
+        PlacedMark(7, StickyNote(Point(1, 1), "no such page")),  # skipped, not an error
+    ]
+    first, second = read_back(export_annotated(pdf, marks))
+
+    ink, highlight = first
+    assert ink.type[1] == "Ink"
+    (vertices,) = ink.vertices
+    assert vertices == pytest.approx([(100, 200), (180, 240), (260, 210)], abs=0.01)
+    assert ink.border["width"] == pytest.approx(3.0)
+    assert ink.colors["stroke"] == pytest.approx((208 / 255, 2 / 255, 27 / 255), abs=0.01)
+    assert ink.info["title"] == "giin1"
+    assert highlight.type[1] == "Highlight"
+    assert highlight.rect.intersects(word.rect)
+    assert highlight.info["content"] == "予算"
+
+    note, sideways = second
+    assert note.type[1] == "Text"
+    assert note.info["content"] == NOTE  # the Japanese survives the round trip
+    assert note.rect.x0 == pytest.approx(300, abs=0.5)
+    assert note.rect.y0 == pytest.approx(400, abs=0.5)
+    (vertices,) = sideways.vertices  # on the rotated page, still in unrotated points
+    assert vertices == pytest.approx([(50, 60), (150, 60)], abs=0.01)
+
+
+def test_an_empty_export_is_the_same_document() -> None:
+    pdf = source_pdf()
+    exported = export_annotated(bytearray(pdf), [])
+    assert read_back(exported) == [[], []]
+    with pymupdf.open(stream=exported, filetype="pdf") as doc:
+        assert "予算書" in doc[0].get_text()
