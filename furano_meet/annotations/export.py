@@ -91,7 +91,8 @@ def export_annotated(pdf: bytes | bytearray, marks: Iterable[PlacedMark]) -> byt
         for item in marks:
             if not 0 <= item.page < doc.page_count:
                 continue
-            annot = _add(doc[item.page], item.mark)
+            page = doc[item.page]  # held: an annotation is unbound once its page is freed
+            annot = _add(page, item.mark)
             if item.author:
                 annot.set_info(title=item.author)
             annot.update()

@@ -15,7 +15,16 @@ import time
 from enum import Enum
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from furano_meet.annotations import Ink
@@ -114,8 +123,7 @@ class PageCanvas(QWidget):
     def highlight_polygons(self) -> list[QPolygonF]:
         """Where the hits are drawn, in widget pixels (for the painter and the tests)."""
         return [
-            QPolygonF([self._to_view(c) for c in (q.ul, q.ur, q.lr, q.ll)])
-            for q in self.highlights
+            QPolygonF([self._to_view(c) for c in (q.ul, q.ur, q.lr, q.ll)]) for q in self.highlights
         ]
 
     # -- geometry ------------------------------------------------------------------------------

@@ -189,8 +189,9 @@ class SearchPanel(QWidget):
             )
             label.setWordWrap(True)
             label.setStyleSheet("font-size: 14pt; padding: 8px;")
+            label.ensurePolished()  # the style's font and padding count in the height
             item = QListWidgetItem()
-            item.setSizeHint(QSize(width, label.heightForWidth(width)))
+            item.setSizeHint(QSize(width, label.heightForWidth(width) + 4))
             item.setData(Qt.ItemDataRole.AccessibleTextRole, label.text())
             self.results.addItem(item)
             self.results.setItemWidget(item, label)

@@ -53,6 +53,7 @@ QSlider::handle:horizontal { width: 36px; margin: -14px 0; border-radius: 18px;
 #noticeText { font-size: 15pt; }
 """
 
+
 class NoticeBar(QFrame):
     """The error presenter's banner: stays until dismissed, never blocks the meeting."""
 
