@@ -21,10 +21,9 @@ the results of a word the reader has already changed. Nothing here blocks the GU
 from __future__ import annotations
 
 import asyncio
-import html
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -46,16 +46,13 @@ from .viewer import Viewer
 DEBOUNCE_MS = 300
 """Long enough that typing 予算 searches once, short enough to feel immediate."""
 LIMIT = 50
-MARK_STYLE = "background:#ffe066; font-weight:bold;"
 PageKey = tuple[str, int, int]
 
 
-def snippet_html(hit: SearchHit) -> str:
-    """The hit's snippet as rich text, the matched words marked (and everything escaped)."""
-    return "".join(
-        f'<span style="{MARK_STYLE}">{html.escape(text)}</span>' if match else html.escape(text)
-        for text, match in hit.fragments()
-    )
+def snippet_text(hit: SearchHit) -> str:
+    """The hit's snippet with the matched words in 【】 (plain text wraps and sizes reliably
+    in a list, and the brackets read well at any size)."""
+    return "".join(f"【{text}】" if match else text for text, match in hit.fragments())
 
 
 class SearchPanel(QWidget):
@@ -97,6 +94,8 @@ class SearchPanel(QWidget):
         self.summary.setStyleSheet("font-size: 13pt; color: #5f6368;")
         self.results = QListWidget(self)
         self.results.setAccessibleName(self.tr("検索結果"))
+        self.results.setWordWrap(True)
+        self.results.setSpacing(4)
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.results.itemClicked.connect(lambda item: self.choose(self.results.row(item)))
@@ -180,21 +179,10 @@ class SearchPanel(QWidget):
         self._task = None
         self.query, self.hits = query, hits
         self.results.clear()
-        width = max(120, self.results.viewport().width() - 12)
         for hit in hits:
-            label = QLabel(
-                f"<b>{html.escape(hit.title)}</b>　"
-                + self.tr("{page}ページ").format(page=hit.page_no + 1)
-                + f"<br>{snippet_html(hit)}"
-            )
-            label.setWordWrap(True)
-            label.setStyleSheet("font-size: 14pt; padding: 8px;")
-            label.ensurePolished()  # the style's font and padding count in the height
-            item = QListWidgetItem()
-            item.setSizeHint(QSize(width, label.heightForWidth(width) + 4))
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, label.text())
+            page = self.tr("{page}ページ").format(page=hit.page_no + 1)
+            item = QListWidgetItem(f"{hit.title}　{page}\n{snippet_text(hit)}")
             self.results.addItem(item)
-            self.results.setItemWidget(item, label)
         if not query:
             self.summary.setText("")
         elif hits:
@@ -209,8 +197,12 @@ class SearchPanel(QWidget):
         self.results_shown.emit(len(hits))
 
     def _update_steps(self) -> None:
-        for button in (self.previous_hit, self.next_hit):
-            button.setEnabled(bool(self.query))
+        """Without a query only the field shows, and the meeting lists below get the room."""
+        searching = bool(self.query)
+        for widget in (self.previous_hit, self.next_hit, self.summary, self.results):
+            widget.setVisible(searching)
+        vertical = QSizePolicy.Policy.Preferred if searching else QSizePolicy.Policy.Maximum
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, vertical)
 
     def highlight(self, key: object) -> None:
         """Mark the query's hits on the page ``key`` (the page the viewer shows)."""

@@ -29,7 +29,7 @@ class ReadBack:
 
     kind: str
     rect: pymupdf.Rect
-    vertices: list[list[tuple[float, float]]] | None
+    vertices: list[list[tuple[float, float]]]
     width: float
     stroke: tuple[float, ...]
     info: dict[str, str]
@@ -48,7 +48,7 @@ def read_back(pdf: bytes) -> list[list[ReadBack]]:
                     ReadBack(
                         a.type[1],
                         a.rect,
-                        a.vertices if a.type[1] == "Ink" else None,
+                        a.vertices if a.type[1] == "Ink" else [],
                         a.border.get("width", 0.0),
                         tuple(a.colors["stroke"]),
                         dict(a.info),
