@@ -52,7 +52,8 @@ PageKey = tuple[str, int, int]
 def snippet_text(hit: SearchHit) -> str:
     """The hit's snippet with the matched words in 【】 (plain text wraps and sizes reliably
     in a list, and the brackets read well at any size)."""
-    return "".join(f"【{text}】" if match else text for text, match in hit.fragments())
+    text = "".join(f"【{text}】" if match else text for text, match in hit.fragments())
+    return " ".join(text.split())  # the page's line breaks mean nothing in a snippet
 
 
 class SearchPanel(QWidget):

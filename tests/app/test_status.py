@@ -11,7 +11,7 @@ from furano_meet.app.session import Session
 from furano_meet.app.status_area import status_text
 from furano_meet.app.tour import until
 from furano_meet.sync.events import Connectivity, SyncStatus
-from tests.app.conftest import Windows
+from tests.app.conftest import Windows, quiet_pymupdf_garbage
 
 
 def test_the_words_count_changes_still_to_send(qtbot: QtBot) -> None:
@@ -24,6 +24,7 @@ def test_the_words_count_changes_still_to_send(qtbot: QtBot) -> None:
 
 async def test_status_shows_offline_when_the_relay_stops(tmp_path: Path, qtbot: QtBot) -> None:
     sessions: list[Session] = []
+    quiet_pymupdf_garbage()
     try:
         async with demo_council(tmp_path / "demo") as council:
             windows = Windows(council, tmp_path / "devices", qtbot)
