@@ -43,6 +43,7 @@ async def test_export_saves_my_ink_and_note_as_pdf_annotations(
         await until(lambda: bool(saved))
         assert saved == [str(target)]
         assert "保存しました" in window.export.done.text()
+        window.grab().save(str(tmp_path / "exported.png"))
 
         with pymupdf.open(target) as doc:
             page = doc[2]
