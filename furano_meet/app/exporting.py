@@ -91,6 +91,13 @@ class ExportBar(QWidget):
         session = self.session
 
         async def export() -> str:
+            try:
+                return await write()
+            except BaseException:
+                self.done.setText("")  # the error presenter says what went wrong
+                raise
+
+        async def write() -> str:
             pdf = await session.engine.open_document(doc.doc_id, doc.version)
             notes = await session.engine.annotations(doc.doc_id, doc.version)
             mine = placed(

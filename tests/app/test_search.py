@@ -69,6 +69,20 @@ async def test_a_two_character_word_finds_pages_and_marks_the_hit(
         assert window.viewer.page_label.text().startswith(f"{hit.page_no + 1} /")
         window.grab().save(str(tmp_path / "search.png"))
 
+        # 前の一致: the nearest earlier page of this document that the index also lists
+        earlier = [
+            h.page_no
+            for h in expected
+            if (h.doc_id, h.version) == (hit.doc_id, hit.version) and h.page_no < hit.page_no
+        ]
+        QTest.mouseClick(panel.previous_hit, Qt.MouseButton.LeftButton)
+        if earlier:
+            back = (hit.doc_id, hit.version, max(earlier))
+            await until(lambda: window.viewer.canvas.key == back)
+            await until(lambda: bool(window.viewer.canvas.highlights))
+        else:
+            await until(lambda: "見つかりません" in panel.summary.text())
+
         type_in(panel.field, "xxx")  # a word nowhere in the pack: the marks go
         await until(lambda: panel.query == QUERY + "xxx")
         assert panel.results.count() == 0
