@@ -15,14 +15,25 @@ import time
 from enum import Enum
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from furano_meet.annotations import Ink
-from furano_meet.pagespace import Point, ViewTransform
+from furano_meet.pagespace import Point, Quad, ViewTransform
 
 POINTER_COLOUR = QColor("#d0021b")
 POINTER_RADIUS = 14
+HIT_FILL = QColor(255, 200, 0, 110)  # search hits: a marker-pen yellow the text shows through
+HIT_EDGE = QColor("#e37400")
 
 
 class InputMode(Enum):
@@ -56,6 +67,8 @@ class PageCanvas(QWidget):
         self._ink_key: object = None
         self._stroke: list[Point] = []
         self.placeholder = ""
+        self._hits: tuple[Quad, ...] = ()
+        self._hits_key: object = None
 
     # -- what to show --------------------------------------------------------------------------
 
@@ -95,6 +108,24 @@ class PageCanvas(QWidget):
         self._ink_key, self._ink = key, ink
         self.update()
 
+    # -- search hits (search_panel.py) -------------------------------------------------------
+
+    @property
+    def highlights(self) -> tuple[Quad, ...]:
+        """The search hits marked on the page shown now."""
+        return self._hits if self._hits_key == self._key else ()
+
+    def set_highlights(self, key: object, quads: tuple[Quad, ...]) -> None:
+        """Search hits (page points) for the page named ``key``."""
+        self._hits_key, self._hits = key, quads
+        self.update()
+
+    def highlight_polygons(self) -> list[QPolygonF]:
+        """Where the hits are drawn, in widget pixels (for the painter and the tests)."""
+        return [
+            QPolygonF([self._to_view(c) for c in (q.ul, q.ur, q.lr, q.ll)]) for q in self.highlights
+        ]
+
     # -- geometry ------------------------------------------------------------------------------
 
     def _origin(self) -> QPointF:
@@ -129,6 +160,10 @@ class PageCanvas(QWidget):
             return
         painter.drawPixmap(self._origin(), self._pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(HIT_EDGE, 1.5))
+        painter.setBrush(HIT_FILL)
+        for polygon in self.highlight_polygons():
+            painter.drawPolygon(polygon)
         for ink in self.ink:
             self._draw_stroke(painter, [Point(p.x, p.y) for p in ink.points], ink.colour, ink.width)
         if self._stroke:

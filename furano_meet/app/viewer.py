@@ -202,10 +202,10 @@ class Viewer(QWidget):
         self.meeting_id = meeting_id
         self._apply(self.session.engine.view(meeting_id))
 
-    def open_document(self, document_id: str, version: int) -> None:
-        """The reader picked a document in the agenda pack: its first page."""
+    def open_document(self, document_id: str, version: int, page: int = 0) -> None:
+        """The reader picked a document in the agenda pack (its first page) or a search hit."""
         self.setFocus()  # from now on the arrow keys turn its pages
-        self._turn(PageRef(document_id, version, 0))
+        self._turn(PageRef(document_id, version, page))
 
     def next_page(self) -> None:
         self.turn_page(self.page + 1)

@@ -7,7 +7,7 @@ targets and calm, high-contrast colours are set once here in :data:`STYLE`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -20,11 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from furano_meet.sync.events import Connectivity, DocumentRefused, StatusChanged, SyncEvent
+from furano_meet.store import SearchHit
+from furano_meet.sync.events import DocumentRefused, SyncEvent
 
 from .error_presenter import Notice
+from .exporting import ExportBar
 from .meetings import AgendaPack, MeetingList
+from .search_panel import SearchPanel
 from .session import Session
+from .status_area import StatusArea
 from .viewer import Viewer
 
 STYLE = """
@@ -49,16 +53,6 @@ QSlider::handle:horizontal { width: 36px; margin: -14px 0; border-radius: 18px;
 #noticeBar { background: #fef7e0; border: 2px solid #f9ab00; border-radius: 8px; }
 #noticeText { font-size: 15pt; }
 """
-
-CONNECTIVITY = {
-    Connectivity.ONLINE: QT_TRANSLATE_NOOP("MainWindow", "● オンライン"),
-    Connectivity.SYNCING: QT_TRANSLATE_NOOP("MainWindow", "● 同期中"),
-    Connectivity.CONNECTING: QT_TRANSLATE_NOOP("MainWindow", "○ 接続中"),
-    Connectivity.OFFLINE: QT_TRANSLATE_NOOP(
-        "MainWindow", "○ オフライン — 端末にある資料を読めます"
-    ),
-    Connectivity.WIPED: QT_TRANSLATE_NOOP("MainWindow", "この端末のデータは消去されました"),
-}
 
 
 class NoticeBar(QFrame):
@@ -95,14 +89,21 @@ class MainWindow(QMainWindow):
         side = QWidget()
         side.setObjectName("side")
         column = QVBoxLayout(side)
+        # -- search, export, status (search_panel.py, exporting.py, status_area.py) --
+        self.search = SearchPanel(session, self.viewer)
+        self.export = ExportBar(session, self.viewer)
+        self.status = StatusArea(session)
+        # --
         for text, widget, stretch in (
-            (self.tr("会議"), self.meetings, 2),
-            (self.tr("議事と資料"), self.agenda, 3),
+            (self.tr("検索"), self.search, 3),
+            (self.tr("会議"), self.meetings, 1),
+            (self.tr("議事と資料"), self.agenda, 2),
         ):
             heading = QLabel(text)
             heading.setObjectName("heading")
             column.addWidget(heading)
             column.addWidget(widget, stretch)
+        column.addWidget(self.export)
         main = QWidget()
         right = QVBoxLayout(main)
         right.setContentsMargins(0, 0, 0, 0)
@@ -114,9 +115,7 @@ class MainWindow(QMainWindow):
         splitter.setSizes([380, 1000])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
-        self.status = QLabel()
-        self.statusBar().addPermanentWidget(self.status)
-        self._show_status(session.engine.status.connectivity)
+        self.statusBar().addWidget(self.status, 1)
 
         # -- the administrator's screen (admin_screen.py), for an admin profile only --
         self.admin_screen: QWidget | None = None
@@ -130,6 +129,7 @@ class MainWindow(QMainWindow):
         self.meetings.meeting_chosen.connect(self.choose_meeting)
         self.agenda.document_chosen.connect(self.viewer.open_document)
         self.viewer.document_shown.connect(self.agenda.show_current)
+        self.search.hit_chosen.connect(self.open_hit)
         session.errors.shown.connect(self.notice.show_notice)
         session.engine_event.connect(self._on_event)
 
@@ -138,6 +138,13 @@ class MainWindow(QMainWindow):
         self.meetings.reload()
         self.agenda.set_meeting(meeting_id)
         self.viewer.set_meeting(meeting_id)
+        self.search.set_meeting(meeting_id)
+
+    def open_hit(self, hit: SearchHit) -> None:
+        """A search hit was tapped: its meeting, its document, its page."""
+        if hit.meeting_id != self.viewer.meeting_id:
+            self.choose_meeting(hit.meeting_id)
+        self.viewer.open_document(hit.doc_id, hit.version, hit.page_no)
 
     def open_admin_screen(self) -> QWidget:
         """Devices waiting for a certificate, in a window of their own beside the meeting."""
@@ -156,10 +163,5 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _on_event(self, event: SyncEvent) -> None:
-        if isinstance(event, StatusChanged):
-            self._show_status(event.status.connectivity)
-        elif isinstance(event, DocumentRefused):
+        if isinstance(event, DocumentRefused):
             self.session.errors.document_refused(event.code)
-
-    def _show_status(self, connectivity: Connectivity) -> None:
-        self.status.setText(self.tr(str(CONNECTIVITY[connectivity])))

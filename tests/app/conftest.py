@@ -13,6 +13,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_API", "pyside6")
 
 import contextlib  # noqa: E402
+import gc  # noqa: E402
 from collections.abc import AsyncIterator, Callable, Mapping  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -54,6 +55,13 @@ class Windows:
         return window
 
 
+def quiet_pymupdf_garbage() -> None:
+    """Free what earlier tests left now: PyMuPDF is not thread-safe and the demo council writes
+    its PDFs on a worker thread, so an earlier test's PyMuPDF garbage (e.g. the PDF generated
+    on this thread by test_errors) must not be freed here while that runs (it segfaulted)."""
+    gc.collect()
+
+
 @contextlib.asynccontextmanager
 async def app_council(tmp_path: Path, qtbot: QtBot) -> AsyncIterator[Windows]:
     """The demo council and members' windows, all stopped before the test returns.
@@ -62,6 +70,7 @@ async def app_council(tmp_path: Path, qtbot: QtBot) -> AsyncIterator[Windows]:
     teardown, when the qasync loop is not running, so nothing asynchronous may outlive the
     test body (a relay's timer firing then would find no running loop).
     """
+    quiet_pymupdf_garbage()
     async with demo_council(tmp_path / "demo") as council:
         windows = Windows(council, tmp_path / "devices", qtbot)
         try:

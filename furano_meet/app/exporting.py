@@ -1,0 +1,117 @@
+"""「書き込み入りで保存」: save the open document with my notes as a PDF of my own.
+
+The copy holds the reader's own notes (private ones included) and the meeting's shared ones,
+as real PDF annotations (:mod:`furano_meet.annotations.export`). Whether a meeting allows it is
+the core's answer (:func:`furano_meet.sync.policy.export_allowed`); the button is only enabled
+when it does.
+
+Nothing blocks: the file dialog is opened non-modally (``QFileDialog.open``), decrypting and
+reading the notes are the engine's async calls, the PDF is written by PyMuPDF where the render
+service runs it (``RenderService.call``), and the file is saved on a worker thread. Failures go
+to the one error presenter, like every op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from furano_meet.annotations.export import export_annotated, placed
+from furano_meet.store.records import Visibility
+from furano_meet.sync.policy import export_allowed
+
+from .session import Session
+from .viewer import Viewer
+
+
+class ExportBar(QWidget):
+    """The save button and a calm line saying where the copy went."""
+
+    exported = Signal(str)
+    """The path of a saved copy."""
+
+    def __init__(self, session: Session, viewer: Viewer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.viewer = session, viewer
+        self.allowed = False
+        self.dialog: QFileDialog | None = None
+        self.button = QPushButton(self.tr("書き込み入りで保存"), self)
+        self.button.setAccessibleName(self.tr("自分の書き込みを入れたPDFとして保存"))
+        self.button.clicked.connect(self.choose_file)
+        self.done = QLabel(self)
+        self.done.setWordWrap(True)
+        self.done.setStyleSheet("font-size: 13pt; color: #0b6e3b;")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.button)
+        layout.addWidget(self.done, 1)
+        viewer.document_shown.connect(lambda _doc, _version: self.check_allowed())
+        self.check_allowed()
+
+    def check_allowed(self) -> None:
+        """Ask the core whether this meeting allows exporting; enable the button if so."""
+        self.button.setEnabled(False)
+        meeting_id = self.viewer.meeting_id
+        if not meeting_id or self.viewer.document is None:
+            return
+
+        async def allowed() -> bool:
+            meetings = await self.session.engine.meetings()
+            return any(export_allowed(mt) for mt in meetings if mt.meeting_id == meeting_id)
+
+        def show(yes: bool) -> None:
+            self.allowed = yes
+            self.button.setEnabled(yes)
+            self.button.setToolTip("" if yes else self.tr("この会議では保存できません"))
+
+        self.session.ops.run(allowed(), on_done=show)
+
+    def choose_file(self) -> None:
+        doc = self.viewer.document
+        if doc is None or not self.allowed:
+            return
+        dialog = QFileDialog(self, self.tr("書き込み入りのPDFを保存"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter(self.tr("PDF (*.pdf)"))
+        dialog.setDefaultSuffix("pdf")
+        dialog.selectFile(f"{doc.doc_id}-{self.tr('書き込み入り')}.pdf")
+        dialog.fileSelected.connect(self.export_to)
+        self.dialog = dialog
+        dialog.open()  # not exec(): the meeting goes on while the reader picks a folder
+
+    def export_to(self, path: str) -> None:
+        doc, meeting_id = self.viewer.document, self.viewer.meeting_id
+        if doc is None:
+            return
+        self.done.setText(self.tr("保存しています…"))
+        session = self.session
+
+        async def export() -> str:
+            try:
+                return await write()
+            except BaseException:
+                self.done.setText("")  # the error presenter says what went wrong
+                raise
+
+        async def write() -> str:
+            pdf = await session.engine.open_document(doc.doc_id, doc.version)
+            notes = await session.engine.annotations(doc.doc_id, doc.version)
+            mine = placed(
+                n
+                for n in notes
+                if n.meeting_id == meeting_id
+                and (n.visibility is Visibility.SHARED or n.author == session.user_id)
+            )
+            data = await session.render.call(functools.partial(export_annotated, pdf, mine))
+            await asyncio.to_thread(Path(path).write_bytes, data)
+            return path
+
+        def saved(where: str) -> None:
+            self.done.setText(self.tr("保存しました：{name}").format(name=Path(where).name))
+            self.exported.emit(where)
+
+        self.session.ops.run(export(), on_done=saved)
