@@ -59,10 +59,12 @@ class Plan:
     book_jumps: int
     visit_pages: int
     book: bool
+    demo_documents: int = 3
+    demo_jumps: int = 10
 
 
 FULL = Plan(30, 100, 50, 30, 60, 60, 200, True)
-QUICK = Plan(2, 3, 2, 3, 0, 0, 6, False)
+QUICK = Plan(1, 2, 1, 2, 0, 0, 3, False, demo_documents=1, demo_jumps=1)
 
 
 def _p(samples: list[float], q: float, scale: float = MS) -> float:
@@ -96,18 +98,33 @@ async def _in_qt(plan: Plan) -> tuple[list[report.Row], dict[str, Any]]:
     from .app_viewer import Turns, a3_plan, deep_zoom, page_turns
 
     rows: list[report.Row] = []
-    details: dict[str, Any] = {"plan": dataclasses.asdict(plan), "pen": PEN_SKIPPED}
+    phases: dict[str, float] = {}
+    details: dict[str, Any] = {
+        "plan": dataclasses.asdict(plan),
+        "pen": PEN_SKIPPED,
+        "phase_s": phases,
+    }
+    clock = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        phases[name] = round(now - clock, 2)
+        clock = now
+
     book = budget_book() if plan.book else None
     if plan.book and book is None:
         details["book"] = "skipped: /work/shared/pdfs/fuji__R6_bugget.pdf is absent"
     with tempfile.TemporaryDirectory(prefix="furano-bench-app-") as tmp:
         extra = [f"bench{i:02d}" for i in range(max(0, plan.followers - 3))]
         async with bench_council(Path(tmp), len(extra)) as council:
+            phase("council")
             follow = await measure_follow(
                 council, extra, count=plan.followers, turns=plan.turns, strokes=plan.strokes
             )
             for session in list(council.sessions):
                 await council.hand_over(session)
+            phase("follow")
             n = plan.followers
             rows += [
                 report.Row("app", f"chair's turn → follower painted, {n} engines, p50", "ms",
@@ -135,13 +152,15 @@ async def _in_qt(plan: Plan) -> tuple[list[report.Row], dict[str, Any]]:
                 )
                 published += 1
             reader = await council.session("giin2", documents=published)
+            phase("publish")
             win = window(reader)
             try:
                 demo = Turns()
-                for index, (_title, pdf) in enumerate(demo_documents(), start=1):
+                documents = demo_documents()[: plan.demo_documents]
+                for index, (_title, pdf) in enumerate(documents, start=1):
                     got = await page_turns(
                         win.viewer, (f"demo-{index}", 1), pdf,
-                        prefetched=plan.demo_prefetched if index == 1 else 0, jumps=10,
+                        prefetched=plan.demo_prefetched if index == 1 else 0, jumps=plan.demo_jumps,
                     )  # fmt: skip
                     demo.prefetched += got.prefetched
                     demo.jumped += got.jumped
@@ -160,6 +179,7 @@ async def _in_qt(plan: Plan) -> tuple[list[report.Row], dict[str, Any]]:
                 win.close()
                 win.deleteLater()
             details["zoom"] = zoom
+            phase("viewer")
             rows += [
                 report.Row("app", "A3 at 400 %, scrolled: page share of the largest pixmap", "%",
                            float("nan"), 100 * zoom["largest_request_covers_page_fraction"],
@@ -171,6 +191,7 @@ async def _in_qt(plan: Plan) -> tuple[list[report.Row], dict[str, Any]]:
 
             data, profile = await council.hand_over(reader)
             bare_s, app_s = await start_seconds(data, profile, DEMO_PASSPHRASE)
+            phase("start")
             rows.append(
                 report.Row("app", "app start → meeting list shown (own process)", "s",
                            bare_s, app_s, "≤ 1.5 s", 1.5, per_ratio=False)
@@ -184,6 +205,7 @@ async def _in_qt(plan: Plan) -> tuple[list[report.Row], dict[str, Any]]:
                            "MB", before * MB, after * MB, "≤ 300 MB", 300.0, per_ratio=False)
             )  # fmt: skip
             details["rss_bytes"] = {"meeting_list": before, "visited": after, "pages": pages}
+            phase("rss")
     return rows, details
 
 

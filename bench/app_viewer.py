@@ -97,6 +97,7 @@ async def page_turns(
     assert viewer.document is not None
     count = viewer.document.page_count
     bare_doc = pymupdf.open(stream=pdf, filetype="pdf")
+    bare_render(bare_doc, 0, 1.0)  # the first render in a process loads fonts: not a sample
     try:
         for target in range(2, count, 2)[:jumps]:
             await neighbours_ready(viewer)
