@@ -58,10 +58,14 @@ class AppCouncil:
     sessions: dict[Session, Path] = field(default_factory=dict)
     """Running sessions and their data folders (one profile folder per device)."""
     _profiles: itertools.count[int] = field(default_factory=itertools.count)
+    _inviting: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """One invitation at a time: each opens a connection of the administrator's device, and
+    the relay allows a device only a few at once."""
 
     async def session(self, user_id: str, role: str = "member", *, documents: int = 3) -> Session:
         """A new device of ``user_id`` (its own profile folder), started, ``documents`` ready."""
-        invitation = await invite(*self.admin, user_id, role)
+        async with self._inviting:
+            invitation = await invite(*self.admin, user_id, role)
         council = dataclasses.replace(self.council, invitations={user_id: invitation.text()})
         devices = self.data_dir / f"devices-{next(self._profiles)}"
         session = await member_session(council, devices, user_id, documents=documents)
