@@ -35,10 +35,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import report
 from .client_fixtures import budget_book
+
+if TYPE_CHECKING:  # the Qt modules load in the measuring child only
+    from .app_viewer import Turns
 
 MS, MB = 1000.0, 1 / 2**20
 PEN_SKIPPED = (
@@ -71,7 +74,7 @@ def _p(samples: list[float], q: float, scale: float = MS) -> float:
     return report.percentile(samples, q) * scale
 
 
-def _turn_rows(label: str, turns: Any) -> list[report.Row]:
+def _turn_rows(label: str, turns: Turns) -> list[report.Row]:
     rows = []
     for q in (50, 95):
         if turns.prefetched:
