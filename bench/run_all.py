@@ -8,7 +8,9 @@
 Relay: ``fanout``, ``blobs``, ``memory``.  Client core: ``crypto_transfer`` (encrypt + upload,
 download + verify + decrypt), ``open_render`` (tap a cached document → page 1 rendered),
 ``search`` (full-text search over 10,000 cached pages), ``render_service`` (a page through the
-render service vs bare PyMuPDF), ``signed_ops`` (signing and checking annotation ops).  Each also runs alone, e.g.
+render service vs bare PyMuPDF), ``signed_ops`` (signing and checking annotation ops).
+The meeting app: ``app`` (page turns, follow the chair with 30 engines, shared ink, start,
+memory, deep zoom; see :mod:`bench.app`).  Each also runs alone, e.g.
 ``python -m bench.fanout`` or ``python -m bench.search --quick``.
 """
 
@@ -22,6 +24,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from . import (
+    app,
     blobs,
     crypto_transfer,
     fanout,
@@ -44,6 +47,7 @@ BENCHMARKS: dict[str, Measure] = {
     "search": search.measure,
     "render_service": render_service.measure,
     "signed_ops": signed_ops.measure,
+    "app": app.measure,
 }
 
 

@@ -37,11 +37,14 @@ FIRST_DOCUMENT = ("demo-1", 1)
 PageKey = tuple[str, int, int]
 
 
-def expect_paint(viewer: Viewer, page: int) -> asyncio.Future[float]:
-    """A future resolved with the time ``viewer`` first paints ``page`` of the first document.
+def expect_paint(
+    viewer: Viewer, page: int, document: tuple[str, int] = FIRST_DOCUMENT
+) -> asyncio.Future[float]:
+    """A future resolved with the time ``viewer`` first paints ``page`` of ``document`` (the
+    first one by default; the app benchmarks name theirs).
 
     Make it *before* the action that should cause the paint."""
-    key: PageKey = (*FIRST_DOCUMENT, page)
+    key: PageKey = (*document, page)
     future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
 
     def seen(painted: object, at: float) -> None:

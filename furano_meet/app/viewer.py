@@ -436,6 +436,16 @@ class Viewer(QWidget):
         for widget in (self.slider, self.fit_page, self.fit_width, self.zoom_in, self.zoom_out):
             widget.setEnabled(count > 0)
 
+    # -- for measurements (bench/app_*.py): read-only ------------------------------------------
+
+    def request_for(self, page: int) -> RenderRequest:
+        """The render request this viewer makes for ``page`` now (fit, zoom and pixel ratio)."""
+        return self._request(page)
+
+    def holds(self, request: RenderRequest) -> bool:
+        """Whether ``request``'s pixmap is ready here, so showing it is one ``drawPixmap``."""
+        return request in self._pixmaps
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         step = KEYS.get(Qt.Key(event.key()))
         if step is None or self.document is None:
