@@ -189,6 +189,36 @@ class LoggedOp:
     signature: Annotated[Opaque, Since(3)] = b""
     """(1.3) The body's signature; empty in a ``"heads"`` page for all but each stream's last."""
 
+    @classmethod
+    def of(
+        cls,
+        op: NewOp,
+        *,
+        seq: int,
+        author_user_id: str,
+        author_device_id: str,
+        logged_at: str,
+        header: bytes = b"",
+        signature: bytes = b"",
+    ) -> LoggedOp:
+        """``op`` as the log holds it once appended (the relay logging it; a device keeping
+        its own acknowledged op)."""
+        return cls(
+            seq=seq,
+            op_id=op.op_id,
+            author_user_id=author_user_id,
+            author_device_id=author_device_id,
+            document_id=op.document_id,
+            version=op.version,
+            page=op.page,
+            visibility=op.visibility,
+            kind=op.kind,
+            payload=op.payload,
+            logged_at=logged_at,
+            header=header,
+            signature=signature,
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OpResult:

@@ -97,17 +97,11 @@ def as_logged(
             continue
         header, signature = KIND.split(op.signed)
         logged.append(
-            m.LoggedOp(
+            m.LoggedOp.of(
+                op,
                 seq=seqs[op.op_id],
-                op_id=op.op_id,
                 author_user_id=user_id,
                 author_device_id=device_id,
-                document_id=op.document_id,
-                version=op.version,
-                page=op.page,
-                visibility=op.visibility,
-                kind=op.kind,
-                payload=op.payload,
                 logged_at="",
                 header=header,
                 signature=signature,

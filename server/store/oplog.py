@@ -80,17 +80,11 @@ class OpLog(Database):
                 assert seq is not None
                 results.append(m.OpResult(op_id=op.op_id, seq=seq, duplicate=False))
                 logged.append(
-                    m.LoggedOp(
+                    m.LoggedOp.of(
+                        op,
                         seq=seq,
-                        op_id=op.op_id,
                         author_user_id=author.user_id,
                         author_device_id=author.device_id,
-                        document_id=op.document_id,
-                        version=op.version,
-                        page=op.page,
-                        visibility=op.visibility,
-                        kind=op.kind,
-                        payload=op.payload,
                         logged_at=now,
                         header=b"" if row is None else row.header,
                         signature=b"" if row is None else row.signature,
