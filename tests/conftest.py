@@ -13,6 +13,7 @@ import keyring.backend
 import keyring.errors
 import pytest
 
+from bench.client_fixtures import MemoryKeyring
 from furano_meet.net import RelayConnection
 from server import demo
 from server.config import RelayConfig
@@ -30,28 +31,6 @@ def keyring_backend(backend_class: type[Backend]) -> Backend:
     mypy; this one typed way in keeps that knowledge in a single place.
     """
     return cast(Callable[[], Backend], backend_class)()
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A real keyring backend (through keyring's public API) that keeps secrets in a dict."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        cast(Callable[[], None], super().__init__)()  # keyring's __init__ is unannotated
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        try:
-            del self.secrets[(service, username)]
-        except KeyError:
-            raise keyring.errors.PasswordDeleteError("no such entry") from None
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ import asyncio
 
 import pytest
 
+from bench.client_fixtures import MemoryKeyring
 from furano_meet.cli import main
 from furano_meet.store import LocalStore
 from furano_meet.store.records import Visibility
@@ -19,7 +20,6 @@ from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import AnnotationsChanged, StatusChanged
 from server.demo import MEETING_ID
-from tests.conftest import MemoryKeyring
 from tests.e2e.council import Council, Device, wait_until
 from tests.e2e.council import note as sticky
 from tests.store.conftest import flip_bytes, leaf_pages, root_page, stored_key

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from bench.client_fixtures import MemoryKeyring
 from furano_meet.store import Annotation, DeviceIdentity, DocumentInfo, LocalStore, Visibility
 from furano_meet.store.database import Database
 from furano_meet.store.keysource import KEYRING_SERVICE
-from tests.conftest import MemoryKeyring, keyring_backend
+from tests.conftest import keyring_backend
 
 PROFILE = "council-member-1"
 T0 = datetime(2025, 6, 10, 1, 0, tzinfo=UTC)

@@ -17,6 +17,7 @@ import keyring.backends.fail
 import keyring.errors
 import pytest
 
+from bench.client_fixtures import MemoryKeyring
 from furano_meet.store import (
     Annotation,
     BlobHashMismatch,
@@ -45,7 +46,7 @@ from furano_meet.store import (
     wipe_profile,
 )
 from furano_meet.store.keysource import KEYRING_SERVICE
-from tests.conftest import MemoryKeyring, keyring_backend
+from tests.conftest import keyring_backend
 
 from .conftest import (
     PROFILE,

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.client_fixtures import MemoryKeyring
 from furano_meet.errors import Fault
 from furano_meet.store import CacheDamaged, LocalStore
 from furano_meet.store.database import Database
 from furano_meet.store.integrity import PAGE_SIZE, check_everything
-from tests.conftest import MemoryKeyring
 
 from .conftest import (
     PROFILE,

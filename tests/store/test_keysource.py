@@ -15,6 +15,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends.chainer import ChainerBackend
 
+from bench.client_fixtures import MemoryKeyring
 from furano_meet.store import LocalStore, migrations, rekey
 from furano_meet.store.database import Database
 from furano_meet.store.errors import (
@@ -42,7 +43,7 @@ from furano_meet.store.keysource import (
 )
 from furano_meet.store.layout import ProfilePaths
 from furano_meet.store.passphrase import PassphraseTooWeak, check_strength
-from tests.conftest import MemoryKeyring, keyring_backend
+from tests.conftest import keyring_backend
 
 from .conftest import PROFILE, profile_dir, snapshot
 

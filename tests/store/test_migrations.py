@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.client_fixtures import MemoryKeyring
 from furano_meet.store import CURRENT_VERSION, LocalStore, SchemaTooNew, SchemaVersion
 from furano_meet.store.database import Database
 from furano_meet.store.errors import StoreBug
@@ -17,7 +18,6 @@ from furano_meet.store.migrations import (
     read_version,
     split_statements,
 )
-from tests.conftest import MemoryKeyring
 
 from .conftest import PROFILE, profile_dir, snapshot, stored_key
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.client_fixtures import MemoryKeyring
 from furano_meet.store import (
     CacheDamaged,
     LocalStore,
@@ -20,7 +21,6 @@ from furano_meet.store import (
 )
 from furano_meet.store.database import Database
 from furano_meet.store.layout import ProfilePaths
-from tests.conftest import MemoryKeyring
 
 from .conftest import (
     DEVICE,
