@@ -80,6 +80,40 @@ _MESSAGES: dict[str, tuple[object, object]] = {
         QT_TRANSLATE_NOOP("ErrorPresenter", "パスフレーズが違います。"),
         QT_TRANSLATE_NOOP("ErrorPresenter", "もう一度入力してください。"),
     ),
+    # -- the clerk's PDF check (sync/pdf_check.py): what is wrong with the chosen file --
+    # (added by the app tests: these fell back to 「この操作はできません。」, which says nothing)
+    "pdf_not_pdf": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "選んだファイルはPDFではありません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "PDFとして保存してから、もう一度選んでください。"),
+    ),
+    "pdf_broken": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "このPDFは壊れていて読めません。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "作成したソフトで開き、PDFとして保存し直してください。"
+        ),
+    ),
+    "pdf_password": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "このPDFにはパスワードがかかっています。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "パスワードを外したコピーを保存し、そちらを配布してください。"
+        ),
+    ),
+    "pdf_empty": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "このPDFにはページがありません。"),
+        QT_TRANSLATE_NOOP("ErrorPresenter", "資料のページが入ったファイルを選んでください。"),
+    ),
+    "pdf_pages_lost": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "このPDFは一部のページが欠けています。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "ファイルをもう一度コピーするか、PDFとして保存し直してください。"
+        ),
+    ),
+    "pdf_too_costly": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "このPDFは重すぎて、タブレットでは表示できません。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "画像を小さく（300dpi程度に）して保存し直してください。"
+        ),
+    ),
     # -- first run and the administrator's screen (first_run.py, admin_screen.py) --
     "passphrase_too_weak": (
         QT_TRANSLATE_NOOP("ErrorPresenter", "このパスフレーズは推測されやすいため使えません。"),
