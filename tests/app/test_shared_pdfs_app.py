@@ -26,6 +26,7 @@ from furano_meet.app.error_presenter import ErrorPresenter, Notice
 from furano_meet.app.session import Session
 from furano_meet.app.window import MainWindow
 from furano_meet.sync.documents import DocumentUnreadable
+from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DocumentIndexed
 from server import demo
 from server.demo import MEETING_ID
@@ -142,12 +143,10 @@ async def test_every_shared_pdf_opens_in_the_viewer_or_says_why(
             await council.close()
 
 
-async def publish_all(clerk: object) -> dict[str, str]:
+async def publish_all(clerk: SyncEngine) -> dict[str, str]:
     """The clerk publishes every file: {file name: document id} of those accepted; each refusal
     is the expected one, and the app would say it in calm Japanese."""
-    from furano_meet.sync.engine import SyncEngine
 
-    assert isinstance(clerk, SyncEngine)
     presenter = ErrorPresenter()
     accepted: dict[str, str] = {}
     for path in FILES:
