@@ -24,6 +24,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
@@ -39,12 +40,24 @@ TIMEOUT = 120.0
 class AppProcess:
     """A child started with ``python -m bench.app_process``; lines are awaited, not polled."""
 
-    def __init__(self, *args: str, passphrase: str = "") -> None:
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", PASSPHRASE_ENV: passphrase}
+    def __init__(
+        self,
+        *args: str,
+        passphrase: str = "",
+        module: str = "bench.app_process",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """``python -m module *args``; ``env`` adds variables (the app tests' probe)."""
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            PASSPHRASE_ENV: passphrase,
+            **(env or {}),
+        }
         root = Path(__file__).resolve().parents[1]
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.app_process", *args],
+            [sys.executable, "-m", module, *args],
             cwd=root,
             env=env,
             stdin=subprocess.PIPE,
@@ -55,18 +68,23 @@ class AppProcess:
 
     async def line(self, marker: str) -> float:
         """perf_counter when the child printed ``marker`` (its earlier lines are skipped)."""
+        await self.first(lambda text: text == marker, marker)
+        return time.perf_counter()
+
+    async def first(self, wanted: Callable[[str], bool], what: str, timeout: float = TIMEOUT) -> str:
+        """The next line (stripped) of the child's stdout that ``wanted`` accepts."""
         assert self.proc.stdout is not None
-        async with asyncio.timeout(TIMEOUT):
+        async with asyncio.timeout(timeout):
             while True:
                 text = await asyncio.to_thread(self.proc.stdout.readline)
                 if not text:
-                    raise RuntimeError(f"the app process ended before {marker!r}: {self.errors()}")
-                if text.strip() == marker:
-                    return time.perf_counter()
+                    raise RuntimeError(f"the app process ended before {what!r}: {self.errors()}")
+                if wanted(text.strip()):
+                    return text.strip()
 
-    def tell(self) -> None:
+    def tell(self, text: str = "go") -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write("go\n")
+        self.proc.stdin.write(text + "\n")
         self.proc.stdin.flush()
 
     def rss(self) -> int:

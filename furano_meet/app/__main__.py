@@ -21,6 +21,7 @@ from furano_meet.sync.engine import SyncEngine
 from .error_presenter import ErrorPresenter
 from .first_run import prepare_profile
 from .fonts import install_ui_font
+from .probe import install as install_probe
 from .session import Session
 from .window import MainWindow
 
@@ -63,6 +64,7 @@ async def _run(app: QApplication, data: Path | None, profile: str) -> int:
         return 1
     session = Session(engine, errors=errors)
     window = MainWindow(session)
+    install_probe(window)  # end-to-end tests only: FURANO_MEET_PROBE=1 (probe.py)
     closed = asyncio.get_running_loop().create_future()
 
     def last_window_closed() -> None:

@@ -22,7 +22,7 @@ from server.demo import MEETING_ID
 
 from .session import Session
 
-__all__ = ["MEETING_ID", "DemoCouncil", "demo_council", "member_session"]
+__all__ = ["MEETING_ID", "DemoCouncil", "demo_council", "enrolled_store", "member_session"]
 
 
 @contextlib.asynccontextmanager
@@ -42,10 +42,10 @@ async def demo_council(data_dir: Path, timeout: float = 60) -> AsyncIterator[Dem
             await task
 
 
-async def member_session(
-    council: DemoCouncil, devices: Path, user_id: str, *, documents: int = 3, timeout: float = 60
-) -> Session:
-    """An enrolled, started session of ``user_id`` holding ``documents`` ready documents."""
+async def enrolled_store(council: DemoCouncil, devices: Path, user_id: str) -> LocalStore:
+    """``user_id``'s device enrolled with its one-time invitation: profile ``user_id`` under
+    ``devices``, passphrase :data:`DEMO_PASSPHRASE` (``python -m furano_meet.app --profile
+    user_id --data devices`` opens it once the store is closed)."""
 
     def open_store() -> LocalStore:
         return LocalStore.open(devices, user_id, passphrase=DEMO_PASSPHRASE)
@@ -53,6 +53,14 @@ async def member_session(
     store = await asyncio.to_thread(open_store)
     invitation = Invitation.parse(council.invitations[user_id])
     await enrol(store, council.url, invitation, f"{user_id} (app)")
+    return store
+
+
+async def member_session(
+    council: DemoCouncil, devices: Path, user_id: str, *, documents: int = 3, timeout: float = 60
+) -> Session:
+    """An enrolled, started session of ``user_id`` holding ``documents`` ready documents."""
+    store = await enrolled_store(council, devices, user_id)
     session = Session(await asyncio.to_thread(SyncEngine, store))
     session.start()
 
