@@ -71,9 +71,10 @@ class ProbedApp:
             with contextlib.suppress(OSError):
                 self.tell("quit")
         await self.child.finish()
-        self._reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._reader
+        await asyncio.wait_for(self._reader, WAIT)  # ends at the pipe's end of file
+        for pipe in (self.child.proc.stdout, self.child.proc.stderr):
+            if pipe is not None:
+                pipe.close()
         return int(self.child.proc.returncode)
 
 
