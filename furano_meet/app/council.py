@@ -26,10 +26,14 @@ __all__ = ["MEETING_ID", "DemoCouncil", "demo_council", "enrolled_store", "membe
 
 
 @contextlib.asynccontextmanager
-async def demo_council(data_dir: Path, timeout: float = 60) -> AsyncIterator[DemoCouncil]:
+async def demo_council(
+    data_dir: Path, timeout: float = 60, port: int = 0
+) -> AsyncIterator[DemoCouncil]:
+    """The demo council until the block ends; ``port`` 0 is an ephemeral one (a council
+    started again on ``data_dir`` with its old port is the same relay back from an outage)."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[DemoCouncil] = loop.create_future()
-    task = asyncio.create_task(run_demo(data_dir, 0, ready=ready.set_result))
+    task = asyncio.create_task(run_demo(data_dir, port, ready=ready.set_result))
     try:
         async with asyncio.timeout(timeout):
             await asyncio.wait((ready, task), return_when=asyncio.FIRST_COMPLETED)
