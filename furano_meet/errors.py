@@ -312,6 +312,12 @@ CODES: dict[str, CodeInfo] = {
     "recovery_box_missing": CodeInfo(
         Fault.ENVIRONMENT, "The relay keeps no recovery box for this member."
     ),
+    "document_withdrawn": CodeInfo(
+        Fault.THEIRS, "The clerk's office withdrew a document while it was open."
+    ),
+    "document_unavailable": CodeInfo(
+        Fault.USER, "The document is not on this device (withdrawn, shredded or not received)."
+    ),
 }
 
 

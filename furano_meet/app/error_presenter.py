@@ -80,6 +80,20 @@ _MESSAGES: dict[str, tuple[object, object]] = {
         QT_TRANSLATE_NOOP("ErrorPresenter", "パスフレーズが違います。"),
         QT_TRANSLATE_NOOP("ErrorPresenter", "もう一度入力してください。"),
     ),
+    # -- documents that went away (app tests: a withdrawn one read "app bug") --
+    "document_withdrawn": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "表示中の資料は議会事務局により取り下げられました。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "開いているページはこのまま読めます。閉じると、もう開けません。"
+        ),
+    ),
+    "document_unavailable": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "この資料はこの端末にないため開けません。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter",
+            "取り下げられたか、まだ届いていない資料です。一覧の表示をご確認ください。",
+        ),
+    ),
     # -- the clerk's PDF check (sync/pdf_check.py): what is wrong with the chosen file --
     # (added by the app tests: these fell back to 「この操作はできません。」, which says nothing)
     "pdf_not_pdf": (
@@ -190,6 +204,15 @@ _BY_FAULT: dict[Fault, tuple[object, object]] = {
 def tr(text: object) -> str:
     """Translate a ``QT_TRANSLATE_NOOP`` source text (typed ``object`` by PySide6)."""
     return QCoreApplication.translate(_CONTEXT, str(text))
+
+
+class DocumentUnavailable(FuranoError):
+    """The viewer asked for a document this device no longer (or not yet) holds: withdrawn,
+    shredded or still arriving. The engine says so with a ``LookupError``; the reader is
+    told in words, not as an app bug."""
+
+    code = "document_unavailable"
+    fault = Fault.USER
 
 
 @dataclass(frozen=True, slots=True)

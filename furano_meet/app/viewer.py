@@ -47,6 +47,7 @@ from furano_meet.sync.follow import PageRef
 from furano_meet.sync.presenting import MeetingView
 
 from .bars import FollowBar, PresenterBar
+from .error_presenter import DocumentUnavailable
 from .page_canvas import InputMode, PageCanvas
 from .session import Session
 
@@ -202,10 +203,17 @@ class Viewer(QWidget):
         self.meeting_id = meeting_id
         self._apply(self.session.engine.view(meeting_id))
 
-    def open_document(self, document_id: str, version: int, page: int = 0) -> None:
+    def open_document(self, document_id: str, version: int, page: int | None = None) -> None:
         """The reader picked a document in the agenda pack (its first page) or a search hit."""
         self.setFocus()  # from now on the arrow keys turn its pages
-        self._turn(PageRef(document_id, version, page))
+        # -- 差し替え (app tests): another version of the document open now opens on the page
+        # the reader is on, not back at page 1 (clamped to the new version's pages) --
+        if page is None:
+            doc = self.document
+            replaced = doc is not None and doc.doc_id == document_id and doc.version != version
+            page = self.page if replaced else 0
+        # --
+        self._turn(PageRef(document_id, version, max(0, page)))
 
     def next_page(self) -> None:
         self.turn_page(self.page + 1)
@@ -330,8 +338,23 @@ class Viewer(QWidget):
         self._show_pointer()
 
     async def _open(self, document_id: str, version: int) -> DocumentInfo:
-        pdf = await self.session.engine.open_document(document_id, version)
-        return await self.session.render.open(document_id, version, pdf)
+        # -- a failed open (app tests): said by the presenter, never "opening…" forever, and
+        # the page shown before comes back; the same document may be asked for again --
+        try:
+            try:
+                pdf = await self.session.engine.open_document(document_id, version)
+            except LookupError as gone:  # withdrawn, shredded, not yet received: not a bug
+                raise DocumentUnavailable(str(gone)) from gone
+            return await self.session.render.open(document_id, version, pdf)
+        except Exception:
+            if self._opening == (document_id, version):
+                self._opening = None
+                if self.document is None:
+                    self.canvas.clear(self.tr("この資料は開けませんでした"))
+                else:
+                    self._go(PageRef(self.document.doc_id, self.document.version, self.page))
+            raise
+        # --
 
     def _opened(self, info: DocumentInfo) -> None:
         if self._opening != (info.doc_id, info.version):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from furano_meet.store import SearchHit
-from furano_meet.sync.events import DocumentRefused, SyncEvent
+from furano_meet.sync.events import DocumentRefused, DocumentWithdrawn, SyncEvent
 
 from .error_presenter import Notice
 from .exporting import ExportBar
@@ -165,3 +165,12 @@ class MainWindow(QMainWindow):
     def _on_event(self, event: SyncEvent) -> None:
         if isinstance(event, DocumentRefused):
             self.session.errors.document_refused(event.code)
+        # -- withdrawn while open (app tests): say so; the open pages stay readable --
+        shown = self.viewer.document
+        if (
+            isinstance(event, DocumentWithdrawn)
+            and shown is not None
+            and (event.meeting_id, event.document_id) == (self.viewer.meeting_id, shown.doc_id)
+        ):
+            self.session.errors.present_code("document_withdrawn")
+        # --

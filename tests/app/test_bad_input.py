@@ -1,0 +1,162 @@
+"""Bad input in the app (issue #9): a document withdrawn while it is open, and a 差し替え
+while a reader is on page N — on the real relay, with the clerk's own device.
+
+What a reader expects, decided here: a withdrawn document does not vanish from under the
+reader mid-sentence — the banner says calmly that it was withdrawn and the open pages stay
+readable; asked for again later, it is refused in words (not as an app bug) and the page shown
+before comes back. A new version (差し替え) tapped in the agenda opens on the page the reader was
+on, with their notes carried over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from furano_meet.annotations import AnnotationBody, Ink, InkPoint
+from furano_meet.app.session import Session
+from furano_meet.app.tour import expect_paint, until
+from furano_meet.app.window import MainWindow
+from furano_meet.samples import generate_agenda_pack
+from furano_meet.store.records import Visibility
+from furano_meet.sync.events import AnnotationsCarried
+from server import demo
+from server.demo import MEETING_ID
+from server.relay import Relay
+from tests.app.conftest import quiet_pymupdf_garbage
+from tests.app.test_states import withdraw
+from tests.conftest import relay_config
+from tests.e2e.council import Council, Device
+
+WAIT = 30  # seconds; every wait is on a positive marker
+
+
+def pack() -> bytes:
+    return generate_agenda_pack(title="議案書", pages=6)
+
+
+@asynccontextmanager
+async def reading(tmp_path: Path, qtbot: QtBot) -> AsyncIterator[tuple[Device, MainWindow]]:
+    """The clerk's device (meeting key made) and giin1's window on the meeting."""
+    quiet_pymupdf_garbage()
+    async with Relay(relay_config(tmp_path)) as relay:
+        await relay.store.run(demo.seed, relay.store)
+        council = Council(relay, tmp_path / "devices")
+        await council.setup_admin()
+        session: Session | None = None
+        try:
+            clerk = await council.device("jimukyoku")
+            await clerk.engine.create_meeting_key(MEETING_ID)
+            member = await council.device("giin1", start=False)
+            session = Session(member.engine)
+            window = MainWindow(session)
+            qtbot.addWidget(window)
+            window.resize(1280, 860)
+            window.show()
+            session.start()
+            window.choose_meeting(MEETING_ID)
+            yield clerk, window
+        finally:
+            if session is not None:
+                await session.close()
+            await council.close()
+
+
+def agenda_row(window: MainWindow, doc_id: str, version: int) -> None:
+    """Tap the agenda's row of (doc_id, version), as a reader does."""
+    for i in range(window.agenda.count()):
+        item = window.agenda.item(i)
+        if item.data(Qt.ItemDataRole.UserRole) == (doc_id, version):
+            rect = window.agenda.visualItemRect(item)
+            QTest.mouseClick(window.agenda.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+            return
+    raise AssertionError(f"{doc_id} v{version} is not in the agenda")
+
+
+async def publish(clerk: Device, pdf: bytes, title: str, **kwargs: object) -> str:
+    info = await clerk.engine.publish_document(MEETING_ID, pdf, title=title, **kwargs)  # type: ignore[arg-type]
+    return info.document_id
+
+
+async def test_a_document_withdrawn_while_open_stays_readable_and_is_said_calmly(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    async with reading(tmp_path, qtbot) as (clerk, window):
+        doc = await publish(clerk, pack(), "議案書")
+        other = await publish(clerk, generate_agenda_pack(title="資料2", pages=3, seed=1), "資料2")
+        await until(lambda: window.agenda.count() == 2, WAIT)
+        viewer = window.viewer
+        opened = expect_paint(viewer, 2, (doc, 1))
+        viewer.open_document(doc, 1, 2)  # reading page 3
+        await asyncio.wait_for(opened, WAIT)
+
+        said = asyncio.get_running_loop().create_future()
+        window.session.errors.shown.connect(lambda notice: said.done() or said.set_result(notice))
+        await withdraw(clerk, doc)
+        notice = await asyncio.wait_for(said, WAIT)
+        assert notice.code == "document_withdrawn"
+        assert "取り下げられました" in window.notice.text.text() and window.notice.isVisible()
+        assert viewer.canvas.key == (doc, 1, 2)  # the page stays in front of the reader
+        turned = expect_paint(viewer, 3, (doc, 1))
+        QTest.keyClick(viewer, Qt.Key.Key_Right)  # and the open pages stay readable
+        await asyncio.wait_for(turned, WAIT)
+        window.grab().save(str(tmp_path / "withdrawn-open.png"))
+
+        shown = expect_paint(viewer, 0, (other, 1))
+        viewer.open_document(other, 1)
+        await asyncio.wait_for(shown, WAIT)
+        window.notice.hide()
+        refused = asyncio.get_running_loop().create_future()
+        window.session.errors.shown.connect(
+            lambda notice: refused.done() or refused.set_result(notice)
+        )
+        viewer.open_document(doc, 1)  # asked for again: it is gone from this device
+        notice = await asyncio.wait_for(refused, WAIT)
+        assert notice.code == "document_unavailable"  # not 「アプリの不具合」
+        assert "この端末にないため開けません" in window.notice.text.text()
+        await until(lambda: viewer.canvas.key == (other, 1, 0), WAIT)  # the page before is back
+        viewer.open_document(doc, 1)  # asking again is answered again, never stuck "opening"
+        await until(lambda: window.notice.isVisible() and viewer.canvas.key == (other, 1, 0))
+
+
+async def test_a_replaced_document_opens_on_the_readers_page_with_their_notes(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    async with reading(tmp_path, qtbot) as (clerk, window):
+        doc = await publish(clerk, pack(), "議案書", document_id="gian")
+        await until(lambda: window.agenda.count() == 1, WAIT)
+        viewer, engine = window.viewer, window.session.engine
+        opened = expect_paint(viewer, 4, (doc, 1))
+        viewer.open_document(doc, 1, 4)  # the reader is on page 5
+        await asyncio.wait_for(opened, WAIT)
+        mark = Ink(tuple(InkPoint(100 + 10 * i, 400) for i in range(8)), "#d0021b", 2.0)
+        await engine.add_annotation(
+            MEETING_ID, doc, 1, 4, AnnotationBody(mark), visibility=Visibility.PRIVATE
+        )
+        await until(lambda: len(viewer.canvas.ink) == 1, WAIT)
+
+        carried = asyncio.get_running_loop().create_future()
+        window.session.engine_event.connect(
+            lambda e: isinstance(e, AnnotationsCarried) and not carried.done() and carried.set_result(e)
+        )
+        await publish(clerk, pack(), "議案書（差し替え）", document_id=doc, version=2)
+        event = await asyncio.wait_for(carried, WAIT)
+        assert len(event.carried) == 1 and event.needs_review == ()
+        await until(lambda: window.agenda.count() >= 1 and any(
+            window.agenda.item(i).data(Qt.ItemDataRole.UserRole) == (doc, 2)
+            for i in range(window.agenda.count())
+        ), WAIT)
+
+        replaced = expect_paint(viewer, 4, (doc, 2))
+        agenda_row(window, doc, 2)  # the reader taps the new version
+        await asyncio.wait_for(replaced, WAIT)
+        assert viewer.page_label.text() == "5 / 6"  # where they were, not back at page 1
+        await until(lambda: len(viewer.canvas.ink) == 1, WAIT)  # and their note came along
+        assert viewer.canvas.ink[0].points == mark.points
+        window.grab().save(str(tmp_path / "replaced.png"))
