@@ -71,7 +71,9 @@ class AppProcess:
         await self.first(lambda text: text == marker, marker)
         return time.perf_counter()
 
-    async def first(self, wanted: Callable[[str], bool], what: str, timeout: float = TIMEOUT) -> str:
+    async def first(
+        self, wanted: Callable[[str], bool], what: str, timeout: float = TIMEOUT
+    ) -> str:
         """The next line (stripped) of the child's stdout that ``wanted`` accepts."""
         assert self.proc.stdout is not None
         async with asyncio.timeout(timeout):

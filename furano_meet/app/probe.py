@@ -52,7 +52,7 @@ class Probe(QObject):
         self._seen: dict[str, object] = {}
         session, viewer = window.session, window.viewer
         viewer.page_painted.connect(lambda key, _at: say("painted", *key))
-        session.errors.shown.connect(lambda notice: self._notice(notice))
+        session.errors.shown.connect(self._notice)
         session.engine_event.connect(self._event)
         self.command.connect(self._run)
         self._timer = QTimer(self, interval=50)  # cheap reads of what the widgets show

@@ -20,6 +20,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from furano_meet.annotations import AnnotationBody, Ink, InkPoint
+from furano_meet.app.error_presenter import Notice
 from furano_meet.app.session import Session
 from furano_meet.app.tour import expect_paint, until
 from furano_meet.app.window import MainWindow
@@ -79,8 +80,38 @@ def agenda_row(window: MainWindow, doc_id: str, version: int) -> None:
     raise AssertionError(f"{doc_id} v{version} is not in the agenda")
 
 
-async def publish(clerk: Device, pdf: bytes, title: str, **kwargs: object) -> str:
-    info = await clerk.engine.publish_document(MEETING_ID, pdf, title=title, **kwargs)  # type: ignore[arg-type]
+def next_notice(window: MainWindow) -> asyncio.Future[Notice]:
+    """The next notice the error presenter shows on ``window`` (make it before the action)."""
+    future: asyncio.Future[Notice] = asyncio.get_running_loop().create_future()
+
+    def shown(notice: Notice) -> None:
+        if not future.done():
+            future.set_result(notice)
+
+    window.session.errors.shown.connect(shown)
+    future.add_done_callback(lambda _: window.session.errors.shown.disconnect(shown))
+    return future
+
+
+def next_carried(window: MainWindow) -> asyncio.Future[AnnotationsCarried]:
+    """The next 差し替え carry-over the engine reports to ``window``'s session."""
+    future: asyncio.Future[AnnotationsCarried] = asyncio.get_running_loop().create_future()
+
+    def seen(event: object) -> None:
+        if isinstance(event, AnnotationsCarried) and not future.done():
+            future.set_result(event)
+
+    window.session.engine_event.connect(seen)
+    future.add_done_callback(lambda _: window.session.engine_event.disconnect(seen))
+    return future
+
+
+async def publish(
+    clerk: Device, pdf: bytes, title: str, document_id: str | None = None, version: int = 1
+) -> str:
+    info = await clerk.engine.publish_document(
+        MEETING_ID, pdf, title=title, document_id=document_id, version=version
+    )
     return info.document_id
 
 
@@ -96,8 +127,7 @@ async def test_a_document_withdrawn_while_open_stays_readable_and_is_said_calmly
         viewer.open_document(doc, 1, 2)  # reading page 3
         await asyncio.wait_for(opened, WAIT)
 
-        said = asyncio.get_running_loop().create_future()
-        window.session.errors.shown.connect(lambda notice: said.done() or said.set_result(notice))
+        said = next_notice(window)
         await withdraw(clerk, doc)
         notice = await asyncio.wait_for(said, WAIT)
         assert notice.code == "document_withdrawn"
@@ -112,10 +142,7 @@ async def test_a_document_withdrawn_while_open_stays_readable_and_is_said_calmly
         viewer.open_document(other, 1)
         await asyncio.wait_for(shown, WAIT)
         window.notice.hide()
-        refused = asyncio.get_running_loop().create_future()
-        window.session.errors.shown.connect(
-            lambda notice: refused.done() or refused.set_result(notice)
-        )
+        refused = next_notice(window)
         viewer.open_document(doc, 1)  # asked for again: it is gone from this device
         notice = await asyncio.wait_for(refused, WAIT)
         assert notice.code == "document_unavailable"  # not 「アプリの不具合」
@@ -141,17 +168,20 @@ async def test_a_replaced_document_opens_on_the_readers_page_with_their_notes(
         )
         await until(lambda: len(viewer.canvas.ink) == 1, WAIT)
 
-        carried = asyncio.get_running_loop().create_future()
-        window.session.engine_event.connect(
-            lambda e: isinstance(e, AnnotationsCarried) and not carried.done() and carried.set_result(e)
-        )
+        carried = next_carried(window)
         await publish(clerk, pack(), "議案書（差し替え）", document_id=doc, version=2)
         event = await asyncio.wait_for(carried, WAIT)
         assert len(event.carried) == 1 and event.needs_review == ()
-        await until(lambda: window.agenda.count() >= 1 and any(
-            window.agenda.item(i).data(Qt.ItemDataRole.UserRole) == (doc, 2)
-            for i in range(window.agenda.count())
-        ), WAIT)
+        await until(
+            lambda: (
+                window.agenda.count() >= 1
+                and any(
+                    window.agenda.item(i).data(Qt.ItemDataRole.UserRole) == (doc, 2)
+                    for i in range(window.agenda.count())
+                )
+            ),
+            WAIT,
+        )
 
         replaced = expect_paint(viewer, 4, (doc, 2))
         agenda_row(window, doc, 2)  # the reader taps the new version

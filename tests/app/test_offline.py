@@ -74,8 +74,10 @@ async def test_offline_start_reads_and_a_note_is_sent_when_the_relay_is_back(
 
         async with demo_council(demo, port=port) as back:  # the relay returns
             await until(
-                lambda: session.engine.status.pending_ops == 0
-                and window.status.connectivity is Connectivity.ONLINE,
+                lambda: (
+                    session.engine.status.pending_ops == 0
+                    and window.status.connectivity is Connectivity.ONLINE
+                ),
                 WAIT,
             )
             windows = Windows(back, devices, qtbot)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -168,7 +169,7 @@ async def publish_all(clerk: SyncEngine) -> dict[str, str]:
     return accepted
 
 
-async def receive_all(events: list[object], session: Session, wanted: set[str]) -> None:
+async def receive_all(events: Sequence[object], session: Session, wanted: set[str]) -> None:
     """Wait until the councillor's engine has received and indexed every accepted document."""
 
     async def indexed() -> bool:

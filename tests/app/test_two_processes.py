@@ -47,7 +47,9 @@ async def test_the_chairs_page_turn_reaches_the_other_app_process(
                 turned = chair.tell(f"turn {page}")
                 await chair.seen(f"painted {DOC} {page}", after=turned)
                 latencies.append(await member.seen(f"painted {DOC} {page}", after=turned) - turned)
-            print(f"\nchair's turn → the other process painted: {[round(x, 3) for x in latencies]} s")
+            print(
+                f"\nchair's turn → the other process painted: {[round(x, 3) for x in latencies]} s"
+            )
             codes = [await app.quit() for app in (chair, member)]
         assert codes == [0, 0]  # both closed cleanly, as a user's close would
         notices = [line for app in (chair, member) for _, line in app.lines if "notice" in line]
