@@ -11,10 +11,13 @@ on, with their notes carried over.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
+import pymupdf
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -22,16 +25,18 @@ from pytestqt.qtbot import QtBot
 from furano_meet.annotations import AnnotationBody, Ink, InkPoint
 from furano_meet.app.error_presenter import Notice
 from furano_meet.app.session import Session
+from furano_meet.app.states import State
 from furano_meet.app.tour import expect_paint, until
 from furano_meet.app.window import MainWindow
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import Visibility
-from furano_meet.sync.events import AnnotationsCarried
+from furano_meet.sync.events import AnnotationsCarried, Connectivity, DownloadProgress
 from server import demo
 from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.app.conftest import quiet_pymupdf_garbage
-from tests.app.test_states import withdraw
+from tests.app.test_first_run import shot
+from tests.app.test_states import row_states, withdraw
 from tests.conftest import relay_config
 from tests.e2e.council import Council, Device
 
@@ -136,7 +141,7 @@ async def test_a_document_withdrawn_while_open_stays_readable_and_is_said_calmly
         turned = expect_paint(viewer, 3, (doc, 1))
         QTest.keyClick(viewer, Qt.Key.Key_Right)  # and the open pages stay readable
         await asyncio.wait_for(turned, WAIT)
-        window.grab().save(str(tmp_path / "withdrawn-open.png"))
+        shot(window, "withdrawn-open")
 
         shown = expect_paint(viewer, 0, (other, 1))
         viewer.open_document(other, 1)
@@ -189,4 +194,85 @@ async def test_a_replaced_document_opens_on_the_readers_page_with_their_notes(
         assert viewer.page_label.text() == "5 / 6"  # where they were, not back at page 1
         await until(lambda: len(viewer.canvas.ink) == 1, WAIT)  # and their note came along
         assert viewer.canvas.ink[0].points == mark.points
-        window.grab().save(str(tmp_path / "replaced.png"))
+        shot(window, "replaced")
+
+
+def scanned_pdf(pages: int) -> bytes:
+    """(Worker thread) A scan-like PDF of ``pages`` pages, ~3.6 MB each: an incompressible
+    1200×1000 image per page (a download many pieces long). Made and freed on this thread."""
+    doc = pymupdf.open()
+    try:
+        for number in range(1, pages + 1):
+            page = doc.new_page()
+            noise = pymupdf.Pixmap(pymupdf.csRGB, 1200, 1000, os.urandom(1200 * 1000 * 3), False)
+            page.insert_image(page.rect, pixmap=noise)
+            page.insert_text((72, 72), f"Budget scan, page {number}", fontsize=24)
+        return doc.tobytes()
+    finally:
+        doc.close()
+
+
+async def test_the_relay_going_away_mid_download_shows_and_the_download_resumes(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    quiet_pymupdf_garbage()
+    big = await asyncio.to_thread(scanned_pdf, 6)  # ~22 MB: the client stores 4 MiB pieces
+    config = relay_config(tmp_path)
+    relay = Relay(config)
+    await relay.start()
+    port = relay.port
+    await relay.store.run(demo.seed, relay.store)
+    council = Council(relay, tmp_path / "devices")
+    session: Session | None = None
+    try:
+        await council.setup_admin()
+        clerk = await council.device("jimukyoku")
+        await clerk.engine.create_meeting_key(MEETING_ID)
+        doc = await publish(clerk, big, "予算書")
+        member = await council.device("giin1", start=False)
+        session = Session(member.engine)
+        window = MainWindow(session)
+        qtbot.addWidget(window)
+        window.resize(1280, 860)
+        window.show()
+        window.choose_meeting(MEETING_ID)
+        progress: list[tuple[int, int]] = []  # (received, total), in order
+        cut = asyncio.get_running_loop().create_future()
+
+        def seen(event: object) -> None:
+            if isinstance(event, DownloadProgress) and event.document_id == doc:
+                progress.append((event.received, event.total))
+                if 0 < event.received < event.total and not cut.done():
+                    cut.set_result(None)
+
+        member.engine.subscribe(seen)  # the engine's own observer: the earliest word of it
+        session.start()
+        await asyncio.wait_for(cut, WAIT)
+        await relay.close()  # the relay goes away mid-download
+        await until(lambda: window.status.connectivity is Connectivity.OFFLINE, WAIT)
+        await until(lambda: window.agenda.count() == 1 and "受信中" in window.agenda.item(0).text())
+        before = len(progress)
+        received, total = progress[-1]
+        assert received < total, "the download finished before the relay went away"
+        assert row_states(window.agenda) == [State.DOWNLOADING]
+        assert not window.notice.isVisible()  # an outage is a state, not an error
+        shot(window, "download-cut")
+
+        back = Relay(replace(config, port=port))  # the same relay, back on its port
+        await back.start()
+        try:
+            shown = expect_paint(window.viewer, 0, (doc, 1))
+            await until(lambda: row_states(window.agenda) == [State.READY], WAIT)
+            assert progress[before][0] > received  # it went on from where it was cut
+            window.viewer.open_document(doc, 1)
+            await asyncio.wait_for(shown, WAIT)
+        finally:
+            await session.close()
+            session = None
+            await council.close()
+            await back.close()
+    finally:
+        if session is not None:
+            await session.close()
+        await council.close()
+        await relay.close()

@@ -22,6 +22,7 @@ from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import Connectivity
 from server.demo import MEETING_ID
 from tests.app.conftest import Windows, quiet_pymupdf_garbage
+from tests.app.test_first_run import shot
 
 WAIT = 30  # seconds; every wait is on a positive marker
 STROKE = tuple(Point(120 + 15 * i, 300 + 4 * (i % 2)) for i in range(12))
@@ -70,7 +71,7 @@ async def test_offline_start_reads_and_a_note_is_sent_when_the_relay_is_back(
         await until(lambda: session.engine.status.pending_ops == 1, WAIT)
         await until(lambda: "未送信1件" in window.status.text(), WAIT)
         assert not window.notice.isVisible()  # offline is a state, not an error
-        window.grab().save(str(tmp_path / "offline-note.png"))
+        shot(window, "offline-note")
 
         async with demo_council(demo, port=port) as back:  # the relay returns
             await until(
