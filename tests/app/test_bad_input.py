@@ -24,21 +24,20 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.annotations import AnnotationBody, Ink, InkPoint
 from furano_meet.app.error_presenter import Notice
-from furano_meet.app.session import Session
 from furano_meet.app.states import State
 from furano_meet.app.tour import expect_paint, until
 from furano_meet.app.window import MainWindow
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsCarried, Connectivity, DownloadProgress
-from server import demo
+from server.config import RelayConfig
 from server.demo import MEETING_ID
 from server.relay import Relay
-from tests.app.conftest import quiet_pymupdf_garbage
+from tests.app.reader import Reading, clerk_and_reader
 from tests.app.test_first_run import shot
 from tests.app.test_states import row_states, withdraw
 from tests.conftest import relay_config
-from tests.e2e.council import Council, Device
+from tests.e2e.council import Device
 
 WAIT = 30  # seconds; every wait is on a positive marker
 
@@ -49,29 +48,13 @@ def pack() -> bytes:
 
 @asynccontextmanager
 async def reading(tmp_path: Path, qtbot: QtBot) -> AsyncIterator[tuple[Device, MainWindow]]:
-    """The clerk's device (meeting key made) and giin1's window on the meeting."""
-    quiet_pymupdf_garbage()
-    async with Relay(relay_config(tmp_path)) as relay:
-        await relay.store.run(demo.seed, relay.store)
-        council = Council(relay, tmp_path / "devices")
-        await council.setup_admin()
-        session: Session | None = None
-        try:
-            clerk = await council.device("jimukyoku")
-            await clerk.engine.create_meeting_key(MEETING_ID)
-            member = await council.device("giin1", start=False)
-            session = Session(member.engine)
-            window = MainWindow(session)
-            qtbot.addWidget(window)
-            window.resize(1280, 860)
-            window.show()
-            session.start()
-            window.choose_meeting(MEETING_ID)
-            yield clerk, window
-        finally:
-            if session is not None:
-                await session.close()
-            await council.close()
+    """The clerk's device (meeting key made) and giin1's window on the meeting, online."""
+    async with (
+        Relay(relay_config(tmp_path)) as relay,
+        clerk_and_reader(relay, tmp_path / "devices", qtbot) as reader,
+    ):
+        reader.window.session.start()
+        yield reader.clerk, reader.window
 
 
 def agenda_row(window: MainWindow, doc_id: str, version: int) -> None:
@@ -207,7 +190,7 @@ def scanned_pdf(pages: int) -> bytes:
             noise = pymupdf.Pixmap(pymupdf.csRGB, 1200, 1000, os.urandom(1200 * 1000 * 3), False)
             page.insert_image(page.rect, pixmap=noise)
             page.insert_text((72, 72), f"Budget scan, page {number}", fontsize=24)
-        return doc.tobytes()
+        return bytes(doc.tobytes())
     finally:
         doc.close()
 
@@ -215,64 +198,46 @@ def scanned_pdf(pages: int) -> bytes:
 async def test_the_relay_going_away_mid_download_shows_and_the_download_resumes(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
-    quiet_pymupdf_garbage()
     big = await asyncio.to_thread(scanned_pdf, 6)  # ~22 MB: the client stores 4 MiB pieces
     config = relay_config(tmp_path)
     relay = Relay(config)
     await relay.start()
-    port = relay.port
-    await relay.store.run(demo.seed, relay.store)
-    council = Council(relay, tmp_path / "devices")
-    session: Session | None = None
     try:
-        await council.setup_admin()
-        clerk = await council.device("jimukyoku")
-        await clerk.engine.create_meeting_key(MEETING_ID)
-        doc = await publish(clerk, big, "予算書")
-        member = await council.device("giin1", start=False)
-        session = Session(member.engine)
-        window = MainWindow(session)
-        qtbot.addWidget(window)
-        window.resize(1280, 860)
-        window.show()
-        window.choose_meeting(MEETING_ID)
-        progress: list[tuple[int, int]] = []  # (received, total), in order
-        cut = asyncio.get_running_loop().create_future()
-
-        def seen(event: object) -> None:
-            if isinstance(event, DownloadProgress) and event.document_id == doc:
-                progress.append((event.received, event.total))
-                if 0 < event.received < event.total and not cut.done():
-                    cut.set_result(None)
-
-        member.engine.subscribe(seen)  # the engine's own observer: the earliest word of it
-        session.start()
-        await asyncio.wait_for(cut, WAIT)
-        await relay.close()  # the relay goes away mid-download
-        await until(lambda: window.status.connectivity is Connectivity.OFFLINE, WAIT)
-        await until(lambda: window.agenda.count() == 1 and "受信中" in window.agenda.item(0).text())
-        before = len(progress)
-        received, total = progress[-1]
-        assert received < total, "the download finished before the relay went away"
-        assert row_states(window.agenda) == [State.DOWNLOADING]
-        assert not window.notice.isVisible()  # an outage is a state, not an error
-        shot(window, "download-cut")
-
-        back = Relay(replace(config, port=port))  # the same relay, back on its port
-        await back.start()
-        try:
-            shown = expect_paint(window.viewer, 0, (doc, 1))
-            await until(lambda: row_states(window.agenda) == [State.READY], WAIT)
-            assert progress[before][0] > received  # it went on from where it was cut
-            window.viewer.open_document(doc, 1)
-            await asyncio.wait_for(shown, WAIT)
-        finally:
-            await session.close()
-            session = None
-            await council.close()
-            await back.close()
+        async with clerk_and_reader(relay, tmp_path / "devices", qtbot) as reader:
+            await cut_and_resumed(reader, await publish(reader.clerk, big, "予算書"), relay, config)
     finally:
-        if session is not None:
-            await session.close()
-        await council.close()
         await relay.close()
+
+
+async def cut_and_resumed(reader: Reading, doc: str, relay: Relay, config: RelayConfig) -> None:
+    """The relay stops once giin1's download is under way; it shows, then goes on."""
+    window = reader.window
+    progress: list[tuple[int, int]] = []  # (received, total), in order
+    cut = asyncio.get_running_loop().create_future()
+
+    def seen(event: object) -> None:
+        if isinstance(event, DownloadProgress) and event.document_id == doc:
+            progress.append((event.received, event.total))
+            if 0 < event.received < event.total and not cut.done():
+                cut.set_result(None)
+
+    reader.member.engine.subscribe(seen)  # the engine's own observer: the earliest word of it
+    window.session.start()
+    await asyncio.wait_for(cut, WAIT)
+    port = relay.port
+    await relay.close()  # the relay goes away mid-download
+    await until(lambda: window.status.connectivity is Connectivity.OFFLINE, WAIT)
+    await until(lambda: window.agenda.count() == 1 and "受信中" in window.agenda.item(0).text())
+    before = len(progress)
+    received, total = progress[-1]
+    assert received < total, "the download finished before the relay went away"
+    assert row_states(window.agenda) == [State.DOWNLOADING]
+    assert not window.notice.isVisible()  # an outage is a state, not an error
+    shot(window, "download-cut")
+
+    async with Relay(replace(config, port=port)):  # the same relay, back on its port
+        shown = expect_paint(window.viewer, 0, (doc, 1))
+        await until(lambda: row_states(window.agenda) == [State.READY], WAIT)
+        assert progress[before][0] > received  # it went on from where it was cut
+        window.viewer.open_document(doc, 1)
+        await asyncio.wait_for(shown, WAIT)

@@ -22,6 +22,7 @@ from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import Connectivity
 from server.demo import MEETING_ID
 from tests.app.conftest import Windows, quiet_pymupdf_garbage
+from tests.app.reader import open_window
 from tests.app.test_first_run import shot
 
 WAIT = 30  # seconds; every wait is on a positive marker
@@ -60,10 +61,7 @@ async def test_offline_start_reads_and_a_note_is_sent_when_the_relay_is_back(
     session = session_on(store)
     others: list[Session] = []
     try:
-        window = MainWindow(session)
-        qtbot.addWidget(window)
-        window.resize(1280, 860)
-        window.show()
+        window = open_window(session, qtbot)
         session.start()
         window.choose_meeting(MEETING_ID)
         await reads_offline(window)

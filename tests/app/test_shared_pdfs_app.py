@@ -29,12 +29,10 @@ from furano_meet.app.window import MainWindow
 from furano_meet.sync.documents import DocumentUnreadable
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DocumentIndexed
-from server import demo
 from server.demo import MEETING_ID
 from server.relay import Relay
-from tests.app.conftest import quiet_pymupdf_garbage
+from tests.app.reader import clerk_and_reader
 from tests.conftest import SHARED_PDFS, relay_config
-from tests.e2e.council import Council
 from tests.sync.test_pdf_check_shared import REFUSED
 
 FILES = sorted(SHARED_PDFS.glob("*.pdf")) if SHARED_PDFS.is_dir() else []
@@ -116,32 +114,16 @@ async def test_every_shared_pdf_opens_in_the_viewer_or_says_why(
 ) -> None:
     if not FILES:
         pytest.skip(f"{SHARED_PDFS.resolve()} is absent: the real-world PDF checks are skipped")
-    quiet_pymupdf_garbage()
-    async with Relay(relay_config(tmp_path)) as relay:
-        await relay.store.run(demo.seed, relay.store)
-        council = Council(relay, tmp_path / "devices")
-        await council.setup_admin()
-        session: Session | None = None
-        try:
-            clerk = await council.device("jimukyoku")
-            await clerk.engine.create_meeting_key(MEETING_ID)
-            member = await council.device("giin1", start=False)
-            session = Session(member.engine)
-            window = MainWindow(session)
-            qtbot.addWidget(window)
-            window.resize(1280, 860)
-            window.show()
-            session.start()
-            window.choose_meeting(MEETING_ID)
-            started = time.perf_counter()
-            accepted = await publish_all(clerk.engine)
-            await receive_all(member.events, session, set(accepted.values()))
-            received_s = time.perf_counter() - started
-            await open_each(window, accepted, received_s)
-        finally:
-            if session is not None:
-                await session.close()
-            await council.close()
+    async with (
+        Relay(relay_config(tmp_path)) as relay,
+        clerk_and_reader(relay, tmp_path / "devices", qtbot) as reader,
+    ):
+        reader.window.session.start()
+        started = time.perf_counter()
+        accepted = await publish_all(reader.clerk.engine)
+        await receive_all(reader.member.events, reader.window.session, set(accepted.values()))
+        received_s = time.perf_counter() - started
+        await open_each(reader.window, accepted, received_s)
 
 
 async def publish_all(clerk: SyncEngine) -> dict[str, str]:
