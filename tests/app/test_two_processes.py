@@ -1,5 +1,5 @@
-"""End to end with two app instances as separate processes: the chair's page turn reaches the
-councillor's window in another process (issue #9, "Tests").
+"""End to end with two app instances as separate processes: the chair's page turns and a
+shared stroke reach the councillor's window in another process (issue #9, "Tests").
 
 The demo council (real relay, the clerk's published pack) runs in this process; the chair's
 and a councillor's devices are enrolled here, then each runs as ``python -m furano_meet.app``
@@ -21,7 +21,7 @@ from tests.app.conftest import quiet_pymupdf_garbage
 DOC = " ".join(map(str, FIRST_DOCUMENT))  # "demo-1 1"
 
 
-async def test_the_chairs_page_turn_reaches_the_other_app_process(
+async def test_the_chairs_turns_and_shared_stroke_reach_the_other_app_process(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
     quiet_pymupdf_garbage()
@@ -50,6 +50,8 @@ async def test_the_chairs_page_turn_reaches_the_other_app_process(
             print(
                 f"\nchair's turn → the other process painted: {[round(x, 3) for x in latencies]} s"
             )
+            drawn = chair.tell("stroke")  # 共有ペン: a shared stroke on the chair's page
+            await member.seen(f"ink {DOC} 7 1", after=drawn)
             codes = [await app.quit() for app in (chair, member)]
         assert codes == [0, 0]  # both closed cleanly, as a user's close would
         notices = [line for app in (chair, member) for _, line in app.lines if "notice" in line]
