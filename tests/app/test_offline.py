@@ -88,8 +88,6 @@ async def test_offline_start_reads_and_a_note_is_sent_when_the_relay_is_back(
             await until(lambda: len(other.viewer.canvas.ink) == 1, WAIT)
             (ink,) = other.viewer.canvas.ink
             assert [(p.x, p.y) for p in ink.points] == [(p.x, p.y) for p in STROKE]
-            for member in others:
-                await member.close()
     finally:
         await session.close()
         for member in others:
