@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -37,7 +36,9 @@ from furano_meet import preferences
 from furano_meet.preferences import LOCK_MINUTES, Preferences
 
 from .appearance import Appearance
+from .labels import label
 from .language import set_language
+from .recovery_code import RECOVERY_STYLE, code_label, show_code
 from .window import STYLE
 
 if TYPE_CHECKING:
@@ -47,20 +48,11 @@ SETTINGS_STYLE = """
 #title { font-size: 22pt; font-weight: bold; }
 #section { font-size: 17pt; font-weight: bold; margin-top: 12px; }
 #explain { font-size: 14pt; color: #3c4043; }
-#recoveryCode { font-size: 24pt; font-weight: bold; font-family: monospace; padding: 12px;
-    background: #ffffff; border: 3px solid #1a4fa0; border-radius: 10px; }
 QRadioButton, QCheckBox { font-size: 15pt; min-height: 44px; spacing: 12px; }
 QRadioButton::indicator, QCheckBox::indicator { width: 28px; height: 28px; }
 QLineEdit { font-size: 18pt; min-height: 48px; max-width: 280px; padding: 2px 10px;
     border: 2px solid #5f6368; border-radius: 8px; background: #ffffff; }
 """
-
-
-def _label(text: str, name: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    return label
 
 
 class SettingsScreen(QWidget):
@@ -73,7 +65,7 @@ class SettingsScreen(QWidget):
         self.path = preferences.beside(self.session.engine.profile_directory)
         self.prefs = preferences.load(self.path)
         self.setWindowTitle(self.tr("Furano Meet — 設定"))
-        self.setStyleSheet(STYLE + SETTINGS_STYLE)
+        self.setStyleSheet(STYLE + SETTINGS_STYLE + RECOVERY_STYLE)
         self._build()
         self._show(self.prefs)
         self._connect()
@@ -100,10 +92,9 @@ class SettingsScreen(QWidget):
             field.setMaxLength(pins.MAX_DIGITS)
             field.setAccessibleName(self.tr(name))
         self.set_pin = QPushButton(self.tr("暗証番号を決める"))
-        self.pin_state = _label("", "explain")
+        self.pin_state = label("", "explain")
         self.make_code = QPushButton(self.tr("回復コードを作る"))
-        self.code = _label("", "recoveryCode")
-        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.code = code_label()
         self.code.hide()
         self.close_button = QPushButton(self.tr("閉じる"))
         pin_row = QHBoxLayout()
@@ -112,16 +103,16 @@ class SettingsScreen(QWidget):
         pin_row.addStretch(1)
         body = QWidget()
         column = QVBoxLayout(body)
-        column.addWidget(_label(self.tr("設定"), "title"))
-        column.addWidget(_label(self.tr("言語 / Language"), "section"))
+        column.addWidget(label(self.tr("設定"), "title"))
+        column.addWidget(label(self.tr("言語 / Language"), "section"))
         for button in self.languages.buttons():
             column.addWidget(button)
-        column.addWidget(_label(self.tr("見やすさ"), "section"))
+        column.addWidget(label(self.tr("見やすさ"), "section"))
         column.addWidget(self.large_text)
         column.addWidget(self.high_contrast)
-        column.addWidget(_label(self.tr("画面のロック"), "section"))
+        column.addWidget(label(self.tr("画面のロック"), "section"))
         column.addWidget(
-            _label(
+            label(
                 self.tr(
                     "しばらく操作がないと画面を隠し、暗証番号（4〜8桁の数字）で元に戻します。"
                     "ロック中も会議の同期は続きます。"
@@ -133,9 +124,9 @@ class SettingsScreen(QWidget):
             column.addWidget(button)
         column.addLayout(pin_row)
         column.addWidget(self.pin_state)
-        column.addWidget(_label(self.tr("回復コード"), "section"))
+        column.addWidget(label(self.tr("回復コード"), "section"))
         column.addWidget(
-            _label(
+            label(
                 self.tr(
                     "すべての端末をなくしたときに、ご自分だけのメモを取り戻すためのコードです。"
                     "作ると一度だけ表示されます。紙に書き写して、端末とは別の場所にしまってください。"
@@ -252,8 +243,7 @@ class SettingsScreen(QWidget):
         task.add_done_callback(lambda _t: self.make_code.setEnabled(True))
 
     def _show_code(self, code: str) -> None:
-        self.code.setText(code)
-        self.code.show()
+        show_code(self.code, code)
 
 
 def rebuild(old: MainWindow) -> MainWindow:

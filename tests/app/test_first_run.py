@@ -117,6 +117,16 @@ async def enrol_wait_and_certify(
         assert not ready.done()  # still waiting: only the administrator certifies
         QTest.mouseClick(card.certify, Qt.MouseButton.LeftButton)
 
+        # certified: the recovery code, large, once (made online by a short-lived engine)
+        recovery = first_run.recovery
+        await until(lambda: first_run.current is recovery and recovery.value != "", WAIT)
+        code = recovery.value
+        assert recovery.code.text().replace("\n", "") == code and len(code.split("-")) >= 6
+        assert recovery.written.isEnabled() and recovery.later.isVisible()
+        shot(first_run, "first_run_recovery_code")
+        assert not ready.done()  # the code is on screen until the person has written it down
+        QTest.mouseClick(recovery.written, Qt.MouseButton.LeftButton)
+
         store = await asyncio.wait_for(ready, WAIT)
         await until(lambda: screen.summary.text() == "承認を待っている端末はありません。", WAIT)
         member = Session(await asyncio.to_thread(SyncEngine, store))
@@ -134,6 +144,9 @@ async def enrol_wait_and_certify(
         await until(ready_offline, WAIT)
         assert "オフラインで閲覧できます" in window.meetings.item(0).text()
         shot(window, "first_run_meeting_list")
+        # the code shown is the one that opens the member's recovery box
+        await member.engine.wait_online(WAIT)
+        assert await member.engine.recover_private_notes(code) >= 0
     finally:
         admin_window.close()
         await first_run.close_ops()
