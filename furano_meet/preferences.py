@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -102,10 +103,11 @@ def load(path: Path) -> Preferences:
 def save(path: Path, prefs: Preferences) -> None:
     """Write atomically: the old file stays whole until the new one is on disk."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8") as out:
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False
+    ) as out:
         out.write(to_json(prefs))
         out.flush()
         os.fsync(out.fileno())
-    os.replace(temporary, path)
+    os.replace(out.name, path)
     fsync_directory(path.parent)

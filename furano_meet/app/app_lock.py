@@ -106,15 +106,12 @@ class AppLock(QObject):
 
     locked_changed = Signal(bool)
 
-    def __init__(
-        self, window: QWidget, session: Session, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, window: QWidget, session: Session) -> None:
         super().__init__(window)
-        self.window, self.session, self.clock = window, session, clock
+        self.window, self.session = window, session
         self.record: PinRecord | None = None
         self.idle_seconds = 0.0
-        self.last_input = clock()
-        self.attempts = Attempts(clock)
+        self.set_clock(time.monotonic)
         self.screen = LockScreen(window)
         self.screen.submitted.connect(self.try_pin)
         self._disabled: list[QWidget] = []
@@ -125,6 +122,12 @@ class AppLock(QObject):
         app = QApplication.instance()
         assert app is not None
         app.installEventFilter(self)
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Use ``clock`` for idle time and pacing from now on (tests move time with it)."""
+        self.clock = clock
+        self.attempts = Attempts(clock)
+        self.last_input: float = clock()
 
     @property
     def locked(self) -> bool:

@@ -8,7 +8,7 @@ make one later with the same large label (:func:`code_label`).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .labels import label, two_lines
@@ -24,7 +24,7 @@ def code_label(text: str = "") -> QLabel:
     shown = label(text, "recoveryCode")
     shown.setAlignment(Qt.AlignmentFlag.AlignCenter)
     shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    shown.setAccessibleName(shown.tr("回復コード"))
+    shown.setAccessibleName(QCoreApplication.translate("RecoveryPage", "回復コード"))
     return shown
 
 

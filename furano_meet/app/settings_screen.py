@@ -64,6 +64,8 @@ class SettingsScreen(QWidget):
         self.session = window.session
         self.path = preferences.beside(self.session.engine.profile_directory)
         self.prefs = preferences.load(self.path)
+        self._dirty = False
+        self._saver: asyncio.Task[None] | None = None
         self.setWindowTitle(self.tr("Furano Meet — 設定"))
         self.setStyleSheet(STYLE + SETTINGS_STYLE + RECOVERY_STYLE)
         self._build()
@@ -197,7 +199,15 @@ class SettingsScreen(QWidget):
         Appearance.of(app).apply(self.prefs)
         lock = self.window_.lock
         lock.configure(self.prefs.lock_minutes, lock.record)
-        self.session.ops.run(asyncio.to_thread(preferences.save, self.path, self.prefs))
+        self._dirty = True
+        if self._saver is None or self._saver.done():
+            self._saver = self.session.ops.run(self._save_latest())
+
+    async def _save_latest(self) -> None:
+        """One writer at a time, and the newest preferences last (quick clicks never race)."""
+        while self._dirty:
+            self._dirty = False
+            await asyncio.to_thread(preferences.save, self.path, self.prefs)
 
     def choose_language(self, choice: str) -> None:
         """Switch the language now: the main window and this screen are built again in it."""
@@ -258,4 +268,11 @@ def rebuild(old: MainWindow) -> MainWindow:
     new.show()
     old.successor = new
     old.close()
+    asyncio.ensure_future(_delete_when_settled(old))
     return new
+
+
+async def _delete_when_settled(old: MainWindow) -> None:
+    """Free the old window once no op of the session can still call back into it."""
+    await old.session.ops.settle()
+    old.deleteLater()
