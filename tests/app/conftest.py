@@ -23,8 +23,8 @@ from pytestqt.qtbot import QtBot  # noqa: E402
 
 from furano_meet.app.__main__ import make_app  # noqa: E402
 from furano_meet.app.appearance import Appearance  # noqa: E402
-from furano_meet.app.language import set_language  # noqa: E402
 from furano_meet.app.council import DemoCouncil, demo_council, member_session  # noqa: E402
+from furano_meet.app.language import set_language  # noqa: E402
 from furano_meet.app.session import Session  # noqa: E402
 from furano_meet.app.window import MainWindow  # noqa: E402
 from furano_meet.preferences import Preferences  # noqa: E402
