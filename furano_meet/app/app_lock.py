@@ -20,7 +20,16 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from furano_meet import preferences
 from furano_meet.pin import SETTING, Attempts, PinRecord
@@ -47,7 +56,7 @@ LOCK_STYLE = """
 #lockScreen QLabel { color: #ffffff; }
 #lockTitle { font-size: 26pt; font-weight: bold; }
 #lockExplain { font-size: 16pt; }
-#lockMessage { font-size: 16pt; color: #ffd600; }
+#lockScreen #lockMessage { font-size: 16pt; color: #ffd600; }
 #lockScreen QLineEdit { font-size: 24pt; min-height: 60px; max-width: 360px; padding: 4px 12px;
     border: 3px solid #ffffff; border-radius: 8px; background: #ffffff; color: #202124;
     letter-spacing: 6px; }
@@ -66,7 +75,7 @@ class LockScreen(QWidget):
         self.setObjectName("lockScreen")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setStyleSheet(LOCK_STYLE)
-        title = QLabel(self.tr("🔒 画面をロックしています"), self)
+        title = QLabel(self.tr("画面をロックしています"), self)
         title.setObjectName("lockTitle")
         explain = QLabel(
             self.tr(
@@ -82,19 +91,28 @@ class LockScreen(QWidget):
         self.pin.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
         self.pin.setMaxLength(8)
         self.pin.setAccessibleName(self.tr("暗証番号"))
+        self.pin.setPlaceholderText(self.tr("暗証番号"))
         self.pin.returnPressed.connect(self._submit)
         self.unlock = QPushButton(self.tr("ロックを解除"), self)
         self.unlock.clicked.connect(self._submit)
         self.message = QLabel(self)
         self.message.setObjectName("lockMessage")
         self.message.setWordWrap(True)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(80, 60, 80, 60)
+        middle = QWidget(self)
+        middle.setMaximumWidth(760)
+        column = QVBoxLayout(middle)
         column.setSpacing(20)
-        column.addStretch(1)
         for widget in (title, explain, self.pin, self.unlock, self.message):
             column.addWidget(widget)
-        column.addStretch(2)
+        middle.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(middle, 10)
+        row.addStretch(1)
+        centred = QVBoxLayout(self)
+        centred.addStretch(1)
+        centred.addLayout(row)
+        centred.addStretch(2)
         self.hide()
 
     def _submit(self) -> None:

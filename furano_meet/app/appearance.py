@@ -5,7 +5,7 @@ set by many modules (the window's :data:`~.window.STYLE`, the follow bar's per-s
 the status area, the search field …), several of them re-set whenever a state changes. Each
 sheet states sizes in points and colours in hex. :class:`Appearance` watches the application
 for ``StyleChange`` (every ``setStyleSheet`` sends one) and rewrites the sheet it sees with
-:func:`restyle` — point sizes and minimum sizes scaled, colours mapped to black, white and
+:func:`restyle` — point sizes and minimum heights scaled, colours mapped to black, white and
 yellow with thick focus rings — keeping the original in a widget property so a later switch
 starts from it again. The rewrite waits for the next turn of the event loop: a sheet changed
 inside its own ``StyleChange`` does not reach the widget's children. With the defaults the
@@ -34,16 +34,20 @@ ORIGINAL = "furanoOriginalSheet"
 """The widget property keeping the sheet as its module set it."""
 
 BLACK, WHITE, YELLOW, GREY = "#000000", "#ffffff", "#ffd600", "#b0b0b0"
-FOCUS_RING = f"""
+CONTRAST_EXTRA = f"""
 QPushButton:focus, QLineEdit:focus, QListWidget:focus, QComboBox:focus, QCheckBox:focus,
 QRadioButton:focus, QSlider:focus, QAbstractScrollArea:focus {{
     border: 4px solid {YELLOW}; }}
+QRadioButton::indicator, QCheckBox::indicator {{ border: 3px solid {WHITE}; background: {BLACK}; }}
+QRadioButton::indicator {{ border-radius: 14px; }}
+QRadioButton::indicator:checked, QCheckBox::indicator:checked {{ background: {YELLOW}; }}
 """
-"""Thick yellow focus rings (appended to every rewritten sheet that has rules)."""
+"""Thick yellow focus rings and visible check marks (appended to every rewritten sheet that
+has rules: a native indicator would be drawn black on black)."""
 
 _BLOCK = re.compile(r"([^{}]*)\{([^{}]*)\}")
 _POINTS = re.compile(r"(font-size\s*:\s*)(\d+(?:\.\d+)?)pt")
-_PIXELS = re.compile(r"((?:min-height|min-width)\s*:\s*)(\d+)px")
+_PIXELS = re.compile(r"(min-height\s*:\s*)(\d+)px")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b")
 
 
@@ -80,7 +84,7 @@ def restyle(sheet: str, scale: float, contrast: bool) -> str:
         return sheet
     if "{" not in sheet:  # a bare declaration list: the widget's own properties
         return _contrast_block("", sheet)[1:-1]
-    return _BLOCK.sub(lambda m: _contrast_block(m[1], m[2]), sheet) + FOCUS_RING
+    return _BLOCK.sub(lambda m: _contrast_block(m[1], m[2]), sheet) + CONTRAST_EXTRA
 
 
 def contrast_palette() -> QPalette:

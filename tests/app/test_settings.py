@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from furano_meet import preferences
@@ -40,6 +40,12 @@ def locked(lock: AppLock) -> bool:
     return lock.locked
 
 
+async def laid_out(window: MainWindow) -> None:
+    """Before a screenshot: the status bar has grown to hold its larger buttons."""
+    button = next(b for b in window.statusBar().findChildren(QPushButton) if b.text() == "設定")
+    await until(lambda: window.statusBar().height() >= button.minimumSizeHint().height(), WAIT)
+
+
 class Clock:
     """The app lock's time source: moved by the test, never slept on."""
 
@@ -57,6 +63,7 @@ async def test_large_text_and_high_contrast_apply_at_once_and_persist(
     assert isinstance(app, QApplication)
     async with app_council(tmp_path, qtbot) as windows:
         window = await windows.open("giin1")
+        await until(lambda: window.meetings.count() > 0, WAIT)
         screen = window.open_settings()
         qtbot.addWidget(screen)
         label = heading(window, "会議")
@@ -68,6 +75,7 @@ async def test_large_text_and_high_contrast_apply_at_once_and_persist(
         await until(lambda: label.fontInfo().pointSize() > normal_size, WAIT)
         assert label.fontInfo().pointSize() >= round(normal_size * 1.25)
         assert screen.large_text.fontInfo().pointSize() > 15  # the settings screen grew too
+        await laid_out(window)
         shot(window, "settings-large-text")
 
         screen.high_contrast.click()
@@ -77,6 +85,7 @@ async def test_large_text_and_high_contrast_apply_at_once_and_persist(
         assert palette.color(QPalette.ColorRole.Window).lightness() == 0
         assert palette.color(QPalette.ColorRole.WindowText).lightness() == 255
         assert "#f8f9fa" not in window.styleSheet() and "#ffd600" in window.styleSheet()
+        await laid_out(window)
         shot(window, "settings-high-contrast")
         shot(screen, "settings-screen-high-contrast")
 

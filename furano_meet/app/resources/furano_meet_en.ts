@@ -552,8 +552,8 @@
     </message>
     <message>
         <location filename="../app_lock.py" line="69"/>
-        <source>🔒 画面をロックしています</source>
-        <translation>🔒 The screen is locked</translation>
+        <source>画面をロックしています</source>
+        <translation>The screen is locked</translation>
     </message>
 </context>
 <context>
