@@ -28,6 +28,7 @@ from furano_meet.sync.admin import device_fingerprint
 from furano_meet.sync.engine import SyncEngine
 from server import demo
 from server.relay import Relay
+from tests.app.test_accessibility import problems
 from tests.conftest import keyring_backend, relay_config
 from tests.e2e.council import Council
 from tests.e2e.test_sync_security import published
@@ -114,6 +115,7 @@ async def enrol_wait_and_certify(
         card.entered.setText(first_run.waiting.value.lower())  # as read out
         assert card.certify.isEnabled()
         shot(screen, "admin_screen")
+        assert problems(screen) == [] and problems(admin_window) == []  # keyboard and names
         assert not ready.done()  # still waiting: only the administrator certifies
         QTest.mouseClick(card.certify, Qt.MouseButton.LeftButton)
 
