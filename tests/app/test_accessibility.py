@@ -33,7 +33,7 @@ COMPOSITE = (QLineEdit, QAbstractSpinBox, QComboBox)
 
 def controls(root: QWidget) -> list[QWidget]:
     """The interactive widgets under ``root`` a person (or a screen reader) meets."""
-    found = []
+    found: list[QWidget] = []
     for widget in root.findChildren(QWidget):
         if not isinstance(widget, INTERACTIVE) or isinstance(widget, QScrollBar):
             continue
@@ -50,7 +50,7 @@ def name_of(widget: QWidget) -> str:
 
 def problems(root: QWidget) -> list[str]:
     """Controls without a name, or that Tab never reaches."""
-    found = []
+    found: list[str] = []
     for widget in controls(root):
         where = f"{type(widget).__name__} {widget.objectName()!r} in {type(root).__name__}"
         if not name_of(widget):

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.app.admin_screen import AdminScreen
 from furano_meet.app.error_presenter import ErrorPresenter
-from furano_meet.app.first_run import FirstRunWindow, prepare_profile
+from furano_meet.app.first_run import FirstRunWindow, enrolled_and_certified, prepare_profile
 from furano_meet.app.meetings import STATE_ROLE
 from furano_meet.app.session import Session
 from furano_meet.app.states import State
@@ -24,7 +24,7 @@ from furano_meet.app.tour import until
 from furano_meet.app.window import MainWindow
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store import LocalStore
-from furano_meet.sync.admin import device_fingerprint
+from furano_meet.sync.admin import certify, device_fingerprint
 from furano_meet.sync.engine import SyncEngine
 from server import demo
 from server.relay import Relay
@@ -194,18 +194,60 @@ async def test_without_a_keychain_the_first_run_asks_for_a_passphrase_and_says_w
         await first_run.close_ops()
 
 
+def shown() -> FirstRunWindow | None:
+    """The first-run window :func:`prepare_profile` opened, once it is visible."""
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, FirstRunWindow)]
+    return next((w for w in windows if w.isVisible()), None)
+
+
 async def test_a_profile_without_a_device_opens_the_first_run_window(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
     errors = ErrorPresenter()
     task = asyncio.ensure_future(prepare_profile(tmp_path / "data", "giin2", errors))
-
-    def shown() -> FirstRunWindow | None:
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, FirstRunWindow)]
-        return next((w for w in windows if w.isVisible()), None)
-
     await until(lambda: (w := shown()) is not None and w.current is w.invitation, WAIT)
     window = shown()
     assert window is not None
     window.close()  # the user closes it: no profile to open
     assert await asyncio.wait_for(task, WAIT) is None
+
+
+async def test_a_device_closed_while_waiting_opens_on_the_waiting_screen_again(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    async with Relay(relay_config(tmp_path)) as relay:
+        await relay.store.run(demo.seed, relay.store)
+        council = Council(relay, tmp_path / "devices")
+        admin = await council.setup_admin()
+        try:
+            await published(council, generate_agenda_pack(title="議案書", pages=3))
+            await admin.stop()  # no automatic certificates
+            first_run = first_run_window(tmp_path, qtbot)
+            first_run.start()
+            await until(lambda: first_run.current is first_run.invitation, WAIT)
+            first_run.invitation.invitation.setText((await council.invitation("giin1")).link())
+            QTest.mouseClick(first_run.invitation.enrol, Qt.MouseButton.LeftButton)
+            await until(lambda: first_run.current is first_run.waiting, WAIT)
+            account, fingerprint = first_run.account, first_run.waiting.value
+            assert account is not None and first_run.store is not None
+            await first_run.close_ops()  # the app is closed while waiting
+            first_run.close()
+            await asyncio.to_thread(first_run.store.close)
+
+            task = asyncio.ensure_future(
+                prepare_profile(tmp_path / "new-device", "giin1-tablet", ErrorPresenter())
+            )
+            await until(lambda: (w := shown()) is not None and w.current is w.waiting, WAIT)
+            window = shown()
+            assert window is not None and window.waiting.value == fingerprint
+            assert not task.done()  # not the meeting list: still waiting for the certificate
+            await certify(admin.engine.account, admin.store, account.device_id, fingerprint)
+            recovery = window.recovery
+            await until(lambda: window.current is recovery and recovery.value != "", WAIT)
+            QTest.mouseClick(recovery.later, Qt.MouseButton.LeftButton)  # 「後で」
+            store = await asyncio.wait_for(task, WAIT)
+            assert store is not None
+            assert await asyncio.to_thread(enrolled_and_certified, store)  # next start: at once
+            await asyncio.to_thread(store.close)
+        finally:
+            await council.close()
