@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet import preferences
 from furano_meet.app.app_lock import AppLock
-from furano_meet.app.appearance import MARK
+from furano_meet.app.appearance import MARK, restyle
 from furano_meet.app.council import member_session
 from furano_meet.app.language import set_language
 from furano_meet.app.settings_screen import SettingsScreen
@@ -207,3 +207,26 @@ async def test_the_app_locks_when_idle_and_sync_goes_on_underneath(
         assert window.viewer.page_label.text() == "5 / 12"
         assert window.viewer.canvas.key == (*FIRST_DOCUMENT, 4)
         await window.session.ops.settle()
+
+
+def test_restyle_scales_sizes_and_maps_colours_by_role() -> None:
+    sheet = (
+        "QPushButton { font-size: 15pt; min-height: 52px; min-width: 72px;"
+        " border: 2px solid #5f6368; background: #ffffff; color: #202124; }"
+        "QPushButton:checked { background: #d0021b; color: #ffffff; }"
+        "QPushButton:disabled { color: #9aa0a6; }"
+    )
+    assert restyle(sheet, 1.0, False) == sheet
+    large = restyle(sheet, 1.3, False)
+    assert "font-size: 20pt" in large and "min-height: 68px" in large
+    assert "min-width: 72px" in large  # widths stay: a row of buttons must still fit
+    contrast = restyle(sheet, 1.0, True)
+    normal, checked, disabled = contrast.split("}")[:3]
+    assert "background: #000000" in normal and "color: #ffffff" in normal
+    assert "solid #ffffff" in normal
+    assert "background: #ffd600" in checked and "color: #000000" in checked
+    assert "color: #b0b0b0" in disabled
+    assert "QPushButton:focus" in contrast  # the thick focus ring
+    assert (
+        restyle("font-size: 13pt; color: #5f6368;", 1.3, True) == "font-size: 17pt; color: #ffffff;"
+    )
