@@ -6,9 +6,10 @@ child widget over the whole window; the widgets under it are disabled (no clicks
 tab focus) but keep receiving the engine's events, so the chair's page turns arrive while the
 tablet is locked and are there when it is unlocked.
 
-Idle is "no input": an application event filter notes every key, click, touch, pen or wheel
-event. A timer looks every :data:`CHECK_MS`; :meth:`AppLock.check` compares the injected clock
-with the last input, so tests move the clock and call it rather than wait. The PIN is checked
+Idle is "no input": an application event filter (:class:`IdleWatch`) counts every key, click,
+touch, pen or wheel event. A timer looks every :data:`CHECK_MS`; :meth:`AppLock.check` notes
+new input and compares the injected clock with the last, so tests move the clock and call it
+rather than wait. The PIN is checked
 off the GUI thread (scrypt is slow on purpose), and wrong guesses are paced by
 :class:`furano_meet.pin.Attempts`.
 """
@@ -118,6 +119,37 @@ class LockScreen(QWidget):
     def _submit(self) -> None:
         self.submitted.emit(self.pin.text().strip())
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """(Installed on the window while locked) keep covering all of it when it resizes."""
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            self.setGeometry(watched.rect())
+        return False
+
+
+class IdleWatch(QObject):
+    """Counts input events application-wide; one per application, owned by it.
+
+    Why a counter and not a timestamp: a window's lock compares it with what it saw at its last
+    look, on its own clock (which tests move). Why owned by the application and not by a
+    window: an application-wide filter must outlive every window it reports to.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.setObjectName("furanoIdleWatch")
+        self.inputs = 0
+        app.installEventFilter(self)
+
+    @classmethod
+    def of(cls, app: QApplication) -> IdleWatch:
+        found = app.findChild(IdleWatch, "furanoIdleWatch")
+        return found if isinstance(found, IdleWatch) else cls(app)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802, ARG002 - Qt's
+        if event.type() in INPUT_EVENTS:
+            self.inputs += 1
+        return False
+
 
 class AppLock(QObject):
     """Locks ``window`` after ``minutes`` without input, once a PIN is set."""
@@ -136,10 +168,10 @@ class AppLock(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(CHECK_MS)
         self.timer.timeout.connect(self.check)
-        window.installEventFilter(self)  # resizes: the screen covers the whole window
         app = QApplication.instance()
-        assert app is not None
-        app.installEventFilter(self)
+        assert isinstance(app, QApplication)
+        self.watch = IdleWatch.of(app)
+        self._inputs = self.watch.inputs
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         """Use ``clock`` for idle time and pacing from now on (tests move time with it)."""
@@ -174,7 +206,11 @@ class AppLock(QObject):
             self.timer.stop()
 
     def check(self) -> None:
-        """Lock if the idle time has passed (the timer calls this; tests too)."""
+        """Lock if the idle time has passed (the timer calls this; tests too). Input seen since
+        the last look counts as input now, so a lock comes at most :data:`CHECK_MS` late."""
+        if self.watch.inputs != self._inputs:
+            self._inputs = self.watch.inputs
+            self.last_input = self.clock()
         if self.enabled and not self.locked and self.clock() - self.last_input >= self.idle_seconds:
             self.lock()
 
@@ -188,6 +224,7 @@ class AppLock(QObject):
         for widget in self._disabled:
             widget.setEnabled(False)
         self.screen.setGeometry(window.rect())
+        window.installEventFilter(self.screen)  # resizes, while locked
         self.screen.message.clear()
         self.screen.pin.clear()
         self.screen.show()
@@ -196,12 +233,13 @@ class AppLock(QObject):
         self.locked_changed.emit(True)
 
     def unlock(self) -> None:
+        self.window.removeEventFilter(self.screen)
         self.screen.hide()
         for widget in self._disabled:
             widget.setEnabled(True)
         self._disabled = []
         self.attempts.succeeded()
-        self.last_input = self.clock()
+        self.last_input, self._inputs = self.clock(), self.watch.inputs
         self.locked_changed.emit(False)
 
     def try_pin(self, pin: str) -> None:
@@ -238,12 +276,3 @@ class AppLock(QObject):
                 "もう一度入力してください。"
             ).format(seconds=max(1, round(wait)))
         )
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        kind = event.type()
-        if kind in INPUT_EVENTS:
-            if not self.locked:
-                self.last_input = self.clock()
-        elif kind == QEvent.Type.Resize and watched is self.window and self.locked:
-            self.screen.setGeometry(self.window.rect())
-        return False
