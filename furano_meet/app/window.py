@@ -179,7 +179,18 @@ class MainWindow(QMainWindow):
         settings.setAccessibleName(self.tr("設定（言語・文字の大きさ・画面のロック）"))
         settings.clicked.connect(self.open_settings)
         self.statusBar().addPermanentWidget(settings)
+        self.lock.locked_changed.connect(self._lock_changed)
         self.lock.start()
+
+    def _lock_changed(self, locked: bool) -> None:
+        """Locking also closes the screens beside the window (設定 could change the PIN)."""
+        if locked:
+            self._close_screens()
+
+    def _close_screens(self) -> None:
+        for screen in (self.admin_screen, self.settings_screen):
+            if screen is not None:
+                screen.close()
 
     def open_settings(self) -> SettingsScreen:
         """設定 beside the meeting (language, text size, contrast, lock, recovery code)."""
@@ -193,9 +204,7 @@ class MainWindow(QMainWindow):
         return self.settings_screen
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        for screen in (self.admin_screen, self.settings_screen):  # settings: marked edit
-            if screen is not None:
-                screen.close()
+        self._close_screens()  # the administrator's screen and 設定 (settings: marked edit)
         super().closeEvent(event)
 
     def _on_event(self, event: SyncEvent) -> None:
