@@ -96,6 +96,7 @@ async def test_large_text_high_contrast_and_english_apply_at_once_and_persist(
         # a restart of the window reads them back; the defaults bring the normal look back
         screen.close()
         again = MainWindow(window.session)  # not given to qtbot: switching language deletes it
+        again.resize(1280, 860)
         again.show()
         again.choose_meeting(MEETING_ID)
         second = again.open_settings()
