@@ -93,6 +93,7 @@ class SettingsScreen(QWidget):
             field.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
             field.setMaxLength(pins.MAX_DIGITS)
             field.setAccessibleName(self.tr(name))
+            field.setPlaceholderText(self.tr(name))
         self.set_pin = QPushButton(self.tr("暗証番号を決める"))
         self.pin_state = label("", "explain")
         self.make_code = QPushButton(self.tr("回復コードを作る"))
@@ -142,6 +143,7 @@ class SettingsScreen(QWidget):
         column.addWidget(self.close_button)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the controls inside take the focus
         outer = QVBoxLayout(self)

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from furano_meet import preferences
@@ -155,6 +155,10 @@ async def test_the_app_locks_when_idle_and_sync_goes_on_underneath(
         screen.pin_second.setText("2486")
         QTest.mouseClick(screen.set_pin, Qt.MouseButton.LeftButton)
         assert "一致しません" in screen.pin_state.text()
+        scroll = screen.findChild(QScrollArea)
+        assert scroll is not None
+        scroll.ensureWidgetVisible(screen.make_code)
+        shot(screen, "settings-pin")
         screen.pin_second.setText("2468")
         QTest.mouseClick(screen.set_pin, Qt.MouseButton.LeftButton)
         await until(lambda: lock.record is not None, WAIT)
