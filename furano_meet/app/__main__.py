@@ -12,31 +12,20 @@ import sys
 from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from furano_meet import preferences
 from furano_meet.errors import FuranoError
 from furano_meet.sync.engine import SyncEngine
 
+from .appearance import Appearance
 from .error_presenter import ErrorPresenter
 from .first_run import prepare_profile
 from .fonts import install_ui_font
+from .language import set_language
 from .probe import install as install_probe
 from .session import Session
 from .window import MainWindow
-
-RESOURCES = Path(__file__).with_name("resources")
-
-
-def install_translator(app: QApplication, locale: QLocale | None = None) -> bool:
-    """Follow the system language: Japanese is the source text; another language is used when
-    its compiled ``furano_meet_<lang>.qm`` is present (``pyside6-lrelease`` makes it from the
-    ``.ts`` in ``resources/``). Returns whether a translation was installed."""
-    language = (locale or QLocale.system()).name().split("_")[0]
-    translator = QTranslator(app)
-    if language == "ja" or not translator.load(f"furano_meet_{language}", str(RESOURCES)):
-        return False
-    return app.installTranslator(translator)
 
 
 def make_app(argv: list[str]) -> QApplication:
@@ -45,7 +34,7 @@ def make_app(argv: list[str]) -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(argv)
     app.setApplicationName("Furano Meet")
-    install_translator(app)
+    set_language(app, "system")  # until a profile's preferences say otherwise
     app.setQuitOnLastWindowClosed(False)  # the asyncio loop ends the app, after a clean close
     install_ui_font(app)
     return app
@@ -53,6 +42,9 @@ def make_app(argv: list[str]) -> QApplication:
 
 async def _run(app: QApplication, data: Path | None, profile: str) -> int:
     errors = ErrorPresenter()
+    prefs = preferences.load(preferences.preferences_path(data, profile))
+    set_language(app, prefs.language)  # before the first window: first run is in it too
+    Appearance.of(app).apply(prefs)
     try:
         store = await prepare_profile(data, profile, errors)  # first run, when needed
         if store is None:

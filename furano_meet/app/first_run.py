@@ -12,6 +12,14 @@ What a councillor meets before the meeting list, one calm screen at a time:
    「管理者がこの端末を認証するのを待っています」 until
    :func:`~furano_meet.sync.certification.check_certification` says it is certified.
 
+4. **Recovery code** — once certified, the app makes the member's recovery code (a short-lived
+   engine, online for the moment it takes) and shows it large, once: it brings back private
+   notes if every device is lost. 「書き留めました」 or 「後で」 (設定 can make one later).
+
+The wait is remembered: :data:`AWAITING` is set in the encrypted store when the device enrols
+and cleared when it is certified, so a profile closed while waiting opens on the waiting
+screen again, not on an empty meeting list.
+
 Then :attr:`FirstRunWindow.ready` carries the open store and the app shows the meeting list.
 Everything slow runs off the GUI thread: opening the store in ``asyncio.to_thread``, enrolment
 (which writes the store between network awaits) through :func:`.offload.off_gui_thread`, and
@@ -30,7 +38,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
-    QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -39,19 +46,27 @@ from PySide6.QtWidgets import (
 )
 
 from furano_meet.cli import PASSPHRASE_ENV
+from furano_meet.commands.common import running
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.store import LocalStore, PassphraseRequired
 from furano_meet.sync.account import LINK_PREFIX, Account, Invitation, enrol
 from furano_meet.sync.admin import device_fingerprint
 from furano_meet.sync.certification import Certification, check_certification
+from furano_meet.sync.engine import SyncEngine
 
 from .error_presenter import ErrorPresenter
+from .labels import label, two_lines
 from .offload import off_gui_thread
+from .recovery_code import RECOVERY_STYLE, RecoveryPage
 from .session import Ops
 from .window import STYLE, NoticeBar
 
 POLL_SECONDS = 3.0
 """How often the waiting screen asks the relay whether the administrator has certified us."""
+AWAITING = "app:awaiting_certificate"
+"""Store setting present while this device has enrolled and waits for its certificate."""
+ONLINE_SECONDS = 30.0
+"""How long the recovery step waits for the relay before offering 「後で」 alone."""
 
 FIRST_RUN_STYLE = """
 QLineEdit { font-size: 16pt; min-height: 48px; padding: 4px 10px;
@@ -82,13 +97,6 @@ def _page(*widgets: QWidget) -> QWidget:
     return page
 
 
-def _label(text: str, name: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    return label
-
-
 class PassphrasePage(QWidget):
     """Why the app asks, and the passphrase (twice for a new cache)."""
 
@@ -96,14 +104,14 @@ class PassphrasePage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.explain = _label("", "explain")
+        self.explain = label("", "explain")
         self.first = QLineEdit(self)
         self.second = QLineEdit(self)
         for field, name in ((self.first, "パスフレーズ"), (self.second, "もう一度")):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setAccessibleName(self.tr(name))
-        self.second_label = _label(self.tr("確認のため、もう一度入力してください"), "fieldLabel")
-        self.mismatch = _label("", "explain")
+        self.second_label = label(self.tr("確認のため、もう一度入力してください"), "fieldLabel")
+        self.mismatch = label("", "explain")
         self.ok = QPushButton(self.tr("次へ"), self)
         self.ok.setObjectName("primary")
         self.ok.clicked.connect(self._submit)
@@ -112,9 +120,9 @@ class PassphrasePage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (
-            _label(self.tr("パスフレーズ"), "title"),
+            label(self.tr("パスフレーズ"), "title"),
             self.explain,
-            _label(self.tr("パスフレーズ"), "fieldLabel"),
+            label(self.tr("パスフレーズ"), "fieldLabel"),
             self.first,
             self.second_label,
             self.second,
@@ -177,22 +185,22 @@ class InvitationPage(QWidget):
         self.enrol = QPushButton(self.tr("この端末を登録する"), self)
         self.enrol.setObjectName("primary")
         self.enrol.clicked.connect(self._submit)
-        self.hint = _label("", "explain")
+        self.hint = label("", "explain")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (
-            _label(self.tr("ようこそ"), "title"),
-            _label(
+            label(self.tr("ようこそ"), "title"),
+            label(
                 self.tr(
                     "議会事務局から受け取った招待で、この端末を登録します。"
                     "招待のリンクを貼り付けると、サーバーのアドレスも入ります。"
                 ),
                 "explain",
             ),
-            _label(self.tr("招待"), "fieldLabel"),
+            label(self.tr("招待"), "fieldLabel"),
             self.invitation,
             self.from_file,
-            _label(self.tr("サーバーのアドレス"), "fieldLabel"),
+            label(self.tr("サーバーのアドレス"), "fieldLabel"),
             self.relay,
             self.hint,
             self.enrol,
@@ -232,18 +240,18 @@ class WaitingPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.fingerprint = _label("", "fingerprint")
+        self.fingerprint = label("", "fingerprint")
         self.fingerprint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.fingerprint.setAccessibleName(self.tr("この端末の指紋"))
-        self.status = _label("", "waiting")
+        self.status = label("", "waiting")
         self.value = ""
         """The fingerprint shown (as one string)."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (
-            _label(self.tr("登録しました"), "title"),
-            _label(
+            label(self.tr("登録しました"), "title"),
+            label(
                 self.tr(
                     "管理者に、この端末の指紋を見せてください（または読み上げてください）。"
                     "管理者の画面の指紋と同じであれば、管理者が承認します。"
@@ -259,9 +267,7 @@ class WaitingPage(QWidget):
     def show_fingerprint(self, fingerprint: str) -> None:
         """Two lines split between groups, so no group is ever broken when read out."""
         self.value = fingerprint
-        groups = fingerprint.split("-")
-        half = (len(groups) + 1) // 2
-        self.fingerprint.setText("-".join(groups[:half]) + "-\n" + "-".join(groups[half:]))
+        self.fingerprint.setText(two_lines(fingerprint))
         self.show_state(Certification.WAITING)
 
     def show_state(self, state: Certification) -> None:
@@ -296,14 +302,15 @@ class FirstRunWindow(QWidget):
         self.store: LocalStore | None = None
         self.account: Account | None = None
         self.setWindowTitle(self.tr("Furano Meet — はじめての設定"))
-        self.setStyleSheet(STYLE + FIRST_RUN_STYLE)
+        self.setStyleSheet(STYLE + FIRST_RUN_STYLE + RECOVERY_STYLE)
         self.notice = NoticeBar(self)
         self.passphrase = PassphrasePage(self)
         self.invitation = InvitationPage(self)
         self.waiting = WaitingPage(self)
-        self.opening = _label(self.tr("準備しています…"), "explain")
+        self.recovery = RecoveryPage(self)
+        self.opening = label(self.tr("準備しています…"), "explain")
         self.pages = QStackedWidget(self)
-        for page in (self.opening, self.passphrase, self.invitation, self.waiting):
+        for page in self.steps:
             self.pages.addWidget(_page(page))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
@@ -313,6 +320,7 @@ class FirstRunWindow(QWidget):
         self.passphrase.entered.connect(self.open_profile)
         self.invitation.submitted.connect(self.enrol)
         self.invitation.open_file.connect(self._choose_file)
+        self.recovery.done.connect(self._finish)
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -335,6 +343,8 @@ class FirstRunWindow(QWidget):
         account = await asyncio.to_thread(Account.load, store)
         if account is None:
             self._show(self.invitation)
+        elif await asyncio.to_thread(store.get_setting, AWAITING):  # closed while waiting
+            await self._wait_for_certificate(account)
         else:  # enrolled before: open it, as the keychain path does (offline too)
             self.ready.emit(store)
 
@@ -353,6 +363,7 @@ class FirstRunWindow(QWidget):
                 return
             name = f"{self.profile} ({platform.node() or 'app'})"
             account = await off_gui_thread(enrol(self.store, url, invitation, name))
+            await asyncio.to_thread(self.store.set_setting, AWAITING, "1")
         finally:
             self.invitation.set_busy(False)
         await self._wait_for_certificate(account)
@@ -375,10 +386,31 @@ class FirstRunWindow(QWidget):
                     self.errors.present(exc)
                 said_unreachable, state = True, Certification.WAITING
             if state is Certification.CERTIFIED:
-                self.ready.emit(self.store)
+                await asyncio.to_thread(self.store.set_setting, AWAITING, None)
+                await self._offer_recovery_code()
                 return
             self.waiting.show_state(state)
             await asyncio.sleep(self.poll_seconds)
+
+    async def _offer_recovery_code(self) -> None:
+        """Make the recovery code with a short-lived engine and show it (see the docstring)."""
+        assert self.store is not None
+        self._show(self.recovery)
+        engine = await asyncio.to_thread(SyncEngine, self.store)
+        try:
+            async with running(engine):
+                await engine.wait_online(ONLINE_SECONDS)
+                code = await engine.set_up_recovery()
+        except (FuranoError, TimeoutError) as exc:
+            self.recovery.unavailable()
+            if isinstance(exc, FuranoError):
+                self.errors.present(exc)
+            return
+        self.recovery.show_code(code)
+
+    def _finish(self) -> None:
+        self.ops.cancel_all()  # 「後で」 while the code is still being made
+        self.ready.emit(self.store)
 
     # -- the invitation file ----------------------------------------------------------------
 
@@ -407,12 +439,14 @@ class FirstRunWindow(QWidget):
         self.pages.setCurrentWidget(page.parentWidget() or page)
 
     @property
+    def steps(self) -> tuple[QWidget, ...]:
+        return (self.opening, self.passphrase, self.invitation, self.waiting, self.recovery)
+
+    @property
     def current(self) -> QWidget:
-        """The visible step: :attr:`opening`, :attr:`passphrase`, :attr:`invitation` or
-        :attr:`waiting`."""
+        """The visible step: one of :attr:`steps`."""
         holder = self.pages.currentWidget()
-        steps = (self.opening, self.passphrase, self.invitation, self.waiting)
-        return next(p for p in steps if p.parent() is holder)
+        return next(p for p in self.steps if p.parent() is holder)
 
     async def close_ops(self) -> None:
         """Stop polling and wait for every op to end (before the loop or the test ends)."""
@@ -422,6 +456,11 @@ class FirstRunWindow(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.ops.cancel_all()
         super().closeEvent(event)
+
+
+def enrolled_and_certified(store: LocalStore) -> bool:
+    """(Worker thread) Enrolled, and not left waiting for the certificate at the last close."""
+    return Account.load(store) is not None and store.get_setting(AWAITING) is None
 
 
 async def prepare_profile(
@@ -435,7 +474,7 @@ async def prepare_profile(
     except PassphraseRequired:
         store = None
     if store is not None:
-        if await asyncio.to_thread(Account.load, store) is not None:
+        if await asyncio.to_thread(enrolled_and_certified, store):
             return store
         await asyncio.to_thread(store.close)
     window = FirstRunWindow(data, profile, errors)

@@ -7,6 +7,8 @@ targets and calm, high-contrast colours are set once here in :data:`STYLE`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 from furano_meet.store import SearchHit
 from furano_meet.sync.events import DocumentRefused, DocumentWithdrawn, SyncEvent
 
+from .app_lock import AppLock
 from .error_presenter import Notice
 from .exporting import ExportBar
 from .meetings import AgendaPack, MeetingList
@@ -30,6 +33,9 @@ from .search_panel import SearchPanel
 from .session import Session
 from .status_area import StatusArea
 from .viewer import Viewer
+
+if TYPE_CHECKING:
+    from .settings_screen import SettingsScreen
 
 STYLE = """
 QWidget { color: #202124; }
@@ -52,6 +58,8 @@ QSlider::handle:horizontal { width: 36px; margin: -14px 0; border-radius: 18px;
     background: #1a4fa0; }
 #noticeBar { background: #fef7e0; border: 2px solid #f9ab00; border-radius: 8px; }
 #noticeText { font-size: 15pt; }
+QPushButton:focus { border: 4px solid #1a4fa0; }
+QLineEdit:focus, QListWidget:focus { border: 3px solid #1a4fa0; }
 """
 
 
@@ -126,6 +134,8 @@ class MainWindow(QMainWindow):
             self.statusBar().addWidget(admin)
         # -- end administrator's screen --
 
+        self._add_settings()  # settings and the app lock (settings_screen.py)
+
         self.meetings.meeting_chosen.connect(self.choose_meeting)
         self.agenda.document_chosen.connect(self.viewer.open_document)
         self.viewer.document_shown.connect(self.agenda.show_current)
@@ -157,9 +167,44 @@ class MainWindow(QMainWindow):
         self.admin_screen.raise_()
         return self.admin_screen
 
+    # -- settings and the app lock (settings_screen.py, app_lock.py) --
+
+    def _add_settings(self) -> None:
+        self.settings_screen: SettingsScreen | None = None
+        self.successor: MainWindow | None = None
+        """The window :func:`.settings_screen.rebuild` made in a new language."""
+        self.lock = AppLock(self, self.session)
+        settings = QPushButton(self.tr("設定"))
+        settings.setObjectName("compact")
+        settings.setAccessibleName(self.tr("設定（言語・文字の大きさ・画面のロック）"))
+        settings.clicked.connect(self.open_settings)
+        self.statusBar().addPermanentWidget(settings)
+        self.lock.locked_changed.connect(self._lock_changed)
+        self.lock.start()
+
+    def _lock_changed(self, locked: bool) -> None:
+        """Locking also closes the screens beside the window (設定 could change the PIN)."""
+        if locked:
+            self._close_screens()
+
+    def _close_screens(self) -> None:
+        for screen in (self.admin_screen, self.settings_screen):
+            if screen is not None:
+                screen.close()
+
+    def open_settings(self) -> SettingsScreen:
+        """設定 beside the meeting (language, text size, contrast, lock, recovery code)."""
+        from .settings_screen import SettingsScreen  # noqa: PLC0415 - it imports this module
+
+        if self.settings_screen is None:
+            self.settings_screen = SettingsScreen(self)
+            self.settings_screen.resize(760, 860)
+        self.settings_screen.show()
+        self.settings_screen.raise_()
+        return self.settings_screen
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.admin_screen is not None:
-            self.admin_screen.close()
+        self._close_screens()  # the administrator's screen and 設定 (settings: marked edit)
         super().closeEvent(event)
 
     def _on_event(self, event: SyncEvent) -> None:

@@ -27,6 +27,7 @@ import asyncio
 import ssl
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from furano_meet.annotations import AnnotationBody
 from furano_meet.protocol import messages as m
@@ -331,3 +332,29 @@ class SyncEngine:
         gained = await self._recovery.restore(code)
         await self._loop.private_keys_restored(gained)
         return len(gained)
+
+    # -- the app's own settings (issue #9: the app lock's PIN record, the preferences file) --
+
+    APP_PREFIX = "app:"
+
+    @property
+    def profile_directory(self) -> Path:
+        """This profile's folder (the app keeps its preferences file beside it)."""
+        return self._ctx.store.directory
+
+    async def app_setting(self, key: str) -> str | None:
+        """An ``app:…`` setting kept in the encrypted store (the engine's own keys stay out of
+        reach: a front end cannot read or overwrite them through this)."""
+        self._check_app_key(key)
+        return await self._ctx.db(self._ctx.store.get_setting, key)
+
+    async def set_app_setting(self, key: str, value: str | None) -> None:
+        """Store (``None``: delete) an ``app:…`` setting in the encrypted store."""
+        self._check_app_key(key)
+        await self._ctx.db(self._ctx.store.set_setting, key, value)
+
+    def _check_app_key(self, key: str) -> None:
+        if not key.startswith(self.APP_PREFIX):
+            raise ValueError(f"app settings are named {self.APP_PREFIX}…, not {key!r}")
+
+    # -- end of the app's own settings --

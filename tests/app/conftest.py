@@ -22,9 +22,12 @@ import qasync  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 from furano_meet.app.__main__ import make_app  # noqa: E402
+from furano_meet.app.appearance import Appearance  # noqa: E402
 from furano_meet.app.council import DemoCouncil, demo_council, member_session  # noqa: E402
+from furano_meet.app.language import set_language  # noqa: E402
 from furano_meet.app.session import Session  # noqa: E402
 from furano_meet.app.window import MainWindow  # noqa: E402
+from furano_meet.preferences import Preferences  # noqa: E402
 from server.demo import MEETING_ID  # noqa: E402
 
 
@@ -32,7 +35,10 @@ def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
 ) -> Mapping[str, Callable[[], qasync.QEventLoop]]:
     def qt_loop() -> qasync.QEventLoop:
-        return qasync.QEventLoop(make_app([]))
+        app = make_app([])
+        set_language(app, "ja")  # the tests read Japanese, whatever the machine's language
+        Appearance.of(app).apply(Preferences())  # and the default look, whatever ran before
+        return qasync.QEventLoop(app)
 
     return {"qasync": qt_loop}
 

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.app.admin_screen import AdminScreen
 from furano_meet.app.error_presenter import ErrorPresenter
-from furano_meet.app.first_run import FirstRunWindow, prepare_profile
+from furano_meet.app.first_run import FirstRunWindow, enrolled_and_certified, prepare_profile
 from furano_meet.app.meetings import STATE_ROLE
 from furano_meet.app.session import Session
 from furano_meet.app.states import State
@@ -24,10 +24,11 @@ from furano_meet.app.tour import until
 from furano_meet.app.window import MainWindow
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store import LocalStore
-from furano_meet.sync.admin import device_fingerprint
+from furano_meet.sync.admin import certify, device_fingerprint
 from furano_meet.sync.engine import SyncEngine
 from server import demo
 from server.relay import Relay
+from tests.app.test_accessibility import problems
 from tests.conftest import keyring_backend, relay_config
 from tests.e2e.council import Council
 from tests.e2e.test_sync_security import published
@@ -114,8 +115,19 @@ async def enrol_wait_and_certify(
         card.entered.setText(first_run.waiting.value.lower())  # as read out
         assert card.certify.isEnabled()
         shot(screen, "admin_screen")
+        assert problems(screen) == [] and problems(admin_window) == []  # keyboard and names
         assert not ready.done()  # still waiting: only the administrator certifies
         QTest.mouseClick(card.certify, Qt.MouseButton.LeftButton)
+
+        # certified: the recovery code, large, once (made online by a short-lived engine)
+        recovery = first_run.recovery
+        await until(lambda: first_run.current is recovery and recovery.value != "", WAIT)
+        code = recovery.value
+        assert recovery.code.text().replace("\n", "") == code and len(code.split("-")) >= 6
+        assert recovery.written.isEnabled() and recovery.later.isVisible()
+        shot(first_run, "first_run_recovery_code")
+        assert not ready.done()  # the code is on screen until the person has written it down
+        QTest.mouseClick(recovery.written, Qt.MouseButton.LeftButton)
 
         store = await asyncio.wait_for(ready, WAIT)
         await until(lambda: screen.summary.text() == "承認を待っている端末はありません。", WAIT)
@@ -134,6 +146,9 @@ async def enrol_wait_and_certify(
         await until(ready_offline, WAIT)
         assert "オフラインで閲覧できます" in window.meetings.item(0).text()
         shot(window, "first_run_meeting_list")
+        # the code shown is the one that opens the member's recovery box
+        await member.engine.wait_online(WAIT)
+        assert await member.engine.recover_private_notes(code) >= 0
     finally:
         admin_window.close()
         await first_run.close_ops()
@@ -179,18 +194,60 @@ async def test_without_a_keychain_the_first_run_asks_for_a_passphrase_and_says_w
         await first_run.close_ops()
 
 
+def shown() -> FirstRunWindow | None:
+    """The first-run window :func:`prepare_profile` opened, once it is visible."""
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, FirstRunWindow)]
+    return next((w for w in windows if w.isVisible()), None)
+
+
 async def test_a_profile_without_a_device_opens_the_first_run_window(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
     errors = ErrorPresenter()
     task = asyncio.ensure_future(prepare_profile(tmp_path / "data", "giin2", errors))
-
-    def shown() -> FirstRunWindow | None:
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, FirstRunWindow)]
-        return next((w for w in windows if w.isVisible()), None)
-
     await until(lambda: (w := shown()) is not None and w.current is w.invitation, WAIT)
     window = shown()
     assert window is not None
     window.close()  # the user closes it: no profile to open
     assert await asyncio.wait_for(task, WAIT) is None
+
+
+async def test_a_device_closed_while_waiting_opens_on_the_waiting_screen_again(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    async with Relay(relay_config(tmp_path)) as relay:
+        await relay.store.run(demo.seed, relay.store)
+        council = Council(relay, tmp_path / "devices")
+        admin = await council.setup_admin()
+        try:
+            await published(council, generate_agenda_pack(title="議案書", pages=3))
+            await admin.stop()  # no automatic certificates
+            first_run = first_run_window(tmp_path, qtbot)
+            first_run.start()
+            await until(lambda: first_run.current is first_run.invitation, WAIT)
+            first_run.invitation.invitation.setText((await council.invitation("giin1")).link())
+            QTest.mouseClick(first_run.invitation.enrol, Qt.MouseButton.LeftButton)
+            await until(lambda: first_run.current is first_run.waiting, WAIT)
+            account, fingerprint = first_run.account, first_run.waiting.value
+            assert account is not None and first_run.store is not None
+            await first_run.close_ops()  # the app is closed while waiting
+            first_run.close()
+            await asyncio.to_thread(first_run.store.close)
+
+            task = asyncio.ensure_future(
+                prepare_profile(tmp_path / "new-device", "giin1-tablet", ErrorPresenter())
+            )
+            await until(lambda: (w := shown()) is not None and w.current is w.waiting, WAIT)
+            window = shown()
+            assert window is not None and window.waiting.value == fingerprint
+            assert not task.done()  # not the meeting list: still waiting for the certificate
+            await certify(admin.engine.account, admin.store, account.device_id, fingerprint)
+            recovery = window.recovery
+            await until(lambda: window.current is recovery and recovery.value != "", WAIT)
+            QTest.mouseClick(recovery.later, Qt.MouseButton.LeftButton)  # 「後で」
+            store = await asyncio.wait_for(task, WAIT)
+            assert store is not None
+            assert await asyncio.to_thread(enrolled_and_certified, store)  # next start: at once
+            await asyncio.to_thread(store.close)
+        finally:
+            await council.close()

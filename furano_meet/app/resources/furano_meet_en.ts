@@ -244,6 +244,26 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <location filename="../window.py" line="106"/>
+        <source>検索</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="131"/>
+        <source>端末の承認…</source>
+        <translation>Approve devices…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="177"/>
+        <source>設定</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="179"/>
+        <source>設定（言語・文字の大きさ・画面のロック）</source>
+        <translation>Settings (language, text size, screen lock)</translation>
+    </message>
+    <message>
         <location filename="../window.py" line="53"/>
         <source>● オンライン</source>
         <translation>● Online</translation>
@@ -432,6 +452,330 @@
         <location filename="../__main__.py" line="64"/>
         <source>この端末はまだ登録されていません。招待を受け取ったら `furano-meet --profile {p} enrol` で登録してください。</source>
         <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AppLock</name>
+    <message>
+        <location filename="../app_lock.py" line="218"/>
+        <source>暗証番号が何度か違いました。念のため、{seconds}秒ほど待ってからもう一度入力してください。</source>
+        <translation>The PIN was wrong a few times. To be safe, please wait about {seconds} seconds, then try again.</translation>
+    </message>
+    <message>
+        <location filename="../app_lock.py" line="213"/>
+        <source>暗証番号が違います。もう一度ゆっくり入力してください。</source>
+        <translation>That PIN is not right. Please type it again, slowly.</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunWindow</name>
+    <message>
+        <location filename="../first_run.py" line="304"/>
+        <source>Furano Meet — はじめての設定</source>
+        <translation>Furano Meet — first start</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="422"/>
+        <source>招待 (*.txt *.furano-invite);;すべて (*)</source>
+        <translation>Invitation (*.txt *.furano-invite);;All files (*)</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="420"/>
+        <source>招待ファイルを開く</source>
+        <translation>Open the invitation file</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="311"/>
+        <source>準備しています…</source>
+        <translation>Getting ready…</translation>
+    </message>
+</context>
+<context>
+    <name>InvitationPage</name>
+    <message>
+        <location filename="../first_run.py" line="185"/>
+        <source>この端末を登録する</source>
+        <translation>Enrol this device</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="192"/>
+        <source>ようこそ</source>
+        <translation>Welcome</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="178"/>
+        <source>サーバーのアドレス</source>
+        <translation>Server address</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="226"/>
+        <source>サーバーのアドレスを入力してください（招待と一緒に届いています）。</source>
+        <translation>Please enter the server address (it came with the invitation).</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="181"/>
+        <source>招待</source>
+        <translation>Invitation</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="183"/>
+        <source>招待ファイルを開く…</source>
+        <translation>Open the invitation file…</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="235"/>
+        <source>登録しています…</source>
+        <translation>Enrolling…</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="194"/>
+        <source>議会事務局から受け取った招待で、この端末を登録します。招待のリンクを貼り付けると、サーバーのアドレスも入ります。</source>
+        <translation>Enrol this device with the invitation from the council secretariat. Pasting the invitation link fills in the server address too.</translation>
+    </message>
+</context>
+<context>
+    <name>LockScreen</name>
+    <message>
+        <location filename="../app_lock.py" line="72"/>
+        <source>しばらく操作がなかったので、画面を隠しました。暗証番号を入力すると元の画面に戻ります。会議の資料とページは、ロック中も受け取り続けています。</source>
+        <translation>Nothing was touched for a while, so the screen is hidden. Enter your PIN to return. Meeting documents and page turns keep arriving while it is locked.</translation>
+    </message>
+    <message>
+        <location filename="../app_lock.py" line="86"/>
+        <source>ロックを解除</source>
+        <translation>Unlock</translation>
+    </message>
+    <message>
+        <location filename="../app_lock.py" line="84"/>
+        <source>暗証番号</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../app_lock.py" line="69"/>
+        <source>画面をロックしています</source>
+        <translation>The screen is locked</translation>
+    </message>
+</context>
+<context>
+    <name>PassphrasePage</name>
+    <message>
+        <location filename="../first_run.py" line="161"/>
+        <source>2回の入力が一致しません。もう一度入力してください。</source>
+        <translation>The two entries do not match. Please enter them again.</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="140"/>
+        <source>この端末には、資料を守る鍵を安全にしまっておく仕組み（キーチェーン）が見つかりませんでした。そのため、この端末に保存する会議資料をパスフレーズで守ります。10文字以上の、ご自分だけが思いつく短い文を決めてください。アプリを開くたびに入力します。</source>
+        <translation>This device has no keychain to keep the key that protects your documents safely. The meeting documents stored here are therefore protected by a passphrase. Choose a short sentence of 10 or more characters that only you would think of. You type it each time the app opens.</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="147"/>
+        <source>この端末の会議資料はパスフレーズで守られています。登録のときに決めたパスフレーズを入力してください。</source>
+        <translation>The meeting documents on this device are protected by a passphrase. Please enter the passphrase you chose when enrolling.</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="123"/>
+        <source>パスフレーズ</source>
+        <translation>Passphrase</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="115"/>
+        <source>次へ</source>
+        <translation>Next</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="113"/>
+        <source>確認のため、もう一度入力してください</source>
+        <translation>Please enter it once more to confirm</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="125"/>
+        <source>もう一度</source>
+        <translation>Once more</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryPage</name>
+    <message>
+        <location filename="../recovery_code.py" line="81"/>
+        <source>いまは回復コードを作れません。後で設定から作れます。</source>
+        <translation>The recovery code cannot be made right now. You can make it later in Settings.</translation>
+    </message>
+    <message>
+        <location filename="../recovery_code.py" line="58"/>
+        <source>この端末は使えるようになりました。最後にひとつだけ。下の回復コードは、万一すべての端末をなくしたときに、ご自分だけのメモを取り戻すためのものです。紙に書き写して、端末とは別の場所に大切にしまってください。このコードが表示されるのは今回だけです。</source>
+        <translation>This device is ready. One last thing: the recovery code below brings back your private notes should you ever lose all your devices. Copy it onto paper and keep it safe, away from this device. It is shown only this once.</translation>
+    </message>
+    <message>
+        <location filename="../recovery_code.py" line="43"/>
+        <source>回復コードを用意しています…</source>
+        <translation>Preparing your recovery code…</translation>
+    </message>
+    <message>
+        <location filename="../recovery_code.py" line="49"/>
+        <source>後で</source>
+        <translation>Later</translation>
+    </message>
+    <message>
+        <location filename="../recovery_code.py" line="50"/>
+        <source>後で（設定からいつでも作れます）</source>
+        <translation>Later (you can make it any time in Settings)</translation>
+    </message>
+    <message>
+        <location filename="../recovery_code.py" line="56"/>
+        <source>承認されました — 回復コード</source>
+        <translation>Approved — your recovery code</translation>
+    </message>
+    <message>
+        <location filename="../recovery_code.py" line="46"/>
+        <source>書き留めました</source>
+        <translation>I have written it down</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsScreen</name>
+    <message>
+        <location filename="../settings_screen.py" line="233"/>
+        <source>2回の入力が一致しません。もう一度入力してください。</source>
+        <translation>The two entries do not match. Please enter them again.</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="69"/>
+        <source>Furano Meet — 設定</source>
+        <translation>Furano Meet — Settings</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="86"/>
+        <source>{m}分</source>
+        <translation>{m} minutes</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="118"/>
+        <source>しばらく操作がないと画面を隠し、暗証番号（4〜8桁の数字）で元に戻します。ロック中も会議の同期は続きます。</source>
+        <translation>After a while without use the screen is hidden; your PIN (4 to 8 digits) brings it back. Meetings keep syncing while it is locked.</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="132"/>
+        <source>すべての端末をなくしたときに、ご自分だけのメモを取り戻すためのコードです。作ると一度だけ表示されます。紙に書き写して、端末とは別の場所にしまってください。</source>
+        <translation>A code that brings back your private notes if you lose all your devices. It is shown once when made. Copy it onto paper and keep it away from this device.</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="83"/>
+        <source>はっきりした配色（黒・白・黄）</source>
+        <translation>High contrast (black, white, yellow)</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="77"/>
+        <source>パソコンの設定に合わせる</source>
+        <translation>Same as the computer</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="86"/>
+        <source>ロックしない</source>
+        <translation>Never lock</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="129"/>
+        <source>回復コード</source>
+        <translation>Recovery code</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="98"/>
+        <source>回復コードを作る</source>
+        <translation>Make a recovery code</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="82"/>
+        <source>文字を大きくする</source>
+        <translation>Larger text</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="230"/>
+        <source>暗証番号は4〜8桁の数字にしてください。</source>
+        <translation>A PIN is 4 to 8 digits.</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="187"/>
+        <source>暗証番号はまだ決まっていません。決めるまで画面はロックされません。</source>
+        <translation>No PIN yet. The screen does not lock until you choose one.</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="189"/>
+        <source>暗証番号は決まっています。新しく決め直すこともできます。</source>
+        <translation>A PIN is set. You can choose a new one.</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="96"/>
+        <source>暗証番号を決める</source>
+        <translation>Set the PIN</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="115"/>
+        <source>画面のロック</source>
+        <translation>Screen lock</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="112"/>
+        <source>見やすさ</source>
+        <translation>Easier to read</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="109"/>
+        <source>言語 / Language</source>
+        <translation>Language / 言語</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="108"/>
+        <source>設定</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="101"/>
+        <source>閉じる</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="90"/>
+        <source>新しい暗証番号</source>
+        <translation>New PIN</translation>
+    </message>
+    <message>
+        <location filename="../settings_screen.py" line="90"/>
+        <source>もう一度</source>
+        <translation>Once more</translation>
+    </message>
+</context>
+<context>
+    <name>WaitingPage</name>
+    <message>
+        <location filename="../first_run.py" line="276"/>
+        <source>● 管理者がこの端末を認証するのを待っています（指紋 {fp}）</source>
+        <translation>● Waiting for the administrator to certify this device (fingerprint {fp})</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="280"/>
+        <source>この端末が参加する会議はまだありません。</source>
+        <translation>This device is not in any meeting yet.</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="246"/>
+        <source>この端末の指紋</source>
+        <translation>This device's fingerprint</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="281"/>
+        <source>最終確認 {time}</source>
+        <translation>Last checked {time}</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="253"/>
+        <source>登録しました</source>
+        <translation>Enrolled</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="255"/>
+        <source>管理者に、この端末の指紋を見せてください（または読み上げてください）。管理者の画面の指紋と同じであれば、管理者が承認します。</source>
+        <translation>Show this device's fingerprint to the administrator (or read it out). If it matches the one on the administrator's screen, they approve the device.</translation>
     </message>
 </context>
 </TS>
