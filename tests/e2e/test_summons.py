@@ -60,8 +60,9 @@ async def test_a_peer_that_speaks_1_3_is_not_summoned_but_sees_the_page(
     await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
     await moved_to(member, 2, Mode.FOLLOWING)
     await member.engine.browse(MEETING_ID, PageRef("pack", 1, 6))
+    await chair.engine.browse(MEETING_ID, PageRef("pack", 1, 4))
     await chair.engine.bring_everyone_here(MEETING_ID)
-    await member.wait_for(PresenterMoved, lambda e: e.view.presenter_page == PageRef("pack", 1, 2))
+    await member.wait_for(PresenterMoved, lambda e: e.view.presenter_page == PageRef("pack", 1, 4))
     summoned = await hostile.wait_seen(TO_CLIENT, m.PresenterChanged, lambda x: x.state.summon == 1)
     assert summoned.state.presenter_user_id == "iincho"  # the chair (1.4) was told the count
     assert member.engine.view(MEETING_ID).view.mode is Mode.BROWSING
