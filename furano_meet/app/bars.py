@@ -1,9 +1,10 @@
 """The bars above the page: whom I follow (or how to get back), and the presenter's tools.
 
 Both only *show* a :class:`~furano_meet.sync.presenting.MeetingView` and emit intents; the
-viewer turns the intents into engine calls. Colours carry the state for those who glance
-(green: following the chair; amber: reading on my own; blue: I am presenting), and the words
-say it for those who read — never colour alone.
+viewer (page intents) and the presenter panel (role intents: ask, take, hand back) turn them
+into engine calls. Colours carry the state for those who glance (green: following the chair;
+amber: reading on my own; blue: I am presenting), and the words say it for those who read —
+never colour alone.
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ class FollowBar(QFrame):
         elif view.presenting and view.view.mode is Mode.FOLLOWING:
             self.state = "presenting"
             text = self.tr("発表中 — 全員があなたのページを見ています")
+        elif view.presenting:  # the presenter paused: their own turns are private now
+            self.state = "browsing"
+            text = self.tr("発表を止めています — 皆さんは{page}ページのままです").format(
+                page=presenter_page.page + 1
+            )
+            self.back.setText(self.tr("発表に戻る"))
+            self.back.setVisible(True)
         elif view.view.mode is Mode.FOLLOWING:
             self.state = "following"
             text = self.tr("● {who}に追従中").format(who=self._who(view))
@@ -62,6 +70,7 @@ class FollowBar(QFrame):
             text = self.tr("{who}は{page}ページです").format(
                 who=self._who(view), page=presenter_page.page + 1
             )
+            self.back.setText(self.tr("戻る"))
             self.back.setVisible(True)
         self.label.setText(text)
         background, foreground = STATES[self.state]
@@ -80,12 +89,16 @@ class FollowBar(QFrame):
 
 
 class PresenterBar(QFrame):
-    """The chair's tools: present this page, pointer, shared pen, bring everyone here."""
+    """The presenter's tools (present this page, pointer, shared pen, bring everyone here,
+    stop), the chair's and clerks' 「発表を引き継ぐ」, and a member's 「発表をお願いする」."""
 
     present_clicked = Signal()
     bring_clicked = Signal()
     pointer_toggled = Signal(bool)
     pen_toggled = Signal(bool)
+    request_clicked = Signal()
+    take_clicked = Signal()
+    stop_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,15 +109,50 @@ class PresenterBar(QFrame):
         self.pointer = QPushButton(self.tr("ポインター"), self)
         self.pen = QPushButton(self.tr("共有ペン"), self)
         self.bring = QPushButton(self.tr("全員をこのページへ"), self)
+        self.take = QPushButton(self.tr("発表を引き継ぐ"), self)
+        self.stop = QPushButton(self.tr("発表を終える"), self)
+        self.request = QPushButton(self.tr("発表をお願いする"), self)
+        self.bring.setAccessibleName(self.tr("自分で閲覧中の人も含めて、全員をこのページへ"))
         for button in (self.pointer, self.pen):
             button.setCheckable(True)
         self.present.clicked.connect(self.present_clicked)
         self.bring.clicked.connect(self.bring_clicked)
         self.pointer.toggled.connect(self._pointer)
         self.pen.toggled.connect(self._pen)
-        for button in (self.present, self.pointer, self.pen, self.bring):
+        self.take.clicked.connect(self.take_clicked)
+        self.stop.clicked.connect(self.stop_clicked)
+        self.request.clicked.connect(self.request_clicked)
+        for button in (self.take, self.present, self.pointer, self.pen, self.bring):
             layout.addWidget(button)
         layout.addStretch(1)
+        layout.addWidget(self.stop)
+        layout.addWidget(self.request)
+        self._asked_of: str | None = None
+        """The presenter when this member asked for the role: asked again only once it moved."""
+
+    def show_role(self, view: MeetingView) -> None:
+        """Which tools this person has: the presenter's while presenting, 引き継ぐ for the chair
+        and clerks, and for everyone else only 「発表をお願いする」 (while in the room)."""
+        presenter = view.view.presenter_user_id
+        member = not (view.may_moderate or view.presenting)
+        self.setVisible(not member or view.joined)
+        for button in (self.present, self.pointer, self.pen, self.bring):
+            button.setVisible(not member)
+        self.take.setVisible(view.may_moderate and not view.presenting)
+        self.stop.setVisible(view.presenting)
+        self.request.setVisible(member)
+        if self._asked_of is not None and self._asked_of != presenter:
+            self._asked_of = None
+        self.request.setEnabled(self._asked_of is None)
+        self.request.setText(
+            self.tr("発表をお願いする") if self._asked_of is None else self.tr("お願いしました")
+        )
+
+    def asked(self, presenter_user_id: str) -> None:
+        """The request reached the chair: say so until the presenter changes."""
+        self._asked_of = presenter_user_id
+        self.request.setEnabled(False)
+        self.request.setText(self.tr("お願いしました"))
 
     def show_state(self, *, has_page: bool, presenting: bool) -> None:
         """Only what can work now is enabled: nothing without a page, no pointer unless

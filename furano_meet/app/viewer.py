@@ -287,7 +287,7 @@ class Viewer(QWidget):
     def _apply(self, view: MeetingView) -> None:
         self.view = view
         self.follow_bar.show_view(view)
-        self.presenter_bar.setVisible(view.may_moderate or view.presenting)
+        self.presenter_bar.show_role(view)  # presenting (bars.py): whose tools, 発表をお願いする
         self._update_nav()
         if view.view.page is not None:
             self._go(view.view.page)
