@@ -237,10 +237,14 @@ class Viewer(QWidget):
     def present_this_page(self) -> None:
         if self.document is not None:
             doc = self.document
-            engine = self.session.engine
-            self.session.ops.run(
-                engine.present_page(self.meeting_id, doc.doc_id, doc.version, self.page)
-            )
+            self.session.ops.run(self._present_here(doc.doc_id, doc.version, self.page))
+
+    async def _present_here(self, document_id: str, version: int, page: int) -> None:
+        """-- presenting: 「このページを表示」 starts presenting: show this page, then follow it,
+        so the presenter's next turns are shown too (else they stayed private). --"""
+        engine = self.session.engine
+        await engine.present_page(self.meeting_id, document_id, version, page)
+        await engine.follow_presenter(self.meeting_id)
 
     def bring_everyone_here(self) -> None:
         self.session.ops.run(self.session.engine.bring_everyone_here(self.meeting_id))

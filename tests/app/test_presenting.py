@@ -1,0 +1,147 @@
+"""Presenting in the real app: the chair's panel, role requests, and bringing everyone here.
+
+Real relay (the demo council), real engines, real renders, offscreen. Every wait is on what a
+person would see: a row's state, a painted page, a bar's words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
+
+from furano_meet.app.council import member_session
+from furano_meet.app.tour import FIRST_DOCUMENT, expect_paint, until
+from furano_meet.app.window import MainWindow
+from furano_meet.sync.attendance import Whereabouts
+from furano_meet.sync.follow import Mode
+from server.demo import MEETING_ID
+from tests.app.conftest import app_council
+
+WAIT = 20  # seconds: generous on a shared machine; every wait is on a positive marker
+SHOTS = Path("/tmp/shots")
+
+
+def click(button: QPushButton) -> None:
+    assert button.isVisible() and button.isEnabled(), button.text()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+async def chair_opens_and_presents(chair: MainWindow, page: int) -> None:
+    """The chair opens the first document at ``page`` and presents it with 「このページを表示」."""
+    shown = expect_paint(chair.viewer, page)
+    chair.viewer.open_document(*FIRST_DOCUMENT, page)
+    await asyncio.wait_for(shown, WAIT)
+    click(chair.viewer.presenter_bar.present)
+    await until(lambda: chair.viewer.follow_bar.state == "presenting")
+
+
+def shot(window: MainWindow, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(SHOTS / f"presenting-{name}.png"))
+
+
+async def test_the_chairs_panel_and_bringing_a_browser_back(tmp_path: Path, qtbot: QtBot) -> None:
+    async with app_council(tmp_path, qtbot) as windows:
+        chair = await windows.open("iincho")
+        member = await windows.open("giin1")
+        panel = chair.presenter_panel
+        assert panel.isVisible() and not member.presenter_panel.isVisible()  # moderators only
+        assert member.viewer.presenter_bar.request.isVisible()
+        assert not member.viewer.presenter_bar.bring.isVisible()
+
+        await chair_opens_and_presents(chair, 2)
+        await until(lambda: panel.where().get("giin1") is Whereabouts.FOLLOWING)
+        assert panel.where()["iincho"] is Whereabouts.PRESENTING
+        assert panel.where()["giin3"] is Whereabouts.OFFLINE
+        row = panel.rows["giin1"]
+        assert (row.name.text(), row.state.text()) == (
+            "委員 北野",
+            "追従中",
+        )  # a name, not a device
+
+        # Another councillor, without a window, follows along.
+        other = await member_session(windows.council, windows.devices, "giin2")
+        windows.sessions.append(other)
+        await until(lambda: panel.where().get("giin2") is Whereabouts.FOLLOWING)
+
+        # The councillor turns away: the chair's panel says so.
+        browsed = expect_paint(member.viewer, 1)
+        QTest.keyClick(member.viewer, Qt.Key.Key_Left)
+        await asyncio.wait_for(browsed, WAIT)
+        await until(lambda: panel.where().get("giin1") is Whereabouts.BROWSING)
+        assert panel.rows["giin1"].state.text() == "自分で閲覧中"
+        assert panel.where() == {  # the clerk's publishing device is in the room too
+            "iincho": Whereabouts.PRESENTING,
+            "jimukyoku": Whereabouts.FOLLOWING,
+            "giin1": Whereabouts.BROWSING,
+            "giin2": Whereabouts.FOLLOWING,
+            "giin3": Whereabouts.OFFLINE,
+        }
+        assert panel.summary.text() == "追従中 2人 ・ 自分で閲覧中 1人 ・ オフライン 1人"
+        shot(chair, "chair-panel")
+
+        # 全員をこのページへ: the chair's page reaches the browsing window; no lock after.
+        chair_page = expect_paint(chair.viewer, 4)
+        chair.viewer.turn_page(4)
+        await asyncio.wait_for(chair_page, WAIT)
+        brought = expect_paint(member.viewer, 4)
+        click(chair.viewer.presenter_bar.bring)
+        await asyncio.wait_for(brought, WAIT)
+        await until(lambda: member.viewer.follow_bar.state == "following")
+        await until(lambda: panel.where().get("giin1") is Whereabouts.FOLLOWING)
+        assert member.viewer.page_label.text() == "5 / 12"
+        again = expect_paint(member.viewer, 3)
+        QTest.keyClick(member.viewer, Qt.Key.Key_Left)  # turning away works at once
+        await asyncio.wait_for(again, WAIT)
+        assert member.session.engine.view(MEETING_ID).view.mode is Mode.BROWSING
+
+        # The councillor's devices stop: offline.
+        await member.session.engine.stop()
+        await until(lambda: panel.where().get("giin1") is Whereabouts.OFFLINE)
+        assert panel.rows["giin1"].state.text() == "オフライン"
+        shot(chair, "chair-offline")
+
+
+async def test_a_member_asks_the_chair_grants_and_the_member_hands_back(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    async with app_council(tmp_path, qtbot) as windows:
+        chair = await windows.open("iincho")
+        member = await windows.open("giin1")
+        await chair_opens_and_presents(chair, 0)
+        bar = member.viewer.presenter_bar
+        click(bar.request)
+        await until(lambda: "giin1" in chair.presenter_panel.requests.rows)
+        await until(lambda: bar.request.text() == "お願いしました")
+        assert not bar.request.isEnabled()
+        row = chair.presenter_panel.requests.rows["giin1"]
+        assert row.text.text() == "委員 北野さんが発表を希望しています"
+        assert chair.presenter_panel.requests.isVisible()
+        shot(chair, "request")
+
+        click(row.grant)
+        await until(lambda: member.viewer.follow_bar.state == "presenting")
+        await until(lambda: not chair.presenter_panel.requests.rows)
+        assert member.presenter_panel.isVisible()  # the presenter sees who follows
+        assert bar.stop.isVisible() and not bar.request.isVisible()
+        assert chair.viewer.presenter_bar.take.isVisible()
+        await until(lambda: chair.presenter_panel.where().get("giin1") is Whereabouts.PRESENTING)
+        shown = expect_paint(chair.viewer, 1)
+        member.viewer.turn_page(1)  # the councillor presents: the chair follows
+        await asyncio.wait_for(shown, WAIT)
+        assert "北野さんに追従中" in chair.viewer.follow_bar.label.text()
+
+        click(bar.stop)  # 発表を終える: the role goes back to the chair
+        await until(lambda: chair.viewer.follow_bar.state == "presenting")
+        await until(lambda: bar.request.isVisible() and bar.request.isEnabled())
+        assert not member.presenter_panel.isVisible()
+
+        click(bar.request)  # asked again; the chair takes the role with 引き継ぐ meanwhile
+        await until(lambda: "giin1" in chair.presenter_panel.requests.rows)
+        click(chair.presenter_panel.requests.rows["giin1"].later)
+        assert not chair.presenter_panel.requests.isVisible()
