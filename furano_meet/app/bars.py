@@ -89,16 +89,15 @@ class FollowBar(QFrame):
 
 
 class PresenterBar(QFrame):
-    """The presenter's tools (present this page, pointer, shared pen, bring everyone here,
-    stop), the chair's and clerks' 「発表を引き継ぐ」, and a member's 「発表をお願いする」."""
+    """The presenter's tools (present this page, pointer, shared pen, bring everyone here)
+    for the presenter, the chair and clerks; for everyone else only 「発表をお願いする」.
+    (Taking and handing back the role are in the presenter panel, beside the page.)"""
 
     present_clicked = Signal()
     bring_clicked = Signal()
     pointer_toggled = Signal(bool)
     pen_toggled = Signal(bool)
     request_clicked = Signal()
-    take_clicked = Signal()
-    stop_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,8 +108,6 @@ class PresenterBar(QFrame):
         self.pointer = QPushButton(self.tr("ポインター"), self)
         self.pen = QPushButton(self.tr("共有ペン"), self)
         self.bring = QPushButton(self.tr("全員をこのページへ"), self)
-        self.take = QPushButton(self.tr("発表を引き継ぐ"), self)
-        self.stop = QPushButton(self.tr("発表を終える"), self)
         self.request = QPushButton(self.tr("発表をお願いする"), self)
         self.bring.setAccessibleName(self.tr("自分で閲覧中の人も含めて、全員をこのページへ"))
         for button in (self.pointer, self.pen):
@@ -119,27 +116,21 @@ class PresenterBar(QFrame):
         self.bring.clicked.connect(self.bring_clicked)
         self.pointer.toggled.connect(self._pointer)
         self.pen.toggled.connect(self._pen)
-        self.take.clicked.connect(self.take_clicked)
-        self.stop.clicked.connect(self.stop_clicked)
         self.request.clicked.connect(self.request_clicked)
-        for button in (self.take, self.present, self.pointer, self.pen, self.bring):
+        for button in (self.present, self.pointer, self.pen, self.bring, self.request):
             layout.addWidget(button)
         layout.addStretch(1)
-        layout.addWidget(self.stop)
-        layout.addWidget(self.request)
         self._asked_of: str | None = None
         """The presenter when this member asked for the role: asked again only once it moved."""
 
     def show_role(self, view: MeetingView) -> None:
-        """Which tools this person has: the presenter's while presenting, 引き継ぐ for the chair
-        and clerks, and for everyone else only 「発表をお願いする」 (while in the room)."""
+        """Which tools this person has: the presenter's for the presenter, the chair and the
+        clerks; for everyone else only 「発表をお願いする」 (while in the room)."""
         presenter = view.view.presenter_user_id
         member = not (view.may_moderate or view.presenting)
         self.setVisible(not member or view.joined)
         for button in (self.present, self.pointer, self.pen, self.bring):
             button.setVisible(not member)
-        self.take.setVisible(view.may_moderate and not view.presenting)
-        self.stop.setVisible(view.presenting)
         self.request.setVisible(member)
         if self._asked_of is not None and self._asked_of != presenter:
             self._asked_of = None

@@ -19,7 +19,15 @@ Failures go to the one error presenter (a refusal is ``not_presenter``).
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from furano_meet.sync.attendance import Attendance, Whereabouts, attendance, counts
 from furano_meet.sync.events import (
@@ -36,7 +44,7 @@ from .session import Session
 from .viewer import Viewer
 
 CONTEXT = "PresenterPanel"
-PANEL_WIDTH = 300
+PANEL_WIDTH = 280
 LOOKS: dict[Whereabouts, tuple[str, str, object]] = {
     Whereabouts.PRESENTING: ("#e8f0fe", "#1a4fa0", QT_TRANSLATE_NOOP(CONTEXT, "発表中")),
     Whereabouts.FOLLOWING: ("#e6f4ea", "#0b6e3b", QT_TRANSLATE_NOOP(CONTEXT, "追従中")),
@@ -51,7 +59,8 @@ def words(where: Whereabouts) -> str:
 
 
 class AttendanceRow(QFrame):
-    """One person: ● name — state, large enough to read from arm's length."""
+    """One person: ● name, and under it the state in words, large enough to read from arm's
+    length (two lines, so a long name never pushes the words out of the narrow panel)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,14 +69,18 @@ class AttendanceRow(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 4, 12, 4)
         self.dot = QLabel("●", self)
+        self.dot.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.name = QLabel(self)
         self.name.setObjectName("attendanceName")
+        self.name.setWordWrap(True)
         self.state = QLabel(self)
         self.state.setObjectName("attendanceState")
-        self.state.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        lines = QVBoxLayout()
+        lines.setSpacing(0)
+        lines.addWidget(self.name)
+        lines.addWidget(self.state)
         layout.addWidget(self.dot)
-        layout.addWidget(self.name, 1)
-        layout.addWidget(self.state)
+        layout.addLayout(lines, 1)
         self.where = Whereabouts.OFFLINE
 
     def show_row(self, row: Attendance, *, me: bool) -> None:
@@ -81,6 +94,7 @@ class AttendanceRow(QFrame):
             f"#attendanceRow {{ background: {background}; border-radius: 8px; }}"
             f"QLabel {{ color: {colour}; font-size: 15pt; }}"
             "#attendanceName { color: #202124; font-weight: bold; }"
+            "#attendanceState { font-size: 14pt; }"
         )
 
 
@@ -100,6 +114,9 @@ class PresenterPanel(QFrame):
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("#attendanceSummary { font-size: 14pt; }")
         self.requests = RoleRequests(self)
+        self.take = QPushButton(self.tr("発表を引き継ぐ"), self)
+        self.take.setAccessibleName(self.tr("発表者の役割を自分に移す"))
+        self.stop = QPushButton(self.tr("発表を終える"), self)
         self.rows: dict[str, AttendanceRow] = {}
         self._list = QWidget()
         self._list_layout = QVBoxLayout(self._list)
@@ -108,16 +125,17 @@ class PresenterPanel(QFrame):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._list)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        for widget in (self.heading, self.requests, self.summary):
+        for widget in (self.heading, self.take, self.stop, self.requests, self.summary):
             layout.addWidget(widget)
         layout.addWidget(scroll, 1)
         bar = viewer.presenter_bar
         bar.request_clicked.connect(self.ask_for_role)
-        bar.take_clicked.connect(self.take_role)
-        bar.stop_clicked.connect(self.stop_presenting)
+        self.take.clicked.connect(self.take_role)
+        self.stop.clicked.connect(self.stop_presenting)
         self.requests.grant_requested.connect(self.grant)
         session.engine_event.connect(self._on_event)
         self.hide()
@@ -139,6 +157,10 @@ class PresenterPanel(QFrame):
         if view is None or not self.isVisible():
             return
         self.requests.presenter_is(view.view.presenter_user_id)
+        self.take.setVisible(view.may_moderate and not view.presenting)
+        self.stop.setVisible(view.presenting)
+        self.take.setEnabled(view.joined)
+        self.stop.setEnabled(view.joined)
         if not view.joined:
             self.summary.setText(
                 self.tr("この端末はオフラインです — 参加者の様子は、つながると表示されます")

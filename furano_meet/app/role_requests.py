@@ -3,7 +3,7 @@
 Why rows and not a dialog: a request arrives in the middle of a meeting, while the chair is
 talking and turning pages; a box that takes the keyboard and covers the page would stop the
 meeting. Each :class:`~furano_meet.sync.events.PresenterRequested` adds one calm row,
-「北野さんが発表を希望しています」 with a large 「許可」 (hand over the role) and 「あとで」 (put the
+「委員 北野から発表の希望があります」 with a large 「許可」 (hand over the role) and 「あとで」 (put the
 row away). A person asks once: asking again keeps their one row. A row goes away by itself when
 that person becomes the presenter (granted here or by someone else).
 """
@@ -21,18 +21,20 @@ class RequestRow(QFrame):
         super().__init__(parent)
         self.user_id = user_id
         self.setObjectName("roleRequest")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 6, 6, 6)
-        self.text = QLabel(self.tr("{name}さんが発表を希望しています").format(name=name), self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 8, 8)
+        self.text = QLabel(self.tr("{name}から発表の希望があります").format(name=name), self)
         self.text.setObjectName("roleRequestText")
         self.text.setWordWrap(True)
         self.grant = QPushButton(self.tr("許可"), self)
-        self.grant.setAccessibleName(self.tr("{name}さんに発表を任せる").format(name=name))
+        self.grant.setAccessibleName(self.tr("{name}に発表を任せる").format(name=name))
         self.later = QPushButton(self.tr("あとで"), self)
         self.later.setObjectName("compact")
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.grant)
-        layout.addWidget(self.later)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.grant, 1)
+        buttons.addWidget(self.later)
+        layout.addWidget(self.text)
+        layout.addLayout(buttons)
 
 
 class RoleRequests(QWidget):

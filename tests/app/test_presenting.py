@@ -120,7 +120,7 @@ async def test_a_member_asks_the_chair_grants_and_the_member_hands_back(
         await until(lambda: bar.request.text() == "お願いしました")
         assert not bar.request.isEnabled()
         row = chair.presenter_panel.requests.rows["giin1"]
-        assert row.text.text() == "委員 北野さんが発表を希望しています"
+        assert row.text.text() == "委員 北野から発表の希望があります"
         assert chair.presenter_panel.requests.isVisible()
         shot(chair, "request")
 
@@ -128,20 +128,28 @@ async def test_a_member_asks_the_chair_grants_and_the_member_hands_back(
         await until(lambda: member.viewer.follow_bar.state == "presenting")
         await until(lambda: not chair.presenter_panel.requests.rows)
         assert member.presenter_panel.isVisible()  # the presenter sees who follows
-        assert bar.stop.isVisible() and not bar.request.isVisible()
-        assert chair.viewer.presenter_bar.take.isVisible()
+        assert member.presenter_panel.stop.isVisible() and not bar.request.isVisible()
+        assert chair.presenter_panel.take.isVisible()
         await until(lambda: chair.presenter_panel.where().get("giin1") is Whereabouts.PRESENTING)
         shown = expect_paint(chair.viewer, 1)
         member.viewer.turn_page(1)  # the councillor presents: the chair follows
         await asyncio.wait_for(shown, WAIT)
         assert "北野さんに追従中" in chair.viewer.follow_bar.label.text()
 
-        click(bar.stop)  # 発表を終える: the role goes back to the chair
+        click(member.presenter_panel.stop)  # 発表を終える: the role goes back to the chair
         await until(lambda: chair.viewer.follow_bar.state == "presenting")
         await until(lambda: bar.request.isVisible() and bar.request.isEnabled())
         assert not member.presenter_panel.isVisible()
 
-        click(bar.request)  # asked again; the chair takes the role with 引き継ぐ meanwhile
+        click(bar.request)  # asked again, and put off with 「あとで」
         await until(lambda: "giin1" in chair.presenter_panel.requests.rows)
         click(chair.presenter_panel.requests.rows["giin1"].later)
         assert not chair.presenter_panel.requests.isVisible()
+
+        # Handed over once more; the chair takes the role back with 「発表を引き継ぐ」.
+        await chair.session.engine.grant_presenter(MEETING_ID, "giin1")
+        await until(lambda: member.viewer.follow_bar.state == "presenting")
+        await until(chair.presenter_panel.take.isVisible)
+        click(chair.presenter_panel.take)
+        await until(lambda: chair.viewer.follow_bar.state == "presenting")
+        await until(lambda: "委員長に追従中" in member.viewer.follow_bar.label.text())
