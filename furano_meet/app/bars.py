@@ -10,7 +10,7 @@ never colour alone.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from furano_meet.sync.follow import Mode
 from furano_meet.sync.presenting import MeetingView
@@ -37,6 +37,8 @@ class FollowBar(QFrame):
         layout.setContentsMargins(16, 8, 8, 8)
         self.label = QLabel(self)
         self.label.setObjectName("followLabel")
+        # A long text is clipped rather than widening the viewer (and squeezing the page).
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.back = QPushButton(self.tr("戻る"), self)
         self.back.setObjectName("returnButton")
         self.back.setAccessibleName(self.tr("委員長のページに戻る"))
@@ -57,9 +59,7 @@ class FollowBar(QFrame):
             text = self.tr("発表中 — 全員があなたのページを見ています")
         elif view.presenting:  # the presenter paused: their own turns are private now
             self.state = "browsing"
-            text = self.tr("発表を止めています — 皆さんは{page}ページのままです").format(
-                page=presenter_page.page + 1
-            )
+            text = self.tr("一時停止中 — 皆さんは{page}ページ").format(page=presenter_page.page + 1)
             self.back.setText(self.tr("発表に戻る"))
             self.back.setVisible(True)
         elif view.view.mode is Mode.FOLLOWING:

@@ -86,10 +86,14 @@ class AttendanceRow(QFrame):
     def show_row(self, row: Attendance, *, me: bool) -> None:
         self.where = row.where
         background, colour, _ = LOOKS[row.where]
-        name = row.name if not me else self.tr("{name}（あなた）").format(name=row.name)
-        self.name.setText(name)
-        self.state.setText(words(row.where))
-        self.setAccessibleName(f"{name} {words(row.where)}")
+        state = (
+            words(row.where)
+            if not me
+            else self.tr("{state}（あなた）").format(state=words(row.where))
+        )
+        self.name.setText(row.name)
+        self.state.setText(state)
+        self.setAccessibleName(f"{row.name} {state}")
         self.setStyleSheet(
             f"#attendanceRow {{ background: {background}; border-radius: 8px; }}"
             f"QLabel {{ color: {colour}; font-size: 15pt; }}"
@@ -170,11 +174,10 @@ class PresenterPanel(QFrame):
             return
         people = attendance(view)
         tally = counts(people)
-        self.summary.setText(
-            self.tr("追従中 {f}人 ・ 自分で閲覧中 {b}人 ・ オフライン {o}人").format(
-                f=tally[Whereabouts.FOLLOWING],
-                b=tally[Whereabouts.BROWSING],
-                o=tally[Whereabouts.OFFLINE],
+        self.summary.setText(  # one count a line: a number never wraps away from its words
+            "\n".join(
+                self.tr("{state} {n}人").format(state=words(where), n=tally[where])
+                for where in (Whereabouts.FOLLOWING, Whereabouts.BROWSING, Whereabouts.OFFLINE)
             )
         )
         for index, person in enumerate(people):

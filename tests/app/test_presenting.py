@@ -82,7 +82,7 @@ async def test_the_chairs_panel_and_bringing_a_browser_back(tmp_path: Path, qtbo
             "giin2": Whereabouts.FOLLOWING,
             "giin3": Whereabouts.OFFLINE,
         }
-        assert panel.summary.text() == "追従中 2人 ・ 自分で閲覧中 1人 ・ オフライン 1人"
+        assert panel.summary.text() == "追従中 2人\n自分で閲覧中 1人\nオフライン 1人"
         shot(chair, "chair-panel")
 
         # 全員をこのページへ: the chair's page reaches the browsing window; no lock after.
@@ -114,11 +114,13 @@ async def test_a_member_asks_the_chair_grants_and_the_member_hands_back(
         chair = await windows.open("iincho")
         member = await windows.open("giin1")
         await chair_opens_and_presents(chair, 0)
+        await until(lambda: member.viewer.canvas.key == (*FIRST_DOCUMENT, 0))  # following
         bar = member.viewer.presenter_bar
         click(bar.request)
         await until(lambda: "giin1" in chair.presenter_panel.requests.rows)
         await until(lambda: bar.request.text() == "お願いしました")
         assert not bar.request.isEnabled()
+        shot(member, "member-asked")
         row = chair.presenter_panel.requests.rows["giin1"]
         assert row.text.text() == "委員 北野から発表の希望があります"
         assert chair.presenter_panel.requests.isVisible()
@@ -153,3 +155,18 @@ async def test_a_member_asks_the_chair_grants_and_the_member_hands_back(
         click(chair.presenter_panel.take)
         await until(lambda: chair.viewer.follow_bar.state == "presenting")
         await until(lambda: "委員長に追従中" in member.viewer.follow_bar.label.text())
+
+        # The chair's own 「発表を終える」 pauses: their turns are private until 「発表に戻る」.
+        click(chair.presenter_panel.stop)
+        follow_bar = chair.viewer.follow_bar
+        await until(follow_bar.back.isVisible)
+        assert follow_bar.label.text() == "一時停止中 — 皆さんは2ページ"
+        assert follow_bar.back.text() == "発表に戻る"
+        private = expect_paint(chair.viewer, 3)
+        chair.viewer.turn_page(3)
+        await asyncio.wait_for(private, WAIT)
+        shot(chair, "paused")
+        seen = member.session.engine.view(MEETING_ID).view.page
+        assert seen is not None and seen.page == 1  # the councillor still sees page 2
+        click(follow_bar.back)
+        await until(lambda: follow_bar.state == "presenting")
