@@ -109,6 +109,7 @@ class PresenterBar(QFrame):
         self.pen = QPushButton(self.tr("共有ペン"), self)
         self.bring = QPushButton(self.tr("全員をこのページへ"), self)
         self.request = QPushButton(self.tr("発表をお願いする"), self)
+        self.request.setStyleSheet("QPushButton:disabled { color: #3c4043; }")  # still legible
         self.bring.setAccessibleName(self.tr("自分で閲覧中の人も含めて、全員をこのページへ"))
         for button in (self.pointer, self.pen):
             button.setCheckable(True)
@@ -134,16 +135,21 @@ class PresenterBar(QFrame):
         self.request.setVisible(member)
         if self._asked_of is not None and self._asked_of != presenter:
             self._asked_of = None
-        self.request.setEnabled(self._asked_of is None)
-        self.request.setText(
-            self.tr("発表をお願いする") if self._asked_of is None else self.tr("お願いしました")
-        )
+        self._show_request()
 
     def asked(self, presenter_user_id: str) -> None:
         """The request reached the chair: say so until the presenter changes."""
         self._asked_of = presenter_user_id
-        self.request.setEnabled(False)
-        self.request.setText(self.tr("お願いしました"))
+        self._show_request()
+
+    def _show_request(self) -> None:
+        asked = self._asked_of is not None
+        self.request.setEnabled(not asked)
+        self.request.setText(
+            self.tr("お願いしました — 許可をお待ちください")
+            if asked
+            else self.tr("発表をお願いする")
+        )
 
     def show_state(self, *, has_page: bool, presenting: bool) -> None:
         """Only what can work now is enabled: nothing without a page, no pointer unless

@@ -118,7 +118,7 @@ async def test_a_member_asks_the_chair_grants_and_the_member_hands_back(
         bar = member.viewer.presenter_bar
         click(bar.request)
         await until(lambda: "giin1" in chair.presenter_panel.requests.rows)
-        await until(lambda: bar.request.text() == "お願いしました")
+        await until(lambda: bar.request.text() == "お願いしました — 許可をお待ちください")
         assert not bar.request.isEnabled()
         shot(member, "member-asked")
         row = chair.presenter_panel.requests.rows["giin1"]
