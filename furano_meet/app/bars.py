@@ -67,9 +67,12 @@ class FollowBar(QFrame):
             text = self.tr("● {who}に追従中").format(who=self._who(view))
         else:
             self.state = "browsing"
-            text = self.tr("{who}は{page}ページです").format(
-                who=self._who(view), page=presenter_page.page + 1
-            )
+            mine = view.view.page
+            if mine is None or mine.document_id == presenter_page.document_id:
+                text = self.tr("{who}は{page}ページです")
+            else:  # the page number alone would point into the wrong document
+                text = self.tr("{who}は別の資料の{page}ページです")
+            text = text.format(who=self._who(view), page=presenter_page.page + 1)
             self.back.setText(self.tr("戻る"))
             self.back.setVisible(True)
         self.label.setText(text)

@@ -14,11 +14,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
+from furano_meet.app.bars import FollowBar
 from furano_meet.app.council import member_session
 from furano_meet.app.tour import FIRST_DOCUMENT, expect_paint, until
 from furano_meet.app.window import MainWindow
+from furano_meet.protocol import messages as m
 from furano_meet.sync.attendance import Whereabouts
-from furano_meet.sync.follow import Mode
+from furano_meet.sync.follow import FollowState, Mode, PageRef
+from furano_meet.sync.presenting import MeetingView
 from server.demo import MEETING_ID
 from tests.app.conftest import app_council
 
@@ -170,3 +173,22 @@ async def test_a_member_asks_the_chair_grants_and_the_member_hands_back(
         assert seen is not None and seen.page == 1  # the councillor still sees page 2
         click(follow_bar.back)
         await until(lambda: follow_bar.state == "presenting")
+
+
+def test_the_return_bar_says_when_the_chair_is_in_another_document(qtbot: QtBot) -> None:
+    """「委員長は12ページです」 would send a reader to page 12 of the wrong document."""
+    bar = FollowBar()
+    qtbot.addWidget(bar)
+    follow = FollowState()
+    follow.reset(m.PresenterState(seq=1, presenter_user_id="iincho", document_id="b", page=11))
+
+    def view() -> MeetingView:
+        return MeetingView(MEETING_ID, True, "member", follow.view(), False, (), ())
+
+    follow.browse(PageRef("b", 0, 3))
+    bar.show_view(view())
+    assert (bar.state, bar.label.text()) == ("browsing", "委員長は12ページです")
+    follow.browse(PageRef("a", 1, 3))
+    bar.show_view(view())
+    assert bar.label.text() == "委員長は別の資料の12ページです"
+    assert bar.back.text() == "戻る"
