@@ -139,15 +139,20 @@ class Presenting:
             room.presence.clear()
 
     async def presenter_changed(self, meeting_id: str, state: m.PresenterState) -> None:
+        """A live update; a new summons (1.4) brings this reader back to following, and the
+        relay is told so that the presenter's panel shows it (after any turn it confirms)."""
         room = self._room(meeting_id)
         was_browsing = room.follow.mode is Mode.BROWSING
         view = room.follow.on_presenter(state)
         if view is not None:
             self._ctx.emit(PresenterMoved(meeting_id, view))
-            if was_browsing and view.mode is Mode.FOLLOWING:  # summoned: the others see it
-                await self._tell_following(meeting_id, following=True)
-        if state.presenter_user_id != self._ctx.account.user_id:
-            return
+        if state.presenter_user_id == self._ctx.account.user_id:
+            self._confirm_turns(room, state)
+        if was_browsing and view is not None and view.mode is Mode.FOLLOWING:
+            await self._tell_following(meeting_id, following=True)
+
+    @staticmethod
+    def _confirm_turns(room: _Room, state: m.PresenterState) -> None:
         shown = (state.document_id, state.version, state.page, state.pointer)
         matching = [i for i, turn in enumerate(room.turns) if turn.wanted == shown]
         if matching:

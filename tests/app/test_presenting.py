@@ -73,6 +73,7 @@ async def test_the_chairs_panel_and_bringing_a_browser_back(tmp_path: Path, qtbo
         await until(lambda: panel.where().get("giin2") is Whereabouts.FOLLOWING)
 
         # The councillor turns away: the chair's panel says so.
+        await until(lambda: member.viewer.canvas.key == (*FIRST_DOCUMENT, 2))
         browsed = expect_paint(member.viewer, 1)
         QTest.keyClick(member.viewer, Qt.Key.Key_Left)
         await asyncio.wait_for(browsed, WAIT)
@@ -134,8 +135,8 @@ async def test_a_member_asks_the_chair_grants_and_the_member_hands_back(
         await until(lambda: not chair.presenter_panel.requests.rows)
         assert member.presenter_panel.isVisible()  # the presenter sees who follows
         assert member.presenter_panel.stop.isVisible() and not bar.request.isVisible()
-        assert chair.presenter_panel.take.isVisible()
         await until(lambda: chair.presenter_panel.where().get("giin1") is Whereabouts.PRESENTING)
+        assert chair.presenter_panel.take.isVisible()
         shown = expect_paint(chair.viewer, 1)
         member.viewer.turn_page(1)  # the councillor presents: the chair follows
         await asyncio.wait_for(shown, WAIT)
