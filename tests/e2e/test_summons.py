@@ -94,3 +94,23 @@ async def test_a_relay_summoning_over_and_over_never_locks_the_reader(
         await member.engine.browse(MEETING_ID, mine)
         view = member.engine.view(MEETING_ID).view
         assert (view.mode, view.page) == (Mode.BROWSING, mine)
+
+
+async def test_a_client_talking_to_a_1_3_relay_does_not_send_a_summons(
+    hostile: HostileRelay, hostile_council: Council
+) -> None:
+    """The chair's engine is told the relay speaks 1.3: its bring-everyone-here leaves
+    ``summon`` out, so the relay just presents the page and the browser stays browsing."""
+    member = await hostile_council.device("giin1")
+    old = hostile.replace(TO_CLIENT, m.Welcome, lambda msg: replace(msg, minor=3))
+    chair = await hostile_council.device("iincho")
+    old.remove()
+    await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
+    await moved_to(member, 2, Mode.FOLLOWING)
+    await member.engine.browse(MEETING_ID, PageRef("pack", 1, 6))
+    await chair.engine.browse(MEETING_ID, PageRef("pack", 1, 4))
+    await chair.engine.bring_everyone_here(MEETING_ID)
+    await member.wait_for(PresenterMoved, lambda e: e.view.presenter_page == PageRef("pack", 1, 4))
+    asked = hostile.seen(TO_RELAY, m.PresentPage)
+    assert [x.page for x in asked] == [2, 4] and not any(x.summon for x in asked)
+    assert member.engine.view(MEETING_ID).view.page == PageRef("pack", 1, 6)
