@@ -110,6 +110,11 @@ async def test_the_chairs_panel_and_bringing_a_browser_back(tmp_path: Path, qtbo
         assert panel.rows["giin1"].state.text() == "オフライン"
         shot(chair, "chair-offline")
 
+        # The chair's own device goes offline: nobody's state is known, so no stale rows.
+        await chair.session.engine.stop()
+        await until(lambda: panel.summary.text().startswith("この端末はオフラインです"))
+        assert panel.where() == {}
+
 
 async def test_a_member_asks_the_chair_grants_and_the_member_hands_back(
     tmp_path: Path, qtbot: QtBot
