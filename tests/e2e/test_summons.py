@@ -24,6 +24,17 @@ async def moved_to(device: Device, page: int, mode: Mode) -> None:
     )
 
 
+async def bring_a_browser(chair: Device, member: Device) -> None:
+    """The member reads page 7 on their own, the chair looks ahead to page 5 and brings
+    everyone there; returns once the member has been told the chair's page (moved or not)."""
+    await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
+    await moved_to(member, 2, Mode.FOLLOWING)
+    await member.engine.browse(MEETING_ID, PageRef("pack", 1, 6))
+    await chair.engine.browse(MEETING_ID, PageRef("pack", 1, 4))
+    await chair.engine.bring_everyone_here(MEETING_ID)
+    await member.wait_for(PresenterMoved, lambda e: e.view.presenter_page == PageRef("pack", 1, 4))
+
+
 async def test_bring_everyone_here_moves_a_browser_who_may_turn_away_again(
     council: Council,
 ) -> None:
@@ -57,12 +68,7 @@ async def test_a_peer_that_speaks_1_3_is_not_summoned_but_sees_the_page(
     member = await hostile_council.device("giin1")
     old.remove()
     chair = await hostile_council.device("iincho")
-    await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
-    await moved_to(member, 2, Mode.FOLLOWING)
-    await member.engine.browse(MEETING_ID, PageRef("pack", 1, 6))
-    await chair.engine.browse(MEETING_ID, PageRef("pack", 1, 4))
-    await chair.engine.bring_everyone_here(MEETING_ID)
-    await member.wait_for(PresenterMoved, lambda e: e.view.presenter_page == PageRef("pack", 1, 4))
+    await bring_a_browser(chair, member)
     summoned = await hostile.wait_seen(TO_CLIENT, m.PresenterChanged, lambda x: x.state.summon == 1)
     assert summoned.state.presenter_user_id == "iincho"  # the chair (1.4) was told the count
     assert member.engine.view(MEETING_ID).view.mode is Mode.BROWSING
@@ -105,12 +111,7 @@ async def test_a_client_talking_to_a_1_3_relay_does_not_send_a_summons(
     old = hostile.replace(TO_CLIENT, m.Welcome, lambda msg: replace(msg, minor=3))
     chair = await hostile_council.device("iincho")
     old.remove()
-    await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
-    await moved_to(member, 2, Mode.FOLLOWING)
-    await member.engine.browse(MEETING_ID, PageRef("pack", 1, 6))
-    await chair.engine.browse(MEETING_ID, PageRef("pack", 1, 4))
-    await chair.engine.bring_everyone_here(MEETING_ID)
-    await member.wait_for(PresenterMoved, lambda e: e.view.presenter_page == PageRef("pack", 1, 4))
+    await bring_a_browser(chair, member)
     asked = hostile.seen(TO_RELAY, m.PresentPage)
     assert [x.page for x in asked] == [2, 4] and not any(x.summon for x in asked)
     assert member.engine.view(MEETING_ID).view.page == PageRef("pack", 1, 6)
