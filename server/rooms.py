@@ -14,7 +14,9 @@ Who may do what (the chair and clerks are *moderators*; admins count as clerks h
   first page turn makes them the presenter;
 * take the presenter role — a moderator, at any time (taking it back included);
 * grant it to a member — the current presenter or a moderator;
-* ask for it — any member (moderators and the presenter are told).
+* ask for it — any member (moderators and the presenter are told);
+* summon everyone ("bring everyone here", 1.4) — whoever may turn the page: ``summon`` grows by
+  one, and every reader's client follows the presenter again when it sees it grow.
 
 Methods return the new state or raise :class:`Refusal`; the relay decides whom to tell.
 """
@@ -104,7 +106,11 @@ class Room(Generic[OutboxT]):
         version: int,
         page: int,
         pointer: m.Pointer | None,
+        *,
+        summon: bool = False,
     ) -> m.PresenterState:
+        """Show a page; ``summon`` (1.4, "bring everyone here") also bumps the summons count,
+        which moves readers who browse on their own back to this page."""
         current = self.presenter.presenter_user_id
         if current != user_id and not (current == "" and role in MODERATORS):
             raise Refusal(
@@ -117,6 +123,7 @@ class Room(Generic[OutboxT]):
             version=version,
             page=page,
             pointer=pointer,
+            summon=self.presenter.summon + 1 if summon else self.presenter.summon,
         )
 
     def take(self, user_id: str, role: m.Role) -> m.PresenterState:

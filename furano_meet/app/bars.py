@@ -1,15 +1,16 @@
 """The bars above the page: whom I follow (or how to get back), and the presenter's tools.
 
 Both only *show* a :class:`~furano_meet.sync.presenting.MeetingView` and emit intents; the
-viewer turns the intents into engine calls. Colours carry the state for those who glance
-(green: following the chair; amber: reading on my own; blue: I am presenting), and the words
-say it for those who read — never colour alone.
+viewer (page intents) and the presenter panel (role intents: ask, take, hand back) turn them
+into engine calls. Colours carry the state for those who glance (green: following the chair;
+amber: reading on my own; blue: I am presenting), and the words say it for those who read —
+never colour alone.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from furano_meet.sync.follow import Mode
 from furano_meet.sync.presenting import MeetingView
@@ -36,6 +37,8 @@ class FollowBar(QFrame):
         layout.setContentsMargins(16, 8, 8, 8)
         self.label = QLabel(self)
         self.label.setObjectName("followLabel")
+        # A long text is clipped rather than widening the viewer (and squeezing the page).
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.back = QPushButton(self.tr("戻る"), self)
         self.back.setObjectName("returnButton")
         self.back.setAccessibleName(self.tr("委員長のページに戻る"))
@@ -54,14 +57,23 @@ class FollowBar(QFrame):
         elif view.presenting and view.view.mode is Mode.FOLLOWING:
             self.state = "presenting"
             text = self.tr("発表中 — 全員があなたのページを見ています")
+        elif view.presenting:  # the presenter paused: their own turns are private now
+            self.state = "browsing"
+            text = self.tr("一時停止中 — 皆さんは{page}ページ").format(page=presenter_page.page + 1)
+            self.back.setText(self.tr("発表に戻る"))
+            self.back.setVisible(True)
         elif view.view.mode is Mode.FOLLOWING:
             self.state = "following"
             text = self.tr("● {who}に追従中").format(who=self._who(view))
         else:
             self.state = "browsing"
-            text = self.tr("{who}は{page}ページです").format(
-                who=self._who(view), page=presenter_page.page + 1
-            )
+            mine = view.view.page
+            if mine is None or mine.document_id == presenter_page.document_id:
+                text = self.tr("{who}は{page}ページです")
+            else:  # the page number alone would point into the wrong document
+                text = self.tr("{who}は別の資料の{page}ページです")
+            text = text.format(who=self._who(view), page=presenter_page.page + 1)
+            self.back.setText(self.tr("戻る"))
             self.back.setVisible(True)
         self.label.setText(text)
         background, foreground = STATES[self.state]
@@ -80,12 +92,15 @@ class FollowBar(QFrame):
 
 
 class PresenterBar(QFrame):
-    """The chair's tools: present this page, pointer, shared pen, bring everyone here."""
+    """The presenter's tools (present this page, pointer, shared pen, bring everyone here)
+    for the presenter, the chair and clerks; for everyone else only 「発表をお願いする」.
+    (Taking and handing back the role are in the presenter panel, beside the page.)"""
 
     present_clicked = Signal()
     bring_clicked = Signal()
     pointer_toggled = Signal(bool)
     pen_toggled = Signal(bool)
+    request_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,15 +111,48 @@ class PresenterBar(QFrame):
         self.pointer = QPushButton(self.tr("ポインター"), self)
         self.pen = QPushButton(self.tr("共有ペン"), self)
         self.bring = QPushButton(self.tr("全員をこのページへ"), self)
+        self.request = QPushButton(self.tr("発表をお願いする"), self)
+        self.request.setStyleSheet("QPushButton:disabled { color: #3c4043; }")  # still legible
+        self.bring.setAccessibleName(self.tr("自分で閲覧中の人も含めて、全員をこのページへ"))
         for button in (self.pointer, self.pen):
             button.setCheckable(True)
         self.present.clicked.connect(self.present_clicked)
         self.bring.clicked.connect(self.bring_clicked)
         self.pointer.toggled.connect(self._pointer)
         self.pen.toggled.connect(self._pen)
-        for button in (self.present, self.pointer, self.pen, self.bring):
+        self.request.clicked.connect(self.request_clicked)
+        for button in (self.present, self.pointer, self.pen, self.bring, self.request):
             layout.addWidget(button)
         layout.addStretch(1)
+        self._asked_of: str | None = None
+        """The presenter when this member asked for the role: asked again only once it moved."""
+
+    def show_role(self, view: MeetingView) -> None:
+        """Which tools this person has: the presenter's for the presenter, the chair and the
+        clerks; for everyone else only 「発表をお願いする」 (while in the room)."""
+        presenter = view.view.presenter_user_id
+        member = not (view.may_moderate or view.presenting)
+        self.setVisible(not member or view.joined)
+        for button in (self.present, self.pointer, self.pen, self.bring):
+            button.setVisible(not member)
+        self.request.setVisible(member)
+        if self._asked_of is not None and self._asked_of != presenter:
+            self._asked_of = None
+        self._show_request()
+
+    def asked(self, presenter_user_id: str) -> None:
+        """The request reached the chair: say so until the presenter changes."""
+        self._asked_of = presenter_user_id
+        self._show_request()
+
+    def _show_request(self) -> None:
+        asked = self._asked_of is not None
+        self.request.setEnabled(not asked)
+        self.request.setText(
+            self.tr("お願いしました — 許可をお待ちください")
+            if asked
+            else self.tr("発表をお願いする")
+        )
 
     def show_state(self, *, has_page: bool, presenting: bool) -> None:
         """Only what can work now is enabled: nothing without a page, no pointer unless

@@ -245,10 +245,14 @@ class Viewer(QWidget):
     def present_this_page(self) -> None:
         if self.document is not None:
             doc = self.document
-            engine = self.session.engine
-            self.session.ops.run(
-                engine.present_page(self.meeting_id, doc.doc_id, doc.version, self.page)
-            )
+            self.session.ops.run(self._present_here(doc.doc_id, doc.version, self.page))
+
+    async def _present_here(self, document_id: str, version: int, page: int) -> None:
+        """-- presenting: 「このページを表示」 starts presenting: show this page, then follow it,
+        so the presenter's next turns are shown too (else they stayed private). --"""
+        engine = self.session.engine
+        await engine.present_page(self.meeting_id, document_id, version, page)
+        await engine.follow_presenter(self.meeting_id)
 
     def bring_everyone_here(self) -> None:
         self.session.ops.run(self.session.engine.bring_everyone_here(self.meeting_id))
@@ -295,7 +299,7 @@ class Viewer(QWidget):
     def _apply(self, view: MeetingView) -> None:
         self.view = view
         self.follow_bar.show_view(view)
-        self.presenter_bar.setVisible(view.may_moderate or view.presenting)
+        self.presenter_bar.show_role(view)  # presenting (bars.py): whose tools, 発表をお願いする
         self._update_nav()
         if view.view.page is not None:
             self._go(view.view.page)

@@ -29,6 +29,7 @@ from .app_lock import AppLock
 from .error_presenter import Notice
 from .exporting import ExportBar
 from .meetings import AgendaPack, MeetingList
+from .presenter_panel import PresenterPanel
 from .search_panel import SearchPanel
 from .session import Session
 from .status_area import StatusArea
@@ -116,7 +117,13 @@ class MainWindow(QMainWindow):
         right = QVBoxLayout(main)
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.notice)
-        right.addWidget(self.viewer, 1)
+        # -- presenting: who follows / browses / is offline, role requests (presenter_panel.py) --
+        self.presenter_panel = PresenterPanel(session, self.viewer)
+        page_row = QHBoxLayout()
+        page_row.addWidget(self.viewer, 1)
+        page_row.addWidget(self.presenter_panel)
+        right.addLayout(page_row, 1)
+        # -- end presenting --
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(side)
         splitter.addWidget(main)
@@ -149,6 +156,7 @@ class MainWindow(QMainWindow):
         self.agenda.set_meeting(meeting_id)
         self.viewer.set_meeting(meeting_id)
         self.search.set_meeting(meeting_id)
+        self.presenter_panel.set_meeting(meeting_id)  # presenting (presenter_panel.py)
 
     def open_hit(self, hit: SearchHit) -> None:
         """A search hit was tapped: its meeting, its document, its page."""

@@ -51,7 +51,7 @@ from .errors import ErrorCode, LocalProtocolError, RemoteProtocolError
 from .fields import MAX_SAFE_INT, Length, Pattern, Range, Since
 
 PROTOCOL_MAJOR: Final = 1
-PROTOCOL_MINOR: Final = 3
+PROTOCOL_MINOR: Final = 4
 MAX_TEXT_FRAME: Final = 4 * 1024 * 1024
 """Default ceiling for a text frame; the relay may configure a smaller one."""
 MAX_CHUNK: Final = 1024 * 1024
@@ -69,7 +69,9 @@ _json_decoder = json.JSONDecoder()
 _json_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 Validator = Callable[[Any, str], Any]
-Encoder = Callable[[Any], Any]
+Encoder = Callable[[Any, int], Any]
+"""Turns a value into JSON for a peer of the given protocol minor (nested objects leave out
+the fields that peer does not know, as the envelope does)."""
 
 
 def _fail(code: ErrorCode, message: str) -> typing.NoReturn:
@@ -159,12 +161,16 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), "object")
 
 
+def _as_is(value: Any, _minor: int) -> Any:
+    return value
+
+
 _SCALARS: dict[object, tuple[Validator, Encoder]] = {
-    int: (_validate_int, lambda v: v),
-    float: (_validate_float, lambda v: v),
-    str: (_validate_str, lambda v: v),
-    bool: (_validate_bool, lambda v: v),
-    bytes: (_validate_bytes, lambda v: base64.b64encode(v).decode("ascii")),
+    int: (_validate_int, _as_is),
+    float: (_validate_float, _as_is),
+    str: (_validate_str, _as_is),
+    bool: (_validate_bool, _as_is),
+    bytes: (_validate_bytes, lambda v, _minor: base64.b64encode(v).decode("ascii")),
 }
 
 
@@ -184,7 +190,7 @@ def _compile(hint: Any) -> tuple[Validator, Encoder]:
                 _fail(ErrorCode.INVALID_FIELD, f"{path}: expected one of {', '.join(allowed)}")
             return value
 
-        return validate_literal, lambda v: v
+        return validate_literal, _as_is
     if origin in (typing.Union, types.UnionType):
         options = [a for a in get_args(hint) if a is not type(None)]
         if len(options) != 1:
@@ -194,7 +200,7 @@ def _compile(hint: Any) -> tuple[Validator, Encoder]:
         def validate_optional(value: Any, path: str) -> Any:
             return None if value is None else inner_validate(value, path)
 
-        return validate_optional, lambda v: None if v is None else inner_encode(v)
+        return validate_optional, lambda v, minor: None if v is None else inner_encode(v, minor)
     if origin is tuple:
         item, ellipsis = get_args(hint)
         if ellipsis is not Ellipsis:
@@ -208,7 +214,7 @@ def _compile(hint: Any) -> tuple[Validator, Encoder]:
                 )
             return tuple(item_validate(v, f"{path}[{i}]") for i, v in enumerate(value))
 
-        return validate_tuple, lambda v: [item_encode(i) for i in v]
+        return validate_tuple, lambda v, minor: [item_encode(i, minor) for i in v]
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         schema = _schema(hint)
         return schema.validate_object, schema.encode_object
@@ -245,11 +251,11 @@ class _Schema:
         return self.cls(**kwargs)
 
     def encode_object(self, obj: Any, minor: int = PROTOCOL_MINOR) -> dict[str, Any]:
-        body = {name: enc(getattr(obj, name)) for name, enc in self.always}
+        body = {name: enc(getattr(obj, name), minor) for name, enc in self.always}
         for name, enc, since, default in self.newer:
             value = getattr(obj, name)
             if since <= minor and value != default:
-                body[name] = enc(value)
+                body[name] = enc(value, minor)
         return body
 
 

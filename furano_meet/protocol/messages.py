@@ -101,6 +101,11 @@ class PresenterState:
     version: Seq = 0
     page: Page = 0
     pointer: Pointer | None = None
+    summon: Annotated[Seq, Since(4)] = 0
+    """(1.4) How many times the presenter has asked *everyone* here ("bring everyone here").
+    The relay bumps it; a reader who browses on their own follows again when it grows (a reader
+    can still turn away right after: a summons moves the view, it never locks it). Not saved by
+    the relay: after a restart it starts again at 0, and the join snapshot resets the count."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -456,6 +461,9 @@ class PresentPage(Msg):
     version: Version
     page: Page
     pointer: Pointer | None = None
+    summon: Annotated[bool, Since(4)] = False
+    """(1.4) Bring everyone here: browsers too are moved to this page (``PresenterState.summon``).
+    Sent only to a relay of minor >= 4; an older relay just presents the page."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,6 +11,15 @@ jump straight to where the room is.
 Presenter updates carry a sequence number; an update older than the one already applied is
 ignored, so a delayed frame can never drag a reader back.  A fresh ``meeting_joined`` snapshot is
 authoritative and resets the sequence (the relay may have restarted).
+
+"Bring everyone here" (protocol 1.4) is a *summons*: the presenter state carries a count,
+``summon``, that the relay bumps when the presenter asks for everyone.  A live update whose count
+is higher than the one last applied moves a browsing reader back to following — once: the very
+next page turn of their own makes them browse again, so a summons moves the view and never locks
+it.  The count a join snapshot brings is only remembered (a summons made while this reader was
+away is history, not a call), and a count from a relay that does not know summonses stays 0.
+A forged or repeated summons from a hostile relay can therefore do no more than the relay
+already can (show a page); it cannot stop the reader from turning away.
 """
 
 from __future__ import annotations
@@ -57,9 +66,12 @@ class FollowState:
         return self.view()
 
     def on_presenter(self, state: m.PresenterState) -> View | None:
-        """A live update; returns the new view, or ``None`` if it was stale."""
+        """A live update; returns the new view, or ``None`` if it was stale.  A new summons
+        switches a browsing reader back to following (see the module docstring)."""
         if self.presenter is not None and state.seq <= self.presenter.seq:
             return None
+        if self.presenter is not None and state.summon > self.presenter.summon:
+            self.mode = Mode.FOLLOWING
         self.presenter = state
         return self.view()
 

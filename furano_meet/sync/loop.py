@@ -294,7 +294,7 @@ class SyncLoop:
     async def _dispatch(self, conn: RelayConnection, push: m.Msg) -> None:
         match push:
             case m.PresenterChanged(meeting_id=meeting_id, state=state):
-                self._presenting.presenter_changed(meeting_id, state)
+                await self._presenting.presenter_changed(meeting_id, state)
             case m.PresenceChanged():
                 self._presenting.presence_changed(push)
             case m.PresenterRequested():

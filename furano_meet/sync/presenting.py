@@ -138,13 +138,21 @@ class Presenting:
             room.joined = False
             room.presence.clear()
 
-    def presenter_changed(self, meeting_id: str, state: m.PresenterState) -> None:
+    async def presenter_changed(self, meeting_id: str, state: m.PresenterState) -> None:
+        """A live update; a new summons (1.4) brings this reader back to following, and the
+        relay is told so that the presenter's panel shows it (after any turn it confirms)."""
         room = self._room(meeting_id)
+        was_browsing = room.follow.mode is Mode.BROWSING
         view = room.follow.on_presenter(state)
         if view is not None:
             self._ctx.emit(PresenterMoved(meeting_id, view))
-        if state.presenter_user_id != self._ctx.account.user_id:
-            return
+        if state.presenter_user_id == self._ctx.account.user_id:
+            self._confirm_turns(room, state)
+        if was_browsing and view is not None and view.mode is Mode.FOLLOWING:
+            await self._tell_following(meeting_id, following=True)
+
+    @staticmethod
+    def _confirm_turns(room: _Room, state: m.PresenterState) -> None:
         shown = (state.document_id, state.version, state.page, state.pointer)
         matching = [i for i, turn in enumerate(room.turns) if turn.wanted == shown]
         if matching:
@@ -180,8 +188,11 @@ class Presenting:
         version: int,
         page: int,
         pointer: m.Pointer | None = None,
+        *,
+        summon: bool = False,
     ) -> None:
-        """Show a page to everyone following; returns once the relay has broadcast it."""
+        """Show a page to everyone following; returns once the relay has broadcast it.
+        ``summon`` brings those who browse on their own too (a 1.3 relay ignores it)."""
         conn = self._ctx.require_connection()
         room = self._room(meeting_id)
         turn = _Turn(
@@ -196,6 +207,7 @@ class Presenting:
                     version=version,
                     page=page,
                     pointer=pointer,
+                    summon=summon,
                 ),
                 timeout=TURN_TIMEOUT,
             )
@@ -220,15 +232,17 @@ class Presenting:
         await self.present_page(meeting_id, shown.document_id, shown.version, shown.page, pointer)
 
     async def bring_everyone_here(self, meeting_id: str) -> None:
-        """Present the page this reader is looking at, and follow it from now on. A chair or
-        clerk who is not the presenter takes the role first; anyone else must hold it."""
+        """Present the page this reader is looking at to everyone — those who browse on their
+        own too (a summons, protocol 1.4; they may turn away again at once) — and follow it
+        from now on. A chair or clerk who is not the presenter takes the role first; anyone
+        else must hold it."""
         room = self._room(meeting_id)
         here = room.follow.view().page
         if here is None:
             raise PresenterRefused("There is no page to bring everyone to.")
         if not self.view(meeting_id).presenting and room.my_role in MODERATOR_ROLES:
             await self.take_role(meeting_id)
-        await self.present_page(meeting_id, here.document_id, here.version, here.page)
+        await self.present_page(meeting_id, here.document_id, here.version, here.page, summon=True)
         await self.follow(meeting_id)
 
     async def request_role(self, meeting_id: str) -> None:

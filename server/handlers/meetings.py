@@ -154,17 +154,34 @@ async def set_following(state: RelayState, client: Client, msg: m.SetFollowing) 
     _announce_presence(room, client, online=True, following=msg.following)
 
 
+SUMMON_MINOR = 4
+"""Peers from this protocol minor on know ``PresenterState.summon``."""
+
+
 def _broadcast_presenter(state: RelayState, room: Room[Mailbox]) -> None:
+    """One frame per protocol generation: 1.3 peers get theirs without ``summon``."""
     state.presenters[room.meeting_id] = room.presenter
-    frame = encode(m.PresenterChanged(meeting_id=room.meeting_id, state=room.presenter))
-    fan_out(room.outboxes.values(), frame, coalesce_key=f"presenter:{room.meeting_id}")
+    changed = m.PresenterChanged(meeting_id=room.meeting_id, state=room.presenter)
+    key = f"presenter:{room.meeting_id}"
+    newer = [o for o in room.outboxes.values() if o.minor >= SUMMON_MINOR]
+    older = [o for o in room.outboxes.values() if o.minor < SUMMON_MINOR]
+    if newer:
+        fan_out(newer, encode(changed), coalesce_key=key)
+    if older:
+        fan_out(older, encode(changed, minor=SUMMON_MINOR - 1), coalesce_key=key)
 
 
 async def present_page(state: RelayState, client: Client, msg: m.PresentPage) -> None:
     """Answered by the ``presenter_changed`` broadcast itself (the presenter receives it too)."""
     room = state.joined_room(client, msg.meeting_id)
     room.present(
-        client.who.user_id, client.who.role, msg.document_id, msg.version, msg.page, msg.pointer
+        client.who.user_id,
+        client.who.role,
+        msg.document_id,
+        msg.version,
+        msg.page,
+        msg.pointer,
+        summon=msg.summon,
     )
     _broadcast_presenter(state, room)
 

@@ -164,3 +164,44 @@ async def test_the_list_of_meetings_is_the_members_own(world: World) -> None:
     assert [x.meeting_id for x in mailbox(member).only(m.MeetingsListed).meetings] == [MEETING_ID]
     await ask(world, meetings.list_meetings, admin, m.ListMeetings(rid=1))
     assert mailbox(admin).only(m.MeetingsListed).meetings == ()
+
+
+async def test_bring_everyone_here_bumps_the_summons_for_1_4_peers_only(world: World) -> None:
+    """A summons is a count in the presenter state; a 1.3 peer's strict decoder would refuse
+    the field, so its frames (broadcast and join snapshot) leave it out."""
+    chair, member = await join(world, "iincho"), await join(world, "giin1")
+    old = world.connect("giin2", minor=3)
+    await ask(world, meetings.join, old, m.JoinMeeting(rid=1, meeting_id=MEETING_ID))
+    for client in (chair, member, old):
+        mailbox(client).take()
+    await ask(world, meetings.present_page, chair, page(2, 4))
+    summon = m.PresentPage(
+        rid=3, meeting_id=MEETING_ID, document_id="gian-12", version=1, page=6, summon=True
+    )
+    await ask(world, meetings.present_page, chair, summon)
+    await ask(world, meetings.present_page, chair, page(4, 7))
+    seen = [
+        [
+            (x.state.page, x.state.summon)
+            for x in mailbox(c).take()
+            if isinstance(x, m.PresenterChanged)
+        ]
+        for c in (chair, member, old)
+    ]
+    assert seen[0] == seen[1] == [(4, 0), (6, 1), (7, 1)]  # a plain turn keeps the count
+    assert seen[2] == [(4, 0), (6, 0), (7, 0)]  # never written to a 1.3 peer
+    late_old = world.connect("giin3", minor=3)
+    await ask(world, meetings.join, late_old, m.JoinMeeting(rid=1, meeting_id=MEETING_ID))
+    assert mailbox(late_old).only(m.MeetingJoined).presenter.summon == 0
+    late = await join(world, "jimukyoku")
+    assert mailbox(late).only(m.MeetingJoined).presenter.summon == 1
+
+
+async def test_a_member_cannot_summon_everyone(world: World) -> None:
+    chair, member = await join(world, "iincho"), await join(world, "giin1")
+    await ask(world, meetings.present_page, chair, page(2, 1))
+    summon = m.PresentPage(
+        rid=3, meeting_id=MEETING_ID, document_id="gian-12", version=1, page=6, summon=True
+    )
+    assert await refused(world, meetings.present_page, member, summon) is ErrorCode.FORBIDDEN
+    assert world.state.presenters[MEETING_ID].summon == 0

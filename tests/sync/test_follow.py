@@ -100,3 +100,57 @@ def test_browsing_without_a_page_of_my_own_shows_the_presenters() -> None:
     follow = FollowState(mode=Mode.BROWSING)
     view = follow.reset(state(1, 6))
     assert (view.mode, view.page) == (Mode.BROWSING, PageRef("pack", 1, 6))
+
+
+def summoned(seq: int, page: int, summon: int) -> m.PresenterState:
+    return m.PresenterState(
+        seq=seq, presenter_user_id="iincho", document_id="pack", version=1, page=page, summon=summon
+    )
+
+
+def test_a_new_summons_brings_a_browsing_reader_back_once() -> None:
+    follow = FollowState()
+    follow.reset(summoned(1, 2, 0))
+    mine = PageRef("pack", 1, 40)
+    follow.browse(mine)
+    view = follow.on_presenter(summoned(2, 3, 0))  # a plain turn: the reader stays
+    assert view is not None and (view.mode, view.page) == (Mode.BROWSING, mine)
+    view = follow.on_presenter(summoned(3, 6, 1))  # bring everyone here
+    assert view is not None and (view.mode, view.page) == (Mode.FOLLOWING, PageRef("pack", 1, 6))
+    assert follow.browse(mine).mode is Mode.BROWSING  # no lock: turning away works at once
+    view = follow.on_presenter(summoned(4, 7, 1))  # the same summons does not call again
+    assert view is not None and (view.mode, view.page) == (Mode.BROWSING, mine)
+
+
+def test_a_summons_older_than_the_join_snapshot_is_history() -> None:
+    follow = FollowState()
+    follow.browse(PageRef("pack", 1, 40))
+    follow.reset(summoned(5, 2, 3))  # summoned three times before this reader joined
+    assert follow.view().mode is Mode.BROWSING
+    view = follow.on_presenter(summoned(6, 3, 3))
+    assert view is not None and view.mode is Mode.BROWSING
+
+
+def test_a_stale_frame_with_a_higher_summons_is_ignored() -> None:
+    follow = FollowState()
+    follow.reset(summoned(9, 2, 0))
+    follow.browse(PageRef("pack", 1, 40))
+    assert follow.on_presenter(summoned(8, 6, 1)) is None
+    assert follow.view().mode is Mode.BROWSING
+
+
+def test_a_summons_counted_again_from_zero_after_a_relay_restart() -> None:
+    """The relay does not save the count: its snapshot says 0, and the next summons is 1."""
+    follow = FollowState()
+    follow.reset(summoned(3, 2, 7))
+    follow.reset(summoned(1_000_003, 2, 0))
+    follow.browse(PageRef("pack", 1, 40))
+    view = follow.on_presenter(summoned(1_000_004, 5, 1))
+    assert view is not None and (view.mode, view.page) == (Mode.FOLLOWING, PageRef("pack", 1, 5))
+
+
+def test_a_summons_while_following_changes_only_the_page() -> None:
+    follow = FollowState()
+    follow.reset(summoned(1, 2, 0))
+    view = follow.on_presenter(summoned(2, 8, 1))
+    assert view is not None and (view.mode, view.page) == (Mode.FOLLOWING, PageRef("pack", 1, 8))

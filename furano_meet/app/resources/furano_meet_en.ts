@@ -231,6 +231,11 @@
         <translation>{who} is on page {page}</translation>
     </message>
     <message>
+        <location filename="../bars.py"/>
+        <source>{who}は別の資料の{page}ページです</source>
+        <translation>{who} is on page {page} of another document</translation>
+    </message>
+    <message>
         <location filename="../bars.py" line="78"/>
         <source>委員長</source>
         <translation>the chair</translation>
@@ -239,6 +244,16 @@
         <location filename="../bars.py" line="79"/>
         <source>{name}さん</source>
         <translation>{name}</translation>
+    </message>
+    <message>
+        <location filename="../bars.py"/>
+        <source>一時停止中 — 皆さんは{page}ページ</source>
+        <translation>Paused — everyone stays on page {page}</translation>
+    </message>
+    <message>
+        <location filename="../bars.py"/>
+        <source>発表に戻る</source>
+        <translation>Resume presenting</translation>
     </message>
 </context>
 <context>
@@ -379,6 +394,21 @@
         <location filename="../bars.py" line="98"/>
         <source>全員をこのページへ</source>
         <translation>Bring everyone here</translation>
+    </message>
+    <message>
+        <location filename="../bars.py"/>
+        <source>発表をお願いする</source>
+        <translation>Ask to present</translation>
+    </message>
+    <message>
+        <location filename="../bars.py"/>
+        <source>自分で閲覧中の人も含めて、全員をこのページへ</source>
+        <translation>Bring everyone here, those reading on their own too</translation>
+    </message>
+    <message>
+        <location filename="../bars.py"/>
+        <source>お願いしました — 許可をお待ちください</source>
+        <translation>Asked — please wait for the chair</translation>
     </message>
 </context>
 <context>
@@ -776,6 +806,88 @@
         <location filename="../first_run.py" line="255"/>
         <source>管理者に、この端末の指紋を見せてください（または読み上げてください）。管理者の画面の指紋と同じであれば、管理者が承認します。</source>
         <translation>Show this device's fingerprint to the administrator (or read it out). If it matches the one on the administrator's screen, they approve the device.</translation>
+    </message>
+    <name>PresenterPanel</name>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>発表中</source>
+        <translation>Presenting</translation>
+    </message>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>追従中</source>
+        <translation>Following</translation>
+    </message>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>自分で閲覧中</source>
+        <translation>Reading on their own</translation>
+    </message>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>オフライン</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>参加者の様子</source>
+        <translation>Who is with you</translation>
+    </message>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>発表を引き継ぐ</source>
+        <translation>Take over presenting</translation>
+    </message>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>発表者の役割を自分に移す</source>
+        <translation>Take the presenter role</translation>
+    </message>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>発表を終える</source>
+        <translation>Stop presenting</translation>
+    </message>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>この端末はオフラインです — 参加者の様子は、つながると表示されます</source>
+        <translation>This device is offline — who is following shows again once connected</translation>
+    </message>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>{state} {n}人</source>
+        <translation>{state}: {n}</translation>
+    </message>
+</context>
+<context>
+    <name>AttendanceRow</name>
+    <message>
+        <location filename="../presenter_panel.py"/>
+        <source>{state}（あなた）</source>
+        <translation>{state} (you)</translation>
+    </message>
+</context>
+<context>
+    <name>RequestRow</name>
+    <message>
+        <location filename="../role_requests.py"/>
+        <source>{name}から発表の希望があります</source>
+        <translation>{name} asks to present</translation>
+    </message>
+    <message>
+        <location filename="../role_requests.py"/>
+        <source>許可</source>
+        <translation>Allow</translation>
+    </message>
+    <message>
+        <location filename="../role_requests.py"/>
+        <source>{name}に発表を任せる</source>
+        <translation>Let {name} present</translation>
+    </message>
+    <message>
+        <location filename="../role_requests.py"/>
+        <source>あとで</source>
+        <translation>Later</translation>
     </message>
 </context>
 </TS>
