@@ -37,7 +37,10 @@ def demo_documents() -> list[tuple[str, bytes]]:
         (f"{wine.title} 参考資料", (wine,), 4, 3),
     )
     return [
-        (title, _with_outline(generate_agenda_pack(title=title, items=items, pages=pages, seed=seed)))
+        (
+            title,
+            _with_outline(generate_agenda_pack(title=title, items=items, pages=pages, seed=seed)),
+        )
         for title, items, pages, seed in specs
     ]
 
@@ -48,10 +51,9 @@ def _with_outline(pdf: bytes) -> bytes:
     with pymupdf.open(stream=pdf, filetype="pdf") as doc:
         toc: list[list[object]] = [[1, "表紙", 1], [1, "議事日程", 2]]
         for item in DEMO_ITEMS:
-            page = next(
-                (p.number for p in doc if f"｜{item.number}" in p.get_text()), None
-            )
+            page = next((p.number for p in doc if f"｜{item.number}" in p.get_text()), None)
             if page is not None:
                 toc.append([1, f"{item.number}　{item.title}", page + 1])
         doc.set_toc(toc)
-        return doc.tobytes(no_new_id=True)  # keep the generator's /ID: same bytes every run
+        data: bytes = doc.tobytes(no_new_id=True)  # the generator's /ID: same bytes every run
+        return data

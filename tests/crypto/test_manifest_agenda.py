@@ -36,9 +36,7 @@ def _manifest(doc: tuple[DocumentEncryptor, bytes], position: int | None) -> Doc
     )
 
 
-def test_a_position_is_signed_and_read_back(
-    org: Org, doc: tuple[DocumentEncryptor, bytes]
-) -> None:
+def test_a_position_is_signed_and_read_back(org: Org, doc: tuple[DocumentEncryptor, bytes]) -> None:
     manifest = _manifest(doc, 3)
     signed = sign_manifest(manifest, org.devices[CLERK].keys)
     verified = verify_manifest(signed, org.devices[CLERK].cert)

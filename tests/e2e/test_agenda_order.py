@@ -8,6 +8,7 @@ description moved to another document is refused, never shown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from furano_meet.protocol import messages as m
@@ -23,6 +24,10 @@ AGENDA = (  # (title, agenda item, position): titles sort the other way round
     ("う 議案書", "議案第1号", 1),
     ("え 古い資料", "", None),  # published the way older clerks did: no position
 )
+
+
+def about(doc_id: str) -> Callable[[DocumentReady | DocumentRefused], bool]:
+    return lambda event: event.document_id == doc_id
 
 
 def _reversed_lists(message: m.Msg) -> m.Msg:
@@ -50,7 +55,7 @@ async def test_a_hostile_relay_cannot_reorder_the_agenda(
 
     member = await hostile_council.device("giin1")
     for doc_id in ids.values():
-        await member.wait_for(DocumentReady, lambda e, d=doc_id: e.document_id == d, timeout=60)
+        await member.wait_for(DocumentReady, about(doc_id), timeout=60)
     shown = await member.engine.documents(MEETING_ID)
     assert [(d.title, d.agenda_item, d.agenda_position) for d in shown] == [
         ("う 議案書", "議案第1号", 1),
@@ -79,9 +84,9 @@ async def test_a_hostile_relay_cannot_reorder_the_agenda(
     hostile.replace(TO_CLIENT, m.DocumentsListed, swapped)
     other = await hostile_council.device("giin2")
     for doc_id in (first, third):
-        await other.wait_for(DocumentRefused, lambda e, d=doc_id: e.document_id == d, timeout=60)
+        await other.wait_for(DocumentRefused, about(doc_id), timeout=60)
     for doc_id in (ids["い 説明資料"], ids["え 古い資料"]):
-        await other.wait_for(DocumentReady, lambda e, d=doc_id: e.document_id == d, timeout=60)
+        await other.wait_for(DocumentReady, about(doc_id), timeout=60)
     ready = [(d.title, d.agenda_position) for d in await other.engine.documents(MEETING_ID)]
     assert [r for r in ready if r[0]] == [("い 説明資料", 2), ("え 古い資料", None)]
 
@@ -89,4 +94,3 @@ async def test_a_hostile_relay_cannot_reorder_the_agenda(
 def shown_infos(hostile: HostileRelay) -> list[m.DocumentInfo]:
     """Every document description the relay sent so far (the real, sealed ones)."""
     return [d for joined in hostile.seen(TO_CLIENT, m.MeetingJoined) for d in joined.documents]
-
