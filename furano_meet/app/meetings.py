@@ -60,6 +60,12 @@ class MeetingRow:
     documents: tuple[DocumentSummary, ...]
 
 
+def entries(listing: QListWidget) -> list[QListWidgetItem]:
+    """A list's rows that carry something to tap (``UserRole`` data): no headings, no notes."""
+    rows = (listing.item(i) for i in range(listing.count()))
+    return [row for row in rows if row.data(Qt.ItemDataRole.UserRole)]
+
+
 def add_heading(listing: QListWidget, text: str) -> None:
     """A group's title in a list: bold, not a tap target."""
     heading = QListWidgetItem(text)
@@ -94,6 +100,10 @@ class _Reloading(QListWidget):
 
     def reload(self) -> None:
         raise NotImplementedError
+
+    def entries(self) -> list[QListWidgetItem]:
+        """The rows that stand for something (a meeting, a document), without the headings."""
+        return entries(self)
 
 
 class MeetingList(_Reloading):

@@ -22,6 +22,7 @@ from furano_meet.store.seen_marks import note_mark
 from furano_meet.sync.events import AnnotationsCarried, SyncEvent
 from furano_meet.sync.queries import AnnotationView
 
+from .meetings import entries
 from .session import Session
 from .states import ReviewNote, StateBook
 
@@ -60,6 +61,10 @@ class ReviewList(QListWidget):
         session.engine_event.connect(self._on_event)
         self.itemClicked.connect(self._chosen)
         self.reload()
+
+    def entries(self) -> list[QListWidgetItem]:
+        """The notes listed (without the 「ありません」 line)."""
+        return entries(self)
 
     def set_meeting(self, meeting_id: str) -> None:
         self.meeting_id = meeting_id

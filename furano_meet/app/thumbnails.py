@@ -107,7 +107,7 @@ class ThumbnailStrip(QListWidget):
 
     def request_visible(self) -> None:
         doc = self.document
-        if doc is None:
+        if doc is None or not self.isVisible():  # another tab, or the window closed
             return
         wanted = [r for r in self.visible_rows() if r not in self.drawn]
         ratio = self.devicePixelRatioF()
