@@ -108,7 +108,7 @@ async def test_the_agenda_pack_from_order_to_review(tmp_path: Path, qtbot: QtBot
         strip = contents.thumbnails
         contents.setCurrentWidget(strip)
         assert strip.count() == 12
-        await until(lambda: strip.drawn and set(strip.visible_rows()) <= strip.drawn, WAIT)
+        await until(lambda: bool(strip.drawn) and set(strip.visible_rows()) <= strip.drawn, WAIT)
         assert 11 not in strip.drawn or 11 in strip.visible_rows()  # lazily, rows in view
         for row in strip.visible_rows():
             assert inked(strip.item(row).icon().pixmap(strip.iconSize()).toImage()) > 50
