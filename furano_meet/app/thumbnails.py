@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-One row per page, made at once with its caption (「3ページ（印刷 i）」) and a blank picture of
+One cell per page (a grid, so two or three pages show side by side), made at once with its caption (「3ページ（印刷 i）」) and a blank picture of
 the page's shape, so the list has its full length before anything is drawn. Pictures are
 rendered by the render service — on its worker, at :data:`THUMB_WIDTH` pixels wide — only for
 the rows in view: whenever the list scrolls, is resized or gets a new document, the strip
@@ -50,6 +50,12 @@ class ThumbnailStrip(QListWidget):
         self.session, self.viewer = session, viewer
         self.setAccessibleName(self.tr("ページ一覧"))
         self.setIconSize(QSize(THUMB_WIDTH, THUMB_HEIGHT))
+        self.setViewMode(QListWidget.ViewMode.IconMode)  # a grid: two or three pages a row
+        self.setMovement(QListWidget.Movement.Static)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setWrapping(True)
+        self.setWordWrap(True)
+        self.setGridSize(QSize(THUMB_WIDTH + 64, THUMB_HEIGHT + 64))
         self.setUniformItemSizes(True)
         self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -78,7 +84,7 @@ class ThumbnailStrip(QListWidget):
         self.clear()
         for page in info.pages:
             item = QListWidgetItem(self._blank(*page.transform(1.0).view_size), caption(page))
-            item.setSizeHint(QSize(THUMB_WIDTH + 160, THUMB_HEIGHT + 12))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             self.addItem(item)
         self._timer.start()
 
@@ -93,7 +99,7 @@ class ThumbnailStrip(QListWidget):
         w, h = _fitted(width, height)
         pixmap = QPixmap(w, h)
         pixmap.fill(QColor("#ffffff"))
-        return QIcon(pixmap)
+        return _icon(pixmap)
 
     # -- pictures, for the rows in view ----------------------------------------------------------
 
@@ -137,7 +143,7 @@ class ThumbnailStrip(QListWidget):
         doc = self.document
         if doc is None or (doc.doc_id, doc.version) != (request.doc_id, request.version):
             return
-        self.item(request.page).setIcon(QIcon(to_pixmap(pixels, self.devicePixelRatioF())))
+        self.item(request.page).setIcon(_icon(to_pixmap(pixels, self.devicePixelRatioF())))
         self.drawn.add(request.page)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
@@ -147,6 +153,14 @@ class ThumbnailStrip(QListWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self._timer.start()  # a tab just shown: its rows are in view now
+
+
+def _icon(pixmap: QPixmap) -> QIcon:
+    """The page as it is, selected or not (the selection shows as the row's colour; a tinted
+    page would look like a different page)."""
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)
+    return icon
 
 
 def _fitted(width: float, height: float) -> tuple[int, int]:
