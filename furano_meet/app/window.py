@@ -101,9 +101,9 @@ class MainWindow(QMainWindow):
         # --
         for text, widget, stretch in (
             (self.tr("検索"), self.search, 3),
-            (self.tr("会議"), self.meetings, 1),
-            (self.tr("議事と資料"), self.agenda, 2),
-            (self.tr("この資料"), self.contents, 3),
+            (self.tr("会議"), self.meetings, 2),
+            (self.tr("議事と資料"), self.agenda, 3),
+            (self.tr("この資料"), self.contents, 4),
         ):
             heading = QLabel(text)
             heading.setObjectName("heading")
