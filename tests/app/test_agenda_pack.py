@@ -166,6 +166,7 @@ async def test_the_agenda_pack_from_order_to_review(tmp_path: Path, qtbot: QtBot
         assert viewer.page_label.text() == "4 / 12（印刷 2）"
         assert strip.item(1).text() == "2ページ（印刷 i）"
         await until(lambda: state_of(window, REPLACED) == State.READY, WAIT)
+        await until(lambda: window.meetings.entries()[0].data(STATE_ROLE) == State.READY, WAIT)
         shot(window, "agenda-labels")
         await window.session.ops.settle()  # the seen marks are written
         marks = await engine.seen_marks(MEETING_ID)
