@@ -129,7 +129,8 @@ def state_icon(state: State) -> QIcon:
 
 
 def latest(documents: tuple[DocumentSummary, ...]) -> list[DocumentSummary]:
-    """The newest version of each document, in the order the clerk published them."""
+    """The newest version of each document, in the engine's order (the clerk's signed agenda
+    order, see ``AgendaPack``)."""
     newest: dict[str, DocumentSummary] = {}
     for doc in documents:
         if doc.document_id not in newest or doc.version > newest[doc.document_id].version:
