@@ -79,6 +79,17 @@ def _add_trust_commands(sub: Any, tls: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=60.0)
 
 
+def _agenda_position(text: str) -> int:
+    """``--position``: a non-negative whole number, refused by argparse otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a position (0, 1, 2, …)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="furano-meet",
@@ -131,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the PDF to publish")
     p.add_argument("--title", default="", help="the title members see (default: file name)")
     p.add_argument("--agenda-item", default="", help="e.g. 議案第12号")
+    p.add_argument(
+        "--position",
+        type=_agenda_position,
+        default=None,
+        help="the item's place in the agenda (1, 2, …; signed, so the relay cannot reorder it)",
+    )
     p.add_argument("--document-id", default=None, help="to publish a new version of one")
     p.add_argument("--version", type=int, default=1, help="1, or the next version (差し替え)")
     p.add_argument("--timeout", type=float, default=120.0)

@@ -30,12 +30,13 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from furano_meet.samples import demo_documents
+from furano_meet.samples.demo import DEMO_AGENDA
 from furano_meet.store import LocalStore
 from furano_meet.sync.account import (
     Account,
@@ -66,6 +67,9 @@ class DemoCouncil:
     fingerprint: str
     invitations: dict[str, str]
     documents: list[str]
+    clerk: SyncEngine | None = field(default=None, repr=False, compare=False)
+    """The clerk's running engine, for in-process callers that publish more (a 差し替え in a
+    test or the tour); ``None`` outside :func:`run_demo`."""
 
 
 def _store(devices: Path, profile: str) -> LocalStore:
@@ -131,7 +135,7 @@ async def run_demo(
             invitations = await _invitations(
                 relay, admin_device, data_dir / "invitations.json", fingerprint
             )
-            info = DemoCouncil(relay.url, fingerprint, invitations, published)
+            info = DemoCouncil(relay.url, fingerprint, invitations, published, clerk)
             if ready is not None:
                 ready(info)
             await asyncio.Future()
@@ -193,9 +197,17 @@ async def _publish_pack(relay: Relay, clerk: SyncEngine) -> list[str]:
     if existing:
         return [d.document_id for d in existing]
     published = []
-    for index, (title, pdf) in enumerate(await asyncio.to_thread(demo_documents), start=1):
+    documents = await asyncio.to_thread(demo_documents)
+    for index, ((title, pdf), (item, position)) in enumerate(
+        zip(documents, DEMO_AGENDA, strict=True), start=1
+    ):
         info = await clerk.publish_document(
-            council.MEETING_ID, pdf, title=title, document_id=f"demo-{index}"
+            council.MEETING_ID,
+            pdf,
+            title=title,
+            agenda_item=item,
+            agenda_position=position,
+            document_id=f"demo-{index}",
         )
         published.append(info.document_id)
     return published

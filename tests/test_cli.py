@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from furano_meet.cli import main
+from furano_meet.cli import build_parser, main
 from furano_meet.commands import TransferProgress
 from furano_meet.crypto import OrgRootKey
 from furano_meet.store import LocalStore
@@ -242,3 +242,19 @@ def test_sync_once_is_not_up_to_date_while_changes_wait_to_be_sent(
     captured = capsys.readouterr()
     assert "Sending 1 change(s)" in captured.out and "Up to date." not in captured.out
     assert "Timed out with 1 change(s) not yet sent to the relay." in captured.err
+
+
+def test_publish_takes_an_agenda_position_and_refuses_a_negative_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = build_parser()
+    args = parser.parse_args(
+        ["publish", MEETING_ID, "pack.pdf", "--agenda-item", "議案第3号", "--position", "3"]
+    )
+    assert (args.agenda_item, args.position) == ("議案第3号", 3)
+    assert parser.parse_args(["publish", MEETING_ID, "pack.pdf"]).position is None
+    for bad in ("-1", "三"):
+        with pytest.raises(SystemExit) as exited:
+            parser.parse_args(["publish", MEETING_ID, "pack.pdf", "--position", bad])
+        assert exited.value.code == 2
+        assert "is not a position" in capsys.readouterr().err

@@ -3,14 +3,21 @@
 Both show the engine's read models (:class:`MeetingSummary`, :class:`DocumentSummary`) and
 reload them when an event says something changed; they never read the store themselves. A
 tap emits an intent (:attr:`MeetingList.meeting_chosen`, :attr:`AgendaPack.document_chosen`).
+
+The meeting list is in two groups, 今後の会議 (soonest first) and 過去の会議 (latest first), each
+row the date, the meeting (会議体 and session) and its state. The agenda pack is in the
+clerk's order — the signed ``agenda_position`` the engine already sorts by — under each
+item's label (「議案第3号」); documents published without a position follow, by title.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import date
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary
@@ -53,6 +60,23 @@ class MeetingRow:
     documents: tuple[DocumentSummary, ...]
 
 
+def entries(listing: QListWidget) -> list[QListWidgetItem]:
+    """A list's rows that carry something to tap (``UserRole`` data): no headings, no notes."""
+    rows = (listing.item(i) for i in range(listing.count()))
+    return [row for row in rows if row.data(Qt.ItemDataRole.UserRole)]
+
+
+def add_heading(listing: QListWidget, text: str) -> None:
+    """A group's title in a list: bold, not a tap target."""
+    heading = QListWidgetItem(text)
+    heading.setFlags(Qt.ItemFlag.NoItemFlags)
+    font = heading.font()
+    font.setBold(True)
+    heading.setFont(font)
+    heading.setForeground(QColor("#3c4043"))
+    listing.addItem(heading)
+
+
 class _Reloading(QListWidget):
     """A list that reloads (debounced) when the engine reports a change."""
 
@@ -68,6 +92,7 @@ class _Reloading(QListWidget):
         self._timer = QTimer(self, singleShot=True, interval=RELOAD_DELAY_MS)
         self._timer.timeout.connect(self.reload)
         session.engine_event.connect(self._on_event)
+        self.states.looked.connect(self._timer.start)  # a mark was cleared
 
     def _on_event(self, event: SyncEvent) -> None:
         if isinstance(event, RELOAD_ON) and not self._timer.isActive():
@@ -75,6 +100,10 @@ class _Reloading(QListWidget):
 
     def reload(self) -> None:
         raise NotImplementedError
+
+    def entries(self) -> list[QListWidgetItem]:
+        """The rows that stand for something (a meeting, a document), without the headings."""
+        return entries(self)
 
 
 class MeetingList(_Reloading):
@@ -84,22 +113,38 @@ class MeetingList(_Reloading):
         super().__init__(session, parent)
         self.setAccessibleName(self.tr("会議の一覧"))
         self.chosen = ""
-        self.itemClicked.connect(
-            lambda item: self.meeting_chosen.emit(item.data(Qt.ItemDataRole.UserRole))
-        )
+        self.itemClicked.connect(self._chosen)
         self.reload()
 
     def reload(self) -> None:
         self.session.ops.run(self._rows(), on_done=self._show)
 
+    def _chosen(self, item: QListWidgetItem) -> None:
+        meeting_id = item.data(Qt.ItemDataRole.UserRole)
+        if meeting_id:  # not a group's heading
+            self.meeting_chosen.emit(meeting_id)
+
     async def _rows(self) -> list[MeetingRow]:
         engine = self.session.engine
         meetings = await engine.meetings()
         documents = await asyncio.gather(*(engine.documents(mt.meeting_id) for mt in meetings))
+        await asyncio.gather(*(self.states.read_seen(mt.meeting_id) for mt in meetings))
         return [MeetingRow(mt, docs) for mt, docs in zip(meetings, documents, strict=True)]
 
     def _show(self, rows: list[MeetingRow]) -> None:
         self.clear()
+        today = date.today()
+        upcoming = [r for r in rows if r.meeting.starts_at.astimezone().date() >= today]
+        past = [r for r in rows if r.meeting.starts_at.astimezone().date() < today]
+        for heading, group in (
+            (self.tr("今後の会議"), upcoming),
+            (self.tr("過去の会議"), past[::-1]),  # the engine lists soonest first
+        ):
+            if group:
+                add_heading(self, heading)
+                self._show_group(group)
+
+    def _show_group(self, rows: list[MeetingRow]) -> None:
         for row in rows:
             mt = row.meeting
             date = self.tr("{y}年{m}月{d}日").format(
@@ -131,24 +176,27 @@ class AgendaPack(_Reloading):
         self.reload()
 
     def show_current(self, document_id: str, version: int) -> None:
-        """Mark the document the viewer shows (the chair may have opened it for everyone)."""
+        """Mark the document the viewer shows (the chair may have opened it for everyone);
+        the reader has now seen its "updated" mark."""
         self.current = (document_id, version)
+        self.states.opened(self.meeting_id, document_id, version)
         self.reload()
 
     def reload(self) -> None:
         if self.meeting_id:
-            engine = self.session.engine
-            self.session.ops.run(engine.documents(self.meeting_id), on_done=self._show)
+            self.session.ops.run(self._documents(self.meeting_id), on_done=self._show)
+
+    async def _documents(self, meeting_id: str) -> tuple[DocumentSummary, ...]:
+        await self.states.read_seen(meeting_id)
+        return await self.session.engine.documents(meeting_id)
 
     def _show(self, documents: tuple[DocumentSummary, ...]) -> None:
         self.clear()
         item_title: str | None = None
-        for doc in latest(documents):
+        for doc in latest(documents):  # in agenda order (the engine sorts by signed position)
             if doc.agenda_item and doc.agenda_item != item_title:
                 item_title = doc.agenda_item
-                heading = QListWidgetItem(item_title)
-                heading.setFlags(Qt.ItemFlag.NoItemFlags)
-                self.addItem(heading)
+                add_heading(self, item_title)
             badge = self.states.document(doc)  # states.py: icon, colour, words
             title = doc.title or self.tr("（受信中の資料）")
             item = QListWidgetItem(badge.icon(), f"{title}\n{badge.text}")

@@ -77,7 +77,7 @@ class Probe(QObject):
         status = window.status
         here = window.viewer.canvas.key
         facts: dict[str, tuple[object, ...]] = {
-            "meetings": (window.meetings.count(),),
+            "meetings": (len(window.meetings.entries()),),
             "follow": (window.viewer.follow_bar.state,),
             "status": (status.connectivity.value, window.session.engine.status.pending_ops),
             "ink": (*here, len(window.viewer.canvas.ink)) if isinstance(here, tuple) else (),

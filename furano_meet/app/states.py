@@ -7,6 +7,11 @@ device; a few things only its events say — how many bytes of a download are st
 (:class:`MeetingAccessLost`). :class:`StateBook` remembers those, one per session, and turns
 a summary into a :class:`Badge`. One state per row, the most important first: a reader who
 glances sees the colour and the icon, one who reads sees plain Japanese.
+
+"Updated" and "needs review" last until the reader has looked: opening the new version clears
+the first, opening a note's page from the review list clears that note. What was looked at is
+a record in the store (``seen_marks``), read with the lists and written when the reader looks,
+so the marks stay cleared after a restart.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QRectF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from furano_meet.store.records import DocumentState
+from furano_meet.store.seen_marks import UPDATED, note_mark
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary
 from furano_meet.sync.events import (
     AnnotationsCarried,
@@ -123,7 +129,8 @@ def state_icon(state: State) -> QIcon:
 
 
 def latest(documents: tuple[DocumentSummary, ...]) -> list[DocumentSummary]:
-    """The newest version of each document, in the order the clerk published them."""
+    """The newest version of each document, in the engine's order (the clerk's signed agenda
+    order, see ``AgendaPack``)."""
     newest: dict[str, DocumentSummary] = {}
     for doc in documents:
         if doc.document_id not in newest or doc.version > newest[doc.document_id].version:
@@ -131,15 +138,35 @@ def latest(documents: tuple[DocumentSummary, ...]) -> list[DocumentSummary]:
     return list(newest.values())
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewNote:
+    """A note a replacement could not carry: it stays on ``from_version``'s page."""
+
+    meeting_id: str
+    document_id: str
+    from_version: int
+    to_version: int
+    annotation_id: str
+
+
 class StateBook(QObject):
     """What the events told about states (see the module docstring); one per session."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    looked = Signal()
+    """The reader looked at something marked: the lists show one mark fewer."""
+
+    def __init__(self, session: Session | None = None) -> None:
+        super().__init__(session)
+        self.session = session
+        """None only for a book tested on its own (nothing is then read or written)."""
         self.progress: dict[tuple[str, str, int], tuple[int, int]] = {}
         self.review: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = {}
         """(meeting, document) → (the version the notes were carried to, notes to review)"""
+        self.review_from: dict[tuple[str, str], int] = {}
+        """(meeting, document) → the version the notes to review are on"""
         self.lost: set[str] = set()
+        self.seen: set[tuple[str, int, str]] = set()
+        """(document, version, mark) the reader has looked at (the store's ``seen_marks``)."""
 
     @classmethod
     def of(cls, session: Session) -> StateBook:
@@ -150,6 +177,36 @@ class StateBook(QObject):
             session.engine_event.connect(book.observe)
         return book
 
+    async def read_seen(self, meeting_id: str) -> None:
+        """Take in what the store says this reader has looked at in a meeting."""
+        if self.session is not None:
+            self.seen |= await self.session.engine.seen_marks(meeting_id)
+
+    def look(self, meeting_id: str, document_id: str, version: int, mark: str) -> None:
+        """The reader looked: clear the mark now, and remember it in the store."""
+        if (document_id, version, mark) in self.seen:
+            return
+        self.seen.add((document_id, version, mark))
+        if self.session is not None:
+            engine = self.session.engine
+            self.session.ops.run(engine.mark_seen(meeting_id, document_id, version, mark))
+        self.looked.emit()
+
+    def opened(self, meeting_id: str, document_id: str, version: int) -> None:
+        """A document version was opened: its "updated" mark has been seen."""
+        if version > 1:
+            self.look(meeting_id, document_id, version, UPDATED)
+
+    def to_review(self, meeting_id: str) -> list[ReviewNote]:
+        """The notes still to look at in a meeting, document by document."""
+        return [
+            ReviewNote(mt, doc, self.review_from.get((mt, doc), version - 1), version, note)
+            for (mt, doc), (version, notes) in self.review.items()
+            if mt == meeting_id
+            for note in notes
+            if (doc, version, note_mark(note)) not in self.seen
+        ]
+
     def observe(self, event: SyncEvent) -> None:
         if isinstance(event, DownloadProgress):
             key = (event.meeting_id, event.document_id, event.version)
@@ -157,6 +214,7 @@ class StateBook(QObject):
         elif isinstance(event, AnnotationsCarried) and event.needs_review:
             key2 = (event.meeting_id, event.document_id)
             self.review[key2] = (event.to_version, event.needs_review)
+            self.review_from[key2] = event.from_version
         elif isinstance(event, MeetingAccessLost):
             self.lost.add(event.meeting_id)
 
@@ -185,7 +243,7 @@ class StateBook(QObject):
         withdrawn = len(docs) - len(live)
         if withdrawn:
             return self._meeting(State.WITHDRAWN, n=withdrawn)
-        updated = sum(d.version > 1 for d in live)
+        updated = sum(self._updated(d) for d in live)
         if updated:
             return self._meeting(State.UPDATED, n=updated)
         if not live:
@@ -202,7 +260,7 @@ class StateBook(QObject):
         review = self._review(doc)
         if review:
             return self._document(State.NEEDS_REVIEW, v=doc.version, n=len(review))
-        if doc.version > 1:
+        if self._updated(doc):
             return self._document(State.UPDATED, pages=doc.page_count, v=doc.version)
         return self._document(State.READY, pages=doc.page_count)
 
@@ -214,7 +272,12 @@ class StateBook(QObject):
 
     def _review(self, doc: DocumentSummary) -> tuple[str, ...]:
         version, notes = self.review.get((doc.meeting_id, doc.document_id), (0, ()))
-        return notes if version == doc.version else ()
+        if version != doc.version:
+            return ()
+        return tuple(n for n in notes if (doc.document_id, version, note_mark(n)) not in self.seen)
+
+    def _updated(self, doc: DocumentSummary) -> bool:
+        return doc.version > 1 and (doc.document_id, doc.version, UPDATED) not in self.seen
 
     def _percent(self, docs: list[DocumentSummary]) -> int:
         received = total = 0

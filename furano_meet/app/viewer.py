@@ -49,6 +49,7 @@ from furano_meet.sync.presenting import MeetingView
 from .bars import FollowBar, PresenterBar
 from .error_presenter import DocumentUnavailable
 from .page_canvas import InputMode, PageCanvas
+from .page_labels import indicator_suffix
 from .session import Session
 
 KEEP_PIXMAPS = 6
@@ -458,6 +459,11 @@ class Viewer(QWidget):
         self.page_label.setText(
             self.tr("{page} / {count}").format(page=self.page + 1, count=count) if count else ""
         )
+        # -- printed page label (agenda pack, page_labels.py): 「12 / 40（印刷 10）」 --
+        if self.document is not None and 0 <= self.page < count:
+            suffix = indicator_suffix(self.document.pages[self.page])
+            self.page_label.setText(self.page_label.text() + suffix)
+        # --
         self.prev_button.setEnabled(count > 0 and self.page > 0)
         self.next_button.setEnabled(count > 0 and self.page < count - 1)
         for widget in (self.slider, self.fit_page, self.fit_width, self.zoom_in, self.zoom_out):

@@ -26,6 +26,7 @@ from furano_meet.store import SearchHit
 from furano_meet.sync.events import DocumentRefused, DocumentWithdrawn, SyncEvent
 
 from .app_lock import AppLock
+from .document_tabs import DocumentTabs
 from .error_presenter import Notice
 from .exporting import ExportBar
 from .meetings import AgendaPack, MeetingList
@@ -54,6 +55,7 @@ QListWidget::item { padding: 10px; border-bottom: 1px solid #e8eaed; }
 QListWidget::item:selected { background: #d2e3fc; color: #202124; }
 #heading { font-size: 13pt; font-weight: bold; color: #5f6368; }
 #pageLabel { font-size: 16pt; min-width: 96px; qproperty-alignment: AlignCenter; }
+QTabBar::tab { font-size: 14pt; min-height: 40px; padding: 4px 14px; }
 QSlider::groove:horizontal { height: 10px; background: #dadce0; border-radius: 5px; }
 QSlider::handle:horizontal { width: 36px; margin: -14px 0; border-radius: 18px;
     background: #1a4fa0; }
@@ -103,10 +105,14 @@ class MainWindow(QMainWindow):
         self.export = ExportBar(session, self.viewer)
         self.status = StatusArea(session)
         # --
+        # -- the open document's outline, thumbnails, notes to review (document_tabs.py) --
+        self.contents = DocumentTabs(session, self.viewer)
+        # --
         for text, widget, stretch in (
             (self.tr("検索"), self.search, 3),
-            (self.tr("会議"), self.meetings, 1),
-            (self.tr("議事と資料"), self.agenda, 2),
+            (self.tr("会議"), self.meetings, 2),
+            (self.tr("議事と資料"), self.agenda, 3),
+            (self.tr("この資料"), self.contents, 4),
         ):
             heading = QLabel(text)
             heading.setObjectName("heading")
@@ -154,6 +160,7 @@ class MainWindow(QMainWindow):
         self.meetings.chosen = meeting_id
         self.meetings.reload()
         self.agenda.set_meeting(meeting_id)
+        self.contents.set_meeting(meeting_id)  # document_tabs.py
         self.viewer.set_meeting(meeting_id)
         self.search.set_meeting(meeting_id)
         self.presenter_panel.set_meeting(meeting_id)  # presenting (presenter_panel.py)

@@ -72,6 +72,7 @@ async def publish(args: argparse.Namespace) -> int:
                 pdf,
                 title=title,
                 agenda_item=args.agenda_item,
+                agenda_position=args.position,
                 document_id=args.document_id,
                 version=args.version,
                 file_name=path.name,

@@ -31,8 +31,12 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def parse(data: Buffer, what: str, keys: frozenset[str]) -> dict[str, Any]:
-    """Decode canonical JSON holding exactly ``keys``; raise :class:`MalformedData` otherwise."""
+def parse(
+    data: Buffer, what: str, keys: frozenset[str], optional: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Decode canonical JSON holding exactly ``keys`` plus any of ``optional`` (fields a
+    later format added, which older writers leave out); raise :class:`MalformedData`
+    otherwise."""
     raw = bytes(data)
     try:
         obj = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
@@ -40,9 +44,9 @@ def parse(data: Buffer, what: str, keys: frozenset[str]) -> dict[str, Any]:
         raise MalformedData(f"{what} is not valid UTF-8 JSON: {exc}") from exc
     if not isinstance(obj, dict):
         raise MalformedData(f"{what} must be a JSON object")
-    if set(obj) != keys:
+    if set(obj) - optional != keys:
         missing = sorted(keys - set(obj))
-        extra = sorted(set(obj) - keys)
+        extra = sorted(set(obj) - keys - optional)
         raise MalformedData(f"{what} has missing fields {missing} / unexpected fields {extra}")
     if dumps(obj) != raw:
         raise MalformedData(f"{what} is not in canonical form")

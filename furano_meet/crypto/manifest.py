@@ -2,13 +2,21 @@
 
 Theory of operation
 -------------------
-**Manifest.** :class:`DocumentManifest` describes one version: ids, title, agenda item,
+**Manifest.** :class:`DocumentManifest` describes one version: ids, title, agenda item
+(the clerk's label, e.g. 「議案第3号」) and, optionally, the item's position in the agenda,
 page count, plaintext size and SHA-256, blob size and SHA-256, publisher device, creation
 time, and the wrapped content key. It is serialised as canonical JSON and signed (hybrid) by
 the publishing clerk's device key. The signature matters beyond the chunk tags: every member
 holds the meeting key and so could unwrap a content key and encrypt *different* content that
 authenticates under it; the signed blob hash (checked by :class:`~.decryptor.DocumentDecryptor`
 when made with :meth:`~.decryptor.DocumentDecryptor.for_manifest`) is what ties a blob to the clerk.
+
+**Agenda position.** ``agenda_position`` (a non-negative integer, smaller first) is what the
+agenda pack sorts by. It is signed with the rest, so a hostile relay can neither invent nor
+change the order; it can only withhold documents. It is optional: a manifest without it
+(every manifest made before it existed) has no ``agenda_position`` key at all, so its bytes
+and signature are unchanged and such documents sort after the positioned ones, by title.
+A reader that predates the field refuses a manifest that carries it (strict keys).
 
 The signed manifest can itself be sealed under the meeting key (:func:`seal_manifest` /
 :func:`open_manifest`) so that the relay, which files it by meeting id, document id and
@@ -62,6 +70,7 @@ _WRAP_MAGIC = b"FMwk"
 _MANIFEST_TYPE = "furano-meet/document-manifest"
 _MANIFEST_FORMAT = 1
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_POSITION = "agenda_position"
 
 
 @dataclass(frozen=True)
@@ -82,11 +91,18 @@ class DocumentManifest:
     publisher_device_id: str
     created_at: int
     wrapped_content_key: bytes
+    agenda_position: int | None = None
+    """Where the item stands in the agenda (smaller first); ``None`` in older manifests."""
 
     def to_json_bytes(self) -> bytes:
-        """Canonical JSON (sorted keys, UTF-8, no spaces) — exactly what is signed."""
+        """Canonical JSON (sorted keys, UTF-8, no spaces) — exactly what is signed.
+
+        ``agenda_position`` is written only when set, so a manifest without one is byte for
+        byte what older builds wrote (see the module docstring)."""
+        optional = {} if self.agenda_position is None else {_POSITION: self.agenda_position}
         return canonical_json.dumps(
-            {
+            optional
+            | {
                 "type": _MANIFEST_TYPE,
                 "format": _MANIFEST_FORMAT,
                 "doc_id": self.doc_id,
@@ -110,7 +126,7 @@ class DocumentManifest:
     def from_json_bytes(cls, data: Buffer) -> DocumentManifest:
         """Strict inverse of :meth:`to_json_bytes` (non-canonical input is refused)."""
         what = "document manifest"
-        obj = canonical_json.parse(data, what, _manifest_keys())
+        obj = canonical_json.parse(data, what, _manifest_keys(), frozenset({_POSITION}))
         if obj["type"] != _MANIFEST_TYPE or obj["format"] != _MANIFEST_FORMAT:
             raise MalformedData(f"unsupported manifest type {obj['type']!r} v{obj['format']!r}")
         s, n = canonical_json.get_str, canonical_json.get_int
@@ -136,12 +152,17 @@ class DocumentManifest:
             publisher_device_id=s(obj, "publisher_device_id", what),
             created_at=n(obj, "created_at", what),
             wrapped_content_key=wrapped,
+            agenda_position=n(obj, _POSITION, what) if _POSITION in obj else None,
         )
 
 
 def _manifest_keys() -> frozenset[str]:
-    """The JSON keys of a manifest: its dataclass fields plus ``type`` and ``format``."""
-    return frozenset(f.name for f in fields(DocumentManifest)) | {"type", "format"}
+    """The JSON keys every manifest has: its dataclass fields (but the optional
+    ``agenda_position``) plus ``type`` and ``format``."""
+    return (frozenset(f.name for f in fields(DocumentManifest)) - {_POSITION}) | {
+        "type",
+        "format",
+    }
 
 
 def _bound_context(magic: bytes, meeting_id: str, epoch: int, doc_id: str, version: int) -> bytes:
@@ -168,8 +189,11 @@ def build_manifest(
     page_count: int,
     publisher_device_id: str,
     created_at: int | None = None,
+    agenda_position: int | None = None,
 ) -> DocumentManifest:
     """Describe a finished :class:`DocumentEncryptor` run and wrap its key for the meeting."""
+    if agenda_position is not None and agenda_position < 0:
+        raise UsageError("an agenda position is a non-negative integer")
     result = encryptor.result
     context = _wrap_context(
         meeting_key.meeting_id, meeting_key.epoch, encryptor.doc_id, encryptor.version
@@ -189,6 +213,7 @@ def build_manifest(
         publisher_device_id=publisher_device_id,
         created_at=int(time.time()) if created_at is None else created_at,
         wrapped_content_key=seal_box(meeting_key, encryptor.content_key._material(), context),
+        agenda_position=agenda_position,
     )
 
 

@@ -9,6 +9,7 @@ record - module-level functions over the ``Database``, as :mod:`.search` was fir
 * :mod:`.profile` - opening (key source, folder, schema, claim) and wiping;
 * :mod:`.integrity` - noticing damage at start; :mod:`.recovery` - salvaging a damaged cache;
 * :mod:`.settings` - the profile's text settings;
+* :mod:`.seen_marks` - the "updated" and review marks this reader has looked at;
 * :mod:`.identity` - this device's identity, private keys and relay token;
 * :mod:`.meetings` - meetings and every epoch of their keys;
 * :mod:`.documents` - document versions and their ciphertext blobs (download, complete, withdraw);
@@ -44,6 +45,7 @@ from . import (
     profile,
     rekey,
     search,
+    seen_marks,
     settings,
     shredding,
     trust,
@@ -157,6 +159,16 @@ class LocalStore:
 
     def settings(self) -> dict[str, str]:
         return settings.settings(self._db)
+
+    # == what the reader has looked at (:mod:`.seen_marks`) =========================================
+
+    def mark_seen(self, meeting_id: str, doc_id: str, version: int, mark: str) -> None:
+        """Remember that the reader looked at ``mark`` (``seen_marks.UPDATED`` or a note's)."""
+        seen_marks.mark_seen(self._db, meeting_id, doc_id, version, mark)
+
+    def seen_marks(self, meeting_id: str) -> frozenset[tuple[str, int, str]]:
+        """Every (doc id, version, mark) the reader has looked at in a meeting."""
+        return seen_marks.seen_marks(self._db, meeting_id)
 
     # == this device (:mod:`.identity`) ============================================================
 

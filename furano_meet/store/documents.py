@@ -44,7 +44,7 @@ __all__ = [
 
 _DOCUMENT_COLUMNS = (
     "meeting_id, doc_id, version, title, manifest, agenda_item, page_count, ciphertext_sha256, "
-    "content_key, state, received_bytes"
+    "content_key, state, received_bytes, agenda_position"
 )
 
 
@@ -60,10 +60,11 @@ def upsert_document(db: Database, info: DocumentInfo) -> None:
         require_meeting(db, info.meeting_id)
         db.execute(
             "INSERT INTO documents (doc_id, version, meeting_id, title, agenda_item, "
-            "page_count, manifest, content_key, ciphertext_sha256) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "page_count, manifest, content_key, ciphertext_sha256, agenda_position) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (doc_id, version) DO UPDATE SET title = excluded.title, "
             "agenda_item = excluded.agenda_item, page_count = excluded.page_count, "
+            "agenda_position = excluded.agenda_position, "
             "manifest = excluded.manifest, "
             "content_key = coalesce(excluded.content_key, content_key), "
             "ciphertext_sha256 = coalesce(excluded.ciphertext_sha256, ciphertext_sha256)",
@@ -77,6 +78,7 @@ def upsert_document(db: Database, info: DocumentInfo) -> None:
                 info.manifest,
                 info.content_key,
                 info.ciphertext_sha256,
+                info.agenda_position,
             ),
         )
 
@@ -90,9 +92,11 @@ def document(db: Database, doc_id: str, version: int) -> Document | None:
 
 
 def documents(db: Database, meeting_id: str) -> list[Document]:
+    """A meeting's document versions in agenda order: by the clerk's signed position, then
+    (positionless, e.g. published before positions existed) by agenda item and title."""
     rows = db.query(
         f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE meeting_id = ? "
-        "ORDER BY agenda_item, title, doc_id, version",
+        "ORDER BY agenda_position IS NULL, agenda_position, agenda_item, title, doc_id, version",
         (meeting_id,),
     )
     return [_document(row) for row in rows]
@@ -269,4 +273,5 @@ def _document(row: Row) -> Document:
         content_key=row[8],
         state=DocumentState(row[9]),
         received_bytes=int(row[10]),
+        agenda_position=None if row[11] is None else int(row[11]),
     )

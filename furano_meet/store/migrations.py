@@ -39,6 +39,10 @@ Schema 1.0 in brief (all tables STRICT; times are integer milliseconds since the
 Schema 1.1 adds ``meeting_keys(meeting_id, epoch, key)``: every epoch's key, for key rotation.
 Schema 1.2 (signed ops) adds ``own_op_streams``, ``outbox_signed``, ``op_heads`` and
 ``note_owners``: this device's op counters and signed outbox, and the op ledger's state.
+Schema 1.3 (the agenda pack) adds ``documents.agenda_position`` (the clerk-signed place of the
+item in the agenda; NULL for documents published without one) and
+``seen_marks(meeting_id, doc_id, version, mark, seen_at)``: the "updated" mark and the notes a
+replacement left for review that this reader has looked at (:mod:`.seen_marks`).
 """
 
 from __future__ import annotations
@@ -283,10 +287,29 @@ CREATE TABLE note_owners (
 CREATE INDEX note_owners_by_meeting ON note_owners (meeting_id);
 """
 
+_V1_3_AGENDA = """
+-- Issue #9 (the agenda pack): the order the clerk signed into the manifest, kept beside the
+-- title it came with so the list sorts in SQL; NULL sorts after (older manifests lack it).
+ALTER TABLE documents ADD COLUMN agenda_position INTEGER
+    CHECK (agenda_position IS NULL OR agenda_position >= 0);
+-- What this reader has looked at: 'updated' for a new version, 'note:<annotation id>' for a
+-- note a replacement left for review. Only marks, never content; shredded with the meeting.
+CREATE TABLE seen_marks (
+    meeting_id TEXT NOT NULL,
+    doc_id     TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    mark       TEXT NOT NULL,
+    seen_at    INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, version, mark)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX seen_marks_by_meeting ON seen_marks (meeting_id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(SchemaVersion(1, 0), _V1_0),
     Migration(SchemaVersion(1, 1), _V1_1),
     Migration(SchemaVersion(1, 2), _V1_2_TRUST),
+    Migration(SchemaVersion(1, 3), _V1_3_AGENDA),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

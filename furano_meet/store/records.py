@@ -93,6 +93,8 @@ class DocumentInfo:
     title: str
     manifest: bytes = field(repr=False)
     agenda_item: str | None = None
+    agenda_position: int | None = None
+    """The item's place in the agenda, from the signed manifest (``None``: sorts after)."""
     page_count: int = 0
     ciphertext_sha256: bytes | None = None
     content_key: bytes | None = field(default=None, repr=False)

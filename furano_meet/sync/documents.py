@@ -138,6 +138,7 @@ def prepare_upload(
     version: int,
     title: str,
     agenda_item: str = "",
+    agenda_position: int | None = None,
     file_name: str | None = None,
 ) -> PreparedUpload:
     """Check the PDF (:func:`inspect_pdf`), then encrypt, describe, sign and seal it.
@@ -158,6 +159,7 @@ def prepare_upload(
         version=version,
         title=title,
         agenda_item=agenda_item,
+        agenda_position=agenda_position,
     )
 
 
@@ -172,6 +174,7 @@ def seal_document(
     version: int,
     title: str,
     agenda_item: str = "",
+    agenda_position: int | None = None,
     warnings: tuple[PdfWarning, ...] = (),
 ) -> PreparedUpload:
     """The cryptography of publishing alone: encrypt, describe, sign and seal a PDF that was
@@ -185,6 +188,7 @@ def seal_document(
         agenda_item=agenda_item,
         page_count=page_count,
         publisher_device_id=device_id,
+        agenda_position=agenda_position,
     )
     sealed = seal_manifest(sign_manifest(manifest, keys), meeting_key)
     return PreparedUpload(blob, sealed, manifest, warnings)

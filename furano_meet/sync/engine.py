@@ -156,6 +156,14 @@ class SyncEngine:
     async def documents(self, meeting_id: str) -> tuple[DocumentSummary, ...]:
         return await self._ctx.db(queries.documents, self._ctx.store, meeting_id)
 
+    async def seen_marks(self, meeting_id: str) -> frozenset[tuple[str, int, str]]:
+        """(doc id, version, mark) this reader has looked at (see ``store.seen_marks``)."""
+        return await self._ctx.db(self._ctx.store.seen_marks, meeting_id)
+
+    async def mark_seen(self, meeting_id: str, document_id: str, version: int, mark: str) -> None:
+        """Remember that the reader looked at a new version or a note to review."""
+        await self._ctx.db(self._ctx.store.mark_seen, meeting_id, document_id, version, mark)
+
     async def annotations(
         self, document_id: str, version: int, page: int | None = None
     ) -> tuple[AnnotationView, ...]:
@@ -273,20 +281,25 @@ class SyncEngine:
         *,
         title: str,
         agenda_item: str = "",
+        agenda_position: int | None = None,
         document_id: str | None = None,
         version: int = 1,
         file_name: str | None = None,
     ) -> m.DocumentInfo:
         """(Clerk) Encrypt, sign and upload a document or a new version of one (差し替え).
 
-        ``file_name`` (the name the clerk picked) is what a refusal names; the PDF check's
-        warnings on an accepted file arrive as :class:`DocumentPublished`.
+        ``agenda_item`` is the item's label (「議案第3号」) and ``agenda_position`` its place in
+        the agenda (smaller first; ``None`` sorts after, by title): both are signed in the
+        manifest, so the relay cannot reorder the pack. ``file_name`` (the name the clerk
+        picked) is what a refusal names; the PDF check's warnings on an accepted file arrive
+        as :class:`DocumentPublished`.
         """
         return await self._library.publish(
             meeting_id,
             pdf,
             title=title,
             agenda_item=agenda_item,
+            agenda_position=agenda_position,
             document_id=document_id,
             version=version,
             file_name=file_name,

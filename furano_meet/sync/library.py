@@ -181,6 +181,7 @@ class Library:
         *,
         title: str,
         agenda_item: str = "",
+        agenda_position: int | None = None,
         document_id: str | None = None,
         version: int = 1,
         file_name: str | None = None,
@@ -201,6 +202,7 @@ class Library:
             version=version,
             title=title,
             agenda_item=agenda_item,
+            agenda_position=agenda_position,
             file_name=file_name,
         )
         info = await conn.upload(

@@ -67,6 +67,8 @@ class DocumentSummary:
     page_count: int
     state: DocumentState
     received_bytes: int
+    agenda_position: int | None = None
+    """The clerk-signed place in the agenda; the list is already in this order."""
 
     @property
     def ready(self) -> bool:
@@ -101,6 +103,7 @@ def documents(store: LocalStore, meeting_id: str) -> tuple[DocumentSummary, ...]
             d.page_count,
             d.state,
             d.received_bytes,
+            d.agenda_position,
         )
         for d in store.documents(meeting_id)
     )

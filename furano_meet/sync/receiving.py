@@ -202,8 +202,8 @@ def announce(store: LocalStore, meeting_id: str, document: m.DocumentInfo) -> No
 
 
 def describe(store: LocalStore, received: ReceivedDocument) -> None:
-    """(Store thread) The last step: the row takes the verified manifest's title, agenda item
-    and page count, which also marks it accepted (see :func:`needs_receiving`)."""
+    """(Store thread) The last step: the row takes the verified manifest's title, agenda item,
+    agenda position and page count, which also marks it accepted (see :func:`needs_receiving`)."""
     doc, manifest = received.doc, received.manifest
     store.upsert_document(
         DocumentInfo(
@@ -213,6 +213,7 @@ def describe(store: LocalStore, received: ReceivedDocument) -> None:
             title=manifest.title,
             manifest=doc.manifest,
             agenda_item=manifest.agenda_item or None,
+            agenda_position=manifest.agenda_position,
             page_count=manifest.page_count,
         )
     )

@@ -144,7 +144,7 @@ async def enrol_wait_and_certify(
             return any(row.data(STATE_ROLE) == State.READY for row in rows)
 
         await until(ready_offline, WAIT)
-        assert "オフラインで閲覧できます" in window.meetings.item(0).text()
+        assert "オフラインで閲覧できます" in window.meetings.entries()[0].text()
         shot(window, "first_run_meeting_list")
         # the code shown is the one that opens the member's recovery box
         await member.engine.wait_online(WAIT)

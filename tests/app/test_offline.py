@@ -97,7 +97,9 @@ async def test_offline_start_reads_and_a_note_is_sent_when_the_relay_is_back(
 
 async def reads_offline(window: MainWindow) -> None:
     """The meeting list, the agenda and a painted page — with no relay at all."""
-    await until(lambda: window.meetings.count() == 1 and window.agenda.count() == 3, WAIT)
+    await until(
+        lambda: len(window.meetings.entries()) == 1 and len(window.agenda.entries()) == 3, WAIT
+    )
     assert window.status.connectivity is not Connectivity.ONLINE
     painted = expect_paint(window.viewer, 0)
     window.viewer.open_document(*FIRST_DOCUMENT)

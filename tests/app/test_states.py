@@ -72,7 +72,7 @@ async def test_a_meeting_waits_for_its_key_then_shows_a_withdrawn_document(
 
 async def key_waiting_then_withdrawn(council: Council, window: MainWindow) -> None:
     await until(lambda: row_states(window.meetings) == [State.KEY_WAITING], WAIT)
-    assert "鍵の到着待ち" in window.meetings.item(0).text()
+    assert "鍵の到着待ち" in window.meetings.entries()[0].text()
     shot(window, "states_key_waiting")
 
     clerk, first = await published(council, generate_agenda_pack(title="議案書", pages=3))
@@ -85,7 +85,7 @@ async def key_waiting_then_withdrawn(council: Council, window: MainWindow) -> No
 
     await withdraw(clerk, first)
     await until(lambda: row_states(window.meetings) == [State.WITHDRAWN], WAIT)
-    assert "取り下げられた資料があります（1件）" in window.meetings.item(0).text()
+    assert "取り下げられた資料があります（1件）" in window.meetings.entries()[0].text()
     await until(lambda: State.WITHDRAWN in row_states(window.agenda), WAIT)
     assert sorted(row_states(window.agenda)) == sorted([State.WITHDRAWN, State.READY])
     shot(window, "states_withdrawn")

@@ -42,11 +42,11 @@ async def test_opening_a_document_paints_a_real_page(tmp_path: Path, qtbot: QtBo
 
 
 async def opening_a_document_paints_a_real_page(window: MainWindow) -> None:
-    await until(lambda: window.agenda.count() == 3)
+    await until(lambda: len(window.agenda.entries()) == 3)
     item = next(
-        window.agenda.item(i)
-        for i in range(window.agenda.count())
-        if window.agenda.item(i).data(Qt.ItemDataRole.UserRole) == FIRST_DOCUMENT
+        row
+        for row in window.agenda.entries()
+        if row.data(Qt.ItemDataRole.UserRole) == FIRST_DOCUMENT
     )
     painted = expect_paint(window.viewer, 0)
     rect = window.agenda.visualItemRect(item)

@@ -1,0 +1,168 @@
+"""Page thumbnails of the open document: small pictures of the pages, a tap goes there.
+
+Theory of operation
+-------------------
+One cell per page (a grid, so two or three pages show side by side), made at once with its caption (「3ページ（印刷 i）」) and a blank picture of
+the page's shape, so the list has its full length before anything is drawn. Pictures are
+rendered by the render service — on its worker, at :data:`THUMB_WIDTH` pixels wide — only for
+the rows in view: whenever the list scrolls, is resized or gets a new document, the strip
+asks ``RenderService`` for the visible rows' pages at ``Priority.BACKGROUND`` under its own
+view name, superseding what it asked for before (leafing through 600 pages renders the rows
+the reader stops at, and never delays the page in the viewer). A finished render becomes a
+``QPixmap`` when it arrives and is kept in the row's icon. The row of the page in the viewer
+is selected, so the reader sees where they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QIcon, QPixmap, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+
+from furano_meet.render import (
+    DocumentInfo,
+    DocumentNotOpen,
+    Pixels,
+    Priority,
+    RenderFuture,
+    RenderRequest,
+)
+
+from .page_labels import caption
+from .session import Session
+from .viewer import Viewer, to_pixmap
+
+THUMB_WIDTH = 96
+"""Logical pixels: large enough to tell a table from text, small enough for many rows."""
+THUMB_HEIGHT = 136
+"""Room for an A4 portrait page at :data:`THUMB_WIDTH` (landscape pages are shorter)."""
+SCROLL_SETTLE_MS = 80
+"""Ask for pictures once scrolling pauses, not for every pixel scrolled."""
+
+
+class ThumbnailStrip(QListWidget):
+    """See the module docstring; follows whatever document the viewer opens."""
+
+    def __init__(self, session: Session, viewer: Viewer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.viewer = session, viewer
+        self.setAccessibleName(self.tr("ページ一覧"))
+        self.setIconSize(QSize(THUMB_WIDTH, THUMB_HEIGHT))
+        self.setViewMode(QListWidget.ViewMode.IconMode)  # a grid: two or three pages a row
+        self.setMovement(QListWidget.Movement.Static)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setWrapping(True)
+        self.setWordWrap(True)
+        self.setGridSize(QSize(THUMB_WIDTH + 64, THUMB_HEIGHT + 64))
+        self.setUniformItemSizes(True)
+        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.document: DocumentInfo | None = None
+        self.drawn: set[int] = set()
+        """Rows whose picture has arrived."""
+        self._asked: set[RenderRequest] = set()
+        self._view_name = f"thumbnails-{id(self)}"
+        self._timer = QTimer(self, singleShot=True, interval=SCROLL_SETTLE_MS)
+        self._timer.timeout.connect(self.request_visible)
+        self.verticalScrollBar().valueChanged.connect(self._timer.start)
+        self.itemClicked.connect(lambda item: self.viewer.turn_page(self.row(item)))
+        viewer.document_shown.connect(self._document_shown)
+        viewer.page_painted.connect(self._page_painted)
+
+    # -- the document ----------------------------------------------------------------------------
+
+    def _document_shown(self, document_id: str, version: int) -> None:
+        info = self.viewer.document
+        if info is not None and (info.doc_id, info.version) == (document_id, version):
+            self.show_document(info)
+
+    def show_document(self, info: DocumentInfo) -> None:
+        self.session.render.supersede(self._view_name)
+        self.document, self.drawn, self._asked = info, set(), set()
+        self.clear()
+        for page in info.pages:
+            item = QListWidgetItem(self._blank(*page.transform(1.0).view_size), caption(page))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            self.addItem(item)
+        self._timer.start()
+
+    def _page_painted(self, key: tuple[str, int, int], _when: float) -> None:
+        doc = self.document
+        if doc is not None and key[:2] == (doc.doc_id, doc.version) and key[2] < self.count():
+            self.setCurrentRow(key[2])
+
+    @staticmethod
+    def _blank(width: float, height: float) -> QIcon:
+        """A white page of the right shape, outlined, until its picture arrives."""
+        w, h = _fitted(width, height)
+        pixmap = QPixmap(w, h)
+        pixmap.fill(QColor("#ffffff"))
+        return _icon(pixmap)
+
+    # -- pictures, for the rows in view ----------------------------------------------------------
+
+    def visible_rows(self) -> list[int]:
+        viewport: QRect = self.viewport().rect()
+        return [
+            row
+            for row in range(self.count())
+            if self.visualItemRect(self.item(row)).intersects(viewport)
+        ]
+
+    def request_visible(self) -> None:
+        doc = self.document
+        if doc is None or not self.isVisible():  # another tab, or the window closed
+            return
+        wanted = [r for r in self.visible_rows() if r not in self.drawn]
+        ratio = self.devicePixelRatioF()
+        requests = []
+        for row in wanted:
+            page = doc.pages[row]
+            width, height = page.transform(1.0).view_size
+            scale = min(THUMB_WIDTH / width, THUMB_HEIGHT / height) * ratio
+            requests.append(RenderRequest(doc.doc_id, doc.version, row, round(scale, 4)))
+        render = self.session.render
+        render.supersede(self._view_name, keep=requests)
+        for request in requests:
+            if request in self._asked:
+                continue  # already on its way
+            self._asked.add(request)
+            future = render.render(request, Priority.BACKGROUND, view=self._view_name)
+            self.session.ops.run(self._picture(request, future))
+
+    async def _picture(self, request: RenderRequest, future: RenderFuture[Pixels]) -> None:
+        try:
+            pixels = await future
+        except (asyncio.CancelledError, DocumentNotOpen):
+            if not future.done():
+                raise  # the op itself was cancelled (the window closes), not the render
+            self._asked.discard(request)  # scrolled away, or another document: ask again later
+            return
+        doc = self.document
+        if doc is None or (doc.doc_id, doc.version) != (request.doc_id, request.version):
+            return
+        self.item(request.page).setIcon(_icon(to_pixmap(pixels, self.devicePixelRatioF())))
+        self.drawn.add(request.page)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._timer.start()  # a tab just shown: its rows are in view now
+
+
+def _icon(pixmap: QPixmap) -> QIcon:
+    """The page as it is, selected or not (the selection shows as the row's colour; a tinted
+    page would look like a different page)."""
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)
+    return icon
+
+
+def _fitted(width: float, height: float) -> tuple[int, int]:
+    scale = min(THUMB_WIDTH / width, THUMB_HEIGHT / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
