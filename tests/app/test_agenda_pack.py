@@ -155,9 +155,13 @@ async def test_the_agenda_pack_from_order_to_review(tmp_path: Path, qtbot: QtBot
         await until(lambda: not review.entries(), WAIT)
         await until(lambda: state_of(window, REPLACED) == State.UPDATED, WAIT)
 
-        # Opening the new version: its printed labels, and the "updated" mark is gone.
-        painted = expect_paint(viewer, 0, REPLACED)
+        # Opening the new version: on the reader's page (6), then its printed labels, and
+        # the "updated" mark is gone.
+        painted = expect_paint(viewer, 5, REPLACED)
         tap(agenda, agenda.entries()[0])
+        await asyncio.wait_for(painted, WAIT)
+        painted = expect_paint(viewer, 0, REPLACED)
+        viewer.turn_page(0)
         await asyncio.wait_for(painted, WAIT)
         assert viewer.page_label.text() == "1 / 12（印刷 表紙）"
         painted = expect_paint(viewer, 3, REPLACED)
