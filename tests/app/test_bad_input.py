@@ -109,7 +109,7 @@ async def test_a_document_withdrawn_while_open_stays_readable_and_is_said_calmly
     async with reading(tmp_path, qtbot) as (clerk, window):
         doc = await publish(clerk, pack(), "議案書")
         other = await publish(clerk, generate_agenda_pack(title="資料2", pages=3, seed=1), "資料2")
-        await until(lambda: window.agenda.count() == 2, WAIT)
+        await until(lambda: row_states(window.agenda) == [State.READY] * 2, WAIT)  # received
         viewer = window.viewer
         opened = expect_paint(viewer, 2, (doc, 1))
         viewer.open_document(doc, 1, 2)  # reading page 3
@@ -145,7 +145,8 @@ async def test_a_replaced_document_opens_on_the_readers_page_with_their_notes(
 ) -> None:
     async with reading(tmp_path, qtbot) as (clerk, window):
         doc = await publish(clerk, pack(), "議案書", document_id="gian")
-        await until(lambda: window.agenda.count() == 1, WAIT)
+        # received, not only announced: opening an announced document is refused
+        await until(lambda: row_states(window.agenda) == [State.READY], WAIT)
         viewer, engine = window.viewer, window.session.engine
         opened = expect_paint(viewer, 4, (doc, 1))
         viewer.open_document(doc, 1, 4)  # the reader is on page 5
