@@ -84,7 +84,7 @@ class _Scan(ast.NodeVisitor):
     """One module: marked strings (with lupdate's contexts) and the problems lupdate misses."""
 
     def __init__(self, path: Path) -> None:
-        self.where = path.relative_to(ROOT).as_posix()
+        self.where = (path.relative_to(ROOT) if path.is_relative_to(ROOT) else path).as_posix()
         self.classes: list[str] = []
         self.marked: list[Marked] = []
         self.problems: list[str] = []
@@ -146,11 +146,11 @@ def _ascii_sentence_quoting(text: str) -> bool:
     return len(JAPANESE.findall(text)) * 4 < len(text) and text[:1].isascii()
 
 
-def scan() -> tuple[list[Marked], list[str]]:
-    """Every marked string in ``furano_meet/app/*.py`` and every problem found on the way."""
+def scan(paths: list[Path] | None = None) -> tuple[list[Marked], list[str]]:
+    """Every marked string in ``paths`` (``furano_meet/app/*.py``) and every problem found."""
     marked: list[Marked] = []
     problems: list[str] = []
-    for path in _sources():
+    for path in _sources() if paths is None else paths:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         visitor = _Scan(path)
         visitor.visit(tree)
