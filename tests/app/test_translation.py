@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -161,7 +163,7 @@ async def every_tab_in_english(window: MainWindow, name: str) -> None:
     tabs = window.contents
     for index in range(tabs.count()):
         tabs.setCurrentIndex(index)
-        await until(lambda index=index: tabs.currentWidget().isVisible(), WAIT)
+        await until(lambda: tabs.currentWidget().isVisible(), WAIT)
         assert japanese_outside(data, shown_texts(window)) == [], f"{name}, tab {index}"
     shot(window, f"i18n-{name}")
 
@@ -184,6 +186,13 @@ async def test_the_window_in_english_shows_japanese_only_in_council_data(
             assert "Following" in member.viewer.follow_bar.label.text()
             await every_tab_in_english(member, "member")
             await every_tab_in_english(chair, "chair")
+            browsed = expect_paint(member.viewer, 0)
+            QTest.keyClick(member.viewer, Qt.Key.Key_Left)  # a page turn of one's own
+            await asyncio.wait_for(browsed, WAIT)
+            await until(lambda: member.viewer.follow_bar.state == "browsing", WAIT)
+            assert member.viewer.follow_bar.back.text() == "Back to the chair's page"
+            assert japanese_outside(await council_data(member), shown_texts(member)) == []
+            shot(member, "i18n-member-browsing")
             assert japanese_outside(set(), [("demo", PEOPLE[2][1])]) != []  # the scan sees kanji
             for window in (chair, member):
                 await window.session.ops.settle()
