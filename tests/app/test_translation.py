@@ -190,6 +190,7 @@ async def test_the_window_in_english_shows_japanese_only_in_council_data(
             QTest.keyClick(member.viewer, Qt.Key.Key_Left)  # a page turn of one's own
             await asyncio.wait_for(browsed, WAIT)
             await until(lambda: member.viewer.follow_bar.state == "browsing", WAIT)
+            assert member.viewer.follow_bar.label.text() == "The chair is on page 2"
             assert member.viewer.follow_bar.back.text() == "Back to the chair's page"
             assert japanese_outside(await council_data(member), shown_texts(member)) == []
             shot(member, "i18n-member-browsing")
