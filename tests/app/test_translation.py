@@ -29,6 +29,7 @@ from tests.app.test_first_run import shot
 from tests.app.test_viewer import chair_presents
 from tools.translations import (
     JAPANESE,
+    NOT_TRANSLATED,
     TS,
     lupdate_keys,
     needs_english,
@@ -40,6 +41,9 @@ from tools.translations import (
 
 WAIT = 20
 ORG_NAME = "富良野市"
+LANGUAGE_CHOOSER = {*NOT_TRANSLATED, "Language / 言語"}
+"""The language setting names itself in both languages, so a reader lost in the wrong one
+finds it; 「日本語」 is the choice's own name."""
 
 
 # -- (a) the translation file against the sources --
@@ -194,6 +198,11 @@ async def test_the_window_in_english_shows_japanese_only_in_council_data(
             assert member.viewer.follow_bar.back.text() == "Back to the chair's page"
             assert japanese_outside(await council_data(member), shown_texts(member)) == []
             shot(member, "i18n-member-browsing")
+            settings = member.open_settings()
+            await until(settings.isVisible, WAIT)
+            assert japanese_outside(LANGUAGE_CHOOSER, shown_texts(settings)) == []
+            shot(settings, "i18n-settings")
+            settings.close()
             assert japanese_outside(set(), [("demo", PEOPLE[2][1])]) != []  # the scan sees kanji
             for window in (chair, member):
                 await window.session.ops.settle()
