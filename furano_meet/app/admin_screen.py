@@ -15,7 +15,7 @@ through :func:`.offload.off_gui_thread`; failures go to the session's error pres
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -50,12 +50,12 @@ QLineEdit { font-size: 15pt; min-height: 44px; padding: 2px 8px;
 #explain { font-size: 14pt; color: #3c4043; }
 """
 
-ROLES = {
-    "chair": "委員長",
-    "member": "委員",
-    "clerk": "議会事務局",
-    "admin": "管理者",
-    "staff": "職員",
+ROLES: dict[str, object] = {
+    "chair": QT_TRANSLATE_NOOP("DeviceCard", "委員長"),
+    "member": QT_TRANSLATE_NOOP("DeviceCard", "委員"),
+    "clerk": QT_TRANSLATE_NOOP("DeviceCard", "議会事務局"),
+    "admin": QT_TRANSLATE_NOOP("DeviceCard", "管理者"),
+    "staff": QT_TRANSLATE_NOOP("DeviceCard", "職員"),
 }
 
 
@@ -76,7 +76,7 @@ class DeviceCard(QFrame):
         super().__init__(parent)
         self.device = device
         self.setObjectName("deviceCard")
-        role = self.tr(ROLES.get(device.role, device.role))
+        role = self.tr(str(ROLES.get(device.role, device.role)))
         title = QLabel(self.tr("{user}（{role}）の端末").format(user=device.user_id, role=role))
         title.setObjectName("deviceTitle")
         details = [self.tr("端末ID: {id}").format(id=device.device_id)]
@@ -84,7 +84,7 @@ class DeviceCard(QFrame):
             details.append(
                 self.tr("招待による申告: {user}（{role}）").format(
                     user=device.claimed_user_id,
-                    role=self.tr(ROLES.get(device.claimed_role, device.claimed_role)),
+                    role=self.tr(str(ROLES.get(device.claimed_role, device.claimed_role))),
                 )
             )
         detail = QLabel("\n".join(details))

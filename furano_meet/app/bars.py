@@ -75,7 +75,7 @@ class FollowBar(QFrame):
             text = text.format(who=self._who(view), page=presenter_page.page + 1)
             self.back.setText(self.tr("戻る"))
             self.back.setVisible(True)
-        self.label.setText(text)
+        self.label.setText(text[:1].upper() + text[1:])  # English: 「the chair is …」 starts it
         background, foreground = STATES[self.state]
         self.setStyleSheet(
             f"#followBar {{ background: {background}; border-radius: 8px; }}"

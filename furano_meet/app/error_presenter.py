@@ -255,7 +255,9 @@ class ErrorPresenter(QObject):
         fault = fault or describe(code).fault
         message, next_step = (tr(text) for text in _MESSAGES.get(code) or _BY_FAULT[fault])
         if fault is Fault.OURS and code not in _MESSAGES:
-            next_step = f"{next_step}（{code}）"
+            next_step = tr(QT_TRANSLATE_NOOP("ErrorPresenter", "{step}（{code}）")).format(
+                step=next_step, code=code
+            )
         return self._show(Notice(code, fault, message, next_step))
 
     def document_refused(self, code: str) -> Notice:

@@ -78,7 +78,7 @@ class ExportBar(QWidget):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilter(self.tr("PDF (*.pdf)"))
         dialog.setDefaultSuffix("pdf")
-        dialog.selectFile(f"{doc.doc_id}-{self.tr('書き込み入り')}.pdf")
+        dialog.selectFile(self.tr("{doc}-書き込み入り.pdf").format(doc=doc.doc_id))
         dialog.fileSelected.connect(self.export_to)
         self.dialog = dialog
         dialog.open()  # not exec(): the meeting goes on while the reader picks a folder

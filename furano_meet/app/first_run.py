@@ -107,9 +107,12 @@ class PassphrasePage(QWidget):
         self.explain = label("", "explain")
         self.first = QLineEdit(self)
         self.second = QLineEdit(self)
-        for field, name in ((self.first, "パスフレーズ"), (self.second, "もう一度")):
+        for field, name in (
+            (self.first, self.tr("パスフレーズ")),
+            (self.second, self.tr("もう一度")),
+        ):
             field.setEchoMode(QLineEdit.EchoMode.Password)
-            field.setAccessibleName(self.tr(name))
+            field.setAccessibleName(name)
         self.second_label = label(self.tr("確認のため、もう一度入力してください"), "fieldLabel")
         self.mismatch = label("", "explain")
         self.ok = QPushButton(self.tr("次へ"), self)

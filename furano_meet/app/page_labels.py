@@ -12,8 +12,6 @@ from PySide6.QtCore import QCoreApplication
 
 from furano_meet.render import PageInfo
 
-_CONTEXT = "PageLabels"
-
 
 def printed(page: PageInfo) -> str | None:
     """The page's printed label when it says something its place does not, else ``None``."""
@@ -22,7 +20,7 @@ def printed(page: PageInfo) -> str | None:
 
 def caption(page: PageInfo) -> str:
     """「12ページ」, or 「12ページ（印刷 10）」 when the paper says otherwise."""
-    text = QCoreApplication.translate(_CONTEXT, "{page}ページ").format(page=page.index + 1)
+    text = QCoreApplication.translate("PageLabels", "{page}ページ").format(page=page.index + 1)
     return text + indicator_suffix(page)
 
 
@@ -31,4 +29,4 @@ def indicator_suffix(page: PageInfo) -> str:
     label = printed(page)
     if label is None:
         return ""
-    return QCoreApplication.translate(_CONTEXT, "（印刷 {label}）").format(label=label)
+    return QCoreApplication.translate("PageLabels", "（印刷 {label}）").format(label=label)

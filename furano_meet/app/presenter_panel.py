@@ -46,10 +46,14 @@ from .viewer import Viewer
 CONTEXT = "PresenterPanel"
 PANEL_WIDTH = 280
 LOOKS: dict[Whereabouts, tuple[str, str, object]] = {
-    Whereabouts.PRESENTING: ("#e8f0fe", "#1a4fa0", QT_TRANSLATE_NOOP(CONTEXT, "発表中")),
-    Whereabouts.FOLLOWING: ("#e6f4ea", "#0b6e3b", QT_TRANSLATE_NOOP(CONTEXT, "追従中")),
-    Whereabouts.BROWSING: ("#fff4d6", "#6b4e00", QT_TRANSLATE_NOOP(CONTEXT, "自分で閲覧中")),
-    Whereabouts.OFFLINE: ("#f1f3f4", "#5f6368", QT_TRANSLATE_NOOP(CONTEXT, "オフライン")),
+    Whereabouts.PRESENTING: ("#e8f0fe", "#1a4fa0", QT_TRANSLATE_NOOP("PresenterPanel", "発表中")),
+    Whereabouts.FOLLOWING: ("#e6f4ea", "#0b6e3b", QT_TRANSLATE_NOOP("PresenterPanel", "追従中")),
+    Whereabouts.BROWSING: (
+        "#fff4d6",
+        "#6b4e00",
+        QT_TRANSLATE_NOOP("PresenterPanel", "自分で閲覧中"),
+    ),
+    Whereabouts.OFFLINE: ("#f1f3f4", "#5f6368", QT_TRANSLATE_NOOP("PresenterPanel", "オフライン")),
 }
 """(background, text colour, words) of each state: calm, and never colour alone."""
 

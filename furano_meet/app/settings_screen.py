@@ -88,11 +88,12 @@ class SettingsScreen(QWidget):
             ]  # fmt: skip
         )
         self.pin_first, self.pin_second = QLineEdit(), QLineEdit()
-        for field, name in ((self.pin_first, "新しい暗証番号"), (self.pin_second, "もう一度")):
+        pin_names = (self.tr("新しい暗証番号"), self.tr("もう一度"))
+        for field, name in zip((self.pin_first, self.pin_second), pin_names, strict=True):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
             field.setMaxLength(pins.MAX_DIGITS)
-            field.setAccessibleName(self.tr(name))
+            field.setAccessibleName(name)
             field.setPlaceholderText(self.tr(name))
         self.set_pin = QPushButton(self.tr("暗証番号を決める"))
         self.pin_state = label("", "explain")

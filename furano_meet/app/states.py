@@ -49,14 +49,14 @@ class State(StrEnum):
     EMPTY = "empty"
 
 
-LOOKS: dict[State, tuple[str, str]] = {
-    State.SHREDDED: ("消", "#3c4043"),
+LOOKS: dict[State, tuple[object, str]] = {
+    State.SHREDDED: (QT_TRANSLATE_NOOP("States", "消"), "#3c4043"),
     State.ACCESS_LOST: ("✕", "#8c1d18"),
-    State.KEY_WAITING: ("鍵", "#a15c00"),
+    State.KEY_WAITING: (QT_TRANSLATE_NOOP("States", "鍵"), "#a15c00"),
     State.DOWNLOADING: ("↓", "#1a4fa0"),
     State.NEEDS_REVIEW: ("!", "#b3261e"),
-    State.WITHDRAWN: ("取", "#5f6368"),
-    State.UPDATED: ("新", "#5b3cc4"),
+    State.WITHDRAWN: (QT_TRANSLATE_NOOP("States", "取"), "#5f6368"),
+    State.UPDATED: (QT_TRANSLATE_NOOP("States", "新"), "#5b3cc4"),
     State.READY: ("✓", "#0b6e3b"),
     State.EMPTY: ("–", "#80868b"),
 }
@@ -101,14 +101,15 @@ class Badge:
         return state_icon(self.state)
 
 
-_ICONS: dict[State, QIcon] = {}
+_ICONS: dict[tuple[State, str], QIcon] = {}
 ICON_SIZE = 40
 
 
 def state_icon(state: State) -> QIcon:
     """A rounded square in the state's colour with its glyph (drawn once, on the GUI thread)."""
-    if state not in _ICONS:
-        glyph, colour = LOOKS[state]
+    glyph = tr(LOOKS[state][0])
+    if (state, glyph) not in _ICONS:
+        colour = LOOKS[state][1]
         pixmap = QPixmap(ICON_SIZE, ICON_SIZE)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
@@ -124,8 +125,8 @@ def state_icon(state: State) -> QIcon:
         painter.setPen(QColor("#ffffff"))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, glyph)
         painter.end()
-        _ICONS[state] = QIcon(pixmap)
-    return _ICONS[state]
+        _ICONS[state, glyph] = QIcon(pixmap)
+    return _ICONS[state, glyph]
 
 
 def latest(documents: tuple[DocumentSummary, ...]) -> list[DocumentSummary]:

@@ -42,9 +42,9 @@ def status_text(status: SyncStatus) -> str:
     if not pending or status.connectivity is Connectivity.WIPED:
         return words
     if status.connectivity is Connectivity.OFFLINE:
-        more = QCoreApplication.translate(CONTEXT, "（未送信{n}件 — つながると送ります）")
+        more = QCoreApplication.translate("StatusArea", "（未送信{n}件 — つながると送ります）")
         return words + more.format(n=pending)
-    return QCoreApplication.translate(CONTEXT, "同期中 {n}件").format(n=pending)
+    return QCoreApplication.translate("StatusArea", "同期中 {n}件").format(n=pending)
 
 
 class StatusArea(QLabel):
