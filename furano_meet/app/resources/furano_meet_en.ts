@@ -594,7 +594,7 @@
     <name>MeetingList</name>
     <message>
         <source>{y}年{m}月{d}日</source>
-        <translation>{d}/{m}/{y}</translation>
+        <translation>{y}-{m}-{d}</translation>
     </message>
     <message>
         <source>今後の会議</source>
