@@ -41,7 +41,7 @@ STYLE = """
 #sideTabs { font-size: 15pt; }
 #sideTabs::tab { min-height: 52px; padding: 4px 8px; }
 #sideTabs::tab:selected { background: #d2e3fc; font-weight: bold; }
-#sideToggle { min-width: 52px; padding: 4px 6px; font-size: 18pt; }
+#sideToggle { min-width: 48px; padding: 4px 4px; font-size: 18pt; }
 """
 
 
@@ -95,7 +95,7 @@ class SideColumn(QWidget):
         top.addWidget(self.tabs, 1)
         top.addStretch(0)
         column = QVBoxLayout(self)
-        column.setContentsMargins(6, 6, 6, 6)
+        column.setContentsMargins(4, 6, 2, 6)
         column.addLayout(top)
         column.addWidget(self.stack, 1)
         self._show_open()
@@ -143,14 +143,14 @@ class SideColumn(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         if not self.is_open:
-            return QSize(self.toggle.sizeHint().width() + 12, 400)
+            return QSize(self.toggle.sizeHint().width() + 8, 400)
         return QSize(max(OPEN_WIDTH, self.minimumSizeHint().width()), 400)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         """Narrower than :meth:`sizeHint` when the page needs the room (the chair's tools)."""
         if not self.is_open:
             return self.sizeHint()
-        return QSize(self.toggle.sizeHint().width() + self.tabs.sizeHint().width() + 24, 200)
+        return QSize(self.toggle.sizeHint().width() + self.tabs.sizeHint().width() + 14, 200)
 
     def _show_open(self) -> None:
         self.tabs.setVisible(self.is_open)
