@@ -39,7 +39,7 @@ OPEN_WIDTH = 420
 """The column's width when open, at the normal text size (wider if its tabs need more)."""
 STYLE = """
 #sideTabs { font-size: 15pt; }
-#sideTabs::tab { min-height: 52px; padding: 4px 8px; }
+#sideTabs::tab { min-height: 52px; padding: 4px 6px; }
 #sideTabs::tab:selected { background: #d2e3fc; font-weight: bold; }
 #sideToggle { min-width: 48px; padding: 4px 4px; font-size: 18pt; }
 """
