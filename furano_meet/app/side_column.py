@@ -98,6 +98,7 @@ class SideColumn(QWidget):
         column.setContentsMargins(4, 6, 2, 6)
         column.addLayout(top)
         column.addWidget(self.stack, 1)
+        column.addStretch(0)  # folded: the 「≡」 stays at the top, not in the middle
         self._show_open()
         session.ops.run(session.engine.app_setting(SETTING), on_done=self._restore)
 

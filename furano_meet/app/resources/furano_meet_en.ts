@@ -197,6 +197,26 @@
         <source>もう一度お試しください。続く場合はコードを添えて事務局にお知らせください。</source>
         <translation>Please try again; if it keeps happening, tell the secretariat with the code.</translation>
     </message>
+    <message>
+        <location filename="../error_presenter.py" line="1"/>
+        <source>回復コードは、この端末ですでに作ってあります。</source>
+        <translation>A recovery code was already made on this device.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="1"/>
+        <source>書き留めたコードはそのまま使えます。なくした場合は、議会事務局にご相談ください。</source>
+        <translation>The code you wrote down still works. If it is lost, please ask the council secretariat.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="1"/>
+        <source>サーバーに、あなたのメモを戻すための鍵がありません。</source>
+        <translation>The server keeps no key to bring back your notes.</translation>
+    </message>
+    <message>
+        <location filename="../error_presenter.py" line="1"/>
+        <source>回復コードは、メモのある端末で 設定 → 回復コードを作る をしたあとに使えます。わからないときは議会事務局にご相談ください。</source>
+        <translation>A recovery code works once it was made on a device that holds your notes (Settings → Make a recovery code). If unsure, please ask the council secretariat.</translation>
+    </message>
 </context>
 <context>
     <name>FollowBar</name>
@@ -317,6 +337,16 @@
         <location filename="../window.py" line="99"/>
         <source>議事と資料</source>
         <translation>Agenda and documents</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="1"/>
+        <source>資料</source>
+        <translation>Documents</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="1"/>
+        <source>目次</source>
+        <translation>Contents</translation>
     </message>
 </context>
 <context>
@@ -858,6 +888,11 @@
         <source>{state} {n}人</source>
         <translation>{state}: {n}</translation>
     </message>
+    <message>
+        <location filename="../presenter_panel.py" line="1"/>
+        <source>事務局</source>
+        <translation>Clerk's office</translation>
+    </message>
 </context>
 <context>
     <name>AttendanceRow</name>
@@ -888,6 +923,31 @@
         <location filename="../role_requests.py"/>
         <source>あとで</source>
         <translation>Later</translation>
+    </message>
+</context>
+<context>
+    <name>SideColumn</name>
+    <message>
+        <location filename="../side_column.py" line="1"/>
+        <source>一覧の切り替え</source>
+        <translation>Switch list</translation>
+    </message>
+    <message>
+        <location filename="../side_column.py" line="1"/>
+        <source>≡
+一覧</source>
+        <translation>≡
+Lists</translation>
+    </message>
+    <message>
+        <location filename="../side_column.py" line="1"/>
+        <source>一覧を閉じてページを広く表示する</source>
+        <translation>Close the lists and show the page wider</translation>
+    </message>
+    <message>
+        <location filename="../side_column.py" line="1"/>
+        <source>一覧（会議・資料・目次・検索）を開く</source>
+        <translation>Open the lists (meetings, documents, contents, search)</translation>
     </message>
 </context>
 </TS>
