@@ -58,15 +58,17 @@ def _scaled(text: str, scale: float) -> str:
 
 def _contrast_block(selector: str, body: str) -> str:
     """Map one rule's colours: text white on black; a checked or selected state (or a
-    slider's handle) yellow with black text; disabled text grey; borders white."""
+    slider's handle) yellow with black text; disabled text grey; borders white; a slider's
+    groove grey (its track on a black window must still show where the handle can go)."""
     marked = any(s in selector for s in (":checked", ":selected", "::handle"))
     disabled = ":disabled" in selector
+    groove = "::groove" in selector  # a slider's track: grey, or it vanishes into the black
     out = []
     for declaration in body.split(";"):
         name, colon, value = declaration.partition(":")
         prop = name.strip().lower()
         if prop in ("background", "background-color"):
-            value = _HEX.sub(YELLOW if marked else BLACK, value)
+            value = _HEX.sub(YELLOW if marked else GREY if groove else BLACK, value)
         elif prop in ("color", "selection-color"):
             value = _HEX.sub(BLACK if marked else GREY if disabled else WHITE, value)
         elif prop == "selection-background-color":

@@ -94,6 +94,22 @@ _MESSAGES: dict[str, tuple[object, object]] = {
             "取り下げられたか、まだ届いていない資料です。一覧の表示をご確認ください。",
         ),
     ),
+    # -- the recovery code (設定 → 回復コードを作る; polish: these read as the generic words) --
+    "recovery_exists": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "回復コードは、この端末ですでに作ってあります。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter",
+            "書き留めたコードはそのまま使えます。なくした場合は、議会事務局にご相談ください。",
+        ),
+    ),
+    "recovery_box_missing": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "サーバーに、あなたのメモを戻すための鍵がありません。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter",
+            "回復コードは、メモのある端末で 設定 → 回復コードを作る をしたあとに使えます。"
+            "わからないときは議会事務局にご相談ください。",
+        ),
+    ),
     # -- the clerk's PDF check (sync/pdf_check.py): what is wrong with the chosen file --
     # (added by the app tests: these fell back to 「この操作はできません。」, which says nothing)
     "pdf_not_pdf": (

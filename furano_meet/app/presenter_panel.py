@@ -5,7 +5,8 @@ snapshot, per-device presence with ``following``) folded into one row per person
 :func:`furano_meet.sync.attendance.attendance` — names from the roster, never device ids; a
 person with two devices counts once. Rows keep the roster's order, so nobody's row jumps while
 the chair looks for them, and each says its state in words *and* a calm colour:
-追従中 (green), 自分で閲覧中 (amber), オフライン (grey), 発表中 (blue). It refreshes on
+追従中 (green), 自分で閲覧中 (amber), オフライン (grey), 発表中 (blue). Clerks are staff: their rows come last
+under 事務局 and the counts above are the members' only. It refreshes on
 ``PresenceUpdated``, ``PresenterMoved`` and ``StatusChanged`` (when this device goes offline
 nobody's presence is known, and the panel says so instead of showing stale rows).
 
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from furano_meet.sync.attendance import Attendance, Whereabouts, attendance, counts
+from furano_meet.sync.attendance import Attendance, Whereabouts, attendance, counts, split
 from furano_meet.sync.events import (
     PresenceUpdated,
     PresenterMoved,
@@ -129,6 +130,10 @@ class PresenterPanel(QFrame):
         self._list = QWidget()
         self._list_layout = QVBoxLayout(self._list)
         self._list_layout.setContentsMargins(0, 0, 0, 0)
+        self.staff_heading = QLabel(self.tr("事務局"), self._list)
+        self.staff_heading.setObjectName("heading")
+        self.staff_heading.hide()
+        self._list_layout.addWidget(self.staff_heading)
         self._list_layout.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -173,18 +178,22 @@ class PresenterPanel(QFrame):
             self.summary.setText(
                 self.tr("この端末はオフラインです — 参加者の様子は、つながると表示されます")
             )
-            for row in self.rows.values():
+            for row in (*self.rows.values(), self.staff_heading):
                 row.hide()
             return
-        people = attendance(view)
-        tally = counts(people)
+        members, staff = split(attendance(view))  # the clerks run the room: apart, not counted
+        tally = counts(members)
         self.summary.setText(  # one count a line: a number never wraps away from its words
             "\n".join(
                 self.tr("{state} {n}人").format(state=words(where), n=tally[where])
                 for where in (Whereabouts.FOLLOWING, Whereabouts.BROWSING, Whereabouts.OFFLINE)
             )
         )
-        for index, person in enumerate(people):
+        for index, person in enumerate((*members, None, *staff)):
+            if person is None:  # 事務局, above the staff's rows
+                self._list_layout.insertWidget(index, self.staff_heading)
+                self.staff_heading.setVisible(bool(staff))
+                continue
             if person.user_id not in self.rows:
                 self.rows[person.user_id] = AttendanceRow(self._list)
             row = self.rows[person.user_id]

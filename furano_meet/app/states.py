@@ -27,8 +27,10 @@ from furano_meet.store.seen_marks import UPDATED, note_mark
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary
 from furano_meet.sync.events import (
     AnnotationsCarried,
+    Connectivity,
     DownloadProgress,
     MeetingAccessLost,
+    StatusChanged,
     SyncEvent,
 )
 
@@ -84,6 +86,9 @@ DOCUMENT_TEXT: dict[State, object] = {
     State.UPDATED: QT_TRANSLATE_NOOP("States", "{pages}ページ　更新版（第{v}版）"),
     State.READY: QT_TRANSLATE_NOOP("States", "{pages}ページ"),
 }
+PAUSED = QT_TRANSLATE_NOOP("States", "{state} — つながると続きを受信します")
+"""A download while the engine is offline: it stopped, and says when it goes on."""
+PAUSED_WHEN = (Connectivity.OFFLINE, Connectivity.CONNECTING)
 
 
 def tr(text: object) -> str:
@@ -166,6 +171,8 @@ class StateBook(QObject):
         self.review_from: dict[tuple[str, str], int] = {}
         """(meeting, document) → the version the notes to review are on"""
         self.lost: set[str] = set()
+        self.paused = False
+        """The engine is offline: downloads wait for the connection (said in their words)."""
         self.seen: set[tuple[str, int, str]] = set()
         """(document, version, mark) the reader has looked at (the store's ``seen_marks``)."""
 
@@ -218,6 +225,8 @@ class StateBook(QObject):
             self.review_from[key2] = event.from_version
         elif isinstance(event, MeetingAccessLost):
             self.lost.add(event.meeting_id)
+        elif isinstance(event, StatusChanged):
+            self.paused = event.status.connectivity in PAUSED_WHEN
 
     # -- meetings -----------------------------------------------------------------------------
 
@@ -289,10 +298,13 @@ class StateBook(QObject):
             received, total = received + got, total + size
         return min(99, received * 100 // total) if total else 0
 
-    @staticmethod
-    def _meeting(state: State, **values: int) -> Badge:
-        return Badge(state, tr(MEETING_TEXT[state]).format(**values))
+    def _meeting(self, state: State, **values: int) -> Badge:
+        return self._badge(state, tr(MEETING_TEXT[state]).format(**values))
 
-    @staticmethod
-    def _document(state: State, **values: int) -> Badge:
-        return Badge(state, tr(DOCUMENT_TEXT[state]).format(**values))
+    def _document(self, state: State, **values: int) -> Badge:
+        return self._badge(state, tr(DOCUMENT_TEXT[state]).format(**values))
+
+    def _badge(self, state: State, text: str) -> Badge:
+        if state is State.DOWNLOADING and self.paused:
+            text = tr(PAUSED).format(state=text)
+        return Badge(state, text)

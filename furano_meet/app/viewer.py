@@ -41,6 +41,7 @@ from furano_meet.annotations import AnnotationBody, Ink, InkPoint
 from furano_meet.pagespace import Point
 from furano_meet.protocol import messages as m
 from furano_meet.render import MAX_PIXELS, DocumentInfo, Pixels, RenderFuture, RenderRequest
+from furano_meet.render.errors import ServiceClosed  # polish: the resize-timer guard
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsChanged, PresenterMoved, SyncEvent
 from furano_meet.sync.follow import PageRef
@@ -396,7 +397,12 @@ class Viewer(QWidget):
             for i in (self.page + 1, self.page - 1)
             if 0 <= i < self.document.page_count
         ]
-        futures = self.session.render.show(self._view_name, [visible], ahead)
+        # -- polish: a resize timer may fire after session.close(); nothing is left to draw --
+        try:
+            futures = self.session.render.show(self._view_name, [visible], ahead)
+        except ServiceClosed:
+            return
+        # -- end polish --
         if visible in self._pixmaps:
             self._display(visible)
         for request, future in zip([visible, *ahead], futures, strict=True):

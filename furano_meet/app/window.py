@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +31,7 @@ from .meetings import AgendaPack, MeetingList
 from .presenter_panel import PresenterPanel
 from .search_panel import SearchPanel
 from .session import Session
+from .side_column import Panel, SideColumn
 from .status_area import StatusArea
 from .viewer import Viewer
 
@@ -97,9 +96,6 @@ class MainWindow(QMainWindow):
         self.agenda = AgendaPack(session)
         self.viewer = Viewer(session)
         self.notice = NoticeBar()
-        side = QWidget()
-        side.setObjectName("side")
-        column = QVBoxLayout(side)
         # -- search, export, status (search_panel.py, exporting.py, status_area.py) --
         self.search = SearchPanel(session, self.viewer)
         self.export = ExportBar(session, self.viewer)
@@ -108,17 +104,9 @@ class MainWindow(QMainWindow):
         # -- the open document's outline, thumbnails, notes to review (document_tabs.py) --
         self.contents = DocumentTabs(session, self.viewer)
         # --
-        for text, widget, stretch in (
-            (self.tr("検索"), self.search, 3),
-            (self.tr("会議"), self.meetings, 2),
-            (self.tr("議事と資料"), self.agenda, 3),
-            (self.tr("この資料"), self.contents, 4),
-        ):
-            heading = QLabel(text)
-            heading.setObjectName("heading")
-            column.addWidget(heading)
-            column.addWidget(widget, stretch)
-        column.addWidget(self.export)
+        # -- one panel at a time beside the page, or folded behind ≡ (side_column.py) --
+        self.side = self._side_column()
+        # -- end side column --
         main = QWidget()
         right = QVBoxLayout(main)
         right.setContentsMargins(0, 0, 0, 0)
@@ -130,12 +118,12 @@ class MainWindow(QMainWindow):
         page_row.addWidget(self.presenter_panel)
         right.addLayout(page_row, 1)
         # -- end presenting --
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(side)
-        splitter.addWidget(main)
-        splitter.setSizes([380, 1000])
-        splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(splitter)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.side)
+        row.addWidget(main, 1)
+        self.setCentralWidget(central)
         self.statusBar().addWidget(self.status, 1)
 
         # -- the administrator's screen (admin_screen.py), for an admin profile only --
@@ -164,6 +152,35 @@ class MainWindow(QMainWindow):
         self.viewer.set_meeting(meeting_id)
         self.search.set_meeting(meeting_id)
         self.presenter_panel.set_meeting(meeting_id)  # presenting (presenter_panel.py)
+        self.side.meeting_chosen()  # the reader's reading layout (side_column.py)
+
+    def _side_column(self) -> SideColumn:
+        """会議 / 資料 / 目次 / 検索, one at a time; lists with news come forward."""
+        this_document = QWidget()
+        document_column = QVBoxLayout(this_document)
+        document_column.setContentsMargins(0, 0, 0, 0)
+        document_column.addWidget(self.contents, 1)
+        document_column.addWidget(self.export)
+        side = SideColumn(
+            self.session,
+            [
+                Panel("meetings", self.tr("会議"), self.meetings),
+                Panel("agenda", self.tr("資料"), self.agenda),
+                Panel("document", self.tr("目次"), this_document),
+                Panel("search", self.tr("検索"), self.search),
+            ],
+        )
+        self.contents.currentChanged.connect(lambda _i: side.show_widget(self.contents))
+        self.search.results_shown.connect(lambda _n: side.show_widget(self.search))
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(self.open_search)
+        return side
+
+    def open_search(self) -> None:
+        """Ctrl+F: the 検索 panel, its field ready for the words."""
+        self.side.show_panel("search")
+        self.search.field.setFocus()
+        self.search.field.selectAll()
 
     def open_hit(self, hit: SearchHit) -> None:
         """A search hit was tapped: its meeting, its document, its page."""

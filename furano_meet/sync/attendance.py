@@ -7,6 +7,11 @@ row never jumps when someone's state changes): a person with two devices counts 
 follows if any of their devices follows — the tablet on the desk may follow while the laptop
 browses, and the presenter needs to know the person is with them.
 
+*Staff apart*: clerks (and administrators) are in the room to run it — the clerk's device
+publishes and follows along — but a chair counting "who is with me" counts the committee.
+:func:`split` puts them in a group of their own (the panel's 事務局 heading), and the counts
+are taken over the members only.
+
 Pure and Qt-free: the app's presenter panel only shows the rows.
 """
 
@@ -18,6 +23,9 @@ from enum import StrEnum
 from furano_meet.protocol import messages as m
 
 from .presenting import MeetingView
+
+STAFF: frozenset[str] = frozenset({"clerk", "admin"})
+"""Roles that run the meeting rather than sit in it (shown under 事務局, not counted)."""
 
 
 class Whereabouts(StrEnum):
@@ -36,6 +44,10 @@ class Attendance:
     where: Whereabouts
     devices: int
     """Devices of this person in the room now."""
+
+    @property
+    def staff(self) -> bool:
+        return self.role in STAFF
 
 
 def attendance(view: MeetingView) -> tuple[Attendance, ...]:
@@ -70,3 +82,8 @@ def counts(rows: tuple[Attendance, ...]) -> dict[Whereabouts, int]:
     for row in rows:
         tally[row.where] += 1
     return tally
+
+
+def split(rows: tuple[Attendance, ...]) -> tuple[tuple[Attendance, ...], tuple[Attendance, ...]]:
+    """(the members — chair included — , the staff), each in roster order."""
+    return tuple(r for r in rows if not r.staff), tuple(r for r in rows if r.staff)

@@ -100,6 +100,7 @@ async def test_the_agenda_pack_from_order_to_review(tmp_path: Path, qtbot: QtBot
         target = entry.data(Qt.ItemDataRole.UserRole)
         assert target == 4
         painted = expect_paint(viewer, target)
+        window.side.show_panel("document")  # the reader's tap on 目次・ページ
         tap(contents.outline, entry)
         await asyncio.wait_for(painted, WAIT)
         shot(window, "agenda-outline")
@@ -158,6 +159,7 @@ async def test_the_agenda_pack_from_order_to_review(tmp_path: Path, qtbot: QtBot
         # Opening the new version: on the reader's page (6), then its printed labels, and
         # the "updated" mark is gone.
         painted = expect_paint(viewer, 5, REPLACED)
+        window.side.show_panel("agenda")  # the reader's tap on 資料
         tap(agenda, agenda.entries()[0])
         await asyncio.wait_for(painted, WAIT)
         painted = expect_paint(viewer, 0, REPLACED)

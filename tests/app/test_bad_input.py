@@ -229,6 +229,7 @@ async def cut_and_resumed(reader: Reading, doc: str, relay: Relay, config: Relay
     await relay.close()  # the relay goes away mid-download
     await until(lambda: window.status.connectivity is Connectivity.OFFLINE, WAIT)
     await until(lambda: window.agenda.count() == 1 and "受信中" in window.agenda.item(0).text())
+    await until(lambda: "つながると続きを受信します" in window.agenda.item(0).text(), WAIT)
     before = len(progress)
     received, total = progress[-1]
     assert received < total, "the download finished before the relay went away"

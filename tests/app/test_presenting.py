@@ -86,7 +86,11 @@ async def test_the_chairs_panel_and_bringing_a_browser_back(tmp_path: Path, qtbo
             "giin2": Whereabouts.FOLLOWING,
             "giin3": Whereabouts.OFFLINE,
         }
-        assert panel.summary.text() == "追従中 2人\n自分で閲覧中 1人\nオフライン 1人"
+        # the clerk is staff: under 事務局, last, and not counted with the members
+        assert panel.summary.text() == "追従中 1人\n自分で閲覧中 1人\nオフライン 1人"
+        assert panel.staff_heading.isVisible() and panel.staff_heading.text() == "事務局"
+        assert panel.staff_heading.y() > panel.rows["giin3"].y()
+        assert panel.rows["jimukyoku"].y() > panel.staff_heading.y()
         shot(chair, "chair-panel")
 
         # 全員をこのページへ: the chair's page reaches the browsing window; no lock after.

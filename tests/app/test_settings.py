@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QScrollArea
+from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QTabBar
 from pytestqt.qtbot import QtBot
 
 from furano_meet import preferences
@@ -28,10 +28,11 @@ from tests.app.test_viewer import chair_presents
 WAIT = 20
 
 
-def heading(window: MainWindow, text: str) -> QLabel:
-    return next(
-        w for w in window.findChildren(QLabel) if w.objectName() == "heading" and w.text() == text
-    )
+def heading(window: MainWindow, text: str) -> QTabBar:
+    """The side column's tab bar, which names its panels (会議 / 資料 / 目次 / 検索)."""
+    tabs = window.side.tabs
+    assert text in [tabs.tabText(i) for i in range(tabs.count())]
+    return tabs
 
 
 def locked(lock: AppLock) -> bool:

@@ -21,8 +21,11 @@ from furano_meet.sync.account import Account
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary
 from furano_meet.sync.events import (
     AnnotationsCarried,
+    Connectivity,
     DownloadProgress,
     MeetingAccessLost,
+    StatusChanged,
+    SyncStatus,
 )
 from server import demo
 from server.demo import MEETING_ID
@@ -109,6 +112,11 @@ def test_every_state_has_its_own_icon_colour_and_plain_words(qtbot: QtBot) -> No
     assert book.meeting(meeting(), downloading).text == "受信中 0%（0/1件）"
     book.observe(DownloadProgress("mt", "doc", 1, 250, 1000))
     assert book.meeting(meeting(), downloading).text == "受信中 25%（0/1件）"
+    assert book.document(downloading[0]).text == "受信中 25%"
+    book.observe(StatusChanged(SyncStatus(Connectivity.OFFLINE)))  # stopped: says so
+    assert book.document(downloading[0]).text == "受信中 25% — つながると続きを受信します"
+    assert book.meeting(meeting(), downloading).text.endswith("つながると続きを受信します")
+    book.observe(StatusChanged(SyncStatus(Connectivity.ONLINE)))
     assert book.document(downloading[0]).text == "受信中 25%"
 
     assert book.meeting(meeting(), (summary(),)).state is State.READY

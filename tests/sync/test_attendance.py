@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from furano_meet.protocol import messages as m
-from furano_meet.sync.attendance import Attendance, Whereabouts, attendance, counts
+from furano_meet.sync.attendance import Attendance, Whereabouts, attendance, counts, split
 from furano_meet.sync.follow import FollowState
 from furano_meet.sync.presenting import MeetingView
 
@@ -58,3 +60,13 @@ def test_someone_present_who_is_not_on_the_roster_is_still_shown_by_id() -> None
     rows = attendance(room(("stranger", "x", True)))
     assert rows[-1] == Attendance("stranger", "stranger", "member", Whereabouts.FOLLOWING, 1)
     assert rows[0].where is Whereabouts.OFFLINE  # the presenter without a device is offline
+
+
+def test_the_clerk_is_staff_apart_from_the_members_and_not_counted_with_them() -> None:
+    clerk = m.MemberInfo(user_id="jimukyoku", display_name="議会事務局 書記", role="clerk")
+    with_clerk = room(("jimukyoku", "pc", True), ("giin1", "t1", True))
+    rows = attendance(replace(with_clerk, members=(*MEMBERS[:2], clerk, *MEMBERS[2:])))
+    members, staff = split(rows)
+    assert [r.user_id for r in staff] == ["jimukyoku"] and staff[0].staff
+    assert [r.user_id for r in members] == ["iincho", "giin1", "giin2", "giin3"]
+    assert counts(members)[Whereabouts.FOLLOWING] == 1  # 北野, not the clerk

@@ -272,6 +272,10 @@
         <translation>The connection to the server was lost.</translation>
     </message>
     <message>
+        <source>サーバーに、あなたのメモを戻すための鍵がありません。</source>
+        <translation>The server keeps no key to bring back your notes.</translation>
+    </message>
+    <message>
         <source>サーバーにつながりません。</source>
         <translation>The server cannot be reached.</translation>
     </message>
@@ -306,6 +310,14 @@
     <message>
         <source>受け取ったデータを確認できませんでした。</source>
         <translation>Data that arrived could not be verified.</translation>
+    </message>
+    <message>
+        <source>回復コードは、この端末ですでに作ってあります。</source>
+        <translation>A recovery code was already made on this device.</translation>
+    </message>
+    <message>
+        <source>回復コードは、メモのある端末で 設定 → 回復コードを作る をしたあとに使えます。わからないときは議会事務局にご相談ください。</source>
+        <translation>A recovery code works once it was made on a device that holds your notes (Settings → Make a recovery code). If unsure, please ask the council secretariat.</translation>
     </message>
     <message>
         <source>委員長に発表者の役割をお願いしてください。</source>
@@ -346,6 +358,10 @@
     <message>
         <source>改ざんや通信の不具合の可能性があります。議会事務局にお知らせください。</source>
         <translation>It may have been altered or damaged in transit. Please tell the council secretariat.</translation>
+    </message>
+    <message>
+        <source>書き留めたコードはそのまま使えます。なくした場合は、議会事務局にご相談ください。</source>
+        <translation>The code you wrote down still works. If it is lost, please ask the council secretariat.</translation>
     </message>
     <message>
         <source>画像を小さく（300dpi程度に）して保存し直してください。</source>
@@ -562,16 +578,16 @@
         <translation>Furano Meet — {name}</translation>
     </message>
     <message>
-        <source>この資料</source>
-        <translation>This document</translation>
-    </message>
-    <message>
         <source>会議</source>
         <translation>Meetings</translation>
     </message>
     <message>
         <source>検索</source>
         <translation>Search</translation>
+    </message>
+    <message>
+        <source>目次</source>
+        <translation>Contents</translation>
     </message>
     <message>
         <source>端末の承認…</source>
@@ -586,8 +602,8 @@
         <translation>Settings (language, text size, screen lock)</translation>
     </message>
     <message>
-        <source>議事と資料</source>
-        <translation>Agenda and documents</translation>
+        <source>資料</source>
+        <translation>Documents</translation>
     </message>
 </context>
 <context>
@@ -730,6 +746,10 @@
         <translation>Offline</translation>
     </message>
     <message>
+        <source>事務局</source>
+        <translation>Council office</translation>
+    </message>
+    <message>
         <source>参加者の様子</source>
         <translation>Who is with you</translation>
     </message>
@@ -860,8 +880,24 @@
         <translation>“{q}” was not found</translation>
     </message>
     <message>
+        <source>このページの{i}件目／{n}件</source>
+        <translation>Match {i} of {n} on this page</translation>
+    </message>
+    <message>
         <source>この先には見つかりません</source>
         <translation>No more matches after this</translation>
+    </message>
+    <message>
+        <source>メモ（{n}件）</source>
+        <translation>Notes ({n})</translation>
+    </message>
+    <message>
+        <source>・メモ{n}件</source>
+        <translation> · {n} notes</translation>
+    </message>
+    <message>
+        <source>付箋</source>
+        <translation>Sticky note</translation>
     </message>
     <message>
         <source>検索する言葉</source>
@@ -976,6 +1012,31 @@
     </message>
 </context>
 <context>
+    <name>SideColumn</name>
+    <message>
+        <source>≡</source>
+        <translation>≡</translation>
+    </message>
+    <message>
+        <source>≡
+一覧</source>
+        <translation>≡
+Lists</translation>
+    </message>
+    <message>
+        <source>一覧の切り替え</source>
+        <translation>Switch list</translation>
+    </message>
+    <message>
+        <source>一覧を閉じてページを広く表示する</source>
+        <translation>Close the lists and show the page wider</translation>
+    </message>
+    <message>
+        <source>一覧（会議・資料・目次・検索）を開く</source>
+        <translation>Open the lists (meetings, documents, contents, search)</translation>
+    </message>
+</context>
+<context>
     <name>States</name>
     <message>
         <source>{pages}ページ</source>
@@ -984,6 +1045,10 @@
     <message>
         <source>{pages}ページ&#x3000;更新版（第{v}版）</source>
         <translation>{pages} pages — updated (version {v})</translation>
+    </message>
+    <message>
+        <source>{state} — つながると続きを受信します</source>
+        <translation>{state} — the rest arrives when connected</translation>
     </message>
     <message>
         <source>オフラインで閲覧できます（資料{n}件）</source>
