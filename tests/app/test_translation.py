@@ -162,9 +162,15 @@ async def council_data(window: MainWindow) -> set[str]:
 
 
 async def every_tab_in_english(window: MainWindow, name: str) -> None:
-    """Each of the document tabs in turn (only the current one is visible)."""
+    """Each panel of the side column in turn, and each of the document tabs (only the
+    current one is visible)."""
     data = await council_data(window)
-    tabs = window.contents
+    side, tabs = window.side, window.contents
+    for panel in side.panels:
+        side.show_panel(panel.key)
+        await until(panel.widget.isVisible, WAIT)
+        assert japanese_outside(data, shown_texts(window)) == [], f"{name}, {panel.key}"
+    side.show_panel("document")
     for index in range(tabs.count()):
         tabs.setCurrentIndex(index)
         await until(lambda: tabs.currentWidget().isVisible(), WAIT)
