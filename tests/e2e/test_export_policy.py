@@ -103,13 +103,9 @@ async def test_a_relay_cannot_strip_flip_or_roll_back_the_ban(
 
     # Replaying the roster from before the ban, or the ban with ``export`` flipped: refused.
     before = len(refusals(sync_warnings))
-    flipped_body = rosters.KIND.split(banned.roster)[0].replace(
-        b'"export":false', b'"export":true'
-    )
+    flipped_body = rosters.KIND.split(banned.roster)[0].replace(b'"export":false', b'"export":true')
     assert flipped_body != rosters.KIND.split(banned.roster)[0]
-    flipped = framing.encode(
-        rosters.KIND.magic, flipped_body, rosters.KIND.split(banned.roster)[1]
-    )
+    flipped = framing.encode(rosters.KIND.magic, flipped_body, rosters.KIND.split(banned.roster)[1])
     for planted in (allowing, dataclasses.replace(banned, roster=flipped)):
         await hostile.replay(TO_CLIENT, member.engine.account.device_id, planted)
     await wait_until(lambda: len(refusals(sync_warnings)) >= before + 2)
