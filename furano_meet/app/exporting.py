@@ -20,7 +20,14 @@ import functools
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from furano_meet.annotations.export import export_annotated, placed
 from furano_meet.store.records import Visibility
@@ -52,11 +59,14 @@ class ExportBar(QWidget):
         """Why the button is greyed (empty while saving is allowed)."""
         self.reason.setWordWrap(True)
         self.reason.setStyleSheet("font-size: 13pt; color: #3c4043;")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.reason.hide()
+        column = QVBoxLayout(self)  # the reason on a line of its own: the button keeps its words
+        column.setContentsMargins(0, 0, 0, 0)
+        layout = QHBoxLayout()
         layout.addWidget(self.button)
-        layout.addWidget(self.reason)
         layout.addWidget(self.done, 1)
+        column.addLayout(layout)
+        column.addWidget(self.reason)
         viewer.document_shown.connect(lambda _doc, _version: self.check_allowed())
         session.engine_event.connect(self._on_event)
         self.check_allowed()
@@ -71,6 +81,7 @@ class ExportBar(QWidget):
         meeting_id = self.viewer.meeting_id
         if not meeting_id or self.viewer.document is None:
             self.reason.setText("")
+            self.reason.hide()
             return
 
         def show(rule: ExportRule) -> None:
@@ -83,6 +94,7 @@ class ExportBar(QWidget):
             }[rule]
             self.button.setToolTip(why)
             self.reason.setText(why)
+            self.reason.setVisible(bool(why))
 
         self.session.ops.run(self.session.engine.export_rule(meeting_id), on_done=show)
 
