@@ -62,6 +62,20 @@ def _add_trust_commands(sub: Any, tls: argparse.ArgumentParser) -> None:
         choices=["admin", "clerk", "chair", "member"],
         help="a role that may edit or delete other members' shared notes (repeatable)",
     )
+    export = p.add_mutually_exclusive_group()
+    export.add_argument(
+        "--no-export",
+        dest="export_allowed",
+        action="store_false",
+        default=None,
+        help="forbid members to save annotated copies (e.g. a closed session)",
+    )
+    export.add_argument(
+        "--allow-export",
+        dest="export_allowed",
+        action="store_true",
+        help="allow annotated copies again (default: keep the previous roster's rule)",
+    )
     p.add_argument("--timeout", type=float, default=60.0)
     p = sub.add_parser(
         "recovery-code",

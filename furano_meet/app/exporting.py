@@ -2,8 +2,10 @@
 
 The copy holds the reader's own notes (private ones included) and the meeting's shared ones,
 as real PDF annotations (:mod:`furano_meet.annotations.export`). Whether a meeting allows it is
-the core's answer (:func:`furano_meet.sync.policy.export_allowed`); the button is only enabled
-when it does.
+the core's answer (``engine.export_rule``: the clerk's rule in the signed roster, see
+:mod:`furano_meet.sync.policy`); the button is only enabled when it does. When the clerk forbids
+it, the bar says so calmly beside the greyed button — the reader should know it is the
+meeting's setting, not a fault — and it asks again whenever a newer roster arrives.
 
 Nothing blocks: the file dialog is opened non-modally (``QFileDialog.open``), decrypting and
 reading the notes are the engine's async calls, the PDF is written by PyMuPDF where the render
@@ -18,11 +20,19 @@ import functools
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from furano_meet.annotations.export import export_annotated, placed
 from furano_meet.store.records import Visibility
-from furano_meet.sync.policy import export_allowed
+from furano_meet.sync.events import RosterAccepted, SyncEvent
+from furano_meet.sync.policy import ExportRule
 
 from .session import Session
 from .viewer import Viewer
@@ -45,30 +55,48 @@ class ExportBar(QWidget):
         self.done = QLabel(self)
         self.done.setWordWrap(True)
         self.done.setStyleSheet("font-size: 13pt; color: #0b6e3b;")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self.reason = QLabel(self)
+        """Why the button is greyed (empty while saving is allowed)."""
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet("font-size: 13pt; color: #3c4043;")
+        self.reason.hide()
+        column = QVBoxLayout(self)  # the reason on a line of its own: the button keeps its words
+        column.setContentsMargins(0, 0, 0, 0)
+        layout = QHBoxLayout()
         layout.addWidget(self.button)
         layout.addWidget(self.done, 1)
+        column.addLayout(layout)
+        column.addWidget(self.reason)
         viewer.document_shown.connect(lambda _doc, _version: self.check_allowed())
+        session.engine_event.connect(self._on_event)
         self.check_allowed()
+
+    def _on_event(self, event: SyncEvent) -> None:
+        if isinstance(event, RosterAccepted) and event.meeting_id == self.viewer.meeting_id:
+            self.check_allowed()  # the clerk may have changed the rule
 
     def check_allowed(self) -> None:
         """Ask the core whether this meeting allows exporting; enable the button if so."""
         self.button.setEnabled(False)
         meeting_id = self.viewer.meeting_id
         if not meeting_id or self.viewer.document is None:
+            self.reason.setText("")
+            self.reason.hide()
             return
 
-        async def allowed() -> bool:
-            meetings = await self.session.engine.meetings()
-            return any(export_allowed(mt) for mt in meetings if mt.meeting_id == meeting_id)
+        def show(rule: ExportRule) -> None:
+            self.allowed = rule is ExportRule.ALLOWED
+            self.button.setEnabled(self.allowed)
+            why = {
+                ExportRule.ALLOWED: "",
+                ExportRule.FORBIDDEN: self.tr("この会議では保存できません（事務局の設定）"),
+                ExportRule.NOTHING_HERE: self.tr("この会議では保存できません"),
+            }[rule]
+            self.button.setToolTip(why)
+            self.reason.setText(why)
+            self.reason.setVisible(bool(why))
 
-        def show(yes: bool) -> None:
-            self.allowed = yes
-            self.button.setEnabled(yes)
-            self.button.setToolTip("" if yes else self.tr("この会議では保存できません"))
-
-        self.session.ops.run(allowed(), on_done=show)
+        self.session.ops.run(self.session.engine.export_rule(meeting_id), on_done=show)
 
     def choose_file(self) -> None:
         doc = self.viewer.document

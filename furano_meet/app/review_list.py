@@ -18,13 +18,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from furano_meet.annotations import Highlight, StickyNote
-from furano_meet.store.seen_marks import note_mark
+from furano_meet.store.seen_marks import ReviewNote, note_mark
 from furano_meet.sync.events import AnnotationsCarried, SyncEvent
 from furano_meet.sync.queries import AnnotationView
 
 from .meetings import entries
 from .session import Session
-from .states import ReviewNote, StateBook
+from .states import StateBook
 
 NOTE_ROLE = Qt.ItemDataRole.UserRole
 SNIPPET = 24

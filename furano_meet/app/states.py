@@ -11,11 +11,13 @@ glances sees the colour and the icon, one who reads sees plain Japanese.
 "Updated" and "needs review" last until the reader has looked: opening the new version clears
 the first, opening a note's page from the review list clears that note. What was looked at is
 a record in the store (``seen_marks``), read with the lists and written when the reader looks,
-so the marks stay cleared after a restart.
+so the marks stay cleared after a restart. The notes to review are kept in the store as well
+(``engine.needs_review``, read with the marks), so a restart before looking keeps the list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,7 +25,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QRectF,
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from furano_meet.store.records import DocumentState
-from furano_meet.store.seen_marks import UPDATED, note_mark
+from furano_meet.store.seen_marks import UPDATED, ReviewNote, note_mark
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary
 from furano_meet.sync.events import (
     AnnotationsCarried,
@@ -144,17 +146,6 @@ def latest(documents: tuple[DocumentSummary, ...]) -> list[DocumentSummary]:
     return list(newest.values())
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewNote:
-    """A note a replacement could not carry: it stays on ``from_version``'s page."""
-
-    meeting_id: str
-    document_id: str
-    from_version: int
-    to_version: int
-    annotation_id: str
-
-
 class StateBook(QObject):
     """What the events told about states (see the module docstring); one per session."""
 
@@ -189,6 +180,20 @@ class StateBook(QObject):
         """Take in what the store says this reader has looked at in a meeting."""
         if self.session is not None:
             self.seen |= await self.session.engine.seen_marks(meeting_id)
+            # issue #9 (policy helper): the review list as stored, so it outlives a restart
+            self.recall(await self.session.engine.needs_review(meeting_id))
+
+    def recall(self, notes: Iterable[ReviewNote]) -> None:
+        """Take in stored notes to review; per document only the newest replacement counts
+        (as with the events: the badge asks about the version the reader has)."""
+        for note in notes:
+            key = (note.meeting_id, note.document_id)
+            version, held = self.review.get(key, (0, ()))
+            if note.to_version < version or note.annotation_id in held:
+                continue
+            kept = held if note.to_version == version else ()
+            self.review[key] = (note.to_version, (*kept, note.annotation_id))
+            self.review_from[key] = note.from_version
 
     def look(self, meeting_id: str, document_id: str, version: int, mark: str) -> None:
         """The reader looked: clear the mark now, and remember it in the store."""

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from furano_meet.sync.account import create_org_root
 from furano_meet.sync.admin import certify, invite, pending_devices
 from furano_meet.sync.engine import SyncEngine
+from furano_meet.sync.policy import ExportRule
 
 from .common import load_account, open_store, running, use_ca_file
 
@@ -88,9 +89,18 @@ async def roster(args: argparse.Namespace) -> int:
             async with asyncio.timeout(args.timeout):
                 await engine.wait_online(args.timeout)
                 version = await engine.set_roster(
-                    args.meeting_id, args.user_ids, note_editors=args.note_editor
+                    args.meeting_id,
+                    args.user_ids,
+                    note_editors=args.note_editor,
+                    export_allowed=args.export_allowed,
                 )
+                rule = await engine.export_rule(args.meeting_id)
     print(f"Roster {version} of {args.meeting_id} signed: {', '.join(sorted(set(args.user_ids)))}.")
+    print(
+        "Members may save annotated copies."
+        if rule is not ExportRule.FORBIDDEN
+        else "Members may not save annotated copies (export forbidden)."
+    )
     print(
         "Removed someone? Rotate the meeting key so what follows is closed to them.",
         file=sys.stderr,

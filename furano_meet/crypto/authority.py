@@ -206,6 +206,9 @@ class SignedKind:
     #: Roles that may sign it; ``None``: any certified device (e.g. annotation ops).
     signer_roles: frozenset[str] | None
     action: str
+    #: Fields a later format added: a writer may leave them out (and does, for the default,
+    #: so what an older build reads stays the same); a reader accepts either.
+    optional: frozenset[str] = frozenset()
 
     def sign(
         self,
@@ -214,12 +217,12 @@ class SignedKind:
         signer: DeviceCertificate,
         signed_at: int | None = None,
     ) -> bytes:
-        """Sign ``content`` (exactly :attr:`fields`) as ``signer``'s device.
+        """Sign ``content`` (:attr:`fields`, plus any of :attr:`optional`) as ``signer``'s device.
 
         Refuses (:class:`UsageError`) keys that are not the certificate's or a role that may
         not sign this kind: better our own bug report than an object every peer refuses.
         """
-        if set(content) != self.fields:
+        if not self.fields <= set(content) <= self.fields | self.optional:
             raise UsageError(f"{self.what} needs fields {sorted(self.fields)}")
         if keys.signing_key.public_key() != signer.public_bundle.verify_key:
             raise UsageError(f"signing key is not the one certified for {signer.device_id!r}")
@@ -274,7 +277,7 @@ class SignedKind:
         return Verified(fields, signer, body)
 
     def _parse(self, body: bytes) -> dict[str, Any]:
-        obj = canonical_json.parse(body, self.what, self.fields | _ENVELOPE_FIELDS)
+        obj = canonical_json.parse(body, self.what, self.fields | _ENVELOPE_FIELDS, self.optional)
         if obj["type"] != self.type or obj["format"] != _FORMAT:
             raise MalformedData(f"not a {self.what}: type {obj['type']!r} v{obj['format']!r}")
         canonical_json.get_str(obj, "signer_device_id", self.what)

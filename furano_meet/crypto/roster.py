@@ -10,7 +10,7 @@ closed session's keys. Now membership is a roster signed by a clerk's or admin's
     b"FMRO" [body, hybrid signature]      (see :mod:`.authority`)
     body = {"type": "furano-meet/roster", "format": 1, "meeting_id", "version",
             "members" (sorted user ids), "note_editors" (sorted roles),
-            "signer_device_id", "signed_at"}
+            "signer_device_id", "signed_at"[, "export": false]}
 
 * **Members are users, not devices.** A device qualifies (:func:`qualifies`) when its
   root-signed certificate binds it to a user on the roster, in the roster's organisation. So
@@ -22,6 +22,15 @@ closed session's keys. Now membership is a roster signed by a clerk's or admin's
 * **note_editors** is the meeting's policy for *shared* notes: the roles (e.g. ``chair``,
   ``clerk``) whose members may edit or delete another member's shared note. Private notes are
   only ever their author's (:mod:`.signed_ops`).
+* **export** is the meeting's rule for members' own copies (issue #9): ``false`` forbids
+  saving an annotated copy (「書き込み入りで保存」), e.g. for a closed session (秘密会). The
+  field is written only when export is forbidden; a roster without it — every roster signed
+  before this field existed — allows export. Being inside the signed body, the relay can
+  neither strip nor flip it (the signature fails), nor bring back an older roster that allowed
+  it (:class:`~.authority.StaleObject`). It can only withhold a new roster, as it can any
+  message: the device then keeps the rule of the newest roster it holds. Older builds refuse a
+  roster carrying the field (an unexpected field) and keep their previous roster; the clerk's
+  device seals keys from its own roster, so membership is unaffected for them.
 * :func:`roster_hash` (over the canonical body, not the signature: ML-DSA signatures are
   randomised, the roster is not) is what an epoch record (:mod:`.epochs`) commits to.
 """
@@ -50,6 +59,7 @@ from .keys import DeviceKeys
 PURPOSE = "furano-meet meeting roster"
 _HASH_MAGIC = b"FMrh"
 MAX_MEMBERS = 10_000
+_EXPORT = "export"
 
 KIND = SignedKind(
     magic=b"FMRO",
@@ -59,6 +69,7 @@ KIND = SignedKind(
     fields=frozenset({"meeting_id", "version", "members", "note_editors"}),
     signer_roles=KEY_AUTHORITY_ROLES,
     action="sign meeting rosters",
+    optional=frozenset({_EXPORT}),
 )
 
 
@@ -70,6 +81,8 @@ class Roster:
     version: int
     members: frozenset[str]
     note_editors: frozenset[str]
+    #: Whether members may save an annotated copy (absent from the body: yes).
+    export_allowed: bool
     signer: DeviceCertificate = field(repr=False)
     signed_at: int
     #: The canonical body as signed: what :attr:`hash` covers and equality compares.
@@ -109,8 +122,10 @@ def sign_roster(
     device_keys: DeviceKeys,
     signer: DeviceCertificate,
     signed_at: int | None = None,
+    export_allowed: bool = True,
 ) -> bytes:
-    """Sign a roster on the clerk's (or admin's) device."""
+    """Sign a roster on the clerk's (or admin's) device. ``export_allowed=False`` forbids
+    members' annotated copies (written only then: see the module docstring)."""
     require_bounded(version, "roster version")
     editors = _id_list(note_editors)
     if not set(editors) <= ALL_ROLES:
@@ -121,6 +136,8 @@ def sign_roster(
         "members": _id_list(members),
         "note_editors": editors,
     }
+    if not export_allowed:
+        content[_EXPORT] = False
     if len(content["members"]) > MAX_MEMBERS:
         raise UsageError(f"a roster holds at most {MAX_MEMBERS} members")
     return KIND.sign(content, device_keys, signer, signed_at)
@@ -136,6 +153,16 @@ def _get_list(obj: dict[str, Any], key: str, limit: int) -> frozenset[str]:
     ):
         raise MalformedData(f"roster field {key!r} must be a sorted list of distinct ids")
     return frozenset(value)
+
+
+def _get_export(obj: dict[str, Any]) -> bool:
+    """The signed export rule: absent means allowed, and only ``false`` is ever written (one
+    encoding per rule, so two rosters saying the same never differ by this field)."""
+    if _EXPORT not in obj:
+        return True
+    if obj[_EXPORT] is not False:
+        raise MalformedData(f"roster field {_EXPORT!r} is written only as false (to forbid)")
+    return False
 
 
 def verify_roster(
@@ -156,6 +183,7 @@ def verify_roster(
         version=require_bounded(canonical_json.get_int(obj, "version", what), "roster version"),
         members=_get_list(obj, "members", MAX_MEMBERS),
         note_editors=editors,
+        export_allowed=_get_export(obj),
         signer=verified.signer,
         signed_at=canonical_json.get_int(obj, "signed_at", what),
         body=verified.body,

@@ -9,7 +9,7 @@ record - module-level functions over the ``Database``, as :mod:`.search` was fir
 * :mod:`.profile` - opening (key source, folder, schema, claim) and wiping;
 * :mod:`.integrity` - noticing damage at start; :mod:`.recovery` - salvaging a damaged cache;
 * :mod:`.settings` - the profile's text settings;
-* :mod:`.seen_marks` - the "updated" and review marks this reader has looked at;
+* :mod:`.seen_marks` - the notes left for review, and the marks this reader has looked at;
 * :mod:`.identity` - this device's identity, private keys and relay token;
 * :mod:`.meetings` - meetings and every epoch of their keys;
 * :mod:`.documents` - document versions and their ciphertext blobs (download, complete, withdraw);
@@ -58,6 +58,7 @@ from .ledger import LedgerState
 from .profile import wipe_profile
 from .records import Annotation, DeviceIdentity, Document, DocumentInfo, Meeting, OutboxEntry
 from .search import SearchHit
+from .seen_marks import ReviewNote
 
 __all__ = ["LocalStore", "wipe_profile"]
 
@@ -169,6 +170,23 @@ class LocalStore:
     def seen_marks(self, meeting_id: str) -> frozenset[tuple[str, int, str]]:
         """Every (doc id, version, mark) the reader has looked at in a meeting."""
         return seen_marks.seen_marks(self._db, meeting_id)
+
+    def keep_for_review(
+        self,
+        meeting_id: str,
+        doc_id: str,
+        from_version: int,
+        to_version: int,
+        annotation_ids: Iterable[str],
+    ) -> None:
+        """Remember notes a replacement left for review (until their mark is seen)."""
+        seen_marks.keep_for_review(
+            self._db, meeting_id, doc_id, from_version, to_version, annotation_ids
+        )
+
+    def needs_review(self, meeting_id: str) -> tuple[ReviewNote, ...]:
+        """The notes of a meeting left for review that the reader has not looked at yet."""
+        return seen_marks.needs_review(self._db, meeting_id)
 
     # == this device (:mod:`.identity`) ============================================================
 

@@ -43,6 +43,9 @@ Schema 1.3 (the agenda pack) adds ``documents.agenda_position`` (the clerk-signe
 item in the agenda; NULL for documents published without one) and
 ``seen_marks(meeting_id, doc_id, version, mark, seen_at)``: the "updated" mark and the notes a
 replacement left for review that this reader has looked at (:mod:`.seen_marks`).
+Schema 1.4 (issue #9) adds ``review_notes(meeting_id, doc_id, from_version, to_version,
+annotation_id)``: the notes a replacement left for review, so the list survives a restart
+(looking at one is still its ``seen_marks`` row).
 """
 
 from __future__ import annotations
@@ -305,11 +308,27 @@ CREATE TABLE seen_marks (
 CREATE INDEX seen_marks_by_meeting ON seen_marks (meeting_id);
 """
 
+_V1_4_REVIEW = """
+-- Issue #9: the notes a replacement (差し替え) could not carry, as the engine reported them
+-- once; the list is these rows minus their 'note:<id>' marks in seen_marks. Ids, never
+-- content; shredded with the meeting.
+CREATE TABLE review_notes (
+    meeting_id    TEXT NOT NULL,
+    doc_id        TEXT NOT NULL,
+    from_version  INTEGER NOT NULL,
+    to_version    INTEGER NOT NULL,
+    annotation_id TEXT NOT NULL,
+    UNIQUE (doc_id, to_version, annotation_id)
+) STRICT;
+CREATE INDEX review_notes_by_meeting ON review_notes (meeting_id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(SchemaVersion(1, 0), _V1_0),
     Migration(SchemaVersion(1, 1), _V1_1),
     Migration(SchemaVersion(1, 2), _V1_2_TRUST),
     Migration(SchemaVersion(1, 3), _V1_3_AGENDA),
+    Migration(SchemaVersion(1, 4), _V1_4_REVIEW),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -46,6 +46,7 @@ def shred_meeting(db: Database, blobs: BlobFiles, meeting_id: str) -> None:
             db.execute("DELETE FROM meeting_keys WHERE meeting_id = ?", (meeting_id,))
             db.execute("DELETE FROM annotations WHERE meeting_id = ?", (meeting_id,))
             db.execute("DELETE FROM seen_marks WHERE meeting_id = ?", (meeting_id,))
+            db.execute("DELETE FROM review_notes WHERE meeting_id = ?", (meeting_id,))
             db.execute("DELETE FROM outbox WHERE meeting_id = ?", (meeting_id,))
             db.execute("DELETE FROM documents WHERE meeting_id = ?", (meeting_id,))
         for doc_id, version in docs:

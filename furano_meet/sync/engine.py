@@ -30,9 +30,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from furano_meet.annotations import AnnotationBody
+from furano_meet.crypto import UsageError
 from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore, SearchHit
 from furano_meet.store.records import Visibility
+from furano_meet.store.seen_marks import ReviewNote
 
 from . import admin, queries
 from .account import Account
@@ -46,6 +48,7 @@ from .library import Library
 from .loop import DeviceRevokedError, SyncLoop
 from .notes import Notes
 from .observers import Observer
+from .policy import ExportRule, export_rule
 from .presenting import MeetingView, PresenterRefused, Presenting
 from .queries import AnnotationView, DocumentSummary, MeetingSummary
 from .recovery import Recovery
@@ -164,6 +167,18 @@ class SyncEngine:
         """Remember that the reader looked at a new version or a note to review."""
         await self._ctx.db(self._ctx.store.mark_seen, meeting_id, document_id, version, mark)
 
+    async def needs_review(self, meeting_id: str) -> tuple[ReviewNote, ...]:
+        """The notes a replacement (差し替え) left for review that the reader has not looked at
+        yet (``mark_seen`` of their ``note_mark``): kept in the store, so a restart keeps them."""
+        return await self._ctx.db(self._ctx.store.needs_review, meeting_id)
+
+    async def export_rule(self, meeting_id: str) -> ExportRule:
+        """May a member save an annotated copy of this meeting's documents (see
+        :mod:`.policy`: the clerk's rule in the verified roster)?"""
+        meetings = await self.meetings()
+        meeting = next((mt for mt in meetings if mt.meeting_id == meeting_id), None)
+        return export_rule(meeting, await self._keys.trust.roster(meeting_id))
+
     async def annotations(
         self, document_id: str, version: int, page: int | None = None
     ) -> tuple[AnnotationView, ...]:
@@ -221,6 +236,7 @@ class SyncEngine:
         user_ids: Iterable[str],
         *,
         note_editors: Iterable[str] = (),
+        export_allowed: bool | None = None,
     ) -> int:
         """(Clerk/admin) Sign who the meeting's members are; returns the roster's version.
 
@@ -228,9 +244,21 @@ class SyncEngine:
         roster (the relay's member list decides only who may join). After *removing* someone,
         rotate the key (:meth:`rotate_meeting_key`) so what follows is closed to them.
         ``note_editors``: roles that may edit or delete another member's shared note.
+        ``export_allowed``: members may save annotated copies (``None``: as the held roster
+        says; a first roster allows it).
         """
-        roster = await self._keys.set_roster(meeting_id, tuple(user_ids), tuple(note_editors))
+        roster = await self._keys.set_roster(meeting_id, user_ids, note_editors, export_allowed)
         return roster.version
+
+    async def set_export_allowed(self, meeting_id: str, allowed: bool) -> int:
+        """(Clerk/admin) Allow or forbid members' annotated copies (「書き込み入りで保存」):
+        signs the next roster with the same members and note editors; returns its version."""
+        held = await self._keys.trust.roster(meeting_id)
+        if held is None:
+            raise UsageError(f"meeting {meeting_id!r} has no roster yet: sign one first")
+        return await self.set_roster(
+            meeting_id, held.members, note_editors=held.note_editors, export_allowed=allowed
+        )
 
     # -- the administrator's certifying (its own short connections) ---------------------------
 

@@ -133,6 +133,15 @@ class AnnotationsChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class RosterAccepted:
+    """This device accepted a newer clerk-signed roster of the meeting: its members or its
+    rules (e.g. whether members may save annotated copies, ``export_rule``) may have changed."""
+
+    meeting_id: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
 class KeyWaiting:
     """This device has no key for the meeting yet: documents stay closed until one arrives."""
 
@@ -211,6 +220,7 @@ SyncEvent = (
     | DocumentWithdrawn
     | AnnotationsCarried
     | AnnotationsChanged
+    | RosterAccepted
     | KeyWaiting
     | MeetingShredded
     | MeetingAccessLost

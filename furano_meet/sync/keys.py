@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from furano_meet.crypto import (
@@ -388,13 +389,20 @@ class Keys:
         return own
 
     async def set_roster(
-        self, meeting_id: str, user_ids: tuple[str, ...], note_editors: tuple[str, ...]
+        self,
+        meeting_id: str,
+        user_ids: Iterable[str],
+        note_editors: Iterable[str],
+        export_allowed: bool | None = None,
     ) -> Roster:
-        """(Clerk/admin) Sign the meeting's next roster and hand it to the relay."""
+        """(Clerk/admin) Sign the meeting's next roster and hand it to the relay
+        (``export_allowed=None``: keep the held rule, see :meth:`Trust.sign_roster`)."""
         conn = self._ctx.require_connection()
         await self.load_certificates(conn, meeting_id)
         own = self._require_authority(conn)
-        roster = await self.trust.sign_roster(meeting_id, user_ids, note_editors, own)
+        roster = await self.trust.sign_roster(
+            meeting_id, user_ids, note_editors, own, export_allowed
+        )
         await conn.request(
             m.PutRoster(
                 meeting_id=meeting_id, roster=roster.encoded, signer_certificate=own.encoded

@@ -498,6 +498,10 @@ class Notes:
                 visibility=note.visibility,
             )
             carried.append((note.annotation_id, new_id))
+        if review:  # kept before it is told: a restart must not lose the list
+            await self._ctx.db(
+                self._ctx.store.keep_for_review, meeting_id, doc_id, previous, version, review
+            )
         if carried or review:
             self._ctx.emit(
                 AnnotationsCarried(

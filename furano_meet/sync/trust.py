@@ -33,6 +33,7 @@ from furano_meet.crypto.epochs import EpochRecord, accept_meeting_key, verify_ep
 from furano_meet.crypto.roster import Roster, require_newer_roster, sign_roster, verify_roster
 
 from .context import SyncContext
+from .events import RosterAccepted
 
 log = logging.getLogger("furano.sync")
 
@@ -150,7 +151,8 @@ class Trust:
             )
             self._rosters[meeting_id] = new
             log.info("roster %d of %s accepted", new.version, meeting_id)
-            return True
+        self._ctx.emit(RosterAccepted(meeting_id, new.version))
+        return True
 
     async def sign_roster(
         self,
@@ -158,10 +160,17 @@ class Trust:
         members: Iterable[str],
         note_editors: Iterable[str],
         own: DeviceCertificate,
+        export_allowed: bool | None = None,
     ) -> Roster:
-        """(Clerk/admin) Sign the next version of a meeting's roster and keep it."""
+        """(Clerk/admin) Sign the next version of a meeting's roster and keep it.
+
+        ``export_allowed=None`` keeps the held roster's export rule (allowed for a first
+        roster), so changing the members never lifts a ban by accident.
+        """
         held = await self.roster(meeting_id)
         version = 1 if held is None else held.version + 1
+        if export_allowed is None:
+            export_allowed = held is None or held.export_allowed
         keys = self._ctx.account.keys
 
         def sign() -> Roster:
@@ -172,6 +181,7 @@ class Trust:
                 note_editors=frozenset(note_editors),
                 device_keys=keys,
                 signer=own,
+                export_allowed=export_allowed,
             )
             return verify_roster(signed, own, self.anchor, expected_meeting_id=meeting_id)
 

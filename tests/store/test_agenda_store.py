@@ -52,3 +52,26 @@ def test_seen_marks_survive_a_restart_and_go_with_a_shredded_meeting(data_dir: P
         store.shred_meeting("m1")
         assert store.seen_marks("m1") == frozenset()
         assert store.seen_marks("m2") == {("e", 1, "updated")}
+
+
+def test_notes_to_review_survive_a_restart_until_looked_at(data_dir: Path) -> None:
+    """Issue #9: the 差し替え review list is a record, cleared by the note's seen mark."""
+    with LocalStore.open(data_dir, PROFILE) as store:
+        store.upsert_meeting("m1", title="定例会", starts_at=T0)
+        store.upsert_meeting("m2", title="委員会", starts_at=T0)
+        store.keep_for_review("m1", "d", 1, 2, ["n-2", "n-1"])
+        store.keep_for_review("m1", "d", 1, 2, ["n-1"])  # reported again: harmless
+        store.keep_for_review("m2", "e", 3, 4, ["n-9"])
+    with LocalStore.open(data_dir, PROFILE) as store:
+        listed = [
+            (r.document_id, r.from_version, r.to_version, r.annotation_id)
+            for r in store.needs_review("m1")
+        ]
+        assert listed == [("d", 1, 2, "n-2"), ("d", 1, 2, "n-1")]
+        store.mark_seen("m1", "d", 2, note_mark("n-2"))
+        store.mark_seen("m1", "d", 1, note_mark("n-1"))  # another version's mark: not this
+    with LocalStore.open(data_dir, PROFILE) as store:
+        assert [r.annotation_id for r in store.needs_review("m1")] == ["n-1"]
+        store.shred_meeting("m1")
+        assert store.needs_review("m1") == ()
+        assert [r.annotation_id for r in store.needs_review("m2")] == ["n-9"]

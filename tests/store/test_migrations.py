@@ -36,7 +36,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 def test_fresh_database_gets_the_current_version(db: Database) -> None:
     assert read_version(db) is None
-    assert migrate(db) == CURRENT_VERSION == SchemaVersion(1, 3)
+    assert migrate(db) == CURRENT_VERSION == SchemaVersion(1, 4)
     assert read_version(db) == CURRENT_VERSION
     assert migrate(db) == CURRENT_VERSION  # nothing left to do
 

@@ -431,6 +431,10 @@
         <translation>Saving is not allowed for this meeting</translation>
     </message>
     <message>
+        <source>この会議では保存できません（事務局の設定）</source>
+        <translation>This meeting does not allow saving (set by the council office)</translation>
+    </message>
+    <message>
         <source>保存しています…</source>
         <translation>Saving…</translation>
     </message>

@@ -115,6 +115,49 @@ def test_stale_roster_is_refused(council: Council) -> None:
         require_newer_roster(dataclasses.replace(after, meeting_id="m-other"), before)
 
 
+def _banned(council: Council) -> bytes:
+    clerk = council["sato-tablet"]
+    return sign_roster(
+        meeting_id=MEETING,
+        version=2,
+        members=MEMBERS,
+        note_editors=(),
+        device_keys=clerk.keys,
+        signer=clerk.cert,
+        export_allowed=False,
+    )
+
+
+def test_the_export_rule_is_signed_and_old_rosters_allow_export(council: Council) -> None:
+    """Issue #9: ``export`` is written only to forbid; a roster without it allows."""
+    allowing = council.roster()
+    assert allowing.export_allowed and b"export" not in allowing.body
+    clerk = council["sato-tablet"]
+    banned = verify_roster(_banned(council), clerk.cert_bytes, council.anchor)
+    assert not banned.export_allowed and b'"export":false' in banned.body
+    # A roster as a build before the field signed it (no optional fields at all) allows.
+    old_build = dataclasses.replace(KIND, optional=frozenset())
+    content = {"meeting_id": MEETING, "version": 1, "members": sorted(MEMBERS)}
+    old = old_build.sign({**content, "note_editors": []}, clerk.keys, clerk.cert)
+    assert verify_roster(old, clerk.cert_bytes, council.anchor).export_allowed
+    # That older build refuses a roster carrying the ban (and keeps the one it holds).
+    with pytest.raises(MalformedData):
+        old_build.verify(banned.encoded, clerk.cert_bytes, council.anchor)
+
+
+def test_a_relay_stripping_the_ban_breaks_the_signature(council: Council) -> None:
+    body, signature = KIND.split(_banned(council))
+    stripped = body.replace(b',"export":false', b"").replace(b'"export":false,', b"")
+    assert stripped != body and b"export" not in stripped
+    for edited in (stripped, body.replace(b'"export":false', b'"export":true')):
+        with pytest.raises(BadSignature):
+            verify_roster(
+                framing.encode(b"FMRO", edited, signature),
+                council["sato-tablet"].cert_bytes,
+                council.anchor,
+            )
+
+
 def test_roster_of_another_meeting_is_refused(council: Council) -> None:
     roster = council.roster()
     with pytest.raises(WrongContext):
@@ -131,6 +174,9 @@ def test_roster_of_another_meeting_is_refused(council: Council) -> None:
         ("note_editors", ["chair", "mayor"]),  # unknown role
         ("version", 0),
         ("version", 2**31),
+        ("export", True),  # only ``false`` is ever written: absent means allowed
+        ("export", 0),
+        ("export", "no"),
     ],
 )
 def test_malformed_rosters_are_refused(council: Council, field: str, value: object) -> None:
