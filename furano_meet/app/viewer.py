@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from furano_meet.annotations import AnnotationBody, Ink, InkPoint
 from furano_meet.pagespace import Point
 from furano_meet.protocol import messages as m
-from furano_meet.render import MAX_PIXELS, DocumentInfo, Pixels, RenderFuture, RenderRequest
+from furano_meet.render import MAX_PIXELS, DocumentInfo, Pixels, RenderRequest
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsChanged, PresenterMoved, SyncEvent
 from furano_meet.sync.follow import PageRef
@@ -48,6 +48,7 @@ from furano_meet.sync.presenting import MeetingView
 
 from .bars import FollowBar, PresenterBar
 from .page_canvas import InputMode, PageCanvas
+from .render_arrivals import RenderArrivals
 from .session import Session
 
 KEEP_PIXMAPS = 6
@@ -115,6 +116,10 @@ class Viewer(QWidget):
         self._ink: dict[tuple[str, int, int], tuple[Ink, ...]] = {}
         """Shared ink of the pages seen in this document, so a return shows it at once."""
         self._view_name = f"viewer-{id(self)}"
+        # perf (issue #9): finished renders come in one Qt event, not three qasync turns.
+        self._arrivals = RenderArrivals(self)
+        self._arrivals.arrived.connect(self._arrived)
+        self._arrivals.failed.connect(session.errors.present)
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
         self._build()
@@ -373,10 +378,11 @@ class Viewer(QWidget):
             self._display(visible)
         for request, future in zip([visible, *ahead], futures, strict=True):
             if request not in self._pixmaps:
-                self.session.ops.run(self._convert(request, future))
+                self._arrivals.watch(request, future)
 
-    async def _convert(self, request: RenderRequest, future: RenderFuture[Pixels]) -> None:
-        pixels = await future
+    def _arrived(self, request: RenderRequest, pixels: Pixels) -> None:
+        if request in self._pixmaps:
+            return  # asked for twice (a resize, a return): converted already
         self._pixmaps[request] = to_pixmap(pixels, self.devicePixelRatioF())
         while len(self._pixmaps) > KEEP_PIXMAPS:
             self._pixmaps.popitem(last=False)
@@ -388,6 +394,7 @@ class Viewer(QWidget):
         wanted = self._request(self.page)
         if request == wanted:
             self._display(request)
+            self.canvas.repaint()  # perf (issue #9): the page the reader waits for, now
         elif request.page == self.page and wanted not in self._pixmaps:
             self._display(request)  # the viewport changed meanwhile: show this, sharpen next
             self._render()
