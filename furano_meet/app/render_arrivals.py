@@ -4,8 +4,8 @@ Why not ``await future``: a :class:`~furano_meet.render.RenderFuture` finishes o
 service's dispatch thread. Awaiting it in a coroutine costs three turns of the qasync loop
 after the render is done (``call_soon_threadsafe`` into the loop, the wrapped future's
 callback, then the waiting task's step), and on a busy loop — the engine, its store hops and
-the relay's frames share it — each turn waits behind whatever else is queued: measured 3–4 ms
-of a 10 ms page turn of the budget book. Here the dispatch thread emits a Qt signal of one
+the relay's frames share it — each turn waits behind whatever else is queued (measured: 3–4 ms
+of a 10 ms page turn of the budget book on a loaded machine, well under 1 ms on a quiet one). Here the dispatch thread emits a Qt signal of one
 long-lived courier object and the GUI thread runs the delivery in its next event: one hop, and
 the widget gets the pixels with nothing between.
 
