@@ -275,12 +275,15 @@ class Notes:
         """The op as sent: signed and encrypted once (then kept), or ``None`` while its key
         or this device's certificate is missing."""
         store = self._ctx.store
-        kept = await self._ctx.db(store.signed_op, op.op_id)
+        key: MeetingKey | PrivateAnnotationKey | None = None
+        if op.visibility == "shared":  # read together: one hop off the loop, not two (#9)
+            kept, key = await asyncio.gather(
+                self._ctx.db(store.signed_op, op.op_id), self._keys.meeting_key(op.meeting_id)
+            )
+        else:  # a private key may have to be made: only when the op is not signed yet
+            kept = await self._ctx.db(store.signed_op, op.op_id)
         if kept is None:
-            key: MeetingKey | PrivateAnnotationKey | None
-            if op.visibility == "shared":
-                key = await self._keys.meeting_key(op.meeting_id)
-            else:
+            if op.visibility != "shared":
                 key = await self._keys.ensure_private_key(op.meeting_id)
             cert = await self._keys.load_own_certificate(op.meeting_id)
             if key is None or cert is None:
