@@ -129,6 +129,7 @@ class Viewer(QWidget):
         self._ink: dict[tuple[str, int, int], tuple[tuple[str, Ink], ...]] = {}
         """Shared ink (by note id) of the pages seen in this document, so a return shows it
         at once."""
+        self._ink_reads = 0
         self._view_name = f"viewer-{id(self)}"
         # perf (issue #9): finished renders come in one Qt event, not three qasync turns.
         self._arrivals = RenderArrivals(self)
@@ -430,7 +431,14 @@ class Viewer(QWidget):
             return
         if here in self._ink:
             self._set_ink(here, self._ink[here])
-        self.session.ops.run(self._read_ink(*here), on_done=lambda ink: self._set_ink(here, ink))
+        self._ink_reads += 1
+        read = self._ink_reads
+
+        def loaded(ink: tuple[tuple[str, Ink], ...]) -> None:
+            if read == self._ink_reads:  # an older read must not undo ink shown since
+                self._set_ink(here, ink)
+
+        self.session.ops.run(self._read_ink(*here), on_done=loaded)
 
     def _set_ink(self, here: tuple[str, int, int], ink: tuple[tuple[str, Ink], ...]) -> None:
         self._ink[here] = ink
