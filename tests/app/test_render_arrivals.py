@@ -4,6 +4,7 @@ its shared-memory segments back as soon as the viewer has made its pixmap (issue
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import threading
 from pathlib import Path
@@ -29,7 +30,9 @@ SHM = Path("/dev/shm")
 
 @pytest.fixture(scope="module")
 def pack() -> bytes:
-    return generate_agenda_pack(title="議案書", pages=4)
+    pdf = generate_agenda_pack(title="議案書", pages=4)
+    gc.collect()  # its PyMuPDF garbage goes now, not while a later test's council makes PDFs
+    return pdf
 
 
 class Seen:
@@ -85,7 +88,7 @@ async def test_a_cancelled_render_says_nothing(pack: bytes, qtbot: QtBot) -> Non
     superseded: RenderFuture[Pixels] = RenderFuture()
     superseded.cancel()  # what RenderService.show does to a page leafed past
     arrivals.watch(RenderRequest(DOC, 1, 0, 0.5), superseded)
-    with RenderService(backend="thread") as service:
+    with RenderService(backend="process") as service:  # PyMuPDF stays out of this process
         await service.open(DOC, 1, pack)
         request = RenderRequest(DOC, 1, 2, 0.5)
         arrivals.watch(request, service.render(request))  # delivered after the cancelled one
