@@ -8,8 +8,9 @@ calls on its plain asyncio loop — reads its rows back. In the child, one demo 
 (:mod:`bench.app_council`: the real relay, administrator and clerk in-process) serves, in order:
 
 1. the chair and 30 follower engines (:mod:`bench.app_follow`): chair's turn → painted on the
-   follower's window, and a shared stroke → painted there; baseline: bare ``websockets``
-   broadcast to 30 clients;
+   follower's window, and a shared stroke → painted there (with the 30 engines, then with the
+   two devices alone, where the target is judged); baseline: bare ``websockets`` broadcast to
+   30 clients;
 2. then, with those sessions closed, a second clerk device publishes the 612-page budget book
    and an A3 page, and a reader's window measures page turns (prefetched, and not prefetched
    against bare PyMuPDF) on the demo pack and the book, and a 400 % zoom of the A3 page
@@ -135,12 +136,22 @@ async def _in_qt(plan: Plan) -> tuple[list[report.Row], dict[str, Any]]:
                 report.Row("app", f"chair's turn → follower painted, {n} engines, p95", "ms",
                            _p(follow.bare, 95), _p(follow.turns, 95), "≤ 50 ms", 50.0,
                            per_ratio=False),
-                report.Row("app", "shared stroke → painted on another device, p95", "ms",
-                           _p(follow.bare, 95), _p(follow.strokes, 95), "≤ 100 ms", 100.0,
+                report.Row("app", f"shared stroke → painted on another device, {n} engines in "
+                           "the app's process (informative), p95", "ms",
+                           _p(follow.bare, 95), _p(follow.strokes, 95), ""),
+                report.Row("app", "shared stroke → painted on another device, the 2 devices "
+                           "alone (target judged here), p50", "ms",
+                           _p(follow.bare, 50), _p(follow.strokes_two, 50), ""),
+                report.Row("app", "shared stroke → painted on another device, the 2 devices "
+                           "alone (target judged here), p95", "ms",
+                           _p(follow.bare, 95), _p(follow.strokes_two, 95), "≤ 100 ms", 100.0,
                            per_ratio=False),
             ]  # fmt: skip
             details["follow"] = _summaries(
-                turns=follow.turns, strokes=follow.strokes, bare=follow.bare
+                turns=follow.turns,
+                strokes=follow.strokes,
+                strokes_two_devices=follow.strokes_two,
+                bare=follow.bare,
             )
             details["follow"]["setup_s"] = follow.setup_s
 

@@ -12,11 +12,12 @@ Every service figure is taken for both backends in the same run: ``process`` (th
 in a render process, pixels back through shared memory) and ``thread`` (one render thread).
 
 * **Page turn, not prefetched** — the service's first render of a page: from the caller's
-  thread, :meth:`RenderService.render` → the renderer (queue, display list, rasterise) → the
-  future's result. Pixel cache off, and the pages visited in order through more pages than the
+  thread, :meth:`RenderService.render` → the renderer (queue, drawn straight from the page) →
+  the future's result. Pixel cache off, and the pages visited in order through more pages than the
   service keeps display lists for, so nothing is reused.
-* **Zoom change** — the same page again at a new scale (the display list is kept): what a
-  pinch-zoom costs once the page has been seen.
+* **Zoom change** — the same page again at a new scale: its display list is built now (the
+  first draw went straight from the page, the faster way for the page turn the reader waits
+  for); every later zoom or tile of the page only rasterises that list.
 * **Cache hit** — the same request again, answered from the byte-bounded cache.
 * **Draw code alone** — the service's own drawing code (:class:`~furano_meet.render.pages.
   OpenDocument`, another copy of the document) called on the baseline's thread: the service's
@@ -198,7 +199,7 @@ def _rows(label: str, times: dict[str, list[float]], *, gated: bool) -> list[rep
         *turns,
         row("draw code alone, no hand-off, p50", "direct"),
         *(
-            row(f"zoom change (display list kept), {b}, p50", f"zoom_{b}", "bare_zoom")
+            row(f"first zoom change (display list built), {b}, p50", f"zoom_{b}", "bare_zoom")
             for b in BACKENDS
         ),
         row("cache hit, p50", "hit"),

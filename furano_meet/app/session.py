@@ -3,8 +3,8 @@
 One :class:`Session` per window (the tour and the tests run two in one process). It owns
 
 * the :class:`~furano_meet.sync.engine.SyncEngine` — the only way to the relay and the store;
-* the page-render service, made in :func:`make_render_service` alone, so the backend (a thread
-  today, a process tomorrow) is switched in one place;
+* the page-render service, made in :func:`make_render_service` alone, so the backend (a render
+  process) and its cache are chosen in one place;
 * :class:`Ops` — Anki's "one background op" idea: a widget hands over a coroutine and moves
   on; success calls back on the GUI thread, failure goes to the one
   :class:`~.error_presenter.ErrorPresenter`. Slots stay one line long.
@@ -35,9 +35,21 @@ T = TypeVar("T")
 log = logging.getLogger("furano.app")
 
 
+APP_PIXEL_CACHE = 0
+"""Bytes of rendered pixels the app's render service keeps: none (issue #9, performance).
+
+The viewer turns each render into a ``QPixmap`` (its own copy) and keeps the few it needs, so
+a second copy in the service bought nothing — and cost: with the render process, pixels the
+service caches keep their shared-memory segment, so once its pool of segments was all held by
+the cache every render got a fresh segment, and MuPDF's first write into fresh memory made
+the worker's round trip of a budget-book page ~5 ms instead of ~2.5 ms (and the app's memory
+grew by the cache). With nothing cached, each segment goes back to the pool as soon as its
+pixmap is made."""
+
+
 def make_render_service() -> RenderService:
     """The one place the app builds its renderer: swap the backend here."""
-    return RenderService(name="furano-app-render")
+    return RenderService(name="furano-app-render", cache_bytes=APP_PIXEL_CACHE)
 
 
 class Ops:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from enum import Enum
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -40,17 +41,19 @@ from PySide6.QtWidgets import (
 from furano_meet.annotations import AnnotationBody, Ink, InkPoint
 from furano_meet.pagespace import Point
 from furano_meet.protocol import messages as m
-from furano_meet.render import MAX_PIXELS, DocumentInfo, Pixels, RenderFuture, RenderRequest
+from furano_meet.render import MAX_PIXELS, DocumentInfo, Pixels, RenderRequest
 from furano_meet.render.errors import ServiceClosed  # polish: the resize-timer guard
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsChanged, PresenterMoved, SyncEvent
 from furano_meet.sync.follow import PageRef
 from furano_meet.sync.presenting import MeetingView
+from furano_meet.sync.queries import AnnotationView
 
 from .bars import FollowBar, PresenterBar
 from .error_presenter import DocumentUnavailable
 from .page_canvas import InputMode, PageCanvas
 from .page_labels import indicator_suffix
+from .render_arrivals import RenderArrivals
 from .session import Session
 
 KEEP_PIXMAPS = 6
@@ -84,6 +87,17 @@ def to_pixmap(pixels: Pixels, device_pixel_ratio: float) -> QPixmap:
     return pixmap
 
 
+def _page_of(note: AnnotationView) -> tuple[str, int, int]:
+    return note.document_id, note.version, note.page
+
+
+def _ink_of(notes: Iterable[AnnotationView]) -> Iterator[tuple[str, Ink]]:
+    """(note id, ink) of the ink among ``notes``."""
+    for note in notes:
+        if isinstance(note.body.mark, Ink):
+            yield note.annotation_id, note.body.mark
+
+
 class PageArea(QScrollArea):
     """The scrolled page; tells when its size (and so the fitted scale) changes, e.g. when
     the window is resized or the presenter bar appears."""
@@ -115,9 +129,15 @@ class Viewer(QWidget):
         self._opening: tuple[str, int] | None = None
         self._wanted: PageRef | None = None
         self._pixmaps: OrderedDict[RenderRequest, QPixmap] = OrderedDict()
-        self._ink: dict[tuple[str, int, int], tuple[Ink, ...]] = {}
-        """Shared ink of the pages seen in this document, so a return shows it at once."""
+        self._ink: dict[tuple[str, int, int], tuple[tuple[str, Ink], ...]] = {}
+        """Shared ink (by note id) of the pages seen in this document, so a return shows it
+        at once."""
+        self._ink_reads = 0
         self._view_name = f"viewer-{id(self)}"
+        # perf (issue #9): finished renders come in one Qt event, not three qasync turns.
+        self._arrivals = RenderArrivals(self)
+        self._arrivals.arrived.connect(self._arrived)
+        self._arrivals.failed.connect(session.errors.present)
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
         self._build()
@@ -296,6 +316,7 @@ class Viewer(QWidget):
         if isinstance(event, PresenterMoved):
             self._apply(self.session.engine.view(self.meeting_id))
         elif isinstance(event, AnnotationsChanged):
+            self._show_received_ink(event.notes)
             self._load_ink()
 
     def _apply(self, view: MeetingView) -> None:
@@ -407,10 +428,11 @@ class Viewer(QWidget):
             self._display(visible)
         for request, future in zip([visible, *ahead], futures, strict=True):
             if request not in self._pixmaps:
-                self.session.ops.run(self._convert(request, future))
+                self._arrivals.watch(request, future)
 
-    async def _convert(self, request: RenderRequest, future: RenderFuture[Pixels]) -> None:
-        pixels = await future
+    def _arrived(self, request: RenderRequest, pixels: Pixels) -> None:
+        if request in self._pixmaps:
+            return  # asked for twice (a resize, a return): converted already
         self._pixmaps[request] = to_pixmap(pixels, self.devicePixelRatioF())
         while len(self._pixmaps) > KEEP_PIXMAPS:
             self._pixmaps.popitem(last=False)
@@ -422,6 +444,7 @@ class Viewer(QWidget):
         wanted = self._request(self.page)
         if request == wanted:
             self._display(request)
+            self.canvas.repaint()  # perf (issue #9): the page the reader waits for, now
         elif request.page == self.page and wanted not in self._pixmaps:
             self._display(request)  # the viewport changed meanwhile: show this, sharpen next
             self._render()
@@ -441,17 +464,42 @@ class Viewer(QWidget):
         if here is None:
             return
         if here in self._ink:
-            self.canvas.set_ink(here, self._ink[here])
+            self._set_ink(here, self._ink[here])
+        self._ink_reads += 1
+        read = self._ink_reads
 
-        def loaded(ink: tuple[Ink, ...]) -> None:
-            self._ink[here] = ink
-            self.canvas.set_ink(here, ink)
+        def loaded(ink: tuple[tuple[str, Ink], ...]) -> None:
+            if read == self._ink_reads:  # an older read must not undo ink shown since
+                self._set_ink(here, ink)
 
         self.session.ops.run(self._read_ink(*here), on_done=loaded)
 
-    async def _read_ink(self, document_id: str, version: int, page: int) -> tuple[Ink, ...]:
+    def _set_ink(self, here: tuple[str, int, int], ink: tuple[tuple[str, Ink], ...]) -> None:
+        self._ink[here] = ink
+        self.canvas.set_ink(here, tuple(mark for _, mark in ink))
+
+    async def _read_ink(
+        self, document_id: str, version: int, page: int
+    ) -> tuple[tuple[str, Ink], ...]:
         notes = await self.session.engine.annotations(document_id, version, page)
-        return tuple(n.body.mark for n in notes if isinstance(n.body.mark, Ink))
+        return tuple(_ink_of(notes))
+
+    # perf (issue #9): received ink is painted from the event; the store's read that follows
+    # (_load_ink) stays the truth. Re-reading first cost a third of a shared stroke's latency.
+    def _show_received_ink(self, notes: tuple[AnnotationView, ...]) -> None:
+        here = self._here()
+        if here is None:
+            return
+        shown = self._ink.get(here, ())
+        known = {note_id for note_id, _ in shown}
+        new = [
+            (note_id, mark)
+            for note_id, mark in _ink_of(n for n in notes if _page_of(n) == here)
+            if note_id not in known
+        ]
+        if new:
+            self._set_ink(here, (*shown, *new))
+            self.canvas.repaint()
 
     def _update_nav(self) -> None:
         count = self.document.page_count if self.document is not None else 0

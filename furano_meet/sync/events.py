@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .follow import View
+from .queries import AnnotationView
 
 
 class Connectivity(StrEnum):
@@ -130,6 +131,11 @@ class DocumentWithdrawn:
 class AnnotationsChanged:
     meeting_id: str
     annotation_ids: tuple[str, ...]
+    notes: tuple[AnnotationView, ...] = ()
+    """Of those, the added or edited notes of ops that came through the log, as now stored
+    (a deleted note is named in ``annotation_ids`` only; empty for a write made on this
+    device before the relay logged it): a screen may show them at once and read the store
+    afterwards, which stays the truth."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ from furano_meet.store.ledger import LedgerState, NoteRecord
 from furano_meet.store.records import Annotation, Visibility
 
 from .context import parse_time
+from .queries import AnnotationView, view_of
 
 log = logging.getLogger("furano.sync")
 
@@ -170,6 +171,17 @@ def verify_page(
     return [(ops[i], verified[i]) for i in sorted(verified)]
 
 
+def verify_and_open(
+    meeting_id: str,
+    ops: tuple[m.LoggedOp, ...],
+    certificates: dict[str, DeviceCertificate],
+    anchor: TrustAnchor,
+    keys: HeldKeys,
+) -> list[Received]:
+    """(Worker thread) :func:`verify_page`, then :func:`open_bodies`: one hop off the loop."""
+    return open_bodies(meeting_id, verify_page(meeting_id, ops, certificates, anchor), keys)
+
+
 def open_bodies(
     meeting_id: str, ops: list[tuple[m.LoggedOp, VerifiedOp]], keys: HeldKeys
 ) -> list[Received]:
@@ -267,10 +279,11 @@ def store_received(
     cursor: int,
     roster: Roster | None,
     now: datetime,
-) -> list[str]:
+) -> Stored:
     """(Store thread) Let ops through the ledger, store what they change, advance the cursor,
-    all in one transaction; returns the annotation ids changed."""
+    all in one transaction; returns what changed (see :class:`Stored`)."""
     changed: list[str] = []
+    live: dict[str, AnnotationView] = {}
     with store.atomic():
         before = store.load_ledger(meeting_id)
         ledger, latest = _ledger(meeting_id, before)
@@ -282,27 +295,40 @@ def store_received(
             if h.kind == "delete":
                 if store.annotation(h.annotation_id) is not None:
                     store.delete_annotation(h.annotation_id, when)
+                live.pop(h.annotation_id, None)
             elif item.body is not None:
-                store.put_annotation(
-                    Annotation(
-                        annotation_id=h.annotation_id,
-                        meeting_id=meeting_id,
-                        doc_id=h.document_id,
-                        version=h.version,
-                        page_no=h.page,
-                        visibility=Visibility(h.visibility),
-                        # The signer's certificate user (of the note's add), never a relay label.
-                        author=ledger.notes[h.annotation_id].author_user_id,
-                        payload=encode(item.body),
-                        created_at=when,
-                        updated_at=when,
-                        server_seq=logged.seq,
-                    )
+                note = Annotation(
+                    annotation_id=h.annotation_id,
+                    meeting_id=meeting_id,
+                    doc_id=h.document_id,
+                    version=h.version,
+                    page_no=h.page,
+                    visibility=Visibility(h.visibility),
+                    # The signer's certificate user (of the note's add), never a relay label.
+                    author=ledger.notes[h.annotation_id].author_user_id,
+                    payload=encode(item.body),
+                    created_at=when,
+                    updated_at=when,
+                    server_seq=logged.seq,
                 )
+                store.put_annotation(note)
+                live[h.annotation_id] = view_of(note, item.body)
             else:
                 continue  # waiting for its key
             changed.append(h.annotation_id)
         store.save_ledger(meeting_id, _changes(ledger, latest, before))
         if cursor:
             store.advance_cursor(meeting_id, OPS_STREAM, cursor)
-    return changed
+    return Stored(tuple(changed), tuple(live.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What one page of received ops changed in the store."""
+
+    changed: tuple[str, ...]
+    """Every note added, edited or deleted, in log order."""
+    live: tuple[AnnotationView, ...]
+    """The added or edited notes as now stored, so a screen can show them from the event
+    without reading the store again (issue #9: on a busy device that read was a third of a
+    shared stroke's way to another screen)."""

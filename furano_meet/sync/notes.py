@@ -275,12 +275,15 @@ class Notes:
         """The op as sent: signed and encrypted once (then kept), or ``None`` while its key
         or this device's certificate is missing."""
         store = self._ctx.store
-        kept = await self._ctx.db(store.signed_op, op.op_id)
+        key: MeetingKey | PrivateAnnotationKey | None = None
+        if op.visibility == "shared":  # read together: one hop off the loop, not two (#9)
+            kept, key = await asyncio.gather(
+                self._ctx.db(store.signed_op, op.op_id), self._keys.meeting_key(op.meeting_id)
+            )
+        else:  # a private key may have to be made: only when the op is not signed yet
+            kept = await self._ctx.db(store.signed_op, op.op_id)
         if kept is None:
-            key: MeetingKey | PrivateAnnotationKey | None
-            if op.visibility == "shared":
-                key = await self._keys.meeting_key(op.meeting_id)
-            else:
+            if op.visibility != "shared":
                 key = await self._keys.ensure_private_key(op.meeting_id)
             cert = await self._keys.load_own_certificate(op.meeting_id)
             if key is None or cert is None:
@@ -396,10 +399,10 @@ class Notes:
                 return
 
     async def _held_keys(self, meeting_id: str) -> ledger.HeldKeys:
-        return {
-            "shared": {k.epoch: k for k in await self._keys.all_meeting_keys(meeting_id)},
-            "private": dict(await self._keys.private_keys(meeting_id)),
-        }
+        shared, private = await asyncio.gather(
+            self._keys.all_meeting_keys(meeting_id), self._keys.private_keys(meeting_id)
+        )
+        return {"shared": {k.epoch: k for k in shared}, "private": dict(private)}
 
     async def apply(
         self, meeting_id: str, ops: tuple[m.LoggedOp, ...], *, own: bool = False
@@ -418,29 +421,33 @@ class Notes:
         """
         if not ops:
             return
-        certificates = await self._keys.certificates_of(meeting_id, ledger.signers(ops))
-        verified = await asyncio.to_thread(
-            ledger.verify_page, meeting_id, ops, certificates, self._anchor
+        # What the checks need is read at once, and the checks run in one worker-thread call
+        # (issue #9: each hop off the loop waits its turn on a busy device).
+        certificates, keys, roster = await asyncio.gather(
+            self._keys.certificates_of(meeting_id, ledger.signers(ops)),
+            self._held_keys(meeting_id),
+            self.roster(meeting_id),
         )
-        keys = await self._held_keys(meeting_id)
-        received = await asyncio.to_thread(ledger.open_bodies, meeting_id, verified, keys)
+        received = await asyncio.to_thread(
+            ledger.verify_and_open, meeting_id, ops, certificates, self._anchor, keys
+        )
         waiting = {r.logged.seq for r in received if r.waiting}
         cursor = 0
         for op in () if own else ops:
             if op.seq in waiting:
                 break
             cursor = op.seq
-        changed = await self._ctx.db(
+        stored = await self._ctx.db(
             ledger.store_received,
             self._ctx.store,
             meeting_id,
             received,
             cursor,
-            await self.roster(meeting_id),
+            roster,
             self._ctx.clock(),
         )
-        if changed:
-            self._ctx.emit(AnnotationsChanged(meeting_id, tuple(changed)))
+        if stored.changed:
+            self._ctx.emit(AnnotationsChanged(meeting_id, stored.changed, stored.live))
 
     # -- carrying over (差し替え) -------------------------------------------------------------
 

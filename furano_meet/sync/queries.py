@@ -114,18 +114,24 @@ def page_annotations(
 ) -> tuple[AnnotationView, ...]:
     """(Store thread) The live annotations on a document version (or one page), oldest first."""
     return tuple(
-        AnnotationView(
-            a.annotation_id,
-            a.meeting_id,
-            a.doc_id,
-            a.version,
-            a.page_no,
-            a.visibility,
-            a.author,
-            body,
-            a.created_at,
-            a.updated_at,
-        )
+        view_of(a, body)
         for a in store.annotations(document_id, version, page_no=page)
         if (body := stored_body(a)) is not None
+    )
+
+
+def view_of(annotation: Annotation, body: AnnotationBody) -> AnnotationView:
+    """A stored note and its decoded body as a screen shows them."""
+    a = annotation
+    return AnnotationView(
+        a.annotation_id,
+        a.meeting_id,
+        a.doc_id,
+        a.version,
+        a.page_no,
+        a.visibility,
+        a.author,
+        body,
+        a.created_at,
+        a.updated_at,
     )

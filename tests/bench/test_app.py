@@ -34,6 +34,7 @@ def test_the_quick_app_benchmark_measures_every_part(tmp_path: Path) -> None:
     for part in (
         "chair's turn → follower painted",
         "shared stroke → painted",
+        "the 2 devices alone (target judged here)",
         "key → painted, prefetched",
         "not prefetched",
         "A3 at 400 %",

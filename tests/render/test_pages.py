@@ -18,6 +18,7 @@ from furano_meet.render import (
     tile_grid,
 )
 from furano_meet.render.errors import BadRenderRequest
+from furano_meet.render.service import Backend
 
 
 def _edited(pdf: bytes, edit: object) -> bytes:
@@ -71,6 +72,18 @@ def test_a_whole_page_is_exactly_what_get_pixmap_gives(service: RenderService, p
         assert (pixels.width, pixels.height) == (expected.width, expected.height)
         assert pixels.data == expected.samples
     doc.close()
+
+
+def test_a_page_drawn_again_from_its_display_list_is_the_same(
+    backend: Backend, pack: bytes
+) -> None:
+    with RenderService(cache_bytes=0, backend=backend) as uncached:
+        uncached.open("p", 1, pack).result(30)
+        request = RenderRequest("p", 1, 3, 0.83)
+        first = bytes(uncached.render(request).result(30).data)  # straight from the page
+        again = bytes(uncached.render(request).result(30).data)  # from the page's display list
+        assert uncached.stats().renders == 2
+    assert first == again and first.count(0xFF) < len(first)  # and not a blank page
 
 
 @pytest.mark.parametrize(("own", "extra"), [(0, 0), (90, 0), (0, 270), (180, 90)])
