@@ -22,6 +22,7 @@ async def test_the_save_button_follows_the_clerks_signed_rule(tmp_path: Path, qt
         window = await windows.open("giin1")
         bar = window.export
         window.viewer.open_document(*FIRST_DOCUMENT)
+        window.side.show_panel("document")  # the side column's 目次 panel holds the bar
         await until(bar.button.isEnabled, WAIT)
         assert bar.reason.text() == "" and not bar.reason.isVisible()
 

@@ -24,7 +24,7 @@ async def test_received_ink_is_on_the_canvas_when_its_event_arrives(
     async with app_council(tmp_path, qtbot) as windows:
         chair = await windows.open("iincho")
         member = await windows.open("giin1")
-        await until(lambda: member.agenda.count() == 3, WAIT)
+        await until(lambda: len(member.agenda.entries()) == 3, WAIT)
         painted = expect_paint(member.viewer, 0)
         member.viewer.open_document(*FIRST_DOCUMENT)
         await asyncio.wait_for(painted, WAIT)
