@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from furano_meet.annotations import AnnotationBody, Ink, InkPoint
+from furano_meet.annotations.undo import Place
 from furano_meet.pagespace import Point
 from furano_meet.protocol import messages as m
 from furano_meet.render import MAX_PIXELS, DocumentInfo, Pixels, RenderFuture, RenderRequest
@@ -45,10 +46,13 @@ from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsChanged, PresenterMoved, SyncEvent
 from furano_meet.sync.follow import PageRef
 from furano_meet.sync.presenting import MeetingView
+from furano_meet.sync.queries import AnnotationView
 
+from .annotator import Annotator
 from .bars import FollowBar, PresenterBar
 from .page_canvas import InputMode, PageCanvas
 from .session import Session
+from .tool_bar import AnnotationBar, NotePanel
 
 KEEP_PIXMAPS = 6
 """The page in view, its neighbours and a little history: ~40 MB at 1920×1200."""
@@ -112,8 +116,8 @@ class Viewer(QWidget):
         self._opening: tuple[str, int] | None = None
         self._wanted: PageRef | None = None
         self._pixmaps: OrderedDict[RenderRequest, QPixmap] = OrderedDict()
-        self._ink: dict[tuple[str, int, int], tuple[Ink, ...]] = {}
-        """Shared ink of the pages seen in this document, so a return shows it at once."""
+        self._ink: dict[tuple[str, int, int], tuple[AnnotationView, ...]] = {}
+        """Notes of the pages seen in this document, so a return shows them at once."""
         self._view_name = f"viewer-{id(self)}"
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
@@ -163,7 +167,17 @@ class Viewer(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.follow_bar)
         layout.addWidget(self.presenter_bar)
-        layout.addWidget(self.page_area, 1)
+        # -- annotating (issue #9 "Annotations"): the toolbar beside the page, the 付箋 panel
+        self.annotation_bar = AnnotationBar(self)
+        self.note_panel = NotePanel(self)
+        self.annotator = Annotator(
+            self.session, self.canvas, self.annotation_bar, self.note_panel, self._place
+        )
+        page_row = QHBoxLayout()
+        page_row.addWidget(self.page_area, 1)
+        page_row.addWidget(self.annotation_bar)
+        layout.addLayout(page_row, 1)
+        layout.addWidget(self.note_panel)
         layout.addLayout(nav)
 
         self._connect()
@@ -182,6 +196,7 @@ class Viewer(QWidget):
         self.presenter_bar.bring_clicked.connect(self.bring_everyone_here)
         self.presenter_bar.pointer_toggled.connect(lambda on: self._input(InputMode.POINTER, on))
         self.presenter_bar.pen_toggled.connect(lambda on: self._input(InputMode.PEN, on))
+        self.annotation_bar.tool_chosen.connect(self._annotating)
         self.canvas.pointed.connect(self.point_at)
         self.canvas.stroke_drawn.connect(self.share_stroke)
         self.canvas.painted.connect(self.page_painted)
@@ -195,6 +210,18 @@ class Viewer(QWidget):
 
     def _input(self, mode: InputMode, on: bool) -> None:
         self.canvas.mode = mode if on else InputMode.READ
+        if on:
+            self.annotator.choose_tool(None)  # one tool at a time: the chair's or mine
+
+    def _annotating(self, tool: object) -> None:
+        if tool is not None:
+            self.presenter_bar.pointer.setChecked(False)
+            self.presenter_bar.pen.setChecked(False)
+
+    def _place(self) -> Place | None:
+        """Where a mark made now belongs (the annotator asks)."""
+        here = self._here()
+        return None if here is None or not self.meeting_id else Place(self.meeting_id, *here)
 
     # -- intents -------------------------------------------------------------------------------
 
@@ -402,22 +429,19 @@ class Viewer(QWidget):
         self._show_pointer()
 
     def _load_ink(self) -> None:
-        """Show the page's ink known so far at once, and read it again from the store."""
+        """Show the page's marks known so far at once, and read them again from the store
+        (the annotator shows them: its own rules say whose marks a reader sees)."""
         here = self._here()
         if here is None:
             return
         if here in self._ink:
-            self.canvas.set_ink(here, self._ink[here])
+            self.annotator.show_notes(here, self._ink[here])
 
-        def loaded(ink: tuple[Ink, ...]) -> None:
-            self._ink[here] = ink
-            self.canvas.set_ink(here, ink)
+        def loaded(notes: tuple[AnnotationView, ...]) -> None:
+            self._ink[here] = notes
+            self.annotator.show_notes(here, notes)
 
-        self.session.ops.run(self._read_ink(*here), on_done=loaded)
-
-    async def _read_ink(self, document_id: str, version: int, page: int) -> tuple[Ink, ...]:
-        notes = await self.session.engine.annotations(document_id, version, page)
-        return tuple(n.body.mark for n in notes if isinstance(n.body.mark, Ink))
+        self.session.ops.run(self.session.engine.annotations(*here), on_done=loaded)
 
     def _update_nav(self) -> None:
         count = self.document.page_count if self.document is not None else 0
