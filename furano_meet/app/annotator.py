@@ -12,8 +12,13 @@ a mouse writes at full pressure. Each move repaints only the rectangle around th
 and the stroke is stored once, on release, as one :class:`~furano_meet.annotations.Ink`. It
 stays painted as *pending* until the page's notes come back with it, so it never blinks.
 
-*Palm rejection*: while the stylus is down or near (:class:`~.ink_tools.PenGate`) the mouse
-events Qt makes from touches are swallowed — the hand resting on the glass writes nothing.
+*Palm rejection*: while the stylus is down or near (:class:`~.ink_tools.PenGate`) touches
+(and the mouse events Qt makes from them) are swallowed — the hand resting on the glass writes
+nothing. With no pen near, one finger writes like the pen.
+
+*Live ink*: every paint that draws the stroke still under the pen emits :attr:`live_painted`
+with how many samples it held and when (``perf_counter``): the benchmark "pen input → ink
+painted" and the tests wait on it.
 
 *Highlighter*: the drag is a band; on release the words it crossed (the render service's word
 boxes, page points) become a :class:`Highlight` with their quads and text. *付箋*: a tap opens
@@ -30,7 +35,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QInputDevice,
@@ -40,6 +45,7 @@ from PySide6.QtGui import (
     QPen,
     QShortcut,
     QTabletEvent,
+    QTouchEvent,
 )
 
 from furano_meet.annotations import (
@@ -73,6 +79,12 @@ from .tool_bar import AnnotationBar, NotePanel
 PageKey = tuple[str, int, int]
 TABLET = {QEvent.Type.TabletPress, QEvent.Type.TabletMove, QEvent.Type.TabletRelease}
 MOUSE = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.MouseButtonRelease}
+TOUCH = {
+    QEvent.Type.TouchBegin: QEvent.Type.MouseButtonPress,
+    QEvent.Type.TouchUpdate: QEvent.Type.MouseMove,
+    QEvent.Type.TouchEnd: QEvent.Type.MouseButtonRelease,
+    QEvent.Type.TouchCancel: QEvent.Type.MouseButtonRelease,
+}
 MIN_STEP_PX = 0.5
 """Pen samples closer than this on screen add nothing but points."""
 
@@ -82,6 +94,8 @@ class Annotator(QObject):
 
     changed = Signal()
     """A mark was stored, undone or redone (the bar's undo/redo buttons follow)."""
+    live_painted = Signal(int, float)
+    """A paint drew the stroke under the pen: its sample count, ``time.perf_counter()``."""
 
     def __init__(
         self,
@@ -105,6 +119,7 @@ class Annotator(QObject):
         self._pending: list[Ink] = []
         self._erased: dict[str, AnnotationView] = {}
         self._draft: tuple[Place, Point, AnnotationView | None] | None = None
+        canvas.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         canvas.installEventFilter(self)
         canvas.overlay = self._paint
         self._connect()
@@ -187,6 +202,9 @@ class Annotator(QObject):
         elif kind in TABLET and isinstance(event, QTabletEvent):
             self._tablet(event)
             return True
+        elif kind in TOUCH and isinstance(event, QTouchEvent):
+            self._touch(event)
+            return True
         elif kind in MOUSE and isinstance(event, QMouseEvent):
             if event.device().type() == QInputDevice.DeviceType.TouchScreen:
                 if self.gate.blocks_touch(time.monotonic()):
@@ -210,6 +228,15 @@ class Annotator(QObject):
             QEvent.Type.TabletRelease: QEvent.Type.MouseButtonRelease,
         }[kind]
         self._input(mouse, event.position(), event.pressure())
+
+    def _touch(self, event: QTouchEvent) -> None:
+        """One finger writes like the pen; any touch while the pen is near is the palm."""
+        event.accept()  # taken either way: Qt makes no mouse events from it
+        if self.gate.blocks_touch(time.monotonic()) or not event.points():
+            return
+        point = event.points()[0]
+        pos = self.canvas.mapFromGlobal(point.globalPosition())
+        self._input(TOUCH[event.type()], pos, 1.0)
 
     def _input(self, kind: QEvent.Type, pos: QPointF, pressure: float) -> None:
         transform, where = self.canvas.transform, self._where()
@@ -399,6 +426,7 @@ class Annotator(QObject):
             paint_ink(painter, to_view, ink.points, ink.colour, ink.width, scale)
         if self._live:
             paint_ink(painter, to_view, self._live, self.state.colour, self.state.width, scale)
+            self.live_painted.emit(len(self._live), time.perf_counter())
 
 
 def _place(note: AnnotationView) -> Place:

@@ -26,10 +26,14 @@ __all__ = ["MEETING_ID", "DemoCouncil", "demo_council", "member_session"]
 
 
 @contextlib.asynccontextmanager
-async def demo_council(data_dir: Path, timeout: float = 60) -> AsyncIterator[DemoCouncil]:
+async def demo_council(
+    data_dir: Path, timeout: float = 60, *, port: int = 0
+) -> AsyncIterator[DemoCouncil]:
+    """``port`` 0 is an ephemeral one; the port of an earlier council on the same ``data_dir``
+    starts that relay again (devices reconnect to the address they know)."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[DemoCouncil] = loop.create_future()
-    task = asyncio.create_task(run_demo(data_dir, 0, ready=ready.set_result))
+    task = asyncio.create_task(run_demo(data_dir, port, ready=ready.set_result))
     try:
         async with asyncio.timeout(timeout):
             await asyncio.wait((ready, task), return_when=asyncio.FIRST_COMPLETED)

@@ -3,7 +3,7 @@
 Both only show state and emit intents; the :class:`~.annotator.Annotator` acts on them. Big
 targets in a two-column block beside the page (pages are mostly portrait, so the width beside
 a fitted page is free), colours named for screen readers and shown as large swatches, and a
-share toggle that says in words whether the next mark is 「自分だけ」 or 「共有」. The note panel
+share toggle that says in words whether the next mark is 「自分だけ」 or 「全員に共有」. The note panel
 is non-modal: the meeting goes on while a member writes.
 """
 
@@ -87,9 +87,9 @@ class AnnotationBar(QFrame):
         self.share = self._button(self.tr("自分だけ"), checkable=True)
         self.share.setStyleSheet(SHARED_STYLE)
         self.share.toggled.connect(self._shared)
-        self.undo = self._button(self.tr("↶ 戻す"))
+        self.undo = self._button(self.tr("↶ 元に戻す"))
         self.undo.setAccessibleName(self.tr("元に戻す"))
-        self.redo = self._button(self.tr("↷ やり直し"))
+        self.redo = self._button(self.tr("↷ やり直す"))
         self.undo.clicked.connect(self.undo_clicked)
         self.redo.clicked.connect(self.redo_clicked)
         rows = len(Tool) // 2
@@ -134,7 +134,7 @@ class AnnotationBar(QFrame):
         self.shared_toggled.emit(on)
 
     def _label_share(self, on: bool) -> None:
-        self.share.setText(self.tr("共有 — 全員に見える") if on else self.tr("自分だけ"))
+        self.share.setText(self.tr("全員に共有") if on else self.tr("自分だけ"))
         self.share.setAccessibleName(
             self.tr("書き込みを会議で共有する") if on else self.tr("書き込みは自分だけに見える")
         )
