@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QEventPoint,
     QImage,
     QInputDevice,
+    QInputMethodEvent,
     QPointingDevice,
     QTabletEvent,
     QTouchEvent,
@@ -150,9 +151,18 @@ def ink_across(canvas: PageCanvas, paper: QImage, at: Point) -> int:
     )
 
 
+def type_japanese(widget: QWidget, text: str) -> None:
+    """Text as an input method commits it (``QTest.keyClicks`` aborts on non-Latin text)."""
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
 def choose(window: MainWindow, tool: Tool, *, shared: bool = False) -> None:
     bar = window.viewer.annotation_bar
-    QTest.mouseClick(bar.tools[tool], Qt.MouseButton.LeftButton)
+    if not bar.tools[tool].isChecked():  # a second tap puts the tool down
+        QTest.mouseClick(bar.tools[tool], Qt.MouseButton.LeftButton)
+    assert window.viewer.annotator.state.tool is tool
     if bar.share.isChecked() != shared:
         QTest.mouseClick(bar.share, Qt.MouseButton.LeftButton)
 
@@ -222,7 +232,7 @@ async def test_a_stylus_stroke_is_drawn_as_it_moves_keeps_its_pressure_and_reach
         await until_notes(writer.session, 2)
         choose(writer, Tool.NOTE, shared=True)
         QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=page.center().toPoint())
-        QTest.keyClicks(viewer.note_panel.text, "全員へ")
+        type_japanese(viewer.note_panel.text, "全員へ")
         QTest.mouseClick(viewer.note_panel.save_button, Qt.MouseButton.LeftButton)
         mine = await until_notes(writer.session, 3)
         assert [n.visibility for n in mine].count(Visibility.PRIVATE) == 1
@@ -271,7 +281,7 @@ async def test_highlighter_note_eraser_and_undo(tmp_path: Path, qtbot: QtBot) ->
         spot = canvas.page_rect().center().toPoint()
         QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=spot)
         assert viewer.note_panel.isVisible()
-        QTest.keyClicks(viewer.note_panel.text, "予算の根拠を確認")
+        type_japanese(viewer.note_panel.text, "予算の根拠を確認")
         shoot(window, "note-panel")
         QTest.mouseClick(viewer.note_panel.save_button, Qt.MouseButton.LeftButton)
         stored = await until_notes(session, 2)
