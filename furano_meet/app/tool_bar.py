@@ -69,7 +69,8 @@ class AnnotationBar(QFrame):
                 f"QPushButton {{ background: {colour}; border-radius: 26px; min-width: 52px;"
                 f" max-width: 52px; }} QPushButton:checked {{ background: {colour};"
                 " border: 5px solid #1a4fa0; }"
-            )
+                " QPushButton:disabled { background: #e4e4e4; border-color: #e4e4e4; }"
+            )  # greyed when the tool takes no colour, so no swatch seems to be in force
             button.clicked.connect(lambda _=False, c=colour: self.colour_chosen.emit(c))
             self._colours.addButton(button)
             self.swatches.append(button)
