@@ -2,12 +2,9 @@
 snaps to words, 付箋, eraser, undo, private and shared marks, offline writing — real relay,
 real engines, real renders, offscreen.
 
-Input is sent with ``QApplication.sendEvent`` (tablet, touch and mouse events built here),
-never with ``QTest.touchEvent``: its ``commit()`` (and its destructor) call
-``QCoreApplication.processEvents()`` from inside the test coroutine, and qasync loses timer
-callbacks under such nested event processing (a timer id freed by the nested pass is reused
-and then killed by the outer one), so tasks stop waking up — the earlier version of these tests
-hung that way.
+Input is sent with ``QApplication.sendEvent`` (:mod:`furano_meet.app.synthetic`), never with
+``QTest.touchEvent``, whose nested ``processEvents()`` makes qasync lose timer callbacks: the
+earlier version of these tests hung that way (see that module).
 """
 
 from __future__ import annotations
@@ -19,13 +16,8 @@ from urllib.parse import urlparse
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import (
     QColor,
-    QEventPoint,
     QImage,
-    QInputDevice,
     QInputMethodEvent,
-    QPointingDevice,
-    QTabletEvent,
-    QTouchEvent,
 )
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -36,6 +28,7 @@ from furano_meet.app.council import demo_council
 from furano_meet.app.ink_tools import Tool
 from furano_meet.app.page_canvas import PageCanvas
 from furano_meet.app.session import Session
+from furano_meet.app.synthetic import finger, stylus, tablet, touch_screen
 from furano_meet.app.tour import FIRST_DOCUMENT, drag, expect_paint, until
 from furano_meet.app.viewer import Viewer
 from furano_meet.app.window import MainWindow
@@ -47,59 +40,6 @@ from tests.app.conftest import Windows, app_council, quiet_pymupdf_garbage
 
 WAIT = 20
 SHOTS = Path("/tmp/shots")
-
-
-def stylus() -> QPointingDevice:
-    caps = QInputDevice.Capability.Position | QInputDevice.Capability.Pressure
-    return QPointingDevice(
-        "stylus",
-        1,
-        QInputDevice.DeviceType.Stylus,
-        QPointingDevice.PointerType.Pen,
-        caps,
-        1,
-        3,
-    )
-
-
-def tablet(
-    widget: QWidget, device: QPointingDevice, kind: QEvent.Type, pos: QPointF, pressure: float
-) -> None:
-    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
-    button = none if kind == QEvent.Type.TabletMove else left
-    buttons = none if kind == QEvent.Type.TabletRelease else left
-    event = QTabletEvent(
-        kind,
-        device,
-        pos,
-        widget.mapToGlobal(pos),
-        pressure,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        0.0,
-        Qt.KeyboardModifier.NoModifier,
-        button,
-        buttons,
-    )
-    QApplication.sendEvent(widget, event)
-
-
-TOUCH_STATES = {
-    QEvent.Type.TouchBegin: QEventPoint.State.Pressed,
-    QEvent.Type.TouchUpdate: QEventPoint.State.Updated,
-    QEvent.Type.TouchEnd: QEventPoint.State.Released,
-}
-
-
-def finger(widget: QWidget, device: QPointingDevice, path: list[QPointF]) -> None:
-    """One finger down at ``path[0]``, along it, up at the end (a real ``QTouchEvent`` each)."""
-    kinds = [QEvent.Type.TouchBegin] + [QEvent.Type.TouchUpdate] * (len(path) - 2)
-    for kind, pos in zip([*kinds, QEvent.Type.TouchEnd], path, strict=True):
-        point = QEventPoint(0, TOUCH_STATES[kind], pos, widget.mapToGlobal(pos))
-        event = QTouchEvent(kind, device, Qt.KeyboardModifier.NoModifier, [point])
-        QApplication.sendEvent(widget, event)
 
 
 def live_painted(viewer: Viewer, samples: int) -> asyncio.Future[float]:
@@ -198,7 +138,7 @@ async def test_a_stylus_stroke_is_drawn_as_it_moves_keeps_its_pressure_and_reach
 
         # the palm lands below the pen and slides while the pen is down: it writes nothing
         palm = QPointF(xs[2], y + page.height() * 0.2)
-        touch = QTest.createTouchDevice(QInputDevice.DeviceType.TouchScreen)
+        touch = touch_screen()
         finger(canvas, touch, [palm, palm + QPointF(40, 10), palm + QPointF(80, 20)])
         assert len(viewer.annotator._live) == 5
         for x, pressure in zip(xs[5:], pressures[5:], strict=True):
