@@ -57,7 +57,7 @@ class AnnotationBar(QFrame):
             button = self._button(self.tr(TOOL_NAMES[tool]), checkable=True)
             button.clicked.connect(lambda on, t=tool: self._tool(t, on))
             self.tools[tool] = button
-            grid.addWidget(button, i // 2, i % 2)
+            grid.addWidget(button, 1 + i // 2, i % 2)
         self.swatches: list[QPushButton] = []
         self._colours = QButtonGroup(self)
         swatch_row = QHBoxLayout()
@@ -93,7 +93,10 @@ class AnnotationBar(QFrame):
         self.redo = self._button(self.tr("↷ やり直す"))
         self.undo.clicked.connect(self.undo_clicked)
         self.redo.clicked.connect(self.redo_clicked)
-        rows = len(Tool) // 2
+        heading = QLabel(self.tr("書き込み"), self)
+        heading.setObjectName("heading")  # names the block: these buttons write on the page
+        grid.addWidget(heading, 0, 0, 1, 2)
+        rows = 1 + len(Tool) // 2
         grid.addLayout(swatch_row, rows, 0, 1, 2)
         grid.addLayout(width_row, rows + 1, 0, 1, 2)
         grid.addWidget(self.share, rows + 2, 0, 1, 2)
