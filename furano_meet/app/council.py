@@ -27,10 +27,10 @@ __all__ = ["MEETING_ID", "DemoCouncil", "demo_council", "enrolled_store", "membe
 
 @contextlib.asynccontextmanager
 async def demo_council(
-    data_dir: Path, timeout: float = 60, port: int = 0
+    data_dir: Path, timeout: float = 60, *, port: int = 0
 ) -> AsyncIterator[DemoCouncil]:
-    """The demo council until the block ends; ``port`` 0 is an ephemeral one (a council
-    started again on ``data_dir`` with its old port is the same relay back from an outage)."""
+    """``port`` 0 is an ephemeral one; the port of an earlier council on the same ``data_dir``
+    starts that relay again (devices reconnect to the address they know)."""
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[DemoCouncil] = loop.create_future()
     task = asyncio.create_task(run_demo(data_dir, port, ready=ready.set_result))

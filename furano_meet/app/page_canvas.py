@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import time
 from enum import Enum
+from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPen,
     QPixmap,
@@ -27,8 +27,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from furano_meet.annotations import Ink
+from furano_meet.annotations import Ink, InkPoint
 from furano_meet.pagespace import Point, Quad, ViewTransform
+
+from .mark_painter import paint_ink
+
+
+class Overlay(Protocol):
+    def __call__(self, painter: QPainter, *, under_ink: bool) -> None: ...
+
 
 POINTER_COLOUR = QColor("#d0021b")
 POINTER_RADIUS = 14
@@ -69,6 +76,9 @@ class PageCanvas(QWidget):
         self.placeholder = ""
         self._hits: tuple[Quad, ...] = ()
         self._hits_key: object = None
+        self.overlay: Overlay | None = None
+        """Paints the annotator's marks (highlights under the ink, notes and the stroke under
+        the pen above it); set by :class:`~.annotator.Annotator`."""
 
     # -- what to show --------------------------------------------------------------------------
 
@@ -164,8 +174,14 @@ class PageCanvas(QWidget):
         painter.setBrush(HIT_FILL)
         for polygon in self.highlight_polygons():
             painter.drawPolygon(polygon)
+        if self.overlay is not None:
+            self.overlay(painter, under_ink=True)
         for ink in self.ink:
-            self._draw_stroke(painter, [Point(p.x, p.y) for p in ink.points], ink.colour, ink.width)
+            paint_ink(
+                painter, self._to_view, ink.points, ink.colour, ink.width, self._transform.scale
+            )
+        if self.overlay is not None:
+            self.overlay(painter, under_ink=False)
         if self._stroke:
             self._draw_stroke(painter, self._stroke, "#1a56db", 2.0)
         if self._pointer is not None:
@@ -181,17 +197,23 @@ class PageCanvas(QWidget):
     def _draw_stroke(
         self, painter: QPainter, points: list[Point], colour: str, width: float
     ) -> None:
-        if not points or self._transform is None:
-            return
-        path = QPainterPath(self._to_view(points[0]))
-        for point in points[1:]:
-            path.lineTo(self._to_view(point))
-        pen = QPen(QColor(colour), max(1.0, width * self._transform.scale))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(path)
+        if self._transform is not None:
+            ink = [InkPoint(p.x, p.y) for p in points]
+            paint_ink(painter, self._to_view, ink, colour, width, self._transform.scale)
+
+    # -- annotating (issue #9 "Annotations"): the annotator paints and reads input here -------
+
+    def to_view(self, point: Point) -> QPointF:
+        """``point`` (page points) in widget pixels; a page must be shown."""
+        return self._to_view(point)
+
+    def to_page(self, pos: QPointF) -> Point | None:
+        """The page point under widget pixel ``pos``, or ``None`` off the page."""
+        return self._to_page(pos)
+
+    @property
+    def transform(self) -> ViewTransform | None:
+        return self._transform
 
     # -- input ---------------------------------------------------------------------------------
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
 from enum import Enum
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from furano_meet.annotations import AnnotationBody, Ink, InkPoint
+from furano_meet.annotations.undo import Place
 from furano_meet.pagespace import Point
 from furano_meet.protocol import messages as m
 from furano_meet.render import MAX_PIXELS, DocumentInfo, Pixels, RenderRequest
@@ -49,12 +49,14 @@ from furano_meet.sync.follow import PageRef
 from furano_meet.sync.presenting import MeetingView
 from furano_meet.sync.queries import AnnotationView
 
+from .annotator import Annotator
 from .bars import FollowBar, PresenterBar
 from .error_presenter import DocumentUnavailable
 from .page_canvas import InputMode, PageCanvas
 from .page_labels import indicator_suffix
 from .render_arrivals import RenderArrivals
 from .session import Session
+from .tool_bar import AnnotationBar, NotePanel
 
 KEEP_PIXMAPS = 6
 """The page in view, its neighbours and a little history: ~40 MB at 1920×1200."""
@@ -91,13 +93,6 @@ def _page_of(note: AnnotationView) -> tuple[str, int, int]:
     return note.document_id, note.version, note.page
 
 
-def _ink_of(notes: Iterable[AnnotationView]) -> Iterator[tuple[str, Ink]]:
-    """(note id, ink) of the ink among ``notes``."""
-    for note in notes:
-        if isinstance(note.body.mark, Ink):
-            yield note.annotation_id, note.body.mark
-
-
 class PageArea(QScrollArea):
     """The scrolled page; tells when its size (and so the fitted scale) changes, e.g. when
     the window is resized or the presenter bar appears."""
@@ -129,9 +124,8 @@ class Viewer(QWidget):
         self._opening: tuple[str, int] | None = None
         self._wanted: PageRef | None = None
         self._pixmaps: OrderedDict[RenderRequest, QPixmap] = OrderedDict()
-        self._ink: dict[tuple[str, int, int], tuple[tuple[str, Ink], ...]] = {}
-        """Shared ink (by note id) of the pages seen in this document, so a return shows it
-        at once."""
+        self._ink: dict[tuple[str, int, int], tuple[AnnotationView, ...]] = {}
+        """Notes of the pages seen in this document, so a return shows them at once."""
         self._ink_reads = 0
         self._view_name = f"viewer-{id(self)}"
         # perf (issue #9): finished renders come in one Qt event, not three qasync turns.
@@ -186,7 +180,17 @@ class Viewer(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.follow_bar)
         layout.addWidget(self.presenter_bar)
-        layout.addWidget(self.page_area, 1)
+        # -- annotating (issue #9 "Annotations"): the toolbar beside the page, the 付箋 panel
+        self.annotation_bar = AnnotationBar(self)
+        self.note_panel = NotePanel(self)
+        self.annotator = Annotator(
+            self.session, self.canvas, self.annotation_bar, self.note_panel, self._place
+        )
+        page_row = QHBoxLayout()
+        page_row.addWidget(self.page_area, 1)
+        page_row.addWidget(self.annotation_bar)
+        layout.addLayout(page_row, 1)
+        layout.addWidget(self.note_panel)
         layout.addLayout(nav)
 
         self._connect()
@@ -205,6 +209,7 @@ class Viewer(QWidget):
         self.presenter_bar.bring_clicked.connect(self.bring_everyone_here)
         self.presenter_bar.pointer_toggled.connect(lambda on: self._input(InputMode.POINTER, on))
         self.presenter_bar.pen_toggled.connect(lambda on: self._input(InputMode.PEN, on))
+        self.annotation_bar.tool_chosen.connect(self._annotating)
         self.canvas.pointed.connect(self.point_at)
         self.canvas.stroke_drawn.connect(self.share_stroke)
         self.canvas.painted.connect(self.page_painted)
@@ -218,6 +223,18 @@ class Viewer(QWidget):
 
     def _input(self, mode: InputMode, on: bool) -> None:
         self.canvas.mode = mode if on else InputMode.READ
+        if on:
+            self.annotator.choose_tool(None)  # one tool at a time: the chair's or mine
+
+    def _annotating(self, tool: object) -> None:
+        if tool is not None:
+            self.presenter_bar.pointer.setChecked(False)
+            self.presenter_bar.pen.setChecked(False)
+
+    def _place(self) -> Place | None:
+        """Where a mark made now belongs (the annotator asks)."""
+        here = self._here()
+        return None if here is None or not self.meeting_id else Place(self.meeting_id, *here)
 
     # -- intents -------------------------------------------------------------------------------
 
@@ -459,46 +476,38 @@ class Viewer(QWidget):
         self._show_pointer()
 
     def _load_ink(self) -> None:
-        """Show the page's ink known so far at once, and read it again from the store."""
+        """Show the page's marks known so far at once, and read them again from the store
+        (the annotator shows them: its own rules say whose marks a reader sees)."""
         here = self._here()
         if here is None:
             return
         if here in self._ink:
-            self._set_ink(here, self._ink[here])
+            self.annotator.show_notes(here, self._ink[here])
         self._ink_reads += 1
         read = self._ink_reads
 
-        def loaded(ink: tuple[tuple[str, Ink], ...]) -> None:
-            if read == self._ink_reads:  # an older read must not undo ink shown since
-                self._set_ink(here, ink)
+        def loaded(notes: tuple[AnnotationView, ...]) -> None:
+            if read == self._ink_reads:  # an older read must not undo notes shown since
+                self._set_notes(here, notes)
 
-        self.session.ops.run(self._read_ink(*here), on_done=loaded)
+        self.session.ops.run(self.session.engine.annotations(*here), on_done=loaded)
 
-    def _set_ink(self, here: tuple[str, int, int], ink: tuple[tuple[str, Ink], ...]) -> None:
-        self._ink[here] = ink
-        self.canvas.set_ink(here, tuple(mark for _, mark in ink))
+    def _set_notes(self, here: tuple[str, int, int], notes: tuple[AnnotationView, ...]) -> None:
+        self._ink[here] = notes
+        self.annotator.show_notes(here, notes)
 
-    async def _read_ink(
-        self, document_id: str, version: int, page: int
-    ) -> tuple[tuple[str, Ink], ...]:
-        notes = await self.session.engine.annotations(document_id, version, page)
-        return tuple(_ink_of(notes))
-
-    # perf (issue #9): received ink is painted from the event; the store's read that follows
-    # (_load_ink) stays the truth. Re-reading first cost a third of a shared stroke's latency.
+    # perf (issue #9): received notes are painted from the event; the store's read that
+    # follows (_load_ink) stays the truth. Re-reading first cost a third of a shared stroke's
+    # latency.
     def _show_received_ink(self, notes: tuple[AnnotationView, ...]) -> None:
         here = self._here()
         if here is None:
             return
-        shown = self._ink.get(here, ())
-        known = {note_id for note_id, _ in shown}
-        new = [
-            (note_id, mark)
-            for note_id, mark in _ink_of(n for n in notes if _page_of(n) == here)
-            if note_id not in known
-        ]
-        if new:
-            self._set_ink(here, (*shown, *new))
+        shown = {note.annotation_id: note for note in self._ink.get(here, ())}
+        arrived = [note for note in notes if _page_of(note) == here]
+        if any(shown.get(note.annotation_id) != note for note in arrived):
+            shown.update((note.annotation_id, note) for note in arrived)
+            self._set_notes(here, tuple(shown.values()))
             self.canvas.repaint()
 
     def _update_nav(self) -> None:

@@ -36,6 +36,89 @@
     </message>
 </context>
 <context>
+    <name>AnnotationBar</name>
+    <message>
+        <source>↶ 元に戻す</source>
+        <translation>↶ Undo</translation>
+    </message>
+    <message>
+        <source>↷ やり直す</source>
+        <translation>↷ Redo</translation>
+    </message>
+    <message>
+        <source>ペン</source>
+        <translation>Pen</translation>
+    </message>
+    <message>
+        <source>中</source>
+        <translation>Medium</translation>
+    </message>
+    <message>
+        <source>付箋</source>
+        <translation>Sticky note</translation>
+    </message>
+    <message>
+        <source>元に戻す</source>
+        <translation>Undo</translation>
+    </message>
+    <message>
+        <source>全員に共有</source>
+        <translation>Shared with all</translation>
+    </message>
+    <message>
+        <source>太</source>
+        <translation>Thick</translation>
+    </message>
+    <message>
+        <source>書き込み</source>
+        <translation>Writing</translation>
+    </message>
+    <message>
+        <source>書き込みは自分だけに見える</source>
+        <translation>My writing is seen only by me</translation>
+    </message>
+    <message>
+        <source>書き込みを会議で共有する</source>
+        <translation>Share my writing with the meeting</translation>
+    </message>
+    <message>
+        <source>消しゴム</source>
+        <translation>Eraser</translation>
+    </message>
+    <message>
+        <source>細</source>
+        <translation>Thin</translation>
+    </message>
+    <message>
+        <source>線の太さ: {name}</source>
+        <translation>Line width: {name}</translation>
+    </message>
+    <message>
+        <source>自分だけ</source>
+        <translation>Only me</translation>
+    </message>
+    <message>
+        <source>蛍光ペン</source>
+        <translation>Highlighter</translation>
+    </message>
+    <message>
+        <source>赤</source>
+        <translation>Red</translation>
+    </message>
+    <message>
+        <source>青</source>
+        <translation>Blue</translation>
+    </message>
+    <message>
+        <source>黄</source>
+        <translation>Yellow</translation>
+    </message>
+    <message>
+        <source>黒</source>
+        <translation>Black</translation>
+    </message>
+</context>
+<context>
     <name>AppLock</name>
     <message>
         <source>暗証番号が何度か違いました。念のため、{seconds}秒ほど待ってからもう一度入力してください。</source>
@@ -627,6 +710,33 @@
     <message>
         <source>過去の会議</source>
         <translation>Past meetings</translation>
+    </message>
+</context>
+<context>
+    <name>NotePanel</name>
+    <message>
+        <source>付箋</source>
+        <translation>Sticky note</translation>
+    </message>
+    <message>
+        <source>付箋の文字</source>
+        <translation>Text of the sticky note</translation>
+    </message>
+    <message>
+        <source>付箋を直す</source>
+        <translation>Edit the sticky note</translation>
+    </message>
+    <message>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>新しい付箋</source>
+        <translation>New sticky note</translation>
+    </message>
+    <message>
+        <source>閉じる</source>
+        <translation>Close</translation>
     </message>
 </context>
 <context>

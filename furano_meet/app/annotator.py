@@ -1,0 +1,433 @@
+"""Writing on the page: pen, highlighter, 付箋 and eraser input, committed through undo.
+
+Theory of operation
+-------------------
+The annotator watches the :class:`~.page_canvas.PageCanvas`'s input (an event filter) only
+while a tool is chosen; otherwise the canvas's own modes (the chair's pointer and shared pen)
+apply. Everything is turned into unrotated page points at once, so a mark means the same at
+any zoom.
+
+*Pen* (xournalpp's ``StrokeHandler``): a stylus's :class:`QTabletEvent` brings the pressure,
+a mouse writes at full pressure. Each move repaints only the rectangle around the new segment
+and the stroke is stored once, on release, as one :class:`~furano_meet.annotations.Ink`. It
+stays painted as *pending* until the page's notes come back with it, so it never blinks.
+
+*Palm rejection*: while the stylus is down or near (:class:`~.ink_tools.PenGate`) touches
+(and the mouse events Qt makes from them) are swallowed — the hand resting on the glass writes
+nothing. With no pen near, one finger writes like the pen.
+
+*Live ink*: every paint that draws the stroke still under the pen emits :attr:`live_painted`
+with how many samples it held and when (``perf_counter``): the benchmark "pen input → ink
+painted" and the tests wait on it.
+
+*Highlighter*: the drag is a band; on release the words it crossed (the render service's word
+boxes, page points) become a :class:`Highlight` with their quads and text. *付箋*: a tap opens
+the non-modal note panel, for a new note there or the reader's own note under the finger.
+*Eraser*: marks of the reader's own that it passes (``hit_test``) vanish at once and are
+deleted together on release, as one undo step.
+
+Every change goes through the :class:`~furano_meet.annotations.undo.UndoStack` as an op
+(``session.ops.run``), so nothing here touches the store or blocks the GUI thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QInputDevice,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QShortcut,
+    QTabletEvent,
+    QTouchEvent,
+)
+
+from furano_meet.annotations import (
+    MAX_INK_POINTS,
+    AnnotationBody,
+    Ink,
+    InkPoint,
+    StickyNote,
+    hit_test,
+)
+from furano_meet.annotations.undo import Place, UndoStack
+from furano_meet.pagespace import Point
+from furano_meet.render.types import Word
+from furano_meet.sync.queries import AnnotationView
+
+from .ink_tools import (
+    ERASER_REACH_PX,
+    HIGHLIGHT_BAND,
+    PenGate,
+    Tool,
+    ToolState,
+    crossed_words,
+    highlight_of,
+    visible_notes,
+)
+from .mark_painter import paint_highlight, paint_ink, paint_note, pressure_width
+from .page_canvas import PageCanvas
+from .session import Session
+from .tool_bar import AnnotationBar, NotePanel
+
+PageKey = tuple[str, int, int]
+TABLET = {QEvent.Type.TabletPress, QEvent.Type.TabletMove, QEvent.Type.TabletRelease}
+MOUSE = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.MouseButtonRelease}
+TOUCH = {
+    QEvent.Type.TouchBegin: QEvent.Type.MouseButtonPress,
+    QEvent.Type.TouchUpdate: QEvent.Type.MouseMove,
+    QEvent.Type.TouchEnd: QEvent.Type.MouseButtonRelease,
+    QEvent.Type.TouchCancel: QEvent.Type.MouseButtonRelease,
+}
+MIN_STEP_PX = 0.5
+"""Pen samples closer than this on screen add nothing but points."""
+
+
+class Annotator(QObject):
+    """See the module docstring. ``where()`` names the meeting and page shown (or ``None``)."""
+
+    changed = Signal()
+    """A mark was stored, undone or redone (the bar's undo/redo buttons follow)."""
+    live_painted = Signal(int, float)
+    """A paint drew the stroke under the pen: its sample count, ``time.perf_counter()``."""
+
+    def __init__(
+        self,
+        session: Session,
+        canvas: PageCanvas,
+        bar: AnnotationBar,
+        panel: NotePanel,
+        where: Callable[[], Place | None],
+    ) -> None:
+        super().__init__(canvas)
+        self.session, self.canvas, self.bar, self.panel = session, canvas, bar, panel
+        self._where = where
+        self.state = ToolState()
+        self.gate = PenGate()
+        self.undo = UndoStack(session.engine)
+        self.notes: tuple[AnnotationView, ...] = ()
+        self._notes_key: PageKey | None = None
+        self._live: list[InkPoint] = []
+        self._drag: list[Point] = []
+        self._words: object = None
+        self._pending: list[Ink] = []
+        self._erased: dict[str, AnnotationView] = {}
+        self._draft: tuple[Place, Point, AnnotationView | None] | None = None
+        canvas.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
+        canvas.installEventFilter(self)
+        canvas.overlay = self._paint
+        self._connect()
+
+    def _connect(self) -> None:
+        bar, panel = self.bar, self.panel
+        bar.tool_chosen.connect(self.choose_tool)
+        bar.colour_chosen.connect(self._colour)
+        bar.width_chosen.connect(self._width)
+        bar.shared_toggled.connect(self._shared)
+        bar.undo_clicked.connect(self.undo_step)
+        bar.redo_clicked.connect(self.redo_step)
+        panel.saved.connect(self.save_note)
+        panel.closed.connect(self.close_note)
+        self.changed.connect(self._show_state)
+        QShortcut(QKeySequence.StandardKey.Undo, bar).activated.connect(self.undo_step)
+        QShortcut(QKeySequence("Ctrl+Shift+Z"), bar).activated.connect(self.redo_step)
+        self._show_state()
+
+    # -- intents from the bar ------------------------------------------------------------------
+
+    def choose_tool(self, tool: Tool | None) -> None:
+        self.state.tool = tool
+        self._live, self._drag = [], []
+        self._show_state()
+
+    def _colour(self, colour: str) -> None:
+        if self.state.tool is not None:
+            self.state.colours[self.state.tool] = colour
+        self._show_state()
+
+    def _width(self, width: float) -> None:
+        self.state.width = width
+        self._show_state()
+
+    def _shared(self, on: bool) -> None:
+        self.state.shared = on
+        self._show_state()
+
+    def _show_state(self) -> None:
+        self.bar.show_state(self.state, can_undo=self.undo.can_undo, can_redo=self.undo.can_redo)
+
+    def undo_step(self) -> None:
+        self.session.ops.run(self.undo.undo(), on_done=lambda _: self.changed.emit())
+
+    def redo_step(self) -> None:
+        self.session.ops.run(self.undo.redo(), on_done=lambda _: self.changed.emit())
+
+    # -- the page's marks ----------------------------------------------------------------------
+
+    def show_notes(self, key: PageKey, notes: tuple[AnnotationView, ...]) -> None:
+        """The viewer read the notes of page ``key`` (after a turn or ``AnnotationsChanged``)."""
+        self._notes_key, self.notes = key, visible_notes(notes, self.session.user_id)
+        marks = {n.body.mark for n in self.notes}
+        self._pending = [ink for ink in self._pending if ink not in marks]
+        ids = {n.annotation_id for n in self.notes}
+        self._erased = {i: n for i, n in self._erased.items() if i in ids}
+        self._show_ink()
+
+    def _here_notes(self) -> tuple[AnnotationView, ...]:
+        return self.notes if self._notes_key == self.canvas.key else ()
+
+    def _show_ink(self) -> None:
+        if self._notes_key is not None:
+            inks = tuple(
+                n.body.mark
+                for n in self.notes
+                if isinstance(n.body.mark, Ink) and n.annotation_id not in self._erased
+            )
+            self.canvas.set_ink(self._notes_key, inks)
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if self.state.tool is None or watched is not self.canvas:
+            return False
+        kind = event.type()
+        if kind == QEvent.Type.TabletLeaveProximity:
+            self.gate.pen_left()
+        elif kind in TABLET and isinstance(event, QTabletEvent):
+            self._tablet(event)
+            return True
+        elif kind in TOUCH and isinstance(event, QTouchEvent):
+            self._touch(event)
+            return True
+        elif kind in MOUSE and isinstance(event, QMouseEvent):
+            if event.device().type() == QInputDevice.DeviceType.TouchScreen:
+                if self.gate.blocks_touch(time.monotonic()):
+                    return True  # the palm while the pen writes
+            elif event.device().type() == QInputDevice.DeviceType.Stylus:
+                return True  # made by Qt from a tablet event we already took
+            self._input(kind, event.position(), 1.0)
+            return True
+        return False
+
+    def _tablet(self, event: QTabletEvent) -> None:
+        kind = event.type()
+        down = kind != QEvent.Type.TabletRelease and bool(event.buttons())
+        self.gate.saw_pen(time.monotonic(), down=down)
+        event.accept()
+        if kind == QEvent.Type.TabletMove and not self._live and not self._drag:
+            return  # the pen hovering
+        mouse = {
+            QEvent.Type.TabletPress: QEvent.Type.MouseButtonPress,
+            QEvent.Type.TabletMove: QEvent.Type.MouseMove,
+            QEvent.Type.TabletRelease: QEvent.Type.MouseButtonRelease,
+        }[kind]
+        self._input(mouse, event.position(), event.pressure())
+
+    def _touch(self, event: QTouchEvent) -> None:
+        """One finger writes like the pen; any touch while the pen is near is the palm."""
+        event.accept()  # taken either way: Qt makes no mouse events from it
+        if self.gate.blocks_touch(time.monotonic()) or not event.points():
+            return
+        point = event.points()[0]
+        pos = self.canvas.mapFromGlobal(point.globalPosition())
+        self._input(TOUCH[event.type()], pos, 1.0)
+
+    def _input(self, kind: QEvent.Type, pos: QPointF, pressure: float) -> None:
+        transform, where = self.canvas.transform, self._where()
+        point = self.canvas.to_page(pos)
+        if transform is None or where is None:
+            return
+        tool = self.state.tool
+        if kind == QEvent.Type.MouseButtonPress and point is not None:
+            self._press(tool, where, point, min(1.0, max(0.0, pressure)))
+        elif kind == QEvent.Type.MouseMove and point is not None:
+            self._move(tool, point, min(1.0, max(0.0, pressure)), transform.scale)
+        elif kind == QEvent.Type.MouseButtonRelease:
+            self._release(tool, where)
+
+    def _press(self, tool: Tool | None, where: Place, point: Point, pressure: float) -> None:
+        if tool is Tool.PEN:
+            self._live = [InkPoint(point.x, point.y, pressure)]
+            self._repaint_around([point])
+        elif tool in (Tool.HIGHLIGHTER, Tool.ERASER):
+            self._drag = [point]
+            if tool is Tool.HIGHLIGHTER:
+                self._words = self.session.render.words(
+                    where.document_id, where.version, where.page
+                )
+            else:
+                self._erase_at(point)
+        elif tool is Tool.NOTE:
+            self._drag = [point]
+
+    def _move(self, tool: Tool | None, point: Point, pressure: float, scale: float) -> None:
+        if tool is Tool.PEN and self._live:
+            last = self._live[-1]
+            if abs(point.x - last.x) + abs(point.y - last.y) < MIN_STEP_PX / scale:
+                return
+            self._live.append(InkPoint(point.x, point.y, pressure))
+            self._repaint_around([Point(last.x, last.y), point])
+            if len(self._live) >= MAX_INK_POINTS:  # a very long stroke: store it, go on
+                self._commit_stroke()
+                self._live = [InkPoint(point.x, point.y, pressure)]
+        elif tool is Tool.HIGHLIGHTER and self._drag:
+            self._drag.append(point)
+            self.canvas.update()
+        elif tool is Tool.ERASER and self._drag:
+            self._drag.append(point)
+            self._erase_at(point)
+
+    def _release(self, tool: Tool | None, where: Place) -> None:
+        if tool is Tool.PEN and self._live:
+            self._commit_stroke()
+            self._live = []
+        elif tool is Tool.HIGHLIGHTER and self._drag:
+            path, words, self._drag = tuple(self._drag), self._words, []
+            self.session.ops.run(self._highlight(where, path, words), on_done=self._stored)
+            self.canvas.update()
+        elif tool is Tool.ERASER and self._drag:
+            self._drag = []
+            self._delete_erased()
+        elif tool is Tool.NOTE and self._drag:
+            self.open_note(where, self._drag[0])
+            self._drag = []
+
+    def _repaint_around(self, points: list[Point]) -> None:
+        """Repaint only the new segment's neighbourhood: the page pixmap under it is redrawn
+        from memory, nothing is rendered (xournalpp's incremental stroke)."""
+        transform = self.canvas.transform
+        assert transform is not None
+        reach = pressure_width(self.state.width, 1.0) * transform.scale + 4
+        views = [self.canvas.to_view(p) for p in points]
+        xs, ys = [v.x() for v in views], [v.y() for v in views]
+        self.canvas.update(
+            QRectF(
+                min(xs) - reach,
+                min(ys) - reach,
+                max(xs) - min(xs) + 2 * reach,
+                max(ys) - min(ys) + 2 * reach,
+            ).toAlignedRect()
+        )
+
+    # -- storing -------------------------------------------------------------------------------
+
+    def _stored(self, _result: object) -> None:
+        self.changed.emit()
+
+    def _commit_stroke(self) -> None:
+        where = self._where()
+        if where is None:
+            return
+        ink = Ink(tuple(self._live), self.state.colour, self.state.width)
+        self._pending.append(ink)
+        body, visibility = AnnotationBody(ink), self.state.visibility
+        self.session.ops.run(self.undo.add(where, body, visibility), on_done=self._stored)
+
+    async def _highlight(self, where: Place, path: tuple[Point, ...], words: object) -> str | None:
+        found: tuple[Word, ...] = await words  # type: ignore[misc]  # a RenderFuture
+        mark = highlight_of(crossed_words(found, path), self.state.colour)
+        if mark is None:
+            return None
+        return await self.undo.add(where, AnnotationBody(mark), self.state.visibility)
+
+    def _erase_at(self, point: Point) -> None:
+        transform = self.canvas.transform
+        if transform is None:
+            return
+        reach = ERASER_REACH_PX / transform.scale
+        mine = self.session.user_id
+        for note in self._here_notes():
+            if (
+                note.author == mine
+                and note.annotation_id not in self._erased
+                and hit_test(note.body.mark, point, reach)
+            ):
+                self._erased[note.annotation_id] = note
+                self._show_ink()
+
+    def _delete_erased(self) -> None:
+        marks = [(n.annotation_id, _place(n), n.body, n.visibility) for n in self._erased.values()]
+        if marks:
+            self.session.ops.run(self.undo.delete(marks), on_done=self._stored)
+
+    # -- 付箋 ------------------------------------------------------------------------------------
+
+    def open_note(self, where: Place, point: Point) -> None:
+        """A tap with the 付箋 tool: the reader's own note under it, else a new one here."""
+        transform = self.canvas.transform
+        reach = ERASER_REACH_PX / transform.scale if transform is not None else 0.0
+        mine = self.session.user_id
+        existing = next(
+            (
+                n
+                for n in reversed(self._here_notes())
+                if isinstance(n.body.mark, StickyNote)
+                and n.author == mine
+                and hit_test(n.body.mark, point, reach)
+            ),
+            None,
+        )
+        if existing is not None and isinstance(existing.body.mark, StickyNote):
+            self._draft = (where, existing.body.mark.at, existing)
+            self.panel.open_note(existing.body.mark.text, new=False)
+        else:
+            self._draft = (where, point, None)
+            self.panel.open_note("", new=True)
+
+    def save_note(self, text: str) -> None:
+        if self._draft is None:
+            return
+        where, at, existing = self._draft
+        self.close_note()
+        if existing is None:
+            if text.strip():
+                body = AnnotationBody(StickyNote(at, text))
+                self.session.ops.run(
+                    self.undo.add(where, body, self.state.visibility), on_done=self._stored
+                )
+        elif isinstance(existing.body.mark, StickyNote):
+            after = AnnotationBody(StickyNote(at, text, existing.body.mark.colour))
+            mark = (existing.annotation_id, _place(existing), existing.body, existing.visibility)
+            self.session.ops.run(self.undo.edit(mark, after), on_done=self._stored)
+
+    def close_note(self) -> None:
+        self._draft = None
+        self.panel.hide()
+
+    # -- painting ------------------------------------------------------------------------------
+
+    def _paint(self, painter: QPainter, *, under_ink: bool) -> None:
+        transform = self.canvas.transform
+        if transform is None:
+            return
+        to_view, scale = self.canvas.to_view, transform.scale
+        notes = [n for n in self._here_notes() if n.annotation_id not in self._erased]
+        if under_ink:
+            for note in notes:
+                if not isinstance(note.body.mark, Ink | StickyNote):
+                    paint_highlight(painter, to_view, note.body.mark)
+            if self._drag and self.state.tool is Tool.HIGHLIGHTER:
+                band = QColor(self.state.colour)
+                band.setAlpha(90)
+                pen = QPen(band, HIGHLIGHT_BAND * scale)
+                painter.setPen(pen)
+                painter.drawPolyline([to_view(p) for p in self._drag])
+            return
+        for note in notes:
+            if isinstance(note.body.mark, StickyNote):
+                paint_note(painter, to_view, note.body.mark, scale)
+        for ink in self._pending:
+            paint_ink(painter, to_view, ink.points, ink.colour, ink.width, scale)
+        if self._live:
+            paint_ink(painter, to_view, self._live, self.state.colour, self.state.width, scale)
+            self.live_painted.emit(len(self._live), time.perf_counter())
+
+
+def _place(note: AnnotationView) -> Place:
+    return Place(note.meeting_id, note.document_id, note.version, note.page)

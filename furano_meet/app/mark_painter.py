@@ -1,0 +1,79 @@
+"""How a mark looks on screen: ink whose width follows pressure, highlights, 付箋 icons.
+
+One place paints marks, for the committed ones and for the stroke still under the pen, so a
+stroke does not change its look when it is stored. Everything arrives in page points and is
+mapped by the caller's ``to_view`` (the canvas's :class:`~furano_meet.pagespace.ViewTransform`
+plus its centring), so marks stay on their words at any zoom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+
+from furano_meet.annotations import NOTE_ICON_SIZE, Highlight, InkPoint, StickyNote
+from furano_meet.pagespace import Point
+
+ToView = Callable[[Point], QPointF]
+
+MIN_SHARE = 0.2
+"""The thinnest a stroke gets at the lightest touch, as a share of its full width."""
+
+
+def pressure_width(width: float, pressure: float) -> float:
+    """The stroke's width at ``pressure`` (0..1): light touches write thin, firm ones full."""
+    return width * (MIN_SHARE + (1.0 - MIN_SHARE) * pressure)
+
+
+def paint_ink(
+    painter: QPainter,
+    to_view: ToView,
+    points: Sequence[InkPoint],
+    colour: str,
+    width: float,
+    scale: float,
+) -> None:
+    """A stroke as round-capped segments, each as wide as the pressure at its ends."""
+    if not points:
+        return
+    pen = QPen(QColor(colour))
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    previous = points[0]
+    for point in points[1:] or points[:1]:
+        pressure = (previous.pressure + point.pressure) / 2
+        pen.setWidthF(max(1.0, pressure_width(width, pressure) * scale))
+        painter.setPen(pen)
+        painter.drawLine(to_view(Point(previous.x, previous.y)), to_view(Point(point.x, point.y)))
+        previous = point
+
+
+def paint_highlight(painter: QPainter, to_view: ToView, mark: Highlight) -> None:
+    """Translucent quads that multiply over the text, so the words stay readable."""
+    colour = QColor(mark.colour)
+    colour.setAlpha(110)
+    painter.save()
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Multiply)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    for quad in mark.quads:
+        painter.drawPolygon(QPolygonF([to_view(c) for c in (quad.ul, quad.ur, quad.lr, quad.ll)]))
+    painter.restore()
+
+
+def paint_note(painter: QPainter, to_view: ToView, mark: StickyNote, scale: float) -> None:
+    """The 付箋 icon: a square of the note's colour with a folded corner and text lines."""
+    corner = to_view(mark.at)
+    side = max(24.0, NOTE_ICON_SIZE * scale)  # a finger must find it even zoomed out
+    box = QRectF(corner, corner + QPointF(side, side))
+    painter.save()
+    painter.setPen(QPen(QColor("#5f4b00"), 2))
+    painter.setBrush(QColor(mark.colour))
+    painter.drawRect(box)
+    for share in (0.35, 0.55, 0.75):
+        y = box.top() + side * share
+        painter.drawLine(QPointF(box.left() + side * 0.2, y), QPointF(box.right() - side * 0.2, y))
+    painter.restore()

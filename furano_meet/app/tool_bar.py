@@ -1,0 +1,196 @@
+"""The annotation toolbar beside the page, and the 付箋 panel under it.
+
+Both only show state and emit intents; the :class:`~.annotator.Annotator` acts on them. Big
+targets in a two-column block beside the page (pages are mostly portrait, so the width beside
+a fitted page is free), colours named for screen readers and shown as large swatches, and a
+share toggle that says in words whether the next mark is 「自分だけ」 or 「全員に共有」. The note panel
+is non-modal: the meeting goes on while a member writes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .ink_tools import SWATCHES, WIDTHS, Tool, ToolState
+
+TOOL_NAMES = {
+    Tool.PEN: QT_TRANSLATE_NOOP("AnnotationBar", "ペン"),
+    Tool.HIGHLIGHTER: QT_TRANSLATE_NOOP("AnnotationBar", "蛍光ペン"),
+    Tool.NOTE: QT_TRANSLATE_NOOP("AnnotationBar", "付箋"),
+    Tool.ERASER: QT_TRANSLATE_NOOP("AnnotationBar", "消しゴム"),
+}
+COLOUR_NAMES = (
+    QT_TRANSLATE_NOOP("AnnotationBar", "黒"),
+    QT_TRANSLATE_NOOP("AnnotationBar", "赤"),
+    QT_TRANSLATE_NOOP("AnnotationBar", "青"),
+    QT_TRANSLATE_NOOP("AnnotationBar", "黄"),
+)
+WIDTH_NAMES = (
+    QT_TRANSLATE_NOOP("AnnotationBar", "細"),
+    QT_TRANSLATE_NOOP("AnnotationBar", "中"),
+    QT_TRANSLATE_NOOP("AnnotationBar", "太"),
+)
+SHARED_STYLE = "QPushButton:checked { background: #0b6e3b; border-color: #0b6e3b; }"
+
+
+class AnnotationBar(QFrame):
+    """Tools, colours, widths, 共有, 元に戻す / やり直し; see the module docstring."""
+
+    tool_chosen = Signal(object)
+    """A :class:`Tool`, or ``None`` for reading (no tool)."""
+    colour_chosen = Signal(str)
+    width_chosen = Signal(float)
+    shared_toggled = Signal(bool)
+    undo_clicked = Signal()
+    redo_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("annotationBar")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 0, 0, 0)
+        self.tools: dict[Tool, QPushButton] = {}
+        for i, tool in enumerate(Tool):
+            button = self._button(self.tr(str(TOOL_NAMES[tool])), checkable=True)
+            button.clicked.connect(lambda on, t=tool: self._tool(t, on))
+            self.tools[tool] = button
+            grid.addWidget(button, 1 + i // 2, i % 2)
+        self.swatches: list[QPushButton] = []
+        self._colours = QButtonGroup(self)
+        swatch_row = QHBoxLayout()
+        for colour, name in zip(SWATCHES, COLOUR_NAMES, strict=True):
+            button = self._button("", checkable=True, compact=True)
+            button.setAccessibleName(self.tr(str(name)))
+            button.setToolTip(self.tr(str(name)))
+            button.setStyleSheet(
+                f"QPushButton {{ background: {colour}; border-radius: 26px; min-width: 52px;"
+                f" max-width: 52px; }} QPushButton:checked {{ background: {colour};"
+                " border: 5px solid #1a4fa0; }"
+                " QPushButton:disabled { background: #e4e4e4; border-color: #e4e4e4; }"
+            )  # greyed when the tool takes no colour, so no swatch seems to be in force
+            button.clicked.connect(lambda _=False, c=colour: self.colour_chosen.emit(c))
+            self._colours.addButton(button)
+            self.swatches.append(button)
+            swatch_row.addWidget(button)
+        self.widths: list[QPushButton] = []
+        self._widths = QButtonGroup(self)
+        width_row = QHBoxLayout()
+        for width, name in zip(WIDTHS, WIDTH_NAMES, strict=True):
+            button = self._button(self.tr(str(name)), checkable=True, compact=True)
+            button.setAccessibleName(self.tr("線の太さ: {name}").format(name=self.tr(str(name))))
+            button.clicked.connect(lambda _=False, w=width: self.width_chosen.emit(w))
+            self._widths.addButton(button)
+            self.widths.append(button)
+            width_row.addWidget(button)
+        self.share = self._button(self.tr("自分だけ"), checkable=True)
+        self.share.setStyleSheet(SHARED_STYLE)
+        self.share.toggled.connect(self._shared)
+        self.undo = self._button(self.tr("↶ 元に戻す"))
+        self.undo.setAccessibleName(self.tr("元に戻す"))
+        self.redo = self._button(self.tr("↷ やり直す"))
+        self.undo.clicked.connect(self.undo_clicked)
+        self.redo.clicked.connect(self.redo_clicked)
+        heading = QLabel(self.tr("書き込み"), self)
+        heading.setObjectName("heading")  # names the block: these buttons write on the page
+        grid.addWidget(heading, 0, 0, 1, 2)
+        rows = 1 + len(Tool) // 2
+        grid.addLayout(swatch_row, rows, 0, 1, 2)
+        grid.addLayout(width_row, rows + 1, 0, 1, 2)
+        grid.addWidget(self.share, rows + 2, 0, 1, 2)
+        grid.addWidget(self.undo, rows + 3, 0)
+        grid.addWidget(self.redo, rows + 3, 1)
+        grid.setRowStretch(rows + 4, 1)
+
+    def _button(self, text: str, *, checkable: bool = False, compact: bool = False) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setCheckable(checkable)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # arrow keys keep turning pages
+        if compact:
+            button.setObjectName("compact")
+        return button
+
+    def show_state(self, state: ToolState, *, can_undo: bool, can_redo: bool) -> None:
+        """Check what ``state`` says; colours and widths only where the tool uses them."""
+        for tool, button in self.tools.items():
+            button.setChecked(state.tool is tool)
+        inked = state.tool in (Tool.PEN, Tool.HIGHLIGHTER)
+        for colour, button in zip(SWATCHES, self.swatches, strict=True):
+            button.setEnabled(inked)
+            button.setChecked(inked and colour == state.colour)
+        for width, button in zip(WIDTHS, self.widths, strict=True):
+            button.setEnabled(state.tool is Tool.PEN)
+            button.setChecked(state.tool is Tool.PEN and width == state.width)
+        self.share.blockSignals(True)
+        self.share.setChecked(state.shared)
+        self.share.blockSignals(False)
+        self._label_share(state.shared)
+        self.undo.setEnabled(can_undo)
+        self.redo.setEnabled(can_redo)
+
+    def _tool(self, tool: Tool, on: bool) -> None:
+        self.tool_chosen.emit(tool if on else None)
+
+    def _shared(self, on: bool) -> None:
+        self._label_share(on)
+        self.shared_toggled.emit(on)
+
+    def _label_share(self, on: bool) -> None:
+        self.share.setText(self.tr("全員に共有") if on else self.tr("自分だけ"))
+        self.share.setAccessibleName(
+            self.tr("書き込みを会議で共有する") if on else self.tr("書き込みは自分だけに見える")
+        )
+
+
+class NotePanel(QFrame):
+    """Writing a 付箋: large text, 保存 and 閉じる; never a modal dialog."""
+
+    saved = Signal(str)
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("notePanel")
+        self.setStyleSheet(
+            "#notePanel { background: #fff8d6; border: 2px solid #f9ab00; border-radius: 8px; }"
+        )
+        self.title = QLabel(self.tr("付箋"), self)
+        self.title.setObjectName("heading")
+        self.text = QPlainTextEdit(self)
+        self.text.setAccessibleName(self.tr("付箋の文字"))
+        font = QFont(self.text.font())
+        font.setPointSize(18)
+        self.text.setFont(font)
+        self.text.setFixedHeight(120)
+        save = QPushButton(self.tr("保存"), self)
+        close = QPushButton(self.tr("閉じる"), self)
+        save.clicked.connect(lambda: self.saved.emit(self.text.toPlainText()))
+        close.clicked.connect(self.closed)
+        self.save_button = save
+        buttons = QVBoxLayout()
+        buttons.addWidget(save)
+        buttons.addWidget(close)
+        row = QHBoxLayout(self)
+        column = QVBoxLayout()
+        column.addWidget(self.title)
+        column.addWidget(self.text)
+        row.addLayout(column, 1)
+        row.addLayout(buttons)
+        self.hide()
+
+    def open_note(self, text: str, *, new: bool) -> None:
+        self.title.setText(self.tr("新しい付箋") if new else self.tr("付箋を直す"))
+        self.text.setPlainText(text)
+        self.show()
+        self.text.setFocus()
