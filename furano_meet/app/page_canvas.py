@@ -69,18 +69,36 @@ class PageCanvas(QWidget):
         self.placeholder = ""
         self._hits: tuple[Quad, ...] = ()
         self._hits_key: object = None
+        self._tiles: tuple[tuple[QRectF, QPixmap], ...] = ()
 
     # -- what to show --------------------------------------------------------------------------
 
-    def show_page(self, key: object, pixmap: QPixmap, transform: ViewTransform) -> None:
-        """Show ``pixmap`` (logical size = ``transform.view_size``); ``key`` names it."""
+    def show_page(self, key: object, pixmap: QPixmap | None, transform: ViewTransform) -> None:
+        """Show the page named ``key`` at ``transform.view_size``: ``pixmap`` scaled to it (a
+        low-resolution one is blurred up until the sharp one comes), white while ``None``."""
+        if key != self._key:
+            self._tiles = ()
         self._key, self._pixmap, self._transform = key, pixmap, transform
         width, height = transform.view_size
         self.setMinimumSize(QSize(int(width), int(height)))
         self.update()
 
+    # -- tiles (page_pixels.py) --
+    def set_tiles(self, tiles: tuple[tuple[QRectF, QPixmap], ...]) -> None:
+        """Sharp pieces drawn over the page: (rectangle in logical pixels from the page's
+        top-left corner, pixmap) — a zoomed page's tiles as they arrive."""
+        self._tiles = tiles
+        self.update()
+
+    @property
+    def tiles(self) -> tuple[tuple[QRectF, QPixmap], ...]:
+        return self._tiles
+
+    # -- end tiles --
+
     def clear(self, placeholder: str) -> None:
         self._key = self._pixmap = self._transform = None
+        self._tiles = ()
         self.placeholder = placeholder
         self.setMinimumSize(QSize(0, 0))
         self.update()
@@ -153,12 +171,12 @@ class PageCanvas(QWidget):
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#5f6368"))
-        if self._pixmap is None or self._transform is None:
+        if self._transform is None:
             painter.setPen(QColor("#ffffff"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
             painter.end()
             return
-        painter.drawPixmap(self._origin(), self._pixmap)
+        self._draw_pixels(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(HIT_EDGE, 1.5))
         painter.setBrush(HIT_FILL)
@@ -177,6 +195,21 @@ class PageCanvas(QWidget):
         if self._key != self._reported:
             self._reported = self._key
             self.painted.emit(self._key, time.perf_counter())
+
+    def _draw_pixels(self, painter: QPainter) -> None:
+        """The page (scaled if it is a low-resolution stand-in) and the tiles over it."""
+        page = self.page_rect()
+        pixmap = self._pixmap
+        if pixmap is None:
+            painter.fillRect(page, QColor("#ffffff"))
+        elif abs(pixmap.width() - page.width() * pixmap.devicePixelRatio()) < 2:
+            painter.drawPixmap(page.topLeft(), pixmap)  # the sharp page: one plain copy
+        else:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(page, pixmap, QRectF(pixmap.rect()))
+        origin = page.topLeft()
+        for rect, tile in self._tiles:
+            painter.drawPixmap(rect.translated(origin), tile, QRectF(tile.rect()))
 
     def _draw_stroke(
         self, painter: QPainter, points: list[Point], colour: str, width: float

@@ -37,7 +37,7 @@ log = logging.getLogger("furano.app")
 
 def make_render_service() -> RenderService:
     """The one place the app builds its renderer: swap the backend here."""
-    return RenderService(name="furano-app-render")
+    return RenderService(name="furano-app-render", cache_bytes=32 * 2**20)
 
 
 class Ops:

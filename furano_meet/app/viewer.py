@@ -9,24 +9,18 @@ A page turn of the reader's own is an intent — ``present_page`` while presenti
 ``browse`` (which switches a follower to browsing) — and is shown at once, before the engine
 answers, so a turn never waits for the network.
 
-*How* it is shown: pages are rendered by the render service on its own thread at the scale
-the fit mode and the screen's pixel ratio ask for (``RenderService.show`` with the page in view
-first and its neighbours as prefetch, superseding whatever this viewer asked for before). A
-finished render becomes a :class:`QPixmap` as soon as it arrives — not in ``paintEvent`` — and
-the few nearest pixmaps are kept, so a prefetched page turn is one ``drawPixmap``.
-
-Not yet here (issue #9): tiles for zoomed pages, low-resolution-first, thumbnails, links,
-pinch and swipe; see ``docs/app.md``.
+*How* it is shown is :mod:`.page_pixels`: the page at the scale the fit mode and the zoom ask
+for, at the screen's pixel ratio — whole with its neighbours prefetched, or as tiles when
+zoomed in; low resolution first; pixmaps within a byte budget. Gestures (wheel, pinch, pan,
+swipe) are :mod:`.gestures`, internal links :mod:`.links`.
 """
 
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
 from enum import Enum
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -40,7 +34,7 @@ from PySide6.QtWidgets import (
 from furano_meet.annotations import AnnotationBody, Ink, InkPoint
 from furano_meet.pagespace import Point
 from furano_meet.protocol import messages as m
-from furano_meet.render import MAX_PIXELS, DocumentInfo, Pixels, RenderFuture, RenderRequest
+from furano_meet.render import DocumentInfo, RenderRequest
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsChanged, PresenterMoved, SyncEvent
 from furano_meet.sync.follow import PageRef
@@ -48,10 +42,9 @@ from furano_meet.sync.presenting import MeetingView
 
 from .bars import FollowBar, PresenterBar
 from .page_canvas import InputMode, PageCanvas
+from .page_pixels import PagePixels
 from .session import Session
 
-KEEP_PIXMAPS = 6
-"""The page in view, its neighbours and a little history: ~40 MB at 1920×1200."""
 ZOOM_STEP = 1.25
 SHARED_INK = "#1a56db"
 KEYS = {
@@ -69,16 +62,6 @@ KEYS = {
 class Fit(Enum):
     PAGE = "page"
     WIDTH = "width"
-
-
-def to_pixmap(pixels: Pixels, device_pixel_ratio: float) -> QPixmap:
-    """Wrap the render service's buffer without a copy; the pixmap takes the one copy."""
-    image = QImage(
-        pixels.data, pixels.width, pixels.height, pixels.stride, QImage.Format.Format_RGB888
-    )
-    pixmap = QPixmap.fromImage(image)
-    pixmap.setDevicePixelRatio(device_pixel_ratio)
-    return pixmap
 
 
 class PageArea(QScrollArea):
@@ -111,10 +94,9 @@ class Viewer(QWidget):
         self.zoom = 1.0
         self._opening: tuple[str, int] | None = None
         self._wanted: PageRef | None = None
-        self._pixmaps: OrderedDict[RenderRequest, QPixmap] = OrderedDict()
         self._ink: dict[tuple[str, int, int], tuple[Ink, ...]] = {}
         """Shared ink of the pages seen in this document, so a return shows it at once."""
-        self._view_name = f"viewer-{id(self)}"
+        self.pixels = PagePixels(self)
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
         self._build()
@@ -133,6 +115,12 @@ class Viewer(QWidget):
         self.page_area.setWidget(self.canvas)
         self.page_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self.page_area.resized.connect(self._resize_timer.start)  # the fitted scale changed
+        # -- tiles: a scroll asks for the tiles now in view (page_pixels.py) --
+        self._scroll_timer = QTimer(self, singleShot=True, interval=0)
+        self._scroll_timer.timeout.connect(lambda: self.pixels.refresh())
+        for bar in (self.page_area.horizontalScrollBar(), self.page_area.verticalScrollBar()):
+            bar.valueChanged.connect(self._scroll_timer.start)
+        # -- end tiles --
         self.prev_button = QPushButton(self.tr("◀ 前へ"), self)
         self.next_button = QPushButton(self.tr("次へ ▶"), self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -339,66 +327,31 @@ class Viewer(QWidget):
         old, self._opening = self.document, None
         if old is not None:
             self.session.render.close(old.doc_id, old.version)
-            self._pixmaps.clear()
             self._ink.clear()
         self.document, self.page = info, -1
+        self.pixels.set_document(info)
         self.document_shown.emit(info.doc_id, info.version)
         self.slider.setRange(1, info.page_count)
         if self._wanted is not None:
             self._go(self._wanted)
 
-    def _request(self, index: int) -> RenderRequest:
+    # -- pixels (page_pixels.py: whole pages, low resolution first, tiles when zoomed) --------
+
+    def _scale(self, index: int) -> float:
+        """Logical pixels per point for page ``index``: the fit mode times the zoom."""
         assert self.document is not None
-        page = self.document.pages[index]
-        width, height = page.transform(1.0).view_size
+        width, height = self.document.pages[index].transform(1.0).view_size
         viewport = self.page_area.viewport().size()
         fit_width = max(1, viewport.width() - 8) / width
         fit_page = min(fit_width, max(1, viewport.height() - 8) / height)
-        scale = (fit_page if self.fit is Fit.PAGE else fit_width) * self.zoom
-        scale *= self.devicePixelRatioF()
-        scale = min(scale, math.sqrt(MAX_PIXELS / (width * height)))  # tiles: next increment
-        return RenderRequest(self.document.doc_id, self.document.version, index, round(scale, 3))
+        return (fit_page if self.fit is Fit.PAGE else fit_width) * self.zoom
 
     def _render(self) -> None:
-        if self.document is None or self.page < 0:
-            return
-        visible = self._request(self.page)
-        ahead = [
-            self._request(i)
-            for i in (self.page + 1, self.page - 1)
-            if 0 <= i < self.document.page_count
-        ]
-        futures = self.session.render.show(self._view_name, [visible], ahead)
-        if visible in self._pixmaps:
-            self._display(visible)
-        for request, future in zip([visible, *ahead], futures, strict=True):
-            if request not in self._pixmaps:
-                self.session.ops.run(self._convert(request, future))
+        if self.document is not None and self.page >= 0:
+            self.pixels.show(self.page, self._scale(self.page))
 
-    async def _convert(self, request: RenderRequest, future: RenderFuture[Pixels]) -> None:
-        pixels = await future
-        self._pixmaps[request] = to_pixmap(pixels, self.devicePixelRatioF())
-        while len(self._pixmaps) > KEEP_PIXMAPS:
-            self._pixmaps.popitem(last=False)
-        if self.document is None or (request.doc_id, request.version) != (
-            self.document.doc_id,
-            self.document.version,
-        ):
-            return
-        wanted = self._request(self.page)
-        if request == wanted:
-            self._display(request)
-        elif request.page == self.page and wanted not in self._pixmaps:
-            self._display(request)  # the viewport changed meanwhile: show this, sharpen next
-            self._render()
-
-    def _display(self, request: RenderRequest) -> None:
-        assert self.document is not None
-        self._pixmaps.move_to_end(request)
-        page = self.document.pages[request.page]
-        transform = page.transform(request.scale / self.devicePixelRatioF())
-        key = (request.doc_id, request.version, request.page)
-        self.canvas.show_page(key, self._pixmaps[request], transform)
+    def page_shown(self) -> None:
+        """The canvas shows the page in view now (at some sharpness): mark the pointer."""
         self._show_pointer()
 
     def _load_ink(self) -> None:
@@ -439,12 +392,13 @@ class Viewer(QWidget):
     # -- for measurements (bench/app_*.py): read-only ------------------------------------------
 
     def request_for(self, page: int) -> RenderRequest:
-        """The render request this viewer makes for ``page`` now (fit, zoom and pixel ratio)."""
-        return self._request(page)
+        """The render request that makes ``page`` sharp now (fit, zoom and pixel ratio): the
+        whole page, or the most central visible tile of a zoomed page in view."""
+        return self.pixels.first(page)
 
     def holds(self, request: RenderRequest) -> bool:
         """Whether ``request``'s pixmap is ready here, so showing it is one ``drawPixmap``."""
-        return request in self._pixmaps
+        return self.pixels.holds(request)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         step = KEYS.get(Qt.Key(event.key()))
