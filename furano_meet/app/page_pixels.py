@@ -121,19 +121,14 @@ class PagePixels:
             return
         self._page, self._scale = page, scale
         sharp = self.whole(page)
-        ahead = [
-            self.whole(i)
-            for i in (page + 1, page - 1)
-            if 0 <= i < self._document.page_count
-        ]
+        ahead = [self.whole(i) for i in (page + 1, page - 1) if 0 <= i < self._document.page_count]
         if self.tiled(page):
             plan = self.plan(page)
             visible = [_tile(sharp, clip) for clip in plan.visible]
             ahead = [_tile(sharp, clip) for clip in plan.ring]
         else:
             visible = [sharp]
-        backdrop = self._backdrop(page, sharp)
-        if backdrop is None:  # never seen: a quick low-resolution render first
+        if self._backdrop(page, sharp) is None:  # never seen: a quick low-resolution one first
             low = low_res_scale(sharp.scale, self._size(sharp), self._viewport_px())
             visible.insert(0, self.whole(page, low / self.dpr()))
         now = [r for r in visible if r not in self.cache]
@@ -144,7 +139,7 @@ class PagePixels:
             if self._flying.get(request) is not future:
                 self._flying[request] = future
                 self.viewer.session.ops.run(self._convert(request, future))
-        self._paint(backdrop)
+        self._paint()
 
     def refresh(self) -> None:
         """The reader scrolled: ask for the tiles now in view (nothing when none are needed)."""
@@ -165,13 +160,8 @@ class PagePixels:
             self._page,
         ):
             return
-        sharp = self.whole(self._page)
-        if request.clip is None:
-            best = self._backdrop(self._page, sharp)
-            if best == request:
-                self._paint(best)
-        elif request.scale == sharp.scale:
-            self._paint_tiles(sharp)
+        if request.clip is None or request.scale == self.whole(self._page).scale:
+            self._paint()
 
     # -- the canvas ----------------------------------------------------------------------------
 
@@ -183,42 +173,33 @@ class PagePixels:
         held = self.cache.whole_pages(self._document.doc_id, self._document.version, page)
         return held[0] if held else None
 
-    def _paint(self, backdrop: RenderRequest | None) -> None:
-        """Hand the canvas the page at the current scale: ``backdrop`` scaled, and tiles."""
-        canvas = self.viewer.canvas
-        sharp = self.whole(self._page)
-        pixmap = self.cache.get(backdrop) if backdrop is not None else None
-        if pixmap is not None:
-            info = self._document.pages[self._page] if self._document is not None else None
-            assert info is not None
-            key = (sharp.doc_id, sharp.version, sharp.page)
-            canvas.show_page(key, pixmap, info.transform(self._scale))
-            self.viewer.page_shown()
-        self._paint_tiles(sharp)
-
-    def _paint_tiles(self, sharp: RenderRequest) -> None:
-        canvas = self.viewer.canvas
-        tiled = self.tiled(self._page)
-        held = self.cache.tiles(sharp.doc_id, sharp.version, sharp.page, sharp.scale)
-        if not tiled or not held:
-            canvas.set_tiles(())
+    def _paint(self) -> None:
+        """Hand the canvas the page in view as held now: a whole page (sharp, or a stand-in
+        scaled to the current size) and, on a zoomed page, the tiles that have arrived."""
+        if self._document is None or self._page < 0:
             return
-        dpr = self.dpr()
-        pieces = []
-        for request in held:
-            pixmap = self.cache.get(request)
-            clip = request.clip
-            if pixmap is not None and clip is not None:
-                rect = QRectF(clip.x / dpr, clip.y / dpr, clip.width / dpr, clip.height / dpr)
-                pieces.append((rect, pixmap))
-        canvas.set_tiles(tuple(pieces))
-        if canvas.key != (sharp.doc_id, sharp.version, sharp.page):
-            info = self._document.pages[self._page] if self._document is not None else None
-            assert info is not None
-            canvas.show_page(
-                (sharp.doc_id, sharp.version, sharp.page), None, info.transform(self._scale)
-            )
-            self.viewer.page_shown()
+        sharp = self.whole(self._page)
+        backdrop = self._backdrop(self._page, sharp)
+        pixmap = None if backdrop is None else self.cache.get(backdrop)
+        pieces: list[tuple[QRectF, QPixmap]] = []
+        if self.tiled(self._page):
+            dpr = self.dpr()
+            visible = [_tile(sharp, clip) for clip in self.plan(self._page).visible]
+            done = all(r in self.cache for r in visible)
+            for request in self.cache.tiles(sharp.doc_id, sharp.version, sharp.page, sharp.scale):
+                tile, clip = self.cache.get(request), request.clip
+                if tile is not None and clip is not None:
+                    rect = QRectF(clip.x / dpr, clip.y / dpr, clip.width / dpr, clip.height / dpr)
+                    pieces.append((rect, tile))
+        else:
+            done = backdrop == sharp
+        if pixmap is None and not pieces:
+            return  # nothing of this page yet: the page before stays until its pixels come
+        canvas = self.viewer.canvas
+        transform = self._document.pages[self._page].transform(self._scale)
+        canvas.show_page((sharp.doc_id, sharp.version, sharp.page), pixmap, transform, sharp=done)
+        canvas.set_tiles(tuple(pieces), sharp=done)
+        self.viewer.page_shown()
 
     def holds(self, request: RenderRequest) -> bool:
         return request in self.cache

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -41,6 +41,8 @@ from furano_meet.sync.follow import PageRef
 from furano_meet.sync.presenting import MeetingView
 
 from .bars import FollowBar, PresenterBar
+from .gestures import Gestures
+from .links import PageLinks
 from .page_canvas import InputMode, PageCanvas
 from .page_pixels import PagePixels
 from .session import Session
@@ -80,6 +82,9 @@ class Viewer(QWidget):
 
     page_painted = Signal(object, float)
     """((document_id, version, page), perf_counter) the first time a page is painted."""
+    page_previewed = Signal(object, float)
+    """((document_id, version, page), perf_counter) when a page was first painted from a
+    low-resolution stand-in (its sharp pixels follow: ``page_painted``)."""
     document_shown = Signal(str, int)
     """A document (id, version) is open in the viewer now."""
 
@@ -117,7 +122,7 @@ class Viewer(QWidget):
         self.page_area.resized.connect(self._resize_timer.start)  # the fitted scale changed
         # -- tiles: a scroll asks for the tiles now in view (page_pixels.py) --
         self._scroll_timer = QTimer(self, singleShot=True, interval=0)
-        self._scroll_timer.timeout.connect(lambda: self.pixels.refresh())
+        self._scroll_timer.timeout.connect(self.pixels.refresh)
         for bar in (self.page_area.horizontalScrollBar(), self.page_area.verticalScrollBar()):
             bar.valueChanged.connect(self._scroll_timer.start)
         # -- end tiles --
@@ -173,6 +178,9 @@ class Viewer(QWidget):
         self.canvas.pointed.connect(self.point_at)
         self.canvas.stroke_drawn.connect(self.share_stroke)
         self.canvas.painted.connect(self.page_painted)
+        self.canvas.previewed.connect(self.page_previewed)
+        self.gestures = Gestures(self)  # wheel, pinch, pan, swipe (gestures.py)
+        self.links = PageLinks(self)  # a tap on an internal link (links.py)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.page_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows turn pages, not scroll
         self._update_nav()
@@ -261,6 +269,24 @@ class Viewer(QWidget):
     def set_zoom(self, zoom: float) -> None:
         self.zoom = min(8.0, max(0.25, zoom))
         self._render()
+
+    def zoom_at(self, zoom: float, anchor: QPointF) -> None:
+        """Zoom keeping the page point under ``anchor`` (page-area viewport pixels) in place:
+        the wheel under the mouse, a pinch between the fingers."""
+        if self.document is None or self.page < 0:
+            return
+        h, v = self.page_area.horizontalScrollBar(), self.page_area.verticalScrollBar()
+        old = self._scale(self.page)
+        under = anchor + QPointF(h.value(), v.value()) - self.canvas.page_rect().topLeft()
+        self.set_zoom(zoom)
+        ratio = self._scale(self.page) / old
+
+        def keep() -> None:  # once the scroll area has laid out the new size
+            target = self.canvas.page_rect().topLeft() + under * ratio - anchor
+            h.setValue(round(target.x()))
+            v.setValue(round(target.y()))
+
+        QTimer.singleShot(0, keep)
 
     # -- the engine's answer -------------------------------------------------------------------
 
@@ -351,8 +377,9 @@ class Viewer(QWidget):
             self.pixels.show(self.page, self._scale(self.page))
 
     def page_shown(self) -> None:
-        """The canvas shows the page in view now (at some sharpness): mark the pointer."""
+        """The canvas shows the page in view now (at some sharpness): its pointer and links."""
         self._show_pointer()
+        self.links.page_changed(self._here())
 
     def _load_ink(self) -> None:
         """Show the page's ink known so far at once, and read it again from the store."""
