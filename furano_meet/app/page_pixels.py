@@ -120,12 +120,13 @@ class PagePixels:
         if self._document is None:
             return
         self._page, self._scale = page, scale
+        self.cache.fit_screen(self._viewport_px())
         sharp = self.whole(page)
         ahead = [self.whole(i) for i in (page + 1, page - 1) if 0 <= i < self._document.page_count]
         if self.tiled(page):
             plan = self.plan(page)
             visible = [_tile(sharp, clip) for clip in plan.visible]
-            ahead = [_tile(sharp, clip) for clip in plan.ring]
+            ahead = [_tile(sharp, clip) for clip in self._ring(plan)]
         else:
             visible = [sharp]
         if self._backdrop(page, sharp) is None:  # never seen: a quick low-resolution one first
@@ -140,6 +141,18 @@ class PagePixels:
                 self._flying[request] = future
                 self.viewer.session.ops.run(self._convert(request, future))
         self._paint()
+
+    def _ring(self, plan: TilePlan) -> list[PixelRect]:
+        """The ring tiles the budget allows beside the visible ones and a page or two: a
+        prefetched tile must never push a visible one out of the cache."""
+        room = self.cache.capacity * 3 // 4 - sum(_bytes(c) for c in plan.visible)
+        ring = []
+        for clip in plan.ring:  # nearest first
+            room -= _bytes(clip)
+            if room < 0:
+                break
+            ring.append(clip)
+        return ring
 
     def refresh(self) -> None:
         """The reader scrolled: ask for the tiles now in view (nothing when none are needed)."""
@@ -160,7 +173,12 @@ class PagePixels:
             self._page,
         ):
             return
-        if request.clip is None or request.scale == self.whole(self._page).scale:
+        sharp = self.whole(self._page)
+        if request == sharp:  # the stand-ins of this page have done their work
+            for stale in self.cache.whole_pages(sharp.doc_id, sharp.version, sharp.page):
+                if stale.scale < sharp.scale:
+                    self.cache.discard(stale)
+        if request.clip is None or request.scale == sharp.scale:
             self._paint()
 
     # -- the canvas ----------------------------------------------------------------------------
@@ -203,6 +221,10 @@ class PagePixels:
 
     def holds(self, request: RenderRequest) -> bool:
         return request in self.cache
+
+
+def _bytes(clip: PixelRect) -> int:
+    return 4 * clip.width * clip.height  # as a pixmap: 32 bits a pixel
 
 
 def _tile(whole: RenderRequest, clip: PixelRect) -> RenderRequest:

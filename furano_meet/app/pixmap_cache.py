@@ -21,11 +21,15 @@ from PySide6.QtGui import QPixmap
 from furano_meet.render import RenderRequest
 from furano_meet.render.cache import ByteLRU
 
-__all__ = ["PIXMAP_BYTES", "RENDER_CACHE_BYTES", "PixmapCache"]
+__all__ = ["PIXMAP_BYTES", "RENDER_CACHE_BYTES", "SCREENS", "PixmapCache"]
 
-PIXMAP_BYTES = 32 * 2**20
-"""The viewer's pixmaps: a 1920×1200 screen of tiles (9 MB) and its ring, or the page in view,
-its neighbours and a few pages of history at fit-page."""
+PIXMAP_BYTES = 24 * 2**20
+"""The viewer's pixmaps at least: a 1920×1200 screen of tiles (9 MB) and part of its ring, or
+the page in view, its neighbours and a few pages of history at fit-page. A larger screen gets
+:data:`SCREENS` screens of pixels (:meth:`PixmapCache.fit_screen`)."""
+SCREENS = 3
+"""Screens of pixels the budget holds at least: the tiles in view must never evict each
+other (a 4K screen is 33 MB of pixmap)."""
 RENDER_CACHE_BYTES = 8 * 2**20
 """The render service's own LRU (see the module docstring)."""
 
@@ -59,6 +63,10 @@ class PixmapCache:
     def __contains__(self, request: RenderRequest) -> bool:
         return request in self._lru
 
+    def fit_screen(self, device_pixels: int) -> None:
+        """Grow the budget to :data:`SCREENS` screens of ``device_pixels`` when it is smaller."""
+        self._lru.capacity = max(self._lru.capacity, SCREENS * 4 * device_pixels)
+
     def put(self, request: RenderRequest, pixmap: QPixmap) -> None:
         self._lru.put(request, pixmap, pixmap_bytes(pixmap))
 
@@ -84,6 +92,9 @@ class PixmapCache:
             and r.scale == scale
             and (r.doc_id, r.version, r.page) == (doc_id, version, page)
         ]
+
+    def discard(self, request: RenderRequest) -> None:
+        self._lru.discard(request)
 
     def discard_document(self, doc_id: str, version: int) -> int:
         """Forget a closed document's pixmaps; returns how many."""

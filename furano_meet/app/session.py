@@ -29,6 +29,7 @@ from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import SyncEvent
 
 from .error_presenter import ErrorPresenter
+from .pixmap_cache import RENDER_CACHE_BYTES  # the memory budget (issue #9)
 
 T = TypeVar("T")
 
@@ -36,8 +37,9 @@ log = logging.getLogger("furano.app")
 
 
 def make_render_service() -> RenderService:
-    """The one place the app builds its renderer: swap the backend here."""
-    return RenderService(name="furano-app-render", cache_bytes=32 * 2**20)
+    """The one place the app builds its renderer: swap the backend here. Its cache is small:
+    the viewer's pixmaps are the real one (see :mod:`.pixmap_cache`)."""
+    return RenderService(name="furano-app-render", cache_bytes=RENDER_CACHE_BYTES)
 
 
 class Ops:

@@ -16,9 +16,9 @@ from furano_meet.render import MAX_PIXELS, PixelRect
 
 __all__ = ["LOW_RES_DIVISOR", "TILE", "TILE_ABOVE", "TilePlan", "low_res_scale", "needs_tiles"]
 
-TILE = 1024
-"""Tile edge in device pixels: 3 MB of pixels, a few milliseconds of rasterising; four to six
-cover a laptop screen, so scrolling asks for one row or column at a time."""
+TILE = 768
+"""Tile edge in device pixels: 2.3 MB as a pixmap, a few milliseconds of rasterising; four to
+six cover a laptop's page area, so scrolling asks for one row or column at a time."""
 TILE_ABOVE = 4.0
 """A page is tiled once it has more than this many screens of pixels: zoomed well in. A page
 that fits, or fills the width, stays one piece (a page turn is then one ``drawPixmap``)."""
