@@ -50,6 +50,9 @@ class Gestures(QObject):
         self.viewer = viewer
         viewport = viewer.page_area.viewport()
         viewport.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
+        # QAbstractScrollArea pans two fingers by itself (a grabbed QPanGesture): one owner of
+        # the fingers here, or a pan would move the page twice as far as the fingers.
+        viewport.ungrabGesture(Qt.GestureType.PanGesture)
         viewport.installEventFilter(self)
         self._wheel_edge = 0
         self._start: QPointF | None = None

@@ -280,13 +280,12 @@ class Viewer(QWidget):
         under = anchor + QPointF(h.value(), v.value()) - self.canvas.page_rect().topLeft()
         self.set_zoom(zoom)
         ratio = self._scale(self.page) / old
-
-        def keep() -> None:  # once the scroll area has laid out the new size
-            target = self.canvas.page_rect().topLeft() + under * ratio - anchor
-            h.setValue(round(target.x()))
-            v.setValue(round(target.y()))
-
-        QTimer.singleShot(0, keep)
+        # Size the canvas now (the scroll area sets its bars' ranges on the resize), not at
+        # the next layout, so the page point stays under the fingers from this very event.
+        self.canvas.resize(self.canvas.minimumSize().expandedTo(self.page_area.viewport().size()))
+        target = self.canvas.page_rect().topLeft() + under * ratio - anchor
+        h.setValue(round(target.x()))
+        v.setValue(round(target.y()))
 
     # -- the engine's answer -------------------------------------------------------------------
 
@@ -367,7 +366,13 @@ class Viewer(QWidget):
         """Logical pixels per point for page ``index``: the fit mode times the zoom."""
         assert self.document is not None
         width, height = self.document.pages[index].transform(1.0).view_size
-        viewport = self.page_area.viewport().size()
+        # The area without scroll bars, so a zoomed page's scale does not change (and all its
+        # tiles with it) when they appear; fit-width always leaves room for the vertical one.
+        viewport = self.page_area.maximumViewportSize()
+        if self.fit is Fit.WIDTH:
+            viewport.setWidth(
+                viewport.width() - self.page_area.verticalScrollBar().sizeHint().width()
+            )
         fit_width = max(1, viewport.width() - 8) / width
         fit_page = min(fit_width, max(1, viewport.height() - 8) / height)
         return (fit_page if self.fit is Fit.PAGE else fit_width) * self.zoom
