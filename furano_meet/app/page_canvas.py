@@ -53,7 +53,9 @@ class PageCanvas(QWidget):
     """Shows one page pixmap centred; see the module docstring."""
 
     painted = Signal(object, float)
-    """(the page key the viewer gave, perf_counter when it was first painted)."""
+    """(the page key the viewer gave, perf_counter when it was first painted sharp)."""
+    previewed = Signal(object, float)
+    """(key, perf_counter) when a page was first painted from a low-resolution stand-in."""
     pointed = Signal(object)
     """A :class:`Point` in page points (pointer mode)."""
     stroke_drawn = Signal(object)
@@ -68,6 +70,8 @@ class PageCanvas(QWidget):
         self._pixmap: QPixmap | None = None
         self._key: object = None
         self._reported: object = None
+        self._sharp = True
+        self._previewed: object = None
         self._transform: ViewTransform | None = None
         self._pointer: Point | None = None
         self._ink: tuple[Ink, ...] = ()
@@ -79,18 +83,47 @@ class PageCanvas(QWidget):
         self.overlay: Overlay | None = None
         """Paints the annotator's marks (highlights under the ink, notes and the stroke under
         the pen above it); set by :class:`~.annotator.Annotator`."""
+        self._tiles: tuple[tuple[QRectF, QPixmap], ...] = ()
 
     # -- what to show --------------------------------------------------------------------------
 
-    def show_page(self, key: object, pixmap: QPixmap, transform: ViewTransform) -> None:
-        """Show ``pixmap`` (logical size = ``transform.view_size``); ``key`` names it."""
+    def show_page(
+        self,
+        key: object,
+        pixmap: QPixmap | None,
+        transform: ViewTransform,
+        *,
+        sharp: bool = True,
+    ) -> None:
+        """Show the page named ``key`` at ``transform.view_size``: ``pixmap`` scaled to it (a
+        low-resolution one is blurred up until the sharp one comes), white while ``None``.
+        ``sharp`` says whether these are the page's final pixels (:attr:`painted`) or a
+        stand-in (:attr:`previewed`)."""
+        if key != self._key:
+            self._tiles = ()
         self._key, self._pixmap, self._transform = key, pixmap, transform
+        self._sharp = sharp
         width, height = transform.view_size
         self.setMinimumSize(QSize(int(width), int(height)))
         self.update()
 
+    # -- tiles (page_pixels.py) --
+    def set_tiles(self, tiles: tuple[tuple[QRectF, QPixmap], ...], *, sharp: bool) -> None:
+        """Sharp pieces drawn over the page: (rectangle in logical pixels from the page's
+        top-left corner, pixmap) — a zoomed page's tiles as they arrive; ``sharp`` once every
+        visible one is there."""
+        self._tiles, self._sharp = tiles, sharp
+        self.update()
+
+    @property
+    def tiles(self) -> tuple[tuple[QRectF, QPixmap], ...]:
+        return self._tiles
+
+    # -- end tiles --
+
     def clear(self, placeholder: str) -> None:
         self._key = self._pixmap = self._transform = None
+        self._tiles = ()
         self.placeholder = placeholder
         self.setMinimumSize(QSize(0, 0))
         self.update()
@@ -163,12 +196,12 @@ class PageCanvas(QWidget):
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#5f6368"))
-        if self._pixmap is None or self._transform is None:
+        if self._transform is None:
             painter.setPen(QColor("#ffffff"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
             painter.end()
             return
-        painter.drawPixmap(self._origin(), self._pixmap)
+        self._draw_pixels(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(HIT_EDGE, 1.5))
         painter.setBrush(HIT_FILL)
@@ -190,9 +223,27 @@ class PageCanvas(QWidget):
             painter.setBrush(POINTER_COLOUR)
             painter.drawEllipse(centre, POINTER_RADIUS, POINTER_RADIUS)
         painter.end()
-        if self._key != self._reported:
+        if self._sharp and self._key != self._reported:
             self._reported = self._key
             self.painted.emit(self._key, time.perf_counter())
+        elif not self._sharp and self._key != self._previewed:
+            self._previewed = self._key
+            self.previewed.emit(self._key, time.perf_counter())
+
+    def _draw_pixels(self, painter: QPainter) -> None:
+        """The page (scaled if it is a low-resolution stand-in) and the tiles over it."""
+        page = self.page_rect()
+        pixmap = self._pixmap
+        if pixmap is None:
+            painter.fillRect(page, QColor("#ffffff"))
+        elif abs(pixmap.width() - page.width() * pixmap.devicePixelRatio()) < 2:
+            painter.drawPixmap(page.topLeft(), pixmap)  # the sharp page: one plain copy
+        else:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(page, pixmap, QRectF(pixmap.rect()))
+        origin = page.topLeft()
+        for rect, tile in self._tiles:
+            painter.drawPixmap(rect.translated(origin), tile, QRectF(tile.rect()))
 
     def _draw_stroke(
         self, painter: QPainter, points: list[Point], colour: str, width: float
@@ -240,6 +291,11 @@ class PageCanvas(QWidget):
             if len(stroke) > 1:
                 self.stroke_drawn.emit(stroke)
             self.update()
+
+    def page_point(self, pos: QPointF) -> Point | None:
+        """The page point (PDF points) under ``pos`` in widget pixels; ``None`` off the page
+        (links.py)."""
+        return self._to_page(pos)
 
     def page_rect(self) -> QRectF:
         """Where the page is drawn, in widget pixels (for tests and the tour)."""

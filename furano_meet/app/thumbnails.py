@@ -31,8 +31,9 @@ from furano_meet.render import (
 )
 
 from .page_labels import caption
+from .page_pixels import to_pixmap
 from .session import Session
-from .viewer import Viewer, to_pixmap
+from .viewer import Viewer
 
 THUMB_WIDTH = 96
 """Logical pixels: large enough to tell a table from text, small enough for many rows."""

@@ -9,24 +9,18 @@ A page turn of the reader's own is an intent — ``present_page`` while presenti
 ``browse`` (which switches a follower to browsing) — and is shown at once, before the engine
 answers, so a turn never waits for the network.
 
-*How* it is shown: pages are rendered by the render service on its own thread at the scale
-the fit mode and the screen's pixel ratio ask for (``RenderService.show`` with the page in view
-first and its neighbours as prefetch, superseding whatever this viewer asked for before). A
-finished render becomes a :class:`QPixmap` as soon as it arrives — not in ``paintEvent`` — and
-the few nearest pixmaps are kept, so a prefetched page turn is one ``drawPixmap``.
-
-Not yet here (issue #9): tiles for zoomed pages, low-resolution-first, thumbnails, links,
-pinch and swipe; see ``docs/app.md``.
+*How* it is shown is :mod:`.page_pixels`: the page at the scale the fit mode and the zoom ask
+for, at the screen's pixel ratio — whole with its neighbours prefetched, or as tiles when
+zoomed in; low resolution first; pixmaps within a byte budget. Gestures (wheel, pinch, pan,
+swipe) are :mod:`.gestures`, internal links :mod:`.links`.
 """
 
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
 from enum import Enum
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QPixmap, QResizeEvent
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -41,8 +35,7 @@ from furano_meet.annotations import AnnotationBody, Ink, InkPoint
 from furano_meet.annotations.undo import Place
 from furano_meet.pagespace import Point
 from furano_meet.protocol import messages as m
-from furano_meet.render import MAX_PIXELS, DocumentInfo, Pixels, RenderRequest
-from furano_meet.render.errors import ServiceClosed  # polish: the resize-timer guard
+from furano_meet.render import DocumentInfo, RenderRequest
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsChanged, PresenterMoved, SyncEvent
 from furano_meet.sync.follow import PageRef
@@ -52,14 +45,14 @@ from furano_meet.sync.queries import AnnotationView
 from .annotator import Annotator
 from .bars import FollowBar, PresenterBar
 from .error_presenter import DocumentUnavailable
+from .gestures import Gestures
+from .links import PageLinks
 from .page_canvas import InputMode, PageCanvas
 from .page_labels import indicator_suffix
-from .render_arrivals import RenderArrivals
+from .page_pixels import PagePixels
 from .session import Session
 from .tool_bar import AnnotationBar, NotePanel
 
-KEEP_PIXMAPS = 6
-"""The page in view, its neighbours and a little history: ~40 MB at 1920×1200."""
 ZOOM_STEP = 1.25
 SHARED_INK = "#1a56db"
 KEYS = {
@@ -77,16 +70,6 @@ KEYS = {
 class Fit(Enum):
     PAGE = "page"
     WIDTH = "width"
-
-
-def to_pixmap(pixels: Pixels, device_pixel_ratio: float) -> QPixmap:
-    """Wrap the render service's buffer without a copy; the pixmap takes the one copy."""
-    image = QImage(
-        pixels.data, pixels.width, pixels.height, pixels.stride, QImage.Format.Format_RGB888
-    )
-    pixmap = QPixmap.fromImage(image)
-    pixmap.setDevicePixelRatio(device_pixel_ratio)
-    return pixmap
 
 
 def _page_of(note: AnnotationView) -> tuple[str, int, int]:
@@ -109,6 +92,9 @@ class Viewer(QWidget):
 
     page_painted = Signal(object, float)
     """((document_id, version, page), perf_counter) the first time a page is painted."""
+    page_previewed = Signal(object, float)
+    """((document_id, version, page), perf_counter) when a page was first painted from a
+    low-resolution stand-in (its sharp pixels follow: ``page_painted``)."""
     document_shown = Signal(str, int)
     """A document (id, version) is open in the viewer now."""
 
@@ -123,15 +109,10 @@ class Viewer(QWidget):
         self.zoom = 1.0
         self._opening: tuple[str, int] | None = None
         self._wanted: PageRef | None = None
-        self._pixmaps: OrderedDict[RenderRequest, QPixmap] = OrderedDict()
         self._ink: dict[tuple[str, int, int], tuple[AnnotationView, ...]] = {}
         """Notes of the pages seen in this document, so a return shows them at once."""
         self._ink_reads = 0
-        self._view_name = f"viewer-{id(self)}"
-        # perf (issue #9): finished renders come in one Qt event, not three qasync turns.
-        self._arrivals = RenderArrivals(self)
-        self._arrivals.arrived.connect(self._arrived)
-        self._arrivals.failed.connect(session.errors.present)
+        self.pixels = PagePixels(self)
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
         self._build()
@@ -150,6 +131,12 @@ class Viewer(QWidget):
         self.page_area.setWidget(self.canvas)
         self.page_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self.page_area.resized.connect(self._resize_timer.start)  # the fitted scale changed
+        # -- tiles: a scroll asks for the tiles now in view (page_pixels.py) --
+        self._scroll_timer = QTimer(self, singleShot=True, interval=0)
+        self._scroll_timer.timeout.connect(self.pixels.refresh)
+        for bar in (self.page_area.horizontalScrollBar(), self.page_area.verticalScrollBar()):
+            bar.valueChanged.connect(self._scroll_timer.start)
+        # -- end tiles --
         self.prev_button = QPushButton(self.tr("◀ 前へ"), self)
         self.next_button = QPushButton(self.tr("次へ ▶"), self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -213,6 +200,9 @@ class Viewer(QWidget):
         self.canvas.pointed.connect(self.point_at)
         self.canvas.stroke_drawn.connect(self.share_stroke)
         self.canvas.painted.connect(self.page_painted)
+        self.canvas.previewed.connect(self.page_previewed)
+        self.gestures = Gestures(self)  # wheel, pinch, pan, swipe (gestures.py)
+        self.links = PageLinks(self)  # a tap on an internal link (links.py)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.page_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # arrows turn pages, not scroll
         self._update_nav()
@@ -325,6 +315,23 @@ class Viewer(QWidget):
         self.zoom = min(8.0, max(0.25, zoom))
         self._render()
 
+    def zoom_at(self, zoom: float, anchor: QPointF) -> None:
+        """Zoom keeping the page point under ``anchor`` (page-area viewport pixels) in place:
+        the wheel under the mouse, a pinch between the fingers."""
+        if self.document is None or self.page < 0:
+            return
+        h, v = self.page_area.horizontalScrollBar(), self.page_area.verticalScrollBar()
+        old = self._scale(self.page)
+        under = anchor + QPointF(h.value(), v.value()) - self.canvas.page_rect().topLeft()
+        self.set_zoom(zoom)
+        ratio = self._scale(self.page) / old
+        # Size the canvas now (the scroll area sets its bars' ranges on the resize), not at
+        # the next layout, so the page point stays under the fingers from this very event.
+        self.canvas.resize(self.canvas.minimumSize().expandedTo(self.page_area.viewport().size()))
+        target = self.canvas.page_rect().topLeft() + under * ratio - anchor
+        h.setValue(round(target.x()))
+        v.setValue(round(target.y()))
+
     # -- the engine's answer -------------------------------------------------------------------
 
     def _on_event(self, event: SyncEvent) -> None:
@@ -406,74 +413,39 @@ class Viewer(QWidget):
         old, self._opening = self.document, None
         if old is not None:
             self.session.render.close(old.doc_id, old.version)
-            self._pixmaps.clear()
             self._ink.clear()
         self.document, self.page = info, -1
+        self.pixels.set_document(info)
         self.document_shown.emit(info.doc_id, info.version)
         self.slider.setRange(1, info.page_count)
         if self._wanted is not None:
             self._go(self._wanted)
 
-    def _request(self, index: int) -> RenderRequest:
+    # -- pixels (page_pixels.py: whole pages, low resolution first, tiles when zoomed) --------
+
+    def _scale(self, index: int) -> float:
+        """Logical pixels per point for page ``index``: the fit mode times the zoom."""
         assert self.document is not None
-        page = self.document.pages[index]
-        width, height = page.transform(1.0).view_size
-        viewport = self.page_area.viewport().size()
+        width, height = self.document.pages[index].transform(1.0).view_size
+        # The area without scroll bars, so a zoomed page's scale does not change (and all its
+        # tiles with it) when they appear; fit-width always leaves room for the vertical one.
+        viewport = self.page_area.maximumViewportSize()
+        if self.fit is Fit.WIDTH:
+            viewport.setWidth(
+                viewport.width() - self.page_area.verticalScrollBar().sizeHint().width()
+            )
         fit_width = max(1, viewport.width() - 8) / width
         fit_page = min(fit_width, max(1, viewport.height() - 8) / height)
-        scale = (fit_page if self.fit is Fit.PAGE else fit_width) * self.zoom
-        scale *= self.devicePixelRatioF()
-        scale = min(scale, math.sqrt(MAX_PIXELS / (width * height)))  # tiles: next increment
-        return RenderRequest(self.document.doc_id, self.document.version, index, round(scale, 3))
+        return (fit_page if self.fit is Fit.PAGE else fit_width) * self.zoom
 
     def _render(self) -> None:
-        if self.document is None or self.page < 0:
-            return
-        visible = self._request(self.page)
-        ahead = [
-            self._request(i)
-            for i in (self.page + 1, self.page - 1)
-            if 0 <= i < self.document.page_count
-        ]
-        # -- polish: a resize timer may fire after session.close(); nothing is left to draw --
-        try:
-            futures = self.session.render.show(self._view_name, [visible], ahead)
-        except ServiceClosed:
-            return
-        # -- end polish --
-        if visible in self._pixmaps:
-            self._display(visible)
-        for request, future in zip([visible, *ahead], futures, strict=True):
-            if request not in self._pixmaps:
-                self._arrivals.watch(request, future)
+        if self.document is not None and self.page >= 0:
+            self.pixels.show(self.page, self._scale(self.page))
 
-    def _arrived(self, request: RenderRequest, pixels: Pixels) -> None:
-        if request in self._pixmaps:
-            return  # asked for twice (a resize, a return): converted already
-        self._pixmaps[request] = to_pixmap(pixels, self.devicePixelRatioF())
-        while len(self._pixmaps) > KEEP_PIXMAPS:
-            self._pixmaps.popitem(last=False)
-        if self.document is None or (request.doc_id, request.version) != (
-            self.document.doc_id,
-            self.document.version,
-        ):
-            return
-        wanted = self._request(self.page)
-        if request == wanted:
-            self._display(request)
-            self.canvas.repaint()  # perf (issue #9): the page the reader waits for, now
-        elif request.page == self.page and wanted not in self._pixmaps:
-            self._display(request)  # the viewport changed meanwhile: show this, sharpen next
-            self._render()
-
-    def _display(self, request: RenderRequest) -> None:
-        assert self.document is not None
-        self._pixmaps.move_to_end(request)
-        page = self.document.pages[request.page]
-        transform = page.transform(request.scale / self.devicePixelRatioF())
-        key = (request.doc_id, request.version, request.page)
-        self.canvas.show_page(key, self._pixmaps[request], transform)
+    def page_shown(self) -> None:
+        """The canvas shows the page in view now (at some sharpness): its pointer and links."""
         self._show_pointer()
+        self.links.page_changed(self._here())
 
     def _load_ink(self) -> None:
         """Show the page's marks known so far at once, and read them again from the store
@@ -535,12 +507,13 @@ class Viewer(QWidget):
     # -- for measurements (bench/app_*.py): read-only ------------------------------------------
 
     def request_for(self, page: int) -> RenderRequest:
-        """The render request this viewer makes for ``page`` now (fit, zoom and pixel ratio)."""
-        return self._request(page)
+        """The render request that makes ``page`` sharp now (fit, zoom and pixel ratio): the
+        whole page, or the most central visible tile of a zoomed page in view."""
+        return self.pixels.first(page)
 
     def holds(self, request: RenderRequest) -> bool:
         """Whether ``request``'s pixmap is ready here, so showing it is one ``drawPixmap``."""
-        return request in self._pixmaps
+        return self.pixels.holds(request)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         step = KEYS.get(Qt.Key(event.key()))

@@ -8,7 +8,7 @@ by itself: the service calls it under its own lock.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -35,6 +35,10 @@ class ByteLRU(Generic[K, V]):
 
     def __contains__(self, key: K) -> bool:
         return key in self._items
+
+    def __iter__(self) -> Iterator[K]:
+        """The keys, least recently used first (looking does not count as a use)."""
+        return iter(list(self._items))
 
     def get(self, key: K) -> V | None:
         """The value, now the most recently used; ``None`` when absent."""
