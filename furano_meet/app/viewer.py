@@ -57,6 +57,7 @@ from .page_labels import indicator_suffix
 from .render_arrivals import RenderArrivals
 from .session import Session
 from .tool_bar import AnnotationBar, NotePanel
+from .write_toggle import WriteBarSetting
 
 KEEP_PIXMAPS = 6
 """The page in view, its neighbours and a little history: ~40 MB at 1920×1200."""
@@ -186,6 +187,7 @@ class Viewer(QWidget):
         self.annotator = Annotator(
             self.session, self.canvas, self.annotation_bar, self.note_panel, self._place
         )
+        self.write_setting = WriteBarSetting(self.session, self.annotation_bar, self.note_panel)
         page_row = QHBoxLayout()
         page_row.addWidget(self.page_area, 1)
         page_row.addWidget(self.annotation_bar)
