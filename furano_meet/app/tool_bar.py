@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -52,9 +53,12 @@ WIDTH_NAMES = (
 )
 SHARED_STYLE = "QPushButton:checked { background: #0b6e3b; border-color: #0b6e3b; }"
 TOGGLE_STYLE = """
-#writeToggle { font-size: 17pt; font-weight: bold; color: #1a4fa0; border: 3px solid #1a4fa0; }
-#writeToggle[folded="true"] { min-width: 56px; max-width: 64px; padding: 12px 4px; }
+#writeToggle { font-size: 17pt; font-weight: bold; color: #1a4fa0; border: 3px solid #1a4fa0;
+    min-width: 40px; padding: 10px 4px; }
 """
+FOLDED_WIDTH = 64
+UNBOUNDED = 16777215  # Qt's QWIDGETSIZE_MAX (not exported by PySide6)
+"""The folded toggle's width: one large character of vertical text with its border."""
 
 
 class AnnotationBar(QFrame):
@@ -169,7 +173,12 @@ class AnnotationBar(QFrame):
 
     def _show_open(self) -> None:
         self.body.setVisible(self.is_open)
-        self.toggle.setProperty("folded", not self.is_open)
+        if self.is_open:  # the whole bar's width, for its one line of text
+            self.toggle.setMinimumWidth(0)
+            self.toggle.setMaximumWidth(UNBOUNDED)
+            self.toggle.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        else:
+            self.toggle.setFixedWidth(FOLDED_WIDTH)
         self.toggle.setText(
             self.tr("✎ 書き込みを終える") if self.is_open else self.tr("✎\n書\nき\n込\nむ")
         )
@@ -179,8 +188,6 @@ class AnnotationBar(QFrame):
             else self.tr("書き込む（ペン・蛍光ペン・付箋・消しゴムを出す）")
         )
         self.toggle.setToolTip(self.toggle.accessibleName())
-        self.toggle.style().unpolish(self.toggle)  # the "folded" property changes its look
-        self.toggle.style().polish(self.toggle)
         self.updateGeometry()
 
     # -- state ---------------------------------------------------------------------------------
