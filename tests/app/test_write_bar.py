@@ -43,6 +43,7 @@ async def test_the_bar_folds_for_reading_opens_to_write_and_is_remembered(
         # 「✎ 書き込む」 opens the whole bar: the page narrows by the bar's width
         QTest.mouseClick(bar.toggle, Qt.MouseButton.LeftButton)
         await until(lambda: canvas.width() < folded - ROOM, WAIT)
+        await until(lambda: bar.toggle.width() > bar.width() - 20, WAIT)  # across the bar
         assert bar.is_open and bar.tools[Tool.PEN].isVisible() and bar.share.isVisible()
         assert bar.toggle.text() == "✎ 書き込みを終える"
         opened = canvas.width()
