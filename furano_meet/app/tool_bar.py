@@ -58,7 +58,8 @@ TOGGLE_STYLE = """
 """
 FOLDED_WIDTH = 64
 UNBOUNDED = 16777215  # Qt's QWIDGETSIZE_MAX (not exported by PySide6)
-"""The folded toggle's width: one large character of vertical text with its border."""
+"""The folded toggle's width: one large character of vertical text with its border (more if
+a language's word needs it)."""
 
 
 class AnnotationBar(QFrame):
@@ -173,15 +174,15 @@ class AnnotationBar(QFrame):
 
     def _show_open(self) -> None:
         self.body.setVisible(self.is_open)
+        self.toggle.setText(
+            self.tr("✎ 書き込みを終える") if self.is_open else self.tr("✎\n書\nき\n込\nむ")
+        )
         if self.is_open:  # the whole bar's width, for its one line of text
             self.toggle.setMinimumWidth(0)
             self.toggle.setMaximumWidth(UNBOUNDED)
             self.toggle.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         else:
-            self.toggle.setFixedWidth(FOLDED_WIDTH)
-        self.toggle.setText(
-            self.tr("✎ 書き込みを終える") if self.is_open else self.tr("✎\n書\nき\n込\nむ")
-        )
+            self.toggle.setFixedWidth(max(FOLDED_WIDTH, self.toggle.sizeHint().width()))
         self.toggle.setAccessibleName(
             self.tr("書き込みを終えて読むだけに戻る")
             if self.is_open
