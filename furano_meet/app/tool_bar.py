@@ -78,18 +78,9 @@ class AnnotationBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("annotationBar")
-        self.setStyleSheet(TOGGLE_STYLE)
         self.is_open = False
         self._held = False
-        self.toggle = self._button("")
-        self.toggle.setObjectName("writeToggle")
-        self.toggle.clicked.connect(self._toggled)
-        self.body = QWidget(self)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(4, 0, 0, 0)
-        column.addWidget(self.toggle)
-        column.addWidget(self.body, 1)
-        column.addStretch(0)  # folded: the toggle stays at the top, beside the page's head
+        self._fold_layout()
         grid = QGridLayout(self.body)
         grid.setContentsMargins(0, 0, 0, 0)
         self.tools: dict[Tool, QPushButton] = {}
@@ -141,6 +132,19 @@ class AnnotationBar(QFrame):
         grid.addWidget(self.redo, rows + 3, 1)
         grid.setRowStretch(rows + 4, 1)
         self._show_open()
+
+    def _fold_layout(self) -> None:
+        """The toggle on top of the bar's body (hidden while folded)."""
+        self.setStyleSheet(TOGGLE_STYLE)
+        self.toggle = self._button("")
+        self.body = QWidget(self)
+        self.toggle.setObjectName("writeToggle")
+        self.toggle.clicked.connect(self._toggled)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 0, 0, 0)
+        column.addWidget(self.toggle)
+        column.addWidget(self.body, 1)
+        column.addStretch(0)  # folded: the toggle stays at the top, beside the page's head
 
     def _button(self, text: str, *, checkable: bool = False, compact: bool = False) -> QPushButton:
         button = QPushButton(text, self)

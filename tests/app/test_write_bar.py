@@ -11,13 +11,24 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from furano_meet.app.annotator import Annotator
 from furano_meet.app.ink_tools import Tool
+from furano_meet.app.tool_bar import AnnotationBar
 from furano_meet.app.tour import until
 from furano_meet.app.window import MainWindow
 from server.demo import MEETING_ID
 from tests.app.conftest import app_council
 from tests.app.test_annotating import open_first_page
 from tests.app.test_first_run import WAIT, shot
+
+
+def is_open(bar: AnnotationBar) -> bool:
+    return bar.is_open  # a call: mypy would keep an attribute narrowed across the taps
+
+
+def in_hand(annotator: Annotator) -> Tool | None:
+    return annotator.state.tool  # the same for the tool in hand
+
 
 ROOM = 150
 """Pixels the page gains at least when the bar folds (it is ~300 px wide open)."""
@@ -34,7 +45,7 @@ async def test_the_bar_folds_for_reading_opens_to_write_and_is_remembered(
         await until(lambda: viewer.write_setting.restored, WAIT)
 
         # reading: only the toggle, and the page has the width
-        assert not bar.is_open and bar.toggle.isVisible() and not bar.tools[Tool.PEN].isVisible()
+        assert not is_open(bar) and bar.toggle.isVisible() and not bar.tools[Tool.PEN].isVisible()
         assert bar.toggle.accessibleName().startswith("書き込む")
         assert bar.width() < 100
         folded = canvas.width()
@@ -44,31 +55,33 @@ async def test_the_bar_folds_for_reading_opens_to_write_and_is_remembered(
         QTest.mouseClick(bar.toggle, Qt.MouseButton.LeftButton)
         await until(lambda: canvas.width() < folded - ROOM, WAIT)
         await until(lambda: bar.toggle.width() > bar.width() - 20, WAIT)  # across the bar
-        assert bar.is_open and bar.tools[Tool.PEN].isVisible() and bar.share.isVisible()
+        assert is_open(bar) and bar.tools[Tool.PEN].isVisible() and bar.share.isVisible()
         assert bar.toggle.text() == "✎ 書き込みを終える"
         opened = canvas.width()
         QTest.mouseClick(bar.tools[Tool.PEN], Qt.MouseButton.LeftButton)
-        assert annotator.state.tool is Tool.PEN
+        assert in_hand(annotator) is Tool.PEN
         shot(window, "writebar-after-open")
 
         # 「✎ 書き込みを終える」 folds it and returns to reading, no tool in hand
         QTest.mouseClick(bar.toggle, Qt.MouseButton.LeftButton)
         await until(lambda: canvas.width() > opened + ROOM, WAIT)
-        assert not bar.is_open and annotator.state.tool is None
+        assert not is_open(bar) and in_hand(annotator) is None
 
         # a tool chosen in code opens it; a 付箋 being written keeps it open
         annotator.choose_tool(Tool.NOTE)
-        assert bar.is_open and bar.tools[Tool.NOTE].isChecked()
-        QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.page_rect().center().toPoint())
+        assert is_open(bar) and bar.tools[Tool.NOTE].isChecked()
+        QTest.mouseClick(
+            canvas, Qt.MouseButton.LeftButton, pos=canvas.page_rect().center().toPoint()
+        )
         assert viewer.note_panel.isVisible() and not bar.toggle.isEnabled()
         bar.set_open(False)
-        assert bar.is_open and annotator.state.tool is Tool.NOTE
+        assert is_open(bar) and in_hand(annotator) is Tool.NOTE
         annotator.close_note()
         assert bar.toggle.isEnabled()
         QTest.mouseClick(bar.toggle, Qt.MouseButton.LeftButton)  # the reader folds it…
-        assert not bar.is_open
+        assert not is_open(bar)
         QTest.mouseClick(bar.toggle, Qt.MouseButton.LeftButton)  # …and keeps it open
-        assert bar.is_open
+        assert is_open(bar)
 
         # a new window on the same profile opens with the bar as the reader left it
         await window.session.ops.settle()
@@ -78,8 +91,8 @@ async def test_the_bar_folds_for_reading_opens_to_write_and_is_remembered(
         again.show()
         again.choose_meeting(MEETING_ID)
         await until(lambda: again.viewer.write_setting.restored, WAIT)
-        assert again.viewer.annotation_bar.is_open
-        assert again.viewer.annotator.state.tool is None  # open, but still reading
+        assert is_open(again.viewer.annotation_bar)
+        assert in_hand(again.viewer.annotator) is None  # open, but still reading
         QTest.mouseClick(again.viewer.annotation_bar.toggle, Qt.MouseButton.LeftButton)
         await again.session.ops.settle()
         assert await window.session.engine.app_setting("app:write_bar") == '{"open": false}'
