@@ -5,12 +5,20 @@ targets in a two-column block beside the page (pages are mostly portrait, so the
 a fitted page is free), colours named for screen readers and shown as large swatches, and a
 share toggle that says in words whether the next mark is 「自分だけ」 or 「全員に共有」. The note panel
 is non-modal: the meeting goes on while a member writes.
+
+*Folded while reading*: the open block is ~300 px wide, which at 1280×860 left the chair a page
+of ~370 px. Most of a meeting is reading, so by default the bar is one tall, narrow 「✎ 書き込む」
+button (vertical text, ~70 px: beside a portrait page width is what is spare, height is not, so
+the bottom bar was no place for it). A tap opens the block; 「✎ 書き込みを終える」 at its top folds
+it and puts the tool down (reading again). Choosing a tool in code opens it too, and while a 付箋
+is being written it cannot fold (:meth:`AnnotationBar.hold_open`). The reader's choice is
+remembered by :mod:`.write_toggle`.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -19,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +52,14 @@ WIDTH_NAMES = (
     QT_TRANSLATE_NOOP("AnnotationBar", "太"),
 )
 SHARED_STYLE = "QPushButton:checked { background: #0b6e3b; border-color: #0b6e3b; }"
+TOGGLE_STYLE = """
+#writeToggle { font-size: 17pt; font-weight: bold; color: #1a4fa0; border: 3px solid #1a4fa0;
+    min-width: 40px; padding: 10px 4px; }
+"""
+FOLDED_WIDTH = 64
+UNBOUNDED = 16777215  # Qt's QWIDGETSIZE_MAX (not exported by PySide6)
+"""The folded toggle's width: one large character of vertical text with its border (more if
+a language's word needs it)."""
 
 
 class AnnotationBar(QFrame):
@@ -55,12 +72,17 @@ class AnnotationBar(QFrame):
     shared_toggled = Signal(bool)
     undo_clicked = Signal()
     redo_clicked = Signal()
+    open_toggled = Signal(bool)
+    """The reader opened (``True``) or folded the bar with the toggle (what is remembered)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("annotationBar")
-        grid = QGridLayout(self)
-        grid.setContentsMargins(4, 0, 0, 0)
+        self.is_open = False
+        self._held = False
+        self._fold_layout()
+        grid = QGridLayout(self.body)
+        grid.setContentsMargins(0, 0, 0, 0)
         self.tools: dict[Tool, QPushButton] = {}
         for i, tool in enumerate(Tool):
             button = self._button(self.tr(str(TOOL_NAMES[tool])), checkable=True)
@@ -102,9 +124,6 @@ class AnnotationBar(QFrame):
         self.redo = self._button(self.tr("↷ やり直す"))
         self.undo.clicked.connect(self.undo_clicked)
         self.redo.clicked.connect(self.redo_clicked)
-        heading = QLabel(self.tr("書き込み"), self)
-        heading.setObjectName("heading")  # names the block: these buttons write on the page
-        grid.addWidget(heading, 0, 0, 1, 2)
         rows = 1 + len(Tool) // 2
         grid.addLayout(swatch_row, rows, 0, 1, 2)
         grid.addLayout(width_row, rows + 1, 0, 1, 2)
@@ -112,6 +131,20 @@ class AnnotationBar(QFrame):
         grid.addWidget(self.undo, rows + 3, 0)
         grid.addWidget(self.redo, rows + 3, 1)
         grid.setRowStretch(rows + 4, 1)
+        self._show_open()
+
+    def _fold_layout(self) -> None:
+        """The toggle on top of the bar's body (hidden while folded)."""
+        self.setStyleSheet(TOGGLE_STYLE)
+        self.toggle = self._button("")
+        self.body = QWidget(self)
+        self.toggle.setObjectName("writeToggle")
+        self.toggle.clicked.connect(self._toggled)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 0, 0, 0)
+        column.addWidget(self.toggle)
+        column.addWidget(self.body, 1)
+        column.addStretch(0)  # folded: the toggle stays at the top, beside the page's head
 
     def _button(self, text: str, *, checkable: bool = False, compact: bool = False) -> QPushButton:
         button = QPushButton(text, self)
@@ -121,8 +154,54 @@ class AnnotationBar(QFrame):
             button.setObjectName("compact")
         return button
 
+    # -- folding -------------------------------------------------------------------------------
+
+    def set_open(self, is_open: bool) -> None:
+        """Show the whole bar, or fold it to the toggle (putting any tool down: reading)."""
+        if not is_open and self._held:
+            return
+        self.is_open = is_open
+        self._show_open()
+        if not is_open and any(button.isChecked() for button in self.tools.values()):
+            self.tool_chosen.emit(None)
+
+    def hold_open(self, held: bool) -> None:
+        """While a 付箋 is being written the bar stays open (its toggle waits)."""
+        self._held = held
+        if held and not self.is_open:
+            self.set_open(True)
+        self.toggle.setEnabled(not held)
+
+    def _toggled(self) -> None:
+        self.set_open(not self.is_open)
+        self.open_toggled.emit(self.is_open)
+
+    def _show_open(self) -> None:
+        self.body.setVisible(self.is_open)
+        self.toggle.setText(
+            self.tr("✎ 書き込みを終える") if self.is_open else self.tr("✎\n書\nき\n込\nむ")
+        )
+        if self.is_open:  # the whole bar's width, for its one line of text
+            self.toggle.setMinimumWidth(0)
+            self.toggle.setMaximumWidth(UNBOUNDED)
+            self.toggle.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        else:
+            self.toggle.setFixedWidth(max(FOLDED_WIDTH, self.toggle.sizeHint().width()))
+        self.toggle.setAccessibleName(
+            self.tr("書き込みを終えて読むだけに戻る")
+            if self.is_open
+            else self.tr("書き込む（ペン・蛍光ペン・付箋・消しゴムを出す）")
+        )
+        self.toggle.setToolTip(self.toggle.accessibleName())
+        self.updateGeometry()
+
+    # -- state ---------------------------------------------------------------------------------
+
     def show_state(self, state: ToolState, *, can_undo: bool, can_redo: bool) -> None:
-        """Check what ``state`` says; colours and widths only where the tool uses them."""
+        """Check what ``state`` says; colours and widths only where the tool uses them. A tool
+        chosen while folded (in code, or by a shortcut) opens the bar, so it shows in use."""
+        if state.tool is not None and not self.is_open:
+            self.set_open(True)
         for tool, button in self.tools.items():
             button.setChecked(state.tool is tool)
         inked = state.tool in (Tool.PEN, Tool.HIGHLIGHTER)
@@ -158,6 +237,8 @@ class NotePanel(QFrame):
 
     saved = Signal(str)
     closed = Signal()
+    shown = Signal(bool)
+    """The panel appeared (``True``) or went away: the tool bar stays open meanwhile."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -194,3 +275,13 @@ class NotePanel(QFrame):
         self.text.setPlainText(text)
         self.show()
         self.text.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not event.spontaneous():  # not the window coming back from the task bar
+            self.shown.emit(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self.shown.emit(False)

@@ -52,6 +52,7 @@ from .page_labels import indicator_suffix
 from .page_pixels import PagePixels
 from .session import Session
 from .tool_bar import AnnotationBar, NotePanel
+from .write_toggle import WriteBarSetting
 
 ZOOM_STEP = 1.25
 SHARED_INK = "#1a56db"
@@ -173,6 +174,7 @@ class Viewer(QWidget):
         self.annotator = Annotator(
             self.session, self.canvas, self.annotation_bar, self.note_panel, self._place
         )
+        self.write_setting = WriteBarSetting(self.session, self.annotation_bar, self.note_panel)
         page_row = QHBoxLayout()
         page_row.addWidget(self.page_area, 1)
         page_row.addWidget(self.annotation_bar)

@@ -98,7 +98,16 @@ def type_japanese(widget: QWidget, text: str) -> None:
     QApplication.sendEvent(widget, event)
 
 
+def open_bar(window: MainWindow) -> None:
+    """Tap 「✎ 書き込む」 if the bar is folded (reading): the tools are behind it."""
+    bar = window.viewer.annotation_bar
+    if not bar.is_open:
+        QTest.mouseClick(bar.toggle, Qt.MouseButton.LeftButton)
+    assert bar.is_open and bar.tools[Tool.PEN].isVisible()
+
+
 def choose(window: MainWindow, tool: Tool, *, shared: bool = False) -> None:
+    open_bar(window)
     bar = window.viewer.annotation_bar
     if not bar.tools[tool].isChecked():  # a second tap puts the tool down
         QTest.mouseClick(bar.tools[tool], Qt.MouseButton.LeftButton)
@@ -202,6 +211,7 @@ async def test_highlighter_note_eraser_and_undo(tmp_path: Path, qtbot: QtBot) ->
         # highlighter: a drag across one word stores that word's box and text
         words = await session.render.words(*FIRST_DOCUMENT, 0)
         word = max(words, key=lambda w: w.rect.width)
+        open_bar(window)
         QTest.mouseClick(bar.tools[Tool.HIGHLIGHTER], Qt.MouseButton.LeftButton)
         mid_y = (word.rect.y0 + word.rect.y1) / 2
         start = canvas.to_view(Point(word.rect.x0 + 1, mid_y))

@@ -46,6 +46,19 @@
         <translation>↷ Redo</translation>
     </message>
     <message>
+        <source>✎
+書
+き
+込
+む</source>
+        <translation>✎
+Write</translation>
+    </message>
+    <message>
+        <source>✎ 書き込みを終える</source>
+        <translation>✎ Finish writing</translation>
+    </message>
+    <message>
         <source>ペン</source>
         <translation>Pen</translation>
     </message>
@@ -70,16 +83,20 @@
         <translation>Thick</translation>
     </message>
     <message>
-        <source>書き込み</source>
-        <translation>Writing</translation>
-    </message>
-    <message>
         <source>書き込みは自分だけに見える</source>
         <translation>My writing is seen only by me</translation>
     </message>
     <message>
         <source>書き込みを会議で共有する</source>
         <translation>Share my writing with the meeting</translation>
+    </message>
+    <message>
+        <source>書き込みを終えて読むだけに戻る</source>
+        <translation>Finish writing and go back to reading</translation>
+    </message>
+    <message>
+        <source>書き込む（ペン・蛍光ペン・付箋・消しゴムを出す）</source>
+        <translation>Write (show the pen, highlighter, sticky note and eraser)</translation>
     </message>
     <message>
         <source>消しゴム</source>
