@@ -152,7 +152,10 @@ async def deep_zoom(viewer: Viewer, document: tuple[str, int]) -> dict[str, Any]
     for fraction in (0.0, 0.25, 0.5, 0.75, 1.0):
         for bar in bars:
             bar.setValue(round(bar.maximum() * fraction))
-        QApplication.processEvents()  # the scroll is laid out and painted before the next
+        # What the scroll's debounce timer calls, at once. Never processEvents() here: inside
+        # a running qasync task it strands other tasks ("Cannot enter into task").
+        viewer.pixels.refresh()
+        await until(lambda: viewer.holds(viewer.request_for(0)), OPEN_TIMEOUT)
     full_w, full_h = page_pixel_size(width, height, fit_scale * ZOOM, 0)
     pieces = [_pixels(r, width, height) for r in log.requests if r.page == 0]
     largest, whole = max(pieces)
