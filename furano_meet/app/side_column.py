@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from .session import Session
+from .setting_writer import SettingWriter
 
 SETTING = "app:side_column"
 """The app setting holding the reading layout as JSON: ``{"open": bool, "tab": key}``."""
@@ -67,6 +68,7 @@ class SideColumn(QWidget):
         self.setObjectName("side")
         self.setStyleSheet(STYLE)
         self.session, self.panels = session, panels
+        self._writer = SettingWriter(session, SETTING)
         self.reading_tab = panels[1].key
         """The panel a chosen meeting opens on (the reader's last choice beyond 会議)."""
         self.fold_when_reading = False
@@ -195,4 +197,4 @@ class SideColumn(QWidget):
 
     def _save(self) -> None:
         value = json.dumps({"open": not self.fold_when_reading, "tab": self.reading_tab})
-        self.session.ops.run(self.session.engine.set_app_setting(SETTING, value))
+        self._writer.write(value)  # latest last (setting_writer.py)

@@ -15,6 +15,7 @@ import json
 from PySide6.QtCore import QObject
 
 from .session import Session
+from .setting_writer import SettingWriter
 from .tool_bar import AnnotationBar, NotePanel
 
 SETTING = "app:write_bar"
@@ -31,8 +32,7 @@ class WriteBarSetting(QObject):
         self.restored = False
         """The remembered choice has been read (tests wait for it)."""
         self._chosen = False
-        self._unsaved: bool | None = None
-        self._writing = False
+        self._writer = SettingWriter(session, SETTING)
         bar.open_toggled.connect(self._save)
         panel.shown.connect(bar.hold_open)
         session.ops.run(session.engine.app_setting(SETTING), on_done=self._restore)
@@ -47,18 +47,5 @@ class WriteBarSetting(QObject):
         self.restored = True
 
     def _save(self, is_open: bool) -> None:
-        """One write at a time, the latest choice last: the store's writes go to a thread pool,
-        so two quick taps' writes started together could land in either order."""
         self._chosen = True
-        self._unsaved = is_open
-        if not self._writing:
-            self._writing = True
-            self.session.ops.run(self._write())
-
-    async def _write(self) -> None:
-        try:
-            while self._unsaved is not None:
-                value, self._unsaved = json.dumps({"open": self._unsaved}), None
-                await self.session.engine.set_app_setting(SETTING, value)
-        finally:
-            self._writing = False
+        self._writer.write(json.dumps({"open": is_open}))
