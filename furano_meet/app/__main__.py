@@ -21,8 +21,8 @@ from furano_meet.sync.engine import SyncEngine
 from .appearance import Appearance
 from .error_presenter import ErrorPresenter
 from .first_run import prepare_profile
-from .garbage import GarbageAtRest
 from .fonts import install_ui_font
+from .garbage import GarbageAtRest
 from .language import set_language
 from .probe import install as install_probe
 from .session import Session
