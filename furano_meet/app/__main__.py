@@ -22,6 +22,7 @@ from .appearance import Appearance
 from .error_presenter import ErrorPresenter
 from .first_run import prepare_profile
 from .fonts import install_ui_font
+from .garbage import GarbageAtRest
 from .language import set_language
 from .probe import install as install_probe
 from .session import Session
@@ -37,6 +38,7 @@ def make_app(argv: list[str]) -> QApplication:
     set_language(app, "system")  # until a profile's preferences say otherwise
     app.setQuitOnLastWindowClosed(False)  # the asyncio loop ends the app, after a clean close
     install_ui_font(app)
+    GarbageAtRest.of(app)  # collections between events, never inside one (garbage.py)
     return app
 
 
