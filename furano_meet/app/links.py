@@ -16,7 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 
 from furano_meet.pagespace import Point
-from furano_meet.render import PageLink
+from furano_meet.render import DocumentNotOpen, PageLink
 
 from .page_canvas import InputMode
 
@@ -57,7 +57,10 @@ class PageLinks(QObject):
         self.viewer.session.ops.run(self._read(*key), on_done=arrived)
 
     async def _read(self, doc_id: str, version: int, page: int) -> tuple[PageLink, ...]:
-        return await self.viewer.session.render.links(doc_id, version, page)
+        try:
+            return await self.viewer.session.render.links(doc_id, version, page)
+        except DocumentNotOpen:  # the reader opened another document meanwhile: no links
+            return ()
 
     def at(self, position: QPointF) -> PageLink | None:
         """The link under ``position`` (canvas pixels), if any."""

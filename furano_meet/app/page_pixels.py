@@ -28,7 +28,7 @@ from PySide6.QtCore import QPoint, QRectF
 from PySide6.QtGui import QImage, QPixmap
 
 from furano_meet.render import DocumentInfo, PixelRect, Pixels, RenderFuture, RenderRequest
-from furano_meet.render.errors import ServiceClosed
+from furano_meet.render.errors import DocumentNotOpen, ServiceClosed
 
 from .pixmap_cache import PixmapCache
 from .render_arrivals import RenderArrivals
@@ -67,7 +67,7 @@ class PagePixels:
         # Finished renders come in one Qt event, not three qasync turns (render_arrivals.py).
         self._arrivals = RenderArrivals(viewer)
         self._arrivals.arrived.connect(self._arrived)
-        self._arrivals.failed.connect(viewer.session.errors.present)
+        self._arrivals.failed.connect(self._failed)
 
     # -- what the viewer asks ------------------------------------------------------------------
 
@@ -168,6 +168,12 @@ class PagePixels:
         """The reader scrolled: ask for the tiles now in view (nothing when none are needed)."""
         if self._document is not None and self._page >= 0 and self.tiled(self._page):
             self.show(self._page, self._scale)
+
+    def _failed(self, error: BaseException) -> None:
+        """A render failed: said by the error presenter — unless its document was closed
+        meanwhile (the reader opened another one), which is nothing to tell."""
+        if not isinstance(error, DocumentNotOpen):
+            self.viewer.session.errors.present(error)
 
     def _arrived(self, request: RenderRequest, pixels: Pixels) -> None:
         """(GUI thread, one event after the render finished) Keep it as a pixmap; paint it
