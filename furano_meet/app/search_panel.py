@@ -92,7 +92,7 @@ class SearchPanel(QWidget):
         """(page key, index) of the hit the reader is at, among the page's marked hits."""
         self._arrive_at_last = False
         self._generation = 0
-        self._task: asyncio.Task[Any] | None = None
+        self._task: asyncio.Future[Any] | None = None
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.search_now)
         self._build()

@@ -58,17 +58,24 @@ class Ops:
     def __init__(self, errors: ErrorPresenter) -> None:
         self._errors = errors
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.closed = False
+        """Set when the session closes: a late widget event's op is dropped, not started on a
+        loop that may never run it again (its coroutine would be "never awaited")."""
 
     def run(
         self,
         coro: Coroutine[Any, Any, T],
         on_done: Callable[[T], None] | None = None,
-    ) -> asyncio.Task[T | None]:
+    ) -> asyncio.Future[T | None]:
         """Start ``coro`` now; ``on_done(result)`` runs on success. Never raises."""
+        if self.closed:
+            coro.close()
+            return asyncio.get_event_loop().create_future()  # never done: nothing follows
         guarded = self._guarded(coro, on_done)
         task = asyncio.ensure_future(guarded)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: coro.close())  # cancelled before it began: no warning
         return task
 
     async def _guarded(
@@ -131,6 +138,7 @@ class Session(QObject):
 
     async def close(self) -> None:
         self._unsubscribe()
+        self.ops.closed = True
         self.ops.cancel_all()
         await self.engine.stop()
         if self._task is not None:

@@ -65,7 +65,7 @@ class SettingsScreen(QWidget):
         self.path = preferences.beside(self.session.engine.profile_directory)
         self.prefs = preferences.load(self.path)
         self._dirty = False
-        self._saver: asyncio.Task[None] | None = None
+        self._saver: asyncio.Future[None] | None = None
         self.setWindowTitle(self.tr("Furano Meet — 設定"))
         self.setStyleSheet(STYLE + SETTINGS_STYLE + RECOVERY_STYLE)
         self._build()
