@@ -1296,7 +1296,7 @@ Lists</translation>
     </message>
     <message>
         <source>◀ 前へ</source>
-        <translation>◀ Previous</translation>
+        <translation>◀ Prev</translation>
     </message>
     <message>
         <source>この資料は開けませんでした</source>
@@ -1328,7 +1328,7 @@ Lists</translation>
     </message>
     <message>
         <source>拡大</source>
-        <translation>Larger</translation>
+        <translation>Zoom +</translation>
     </message>
     <message>
         <source>次へ ▶</source>
@@ -1336,7 +1336,7 @@ Lists</translation>
     </message>
     <message>
         <source>縮小</source>
-        <translation>Smaller</translation>
+        <translation>Zoom −</translation>
     </message>
     <message>
         <source>資料を開いています…</source>
