@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from furano_meet.annotations import Ink, InkPoint
 from furano_meet.pagespace import Point, Quad, ViewTransform
 
+from .ink_layer import InkLayer
 from .mark_painter import paint_ink
 
 
@@ -84,6 +85,9 @@ class PageCanvas(QWidget):
         """Paints the annotator's marks (highlights under the ink, notes and the stroke under
         the pen above it); set by :class:`~.annotator.Annotator`."""
         self._tiles: tuple[tuple[QRectF, QPixmap], ...] = ()
+        self.ink_layer = InkLayer()
+        """The stored ink drawn once and blitted (ink_layer.py): a paint does not redraw
+        every stroke on the page."""
 
     # -- what to show --------------------------------------------------------------------------
 
@@ -209,10 +213,15 @@ class PageCanvas(QWidget):
             painter.drawPolygon(polygon)
         if self.overlay is not None:
             self.overlay(painter, under_ink=True)
-        for ink in self.ink:
-            paint_ink(
-                painter, self._to_view, ink.points, ink.colour, ink.width, self._transform.scale
-            )
+        self.ink_layer.paint(
+            painter,
+            self.ink,
+            to_view=self._to_view,
+            scale=self._transform.scale,
+            page=self._transform,
+            size=self.size(),
+            ratio=self.devicePixelRatioF(),
+        )
         if self.overlay is not None:
             self.overlay(painter, under_ink=False)
         if self._stroke:
