@@ -28,6 +28,7 @@ from PySide6.QtGui import QImage, QPainter
 
 from furano_meet.annotations import Ink
 from furano_meet.render import MAX_PIXELS
+from furano_meet.sync.queries import AnnotationView
 
 from .mark_painter import ToView, paint_ink
 
@@ -102,3 +103,18 @@ def _grows(drawn: tuple[Ink, ...], ink: tuple[Ink, ...]) -> bool:
     return len(ink) >= len(drawn) and all(
         a is b or a == b for a, b in zip(drawn, ink, strict=False)
     )
+
+
+def in_shown_order(
+    shown: tuple[AnnotationView, ...], read: tuple[AnnotationView, ...]
+) -> tuple[AnnotationView, ...]:
+    """The notes of a store read (the truth: which notes, and what they hold), in the order
+    they are shown already, the newly read ones after them.
+
+    Why: the store orders notes by the relay's clock, which counts whole seconds, and then by
+    note id, so strokes written within one second come back in an order of their ids, not of
+    their arrival. Shown as read, every read after a received stroke reordered the page's
+    ink, so the layer had to draw every stroke again; kept in the order shown, the read only
+    adds what was missing, and the ink stacks in the order it arrived."""
+    position = {note.annotation_id: i for i, note in enumerate(shown)}
+    return tuple(sorted(read, key=lambda note: position.get(note.annotation_id, len(shown))))

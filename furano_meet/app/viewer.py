@@ -46,6 +46,7 @@ from .annotator import Annotator
 from .bars import FollowBar, PresenterBar
 from .error_presenter import DocumentUnavailable
 from .gestures import Gestures
+from .ink_layer import in_shown_order
 from .links import PageLinks
 from .page_canvas import InputMode, PageCanvas
 from .page_labels import indicator_suffix
@@ -462,7 +463,8 @@ class Viewer(QWidget):
 
         def loaded(notes: tuple[AnnotationView, ...]) -> None:
             if read == self._ink_reads:  # an older read must not undo notes shown since
-                self._set_notes(here, notes)
+                # perf (issue #9, ink_layer.py): the order shown kept, new notes after it
+                self._set_notes(here, in_shown_order(self._ink.get(here, ()), notes))
 
         self.session.ops.run(self.session.engine.annotations(*here), on_done=loaded)
 
