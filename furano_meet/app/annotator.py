@@ -173,8 +173,9 @@ class Annotator(QObject):
     def show_notes(self, key: PageKey, notes: tuple[AnnotationView, ...]) -> None:
         """The viewer read the notes of page ``key`` (after a turn or ``AnnotationsChanged``)."""
         self._notes_key, self.notes = key, visible_notes(notes, self.session.user_id)
-        marks = {n.body.mark for n in self.notes}
-        self._pending = [ink for ink in self._pending if ink not in marks]
+        if self._pending:  # hashing every mark of the page costs; only strokes in flight need it
+            marks = {n.body.mark for n in self.notes}
+            self._pending = [ink for ink in self._pending if ink not in marks]
         ids = {n.annotation_id for n in self.notes}
         self._erased = {i: n for i, n in self._erased.items() if i in ids}
         self._show_ink()

@@ -114,6 +114,9 @@ class Viewer(QWidget):
         self._ink: dict[tuple[str, int, int], tuple[AnnotationView, ...]] = {}
         """Notes of the pages seen in this document, so a return shows them at once."""
         self._ink_reads = 0
+        self._ink_read: tuple[int, tuple[str, int, int]] | None = None
+        """The newest read of a page's notes that came back, and its page: the page shown
+        holds the store's notes when it is (``_ink_reads``, the page shown)."""
         self.pixels = PagePixels(self)
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
@@ -344,7 +347,8 @@ class Viewer(QWidget):
             self._apply(self.session.engine.view(self.meeting_id))
         elif isinstance(event, AnnotationsChanged):
             self._show_received_ink(event.notes)
-            self._load_ink()
+            if not self._told_whole(event):
+                self._load_ink()
 
     def _apply(self, view: MeetingView) -> None:
         self.view = view
@@ -463,6 +467,7 @@ class Viewer(QWidget):
 
         def loaded(notes: tuple[AnnotationView, ...]) -> None:
             if read == self._ink_reads:  # an older read must not undo notes shown since
+                self._ink_read = (read, here)
                 # perf (issue #9, ink_layer.py): the order shown kept, new notes after it
                 self._set_notes(here, in_shown_order(self._ink.get(here, ()), notes))
 
@@ -485,6 +490,19 @@ class Viewer(QWidget):
             shown.update((note.annotation_id, note) for note in arrived)
             self._set_notes(here, tuple(shown.values()))
             self.canvas.repaint()
+
+    def _told_whole(self, event: AnnotationsChanged) -> bool:
+        """Whether the event holds every change as now stored (no deletion, no write of this
+        device not yet logged) and the page's notes were read with no read still out: then
+        the notes shown are the store's and reading all of them again would only cost — a
+        read per received stroke, linear in the page's notes (issue #9)."""
+        here = self._here()
+        return (
+            bool(event.notes)
+            and {note.annotation_id for note in event.notes} >= set(event.annotation_ids)
+            and here is not None
+            and self._ink_read == (self._ink_reads, here)
+        )
 
     def _update_nav(self) -> None:
         count = self.document.page_count if self.document is not None else 0
