@@ -26,7 +26,7 @@ BLUE = "#1a56db"
 
 
 def _stroke(row: int) -> Ink:
-    return Ink(tuple(InkPoint(90.0 + 12 * k, 120.0 + 30 * row) for k in range(10)), BLUE, 3.0)
+    return Ink(tuple(InkPoint(90.0 + 12 * k, 120.0 + 30 * row) for k in range(10)), BLUE, 8.0)
 
 
 def _blue_at(window: MainWindow, point: Point) -> bool:
@@ -34,7 +34,7 @@ def _blue_at(window: MainWindow, point: Point) -> bool:
     canvas = window.viewer.canvas
     at = canvas.to_view(point)
     colour = canvas.grab().toImage().pixelColor(round(at.x()), round(at.y()))
-    return colour.blue() > 150 and colour.red() < 100
+    return colour.blue() - colour.red() > 100  # #1a56db; the page is white, the text black
 
 
 async def _share(chair: MainWindow, member: MainWindow, ink: Ink) -> str:
