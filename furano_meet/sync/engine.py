@@ -10,6 +10,7 @@ thin facade over the engine's parts, each a module of its own, composed here and
 :mod:`.notes`        annotations: the outbox, the op log, carrying notes over (差し替え)
 :mod:`.receiving`    the receiving pipeline of one document version (also run by the benchmark)
 :mod:`.library`      documents: announce, download, accept, open, publish
+:mod:`.delivery`     the clerk's desk: withdraw a document, who holds which version (受領確認)
 :mod:`.presenting`   the room: presenter, following, members, presence, presenter intents
 :mod:`.queries`      immutable read models of the store for screens
 :mod:`.recovery`     the recovery code: private-note keys kept in a box the relay cannot open
@@ -41,6 +42,7 @@ from .account import Account
 from .admin import PendingDevice
 from .backoff import Backoff
 from .context import SyncContext
+from .delivery import Delivery, DeliveryReport
 from .events import SyncStatus
 from .follow import PageRef
 from .keys import Keys
@@ -87,6 +89,7 @@ class SyncEngine:
         self._library = Library(self._ctx, self._keys, self._notes)
         self._presenting = Presenting(self._ctx)
         self._recovery = Recovery(self._ctx)
+        self._delivery = Delivery(self._ctx, self._keys, self._library, self._presenting)
         self._loop = SyncLoop(
             self._ctx,
             keys=self._keys,
@@ -332,6 +335,22 @@ class SyncEngine:
             version=version,
             file_name=file_name,
         )
+
+    # -- the clerk's desk (議会事務局) ----------------------------------------------------------
+
+    async def withdraw_document(self, meeting_id: str, document_id: str) -> None:
+        """(Clerk/admin) Withdraw every version of a document: members' devices mark it
+        withdrawn and stop offering it; this device at once. Raises :class:`RelayError`
+        ``offline`` (no relay), ``forbidden`` (not a clerk's or administrator's device) or
+        ``not_found`` (no such document, or withdrawn already)."""
+        await self._delivery.withdraw(meeting_id, document_id)
+
+    async def delivery(self, meeting_id: str) -> DeliveryReport:
+        """(Clerk/chair/admin) Who holds which version of each document (受領確認): every
+        member of the signed roster, with each device's receipt and whether it was signed by
+        that device and verified here (see :mod:`.delivery`). Raises :class:`RelayError`
+        ``offline`` or ``forbidden`` (a member's device)."""
+        return await self._delivery.report(meeting_id)
 
     # -- annotations -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator
 
 from furano_meet.crypto import DeviceCertificate
 from furano_meet.net import RelayConnection, RelayError
@@ -45,6 +46,21 @@ from .receiving import (
 log = logging.getLogger("furano.sync")
 
 
+async def published_documents(
+    conn: RelayConnection, meeting_id: str
+) -> AsyncIterator[m.DocumentInfo]:
+    """Every published version of a meeting (withdrawn ones included), paged (protocol 1.2)."""
+    offset = 0
+    while True:
+        page = await conn.request(m.ListDocuments(meeting_id=meeting_id, offset=offset))
+        assert isinstance(page, m.DocumentsListed)
+        for document in page.documents:
+            yield document
+        if not page.more or page.next_offset <= offset:
+            return
+        offset = page.next_offset
+
+
 class Library:
     def __init__(self, ctx: SyncContext, keys: Keys, notes: Notes) -> None:
         self._ctx = ctx
@@ -69,15 +85,8 @@ class Library:
         """Page through every document of a meeting whose snapshot had to leave some out (it
         keeps the newest); a relay older than protocol 1.2 cannot list them, and only the
         documents in the snapshot are known then."""
-        offset = 0
-        while True:
-            page = await conn.request(m.ListDocuments(meeting_id=meeting_id, offset=offset))
-            assert isinstance(page, m.DocumentsListed)
-            for document in page.documents:
-                await self.announce(meeting_id, document)
-            if not page.more or page.next_offset <= offset:
-                return
-            offset = page.next_offset
+        async for document in published_documents(conn, meeting_id):
+            await self.announce(meeting_id, document)
 
     async def withdrawn(self, meeting_id: str, document_id: str) -> None:
         """The clerk's office withdrew every version of a document."""
