@@ -7,6 +7,7 @@ shown as a verified delivery.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
@@ -21,7 +22,7 @@ from furano_meet.sync.events import DocumentReady, DocumentWithdrawn
 from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, Device
-from tests.e2e.hostile import TO_CLIENT, HostileRelay
+from tests.e2e.hostile import TO_CLIENT, TO_RELAY, HostileRelay
 
 MEMBERS = ["giin1", "giin2", "giin3", "iincho", "jimukyoku"]
 
@@ -33,11 +34,10 @@ def device_id(device: Device) -> str:
 async def receipts_at_relay(relay: Relay, count: int) -> list[m.Receipt]:
     """Wait until the relay has recorded ``count`` receipts (the members' devices confirm
     right after accepting a document)."""
-    while True:
-        found = await relay.store.run(relay.store.receipts, MEETING_ID)
-        if len(found) >= count:
-            return found
-        await relay.store.run(lambda: None)  # one hop through the store thread, then look again
+    async with asyncio.timeout(20):
+        while len(found := await relay.store.run(relay.store.receipts, MEETING_ID)) < count:
+            await asyncio.sleep(0.01)
+    return found
 
 
 def member(report: DeliveryReport, user_id: str, index: int = 0) -> MemberDelivery:
@@ -209,3 +209,21 @@ async def test_a_relay_cannot_invent_replay_or_strip_a_delivery(
     )
     lied = await clerk.engine.delivery(MEETING_ID)
     assert member(lied, "giin2").has_latest and not member(lied, "giin2").latest_verified
+
+
+async def test_an_older_members_receipt_is_shown_but_not_verified(
+    hostile: HostileRelay, hostile_council: Council
+) -> None:
+    """A 1.4 member app (here: a member whose hello and welcome say 1.4) confirms unsigned."""
+    clerk, _ = await clerk_and_members(hostile_council)
+    hostile.replace(TO_RELAY, m.Hello, lambda hello: dataclasses.replace(hello, minor=4))
+    hostile.replace(TO_CLIENT, m.Welcome, lambda welcome: dataclasses.replace(welcome, minor=4))
+    older = await hostile_council.device("giin1")
+    await publish(clerk)
+    await older.wait_for(DocumentReady, lambda e: e.document_id == "gian-1")
+    (receipt,) = await receipts_at_relay(hostile.relay, 1)
+    assert receipt.signed == b""
+    report = await clerk.engine.delivery(MEETING_ID)
+    shown = member(report, "giin1")
+    assert (shown.has_latest, shown.latest_verified, report.dropped) == (True, False, 0)
+    assert [(d.device_id, d.verified) for d in shown.devices] == [(device_id(older), False)]
