@@ -76,6 +76,12 @@ def _add_trust_commands(sub: Any, tls: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow annotated copies again (default: keep the previous roster's rule)",
     )
+    p.add_argument(
+        "--committee",
+        default=None,
+        help="the committee (会議体) the meeting belongs to, signed, e.g. 総務文教委員会"
+        " (default: keep the previous roster's; '' removes it)",
+    )
     p.add_argument("--timeout", type=float, default=60.0)
     p = sub.add_parser(
         "recovery-code",

@@ -19,7 +19,7 @@ from furano_meet.protocol import messages as m
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState
 from furano_meet.sync.delivery import DeliveryReport, MemberDelivery
-from furano_meet.sync.events import DocumentReady, DocumentWithdrawn
+from furano_meet.sync.events import DocumentReady, DocumentWithdrawn, RosterAccepted
 from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, Device
@@ -255,3 +255,18 @@ async def test_the_clerk_sees_receipts_and_withdraws_from_the_command_line(
     await giin1.wait_for(DocumentWithdrawn, lambda e: e.document_id == "gian-1")
     assert await asyncio.to_thread(cli_main, [*profile, "withdraw", MEETING_ID, "gian-1"]) == 1
     assert "no published document" in capsys.readouterr().err
+
+
+async def test_the_committee_travels_signed_in_the_roster(council: Council) -> None:
+    """Item 4: the 会議体 is the clerk's signed word, kept across rosters until changed."""
+    clerk, (giin1,) = await clerk_and_members(council, "giin1")
+    assert await giin1.engine.committee(MEETING_ID) is None  # a screen falls back to the title
+    await clerk.engine.set_roster(MEETING_ID, MEMBERS, committee="総務文教委員会")
+    await giin1.wait_for(RosterAccepted, lambda e: e.version == 2)
+    assert await giin1.engine.committee(MEETING_ID) == "総務文教委員会"
+    await clerk.engine.set_export_allowed(MEETING_ID, False)  # other changes keep it
+    await giin1.wait_for(RosterAccepted, lambda e: e.version == 3)
+    assert await giin1.engine.committee(MEETING_ID) == "総務文教委員会"
+    await clerk.engine.set_roster(MEETING_ID, MEMBERS, committee="")
+    await giin1.wait_for(RosterAccepted, lambda e: e.version == 4)
+    assert await giin1.engine.committee(MEETING_ID) is None
