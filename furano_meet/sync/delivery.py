@@ -22,6 +22,10 @@ relay alone can forge into a "delivered":
   shown as ``verified=False``: the screen may show it, but only a verified receipt proves
   delivery.
 
+  The certificates are those of the meeting's *active* devices (``list_device_keys``): a
+  device revoked since (a lost tablet) is no longer vouched for, so its receipts are dropped
+  and counted too.
+
 Withdrawing (:meth:`Delivery.withdraw`) is the relay's ``withdraw_document`` (clerk and
 administrator devices only); this device marks the document withdrawn at once (the relay tells
 only the others).
