@@ -623,12 +623,18 @@ class ConfirmReceipt(Msg):
     meeting_id: Ident
     document_id: Ident
     version: Version
+    signed: Annotated[Opaque, Since(5)] = b""
+    """(1.5) The receipt signed by this device (``FMRC``, :mod:`furano_meet.crypto.receipts`):
+    meeting, document, version and the blob's SHA-256 it verified. Empty from older clients
+    (and from a device not certified yet): the clerk then shows the receipt as unverified."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListReceipts(Msg):
     TYPE = "list_receipts"
     meeting_id: Ident
+    offset: Annotated[Seq, Since(5)] = 0
+    """(1.5) Skip this many receipts (paging: see ``receipts_listed.more``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -638,6 +644,8 @@ class Receipt:
     document_id: Ident
     version: Version
     received_at: Timestamp
+    signed: Annotated[Opaque, Since(5)] = b""
+    """(1.5) The device's signed receipt as it confirmed it (empty: an older device's)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -646,6 +654,11 @@ class ReceiptsListed(Msg):
     SENDER = "relay"
     meeting_id: Ident
     receipts: Annotated[tuple[Receipt, ...], Length(0, 100_000)]
+    next_offset: Annotated[Seq, Since(5)] = 0
+    """(1.5) Where the next page starts, when ``more``."""
+    more: Annotated[bool, Since(5)] = False
+    """(1.5) More receipts than fit one frame (signed receipts are ~4.5 KB each): ask again
+    from ``next_offset``. A peer below 1.5 gets every receipt in one reply, as before."""
 
 
 # ---------------------------------------------------------------------------------------------

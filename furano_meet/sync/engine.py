@@ -10,6 +10,7 @@ thin facade over the engine's parts, each a module of its own, composed here and
 :mod:`.notes`        annotations: the outbox, the op log, carrying notes over (差し替え)
 :mod:`.receiving`    the receiving pipeline of one document version (also run by the benchmark)
 :mod:`.library`      documents: announce, download, accept, open, publish
+:mod:`.delivery`     the clerk's desk: withdraw a document, who holds which version (受領確認)
 :mod:`.presenting`   the room: presenter, following, members, presence, presenter intents
 :mod:`.queries`      immutable read models of the store for screens
 :mod:`.recovery`     the recovery code: private-note keys kept in a box the relay cannot open
@@ -41,6 +42,7 @@ from .account import Account
 from .admin import PendingDevice
 from .backoff import Backoff
 from .context import SyncContext
+from .delivery import Delivery, DeliveryReport
 from .events import SyncStatus
 from .follow import PageRef
 from .keys import Keys
@@ -87,6 +89,7 @@ class SyncEngine:
         self._library = Library(self._ctx, self._keys, self._notes)
         self._presenting = Presenting(self._ctx)
         self._recovery = Recovery(self._ctx)
+        self._delivery = Delivery(self._ctx, self._keys, self._library, self._presenting)
         self._loop = SyncLoop(
             self._ctx,
             keys=self._keys,
@@ -237,6 +240,7 @@ class SyncEngine:
         *,
         note_editors: Iterable[str] = (),
         export_allowed: bool | None = None,
+        committee: str | None = None,
     ) -> int:
         """(Clerk/admin) Sign who the meeting's members are; returns the roster's version.
 
@@ -245,10 +249,20 @@ class SyncEngine:
         rotate the key (:meth:`rotate_meeting_key`) so what follows is closed to them.
         ``note_editors``: roles that may edit or delete another member's shared note.
         ``export_allowed``: members may save annotated copies (``None``: as the held roster
-        says; a first roster allows it).
+        says; a first roster allows it). ``committee``: the 会議体 the meeting belongs to
+        (「総務文教委員会」), signed so members' apps need not guess it from the title
+        (``None``: as the held roster says; ``""``: none).
         """
-        roster = await self._keys.set_roster(meeting_id, user_ids, note_editors, export_allowed)
+        roster = await self._keys.set_roster(
+            meeting_id, user_ids, note_editors, export_allowed, committee
+        )
         return roster.version
+
+    async def committee(self, meeting_id: str) -> str | None:
+        """The committee (会議体) of a meeting as the clerk signed it in the roster this device
+        verified; ``None`` when none was signed (a screen then falls back to the title)."""
+        roster = await self._keys.trust.roster(meeting_id)
+        return None if roster is None else roster.committee
 
     async def set_export_allowed(self, meeting_id: str, allowed: bool) -> int:
         """(Clerk/admin) Allow or forbid members' annotated copies (「書き込み入りで保存」):
@@ -332,6 +346,22 @@ class SyncEngine:
             version=version,
             file_name=file_name,
         )
+
+    # -- the clerk's desk (議会事務局) ----------------------------------------------------------
+
+    async def withdraw_document(self, meeting_id: str, document_id: str) -> None:
+        """(Clerk/admin) Withdraw every version of a document: members' devices mark it
+        withdrawn and stop offering it; this device at once. Raises :class:`RelayError`
+        ``offline`` (no relay), ``forbidden`` (not a clerk's or administrator's device) or
+        ``not_found`` (no such document, or withdrawn already)."""
+        await self._delivery.withdraw(meeting_id, document_id)
+
+    async def delivery(self, meeting_id: str) -> DeliveryReport:
+        """(Clerk/chair/admin) Who holds which version of each document (受領確認): every
+        member of the signed roster, with each device's receipt and whether it was signed by
+        that device and verified here (see :mod:`.delivery`). Raises :class:`RelayError`
+        ``offline`` or ``forbidden`` (a member's device)."""
+        return await self._delivery.report(meeting_id)
 
     # -- annotations -------------------------------------------------------------------------
 
