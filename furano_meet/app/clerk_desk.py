@@ -225,6 +225,7 @@ class ClerkDesk(QWidget):
         session.errors.shown.connect(self.notice.show_notice)
         self.meetings = QComboBox(self)
         self.meetings.setAccessibleName(self.tr("会議"))
+        self.meetings.view().setAccessibleName(self.tr("会議の一覧"))
         self.meetings.activated.connect(self._meeting_chosen)
         header = QHBoxLayout()
         header.addWidget(label(self.tr("資料の管理"), "title"), 1)

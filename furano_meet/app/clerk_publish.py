@@ -187,6 +187,7 @@ class PublishForm(QFrame):
         self.item = QComboBox(box)
         self.item.setEditable(True)
         self.item.setAccessibleName(self.tr("議事（例：議案第3号）"))
+        self.item.view().setAccessibleName(self.tr("配布済みの議事"))
         line = self.item.lineEdit()
         if line is not None:
             line.setPlaceholderText(self.tr("例：議案第3号"))
@@ -239,8 +240,15 @@ class PublishForm(QFrame):
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setNameFilters([self.tr("PDF (*.pdf)"), self.tr("すべてのファイル (*)")])
         dialog.fileSelected.connect(lambda path: self.take_file(Path(path)))
+        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
         self.dialog = dialog
         dialog.open()
+
+    def _dialog_closed(self, dialog: QFileDialog) -> None:
+        """Qt's own dialog goes once answered (its unnamed inner lists are not the desk's)."""
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
 
     def take_file(self, path: Path) -> None:
         """Check ``path`` off the GUI thread; the form waits, the desk stays usable."""
