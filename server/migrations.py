@@ -209,6 +209,15 @@ SCHEMA: Final[tuple[tuple[tuple[int, int], str], ...]] = (
             WHERE counter IS NOT NULL;
         """,
     ),
+    (
+        # Protocol 1.5 (issue #9, the clerk's desk): the receiving device's signed receipt
+        # (``FMRC``), kept as sent and returned to the clerk, who verifies it. Empty for
+        # receipts of older clients.
+        (1, 3),
+        """
+        ALTER TABLE receipts ADD COLUMN signed BLOB NOT NULL DEFAULT x'';
+        """,
+    ),
 )
 
 CURRENT: Final = SCHEMA[-1][0]

@@ -6,6 +6,8 @@ same connection); the relay only ever serves ciphertext it stored after verifyin
 
 from __future__ import annotations
 
+from furano_meet.crypto import CryptoError
+from furano_meet.crypto.receipts import KIND as RECEIPT
 from furano_meet.protocol import ErrorCode, encode
 from furano_meet.protocol import messages as m
 
@@ -81,19 +83,67 @@ async def withdraw(state: RelayState, client: Client, msg: m.WithdrawDocument) -
 
 async def confirm_receipt(state: RelayState, client: Client, msg: m.ConfirmReceipt) -> None:
     await state.membership(client, msg.meeting_id)
+    if msg.signed:
+        document = await state.store.run(
+            state.store.document, msg.meeting_id, msg.document_id, msg.version
+        )
+        check_receipt(msg, client.who.device_id, document.sha256)
     await state.store.run(
-        state.store.record_receipt, client.who, msg.meeting_id, msg.document_id, msg.version
+        state.store.record_receipt,
+        client.who,
+        msg.meeting_id,
+        msg.document_id,
+        msg.version,
+        msg.signed,
     )
     client.outbox.send(m.Done(rid=msg.rid))
 
 
+def check_receipt(msg: m.ConfirmReceipt, device_id: str, sha256: str) -> None:
+    """(1.5) The relay's service check of a signed receipt: it must be this device's, for this
+    meeting, document and version, naming the blob stored. The signature itself is the
+    clerk's device's to check (it proves nothing to the relay a client does not re-check),
+    but a receipt every clerk would drop is refused here. Raises :class:`Refusal`."""
+    try:
+        fields = RECEIPT.peek(msg.signed)
+    except CryptoError as exc:
+        raise Refusal(ErrorCode.INVALID_FIELD, f"receipt: {exc.message}") from exc
+    if fields["signer_device_id"] != device_id:
+        raise Refusal(ErrorCode.FORBIDDEN, "the receipt is signed by another device")
+    named = tuple(fields.get(k) for k in ("meeting_id", "document_id", "version"))
+    if (
+        named != (msg.meeting_id, msg.document_id, msg.version)
+        or fields.get("ciphertext_sha256") != sha256
+    ):
+        raise Refusal(ErrorCode.INVALID_FIELD, "the signed receipt does not match the request")
+
+
 async def list_receipts(state: RelayState, client: Client, msg: m.ListReceipts) -> None:
+    """Who confirmed which version; (1.5) a page from ``offset`` within the frame limit (signed
+    receipts are ~4.5 KB each), everything in one reply to an older peer."""
     await state.membership(client, msg.meeting_id)
     if client.who.role not in MODERATORS:
         raise Refusal(ErrorCode.FORBIDDEN, "Only the chair and the clerk's office see receipts.")
     receipts = await state.store.run(state.store.receipts, msg.meeting_id)
+    minor = client.outbox.minor
+    if minor < 5:
+        client.outbox.send(
+            m.ReceiptsListed(rid=msg.rid, meeting_id=msg.meeting_id, receipts=tuple(receipts))
+        )
+        return
+    page = receipts[msg.offset :]
+    empty = m.ReceiptsListed(
+        rid=msg.rid, meeting_id=msg.meeting_id, receipts=(), next_offset=2**53 - 1, more=True
+    )
+    more = trim(page, empty, state.max_out, minor)
     client.outbox.send(
-        m.ReceiptsListed(rid=msg.rid, meeting_id=msg.meeting_id, receipts=tuple(receipts))
+        m.ReceiptsListed(
+            rid=msg.rid,
+            meeting_id=msg.meeting_id,
+            receipts=tuple(page),
+            next_offset=msg.offset + len(page),
+            more=more,
+        )
     )
 
 

@@ -151,24 +151,39 @@ class DocumentQueries(Database):
                 raise Refusal(ErrorCode.NOT_FOUND, f"no published document {document_id!r}")
 
     def record_receipt(
-        self, identity: DeviceIdentity, meeting_id: str, doc: str, version: int
+        self,
+        identity: DeviceIdentity,
+        meeting_id: str,
+        doc: str,
+        version: int,
+        signed: bytes = b"",
     ) -> None:
+        """Keep the first receipt per device and version; a signed one (protocol 1.5) fills in
+        the signature of an unsigned one kept before (the time stays the first's)."""
         self.document(meeting_id, doc, version)
         with self._tx() as db:
             db.execute(
-                "INSERT OR IGNORE INTO receipts VALUES (?,?,?,?,?,?)",
-                (meeting_id, doc, version, identity.device_id, identity.user_id, utc_now()),
+                "INSERT INTO receipts (meeting_id, document_id, version, device_id, user_id,"
+                " received_at, signed) VALUES (?,?,?,?,?,?,?)"
+                " ON CONFLICT (meeting_id, document_id, version, device_id) DO UPDATE"
+                " SET signed = excluded.signed WHERE receipts.signed = x'' AND excluded.signed != x''",
+                (meeting_id, doc, version, identity.device_id, identity.user_id, utc_now(), signed),
             )
 
     def receipts(self, meeting_id: str) -> list[m.Receipt]:
         rows = self.db.execute(
-            "SELECT user_id, device_id, document_id, version, received_at FROM receipts"
-            " WHERE meeting_id = ? ORDER BY received_at",
+            "SELECT user_id, device_id, document_id, version, received_at, signed FROM receipts"
+            " WHERE meeting_id = ? ORDER BY received_at, rowid",
             (meeting_id,),
         )
         return [
             m.Receipt(
-                user_id=r[0], device_id=r[1], document_id=r[2], version=r[3], received_at=r[4]
+                user_id=r[0],
+                device_id=r[1],
+                document_id=r[2],
+                version=r[3],
+                received_at=r[4],
+                signed=bytes(r[5]),
             )
             for r in rows
         ]
