@@ -10,7 +10,8 @@ Each member is one row, in the roster's order so rows never jump, with the state
 calm colour *and* a mark: 「✓ 受領済み」 (green) — a device of theirs confirmed the newest
 version; 「△ 旧版のみ（第1版）」 (amber) — only an older one; 「– 未受領」 (grey) — nothing yet.
 Under the name, each device: 「端末 …a1b2：第2版　12月3日 20:31」. A receipt from an older app
-that could not sign it is shown, marked 「（署名なし）」: only signed receipts prove delivery.
+that could not sign it is shown, marked 「（古いアプリからの報告）」: only signed receipts prove
+delivery. The clerk at the desk is left out (their device is not sent their own publications).
 
 It refreshes when the clerk asks (「いま確かめる」), when the desk sees a document event, and
 every :data:`REFRESH_MS` while the desk is open (members' receipts arrive as no event here).
@@ -154,19 +155,25 @@ class DeliveryPanel(QWidget):
             return None
         return next((d for d in report.documents if d.document_id == self.document_id), None)
 
+    def others(self, found: DocumentDelivery) -> list[MemberDelivery]:
+        """The roster without the clerk at this desk: the publisher holds the file itself,
+        and their device is not sent their own publications."""
+        return [m for m in found.members if m.user_id != self.feed.session.user_id]
+
     def _show(self) -> None:
         self.rows.clear()
         found = self.delivery()
         if found is None:
             self.summary.setText(self.tr("この資料の受け取りの状況はまだわかりません。"))
             return
-        have = sum(m.has_latest for m in found.members)
+        members = self.others(found)
+        have = sum(m.has_latest for m in members)
         self.summary.setText(
             self.tr("{n}人中 {k}人が最新の第{v}版を受け取っています。").format(
-                n=len(found.members), k=have, v=found.version
+                n=len(members), k=have, v=found.version
             )
         )
-        for member in found.members:
+        for member in members:
             self.rows.addItem(self._row(member, found.version))
 
     def _row(self, member: MemberDelivery, latest: int) -> QListWidgetItem:
@@ -198,7 +205,7 @@ class DeliveryPanel(QWidget):
         line = self.tr("　端末 …{tail}：第{v}版　{at}").format(
             tail=device_id[-4:], v=version, at=at
         )
-        return line if verified else line + self.tr("（署名なし）")
+        return line if verified else line + self.tr("（古いアプリからの報告）")
 
     def rows_by_user(self) -> dict[str, str]:
         """user id → the row's state (for tests and the probe)."""

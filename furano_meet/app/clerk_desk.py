@@ -233,6 +233,7 @@ class ClerkDesk(QWidget):
         self.form = PublishForm(session, max_bytes=max_bytes)
         self.form.published.connect(self._published)
         self.form.closed.connect(self._show_chosen)
+        self.form.checking.connect(lambda _name: self.notice.hide())
         self.page = DocumentPage(self.feed)
         self.page.replace.connect(self.start_replace)
         self.page.withdraw.connect(self.ask_withdraw)
@@ -318,10 +319,11 @@ class ClerkDesk(QWidget):
             if doc.agenda_item and doc.agenda_item != item_title:
                 item_title = doc.agenda_item
                 add_heading(self.pack, item_title)
-            have = sum(m.has_latest for m in doc.members)
+            members = self.page.delivery.others(doc)
+            have = sum(m.has_latest for m in members)
             row = QListWidgetItem(
                 self.tr("{title}\n第{v}版　受け取り {k}/{n}人").format(
-                    title=doc.title, v=doc.version, k=have, n=len(doc.members)
+                    title=doc.title, v=doc.version, k=have, n=len(members)
                 )
             )
             row.setData(DOCUMENT_ROLE, doc.document_id)

@@ -130,6 +130,8 @@ class PublishForm(QFrame):
     """(document id, version) the relay accepted."""
     closed = Signal()
     """「やめる」 or 「一覧に戻る」: the desk shows the pack again."""
+    checking = Signal(str)
+    """A file's name, as its check begins (an earlier file's refusal is no longer news)."""
 
     def __init__(
         self, session: Session, parent: QWidget | None = None, *, max_bytes: int = MAX_FILE_BYTES
@@ -148,7 +150,6 @@ class PublishForm(QFrame):
         self.heading = label("", "title")
         self.explain = label("", "explain")
         self.choose = QPushButton(self.tr("PDFファイルを選ぶ…"), self)
-        self.choose.setObjectName("primary")
         self.choose.clicked.connect(self.open_dialog)
         self.file = label("", "fileLine")
         self.warning = label("", "warning")
@@ -255,6 +256,7 @@ class PublishForm(QFrame):
         if self.target is None or self.sending is not None:
             return
         self.checked = None
+        self.checking.emit(path.name)
         self.file.setText(self.tr("「{name}」を確かめています…").format(name=path.name))
         self._show_step("checking")
         self.session.ops.run(
@@ -356,6 +358,9 @@ class PublishForm(QFrame):
     def _show_step(self, step: str) -> None:
         described = step in ("describe", "publishing")
         self.choose.setVisible(step in ("choose", "checking", "describe"))
+        self.choose.setText(
+            self.tr("別のファイルを選ぶ…") if step == "describe" else self.tr("PDFファイルを選ぶ…")
+        )
         self.choose.setEnabled(step != "checking")
         self.fields.setVisible(described)
         self.fields.setEnabled(step == "describe")

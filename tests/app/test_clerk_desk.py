@@ -86,7 +86,9 @@ async def clerk_window(windows: Windows, qtbot: QtBot) -> MainWindow:
 
 def agenda_row(window: MainWindow, document_id: str) -> QListWidgetItem | None:
     """The councillor's agenda row of a document's newest version."""
-    rows = [r for r in window.agenda.entries() if r.data(Qt.ItemDataRole.UserRole)[0] == document_id]
+    rows = [
+        r for r in window.agenda.entries() if r.data(Qt.ItemDataRole.UserRole)[0] == document_id
+    ]
     return max(rows, key=lambda r: r.data(Qt.ItemDataRole.UserRole)[1], default=None)
 
 
@@ -122,7 +124,7 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         desk.feed.timer.setInterval(300)  # receipts arrive as no event: ask often in the test
         await until(lambda: len(pack_ids(desk)) == 3, WAIT)  # the demo pack, agenda order
         assert pack_ids(desk) == ["demo-1", "demo-2", "demo-3"]
-        await until(lambda: desk.export.check.isEnabled(), WAIT)
+        await until(desk.export.check.isEnabled, WAIT)
         assert desk.export.check.isChecked()
 
         # refused: not a PDF (the file dialog), then a password (dropped); the desk stays usable
@@ -150,11 +152,16 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         shot(desk, "clerk-describe")
         form.send.click()
         await until(lambda: form.step == "done", WAIT)
-        assert form.progress.value() == 100 and "配布しました：補足資料（第1版）" in form.file.text()
+        assert (
+            form.progress.value() == 100 and "配布しました：補足資料（第1版）" in form.file.text()
+        )
         await until(lambda: len(pack_ids(desk)) == 4, WAIT)
         new_id = pack_ids(desk)[3]  # at its place, after the demo's three
         await until(lambda: agenda_row(member, new_id) is not None, WAIT)
-        await until(lambda: (row := agenda_row(member, new_id)) is not None and "補足資料" in row.text(), WAIT)
+        await until(
+            lambda: (row := agenda_row(member, new_id)) is not None and "補足資料" in row.text(),
+            WAIT,
+        )
 
         # who has it: the councillor's device after it arrived; giin2 has no device at all
         form.back.click()
@@ -162,9 +169,10 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         rows = desk.page.delivery.rows_by_user
         await until(lambda: rows().get("giin1") == RECEIVED, WAIT)
         assert rows()["giin2"] == NOT_RECEIVED
-        assert "委員 北野　✓ 受領済み（第1版）" in desk.page.delivery.rows.item(
-            list(rows()).index("giin1")
-        ).text()
+        shown = desk.page.delivery.rows.item(list(rows()).index("giin1")).text()
+        assert shown.startswith("委員 北野　✓ 受領済み（第1版）\n　端末 …")
+        assert "古いアプリ" not in shown  # signed by the device, verified on the clerk's
+        assert "jimukyoku" not in rows()  # the clerk at the desk is not a recipient
         shot(desk, "clerk-delivery")
 
         # 差し替え: the councillor sees 更新
@@ -176,8 +184,10 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         form.send.click()
         await until(lambda: form.step == "done", WAIT)
         await until(
-            lambda: (row := agenda_row(member, new_id)) is not None
-            and row.data(STATE_ROLE) == State.UPDATED,
+            lambda: (
+                (row := agenda_row(member, new_id)) is not None
+                and row.data(STATE_ROLE) == State.UPDATED
+            ),
             WAIT,
         )
         assert "更新" in (agenda_row(member, new_id) or QListWidgetItem()).text()
@@ -188,7 +198,7 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         await until(member.export.button.isEnabled, WAIT)
         desk.export.check.click()
         await until(lambda: not member.export.button.isEnabled(), WAIT)
-        await until(lambda: desk.export.check.isEnabled(), WAIT)
+        await until(desk.export.check.isEnabled, WAIT)
         assert not desk.export.check.isChecked() and "保存できません" in desk.export.now.text()
 
         # withdraw: the confirmation names the document; gone for the councillor and the desk
@@ -196,13 +206,17 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         choose(desk, new_id)
         confirm = desk.ask_withdraw()
         assert confirm is not None and confirm.isVisible()
-        assert "「補足資料」（第2版）を取り下げますか？" in [w.text() for w in confirm.findChildren(type(desk.empty))]
+        assert "「補足資料」（第2版）を取り下げますか？" in [
+            w.text() for w in confirm.findChildren(type(desk.empty))
+        ]
         assert problems(confirm) == []
         shot(confirm, "clerk-withdraw-confirm")
         confirm.withdraw.click()
         await until(
-            lambda: (row := agenda_row(member, new_id)) is not None
-            and row.data(STATE_ROLE) == State.WITHDRAWN,
+            lambda: (
+                (row := agenda_row(member, new_id)) is not None
+                and row.data(STATE_ROLE) == State.WITHDRAWN
+            ),
             WAIT,
         )
         await until(lambda: new_id not in pack_ids(desk), WAIT)
