@@ -306,6 +306,7 @@ class ClerkDesk(QWidget):
         self.meeting_id = meeting_id
         self.pack.clear()
         self.pack_state.setText(self.tr("サーバーに確かめています…"))
+        self.pack_state.show()
         self.feed.set_meeting(meeting_id)
         self.export.set_meeting(meeting_id)
 
@@ -331,9 +332,8 @@ class ClerkDesk(QWidget):
             if doc.document_id == self.chosen:
                 self.pack.setCurrentItem(row)
         self.pack.blockSignals(False)
-        self.pack_state.setText(
-            "" if report.documents else self.tr("まだ配布した資料はありません。")
-        )
+        self.pack_state.setText(self.tr("まだ配布した資料はありません。"))
+        self.pack_state.setVisible(not report.documents)  # no empty gap above the rows
         if self.right.currentWidget() is self.page:
             self._show_chosen()
 

@@ -14,6 +14,7 @@ import asyncio
 from pathlib import Path
 
 import pymupdf
+import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QListWidgetItem, QPushButton, QWidget
@@ -21,6 +22,8 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.app.clerk_delivery import NOT_RECEIVED, RECEIVED
 from furano_meet.app.clerk_desk import ClerkDesk
+from furano_meet.app.clerk_publish import FileTooLarge, FileUnreadable, read_and_check
+from furano_meet.app.error_presenter import ErrorPresenter
 from furano_meet.app.language import set_language
 from furano_meet.app.meetings import STATE_ROLE
 from furano_meet.app.session import Session
@@ -28,6 +31,7 @@ from furano_meet.app.states import State
 from furano_meet.app.tour import FIRST_DOCUMENT, until
 from furano_meet.app.window import MainWindow
 from furano_meet.samples.agenda_pack import generate_agenda_pack
+from furano_meet.sync.documents import DocumentUnreadable
 from server.demo import MEETING_ID, PEOPLE
 from tests.app.conftest import Windows, app_council
 from tests.app.test_accessibility import problems
@@ -255,3 +259,28 @@ async def english_desk(session: Session, qtbot: QtBot) -> None:
         desk.close()
     finally:
         set_language(app, "ja")
+
+
+def test_a_file_too_large_or_broken_is_refused_before_publishing(tmp_path: Path) -> None:
+    """The desk's reading step (what runs on the worker thread): too large is refused before
+    the file is read; a broken PDF by the PDF check; a folder as unreadable — each a code the
+    error presenter words."""
+    big = tmp_path / "大きな資料.pdf"
+    big.write_bytes(b"%PDF-1.7\n" + b"0" * 4096)
+    with pytest.raises(FileTooLarge) as too_large:
+        read_and_check(big, max_bytes=4000)
+    broken = tmp_path / "壊れた資料.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50)
+    with pytest.raises(DocumentUnreadable) as unreadable:
+        read_and_check(broken)
+    with pytest.raises(FileUnreadable) as folder:
+        read_and_check(tmp_path)
+    codes = [too_large.value.code, unreadable.value.code, folder.value.code]
+    assert codes == ["upload_too_large", "pdf_broken", "file_unreadable"]
+    presenter = ErrorPresenter()
+    words = [presenter.present(e.value).message for e in (too_large, unreadable, folder)]
+    assert words == [
+        "このファイルは大きすぎて配布できません。",
+        "このPDFは壊れていて読めません。",
+        "選んだファイルを読み込めませんでした。",
+    ]
