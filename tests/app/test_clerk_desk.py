@@ -47,7 +47,9 @@ def make_files(folder: Path) -> dict[str, Path]:
     newer = generate_agenda_pack(title="補足資料（修正）", pages=4, seed=8)
     doc = pymupdf.open(stream=good, filetype="pdf")
     try:
-        locked = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o")
+        locked = doc.tobytes(
+            encryption=pymupdf.mupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o"
+        )
     finally:
         doc.close()
     files = {
