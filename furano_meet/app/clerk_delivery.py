@@ -34,10 +34,12 @@ from PySide6.QtWidgets import (
 
 from furano_meet.sync.delivery import DeliveryReport, DocumentDelivery, MemberDelivery
 from furano_meet.sync.events import (
+    Connectivity,
     DocumentPublished,
     DocumentReady,
     DocumentRefused,
     DocumentWithdrawn,
+    StatusChanged,
     SyncEvent,
 )
 
@@ -51,6 +53,7 @@ RECEIVED, OLDER_ONLY, NOT_RECEIVED = "received", "older", "missing"
 
 DOCUMENT_EVENTS = (DocumentPublished, DocumentReady, DocumentRefused, DocumentWithdrawn)
 """Events after which the pack or its receipts may have changed."""
+ONLINE = (Connectivity.ONLINE, Connectivity.SYNCING)
 
 COLOURS = {RECEIVED: "#0b6e3b", OLDER_ONLY: "#8a4b00", NOT_RECEIVED: "#5f6368"}
 
@@ -79,6 +82,7 @@ class DeliveryFeed(QObject):
         self.report: DeliveryReport | None = None
         self._busy = False
         self._again = False
+        self._online = session.engine.status.connectivity in ONLINE
         self.timer = QTimer(self, interval=refresh_ms)
         self.timer.timeout.connect(self.refresh)
         session.engine_event.connect(self._on_event)
@@ -90,10 +94,23 @@ class DeliveryFeed(QObject):
     def _on_event(self, event: SyncEvent) -> None:
         if isinstance(event, DOCUMENT_EVENTS) and event.meeting_id == self.meeting_id:
             self.refresh()
+        elif isinstance(event, StatusChanged):
+            online = event.status.connectivity in ONLINE
+            if online and not self._online:
+                self.refresh()  # back online: the pack and the receipts may have moved on
+            self._online = online
 
     def refresh(self) -> None:
+        """Ask again unless this device is offline — offline is a state the status bar shows,
+        not an error to repeat every few seconds (:meth:`ask` always asks)."""
+        if self.session.engine.status.connectivity in ONLINE:
+            self.ask()
+        else:
+            self.failed.emit()
+
+    def ask(self) -> None:
         """Ask the relay again (one request at a time; one more if asked meanwhile, so the
-        newest change is never missed)."""
+        newest change is never missed); a failure goes to the error presenter."""
         if not self.meeting_id:
             return
         if self._busy:
@@ -110,7 +127,7 @@ class DeliveryFeed(QObject):
     def _finished(self) -> None:
         self._busy = False
         if self._again:
-            self.refresh()
+            self.ask()
 
     def _arrived(self, report: DeliveryReport) -> None:
         if report.meeting_id == self.meeting_id:  # not a meeting the clerk left meanwhile
@@ -128,7 +145,7 @@ class DeliveryPanel(QWidget):
         heading = label(self.tr("受け取りの状況"), "section")
         self.refresh_button = QPushButton(self.tr("いま確かめる"), self)
         self.refresh_button.setAccessibleName(self.tr("受け取りの状況をいま確かめる"))
-        self.refresh_button.clicked.connect(feed.refresh)
+        self.refresh_button.clicked.connect(feed.ask)
         top = QHBoxLayout()
         top.addWidget(heading, 1)
         top.addWidget(self.refresh_button)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -194,6 +194,7 @@ class PublishForm(QFrame):
             line.setPlaceholderText(self.tr("例：議案第3号"))
         self.position = QSpinBox(box)
         self.position.setRange(1, 999)
+        self.position.setAlignment(Qt.AlignmentFlag.AlignCenter)  # not against the frame
         self.position.setAccessibleName(self.tr("資料の並び順（小さい番号が先）"))
         form.addRow(label(self.tr("資料の題名"), "field"), self.title)
         form.addRow(label(self.tr("議事"), "field"), self.item)
@@ -335,6 +336,13 @@ class PublishForm(QFrame):
         self.file.setText(
             self.tr("配布しました：{title}（第{v}版）").format(
                 title=self.title.text().strip(), v=info.version
+            )
+        )
+        self.heading.setText(self.tr("配布しました"))
+        self.explain.setText(
+            self.tr(
+                "委員の端末に届くと、一覧の「受け取り」の人数が増えます。"
+                "続けて配布するときは、次のPDFをこの画面にドラッグしてください。"
             )
         )
         self._show_step("done")

@@ -161,6 +161,7 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         assert (
             form.progress.value() == 100 and "配布しました：補足資料（第1版）" in form.file.text()
         )
+        shot(desk, "clerk-published")
         await until(lambda: len(pack_ids(desk)) == 4, WAIT)
         new_id = pack_ids(desk)[3]  # at its place, after the demo's three
         await until(lambda: agenda_row(member, new_id) is not None, WAIT)
@@ -187,6 +188,7 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         drop_on(desk, files["newer"])
         await until(lambda: form.step == "describe", WAIT)
         assert form.title.text() == "補足資料" and form.item.currentText() == "議案第3号"
+        shot(desk, "clerk-replace")
         form.send.click()
         await until(lambda: form.step == "done", WAIT)
         await until(

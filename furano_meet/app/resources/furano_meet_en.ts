@@ -1154,6 +1154,10 @@ Version {v}   received by {k} of {n}</translation>
         <translation>Choose another file…</translation>
     </message>
     <message>
+        <source>委員の端末に届くと、一覧の「受け取り」の人数が増えます。続けて配布するときは、次のPDFをこの画面にドラッグしてください。</source>
+        <translation>As members&apos; devices receive it, the “received by” count in the list goes up. To publish another, drag the next PDF onto this window.</translation>
+    </message>
+    <message>
         <source>差し替え：{title}（いまは第{v}版）</source>
         <translation>Replace: {title} (now version {v})</translation>
     </message>
@@ -1184,6 +1188,10 @@ Version {v}   received by {k} of {n}</translation>
     <message>
         <source>資料の題名</source>
         <translation>Title</translation>
+    </message>
+    <message>
+        <source>配布しました</source>
+        <translation>Published</translation>
     </message>
     <message>
         <source>配布しました：{title}（第{v}版）</source>
