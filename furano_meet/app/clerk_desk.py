@@ -22,7 +22,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QFrame,
@@ -37,11 +36,10 @@ from PySide6.QtWidgets import (
 
 from furano_meet.sync.delivery import DeliveryReport, DocumentDelivery
 from furano_meet.sync.engine import MeetingSummary
-from furano_meet.sync.events import RosterAccepted, SyncEvent
-from furano_meet.sync.policy import ExportRule
 
 from .clerk_delivery import REFRESH_MS, DeliveryFeed, DeliveryPanel
 from .clerk_publish import MAX_FILE_BYTES, PublishForm, Target
+from .clerk_rules import ExportRuleBox
 from .labels import label
 from .meetings import add_heading
 from .session import Session
@@ -71,59 +69,6 @@ QProgressBar::chunk { background: #1a4fa0; border-radius: 6px; }
 
 DOCUMENT_ROLE = Qt.ItemDataRole.UserRole
 """A pack row's document id (headings carry none)."""
-
-
-class ExportRuleBox(QWidget):
-    """Members may save annotated copies: yes / no — the clerk's signed rule (see
-    :mod:`furano_meet.sync.policy`), read back from the core after every change."""
-
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.session = session
-        self.meeting_id = ""
-        self.check = QCheckBox(self.tr("委員が書き込み入りの資料を保存できる"), self)
-        self.check.toggled.connect(self._chosen)
-        self.now = label("", "explain")
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(label(self.tr("書き込み入りの保存"), "section"))
-        column.addWidget(self.check)
-        column.addWidget(self.now)
-        session.engine_event.connect(self._on_event)
-
-    def set_meeting(self, meeting_id: str) -> None:
-        self.meeting_id = meeting_id
-        self.read()
-
-    def _on_event(self, event: SyncEvent) -> None:
-        if isinstance(event, RosterAccepted) and event.meeting_id == self.meeting_id:
-            self.read()
-
-    def read(self) -> None:
-        self.check.setEnabled(False)
-        if self.meeting_id:
-            self.session.ops.run(self.session.engine.export_rule(self.meeting_id), self._show)
-
-    def _show(self, rule: ExportRule) -> None:
-        self.check.blockSignals(True)  # showing the rule is not choosing it
-        self.check.setChecked(rule is ExportRule.ALLOWED)
-        self.check.blockSignals(False)
-        self.check.setEnabled(rule is not ExportRule.NOTHING_HERE)
-        self.now.setText(
-            self.tr("いまは、委員が自分のメモを入れたPDFを保存できます。")
-            if rule is ExportRule.ALLOWED
-            else self.tr("いまは、委員は保存できません（秘密会などのとき）。")
-        )
-
-    def _chosen(self, allowed: bool) -> None:
-        """Sign the next roster with the rule; members' buttons follow when it arrives."""
-        self.check.setEnabled(False)
-        self.now.setText(self.tr("設定を配っています…"))
-        self.session.ops.run(
-            self.session.engine.set_export_allowed(self.meeting_id, allowed),
-            on_done=lambda _version: self.read(),
-            on_failed=self.read,  # the rule as it still is
-        )
 
 
 class WithdrawConfirm(QDialog):
