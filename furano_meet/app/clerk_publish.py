@@ -234,6 +234,7 @@ class PublishForm(QFrame):
         self.position.setValue(kept or target.next_position)
         self.title.setText(doc.title if doc else "")
         self.file.setText(self.tr("まだファイルを選んでいません。"))
+        self.warning.setText("")
         self._show_step("choose")
 
     def open_dialog(self) -> None:

@@ -41,10 +41,11 @@ from tests.app.test_viewer import WAIT
 
 
 def make_files(folder: Path) -> dict[str, Path]:
-    """(Worker thread) The files the clerk picks: two good PDFs, a text file named .pdf, and a
-    password-protected PDF."""
+    """(Worker thread) The files the clerk picks: a good PDF, a repaired one (accepted with a
+    warning), a text file named .pdf, and a password-protected PDF."""
     good = generate_agenda_pack(title="補足資料", pages=3, seed=7)
     newer = generate_agenda_pack(title="補足資料（修正）", pages=4, seed=8)
+    newer = newer[: newer.rindex(b"\nxref\n")]  # damaged, repaired with nothing lost: a warning
     doc = pymupdf.open(stream=good, filetype="pdf")
     try:
         locked = doc.tobytes(
@@ -188,6 +189,8 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         drop_on(desk, files["newer"])
         await until(lambda: form.step == "describe", WAIT)
         assert form.title.text() == "補足資料" and form.item.currentText() == "議案第3号"
+        assert form.warning.isVisible() and "自動で修復しました" in form.warning.text()
+        assert form.send.isEnabled()  # said before confirming, not a refusal
         shot(desk, "clerk-replace")
         form.send.click()
         await until(lambda: form.step == "done", WAIT)
