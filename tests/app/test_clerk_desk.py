@@ -131,6 +131,7 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         desk.feed.timer.setInterval(300)  # receipts arrive as no event: ask often in the test
         await until(lambda: len(pack_ids(desk)) == 3, WAIT)  # the demo pack, agenda order
         assert pack_ids(desk) == ["demo-1", "demo-2", "demo-3"]
+        shot(window, "clerk-window")
         await until(desk.export.check.isEnabled, WAIT)
         assert desk.export.check.isChecked()
 
