@@ -76,6 +76,12 @@ def _add_trust_commands(sub: Any, tls: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow annotated copies again (default: keep the previous roster's rule)",
     )
+    p.add_argument(
+        "--committee",
+        default=None,
+        help="the committee (会議体) the meeting belongs to, signed, e.g. 総務文教委員会"
+        " (default: keep the previous roster's; '' removes it)",
+    )
     p.add_argument("--timeout", type=float, default=60.0)
     p = sub.add_parser(
         "recovery-code",
@@ -165,6 +171,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--document-id", default=None, help="to publish a new version of one")
     p.add_argument("--version", type=int, default=1, help="1, or the next version (差し替え)")
     p.add_argument("--timeout", type=float, default=120.0)
+    p = sub.add_parser(
+        "withdraw", help="(clerk) withdraw every version of a document", parents=[tls]
+    )
+    p.add_argument("meeting_id")
+    p.add_argument("document_id")
+    p.add_argument("--timeout", type=float, default=120.0)
+    p = sub.add_parser(
+        "receipts", help="(clerk/chair) who received which version (受領確認)", parents=[tls]
+    )
+    p.add_argument("meeting_id")
+    p.add_argument("--timeout", type=float, default=120.0)
     sub.add_parser("documents", help="list meetings and cached documents")
     p = sub.add_parser("search", help="full-text search over cached documents")
     p.add_argument("query")
@@ -196,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             case "publish":
                 return asyncio.run(c.publish(args))
+            case "withdraw":
+                return asyncio.run(c.withdraw(args))
+            case "receipts":
+                return asyncio.run(c.receipts(args))
             case "documents":
                 return c.documents(args)
             case "init-root":

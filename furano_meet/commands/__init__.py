@@ -12,7 +12,7 @@ device), :mod:`.syncing` (``sync``), :mod:`.admin` (the administrator's and cler
 
 from .admin import certify_device, init_root, invite_user, pending, roster
 from .device import enrol_device, recover, recovery_code, restore_notes, whoami, wipe
-from .library import documents, publish, search
+from .library import documents, publish, receipts, search, withdraw
 from .syncing import SyncReport, TransferProgress, sync
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "invite_user",
     "pending",
     "publish",
+    "receipts",
     "recover",
     "recovery_code",
     "restore_notes",
@@ -33,4 +34,5 @@ __all__ = [
     "sync",
     "whoami",
     "wipe",
+    "withdraw",
 ]

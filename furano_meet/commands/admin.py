@@ -93,9 +93,13 @@ async def roster(args: argparse.Namespace) -> int:
                     args.user_ids,
                     note_editors=args.note_editor,
                     export_allowed=args.export_allowed,
+                    committee=args.committee,
                 )
                 rule = await engine.export_rule(args.meeting_id)
+                committee = await engine.committee(args.meeting_id)
     print(f"Roster {version} of {args.meeting_id} signed: {', '.join(sorted(set(args.user_ids)))}.")
+    if committee is not None:
+        print(f"Committee: {committee}")
     print(
         "Members may save annotated copies."
         if rule is not ExportRule.FORBIDDEN

@@ -1,4 +1,5 @@
-"""The documents on this device: publish one (encrypt, sign, upload), list them, search them."""
+"""The documents on this device: publish one (encrypt, sign, upload), list them, search them;
+the clerk's desk: withdraw one, and see who received which version (受領確認)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.store.records import DocumentState
+from furano_meet.sync.delivery import DeliveryReport, MemberDelivery
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DocumentPublished, SyncEvent, UploadProgress
 
@@ -104,3 +106,59 @@ def search(args: argparse.Namespace) -> int:
             snippet = "".join(f"【{text}】" if marked else text for text, marked in hit.fragments())
             print(f"{hit.doc_id} v{hit.version} p.{hit.page_no + 1}: {snippet}")
     return 0
+
+
+async def withdraw(args: argparse.Namespace) -> int:
+    """(Clerk) Withdraw every version of a document: members' devices stop offering it."""
+    with open_store(args) as store:
+        use_ca_file(args, store)
+        engine = SyncEngine(store)
+        async with running(engine):
+            async with asyncio.timeout(args.timeout):
+                await engine.wait_online(args.timeout)
+                await engine.withdraw_document(args.meeting_id, args.document_id)
+    print(f"Withdrew {args.document_id} from {args.meeting_id}.")
+    return 0
+
+
+async def receipts(args: argparse.Namespace) -> int:
+    """(Clerk/chair) Who received which version of each document, as the clerk's desk shows it."""
+    with open_store(args) as store:
+        use_ca_file(args, store)
+        engine = SyncEngine(store)
+        async with running(engine):
+            async with asyncio.timeout(args.timeout):
+                await engine.wait_online(args.timeout)
+                report = await engine.delivery(args.meeting_id)
+    print("\n".join(delivery_lines(report)))
+    return 0
+
+
+def delivery_lines(report: DeliveryReport) -> list[str]:
+    """The report as text: one block per document, one line per member of the roster."""
+    lines = []
+    if report.roster_version is None:
+        lines.append("No signed roster yet: members are the relay's list.")
+    if not report.documents:
+        lines.append(f"No documents published in {report.meeting_id}.")
+    for doc in report.documents:
+        lines.append(f"{doc.document_id} v{doc.version}  {doc.title}")
+        lines += [f"    {_member_line(doc.version, member)}" for member in doc.members]
+    if report.dropped:
+        lines.append(
+            f"{report.dropped} receipt(s) did not check out and are not counted"
+            " (the relay may be misbehaving: tell the IT department)."
+        )
+    return lines
+
+
+def _member_line(latest: int, member: MemberDelivery) -> str:
+    if member.latest_verified:
+        state = f"has v{latest} (confirmed by the device)"
+    elif member.has_latest:
+        state = f"has v{latest} (unsigned: an older app, the relay's word only)"
+    elif member.has_older is not None:
+        state = f"has only v{member.has_older}, not v{latest} yet"
+    else:
+        state = "nothing yet"
+    return f"{member.display_name} ({member.user_id}): {state}"

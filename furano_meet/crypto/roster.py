@@ -31,6 +31,11 @@ closed session's keys. Now membership is a roster signed by a clerk's or admin's
   message: the device then keeps the rule of the newest roster it holds. Older builds refuse a
   roster carrying the field (an unexpected field) and keep their previous roster; the clerk's
   device seals keys from its own roster, so membership is unaffected for them.
+* **committee** (会議体, issue #9, optional) is the name of the body that meets, e.g.
+  「総務文教委員会」: the relay's meeting record has only a title, so without it an app can
+  only guess the committee from the title. Written only when the clerk sets one (1..200
+  characters); inside the signed body, so the relay can neither change nor strip it. Like
+  ``export``, older builds refuse a roster carrying it and keep the one they hold.
 * :func:`roster_hash` (over the canonical body, not the signature: ML-DSA signatures are
   randomised, the roster is not) is what an epoch record (:mod:`.epochs`) commits to.
 """
@@ -60,6 +65,8 @@ PURPOSE = "furano-meet meeting roster"
 _HASH_MAGIC = b"FMrh"
 MAX_MEMBERS = 10_000
 _EXPORT = "export"
+_COMMITTEE = "committee"
+MAX_COMMITTEE = 200
 
 KIND = SignedKind(
     magic=b"FMRO",
@@ -69,7 +76,7 @@ KIND = SignedKind(
     fields=frozenset({"meeting_id", "version", "members", "note_editors"}),
     signer_roles=KEY_AUTHORITY_ROLES,
     action="sign meeting rosters",
-    optional=frozenset({_EXPORT}),
+    optional=frozenset({_EXPORT, _COMMITTEE}),
 )
 
 
@@ -89,6 +96,8 @@ class Roster:
     body: bytes = field(repr=False)
     #: The signed roster exactly as received.
     encoded: bytes = field(repr=False, compare=False)
+    #: The committee (会議体) the meeting belongs to, as the clerk signed it; ``None``: not set.
+    committee: str | None = None
 
     @property
     def org_id(self) -> str:
@@ -123,9 +132,11 @@ def sign_roster(
     signer: DeviceCertificate,
     signed_at: int | None = None,
     export_allowed: bool = True,
+    committee: str | None = None,
 ) -> bytes:
     """Sign a roster on the clerk's (or admin's) device. ``export_allowed=False`` forbids
-    members' annotated copies (written only then: see the module docstring)."""
+    members' annotated copies, ``committee`` names the 会議体 (each written only then: see the
+    module docstring)."""
     require_bounded(version, "roster version")
     editors = _id_list(note_editors)
     if not set(editors) <= ALL_ROLES:
@@ -138,6 +149,10 @@ def sign_roster(
     }
     if not export_allowed:
         content[_EXPORT] = False
+    if committee is not None:
+        if not 1 <= len(committee) <= MAX_COMMITTEE or committee != committee.strip():
+            raise UsageError(f"a committee name has 1..{MAX_COMMITTEE} characters, no edge spaces")
+        content[_COMMITTEE] = committee
     if len(content["members"]) > MAX_MEMBERS:
         raise UsageError(f"a roster holds at most {MAX_MEMBERS} members")
     return KIND.sign(content, device_keys, signer, signed_at)
@@ -165,6 +180,18 @@ def _get_export(obj: dict[str, Any]) -> bool:
     return False
 
 
+def _get_committee(obj: dict[str, Any]) -> str | None:
+    """The signed committee name, if the clerk set one."""
+    if _COMMITTEE not in obj:
+        return None
+    value = obj[_COMMITTEE]
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_COMMITTEE or value != value.strip():
+        raise MalformedData(
+            f"roster field {_COMMITTEE!r} must be a name of 1..{MAX_COMMITTEE} characters"
+        )
+    return value
+
+
 def verify_roster(
     roster: Buffer,
     signer_cert: DeviceCertificate | Buffer,
@@ -188,6 +215,7 @@ def verify_roster(
         signed_at=canonical_json.get_int(obj, "signed_at", what),
         body=verified.body,
         encoded=bytes(roster),
+        committee=_get_committee(obj),
     )
     require_meeting(result.meeting_id, expected_meeting_id, KIND.what)
     return result

@@ -22,6 +22,10 @@ relay alone can forge into a "delivered":
   shown as ``verified=False``: the screen may show it, but only a verified receipt proves
   delivery.
 
+  The certificates are those of the meeting's *active* devices (``list_device_keys``): a
+  device revoked since (a lost tablet) is no longer vouched for, so its receipts are dropped
+  and counted too.
+
 Withdrawing (:meth:`Delivery.withdraw`) is the relay's ``withdraw_document`` (clerk and
 administrator devices only); this device marks the document withdrawn at once (the relay tells
 only the others).
@@ -31,7 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -180,14 +184,15 @@ def judge(
 
 
 def _member(
-    user_id: str, name: str, latest: int, receipts: Iterable[DeviceReceipt]
+    user_id: str, name: str, latest: int, receipts: Sequence[DeviceReceipt]
 ) -> MemberDelivery:
+    """One member's line for a document whose latest version is ``latest``."""
+    mine = [r for r in receipts if r.version <= latest]
     newest: dict[str, DeviceReceipt] = {}
-    for r in receipts:
+    for r in mine:
         held = newest.get(r.device_id)
         if held is None or (r.version, r.verified) > (held.version, held.verified):
             newest[r.device_id] = r
-    mine = [r for r in receipts if r.version <= latest]
     older = [r.version for r in mine if r.version < latest]
     return MemberDelivery(
         user_id=user_id,
@@ -197,6 +202,33 @@ def _member(
         devices=tuple(newest[d] for d in sorted(newest)),
         latest_verified=any(r.version == latest and r.verified for r in mine),
     )
+
+
+def _document(
+    latest: _Published,
+    shown: Sequence[tuple[m.Receipt, DeviceReceipt]],
+    members: Sequence[str],
+    names: Mapping[str, str],
+) -> DocumentDelivery:
+    """One document's delivery, every member of ``members`` included."""
+    info, manifest = latest.info, latest.manifest
+    mine = [(r.user_id, d) for r, d in shown if r.document_id == info.document_id]
+    return DocumentDelivery(
+        document_id=info.document_id,
+        version=info.version,
+        title=manifest.title,
+        members=tuple(
+            _member(user, names.get(user, user), info.version, [d for u, d in mine if u == user])
+            for user in members
+        ),
+        agenda_item=manifest.agenda_item,
+        agenda_position=manifest.agenda_position,
+    )
+
+
+def _agenda_order(doc: DocumentDelivery) -> tuple[bool, int, str, str]:
+    """As the document list: by signed agenda position, then title (no position last)."""
+    return (doc.agenda_position is None, doc.agenda_position or 0, doc.title, doc.document_id)
 
 
 class Delivery:
@@ -232,6 +264,7 @@ class Delivery:
             return [(r, judge(r, meeting_id, certificates, hashes, anchor)) for r in receipts]
 
         judged = await asyncio.to_thread(judge_all)
+        shown = [(r, d) for r, d in judged if d is not None]
         roster = await self._keys.trust.roster(meeting_id)
         names = {u.user_id: u.display_name for u in self._presenting.view(meeting_id).members}
         members = sorted(roster.members) if roster is not None else sorted(names)
@@ -240,39 +273,11 @@ class Delivery:
             held = latest.get(p.info.document_id)
             if held is None or p.info.version > held.info.version:
                 latest[p.info.document_id] = p
-        documents = []
-        for doc_id, p in latest.items():
-            shown = [(r.user_id, d) for r, d in judged if d is not None and r.document_id == doc_id]
-            documents.append(
-                DocumentDelivery(
-                    document_id=doc_id,
-                    version=p.info.version,
-                    title=p.manifest.title,
-                    members=tuple(
-                        _member(
-                            user,
-                            names.get(user, user),
-                            p.info.version,
-                            [d for u, d in shown if u == user],
-                        )
-                        for user in members
-                    ),
-                    agenda_item=p.manifest.agenda_item,
-                    agenda_position=p.manifest.agenda_position,
-                )
-            )
-        documents.sort(
-            key=lambda d: (
-                d.agenda_position is None,
-                d.agenda_position or 0,
-                d.title,
-                d.document_id,
-            )
-        )
+        documents = [_document(p, shown, members, names) for p in latest.values()]
         return DeliveryReport(
             meeting_id=meeting_id,
-            documents=tuple(documents),
-            dropped=sum(1 for _, d in judged if d is None),
+            documents=tuple(sorted(documents, key=_agenda_order)),
+            dropped=len(judged) - len(shown),
             roster_version=None if roster is None else roster.version,
         )
 

@@ -240,6 +240,7 @@ class SyncEngine:
         *,
         note_editors: Iterable[str] = (),
         export_allowed: bool | None = None,
+        committee: str | None = None,
     ) -> int:
         """(Clerk/admin) Sign who the meeting's members are; returns the roster's version.
 
@@ -248,10 +249,20 @@ class SyncEngine:
         rotate the key (:meth:`rotate_meeting_key`) so what follows is closed to them.
         ``note_editors``: roles that may edit or delete another member's shared note.
         ``export_allowed``: members may save annotated copies (``None``: as the held roster
-        says; a first roster allows it).
+        says; a first roster allows it). ``committee``: the 会議体 the meeting belongs to
+        (「総務文教委員会」), signed so members' apps need not guess it from the title
+        (``None``: as the held roster says; ``""``: none).
         """
-        roster = await self._keys.set_roster(meeting_id, user_ids, note_editors, export_allowed)
+        roster = await self._keys.set_roster(
+            meeting_id, user_ids, note_editors, export_allowed, committee
+        )
         return roster.version
+
+    async def committee(self, meeting_id: str) -> str | None:
+        """The committee (会議体) of a meeting as the clerk signed it in the roster this device
+        verified; ``None`` when none was signed (a screen then falls back to the title)."""
+        roster = await self._keys.trust.roster(meeting_id)
+        return None if roster is None else roster.committee
 
     async def set_export_allowed(self, meeting_id: str, allowed: bool) -> int:
         """(Clerk/admin) Allow or forbid members' annotated copies (「書き込み入りで保存」):

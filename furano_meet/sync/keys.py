@@ -394,14 +394,15 @@ class Keys:
         user_ids: Iterable[str],
         note_editors: Iterable[str],
         export_allowed: bool | None = None,
+        committee: str | None = None,
     ) -> Roster:
         """(Clerk/admin) Sign the meeting's next roster and hand it to the relay
-        (``export_allowed=None``: keep the held rule, see :meth:`Trust.sign_roster`)."""
+        (``None``: keep the held rule and committee, see :meth:`Trust.sign_roster`)."""
         conn = self._ctx.require_connection()
         await self.load_certificates(conn, meeting_id)
         own = self._require_authority(conn)
         roster = await self.trust.sign_roster(
-            meeting_id, user_ids, note_editors, own, export_allowed
+            meeting_id, user_ids, note_editors, own, export_allowed, committee
         )
         await conn.request(
             m.PutRoster(

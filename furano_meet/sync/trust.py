@@ -161,16 +161,21 @@ class Trust:
         note_editors: Iterable[str],
         own: DeviceCertificate,
         export_allowed: bool | None = None,
+        committee: str | None = None,
     ) -> Roster:
         """(Clerk/admin) Sign the next version of a meeting's roster and keep it.
 
         ``export_allowed=None`` keeps the held roster's export rule (allowed for a first
-        roster), so changing the members never lifts a ban by accident.
+        roster), so changing the members never lifts a ban by accident; ``committee=None``
+        keeps the held roster's committee (``""`` removes it).
         """
         held = await self.roster(meeting_id)
         version = 1 if held is None else held.version + 1
         if export_allowed is None:
             export_allowed = held is None or held.export_allowed
+        if committee is None:
+            committee = None if held is None else held.committee
+        signed_committee = committee or None
         keys = self._ctx.account.keys
 
         def sign() -> Roster:
@@ -182,6 +187,7 @@ class Trust:
                 device_keys=keys,
                 signer=own,
                 export_allowed=export_allowed,
+                committee=signed_committee,
             )
             return verify_roster(signed, own, self.anchor, expected_meeting_id=meeting_id)
 

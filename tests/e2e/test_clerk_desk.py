@@ -13,12 +13,13 @@ import logging
 
 import pytest
 
+from furano_meet.cli import main as cli_main
 from furano_meet.net import RelayError
 from furano_meet.protocol import messages as m
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState
 from furano_meet.sync.delivery import DeliveryReport, MemberDelivery
-from furano_meet.sync.events import DocumentReady, DocumentWithdrawn
+from furano_meet.sync.events import DocumentReady, DocumentWithdrawn, RosterAccepted
 from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, Device
@@ -227,3 +228,45 @@ async def test_an_older_members_receipt_is_shown_but_not_verified(
     shown = member(report, "giin1")
     assert (shown.has_latest, shown.latest_verified, report.dropped) == (True, False, 0)
     assert [(d.device_id, d.verified) for d in shown.devices] == [(device_id(older), False)]
+
+
+async def test_the_clerk_sees_receipts_and_withdraws_from_the_command_line(
+    council: Council, relay: Relay, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``furano-meet receipts MEETING`` and ``furano-meet withdraw MEETING DOCUMENT``."""
+    clerk, (giin1,) = await clerk_and_members(council, "giin1")
+    await publish(clerk)
+    await giin1.wait_for(DocumentReady, lambda e: e.document_id == "gian-1")
+    await receipts_at_relay(relay, 1)
+    await clerk.stop()
+    clerk.store.close()
+    capsys.readouterr()
+    profile = ["--data", str(clerk.store.directory.parents[1]), "--profile", clerk.store.profile_id]
+
+    assert await asyncio.to_thread(cli_main, [*profile, "receipts", MEETING_ID]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "gian-1 v1  議案書"
+    assert "    委員 北野 (giin1): has v1 (confirmed by the device)" in lines
+    assert "    委員 東山 (giin2): nothing yet" in lines
+    assert len(lines) == 1 + len(MEMBERS)
+
+    assert await asyncio.to_thread(cli_main, [*profile, "withdraw", MEETING_ID, "gian-1"]) == 0
+    assert capsys.readouterr().out == f"Withdrew gian-1 from {MEETING_ID}.\n"
+    await giin1.wait_for(DocumentWithdrawn, lambda e: e.document_id == "gian-1")
+    assert await asyncio.to_thread(cli_main, [*profile, "withdraw", MEETING_ID, "gian-1"]) == 1
+    assert "no published document" in capsys.readouterr().err
+
+
+async def test_the_committee_travels_signed_in_the_roster(council: Council) -> None:
+    """Item 4: the 会議体 is the clerk's signed word, kept across rosters until changed."""
+    clerk, (giin1,) = await clerk_and_members(council, "giin1")
+    assert await giin1.engine.committee(MEETING_ID) is None  # a screen falls back to the title
+    await clerk.engine.set_roster(MEETING_ID, MEMBERS, committee="総務文教委員会")
+    await giin1.wait_for(RosterAccepted, lambda e: e.version == 2)
+    assert await giin1.engine.committee(MEETING_ID) == "総務文教委員会"
+    await clerk.engine.set_export_allowed(MEETING_ID, False)  # other changes keep it
+    await giin1.wait_for(RosterAccepted, lambda e: e.version == 3)
+    assert await giin1.engine.committee(MEETING_ID) == "総務文教委員会"
+    await clerk.engine.set_roster(MEETING_ID, MEMBERS, committee="")
+    await giin1.wait_for(RosterAccepted, lambda e: e.version == 4)
+    assert await giin1.engine.committee(MEETING_ID) is None

@@ -177,6 +177,10 @@ def test_roster_of_another_meeting_is_refused(council: Council) -> None:
         ("export", True),  # only ``false`` is ever written: absent means allowed
         ("export", 0),
         ("export", "no"),
+        ("committee", ""),
+        ("committee", " 総務文教委員会"),
+        ("committee", "委" * 201),
+        ("committee", 3),
     ],
 )
 def test_malformed_rosters_are_refused(council: Council, field: str, value: object) -> None:
@@ -199,3 +203,33 @@ def test_roster_body_is_canonical_json(council: Council) -> None:
         roster.body, "roster", KIND.fields | {"type", "format", "signer_device_id", "signed_at"}
     )
     assert obj["members"] == sorted(MEMBERS)
+
+
+def test_the_committee_is_signed_optional_and_cannot_be_changed(council: Council) -> None:
+    """Issue #9: the 会議体 is written only when the clerk sets it; inside the signature."""
+    clerk = council["sato-tablet"]
+    assert council.roster().committee is None and b"committee" not in council.roster().body
+    signed = sign_roster(
+        meeting_id=MEETING,
+        version=1,
+        members=MEMBERS,
+        note_editors=set(),
+        device_keys=clerk.keys,
+        signer=clerk.cert,
+        committee="総務文教委員会",
+    )
+    assert verify_roster(signed, clerk.cert_bytes, council.anchor).committee == "総務文教委員会"
+    body, signature = KIND.split(signed)
+    changed = body.replace("総務文教".encode(), "予算特別".encode())
+    with pytest.raises(BadSignature):
+        verify_roster(framing.encode(b"FMRO", changed, signature), clerk.cert, council.anchor)
+    with pytest.raises(UsageError):
+        sign_roster(
+            meeting_id=MEETING,
+            version=1,
+            members=MEMBERS,
+            note_editors=set(),
+            device_keys=clerk.keys,
+            signer=clerk.cert,
+            committee="",
+        )
