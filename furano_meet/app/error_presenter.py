@@ -144,6 +144,20 @@ _MESSAGES: dict[str, tuple[object, object]] = {
             "ErrorPresenter", "画像を小さく（300dpi程度に）して保存し直してください。"
         ),
     ),
+    # -- the clerk's desk (clerk_publish.py): a file that cannot even be read or sent --
+    "upload_too_large": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "このファイルは大きすぎて配布できません。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "画像を小さくして保存し直すか、資料をいくつかに分けてください。"
+        ),
+    ),
+    "file_unreadable": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "選んだファイルを読み込めませんでした。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter",
+            "ファイルが移動・削除されていないかご確認のうえ、もう一度選んでください。",
+        ),
+    ),
     # -- first run and the administrator's screen (first_run.py, admin_screen.py) --
     "passphrase_too_weak": (
         QT_TRANSLATE_NOOP("ErrorPresenter", "このパスフレーズは推測されやすいため使えません。"),

@@ -66,12 +66,16 @@ class Ops:
         self,
         coro: Coroutine[Any, Any, T],
         on_done: Callable[[T], None] | None = None,
+        on_failed: Callable[[], None] | None = None,
     ) -> asyncio.Future[T | None]:
-        """Start ``coro`` now; ``on_done(result)`` runs on success. Never raises."""
+        """Start ``coro`` now; ``on_done(result)`` runs on success. Never raises.
+
+        ``on_failed()`` (the clerk's desk) runs after the presenter has shown a failure, so a
+        screen can give back what it held (a form stays filled, a button comes back)."""
         if self.closed:
             coro.close()
             return asyncio.get_event_loop().create_future()  # never done: nothing follows
-        guarded = self._guarded(coro, on_done)
+        guarded = self._guarded(coro, on_done, on_failed)
         task = asyncio.ensure_future(guarded)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -79,7 +83,10 @@ class Ops:
         return task
 
     async def _guarded(
-        self, coro: Coroutine[Any, Any, T], on_done: Callable[[T], None] | None
+        self,
+        coro: Coroutine[Any, Any, T],
+        on_done: Callable[[T], None] | None,
+        on_failed: Callable[[], None] | None = None,
     ) -> T | None:
         try:
             result = await coro
@@ -88,6 +95,8 @@ class Ops:
             raise
         except Exception as exc:  # every failure has one destination: the presenter
             self._errors.present(exc)
+            if on_failed is not None:
+                on_failed()
             return None
         if on_done is not None:
             on_done(result)

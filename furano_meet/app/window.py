@@ -38,6 +38,10 @@ from .viewer import Viewer
 if TYPE_CHECKING:
     from .settings_screen import SettingsScreen
 
+PUBLISHING_ROLES = frozenset({"clerk", "admin"})
+"""Roles the relay lets publish and withdraw (``server/state.py``, ``PUBLISHERS``): they get
+「資料の管理…」. A chair may not publish, so a chair's window has no desk."""
+
 STYLE = """
 QWidget { color: #202124; }
 QMainWindow, #side { background: #f8f9fa; }
@@ -135,6 +139,16 @@ class MainWindow(QMainWindow):
             self.statusBar().addWidget(admin)
         # -- end administrator's screen --
 
+        # -- the clerk's desk (clerk_desk.py), for profiles the relay lets publish --
+        self.clerk_desk: QWidget | None = None
+        if session.engine.account.role in PUBLISHING_ROLES:
+            desk = QPushButton(self.tr("資料の管理…"))
+            desk.setObjectName("compact")
+            desk.setAccessibleName(self.tr("資料の管理（配布・差し替え・取り下げ）"))
+            desk.clicked.connect(self.open_clerk_desk)
+            self.statusBar().addWidget(desk)
+        # -- end clerk's desk --
+
         self._add_settings()  # settings and the app lock (settings_screen.py)
 
         self.meetings.meeting_chosen.connect(self.choose_meeting)
@@ -199,6 +213,17 @@ class MainWindow(QMainWindow):
         self.admin_screen.raise_()
         return self.admin_screen
 
+    def open_clerk_desk(self) -> QWidget:
+        """The clerk's desk for the meeting chosen here, in a window of its own (clerk_desk.py)."""
+        from .clerk_desk import ClerkDesk  # noqa: PLC0415 - only publishers ever load it
+
+        if self.clerk_desk is None:
+            self.clerk_desk = ClerkDesk(self.session, self.meetings.chosen)
+            self.clerk_desk.resize(1180, 820)
+        self.clerk_desk.show()
+        self.clerk_desk.raise_()
+        return self.clerk_desk
+
     # -- settings and the app lock (settings_screen.py, app_lock.py) --
 
     def _add_settings(self) -> None:
@@ -220,7 +245,7 @@ class MainWindow(QMainWindow):
             self._close_screens()
 
     def _close_screens(self) -> None:
-        for screen in (self.admin_screen, self.settings_screen):
+        for screen in (self.admin_screen, self.settings_screen, self.clerk_desk):
             if screen is not None:
                 screen.close()
 

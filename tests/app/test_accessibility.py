@@ -1,7 +1,8 @@
 """Every control of every screen can be reached with the keyboard and has a name a screen
 reader can say: the main window, the first-run window (all its steps), 設定 and the lock screen
 — real relay, offscreen. The administrator's window and screen (with a device's card) are
-walked by ``test_first_run``, where a real administrator exists."""
+walked by ``test_first_run``, where a real administrator exists; the clerk's desk (its form and
+the withdrawal's confirmation) by ``test_clerk_desk``."""
 
 from __future__ import annotations
 

@@ -154,6 +154,118 @@ Write</translation>
     </message>
 </context>
 <context>
+    <name>ClerkDesk</name>
+    <message>
+        <source>PDFをこの画面にドラッグしても配布できます。</source>
+        <translation>You can also drag a PDF onto this window.</translation>
+    </message>
+    <message>
+        <source>{m}月{d}日</source>
+        <translation>{m}/{d}</translation>
+    </message>
+    <message>
+        <source>{title}
+第{v}版&#x3000;受け取り {k}/{n}人</source>
+        <translation>{title}
+Version {v}   received by {k} of {n}</translation>
+    </message>
+    <message>
+        <source>まだ配布した資料はありません。</source>
+        <translation>No documents published yet.</translation>
+    </message>
+    <message>
+        <source>サーバーにつながると、配布した資料が表示されます。</source>
+        <translation>The published documents appear once the server can be reached.</translation>
+    </message>
+    <message>
+        <source>サーバーに確かめています…</source>
+        <translation>Asking the server…</translation>
+    </message>
+    <message>
+        <source>会議</source>
+        <translation>Meeting</translation>
+    </message>
+    <message>
+        <source>会議の一覧</source>
+        <translation>Meetings</translation>
+    </message>
+    <message>
+        <source>左の一覧で資料を選ぶと、差し替え・取り下げ・受け取りの状況が表示されます。</source>
+        <translation>Choose a document in the list on the left to replace it, withdraw it, or see who has it.</translation>
+    </message>
+    <message>
+        <source>資料の管理</source>
+        <translation>Documents</translation>
+    </message>
+    <message>
+        <source>資料の管理 — Furano Meet</source>
+        <translation>Documents — Furano Meet</translation>
+    </message>
+    <message>
+        <source>配布した資料（議事の順）</source>
+        <translation>Published documents (agenda order)</translation>
+    </message>
+    <message>
+        <source>＋ 新しい資料を配布する…</source>
+        <translation>+ Publish a new document…</translation>
+    </message>
+</context>
+<context>
+    <name>DeliveryPanel</name>
+    <message>
+        <source>{m}月{d}日 {t}</source>
+        <translation>{m}/{d} {t}</translation>
+    </message>
+    <message>
+        <source>{n}人中 {k}人が最新の第{v}版を受け取っています。</source>
+        <translation>{k} of {n} have received the newest version (version {v}).</translation>
+    </message>
+    <message>
+        <source>– 未受領</source>
+        <translation>– Not received yet</translation>
+    </message>
+    <message>
+        <source>△ 旧版のみ（第{v}版）</source>
+        <translation>△ Older version only (version {v})</translation>
+    </message>
+    <message>
+        <source>✓ 受領済み（第{v}版）</source>
+        <translation>✓ Received (version {v})</translation>
+    </message>
+    <message>
+        <source>&#x3000;受け取った端末はまだありません</source>
+        <translation>   No device has received it yet</translation>
+    </message>
+    <message>
+        <source>&#x3000;端末 …{tail}：第{v}版&#x3000;{at}</source>
+        <translation>   Device …{tail}: version {v}  {at}</translation>
+    </message>
+    <message>
+        <source>いま確かめる</source>
+        <translation>Check now</translation>
+    </message>
+    <message>
+        <source>この資料の受け取りの状況はまだわかりません。</source>
+        <translation>Not known yet who has received this document.</translation>
+    </message>
+    <message>
+        <source>受け取りの状況</source>
+        <translation>Who has it</translation>
+    </message>
+    <message>
+        <source>受け取りの状況をいま確かめる</source>
+        <translation>Check now who has received it</translation>
+    </message>
+    <message>
+        <source>委員ごとの受け取りの状況</source>
+        <translation>Who has received it, member by member</translation>
+    </message>
+    <message>
+        <source>（古いアプリからの報告）</source>
+        <translation> (reported by an older app)</translation>
+    </message>
+</context>
+<context>
     <name>DeviceCard</name>
     <message>
         <source>{user}（{role}）の端末</source>
@@ -231,6 +343,33 @@ Write</translation>
     </message>
 </context>
 <context>
+    <name>DocumentPage</name>
+    <message>
+        <source>{item}&#x3000;第{v}版</source>
+        <translation>{item}   version {v}</translation>
+    </message>
+    <message>
+        <source>この資料を取り下げる</source>
+        <translation>Withdraw this document</translation>
+    </message>
+    <message>
+        <source>取り下げる…</source>
+        <translation>Withdraw…</translation>
+    </message>
+    <message>
+        <source>差し替える…</source>
+        <translation>Replace…</translation>
+    </message>
+    <message>
+        <source>新しい版に差し替える</source>
+        <translation>Replace with a new version</translation>
+    </message>
+    <message>
+        <source>（議事の指定なし）</source>
+        <translation>(no agenda item)</translation>
+    </message>
+</context>
+<context>
     <name>DocumentTabs</name>
     <message>
         <source>ページ</source>
@@ -286,6 +425,10 @@ Write</translation>
     <message>
         <source>このパスフレーズは推測されやすいため使えません。</source>
         <translation>This passphrase is too easy to guess.</translation>
+    </message>
+    <message>
+        <source>このファイルは大きすぎて配布できません。</source>
+        <translation>This file is too large to publish.</translation>
     </message>
     <message>
         <source>このページを表示できませんでした。</source>
@@ -388,6 +531,10 @@ Write</translation>
         <translation>Save a copy without the password and hand out that copy.</translation>
     </message>
     <message>
+        <source>ファイルが移動・削除されていないかご確認のうえ、もう一度選んでください。</source>
+        <translation>Check that it has not been moved or deleted, then choose it again.</translation>
+    </message>
+    <message>
         <source>ファイルをもう一度コピーするか、PDFとして保存し直してください。</source>
         <translation>Copy the file again, or save it as a PDF again.</translation>
     </message>
@@ -464,6 +611,10 @@ Write</translation>
         <translation>The code you wrote down still works. If it is lost, please ask the council secretariat.</translation>
     </message>
     <message>
+        <source>画像を小さくして保存し直すか、資料をいくつかに分けてください。</source>
+        <translation>Save it again with smaller images, or split it into several documents.</translation>
+    </message>
+    <message>
         <source>画像を小さく（300dpi程度に）して保存し直してください。</source>
         <translation>Make its images smaller (about 300 dpi) and save it again.</translation>
     </message>
@@ -512,6 +663,10 @@ Write</translation>
         <translation>The chosen file is not a PDF.</translation>
     </message>
     <message>
+        <source>選んだファイルを読み込めませんでした。</source>
+        <translation>The chosen file could not be read.</translation>
+    </message>
+    <message>
         <source>開いているページはこのまま読めます。閉じると、もう開けません。</source>
         <translation>You can keep reading the open pages. Once closed, it cannot be opened again.</translation>
     </message>
@@ -553,6 +708,29 @@ Write</translation>
     <message>
         <source>自分の書き込みを入れたPDFとして保存</source>
         <translation>Save a PDF that includes my notes</translation>
+    </message>
+</context>
+<context>
+    <name>ExportRuleBox</name>
+    <message>
+        <source>いまは、委員が自分のメモを入れたPDFを保存できます。</source>
+        <translation>Members can now save a PDF with their own notes.</translation>
+    </message>
+    <message>
+        <source>いまは、委員は保存できません（秘密会などのとき）。</source>
+        <translation>Members cannot save copies now (e.g. for a closed session).</translation>
+    </message>
+    <message>
+        <source>委員が書き込み入りの資料を保存できる</source>
+        <translation>Members may save a copy with their notes</translation>
+    </message>
+    <message>
+        <source>書き込み入りの保存</source>
+        <translation>Saving copies with notes</translation>
+    </message>
+    <message>
+        <source>設定を配っています…</source>
+        <translation>Sending the setting to everyone…</translation>
     </message>
 </context>
 <context>
@@ -708,6 +886,14 @@ Write</translation>
     <message>
         <source>資料</source>
         <translation>Documents</translation>
+    </message>
+    <message>
+        <source>資料の管理…</source>
+        <translation>Documents…</translation>
+    </message>
+    <message>
+        <source>資料の管理（配布・差し替え・取り下げ）</source>
+        <translation>Documents (publish, replace, withdraw)</translation>
     </message>
 </context>
 <context>
@@ -907,6 +1093,129 @@ Write</translation>
     <message>
         <source>追従中</source>
         <translation>Following</translation>
+    </message>
+</context>
+<context>
+    <name>PublishForm</name>
+    <message>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>PDFファイルを選ぶ…</source>
+        <translation>Choose a PDF file…</translation>
+    </message>
+    <message>
+        <source>PDFファイルを選ぶか、この画面にドラッグしてください。配布する前に、すべての委員の端末で開けるかを確かめます。</source>
+        <translation>Choose a PDF file or drag it onto this window. Before publishing, the app checks that every member&apos;s device can open it.</translation>
+    </message>
+    <message>
+        <source>「{name}」— {pages}ページ。すべての端末で開けることを確かめました。</source>
+        <translation>“{name}” — {pages} pages. Checked: every device can open it.</translation>
+    </message>
+    <message>
+        <source>「{name}」は配布できません（理由は上のお知らせのとおりです）。別のファイルを選んでください。</source>
+        <translation>“{name}” cannot be published (the reason is in the notice above). Please choose another file.</translation>
+    </message>
+    <message>
+        <source>「{name}」を確かめています…</source>
+        <translation>Checking “{name}”…</translation>
+    </message>
+    <message>
+        <source>このファイルは一部が壊れていたため、自動で修復しました。ページは欠けていませんが、配布する前に内容を一度ご確認ください。</source>
+        <translation>Part of this file was damaged and has been repaired. No page is missing, but please look through it once before publishing.</translation>
+    </message>
+    <message>
+        <source>すべてのファイル (*)</source>
+        <translation>All files (*)</translation>
+    </message>
+    <message>
+        <source>まだファイルを選んでいません。</source>
+        <translation>No file chosen yet.</translation>
+    </message>
+    <message>
+        <source>やめる</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>一覧に戻る</source>
+        <translation>Back to the list</translation>
+    </message>
+    <message>
+        <source>並び順（小さい番号が先）</source>
+        <translation>Order (smaller first)</translation>
+    </message>
+    <message>
+        <source>例：議案第3号</source>
+        <translation>e.g. Bill No. 3</translation>
+    </message>
+    <message>
+        <source>別のファイルを選ぶ…</source>
+        <translation>Choose another file…</translation>
+    </message>
+    <message>
+        <source>委員の端末に届くと、一覧の「受け取り」の人数が増えます。続けて配布するときは、次のPDFをこの画面にドラッグしてください。</source>
+        <translation>As members&apos; devices receive it, the “received by” count in the list goes up. To publish another, drag the next PDF onto this window.</translation>
+    </message>
+    <message>
+        <source>差し替え：{title}（いまは第{v}版）</source>
+        <translation>Replace: {title} (now version {v})</translation>
+    </message>
+    <message>
+        <source>新しいPDFを選んでください。第{v}版として配布します。委員が書いたメモは新しい版に引き継がれます。ページが変わって位置を確かめたほうがよいメモは、各委員の「確認」に一覧で表示されます。</source>
+        <translation>Choose the new PDF. It is published as version {v}. Members&apos; notes are carried over to the new version; notes on pages that changed are listed for each member under “Check”.</translation>
+    </message>
+    <message>
+        <source>新しい資料を配布する</source>
+        <translation>Publish a new document</translation>
+    </message>
+    <message>
+        <source>暗号化して配布しています…</source>
+        <translation>Encrypting and publishing…</translation>
+    </message>
+    <message>
+        <source>議事</source>
+        <translation>Agenda item</translation>
+    </message>
+    <message>
+        <source>議事（例：議案第3号）</source>
+        <translation>Agenda item (e.g. Bill No. 3)</translation>
+    </message>
+    <message>
+        <source>資料の並び順（小さい番号が先）</source>
+        <translation>Order in the agenda (smaller numbers first)</translation>
+    </message>
+    <message>
+        <source>資料の題名</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>配布しました</source>
+        <translation>Published</translation>
+    </message>
+    <message>
+        <source>配布しました：{title}（第{v}版）</source>
+        <translation>Published: {title} (version {v})</translation>
+    </message>
+    <message>
+        <source>配布する</source>
+        <translation>Publish</translation>
+    </message>
+    <message>
+        <source>配布するPDFを選ぶ</source>
+        <translation>Choose the PDF to publish</translation>
+    </message>
+    <message>
+        <source>配布できませんでした。内容はそのまま残っています。もう一度お試しください。</source>
+        <translation>It could not be published. Everything you entered is kept; please try again.</translation>
+    </message>
+    <message>
+        <source>配布の進み具合</source>
+        <translation>Publishing progress</translation>
+    </message>
+    <message>
+        <source>配布済みの議事</source>
+        <translation>Agenda items already used</translation>
     </message>
 </context>
 <context>
@@ -1368,6 +1677,29 @@ Lists</translation>
     <message>
         <source>管理者に、この端末の指紋を見せてください（または読み上げてください）。管理者の画面の指紋と同じであれば、管理者が承認します。</source>
         <translation>Show this device&apos;s fingerprint to the administrator (or read it out). If it matches the one on the administrator&apos;s screen, they approve the device.</translation>
+    </message>
+</context>
+<context>
+    <name>WithdrawConfirm</name>
+    <message>
+        <source>「{title}」（第{v}版）を取り下げますか？</source>
+        <translation>Withdraw “{title}” (version {v})?</translation>
+    </message>
+    <message>
+        <source>やめる</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>取り下げる</source>
+        <translation>Withdraw</translation>
+    </message>
+    <message>
+        <source>委員の端末の一覧で「取り下げ」と表示され、新しく開くことはできなくなります。いま開いている方は、表示中のページをそのまま読めます。取り下げは元に戻せません。必要になったら、あらためて配布してください。</source>
+        <translation>Members&apos; lists will show it as withdrawn, and it can no longer be opened. Anyone reading it now can keep reading the page in front of them. A withdrawal cannot be undone; if it is needed again, publish it again.</translation>
+    </message>
+    <message>
+        <source>資料の取り下げ</source>
+        <translation>Withdraw a document</translation>
     </message>
 </context>
 </TS>
