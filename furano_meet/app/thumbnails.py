@@ -64,6 +64,7 @@ class ThumbnailStrip(QListWidget):
         self.drawn: set[int] = set()
         """Rows whose picture has arrived."""
         self._asked: set[RenderRequest] = set()
+        self._blanks: dict[tuple[int, int], QIcon] = {}
         self._view_name = f"thumbnails-{id(self)}"
         self._timer = QTimer(self, singleShot=True, interval=SCROLL_SETTLE_MS)
         self._timer.timeout.connect(self.request_visible)
@@ -94,13 +95,17 @@ class ThumbnailStrip(QListWidget):
         if doc is not None and key[:2] == (doc.doc_id, doc.version) and key[2] < self.count():
             self.setCurrentRow(key[2])
 
-    @staticmethod
-    def _blank(width: float, height: float) -> QIcon:
-        """A white page of the right shape, outlined, until its picture arrives."""
-        w, h = _fitted(width, height)
-        pixmap = QPixmap(w, h)
-        pixmap.fill(QColor("#ffffff"))
-        return _icon(pixmap)
+    def _blank(self, width: float, height: float) -> QIcon:
+        """A white page of the right shape, outlined, until its picture arrives: one icon per
+        shape, shared by every cell of that shape (a pixmap each was 31 MB for the 612 pages
+        of the budget book, drawn or not)."""
+        size = _fitted(width, height)
+        icon = self._blanks.get(size)
+        if icon is None:
+            pixmap = QPixmap(*size)
+            pixmap.fill(QColor("#ffffff"))
+            icon = self._blanks[size] = _icon(pixmap)
+        return icon
 
     # -- pictures, for the rows in view ----------------------------------------------------------
 
