@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.annotations import AnnotationBody, StickyNote
 from furano_meet.app.meetings import STATE_ROLE, MeetingRow
+from furano_meet.app.pixmap_cache import pixmap_bytes
 from furano_meet.app.session import Session
 from furano_meet.app.states import State, StateBook
 from furano_meet.app.tour import expect_paint, until
@@ -118,6 +119,19 @@ async def test_the_agenda_pack_from_order_to_review(tmp_path: Path, qtbot: QtBot
         await asyncio.wait_for(painted, WAIT)
         assert strip.currentRow() == 2
         shot(window, "agenda-thumbnails")
+
+        # The pictures are kept within a budget of bytes: scrolled to the end with room for
+        # two, the first rows show their blank page again, and are drawn anew on the way back.
+        first_rows = set(strip.visible_rows())
+        one = max(pixmap_bytes(p) for p in map(strip.pictures.get, first_rows) if p is not None)
+        strip.pictures.capacity = 2 * one
+        strip.scrollToBottom()
+        await until(lambda: 11 in strip.drawn, WAIT)
+        assert strip.pictures.size <= 2 * one and len(strip.drawn) <= 2
+        assert not first_rows & strip.drawn and strip.pictures.evictions > 0
+        strip.scrollToTop()
+        await until(lambda: min(first_rows) in strip.drawn, WAIT)
+        assert strip.pictures.size <= 2 * one
 
         # A note on a page the clerk will change, and one on a page that stays.
         engine = window.session.engine
