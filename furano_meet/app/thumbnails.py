@@ -12,8 +12,8 @@ the reader stops at, and never delays the page in the viewer). A finished render
 ``QPixmap`` when it arrives and is kept in the row's icon. The row of the page in the viewer
 is selected, so the reader sees where they are.
 
-Memory: the pictures drawn are kept up to :data:`PICTURE_BYTES` (least recently drawn or seen
-go first: their row shows its blank page again and is asked for again when scrolled back to),
+Memory: the pictures drawn are kept up to :data:`PICTURE_BYTES` — never less than the rows in
+view and one more — (least recently drawn or seen go first: their row shows its blank page again and is asked for again when scrolled back to),
 and a blank page is one icon per page shape shared by its cells — a pixmap per cell was 31 MB
 for the 612 pages of the budget book before a single picture was drawn, and every picture
 kept would have been 31 MB more by the time the reader had scrolled through.
@@ -22,6 +22,7 @@ kept would have been 31 MB more by the time the reader had scrolled through.
 from __future__ import annotations
 
 import asyncio
+import math
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap, QResizeEvent, QShowEvent
@@ -136,10 +137,13 @@ class ThumbnailStrip(QListWidget):
         if doc is None or not self.isVisible():  # another tab, or the window closed
             return
         rows = self.visible_rows()
+        ratio = self.devicePixelRatioF()
+        # The rows in view never push each other out: the budget holds them and one more.
+        largest = 4 * math.ceil(THUMB_WIDTH * ratio) * math.ceil(THUMB_HEIGHT * ratio)
+        self.pictures.capacity = max(self.pictures.capacity, largest * (len(rows) + 1))
         for row in rows:
             self.pictures.get(row)  # in view: the last to go
         wanted = [r for r in rows if r not in self.drawn]
-        ratio = self.devicePixelRatioF()
         requests = []
         for row in wanted:
             page = doc.pages[row]
