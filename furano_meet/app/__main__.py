@@ -23,6 +23,7 @@ from .error_presenter import ErrorPresenter
 from .first_run import prepare_profile
 from .fonts import install_ui_font
 from .garbage import GarbageAtRest
+from .heap import large_blocks_mapped
 from .language import set_language
 from .probe import install as install_probe
 from .session import Session
@@ -39,6 +40,7 @@ def make_app(argv: list[str]) -> QApplication:
     app.setQuitOnLastWindowClosed(False)  # the asyncio loop ends the app, after a clean close
     install_ui_font(app)
     GarbageAtRest.of(app)  # collections between events, never inside one (garbage.py)
+    large_blocks_mapped()  # freed pixmaps leave the process's memory (heap.py)
     return app
 
 

@@ -14,7 +14,10 @@ screen, and paints what has arrived:
 * **Low resolution first**: until the sharp pixels are there the canvas shows the sharpest
   whole-page pixmap of that page already held (after a zoom: the page as it was), scaled to
   the new size; a page never seen gets a quick render at a third of the scale
-  (:func:`~.tiles.low_res_scale`) asked for just before the sharp one.
+  (:func:`~.tiles.low_res_scale`) asked for just before the sharp one — unless its document's
+  pages have been rendering fast (:func:`~.tiles.stand_in_worth`, from the render service's
+  measured :meth:`~furano_meet.render.RenderService.draw_cost`): then the stand-in would only
+  delay the sharp page by its own round trip.
 
 Pixmaps are made when pixels arrive (never in ``paintEvent``) and kept in the byte-bounded
 :class:`~.pixmap_cache.PixmapCache`: the memory budget, across documents.
@@ -32,7 +35,7 @@ from furano_meet.render.errors import DocumentNotOpen, ServiceClosed
 
 from .pixmap_cache import PixmapCache
 from .render_arrivals import RenderArrivals
-from .tiles import TilePlan, low_res_scale, needs_tiles
+from .tiles import TilePlan, low_res_scale, needs_tiles, stand_in_worth
 
 if TYPE_CHECKING:
     from .viewer import Viewer
@@ -135,7 +138,8 @@ class PagePixels:
             ahead = [_tile(sharp, clip) for clip in self._ring(plan)]
         else:
             visible = [sharp]
-        if self._backdrop(page, sharp) is None:  # never seen: a quick low-resolution one first
+        if self._backdrop(page, sharp) is None and self._stand_in_worth(sharp):
+            # never seen, and not quick to render: a quick low-resolution one first
             low = low_res_scale(sharp.scale, self._size(sharp), self._viewport_px())
             visible.insert(0, self.whole(page, low / self.dpr()))
         now = [r for r in visible if r not in self.cache]
@@ -151,6 +155,10 @@ class PagePixels:
                 self._flying[request] = future
                 self._arrivals.watch(request, future)
         self._paint()
+
+    def _stand_in_worth(self, sharp: RenderRequest) -> bool:
+        cost = self.viewer.session.render.draw_cost(sharp.doc_id, sharp.version)
+        return stand_in_worth(cost, self._size(sharp))
 
     def _ring(self, plan: TilePlan) -> list[PixelRect]:
         """The ring tiles the budget allows beside the visible ones and a page or two: a

@@ -11,11 +11,18 @@ view name, superseding what it asked for before (leafing through 600 pages rende
 the reader stops at, and never delays the page in the viewer). A finished render becomes a
 ``QPixmap`` when it arrives and is kept in the row's icon. The row of the page in the viewer
 is selected, so the reader sees where they are.
+
+Memory: the pictures drawn are kept up to :data:`PICTURE_BYTES` — never less than the rows in
+view and one more — (least recently drawn or seen go first: their row shows its blank page again and is asked for again when scrolled back to),
+and a blank page is one icon per page shape shared by its cells — a pixmap per cell was 31 MB
+for the 612 pages of the budget book before a single picture was drawn, and every picture
+kept would have been 31 MB more by the time the reader had scrolled through.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap, QResizeEvent, QShowEvent
@@ -24,14 +31,17 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 from furano_meet.render import (
     DocumentInfo,
     DocumentNotOpen,
+    PageInfo,
     Pixels,
     Priority,
     RenderFuture,
     RenderRequest,
 )
+from furano_meet.render.cache import ByteLRU
 
 from .page_labels import caption
 from .page_pixels import to_pixmap
+from .pixmap_cache import pixmap_bytes
 from .session import Session
 from .viewer import Viewer
 
@@ -39,6 +49,8 @@ THUMB_WIDTH = 96
 """Logical pixels: large enough to tell a table from text, small enough for many rows."""
 THUMB_HEIGHT = 136
 """Room for an A4 portrait page at :data:`THUMB_WIDTH` (landscape pages are shorter)."""
+PICTURE_BYTES = 8 * 2**20
+"""Drawn pictures kept: about 160 at 96×136 (40 on a high-DPI screen), several strips full."""
 SCROLL_SETTLE_MS = 80
 """Ask for pictures once scrolling pauses, not for every pixel scrolled."""
 
@@ -62,8 +74,11 @@ class ThumbnailStrip(QListWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.document: DocumentInfo | None = None
         self.drawn: set[int] = set()
-        """Rows whose picture has arrived."""
+        """Rows whose picture has arrived (and is still kept)."""
+        self.pictures: ByteLRU[int, QPixmap] = ByteLRU(PICTURE_BYTES)
+        """The drawn pictures by row, bounded in bytes (see the module docstring)."""
         self._asked: set[RenderRequest] = set()
+        self._blanks: dict[tuple[int, int], QIcon] = {}
         self._view_name = f"thumbnails-{id(self)}"
         self._timer = QTimer(self, singleShot=True, interval=SCROLL_SETTLE_MS)
         self._timer.timeout.connect(self.request_visible)
@@ -82,9 +97,10 @@ class ThumbnailStrip(QListWidget):
     def show_document(self, info: DocumentInfo) -> None:
         self.session.render.supersede(self._view_name)
         self.document, self.drawn, self._asked = info, set(), set()
+        self.pictures = ByteLRU(self.pictures.capacity)
         self.clear()
         for page in info.pages:
-            item = QListWidgetItem(self._blank(*page.transform(1.0).view_size), caption(page))
+            item = QListWidgetItem(self._blank(page), caption(page))
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             self.addItem(item)
         self._timer.start()
@@ -94,13 +110,17 @@ class ThumbnailStrip(QListWidget):
         if doc is not None and key[:2] == (doc.doc_id, doc.version) and key[2] < self.count():
             self.setCurrentRow(key[2])
 
-    @staticmethod
-    def _blank(width: float, height: float) -> QIcon:
-        """A white page of the right shape, outlined, until its picture arrives."""
-        w, h = _fitted(width, height)
-        pixmap = QPixmap(w, h)
-        pixmap.fill(QColor("#ffffff"))
-        return _icon(pixmap)
+    def _blank(self, page: PageInfo) -> QIcon:
+        """A white page of the right shape, outlined, until its picture arrives: one icon per
+        shape, shared by every cell of that shape (a pixmap each was 31 MB for the 612 pages
+        of the budget book, drawn or not)."""
+        size = _fitted(*page.transform(1.0).view_size)
+        icon = self._blanks.get(size)
+        if icon is None:
+            pixmap = QPixmap(*size)
+            pixmap.fill(QColor("#ffffff"))
+            icon = self._blanks[size] = _icon(pixmap)
+        return icon
 
     # -- pictures, for the rows in view ----------------------------------------------------------
 
@@ -116,8 +136,14 @@ class ThumbnailStrip(QListWidget):
         doc = self.document
         if doc is None or not self.isVisible():  # another tab, or the window closed
             return
-        wanted = [r for r in self.visible_rows() if r not in self.drawn]
+        rows = self.visible_rows()
         ratio = self.devicePixelRatioF()
+        # The rows in view never push each other out: the budget holds them and one more.
+        largest = 4 * math.ceil(THUMB_WIDTH * ratio) * math.ceil(THUMB_HEIGHT * ratio)
+        self.pictures.capacity = max(self.pictures.capacity, largest * (len(rows) + 1))
+        for row in rows:
+            self.pictures.get(row)  # in view: the last to go
+        wanted = [r for r in rows if r not in self.drawn]
         requests = []
         for row in wanted:
             page = doc.pages[row]
@@ -144,8 +170,21 @@ class ThumbnailStrip(QListWidget):
         doc = self.document
         if doc is None or (doc.doc_id, doc.version) != (request.doc_id, request.version):
             return
-        self.item(request.page).setIcon(_icon(to_pixmap(pixels, self.devicePixelRatioF())))
+        pixmap = to_pixmap(pixels, self.devicePixelRatioF())
+        self.pictures.put(request.page, pixmap, pixmap_bytes(pixmap))
+        self.item(request.page).setIcon(_icon(pixmap))
         self.drawn.add(request.page)
+        self._forget(self.drawn.difference(self.pictures))
+
+    def _forget(self, rows: set[int]) -> None:
+        """Rows whose pictures left the budget: their blank page again, asked for anew."""
+        doc = self.document
+        if doc is None or not rows:
+            return
+        for row in rows:
+            self.item(row).setIcon(self._blank(doc.pages[row]))
+        self.drawn -= rows
+        self._asked = {r for r in self._asked if r.page not in rows}
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

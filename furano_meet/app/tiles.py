@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 from furano_meet.render import MAX_PIXELS, PixelRect
 
-__all__ = ["LOW_RES_DIVISOR", "TILE", "TILE_ABOVE", "TilePlan", "low_res_scale", "needs_tiles"]
+__all__ = [
+    "LOW_RES_DIVISOR",
+    "STAND_IN_AFTER",
+    "TILE",
+    "TILE_ABOVE",
+    "TilePlan",
+    "low_res_scale",
+    "needs_tiles",
+    "stand_in_worth",
+]
 
 TILE = 768
 """Tile edge in device pixels: 2.3 MB as a pixmap, a few milliseconds of rasterising; four to
@@ -25,6 +34,12 @@ that fits, or fills the width, stays one piece (a page turn is then one ``drawPi
 LOW_RES_DIVISOR = 3.0
 """The quick first render of a page not seen yet: a third of the sharp scale (a ninth of the
 pixels), shown scaled up at once and replaced by the sharp one when it arrives."""
+STAND_IN_AFTER = 0.025
+"""Seconds: a page expected to render sharp sooner than this gets no low-resolution stand-in
+first. With the render process one piece is drawn at a time, so a stand-in delays the sharp
+render by its own round trip (2–4 ms in the app for a budget-book page that renders in 2 ms:
+a third of a not-prefetched turn), and a stand-in shown for a frame or two is a flicker, not
+a help."""
 _MIN_SCALE = 0.02
 
 
@@ -33,6 +48,13 @@ def needs_tiles(page_px: tuple[int, int], viewport_px: int) -> bool:
     ``viewport_px`` pixels: when it is many screens large, or too large for one piece."""
     width, height = page_px
     return width * height > min(MAX_PIXELS, TILE_ABOVE * max(1, viewport_px))
+
+
+def stand_in_worth(cost: float | None, page_px: tuple[int, int]) -> bool:
+    """Whether a page of ``page_px`` pixels gets a low-resolution stand-in first, given its
+    document's recent ``cost`` in seconds per pixel (``None``: nothing measured yet)."""
+    width, height = page_px
+    return cost is None or cost * width * height > STAND_IN_AFTER
 
 
 def low_res_scale(sharp: float, page_px: tuple[int, int], viewport_px: int) -> float:

@@ -41,6 +41,8 @@ import functools
 import heapq
 import itertools
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Collection, Generator, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -54,13 +56,26 @@ from .ops import Call, Close, DocKey, Draw, Op, Open, Read
 from .process import DEFAULT_BUDGET, ProcessBackend
 from .types import DocumentInfo, OutlineEntry, PageLink, Pixels, Priority, RenderRequest, Word
 
-__all__ = ["DEFAULT_CACHE_BYTES", "Backend", "RenderFuture", "RenderService", "RenderStats"]
+__all__ = [
+    "COST_MIN_PIXELS",
+    "COST_SAMPLES",
+    "DEFAULT_CACHE_BYTES",
+    "Backend",
+    "RenderFuture",
+    "RenderService",
+    "RenderStats",
+]
 
 T = TypeVar("T")
 Backend = Literal["process", "thread"]
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 """About 37 pages at 1920×1200, or 8 screens of 400 % tiles on a 4K display."""
+COST_SAMPLES = 8
+"""Pieces of a document remembered for :meth:`RenderService.draw_cost`."""
+COST_MIN_PIXELS = 100_000
+"""Smaller pieces (thumbnails, low-resolution stand-ins) are not counted: the fixed cost of
+a hand-off would make their cost per pixel look several times what a page's is."""
 
 
 class RenderFuture(Future[T], Generic[T]):
@@ -144,6 +159,7 @@ class RenderService:
         self._cache: ByteLRU[RenderRequest, Pixels] = ByteLRU(cache_bytes)
         self._open: set[DocKey] = set()
         self._infos: dict[DocKey, DocumentInfo] = {}
+        self._costs: dict[DocKey, deque[float]] = {}
         self._closed = False
         self._renders = self._hits = self._skipped = 0
         self._renderer: _Renderer = (
@@ -179,6 +195,7 @@ class RenderService:
             self._check_open()
             self._open.discard(key)
             self._infos.pop(key, None)
+            self._costs.pop(key, None)
             self._cache.discard_where(lambda r: (r.doc_id, r.version) == key)
             doomed = [j for r, j in self._pending.items() if (r.doc_id, r.version) == key]
             future = self._push(_Job(Close(doc_id, version), RenderFuture(), Priority.URGENT))
@@ -190,6 +207,15 @@ class RenderService:
         """The info of an open document, without a trip to the renderer."""
         with self._lock:
             return self._infos.get((doc_id, version))
+
+    def draw_cost(self, doc_id: str, version: int) -> float | None:
+        """Seconds per pixel of the document's recent pieces — the slowest of the last
+        :data:`COST_SAMPLES` of at least :data:`COST_MIN_PIXELS`, hand-off included — or
+        ``None`` before any. What a viewer weighs a low-resolution stand-in against: for a
+        page that renders within a frame or two, the stand-in only delays the sharp one."""
+        with self._lock:
+            samples = self._costs.get((doc_id, version))
+            return max(samples) if samples else None
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -368,10 +394,16 @@ class RenderService:
             case Draw(request):
                 with self._lock:
                     self._renders += 1
+                started = time.perf_counter()
                 pixels = self._renderer.execute(op)
+                seconds, area = time.perf_counter() - started, pixels.width * pixels.height
+                key = (request.doc_id, request.version)
                 with self._lock:
-                    if (request.doc_id, request.version) in self._open:
+                    if key in self._open:
                         self._cache.put(request, pixels, pixels.nbytes)
+                        if area >= COST_MIN_PIXELS:
+                            costs = self._costs.setdefault(key, deque(maxlen=COST_SAMPLES))
+                            costs.append(seconds / area)
                 return pixels
             case _:
                 return self._renderer.execute(op)

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.annotations import AnnotationBody, StickyNote
 from furano_meet.app.meetings import STATE_ROLE, MeetingRow
+from furano_meet.app.pixmap_cache import pixmap_bytes
 from furano_meet.app.session import Session
 from furano_meet.app.states import State, StateBook
 from furano_meet.app.tour import expect_paint, until
@@ -118,6 +119,22 @@ async def test_the_agenda_pack_from_order_to_review(tmp_path: Path, qtbot: QtBot
         await asyncio.wait_for(painted, WAIT)
         assert strip.currentRow() == 2
         shot(window, "agenda-thumbnails")
+
+        # The pictures are kept within a budget of bytes (never less than the rows in view and
+        # one more): scrolled to the end, the first rows show their blank page again, and are
+        # drawn anew on the way back.
+        first_rows = set(strip.visible_rows())
+        one = max(pixmap_bytes(p) for p in map(strip.pictures.get, first_rows) if p is not None)
+        strip.pictures.capacity = 2 * one
+        strip.scrollToBottom()
+        await until(lambda: set(strip.visible_rows()) <= strip.drawn, WAIT)
+        budget = strip.pictures.capacity
+        assert 2 * one < budget < 12 * one  # raised to hold the view, not the whole pack
+        assert strip.pictures.size <= budget and len(strip.drawn) <= budget // one
+        assert first_rows - strip.drawn and strip.pictures.evictions > 0
+        strip.scrollToTop()
+        await until(lambda: set(strip.visible_rows()) <= strip.drawn, WAIT)
+        assert strip.pictures.size <= strip.pictures.capacity
 
         # A note on a page the clerk will change, and one on a page that stays.
         engine = window.session.engine

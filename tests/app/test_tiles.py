@@ -20,7 +20,14 @@ from pytestqt.qtbot import QtBot
 from bench.app_council import MEETING_ID, bench_council
 from bench.app_viewer import RequestLog
 from furano_meet.app.pixmap_cache import PixmapCache
-from furano_meet.app.tiles import TILE, TilePlan, low_res_scale, needs_tiles
+from furano_meet.app.tiles import (
+    STAND_IN_AFTER,
+    TILE,
+    TilePlan,
+    low_res_scale,
+    needs_tiles,
+    stand_in_worth,
+)
 from furano_meet.app.tour import expect_paint, until
 from furano_meet.app.viewer import Fit, Viewer
 from furano_meet.app.window import MainWindow
@@ -77,6 +84,10 @@ def test_a_tile_plan_covers_the_view_and_rings_it() -> None:
     assert needs_tiles((2400, 3400), 1280 * 700) and not needs_tiles((600, 850), 1280 * 700)
     assert low_res_scale(1.5, (900, 1270), 1280 * 700) == 0.5  # a third of a fitted page
     assert low_res_scale(4.0, (3368, 4764), 1280 * 700) < 1.0  # a small stand-in when zoomed
+    page = (900, 1270)
+    assert stand_in_worth(None, page)  # nothing measured yet: a stand-in first
+    assert not stand_in_worth(STAND_IN_AFTER / 2 / (900 * 1270), page)  # quick: sharp at once
+    assert stand_in_worth(STAND_IN_AFTER * 2 / (900 * 1270), page)  # slow: a stand-in first
 
 
 def test_the_pixmap_budget_is_bytes_across_documents(qtbot: QtBot) -> None:

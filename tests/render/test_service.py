@@ -25,7 +25,7 @@ from furano_meet.render import (
     RenderService,
     ServiceClosed,
 )
-from furano_meet.render.service import Backend
+from furano_meet.render.service import COST_MIN_PIXELS, Backend
 
 from .conftest import Gate
 
@@ -157,6 +157,18 @@ def test_closing_a_document_cancels_its_work_and_forgets_its_pixels(opened: Rend
     assert opened.document(DOC, 1) is None and opened.stats().cache_bytes == 0
     with pytest.raises(DocumentNotOpen):
         opened.render(req(0)).result(30)
+
+
+def test_draw_cost_counts_page_sized_pieces_of_open_documents(opened: RenderService) -> None:
+    assert opened.draw_cost(DOC, 1) is None  # nothing measured yet
+    opened.render(req(0, 0.25)).result(30)  # 149×211 px: a stand-in's size, not counted
+    assert opened.draw_cost(DOC, 1) is None
+    pixels = opened.render(req(1, 1.0)).result(30)  # 595×842 px: a page in a window
+    assert pixels.width * pixels.height >= COST_MIN_PIXELS
+    cost = opened.draw_cost(DOC, 1)
+    assert cost is not None and 0 < cost * pixels.width * pixels.height < 30  # seconds
+    opened.close(DOC, 1).result(30)
+    assert opened.draw_cost(DOC, 1) is None  # forgotten with the document
 
 
 def test_caller_mistakes_are_typed_errors(opened: RenderService) -> None:
