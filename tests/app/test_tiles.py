@@ -194,8 +194,7 @@ async def zoomed_to_tiles(viewer: Viewer) -> None:
         bar.setValue(bar.maximum())
     corner = tiles_in_view(viewer)
     await until(lambda: all(viewer.holds(r) for r in corner), WAIT)
-    QApplication.processEvents()
-    shot(viewer, "tiles-a3-400-corner")
+    shot(viewer, "tiles-a3-400-corner")  # grab() paints now; no processEvents() in a qasync task
     cache = viewer.pixels.cache
     assert 0 < cache.size <= cache.capacity
 
