@@ -194,12 +194,20 @@ class Annotator(QObject):
     # -- input ---------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if self.state.tool is None or watched is not self.canvas:
+        if watched is not self.canvas:
             return False
         kind = event.type()
+        # -- palm rejection with no tool too: the gestures (gestures.py) ask the same gate, so
+        # a hand resting beside the chair's pen or a reading stylus never pinches or turns --
         if kind == QEvent.Type.TabletLeaveProximity:
             self.gate.pen_left()
         elif kind in TABLET and isinstance(event, QTabletEvent):
+            down = kind != QEvent.Type.TabletRelease and bool(event.buttons())
+            self.gate.saw_pen(time.monotonic(), down=down)
+        # --
+        if self.state.tool is None:
+            return False
+        if kind in TABLET and isinstance(event, QTabletEvent):
             self._tablet(event)
             return True
         elif kind in TOUCH and isinstance(event, QTouchEvent):
@@ -217,8 +225,6 @@ class Annotator(QObject):
 
     def _tablet(self, event: QTabletEvent) -> None:
         kind = event.type()
-        down = kind != QEvent.Type.TabletRelease and bool(event.buttons())
-        self.gate.saw_pen(time.monotonic(), down=down)
         event.accept()
         if kind == QEvent.Type.TabletMove and not self._live and not self._drag:
             return  # the pen hovering
