@@ -1,5 +1,6 @@
 """The annotation tools' state and rules, apart from any widget: which tool, which colour, palm
-rejection, which words a highlighter drag crosses, whose marks a reader sees.
+rejection, which words (or Japanese characters) a highlighter drag crosses, whose marks a
+reader sees.
 
 Kept free of widgets so the rules can be read (and tested) on their own; the
 :class:`~.annotator.Annotator` feeds them Qt's events and the toolbar shows :class:`ToolState`.
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from furano_meet.annotations import Highlight, Quad
-from furano_meet.pagespace import Point
+from furano_meet.pagespace import Point, Rect
 from furano_meet.render.types import Word
 from furano_meet.store.records import Visibility
 from furano_meet.sync.queries import AnnotationView
@@ -101,14 +102,30 @@ def crossed_words(words: Sequence[Word], path: Sequence[Point], step: float = 1.
 
 
 def highlight_of(words: Sequence[Word], colour: str) -> Highlight | None:
-    """A highlight over ``words`` (one quad each) with the text they hold, lines on their own
-    lines; ``None`` when the drag crossed no text."""
+    """A highlight over ``words`` with the text they hold; ``None`` when the drag crossed no
+    text. Characters of Japanese text that touch (``Word.joined``) become one quad and one
+    string, across a vertical column's per-character lines too; words of a line are spaced,
+    lines on lines of their own."""
     if not words:
         return None
-    text, previous = "", None
+    text, rects, previous = "", [], None
     for word in words:
-        line = (word.block, word.line)
-        if previous is not None:
-            text += " " if line == previous else "\n"
-        text, previous = text + word.text, line
-    return Highlight(tuple(Quad.from_rect(w.rect) for w in words), colour, text)
+        if previous is not None and word.joined and _touching(previous.rect, word.rect):
+            rects[-1] = rects[-1].union(word.rect)
+        else:
+            if previous is not None:
+                same_line = (word.block, word.line) == (previous.block, previous.line)
+                text += " " if same_line else "\n"
+            rects.append(word.rect)
+        text, previous = text + word.text, word
+    return Highlight(tuple(Quad.from_rect(r) for r in rects), colour, text)
+
+
+def _touching(a: Rect, b: Rect, slack: float = 0.5) -> bool:
+    """Whether two boxes touch or overlap (characters next to each other, not a gap apart)."""
+    return (
+        a.x0 - slack <= b.x1
+        and b.x0 <= a.x1 + slack
+        and a.y0 - slack <= b.y1
+        and b.y0 <= a.y1 + slack
+    )
