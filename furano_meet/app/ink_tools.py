@@ -103,26 +103,28 @@ def crossed_words(words: Sequence[Word], path: Sequence[Point], step: float = 1.
 
 def highlight_of(words: Sequence[Word], colour: str) -> Highlight | None:
     """A highlight over ``words`` with the text they hold; ``None`` when the drag crossed no
-    text. Characters of Japanese text that touch (``Word.joined``) become one quad and one
-    string, across a vertical column's per-character lines too; words of a line are spaced,
-    lines on lines of their own."""
+    text. Characters of Japanese text (``Word.joined``) are written without spaces, and those
+    side by side share one quad (a justified line's small gaps included, a vertical column's
+    per-character lines too); words of a line are spaced, lines on lines of their own."""
     if not words:
         return None
     text, rects, previous = "", [], None
     for word in words:
-        if previous is not None and word.joined and _touching(previous.rect, word.rect):
+        if previous is not None and not word.joined:
+            same_line = (word.block, word.line) == (previous.block, previous.line)
+            text += " " if same_line else "\n"
+        if previous is not None and word.joined and _side_by_side(previous.rect, word.rect):
             rects[-1] = rects[-1].union(word.rect)
         else:
-            if previous is not None:
-                same_line = (word.block, word.line) == (previous.block, previous.line)
-                text += " " if same_line else "\n"
             rects.append(word.rect)
         text, previous = text + word.text, word
     return Highlight(tuple(Quad.from_rect(r) for r in rects), colour, text)
 
 
-def _touching(a: Rect, b: Rect, slack: float = 0.5) -> bool:
-    """Whether two boxes touch or overlap (characters next to each other, not a gap apart)."""
+def _side_by_side(a: Rect, b: Rect) -> bool:
+    """Whether two characters' boxes touch, or nearly (within a third of a character): next
+    to each other, not a character or more apart."""
+    slack = min(b.width, b.height) / 3
     return (
         a.x0 - slack <= b.x1
         and b.x0 <= a.x1 + slack
