@@ -191,7 +191,6 @@ async def zoomed_to_tiles(viewer: Viewer) -> None:
         bar.setValue(bar.maximum())
     corner = tiles_in_view(viewer)
     await until(lambda: all(viewer.holds(r) for r in corner), WAIT)
-    QApplication.processEvents()
     shot(viewer, "tiles-a3-400-corner")
     cache = viewer.pixels.cache
     assert 0 < cache.size <= cache.capacity
