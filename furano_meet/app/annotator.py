@@ -21,8 +21,11 @@ with how many samples it held and when (``perf_counter``): the benchmark "pen in
 painted" and the tests wait on it.
 
 *Highlighter*: the drag is a band; on release the words it crossed (the render service's word
-boxes, page points) become a :class:`Highlight` with their quads and text. *付箋*: a tap opens
-the non-modal note panel, for a new note there or the reader's own note under the finger.
+boxes, page points; single characters of Japanese) become a :class:`Highlight` with their
+quads and text. *付箋*: a tap opens the non-modal note panel, for a new note there or the
+reader's own note under the finger; while it is open a marker shows where the note goes (a
+tap elsewhere moves the marker, the text kept). A drag of one of the reader's own notes moves
+it (:mod:`.note_moves`: an edit, undoable and synced).
 *Eraser*: marks of the reader's own that it passes (``hit_test``) vanish at once and are
 deleted together on release, as one undo step.
 
@@ -71,7 +74,14 @@ from .ink_tools import (
     highlight_of,
     visible_notes,
 )
-from .mark_painter import paint_highlight, paint_ink, paint_note, pressure_width
+from .mark_painter import (
+    paint_highlight,
+    paint_ink,
+    paint_note,
+    paint_note_marker,
+    pressure_width,
+)
+from .note_moves import NoteMoves
 from .page_canvas import PageCanvas
 from .session import Session
 from .tool_bar import AnnotationBar, NotePanel
@@ -119,6 +129,7 @@ class Annotator(QObject):
         self._pending: list[Ink] = []
         self._erased: dict[str, AnnotationView] = {}
         self._draft: tuple[Place, Point, AnnotationView | None] | None = None
+        self.moves = NoteMoves()
         canvas.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         canvas.installEventFilter(self)
         canvas.overlay = self._paint
@@ -163,9 +174,11 @@ class Annotator(QObject):
         self.bar.show_state(self.state, can_undo=self.undo.can_undo, can_redo=self.undo.can_redo)
 
     def undo_step(self) -> None:
+        self.moves.placed.clear()  # a move undone must not stay painted where it was let go
         self.session.ops.run(self.undo.undo(), on_done=lambda _: self.changed.emit())
 
     def redo_step(self) -> None:
+        self.moves.placed.clear()
         self.session.ops.run(self.undo.redo(), on_done=lambda _: self.changed.emit())
 
     # -- the page's marks ----------------------------------------------------------------------
@@ -178,6 +191,7 @@ class Annotator(QObject):
             self._pending = [ink for ink in self._pending if ink not in marks]
         ids = {n.annotation_id for n in self.notes}
         self._erased = {i: n for i, n in self._erased.items() if i in ids}
+        self.moves.shown(self.notes)
         self._show_ink()
 
     def _here_notes(self) -> tuple[AnnotationView, ...]:
@@ -195,12 +209,20 @@ class Annotator(QObject):
     # -- input ---------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if self.state.tool is None or watched is not self.canvas:
+        if watched is not self.canvas:
             return False
         kind = event.type()
+        # -- palm rejection with no tool too: the gestures (gestures.py) ask the same gate, so
+        # a hand resting beside the chair's pen or a reading stylus never pinches or turns --
         if kind == QEvent.Type.TabletLeaveProximity:
             self.gate.pen_left()
         elif kind in TABLET and isinstance(event, QTabletEvent):
+            down = kind != QEvent.Type.TabletRelease and bool(event.buttons())
+            self.gate.saw_pen(time.monotonic(), down=down)
+        # --
+        if self.state.tool is None:
+            return False
+        if kind in TABLET and isinstance(event, QTabletEvent):
             self._tablet(event)
             return True
         elif kind in TOUCH and isinstance(event, QTouchEvent):
@@ -218,8 +240,6 @@ class Annotator(QObject):
 
     def _tablet(self, event: QTabletEvent) -> None:
         kind = event.type()
-        down = kind != QEvent.Type.TabletRelease and bool(event.buttons())
-        self.gate.saw_pen(time.monotonic(), down=down)
         event.accept()
         if kind == QEvent.Type.TabletMove and not self._live and not self._drag:
             return  # the pen hovering
@@ -266,6 +286,7 @@ class Annotator(QObject):
                 self._erase_at(point)
         elif tool is Tool.NOTE:
             self._drag = [point]
+            self.moves.press(self._own_note_at(point), point)
 
     def _move(self, tool: Tool | None, point: Point, pressure: float, scale: float) -> None:
         if tool is Tool.PEN and self._live:
@@ -283,6 +304,8 @@ class Annotator(QObject):
         elif tool is Tool.ERASER and self._drag:
             self._drag.append(point)
             self._erase_at(point)
+        elif tool is Tool.NOTE and self.moves.to(point):
+            self.canvas.update()
 
     def _release(self, tool: Tool | None, where: Place) -> None:
         if tool is Tool.PEN and self._live:
@@ -296,7 +319,12 @@ class Annotator(QObject):
             self._drag = []
             self._delete_erased()
         elif tool is Tool.NOTE and self._drag:
-            self.open_note(where, self._drag[0])
+            transform = self.canvas.transform
+            moved = self.moves.release(transform.scale if transform is not None else 1.0)
+            if moved is None:
+                self.open_note(where, self._drag[0])
+            else:
+                self._move_note(*moved)
             self._drag = []
 
     def _repaint_around(self, points: list[Point]) -> None:
@@ -359,27 +387,45 @@ class Annotator(QObject):
 
     # -- 付箋 ------------------------------------------------------------------------------------
 
-    def open_note(self, where: Place, point: Point) -> None:
-        """A tap with the 付箋 tool: the reader's own note under it, else a new one here."""
+    def _own_note_at(self, point: Point) -> AnnotationView | None:
+        """The reader's own 付箋 under ``point`` (the topmost), as painted now."""
         transform = self.canvas.transform
         reach = ERASER_REACH_PX / transform.scale if transform is not None else 0.0
         mine = self.session.user_id
-        existing = next(
-            (
-                n
-                for n in reversed(self._here_notes())
-                if isinstance(n.body.mark, StickyNote)
-                and n.author == mine
-                and hit_test(n.body.mark, point, reach)
-            ),
-            None,
-        )
-        if existing is not None and isinstance(existing.body.mark, StickyNote):
-            self._draft = (where, existing.body.mark.at, existing)
-            self.panel.open_note(existing.body.mark.text, new=False)
+        for note in reversed(self._here_notes()):
+            mark = self.moves.where(note)
+            if mark is not None and note.author == mine and hit_test(mark, point, reach):
+                return note
+        return None
+
+    def open_note(self, where: Place, point: Point) -> None:
+        """A tap with the 付箋 tool: the reader's own note under it, else a new one here —
+        or, while a new note is being written, its marker moves here (the text is kept)."""
+        existing = self._own_note_at(point)
+        mark = None if existing is None else self.moves.where(existing)
+        if existing is not None and mark is not None:
+            self._draft = (where, mark.at, existing)
+            self.panel.open_note(mark.text, new=False)
+        elif self._draft is not None and self._draft[2] is None and self.panel.isVisible():
+            self._draft = (where, point, None)
         else:
             self._draft = (where, point, None)
             self.panel.open_note("", new=True)
+        self.canvas.update()
+
+    @property
+    def note_marker(self) -> Point | None:
+        """Where the 付箋 being written goes (page points), while its panel is open on the
+        page shown; ``None`` otherwise."""
+        if self._draft is None or not self.panel.isVisible():
+            return None
+        place, at, _ = self._draft
+        return at if (place.document_id, place.version, place.page) == self.canvas.key else None
+
+    def _move_note(self, note: AnnotationView, moved: StickyNote) -> None:
+        mark = (note.annotation_id, _place(note), note.body, note.visibility)
+        self.session.ops.run(self.undo.edit(mark, AnnotationBody(moved)), on_done=self._stored)
+        self.canvas.update()
 
     def save_note(self, text: str) -> None:
         if self._draft is None:
@@ -400,6 +446,7 @@ class Annotator(QObject):
     def close_note(self) -> None:
         self._draft = None
         self.panel.hide()
+        self.canvas.update()  # the marker goes
 
     # -- painting ------------------------------------------------------------------------------
 
@@ -421,8 +468,12 @@ class Annotator(QObject):
                 painter.drawPolyline([to_view(p) for p in self._drag])
             return
         for note in notes:
-            if isinstance(note.body.mark, StickyNote):
-                paint_note(painter, to_view, note.body.mark, scale)
+            sticky = self.moves.where(note)
+            if sticky is not None:
+                paint_note(painter, to_view, sticky, scale)
+        marker = self.note_marker
+        if marker is not None:
+            paint_note_marker(painter, to_view, marker, scale)
         for ink in self._pending:
             paint_ink(painter, to_view, ink.points, ink.colour, ink.width, scale)
         if self._live:

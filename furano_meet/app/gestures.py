@@ -8,8 +8,19 @@ Raw touch events rather than Qt's gesture recognisers: they behave the same on e
 * **Two fingers**: the distance between them zooms (pinch), the point between them pans; the
   page point under the fingers stays under them.
 * **One finger** drags a zoomed page; a quick horizontal swipe on a page that is not scrolled
-  sideways turns the page (right to left: next, as paper). In pointer or pen mode one finger
-  belongs to the canvas (Qt turns it into mouse events), two still pinch and pan.
+  sideways turns the page (right to left: next, as paper) — a turn of the reader's own, so a
+  follower starts browsing, as with a key. A tap (a finger that hardly moved) is never a swipe:
+  on an internal link it follows it (:mod:`.links`; touches taken here make no mouse click). In
+  pointer or pen mode one finger belongs to the canvas (Qt turns it into mouse events), two
+  still pinch and pan.
+* **Palm rejection**: while a stylus is down or near (the annotator's
+  :class:`~.ink_tools.PenGate`, fed by every tablet event on the canvas) touches are the hand
+  resting on the glass: taken and ignored, so a palm never zooms, pans or turns the page.
+* **A touch pad's pinch** arrives as a native zoom gesture and zooms around the pointer.
+
+Positions are read from each point's global position, so it does not matter which widget Qt
+handed the event to (a ``TouchBegin`` the canvas ignores reaches the viewport with its points
+moved; the updates then come to the viewport directly).
 
 Only the page area's viewport is watched (an event filter): the canvas keeps its own input.
 """
@@ -17,20 +28,23 @@ Only the page area's viewport is watched (an event filter): the canvas keeps its
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
-from PySide6.QtGui import QTouchEvent, QWheelEvent
+from PySide6.QtGui import QNativeGestureEvent, QTouchEvent, QWheelEvent
 
 from .page_canvas import InputMode
 
 if TYPE_CHECKING:
     from .viewer import Viewer
 
-__all__ = ["SWIPE_PX", "WHEEL_ZOOM_STEP", "Gestures"]
+__all__ = ["SWIPE_PX", "TAP_PX", "WHEEL_ZOOM_STEP", "Gestures"]
 
 SWIPE_PX = 80.0
 """How far (logical pixels) a one-finger flick must travel sideways to turn the page."""
+TAP_PX = 12.0
+"""A finger that moved less than this (logical pixels) between down and up tapped."""
 WHEEL_ZOOM_STEP = 1.25
 """Zoom factor of one wheel notch with Ctrl held (as the 拡大 / 縮小 buttons)."""
 _NOTCH = 120
@@ -66,7 +80,21 @@ class Gestures(QObject):
             return self._wheel(event)
         if event.type() in _TOUCH and isinstance(event, QTouchEvent):
             return self._touch(event)
+        if isinstance(event, QNativeGestureEvent):
+            return self._native(event)
         return super().eventFilter(watched, event)
+
+    def _at(self, global_position: QPointF) -> QPointF:
+        """A finger's place in the viewport's pixels."""
+        return self.viewer.page_area.viewport().mapFromGlobal(global_position)
+
+    def _native(self, event: QNativeGestureEvent) -> bool:
+        if event.gestureType() != Qt.NativeGestureType.ZoomNativeGesture:
+            return False
+        at = self._at(event.globalPosition())
+        self.viewer.zoom_at(self.viewer.zoom * (1.0 + event.value()), at)
+        event.accept()
+        return True
 
     # -- wheel ---------------------------------------------------------------------------------
 
@@ -94,25 +122,32 @@ class Gestures(QObject):
     # -- touch ---------------------------------------------------------------------------------
 
     def _touch(self, event: QTouchEvent) -> bool:
-        points = [p for p in event.points() if p.state() != p.State.Released]
         kind = event.type()
         if kind == QEvent.Type.TouchBegin:
             self._start = self._last = None
             self._pinch, self._pinched = None, False
+        event.accept()
+        if self.viewer.annotator.gate.blocks_touch(time.monotonic()):
+            self._start = self._last = self._pinch = None
+            self._pinched = True  # the palm: this touch never ends as a swipe or a tap
+            return True
+        points = [
+            self._at(p.globalPosition()) for p in event.points() if p.state() != p.State.Released
+        ]
         if len(points) >= 2:
-            self._two(points[0].position(), points[1].position())
+            self._two(points[0], points[1])
         elif len(points) == 1 and not self._pinched:
             if self.viewer.canvas.mode is not InputMode.READ:
+                event.ignore()
                 return False  # one finger draws or points: the canvas's (as a mouse)
-            self._one(points[0].position())
+            self._one(points[0])
         else:
             self._pinch = None  # a finger lifted: a new pinch starts with the next two
         if kind in (QEvent.Type.TouchEnd, QEvent.Type.TouchCancel):
-            if kind == QEvent.Type.TouchEnd and not self._pinched:
-                self._swipe(event)
+            if kind == QEvent.Type.TouchEnd and not self._pinched and event.points():
+                self._lifted(self._at(event.points()[0].globalPosition()))
             self._start = self._last = None
             self._pinch = None
-        event.accept()
         return True
 
     def _two(self, a: QPointF, b: QPointF) -> None:
@@ -123,12 +158,15 @@ class Gestures(QObject):
             self._last = centre
             return
         start_distance, start_zoom = self._pinch
-        if self._last is not None:
-            self._pan(centre - self._last)
-        self._last = centre
+        previous = centre if self._last is None else self._last
         zoom = start_zoom * distance / start_distance
+        # Zoom about where the fingers were, then follow them: the page point under them stays
+        # under them. (Panning first lost the move on a page that fitted: no room to scroll
+        # before the zoom made some.)
         if abs(zoom / self.viewer.zoom - 1) > 0.02:  # ignore the tremble of a still hand
-            self.viewer.zoom_at(zoom, centre)
+            self.viewer.zoom_at(zoom, previous)
+        self._pan(centre - previous)
+        self._last = centre
 
     def _one(self, position: QPointF) -> None:
         if self._start is None:
@@ -143,10 +181,17 @@ class Gestures(QObject):
         area.horizontalScrollBar().setValue(area.horizontalScrollBar().value() - round(delta.x()))
         area.verticalScrollBar().setValue(area.verticalScrollBar().value() - round(delta.y()))
 
-    def _swipe(self, event: QTouchEvent) -> None:
-        if not event.points() or self.viewer.page_area.horizontalScrollBar().maximum() > 0:
+    def _lifted(self, end: QPointF) -> None:
+        """One finger came up at ``end`` (viewport pixels): a tap, a swipe, or the end of a
+        drag. Measured from where it came down here (a hand-built or propagated event's
+        ``pressPosition`` is not to be trusted)."""
+        if self._start is None:
+            return
+        move = end - self._start
+        if abs(move.x()) + abs(move.y()) < TAP_PX:
+            canvas = self.viewer.canvas
+            self.viewer.links.tap(canvas.mapFrom(self.viewer.page_area.viewport(), end))
+        elif self.viewer.page_area.horizontalScrollBar().maximum() > 0:
             return  # a page wider than the screen: one finger scrolls it, never turns it
-        point = event.points()[0]
-        move = point.position() - point.pressPosition()
-        if abs(move.x()) >= SWIPE_PX and abs(move.x()) > 2 * abs(move.y()):
+        elif abs(move.x()) >= SWIPE_PX and abs(move.x()) > 2 * abs(move.y()):
             self.viewer.turn_page(self.viewer.page + (1 if move.x() < 0 else -1))

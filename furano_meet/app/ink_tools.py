@@ -1,5 +1,6 @@
 """The annotation tools' state and rules, apart from any widget: which tool, which colour, palm
-rejection, which words a highlighter drag crosses, whose marks a reader sees.
+rejection, which words (or Japanese characters) a highlighter drag crosses, whose marks a
+reader sees.
 
 Kept free of widgets so the rules can be read (and tested) on their own; the
 :class:`~.annotator.Annotator` feeds them Qt's events and the toolbar shows :class:`ToolState`.
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from furano_meet.annotations import Highlight, Quad
-from furano_meet.pagespace import Point
+from furano_meet.pagespace import Point, Rect
 from furano_meet.render.types import Word
 from furano_meet.store.records import Visibility
 from furano_meet.sync.queries import AnnotationView
@@ -101,14 +102,32 @@ def crossed_words(words: Sequence[Word], path: Sequence[Point], step: float = 1.
 
 
 def highlight_of(words: Sequence[Word], colour: str) -> Highlight | None:
-    """A highlight over ``words`` (one quad each) with the text they hold, lines on their own
-    lines; ``None`` when the drag crossed no text."""
+    """A highlight over ``words`` with the text they hold; ``None`` when the drag crossed no
+    text. Characters of Japanese text (``Word.joined``) are written without spaces, and those
+    side by side share one quad (a justified line's small gaps included, a vertical column's
+    per-character lines too); words of a line are spaced, lines on lines of their own."""
     if not words:
         return None
-    text, previous = "", None
+    text, rects, previous = "", [], None
     for word in words:
-        line = (word.block, word.line)
-        if previous is not None:
-            text += " " if line == previous else "\n"
-        text, previous = text + word.text, line
-    return Highlight(tuple(Quad.from_rect(w.rect) for w in words), colour, text)
+        if previous is not None and not word.joined:
+            same_line = (word.block, word.line) == (previous.block, previous.line)
+            text += " " if same_line else "\n"
+        if previous is not None and word.joined and _side_by_side(previous.rect, word.rect):
+            rects[-1] = rects[-1].union(word.rect)
+        else:
+            rects.append(word.rect)
+        text, previous = text + word.text, word
+    return Highlight(tuple(Quad.from_rect(r) for r in rects), colour, text)
+
+
+def _side_by_side(a: Rect, b: Rect) -> bool:
+    """Whether two characters' boxes touch, or nearly (within a third of a character): next
+    to each other, not a character or more apart."""
+    slack = min(b.width, b.height) / 3
+    return (
+        a.x0 - slack <= b.x1
+        and b.x0 <= a.x1 + slack
+        and a.y0 - slack <= b.y1
+        and b.y0 <= a.y1 + slack
+    )

@@ -4,8 +4,8 @@ The render service returns internal links only (:class:`~furano_meet.render.Page
 addresses, Launch actions (start a program), JavaScript, embedded files and links into other
 files are dropped in the render process and never reach the app, so nothing here can run or
 open them, whatever a document holds. The links of the page in view are asked for once per page;
-in reading mode a tap (a press and release without a drag) on one turns to its page, and the
-mouse pointer becomes a hand over one. Pointer and pen modes keep the canvas's own input.
+in reading mode a tap (a press and release without a drag; a finger's tap comes from
+:mod:`.gestures`) on one turns to its page, and the mouse pointer becomes a hand over one. Pointer and pen modes keep the canvas's own input.
 """
 
 from __future__ import annotations
@@ -68,6 +68,14 @@ class PageLinks(QObject):
         if point is None:
             return None
         return next((link for link in self.links if _inside(point, link)), None)
+
+    def tap(self, position: QPointF) -> bool:
+        """A finger's tap at ``position`` (canvas pixels), in reading mode: the gestures take
+        every touch then, so Qt makes no mouse click of it. Whether it was on a link."""
+        link = self.at(position) if self.viewer.canvas.mode is InputMode.READ else None
+        if link is not None:
+            self.viewer.turn_page(link.target_page)
+        return link is not None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if not isinstance(event, QMouseEvent) or self.viewer.canvas.mode is not InputMode.READ:

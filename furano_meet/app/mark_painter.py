@@ -77,3 +77,26 @@ def paint_note(painter: QPainter, to_view: ToView, mark: StickyNote, scale: floa
         y = box.top() + side * share
         painter.drawLine(QPointF(box.left() + side * 0.2, y), QPointF(box.right() - side * 0.2, y))
     painter.restore()
+
+
+NOTE_MARKER = QColor("#e37400")
+"""The marker's orange: the search hit's edge colour, apart from every swatch."""
+
+
+def paint_note_marker(painter: QPainter, to_view: ToView, at: Point, scale: float) -> None:
+    """Where the 付箋 being written goes: a thick dashed orange frame, larger than the icon,
+    around its place, and a dot at its corner (the point the note is pinned to)."""
+    corner = to_view(at)
+    side = max(24.0, NOTE_ICON_SIZE * scale)
+    box = QRectF(corner, corner + QPointF(side, side)).adjusted(-12, -12, 12, 12)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    fill = QColor(NOTE_MARKER)
+    fill.setAlpha(60)
+    painter.setPen(QPen(NOTE_MARKER, 5, Qt.PenStyle.DashLine))
+    painter.setBrush(fill)
+    painter.drawRoundedRect(box, 6, 6)
+    painter.setPen(QPen(QColor("#ffffff"), 2))
+    painter.setBrush(NOTE_MARKER)
+    painter.drawEllipse(corner, 7, 7)
+    painter.restore()

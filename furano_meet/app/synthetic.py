@@ -11,7 +11,14 @@ killed by the outer one), so asyncio tasks stop waking up and the loop hangs.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QEventPoint, QInputDevice, QPointingDevice, QTabletEvent, QTouchEvent
+from PySide6.QtGui import (
+    QEventPoint,
+    QInputDevice,
+    QNativeGestureEvent,
+    QPointingDevice,
+    QTabletEvent,
+    QTouchEvent,
+)
 from PySide6.QtWidgets import QApplication, QWidget
 
 TOUCH_STATES = {
@@ -73,3 +80,50 @@ def finger(widget: QWidget, device: QPointingDevice, path: list[QPointF]) -> Non
         point = QEventPoint(0, TOUCH_STATES[kind], pos, widget.mapToGlobal(pos))
         event = QTouchEvent(kind, device, Qt.KeyboardModifier.NoModifier, [point])
         QApplication.sendEvent(widget, event)
+
+
+Finger = tuple[int, QEventPoint.State, QPointF]
+"""One finger in a touch event: its id, its state, where it is (widget pixels)."""
+
+
+def touch(
+    widget: QWidget, device: QPointingDevice, kind: QEvent.Type, fingers: list[Finger]
+) -> bool:
+    """One ``QTouchEvent`` of several fingers to ``widget``, as a touch screen's driver sends
+    it (a second finger comes down as a ``Pressed`` point of a ``TouchUpdate``); returns
+    whether a widget accepted it. Qt hands a ``TouchBegin`` nobody takes on to the parents."""
+    points = [
+        QEventPoint(finger_id, state, pos, widget.mapToGlobal(pos))
+        for finger_id, state, pos in fingers
+    ]
+    event = QTouchEvent(kind, device, Qt.KeyboardModifier.NoModifier, points)
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
+
+
+def touch_pad() -> QPointingDevice:
+    """A laptop's touch pad: its pinch arrives as a native zoom gesture, not as touches."""
+    return QPointingDevice(
+        "touch pad",
+        3,
+        QInputDevice.DeviceType.TouchPad,
+        QPointingDevice.PointerType.Finger,
+        QInputDevice.Capability.Position,
+        5,
+        0,
+    )
+
+
+def native_zoom(widget: QWidget, device: QPointingDevice, pos: QPointF, value: float) -> None:
+    """A touch pad's pinch step at ``pos``: the zoom grows by ``value`` (0.1 = 10 % larger)."""
+    event = QNativeGestureEvent(
+        Qt.NativeGestureType.ZoomNativeGesture,
+        device,
+        2,
+        pos,
+        pos,
+        widget.mapToGlobal(pos),
+        value,
+        QPointF(0, 0),
+    )
+    QApplication.sendEvent(widget, event)

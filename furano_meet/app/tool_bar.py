@@ -271,7 +271,11 @@ class NotePanel(QFrame):
         self.hide()
 
     def open_note(self, text: str, *, new: bool) -> None:
-        self.title.setText(self.tr("新しい付箋") if new else self.tr("付箋を直す"))
+        self.title.setText(
+            self.tr("新しい付箋（ページの印の場所に貼ります）")
+            if new
+            else self.tr("付箋を直す（ページの付箋を引っぱると動かせます）")
+        )
         self.text.setPlainText(text)
         self.show()
         self.text.setFocus()

@@ -39,6 +39,7 @@ from .errors import (
     RenderError,
     RenderFailed,
 )
+from .text import words_of
 from .types import (
     MAX_PIXELS,
     DocumentInfo,
@@ -271,12 +272,13 @@ class OpenDocument:
         return Pixels(request, clip.width, clip.height, stride, memoryview(buffer).toreadonly())
 
     def words(self, index: int) -> tuple[Word, ...]:
+        """Whole words of spaced text, single characters of Japanese (:mod:`.text`)."""
         page, _ = self._page(index)
         try:
-            found = page.get_text("words", sort=False)
+            found = page.get_text("rawdict", flags=pymupdf.TEXTFLAGS_WORDS, sort=False)
         except Exception as exc:
             raise RenderFailed(index, f"{exc.__class__.__name__}: {exc}") from exc
-        return tuple(Word(_rect(w[:4]), str(w[4]), int(w[5]), int(w[6])) for w in found)
+        return words_of(found)
 
     def search(self, index: int, query: str) -> tuple[Quad, ...]:
         """Where ``query`` occurs on the page, as quads (a hit across a line break gives one

@@ -188,12 +188,15 @@ class PageLink:
 
 @dataclass(frozen=True, slots=True)
 class Word:
-    """One word as PyMuPDF splits text (a run without spaces: often a whole Japanese line)."""
+    """One word of a page, for the highlighter: a run without spaces, or one character of
+    Japanese text (:mod:`.text`)."""
 
     rect: Rect
     text: str
     block: int
     line: int
+    joined: bool = False
+    """It continues the word before it with no space between (Japanese characters)."""
 
 
 def tile_grid(width: int, height: int, tile: int = 512) -> tuple[PixelRect, ...]:

@@ -1,7 +1,9 @@
 # mypy: untyped-calls-exclude=pymupdf
 """The mature viewer, in the real app on the real relay: an A3 sheet at 400 % drawn as tiles,
-low resolution first, wheel / pinch / pan / swipe from synthetic events, internal links (and
-links that must never run), and the memory budget."""
+low resolution first, internal links (and links that must never run), the memory budget, and
+hands on the page — wheel, pinch, two-finger pan, swipe, tap and the palm beside a stylus from
+hand-built ``QTouchEvent``s sent with ``sendEvent`` (never ``QTest.touchEvent``: it processes
+events inside the running qasync task and strands the others)."""
 
 from __future__ import annotations
 
@@ -10,16 +12,18 @@ import math
 from pathlib import Path
 
 import pymupdf
-import pytest
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QInputDevice, QPixmap, QWheelEvent
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QEventPoint, QPixmap, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from bench.app_council import MEETING_ID, bench_council
 from bench.app_viewer import RequestLog
+from furano_meet.app.council import member_session
 from furano_meet.app.pixmap_cache import PixmapCache
+from furano_meet.app.session import Session
+from furano_meet.app.synthetic import native_zoom, stylus, tablet, touch, touch_pad, touch_screen
 from furano_meet.app.tiles import (
     STAND_IN_AFTER,
     TILE,
@@ -33,7 +37,11 @@ from furano_meet.app.viewer import Fit, Viewer
 from furano_meet.app.window import MainWindow
 from furano_meet.pagespace import Point
 from furano_meet.render import PixelRect, RenderRequest
+from furano_meet.sync.follow import Mode
+from server.demo import MEETING_ID as DEMO_MEETING
+from tests.app.conftest import app_council
 from tests.app.test_first_run import shot
+from tests.app.test_viewer import chair_presents
 
 WAIT = 30
 A3 = (842.0, 1191.0)
@@ -199,63 +207,154 @@ async def zoomed_to_tiles(viewer: Viewer) -> None:
     assert 0 < cache.size <= cache.capacity
 
 
-@pytest.mark.skip(
-    reason="QTest.touchEvent processes events inside the running qasync task and strands other"
-    " tasks; to be rewritten with QTouchEvent + sendEvent (work in progress, see the report)"
-)
 async def test_hands_on_the_page(tmp_path: Path, qtbot: QtBot) -> None:
-    async with bench_council(tmp_path, 0) as council:
-        reader = await council.session("giin2")
-        window = MainWindow(reader)
-        qtbot.addWidget(window)
-        window.show()
-        await hands_on_the_page(window.viewer)
+    async with app_council(tmp_path, qtbot) as windows:
+        chair = await member_session(windows.council, windows.devices, "iincho")
+        windows.sessions.append(chair)
+        window = await windows.open("giin1")
+        await hands_on_the_page(chair, window.viewer)
 
 
-async def hands_on_the_page(viewer: Viewer) -> None:
-    area = viewer.page_area
-    viewport = area.viewport()
+class Hand:
+    """Fingers on the viewer's page, as a touch screen delivers them: the ``TouchBegin`` to
+    the widget under the fingers (the canvas, which hands it on to the viewport), the updates
+    to the viewport that took it. Positions in viewport pixels."""
+
+    def __init__(self, viewer: Viewer) -> None:
+        self.viewer, self.device = viewer, touch_screen()
+        self.viewport = viewer.page_area.viewport()
+
+    def move(self, frames: list[tuple[QPointF, ...]]) -> None:
+        """All fingers down at ``frames[0]``, through the frames, lifted at the last one."""
+        canvas = self.viewer.canvas
+        offset = QPointF(canvas.mapTo(self.viewport, QPoint(0, 0)))
+        down = [(i, Pressed, p - offset) for i, p in enumerate(frames[0])]
+        touch(canvas, self.device, QEvent.Type.TouchBegin, down)
+        for frame in frames[1:]:
+            moved = [(i, Updated, p) for i, p in enumerate(frame)]
+            touch(self.viewport, self.device, QEvent.Type.TouchUpdate, moved)
+        up = [(i, Released, p) for i, p in enumerate(frames[-1])]
+        touch(self.viewport, self.device, QEvent.Type.TouchEnd, up)
+
+    def line(self, start: QPointF, end: QPointF, steps: int = 6) -> None:
+        """One finger from ``start`` to ``end``."""
+        self.move([(start + (end - start) * i / steps,) for i in range(steps + 1)])
+
+    def page_point(self, at: QPointF) -> Point:
+        """The page point under viewport pixel ``at``."""
+        canvas = self.viewer.canvas
+        point = canvas.to_page(QPointF(canvas.mapFrom(self.viewport, at.toPoint())))
+        assert point is not None
+        return point
+
+    def stays_under(self, point: Point, at: QPointF) -> None:
+        """``point`` (page points) is still under viewport pixel ``at`` (within 2 pixels)."""
+        canvas = self.viewer.canvas
+        seen = QPointF(canvas.mapTo(self.viewport, QPoint(0, 0))) + canvas.to_view(point)
+        assert math.dist((seen.x(), seen.y()), (at.x(), at.y())) <= 2.0, (seen, at)
+
+
+Pressed, Updated, Released = (
+    QEventPoint.State.Pressed,
+    QEventPoint.State.Updated,
+    QEventPoint.State.Released,
+)
+
+
+async def hands_on_the_page(chair: Session, viewer: Viewer) -> None:
+    area, hand = viewer.page_area, Hand(viewer)
+    shown = expect_paint(viewer, 2)
+    await chair_presents(chair, 2)
+    await asyncio.wait_for(shown, WAIT)
+    await until(lambda: viewer.follow_bar.state == "following", WAIT)
     viewer.set_fit(Fit.PAGE)
     await until(lambda: area.verticalScrollBar().maximum() == 0, WAIT)
+    mid = QPointF(hand.viewport.width() / 2, hand.viewport.height() / 2)
+
+    # A tap is not a swipe, and a short slow slide neither: still following, still page 3.
+    hand.line(mid, mid + QPointF(4, 2))
+    hand.line(mid, mid + QPointF(-40, 3))
+    assert viewer.page == 2 and viewer.follow_bar.state == "following"
+
+    # The palm beside a stylus that is down: no turn, no zoom, no scroll.
+    stylus_pen = stylus()
+    tablet(viewer.canvas, stylus_pen, QEvent.Type.TabletPress, QPointF(200, 200), 0.5)
+    hand.line(mid + QPointF(150, 0), mid - QPointF(150, 0))
+    hand.move(
+        [
+            (mid - QPointF(60, 0), mid + QPointF(60, 0)),
+            (mid - QPointF(200, 0), mid + QPointF(200, 0)),
+        ]
+    )
+    assert viewer.page == 2 and viewer.zoom == 1.0 and viewer.follow_bar.state == "following"
+    tablet(viewer.canvas, stylus_pen, QEvent.Type.TabletRelease, QPointF(200, 200), 0.0)
+    tablet(viewer.canvas, stylus_pen, QEvent.Type.TabletLeaveProximity, QPointF(200, 200), 0.0)
+
+    # A swipe right to left turns to the next page, as a key does: browsing, with 戻る.
+    turned = expect_paint(viewer, 3)
+    hand.line(mid + QPointF(150, 0), mid - QPointF(150, -10))
+    await asyncio.wait_for(turned, WAIT)
+    await until(lambda: viewer.follow_bar.state == "browsing", WAIT)
+    assert (
+        viewer.follow_bar.back.isVisible()
+        and viewer.follow_bar.label.text() == "委員長は3ページです"
+    )
+    assert viewer.session.engine.view(DEMO_MEETING).view.mode is Mode.BROWSING
+
+    # Pinch off the centre: the zoom grows with the fingers' spread and the page point between the fingers stays
+    # under them though they moved; a pinch never turns.
+    at = mid + QPointF(40, -60)  # on the page, with room to scroll both ways once zoomed
+    under = hand.page_point(at)
+    moved_to = at + QPointF(30, -20)
+    hand.move(
+        [
+            (at - QPointF(100, 0), at + QPointF(100, 0)),
+            (moved_to - QPointF(250, 0), moved_to + QPointF(250, 0)),
+        ]
+    )
+    assert math.isclose(viewer.zoom, 2.5, rel_tol=0.01), area.viewport().size()
+    assert area.verticalScrollBar().maximum() > 0 and area.horizontalScrollBar().maximum() > 0
+    hand.stays_under(under, moved_to)
+    assert viewer.page == 3
+
+    # Two fingers together pan: the page follows them, the zoom stays.
+    bars = area.horizontalScrollBar(), area.verticalScrollBar()
+    before = [bar.value() for bar in bars]
+    under = hand.page_point(mid)
+    shift = QPointF(-60, -120)
+    hand.move(
+        [
+            (mid - QPointF(80, 0), mid + QPointF(80, 0)),
+            (mid - QPointF(80, 0) + shift / 2, mid + QPointF(80, 0) + shift / 2),
+            (mid - QPointF(80, 0) + shift, mid + QPointF(80, 0) + shift),
+        ]
+    )
+    assert [bar.value() for bar in bars] == [before[0] + 60, before[1] + 120]
+    assert math.isclose(viewer.zoom, 2.5, rel_tol=0.01)
+    hand.stays_under(under, mid + shift)
+
+    # One finger on a page wider than the screen drags it, never turns it.
+    before = [bar.value() for bar in bars]
+    hand.line(mid, mid + QPointF(150, 0))
+    assert bars[0].value() == before[0] - 150 and viewer.page == 3
+    shot(viewer, "touch-pinched")
+
+    # A touch pad's pinch (a native zoom gesture) zooms about the pointer.
+    under = hand.page_point(mid)
+    native_zoom(hand.viewport, touch_pad(), mid, 0.2)
+    assert math.isclose(viewer.zoom, 3.0, rel_tol=0.01)
+    hand.stays_under(under, mid)
 
     # Ctrl + wheel zooms around the mouse; a plain notch on a page that fits turns it.
+    viewer.set_fit(Fit.PAGE)
+    await until(lambda: area.verticalScrollBar().maximum() == 0, WAIT)
     wheel(viewer, QPointF(300, 300), 120, Qt.KeyboardModifier.ControlModifier)
     assert math.isclose(viewer.zoom, 1.25)
     viewer.set_fit(Fit.PAGE)
     await until(lambda: area.verticalScrollBar().maximum() == 0, WAIT)
-    turned = expect_paint(viewer, 1, PLAN)
+    turned = expect_paint(viewer, 4)
     wheel(viewer, QPointF(300, 300), -120)
     await asyncio.wait_for(turned, WAIT)
-    assert viewer.page == 1
-
-    # A swipe from left to right turns back (right to left is the next page, as paper).
-    device = QTest.createTouchDevice(QInputDevice.DeviceType.TouchScreen)
-    back = expect_paint(viewer, 0, PLAN)
-    y = viewport.height() // 2
-    QTest.touchEvent(viewport, device).press(0, QPoint(300, y), viewport).commit()
-    QTest.touchEvent(viewport, device).move(0, QPoint(420, y + 5), viewport).commit()
-    QTest.touchEvent(viewport, device).release(0, QPoint(520, y + 8), viewport).commit()
-    await asyncio.wait_for(back, WAIT)
-    assert viewer.page == 0
-
-    # Two fingers spread apart: zoom; both moved together: pan.
-    a, b = QPoint(400, y), QPoint(600, y)
-    QTest.touchEvent(viewport, device).press(0, a, viewport).press(1, b, viewport).commit()
-    QTest.touchEvent(viewport, device).move(0, QPoint(300, y), viewport).move(
-        1, QPoint(700, y), viewport
-    ).commit()
-    assert math.isclose(viewer.zoom, 2.0, rel_tol=0.01)
-    assert area.verticalScrollBar().maximum() > 0  # zoomed at once, the fingers' point kept
-    before = area.verticalScrollBar().value()
-    QTest.touchEvent(viewport, device).move(0, QPoint(300, y - 120), viewport).move(
-        1, QPoint(700, y - 120), viewport
-    ).commit()
-    QTest.touchEvent(viewport, device).release(0, QPoint(300, y - 120), viewport).release(
-        1, QPoint(700, y - 120), viewport
-    ).commit()
-    assert area.verticalScrollBar().value() == before + 120  # the page followed the fingers
-    assert viewer.page == 0  # a pinch is never a swipe
-    shot(viewer, "tiles-pinched")
 
 
 def wheel(
@@ -303,3 +402,14 @@ async def links_go_to_pages_and_nothing_runs(viewer: Viewer, marker: Path) -> No
     back = expect_paint(viewer, 0, PLAN)
     viewer.turn_page(0)
     await asyncio.wait_for(back, WAIT)
+    # A finger's tap on the link follows it too (the gestures take the touch: no mouse click).
+    await until(lambda: len(viewer.links.links) == 1, WAIT)
+    hand = Hand(viewer)
+    offset = QPointF(viewer.canvas.mapTo(hand.viewport, QPoint(0, 0)))
+    launch, on_link = (QPointF(on_canvas(viewer, rect)) + offset for rect in (LAUNCH, LINK_TO_2))
+    hand.line(launch, launch, 1)
+    assert viewer.page == 0 and not marker.exists()
+    tapped = expect_paint(viewer, 1, PLAN)
+    hand.line(on_link, on_link + QPointF(3, 2), 2)  # a finger trembles a little
+    await asyncio.wait_for(tapped, WAIT)
+    assert viewer.page == 1

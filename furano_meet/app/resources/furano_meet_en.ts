@@ -926,16 +926,16 @@ Version {v}   received by {k} of {n}</translation>
         <translation>Text of the sticky note</translation>
     </message>
     <message>
-        <source>付箋を直す</source>
-        <translation>Edit the sticky note</translation>
+        <source>付箋を直す（ページの付箋を引っぱると動かせます）</source>
+        <translation>Edit the sticky note (drag it on the page to move it)</translation>
     </message>
     <message>
         <source>保存</source>
         <translation>Save</translation>
     </message>
     <message>
-        <source>新しい付箋</source>
-        <translation>New sticky note</translation>
+        <source>新しい付箋（ページの印の場所に貼ります）</source>
+        <translation>New sticky note (it goes where the page is marked)</translation>
     </message>
     <message>
         <source>閉じる</source>
