@@ -9,11 +9,13 @@ never colour alone.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from furano_meet.sync.follow import Mode
 from furano_meet.sync.presenting import MeetingView
+
+from .flow_layout import FlowLayout
 
 BAR_HEIGHT = 76
 STATES = {
@@ -37,8 +39,11 @@ class FollowBar(QFrame):
         layout.setContentsMargins(16, 8, 8, 8)
         self.label = QLabel(self)
         self.label.setObjectName("followLabel")
-        # A long text is clipped rather than widening the viewer (and squeezing the page).
+        # A long text wraps onto a second line rather than widening the viewer (and squeezing
+        # the page); the bar is two lines of its font high (polish: large text cut it).
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setWordWrap(True)
+        self.label.installEventFilter(self)
         self.back = QPushButton(self.tr("戻る"), self)
         self.back.setObjectName("returnButton")
         self.back.setAccessibleName(self.tr("委員長のページに戻る"))
@@ -82,6 +87,14 @@ class FollowBar(QFrame):
             f"#followLabel {{ color: {foreground}; font-size: 20pt; font-weight: bold; }}"
         )
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """The label's font changed (its sheet, large text): two of its lines, the bar's
+        height — fixed, so the page never jumps when the words change."""
+        if watched is self.label and event.type() in (QEvent.Type.FontChange, QEvent.Type.Polish):
+            lines = 2 * self.label.fontMetrics().lineSpacing() + 16
+            self.setFixedHeight(max(BAR_HEIGHT, lines))
+        return False
+
     def _who(self, view: MeetingView) -> str:
         """How the presenter is named: 委員長 for the chair, else their display name."""
         user_id = view.view.presenter_user_id
@@ -105,8 +118,7 @@ class PresenterBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("presenterBar")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout = FlowLayout(self)  # a second row when narrow, never cut words (flow_layout.py)
         self.present = QPushButton(self.tr("このページを表示"), self)
         self.pointer = QPushButton(self.tr("ポインター"), self)
         self.pen = QPushButton(self.tr("共有ペン"), self)
@@ -123,7 +135,6 @@ class PresenterBar(QFrame):
         self.request.clicked.connect(self.request_clicked)
         for button in (self.present, self.pointer, self.pen, self.bring, self.request):
             layout.addWidget(button)
-        layout.addStretch(1)
         self._asked_of: str | None = None
         """The presenter when this member asked for the role: asked again only once it moved."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
@@ -18,6 +19,7 @@ from furano_meet.app.appearance import GREY, restyle
 from furano_meet.app.error_presenter import ErrorPresenter
 from furano_meet.app.tour import expect_paint, until
 from furano_meet.app.window import STYLE, MainWindow
+from furano_meet.crypto.recovery import RecoveryCodeWrong
 from furano_meet.pagespace import Point
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import Connectivity
@@ -226,17 +228,33 @@ async def test_small_fixes_resize_after_close_and_the_recovery_words(
         viewer.open_document(*FIRST)
         await asyncio.wait_for(painted, WAIT)
 
-        # 回復コードを作る twice: the second says it exists, in words, with a next step
+        # 回復コードを作る twice: the second says it exists and offers 作り直す, which asks first
         screen = window.open_settings()
         qtbot.addWidget(screen)
+        recovery = screen.recovery
         await until(lambda: window.status.connectivity is Connectivity.ONLINE, WAIT)
         click(screen.make_code)
         await until(lambda: bool(screen.code.text()) and screen.make_code.isEnabled(), WAIT)
+        old_code = screen.code.text().replace("\n", "")
         click(screen.make_code)
-        await until(window.notice.isVisible, WAIT)
-        said = window.notice.text.text()
-        assert "すでに作ってあります" in said and "議会事務局" in said
-        assert "recovery_exists" not in said
+        await until(recovery.remake.isVisible, WAIT)
+        assert "すでに作ってあります" in recovery.exists.text() and not screen.code.isVisible()
+        assert not window.notice.isVisible()  # said in 設定, where the reader looks
+        click(recovery.remake)
+        assert "使えなくなります" in recovery.warning.text() and recovery.cancel.hasFocus()
+        shot(screen, "polish-after-remake-confirm")
+        click(recovery.cancel)  # やめる: nothing changes
+        assert recovery.remake.isVisible() and not recovery.warning.isVisible()
+        click(recovery.remake)
+        click(recovery.confirm)
+        await until(lambda: screen.code.isVisible() and recovery.confirm.isEnabled(), WAIT)
+        new_code = screen.code.text().replace("\n", "")
+        assert new_code != old_code and not recovery.warning.isVisible()
+        engine = window.session.engine
+        with pytest.raises(RecoveryCodeWrong):  # the old code stopped working
+            await engine.recover_private_notes(old_code)
+        assert await engine.recover_private_notes(new_code) >= 0
+        assert not window.notice.isVisible()
         notice = ErrorPresenter().present(RecoveryBoxMissing())
         assert "鍵がありません" in notice.message and "回復コードを作る" in notice.next_step
         screen.close()
