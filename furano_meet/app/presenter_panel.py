@@ -19,13 +19,14 @@ Failures go to the one error presenter (a refusal is ``not_presenter``).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -118,7 +119,6 @@ class PresenterPanel(QFrame):
         self.session, self.viewer = session, viewer
         self.meeting_id = ""
         self.setObjectName("presenterPanel")
-        self.setFixedWidth(PANEL_WIDTH)
         self._build_folding()
         self.heading = QLabel(self.tr("参加者の様子"), self)
         self.heading.setObjectName("heading")
@@ -174,7 +174,6 @@ class PresenterPanel(QFrame):
         self.user_folded = False
         self.room_folded = False
         self.fold = QPushButton(self.tr("▸"), self.body)
-        self.fold.setObjectName("compact")
         self.fold.setAccessibleName(self.tr("参加者の様子を閉じてページを広く表示する"))
         self.fold.setToolTip(self.fold.accessibleName())
         self.unfold = QPushButton(self.tr("◂\n参加者"), self)
@@ -208,7 +207,17 @@ class PresenterPanel(QFrame):
         folded = self.folded
         self.body.setVisible(not folded)
         self.unfold.setVisible(folded)
-        self.setFixedWidth(self.folded_width() if folded else PANEL_WIDTH)
+        # open: up to PANEL_WIDTH, never narrower than the strip (the room folds it before
+        # it would be squeezed); folded: the strip's own width, whatever its font (large text)
+        policy = QSizePolicy.Policy.Fixed if folded else QSizePolicy.Policy.Maximum
+        self.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(self.folded_width() if self.folded else PANEL_WIDTH, 400)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(self.folded_width(), 200)
 
     # -- what it shows -------------------------------------------------------------------------
 

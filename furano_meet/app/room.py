@@ -9,8 +9,9 @@ contents change, which of them show open: the first arrangement that fits beside
 own minimum (its bars wrap or keep every word whole), in this order —
 
 1. both open (as the reader left them);
-2. the one the reader opened last open, the other folded (the panel folds first by default:
-   a chair at a small screen reads the agenda more often than the list of who follows);
+2. the one the reader opened last open, the other folded (the side column folds first by
+   default: the panel is the chair's and the clerks' tool for the meeting in progress, and
+   the lists are one tap on 「≡」 away — which then folds the panel);
 3. both folded.
 
 A fold made here is the room's, not the reader's: the reader's choice (the remembered side
@@ -36,7 +37,7 @@ class Room(QObject):
     ) -> None:
         super().__init__(central)
         self.central, self.side, self.viewer, self.panel = central, side, viewer, panel
-        self.prefer = "side"
+        self.prefer = "panel"
         """Which of the two stays open when only one fits: the one the reader opened last."""
         self.insist = ""
         """What the reader opened where even it alone does not fit: it opens (squeezed)."""

@@ -48,7 +48,7 @@ QPushButton {
 }
 QPushButton:checked { background: #d0021b; color: #ffffff; border-color: #d0021b; }
 QPushButton:disabled { color: #9aa0a6; border-color: #dadce0; }
-#compact { padding: 4px 12px; }
+#compact { padding: 4px 10px; }
 #returnButton { background: #202124; color: #ffffff; border-color: #202124; min-width: 140px; }
 QListWidget { font-size: 14pt; border: 1px solid #dadce0; border-radius: 8px; background: #fff; }
 QListWidget::item { padding: 10px; border-bottom: 1px solid #e8eaed; }
