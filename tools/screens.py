@@ -56,6 +56,8 @@ class Camera:
         self.out, self.tag, self.findings = out, "", list[str]()
 
     def __call__(self, widget: QWidget, name: str) -> None:
+        for _ in range(4):  # what was just shown or switched is laid out (cascading requests)
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
         widget.grab().save(str(self.out / f"{self.tag}-{name}.png"))
         for problem in clipped(widget) + small_targets(widget):
             self.findings.append(f"{self.tag}-{name}: {problem}")

@@ -85,7 +85,9 @@ class Room(QObject):
         one_side = [(want_side, False), (False, want_panel)]
         if self.prefer == "panel":
             one_side.reverse()
-        for side, panel in [(want_side, want_panel), *one_side]:
-            if needed(side, panel) <= width:
-                return side, panel
-        return want_side and self.insist == "side", want_panel and self.insist == "panel"
+        choices = [(want_side, want_panel), *one_side, (False, False)]
+        if self.insist == "side":  # opened by the reader: it stays open, even squeezed
+            choices = [c for c in choices if c[0] == want_side] + [(want_side, False)]
+        elif self.insist == "panel":
+            choices = [c for c in choices if c[1] == want_panel] + [(False, want_panel)]
+        return next((c for c in choices if needed(*c) <= width), choices[-1])

@@ -141,7 +141,7 @@ class Viewer(QWidget):
         self.prev_button = QPushButton(self.tr("◀ 前へ"), self)
         self.next_button = QPushButton(self.tr("次へ ▶"), self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setMinimumWidth(88)  # polish: a narrow window must leave it a handle's travel
+        self.slider.setMinimumWidth(72)  # polish: a narrow window must leave it a handle's travel
         self.slider.setAccessibleName(self.tr("ページ"))
         self.page_label = QLabel(self)
         self.page_label.setObjectName("pageLabel")

@@ -707,7 +707,7 @@ Write</translation>
     </message>
     <message>
         <source>資料</source>
-        <translation>Documents</translation>
+        <translation>Agenda</translation>
     </message>
 </context>
 <context>
@@ -1209,7 +1209,7 @@ Lists</translation>
     </message>
     <message>
         <source>一覧（会議・資料・この資料・検索）を開く</source>
-        <translation>Open the lists (meetings, documents, this document, search)</translation>
+        <translation>Open the lists (meetings, agenda, this document, search)</translation>
     </message>
 </context>
 <context>
