@@ -98,7 +98,8 @@ def clipped(root: QWidget) -> list[str]:
         assert isinstance(tabs, QTabBar)
         for index in range(tabs.count()):
             rect, wanted = tabs.tabRect(index), tabs.tabSizeHint(index)
-            if rect.width() + SLACK < wanted.width() and tabs.isTabVisible(index):
+            cut = rect.right() > tabs.width() + SLACK and not tabs.usesScrollButtons()
+            if (cut or rect.width() + SLACK < wanted.width()) and tabs.isTabVisible(index):
                 text = tabs.tabText(index)
                 problems.append(f"{_name(tabs, text)}: {rect.width()} px < {wanted.width()}")
     return problems

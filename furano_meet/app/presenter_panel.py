@@ -207,17 +207,13 @@ class PresenterPanel(QFrame):
         folded = self.folded
         self.body.setVisible(not folded)
         self.unfold.setVisible(folded)
-        # open: up to PANEL_WIDTH, never narrower than the strip (the room folds it before
-        # it would be squeezed); folded: the strip's own width, whatever its font (large text)
-        policy = QSizePolicy.Policy.Fixed if folded else QSizePolicy.Policy.Maximum
-        self.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
+        # exactly its size hint, open or folded: the strip's width follows its font (large
+        # text); the room folds the panel before an open one would not fit (room.py)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.updateGeometry()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(self.folded_width() if self.folded else PANEL_WIDTH, 400)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(self.folded_width(), 200)
 
     # -- what it shows -------------------------------------------------------------------------
 

@@ -91,7 +91,9 @@ class SideColumn(QWidget):
         self.tabs.setObjectName("sideTabs")
         self.tabs.setAccessibleName(self.tr("一覧の切り替え"))
         self.tabs.setExpanding(True)
-        self.tabs.setUsesScrollButtons(False)
+        # Scroll arrows only where even the room could not make space (English, large text, the
+        # column opened by the reader beside the page's minimum): a tab is reached, never cut.
+        self.tabs.setUsesScrollButtons(True)
         self.stack = QStackedWidget(self)
         for panel in panels:
             self.tabs.addTab(panel.title)
