@@ -25,7 +25,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from furano_meet.app.admin_screen import AdminScreen
-from furano_meet.app.appearance import Appearance
+from furano_meet.app.appearance import MARK, Appearance
 from furano_meet.app.council import MEETING_ID, demo_council, member_session
 from furano_meet.app.error_presenter import ErrorPresenter
 from furano_meet.app.first_run import FirstRunWindow
@@ -88,7 +88,7 @@ async def photograph(out: Path) -> list[str]:
                     for look, prefs in LOOKS.items():
                         Appearance.of(app).apply(prefs)
                         camera.tag = f"{language}-{look}"
-                        first_run(camera, root / f"first-{camera.tag}")
+                        await first_run(camera, root / f"first-{camera.tag}")
                         await member_screens(camera, member)
                         await chair_screens(camera, chair)
             finally:
@@ -99,11 +99,12 @@ async def photograph(out: Path) -> list[str]:
     return camera.findings
 
 
-def first_run(camera: Camera, data: Path) -> None:
+async def first_run(camera: Camera, data: Path) -> None:
     """Each step of the first run, filled as a person would see it (nothing enrolled)."""
     window = FirstRunWindow(data, "screens", ErrorPresenter())
     window.resize(900, 760)
     window.show()
+    await restyled(window)
     window.passphrase.ask(PassphraseRequired("no keychain", new_store=True))
     for name, page in (
         ("first-passphrase", window.passphrase),
@@ -119,6 +120,14 @@ def first_run(camera: Camera, data: Path) -> None:
         camera(window, name)
     window.close()
     window.deleteLater()
+
+
+async def restyled(widget: QWidget) -> None:
+    """A window just opened has its sheets rewritten on the next turn (appearance.py)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    if not Appearance.of(app).default:
+        await until(lambda: widget.styleSheet().endswith(MARK))
 
 
 async def opened(session: Session) -> MainWindow:
@@ -155,6 +164,7 @@ async def member_screens(camera: Camera, session: Session) -> None:
     window.notice.hide()
     settings = window.open_settings()
     settings.resize(760, TABLET[1])
+    await restyled(settings)
     camera(settings, "settings")
     scroll = settings.findChild(QScrollArea)
     body = scroll.widget() if scroll is not None else None
@@ -178,6 +188,7 @@ async def chair_screens(camera: Camera, session: Session) -> None:
     admin.refresh = lambda: None  # type: ignore[method-assign] # shown, not asked: no admin here
     admin.resize(900, 700)
     admin.show()
+    await restyled(admin)
     admin._show(  # noqa: SLF001 - a waiting device, as the relay would list it
         [
             PendingDevice(
@@ -190,6 +201,7 @@ async def chair_screens(camera: Camera, session: Session) -> None:
             )
         ]
     )
+    await until(lambda: all(card.isVisible() for card in admin.cards))  # shown on a turn
     camera(admin, "admin")
     admin.close()
     window.close()

@@ -43,11 +43,12 @@ class FollowBar(QFrame):
         # the page); the bar is two lines of its font high (polish: large text cut it).
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.label.setWordWrap(True)
-        self.label.installEventFilter(self)
         self.back = QPushButton(self.tr("戻る"), self)
         self.back.setObjectName("returnButton")
         self.back.setAccessibleName(self.tr("委員長のページに戻る"))
         self.back.clicked.connect(self.return_clicked)
+        for grows in (self.label, self.back):  # their fonts set the bar's height
+            grows.installEventFilter(self)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.back)
         self.state = "idle"
@@ -88,11 +89,13 @@ class FollowBar(QFrame):
         )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        """The label's font changed (its sheet, large text): two of its lines, the bar's
-        height — fixed, so the page never jumps when the words change."""
-        if watched is self.label and event.type() in (QEvent.Type.FontChange, QEvent.Type.Polish):
+        """The label's or the button's font changed (their sheets, large text): two lines of
+        the label, or the button, is the bar's height — fixed, so the page never jumps when the
+        words change."""
+        changes = (QEvent.Type.FontChange, QEvent.Type.Polish, QEvent.Type.StyleChange)
+        if watched in (self.label, self.back) and event.type() in changes:
             lines = 2 * self.label.fontMetrics().lineSpacing() + 16
-            self.setFixedHeight(max(BAR_HEIGHT, lines))
+            self.setFixedHeight(max(BAR_HEIGHT, lines, self.back.sizeHint().height() + 16))
         return False
 
     def _who(self, view: MeetingView) -> str:

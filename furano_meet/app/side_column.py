@@ -44,6 +44,8 @@ STYLE = """
 #sideTabs { font-size: 15pt; }
 #sideTabs::tab { min-height: 52px; padding: 4px 6px; }
 #sideTabs::tab:selected { background: #d2e3fc; font-weight: bold; }
+#sideTabs::scroller { width: 96px; }
+#sideTabs QToolButton { min-width: 44px; background: #e8eaed; border: 2px solid #5f6368; }
 #sideToggle { min-width: 52px; padding: 4px 8px; font-size: 18pt; }
 """
 

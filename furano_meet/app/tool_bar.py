@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .appearance import KEEP
 from .ink_tools import SWATCHES, WIDTHS, Tool, ToolState
 
 TOOL_NAMES = {
@@ -96,8 +97,9 @@ class AnnotationBar(QFrame):
             button.setAccessibleName(self.tr(str(name)))
             button.setToolTip(self.tr(str(name)))
             button.setStyleSheet(
-                f"QPushButton {{ background: {colour}; border-radius: 26px; min-width: 52px;"
-                f" max-width: 52px; }} QPushButton:checked {{ background: {colour};"
+                f"QPushButton {{ {KEEP} background: {colour}; border-radius: 26px;"
+                f" min-width: 52px; max-width: 52px; }}"
+                f" QPushButton:checked {{ {KEEP} background: {colour};"
                 " border: 5px solid #1a4fa0; }"
                 " QPushButton:disabled { background: #e4e4e4; border-color: #e4e4e4; }"
             )  # greyed when the tool takes no colour, so no swatch seems to be in force

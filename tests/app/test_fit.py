@@ -12,7 +12,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from furano_meet.app.appearance import Appearance
+from furano_meet.app.appearance import KEEP, Appearance, restyle
 from furano_meet.app.language import set_language
 from furano_meet.app.session import Session
 from furano_meet.app.tour import expect_paint
@@ -91,3 +91,10 @@ async def fitted(qtbot: QtBot, session: Session, name: str) -> list[str]:
     window.close()
     await session.ops.settle()
     return problems
+
+
+def test_a_pen_colour_swatch_keeps_its_colour_in_high_contrast() -> None:
+    """The colour is what the swatch says; everything else turns black, white and yellow."""
+    sheet = f"QPushButton {{ {KEEP} background: #d0021b; color: #202124; }}"
+    contrasted = restyle(sheet, 1.0, True)
+    assert "#d0021b" in contrasted and "#202124" not in contrasted
