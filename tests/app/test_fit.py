@@ -21,7 +21,7 @@ from furano_meet.preferences import Preferences
 from server.demo import MEETING_ID
 from tests.app.conftest import app_council
 from tests.app.test_first_run import shot
-from tests.app.test_viewer import chair_presents
+from tests.app.test_viewer import chair_and_follower
 from tools.screen_check import clipped
 
 WAIT = 20
@@ -40,11 +40,7 @@ async def test_every_window_fits_1280_by_800_in_every_language_and_look(
     assert isinstance(app, QApplication)
     try:
         async with app_council(tmp_path, qtbot) as windows:
-            chair = await windows.open("iincho")
-            member = await windows.open("giin1")
-            shown = [expect_paint(window.viewer, 1) for window in (chair, member)]
-            await chair_presents(chair.session, 1)
-            await asyncio.wait_for(asyncio.gather(*shown), WAIT)
+            chair, member = await chair_and_follower(windows)
             sessions = {"chair": chair.session, "member": member.session}
             chair.close()
             member.close()
