@@ -13,6 +13,7 @@ finger that trembles, and looks fine in a picture.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -50,7 +51,7 @@ def _name(widget: QWidget, text: str) -> str:
 
 def _label_problem(label: QLabel) -> str:
     text = label.text()
-    if not text or label.textFormat() == label.textFormat().RichText or "<" in text:
+    if not text or label.textFormat() == Qt.TextFormat.RichText or "<" in text:
         return ""
     room = label.contentsRect().width() - 2 * label.margin()
     if label.wordWrap():
