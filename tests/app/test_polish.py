@@ -28,6 +28,7 @@ from server.demo import MEETING_ID
 from tests.app.conftest import app_council
 from tests.app.test_first_run import WAIT, shot
 from tests.app.test_search import type_in
+from tools.screen_check import clipped
 
 FIRST = ("demo-1", 1)
 
@@ -242,6 +243,7 @@ async def test_small_fixes_resize_after_close_and_the_recovery_words(
         assert not window.notice.isVisible()  # said in 設定, where the reader looks
         click(recovery.remake)
         assert "使えなくなります" in recovery.warning.text() and recovery.cancel.hasFocus()
+        await until(lambda: clipped(screen) == [], WAIT)  # laid out on the next turn
         shot(screen, "polish-after-remake-confirm")
         click(recovery.cancel)  # やめる: nothing changes
         assert recovery.remake.isVisible() and not recovery.warning.isVisible()
