@@ -13,8 +13,15 @@ calm block in the screen, never a modal box.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from furano_meet.sync.recovery import RecoveryAlreadySetUp
 
@@ -154,6 +161,19 @@ class RecoverySettings(QWidget):
             self.cancel.setFocus()  # the safe choice under the finger and the keyboard
         elif step == "exists":
             self.remake.setFocus()
+        shown = {"exists": self.remake, "confirm": self._confirm_buttons, "code": self.code}
+        if step in shown:
+            self._bring_into_view(shown[step])
+
+    def _bring_into_view(self, widget: QWidget) -> None:
+        """設定 scrolls: what this step asks of the reader must not wait below the fold (once
+        it is laid out, on the next turn of the loop)."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            scroll = area
+            QTimer.singleShot(0, lambda: scroll.ensureWidgetVisible(widget, 0, 24))
 
     def _ask(self) -> None:
         self._show("confirm")

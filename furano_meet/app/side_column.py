@@ -47,6 +47,7 @@ STYLE = """
 #sideTabs::scroller { width: 96px; }
 #sideTabs QToolButton { min-width: 44px; background: #e8eaed; border: 2px solid #5f6368; }
 #sideToggle { min-width: 52px; padding: 4px 8px; font-size: 18pt; }
+#sideToggle:focus { padding: 4px 6px; }
 """
 
 

@@ -244,6 +244,8 @@ async def test_small_fixes_resize_after_close_and_the_recovery_words(
         click(recovery.remake)
         assert "使えなくなります" in recovery.warning.text() and recovery.cancel.hasFocus()
         await until(lambda: clipped(screen) == [], WAIT)  # laid out on the next turn
+        cancel = recovery.cancel  # scrolled into view, whole
+        await until(lambda: cancel.visibleRegion().boundingRect() == cancel.rect(), WAIT)
         shot(screen, "polish-after-remake-confirm")
         click(recovery.cancel)  # やめる: nothing changes
         assert recovery.remake.isVisible() and not recovery.warning.isVisible()
