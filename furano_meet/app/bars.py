@@ -53,6 +53,9 @@ class FollowBar(QFrame):
         layout.addWidget(self.back)
         self.state = "idle"
         self.show_view(None)
+        for grows in (self.label, self.back):  # its own sheet now: no change when shown, so a
+            grows.ensurePolished()  # page opened at once is not rendered twice
+        self._fit_height()
 
     def show_view(self, view: MeetingView | None) -> None:
         presenter_page = view.view.presenter_page if view is not None else None
@@ -94,9 +97,14 @@ class FollowBar(QFrame):
         words change."""
         changes = (QEvent.Type.FontChange, QEvent.Type.Polish, QEvent.Type.StyleChange)
         if watched in (self.label, self.back) and event.type() in changes:
-            lines = 2 * self.label.fontMetrics().lineSpacing() + 16
-            self.setFixedHeight(max(BAR_HEIGHT, lines, self.back.sizeHint().height() + 16))
+            self._fit_height()
         return False
+
+    def _fit_height(self) -> None:
+        lines = 2 * self.label.fontMetrics().lineSpacing() + 16
+        height = max(BAR_HEIGHT, lines, self.back.sizeHint().height() + 16)
+        if height != self.height():
+            self.setFixedHeight(height)
 
     def _who(self, view: MeetingView) -> str:
         """How the presenter is named: 委員長 for the chair, else their display name."""
