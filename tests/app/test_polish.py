@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from furano_meet.annotations import AnnotationBody, StickyNote
 from furano_meet.app.appearance import GREY, restyle
 from furano_meet.app.error_presenter import ErrorPresenter
+from furano_meet.app.side_column import SETTING
 from furano_meet.app.tour import expect_paint, until
 from furano_meet.app.window import STYLE, MainWindow
 from furano_meet.crypto.recovery import RecoveryCodeWrong
@@ -98,6 +99,21 @@ async def test_one_panel_at_a_time_folded_behind_the_button_and_remembered(
         assert again.side.current == "search" and again.search.field.hasFocus()
         again.close()
         await again.session.ops.settle()  # its lists' reloads end inside the test
+
+        # saved while この資料 was called 目次: the key is the panel's, so the choice holds
+        await window.session.engine.set_app_setting(SETTING, '{"open": true, "tab": "document"}')
+        third = MainWindow(window.session)
+        qtbot.addWidget(third)
+        third.resize(1280, 860)
+        third.show()
+        await until(lambda: third.side.restored, WAIT)
+        third.choose_meeting(MEETING_ID)
+        tabs = third.side.tabs
+        assert third.side.current == "document" and third.contents.isVisible()
+        assert tabs.tabText(tabs.currentIndex()) == "この資料"
+        assert "目次" not in [tabs.tabText(i) for i in range(tabs.count())]  # only inside it
+        third.close()
+        await third.session.ops.settle()
 
 
 async def test_next_hit_steps_within_the_page_first_and_my_notes_are_found(
