@@ -45,6 +45,10 @@ QRadioButton::indicator:checked, QCheckBox::indicator:checked {{ background: {YE
 """Thick yellow focus rings and visible check marks (appended to every rewritten sheet that
 has rules: a native indicator would be drawn black on black)."""
 
+KEEP = "/* keep */"
+"""Written before a declaration (``/* keep */ background: red``), keeps its colour in high
+contrast: the colour is what the control says (polish: the pen's four swatches all turned
+black)."""
 _BLOCK = re.compile(r"([^{}]*)\{([^{}]*)\}")
 _POINTS = re.compile(r"(font-size\s*:\s*)(\d+(?:\.\d+)?)pt")
 _PIXELS = re.compile(r"(min-height\s*:\s*)(\d+)px")
@@ -67,6 +71,9 @@ def _contrast_block(selector: str, body: str) -> str:
     for declaration in body.split(";"):
         name, colon, value = declaration.partition(":")
         prop = name.strip().lower()
+        if KEEP in name:  # the colour is the information (a pen colour's swatch)
+            out.append(declaration)
+            continue
         if prop in ("background", "background-color"):
             value = _HEX.sub(YELLOW if marked else GREY if groove else BLACK, value)
         elif prop in ("color", "selection-color"):

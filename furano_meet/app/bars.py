@@ -9,11 +9,13 @@ never colour alone.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from furano_meet.sync.follow import Mode
 from furano_meet.sync.presenting import MeetingView
+
+from .flow_layout import FlowLayout
 
 BAR_HEIGHT = 76
 STATES = {
@@ -37,16 +39,23 @@ class FollowBar(QFrame):
         layout.setContentsMargins(16, 8, 8, 8)
         self.label = QLabel(self)
         self.label.setObjectName("followLabel")
-        # A long text is clipped rather than widening the viewer (and squeezing the page).
+        # A long text wraps onto a second line rather than widening the viewer (and squeezing
+        # the page); the bar is two lines of its font high (polish: large text cut it).
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setWordWrap(True)
         self.back = QPushButton(self.tr("戻る"), self)
         self.back.setObjectName("returnButton")
         self.back.setAccessibleName(self.tr("委員長のページに戻る"))
         self.back.clicked.connect(self.return_clicked)
+        for grows in (self.label, self.back):  # their fonts set the bar's height
+            grows.installEventFilter(self)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.back)
         self.state = "idle"
         self.show_view(None)
+        for grows in (self.label, self.back):  # its own sheet now: no change when shown, so a
+            grows.ensurePolished()  # page opened at once is not rendered twice
+        self._fit_height()
 
     def show_view(self, view: MeetingView | None) -> None:
         presenter_page = view.view.presenter_page if view is not None else None
@@ -82,6 +91,21 @@ class FollowBar(QFrame):
             f"#followLabel {{ color: {foreground}; font-size: 20pt; font-weight: bold; }}"
         )
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """The label's or the button's font changed (their sheets, large text): two lines of
+        the label, or the button, is the bar's height — fixed, so the page never jumps when the
+        words change."""
+        changes = (QEvent.Type.FontChange, QEvent.Type.Polish, QEvent.Type.StyleChange)
+        if watched in (self.label, self.back) and event.type() in changes:
+            self._fit_height()
+        return False
+
+    def _fit_height(self) -> None:
+        lines = 2 * self.label.fontMetrics().lineSpacing() + 16
+        height = max(BAR_HEIGHT, lines, self.back.sizeHint().height() + 16)
+        if height != self.height():
+            self.setFixedHeight(height)
+
     def _who(self, view: MeetingView) -> str:
         """How the presenter is named: 委員長 for the chair, else their display name."""
         user_id = view.view.presenter_user_id
@@ -105,8 +129,7 @@ class PresenterBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("presenterBar")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout = FlowLayout(self)  # a second row when narrow, never cut words (flow_layout.py)
         self.present = QPushButton(self.tr("このページを表示"), self)
         self.pointer = QPushButton(self.tr("ポインター"), self)
         self.pen = QPushButton(self.tr("共有ペン"), self)
@@ -123,7 +146,6 @@ class PresenterBar(QFrame):
         self.request.clicked.connect(self.request_clicked)
         for button in (self.present, self.pointer, self.pen, self.bring, self.request):
             layout.addWidget(button)
-        layout.addStretch(1)
         self._asked_of: str | None = None
         """The presenter when this member asked for the role: asked again only once it moved."""
 

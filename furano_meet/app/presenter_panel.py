@@ -19,13 +19,14 @@ Failures go to the one error presenter (a refusal is ``not_presenter``).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -110,12 +111,15 @@ class AttendanceRow(QFrame):
 class PresenterPanel(QFrame):
     """See the module docstring. ``set_meeting`` first; then the engine's events drive it."""
 
+    opened_by_reader = Signal()
+    """The reader unfolded the panel: the room makes space for it (room.py)."""
+
     def __init__(self, session: Session, viewer: Viewer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session, self.viewer = session, viewer
         self.meeting_id = ""
         self.setObjectName("presenterPanel")
-        self.setFixedWidth(PANEL_WIDTH)
+        self._build_folding()
         self.heading = QLabel(self.tr("参加者の様子"), self)
         self.heading.setObjectName("heading")
         self.summary = QLabel(self)
@@ -140,11 +144,20 @@ class PresenterPanel(QFrame):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._list)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.body)
         layout.setContentsMargins(8, 8, 8, 8)
-        for widget in (self.heading, self.take, self.stop, self.requests, self.summary):
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.fold)
+        layout.addLayout(top)
+        for widget in (self.take, self.stop, self.requests, self.summary):
             layout.addWidget(widget)
         layout.addWidget(scroll, 1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.unfold, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addWidget(self.body, 1)
+        self._show_folded()
         bar = viewer.presenter_bar
         bar.request_clicked.connect(self.ask_for_role)
         self.take.clicked.connect(self.take_role)
@@ -152,6 +165,55 @@ class PresenterPanel(QFrame):
         self.requests.grant_requested.connect(self.grant)
         session.engine_event.connect(self._on_event)
         self.hide()
+
+    # -- folding -------------------------------------------------------------------------------
+
+    def _build_folding(self) -> None:
+        """A strip 「◂ 参加者」 where the window is narrow (room.py), and 「▸」 to fold."""
+        self.body = QWidget(self)
+        self.user_folded = False
+        self.room_folded = False
+        self.fold = QPushButton(self.tr("▸"), self.body)
+        self.fold.setAccessibleName(self.tr("参加者の様子を閉じてページを広く表示する"))
+        self.fold.setToolTip(self.fold.accessibleName())
+        self.unfold = QPushButton(self.tr("◂\n参加者"), self)
+        self.unfold.setAccessibleName(self.tr("参加者の様子を開く"))
+        self.unfold.setToolTip(self.unfold.accessibleName())
+        self.fold.clicked.connect(lambda: self.set_folded_by_reader(True))
+        self.unfold.clicked.connect(lambda: self.set_folded_by_reader(False))
+
+    @property
+    def folded(self) -> bool:
+        return self.user_folded or self.room_folded
+
+    def folded_width(self) -> int:
+        return self.unfold.sizeHint().width() + 8
+
+    def set_folded_by_reader(self, folded: bool) -> None:
+        self.user_folded = folded
+        if not folded:
+            self.room_folded = False
+            self.opened_by_reader.emit()
+        self._show_folded()
+
+    def set_room_folded(self, folded: bool) -> None:
+        """Fold (or give back) the panel because the window is narrow; the reader's choice
+        stays."""
+        if folded != self.room_folded:
+            self.room_folded = folded
+            self._show_folded()
+
+    def _show_folded(self) -> None:
+        folded = self.folded
+        self.body.setVisible(not folded)
+        self.unfold.setVisible(folded)
+        # exactly its size hint, open or folded: the strip's width follows its font (large
+        # text); the room folds the panel before an open one would not fit (room.py)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(self.folded_width() if self.folded else PANEL_WIDTH, 400)
 
     # -- what it shows -------------------------------------------------------------------------
 

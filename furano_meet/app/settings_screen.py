@@ -38,7 +38,7 @@ from furano_meet.preferences import LOCK_MINUTES, Preferences
 from .appearance import Appearance
 from .labels import label
 from .language import set_language
-from .recovery_code import RECOVERY_STYLE, code_label, show_code
+from .recovery_code import RECOVERY_STYLE, RecoverySettings
 from .window import STYLE
 
 if TYPE_CHECKING:
@@ -97,9 +97,8 @@ class SettingsScreen(QWidget):
             field.setPlaceholderText(self.tr(name))
         self.set_pin = QPushButton(self.tr("暗証番号を決める"))
         self.pin_state = label("", "explain")
-        self.make_code = QPushButton(self.tr("回復コードを作る"))
-        self.code = code_label()
-        self.code.hide()
+        self.recovery = RecoverySettings(self.session)  # 作る, or 作り直す after a confirm
+        self.make_code, self.code = self.recovery.make, self.recovery.code
         self.close_button = QPushButton(self.tr("閉じる"))
         pin_row = QHBoxLayout()
         for widget in (self.pin_first, self.pin_second, self.set_pin):
@@ -138,8 +137,7 @@ class SettingsScreen(QWidget):
                 "explain",
             )
         )
-        column.addWidget(self.make_code)
-        column.addWidget(self.code)
+        column.addWidget(self.recovery)
         column.addStretch(1)
         column.addWidget(self.close_button)
         scroll = QScrollArea(self)
@@ -170,7 +168,6 @@ class SettingsScreen(QWidget):
         )
         self.set_pin.clicked.connect(self.choose_pin)
         self.pin_second.returnPressed.connect(self.choose_pin)
-        self.make_code.clicked.connect(self.make_recovery_code)
         self.close_button.clicked.connect(self.close)
 
     def _show(self, prefs: Preferences) -> None:
@@ -249,14 +246,6 @@ class SettingsScreen(QWidget):
         self.pin_second.clear()
         self.window_.lock.configure(self.prefs.lock_minutes, record)
         self._show_pin_state()
-
-    def make_recovery_code(self) -> None:
-        self.make_code.setEnabled(False)
-        task = self.session.ops.run(self.session.engine.set_up_recovery(), on_done=self._show_code)
-        task.add_done_callback(lambda _t: self.make_code.setEnabled(True))
-
-    def _show_code(self, code: str) -> None:
-        show_code(self.code, code)
 
 
 def rebuild(old: MainWindow) -> MainWindow:

@@ -3,13 +3,15 @@
 Why tabs rather than everything stacked: at 1280×860 the meeting list, the agenda, the
 document's 目次/ページ/確認 and the search all on one column left each a few rows — one meeting,
 two agenda items. A councillor reads one of them at a time, so each gets the whole height:
-**会議** (the meeting list), **資料** (the agenda pack in the clerk's order), **目次** (the open
-document's 目次 / ページ / 確認 and 書き込み入りで保存), **検索** — two characters each, so the
-column stays narrow enough beside the chair's tools and the presenter panel at 1280 px. The
-large 「≡」 button folds the column to a narrow strip so the page takes the whole window.
+**会議** (the meeting list), **資料** (the agenda pack in the clerk's order), **この資料** (the
+open document's 目次 / ページ / 確認 and 書き込み入りで保存 — not 「目次」, which is the first tab
+inside it), **検索** — short words, so the column stays narrow enough beside the chair's tools
+and the presenter panel at 1280 px. The large 「≡」 button folds the column to a narrow strip so
+the page takes the whole window.
 
 *What is remembered*: the reader's reading layout — the tab they last chose among 資料,
-目次 and 検索, and whether the column was folded — in the encrypted store's app
+この資料 and 検索 (by the panel's key, which never changes with its title: a profile saved while
+この資料 was called 目次 keeps its choice), and whether the column was folded — in the encrypted store's app
 settings (:data:`SETTING`; nothing here is secret, but the store is where a profile's settings
 live and the preferences file belongs to 設定). It is applied when a meeting is chosen from the
 list: the app starts on 会議 (nothing to read before a meeting is chosen), then turns to the
@@ -42,7 +44,10 @@ STYLE = """
 #sideTabs { font-size: 15pt; }
 #sideTabs::tab { min-height: 52px; padding: 4px 6px; }
 #sideTabs::tab:selected { background: #d2e3fc; font-weight: bold; }
-#sideToggle { min-width: 48px; padding: 4px 4px; font-size: 18pt; }
+#sideTabs::scroller { width: 96px; }
+#sideTabs QToolButton { min-width: 44px; background: #e8eaed; border: 2px solid #5f6368; }
+#sideToggle { min-width: 52px; padding: 4px 8px; font-size: 18pt; }
+#sideToggle:focus { padding: 4px 6px; }
 """
 
 
@@ -60,6 +65,8 @@ class SideColumn(QWidget):
 
     layout_changed = Signal()
     """The shown panel or the folding changed (by the reader or by :meth:`show_panel`)."""
+    opened_by_reader = Signal()
+    """The reader opened the column (「≡」, a panel brought forward): the room makes space."""
 
     def __init__(
         self, session: Session, panels: list[Panel], parent: QWidget | None = None
@@ -77,14 +84,19 @@ class SideColumn(QWidget):
         self.restored = False
         """The remembered layout has been read (tests wait for it)."""
         self.is_open = True
+        """The reader's choice (remembered); :attr:`room_folded` may fold it for the room."""
+        self.room_folded = False
+        """Folded by :mod:`.room` because the window is too narrow for it beside the page."""
         self.toggle = QPushButton(self)
         self.toggle.setObjectName("sideToggle")
-        self.toggle.clicked.connect(lambda: self.set_open(not self.is_open))
+        self.toggle.clicked.connect(self._toggled)
         self.tabs = QTabBar(self)
         self.tabs.setObjectName("sideTabs")
         self.tabs.setAccessibleName(self.tr("一覧の切り替え"))
         self.tabs.setExpanding(True)
-        self.tabs.setUsesScrollButtons(False)
+        # Scroll arrows only where even the room could not make space (English, large text, the
+        # column opened by the reader beside the page's minimum): a tab is reached, never cut.
+        self.tabs.setUsesScrollButtons(True)
         self.stack = QStackedWidget(self)
         for panel in panels:
             self.tabs.addTab(panel.title)
@@ -113,8 +125,8 @@ class SideColumn(QWidget):
     def show_panel(self, key: str) -> None:
         """Bring the panel ``key`` to the front (opening the column if it was folded)."""
         self.tabs.setCurrentIndex(next(i for i, p in enumerate(self.panels) if p.key == key))
-        if not self.is_open:
-            self.set_open(True)
+        if not self.shown_open:
+            self._toggled()
 
     def show_widget(self, widget: QWidget) -> None:
         """Bring forward the panel that holds ``widget`` (a list that has news to show)."""
@@ -142,27 +154,53 @@ class SideColumn(QWidget):
             self.is_open = False
             self._show_open()
 
+    def _toggled(self) -> None:
+        """The reader's 「≡」: fold, or open — even where the room had folded it."""
+        if self.shown_open:
+            self.set_open(False)
+            return
+        self.room_folded = False
+        self.set_open(True)
+        self.opened_by_reader.emit()
+
+    def set_room_folded(self, folded: bool) -> None:
+        """Fold (or give back) the column for the room's sake; the reader's choice stays."""
+        if folded != self.room_folded:
+            self.room_folded = folded
+            self._show_open()
+
     # -- showing -------------------------------------------------------------------------------
 
+    @property
+    def shown_open(self) -> bool:
+        return self.is_open and not self.room_folded
+
+    def folded_width(self) -> int:
+        return self.toggle.sizeHint().width() + 8
+
+    def open_width(self) -> int:
+        """The narrowest the open column can be: its toggle and tabs, every word whole."""
+        return self.toggle.sizeHint().width() + self.tabs.sizeHint().width() + 14
+
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        if not self.is_open:
-            return QSize(self.toggle.sizeHint().width() + 8, 400)
-        return QSize(max(OPEN_WIDTH, self.minimumSizeHint().width()), 400)
+        if not self.shown_open:
+            return QSize(self.folded_width(), 400)
+        return QSize(max(OPEN_WIDTH, self.open_width()), 400)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        """Narrower than :meth:`sizeHint` when the page needs the room (the chair's tools)."""
-        if not self.is_open:
-            return self.sizeHint()
-        return QSize(self.toggle.sizeHint().width() + self.tabs.sizeHint().width() + 14, 200)
+        """The folded strip: whether the open column fits is the room's to say (room.py), so
+        a narrow window folds it rather than squeezing the page's words."""
+        return QSize(self.folded_width(), 200)
 
     def _show_open(self) -> None:
-        self.tabs.setVisible(self.is_open)
-        self.stack.setVisible(self.is_open)
-        self.toggle.setText(self.tr("≡") if self.is_open else self.tr("≡\n一覧"))
+        shown = self.shown_open
+        self.tabs.setVisible(shown)
+        self.stack.setVisible(shown)
+        self.toggle.setText(self.tr("≡") if shown else self.tr("≡\n一覧"))
         self.toggle.setAccessibleName(
             self.tr("一覧を閉じてページを広く表示する")
-            if self.is_open
-            else self.tr("一覧（会議・資料・目次・検索）を開く")
+            if shown
+            else self.tr("一覧（会議・資料・この資料・検索）を開く")
         )
         self.toggle.setToolTip(self.toggle.accessibleName())
         self.updateGeometry()

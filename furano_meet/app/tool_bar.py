@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .appearance import KEEP
 from .ink_tools import SWATCHES, WIDTHS, Tool, ToolState
 
 TOOL_NAMES = {
@@ -54,9 +55,8 @@ WIDTH_NAMES = (
 SHARED_STYLE = "QPushButton:checked { background: #0b6e3b; border-color: #0b6e3b; }"
 TOGGLE_STYLE = """
 #writeToggle { font-size: 17pt; font-weight: bold; color: #1a4fa0; border: 3px solid #1a4fa0;
-    min-width: 40px; padding: 10px 4px; }
+    padding: 10px 18px; }
 """
-FOLDED_WIDTH = 64
 UNBOUNDED = 16777215  # Qt's QWIDGETSIZE_MAX (not exported by PySide6)
 """The folded toggle's width: one large character of vertical text with its border (more if
 a language's word needs it)."""
@@ -97,8 +97,9 @@ class AnnotationBar(QFrame):
             button.setAccessibleName(self.tr(str(name)))
             button.setToolTip(self.tr(str(name)))
             button.setStyleSheet(
-                f"QPushButton {{ background: {colour}; border-radius: 26px; min-width: 52px;"
-                f" max-width: 52px; }} QPushButton:checked {{ background: {colour};"
+                f"QPushButton {{ {KEEP} background: {colour}; border-radius: 26px;"
+                f" min-width: 52px; max-width: 52px; }}"
+                f" QPushButton:checked {{ {KEEP} background: {colour};"
                 " border: 5px solid #1a4fa0; }"
                 " QPushButton:disabled { background: #e4e4e4; border-color: #e4e4e4; }"
             )  # greyed when the tool takes no colour, so no swatch seems to be in force
@@ -181,12 +182,12 @@ class AnnotationBar(QFrame):
         self.toggle.setText(
             self.tr("✎ 書き込みを終える") if self.is_open else self.tr("✎\n書\nき\n込\nむ")
         )
-        if self.is_open:  # the whole bar's width, for its one line of text
-            self.toggle.setMinimumWidth(0)
-            self.toggle.setMaximumWidth(UNBOUNDED)
-            self.toggle.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
-        else:
-            self.toggle.setFixedWidth(max(FOLDED_WIDTH, self.toggle.sizeHint().width()))
+        # open: the whole bar's width, for its one line of text; folded: its own words' width,
+        # ≥ 64 px from the padding — no fixed number, which large text or English outgrew (polish)
+        self.toggle.setMinimumWidth(0)
+        self.toggle.setMaximumWidth(UNBOUNDED)
+        horizontal = QSizePolicy.Policy.Minimum if self.is_open else QSizePolicy.Policy.Fixed
+        self.toggle.setSizePolicy(horizontal, QSizePolicy.Policy.Fixed)
         self.toggle.setAccessibleName(
             self.tr("書き込みを終えて読むだけに戻る")
             if self.is_open

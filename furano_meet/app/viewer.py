@@ -145,6 +145,7 @@ class Viewer(QWidget):
         self.prev_button = QPushButton(self.tr("◀ 前へ"), self)
         self.next_button = QPushButton(self.tr("次へ ▶"), self)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setMinimumWidth(72)  # polish: a narrow window must leave it a handle's travel
         self.slider.setAccessibleName(self.tr("ページ"))
         self.page_label = QLabel(self)
         self.page_label.setObjectName("pageLabel")
@@ -157,7 +158,6 @@ class Viewer(QWidget):
         nav.addWidget(self.slider, 1)
         nav.addWidget(self.page_label)
         nav.addWidget(self.next_button)
-        nav.addSpacing(12)
         for widget, name in (
             (self.fit_page, self.tr("ページ全体を表示")),
             (self.fit_width, self.tr("幅に合わせる")),

@@ -29,6 +29,7 @@ from .error_presenter import Notice
 from .exporting import ExportBar
 from .meetings import AgendaPack, MeetingList
 from .presenter_panel import PresenterPanel
+from .room import Room
 from .search_panel import SearchPanel
 from .session import Session
 from .side_column import Panel, SideColumn
@@ -46,12 +47,12 @@ STYLE = """
 QWidget { color: #202124; }
 QMainWindow, #side { background: #f8f9fa; }
 QPushButton {
-    min-height: 52px; min-width: 72px; padding: 4px 16px; font-size: 15pt;
+    min-height: 52px; padding: 4px 16px; font-size: 15pt;
     border: 2px solid #5f6368; border-radius: 8px; background: #ffffff;
 }
 QPushButton:checked { background: #d0021b; color: #ffffff; border-color: #d0021b; }
 QPushButton:disabled { color: #9aa0a6; border-color: #dadce0; }
-#compact { min-width: 56px; padding: 4px 8px; }
+#compact { padding: 4px 10px; }
 #returnButton { background: #202124; color: #ffffff; border-color: #202124; min-width: 140px; }
 QListWidget { font-size: 14pt; border: 1px solid #dadce0; border-radius: 8px; background: #fff; }
 QListWidget::item { padding: 10px; border-bottom: 1px solid #e8eaed; }
@@ -64,7 +65,9 @@ QSlider::handle:horizontal { width: 36px; margin: -14px 0; border-radius: 18px;
     background: #1a4fa0; }
 #noticeBar { background: #fef7e0; border: 2px solid #f9ab00; border-radius: 8px; }
 #noticeText { font-size: 15pt; }
-QPushButton:focus { border: 4px solid #1a4fa0; }
+/* a focus ring 2 px thicker takes 2 px of padding, never of the words */
+QPushButton:focus { border: 4px solid #1a4fa0; padding: 2px 14px; }
+#compact:focus { padding: 2px 8px; }
 QLineEdit:focus, QListWidget:focus { border: 3px solid #1a4fa0; }
 """
 
@@ -128,6 +131,9 @@ class MainWindow(QMainWindow):
         row.addWidget(self.side)
         row.addWidget(main, 1)
         self.setCentralWidget(central)
+        # -- the room: the panel, then the side column fold where the window is narrow (room.py)
+        self.room = Room(central, self.side, self.viewer, self.presenter_panel)
+        # -- end room --
         self.statusBar().addWidget(self.status, 1)
 
         # -- the administrator's screen (admin_screen.py), for an admin profile only --
@@ -169,7 +175,7 @@ class MainWindow(QMainWindow):
         self.side.meeting_chosen()  # the reader's reading layout (side_column.py)
 
     def _side_column(self) -> SideColumn:
-        """会議 / 資料 / 目次 / 検索, one at a time; lists with news come forward."""
+        """会議 / 資料 / この資料 / 検索, one at a time; lists with news come forward."""
         this_document = QWidget()
         document_column = QVBoxLayout(this_document)
         document_column.setContentsMargins(0, 0, 0, 0)
@@ -180,7 +186,7 @@ class MainWindow(QMainWindow):
             [
                 Panel("meetings", self.tr("会議"), self.meetings),
                 Panel("agenda", self.tr("資料"), self.agenda),
-                Panel("document", self.tr("目次"), this_document),
+                Panel("document", self.tr("この資料"), this_document),  # its key stays (saved)
                 Panel("search", self.tr("検索"), self.search),
             ],
         )

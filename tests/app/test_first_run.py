@@ -5,6 +5,8 @@ engines, real SQLCipher, offscreen."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import keyring
@@ -30,7 +32,7 @@ from server import demo
 from server.relay import Relay
 from tests.app.test_accessibility import problems
 from tests.conftest import keyring_backend, relay_config
-from tests.e2e.council import Council
+from tests.e2e.council import Council, Device
 from tests.e2e.test_sync_security import published
 
 WAIT = 30  # seconds: generous on a shared machine; every wait is on a positive marker
@@ -56,14 +58,23 @@ def first_run_window(tmp_path: Path, qtbot: QtBot) -> FirstRunWindow:
 async def test_a_new_device_enrols_waits_and_is_certified_on_the_admin_screen(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
+    async with certified_by_hand(tmp_path) as (council, admin):
+        await enrol_wait_and_certify(council, admin.store, tmp_path, qtbot)
+
+
+@contextlib.asynccontextmanager
+async def certified_by_hand(tmp_path: Path) -> AsyncIterator[tuple[Council, Device]]:
+    """The demo relay with a published pack and an administrator whose engine has stopped:
+    from here on a new device is certified by hand only (the administrator's screen, or
+    ``certify``). Everything is closed when the block ends."""
     async with Relay(relay_config(tmp_path)) as relay:
         await relay.store.run(demo.seed, relay.store)
         council = Council(relay, tmp_path / "devices")
         admin = await council.setup_admin()
         try:
             await published(council, generate_agenda_pack(title="議案書", pages=3))
-            await admin.stop()  # from here on, devices are certified by hand only
-            await enrol_wait_and_certify(council, admin.store, tmp_path, qtbot)
+            await admin.stop()
+            yield council, admin
         finally:
             await council.close()
 
@@ -215,39 +226,31 @@ async def test_a_profile_without_a_device_opens_the_first_run_window(
 async def test_a_device_closed_while_waiting_opens_on_the_waiting_screen_again(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
-    async with Relay(relay_config(tmp_path)) as relay:
-        await relay.store.run(demo.seed, relay.store)
-        council = Council(relay, tmp_path / "devices")
-        admin = await council.setup_admin()
-        try:
-            await published(council, generate_agenda_pack(title="議案書", pages=3))
-            await admin.stop()  # no automatic certificates
-            first_run = first_run_window(tmp_path, qtbot)
-            first_run.start()
-            await until(lambda: first_run.current is first_run.invitation, WAIT)
-            first_run.invitation.invitation.setText((await council.invitation("giin1")).link())
-            QTest.mouseClick(first_run.invitation.enrol, Qt.MouseButton.LeftButton)
-            await until(lambda: first_run.current is first_run.waiting, WAIT)
-            account, fingerprint = first_run.account, first_run.waiting.value
-            assert account is not None and first_run.store is not None
-            await first_run.close_ops()  # the app is closed while waiting
-            first_run.close()
-            await asyncio.to_thread(first_run.store.close)
+    async with certified_by_hand(tmp_path) as (council, admin):
+        first_run = first_run_window(tmp_path, qtbot)
+        first_run.start()
+        await until(lambda: first_run.current is first_run.invitation, WAIT)
+        first_run.invitation.invitation.setText((await council.invitation("giin1")).link())
+        QTest.mouseClick(first_run.invitation.enrol, Qt.MouseButton.LeftButton)
+        await until(lambda: first_run.current is first_run.waiting, WAIT)
+        account, fingerprint = first_run.account, first_run.waiting.value
+        assert account is not None and first_run.store is not None
+        await first_run.close_ops()  # the app is closed while waiting
+        first_run.close()
+        await asyncio.to_thread(first_run.store.close)
 
-            task = asyncio.ensure_future(
-                prepare_profile(tmp_path / "new-device", "giin1-tablet", ErrorPresenter())
-            )
-            await until(lambda: (w := shown()) is not None and w.current is w.waiting, WAIT)
-            window = shown()
-            assert window is not None and window.waiting.value == fingerprint
-            assert not task.done()  # not the meeting list: still waiting for the certificate
-            await certify(admin.engine.account, admin.store, account.device_id, fingerprint)
-            recovery = window.recovery
-            await until(lambda: window.current is recovery and recovery.value != "", WAIT)
-            QTest.mouseClick(recovery.later, Qt.MouseButton.LeftButton)  # 「後で」
-            store = await asyncio.wait_for(task, WAIT)
-            assert store is not None
-            assert await asyncio.to_thread(enrolled_and_certified, store)  # next start: at once
-            await asyncio.to_thread(store.close)
-        finally:
-            await council.close()
+        task = asyncio.ensure_future(
+            prepare_profile(tmp_path / "new-device", "giin1-tablet", ErrorPresenter())
+        )
+        await until(lambda: (w := shown()) is not None and w.current is w.waiting, WAIT)
+        window = shown()
+        assert window is not None and window.waiting.value == fingerprint
+        assert not task.done()  # not the meeting list: still waiting for the certificate
+        await certify(admin.engine.account, admin.store, account.device_id, fingerprint)
+        recovery = window.recovery
+        await until(lambda: window.current is recovery and recovery.value != "", WAIT)
+        QTest.mouseClick(recovery.later, Qt.MouseButton.LeftButton)  # 「後で」
+        store = await asyncio.wait_for(task, WAIT)
+        assert store is not None
+        assert await asyncio.to_thread(enrolled_and_certified, store)  # next start: at once
+        await asyncio.to_thread(store.close)

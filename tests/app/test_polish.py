@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
@@ -16,8 +17,10 @@ from pytestqt.qtbot import QtBot
 from furano_meet.annotations import AnnotationBody, StickyNote
 from furano_meet.app.appearance import GREY, restyle
 from furano_meet.app.error_presenter import ErrorPresenter
+from furano_meet.app.side_column import SETTING
 from furano_meet.app.tour import expect_paint, until
 from furano_meet.app.window import STYLE, MainWindow
+from furano_meet.crypto.recovery import RecoveryCodeWrong
 from furano_meet.pagespace import Point
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import Connectivity
@@ -26,6 +29,7 @@ from server.demo import MEETING_ID
 from tests.app.conftest import app_council
 from tests.app.test_first_run import WAIT, shot
 from tests.app.test_search import type_in
+from tools.screen_check import clipped
 
 FIRST = ("demo-1", 1)
 
@@ -95,6 +99,21 @@ async def test_one_panel_at_a_time_folded_behind_the_button_and_remembered(
         assert again.side.current == "search" and again.search.field.hasFocus()
         again.close()
         await again.session.ops.settle()  # its lists' reloads end inside the test
+
+        # saved while この資料 was called 目次: the key is the panel's, so the choice holds
+        await window.session.engine.set_app_setting(SETTING, '{"open": true, "tab": "document"}')
+        third = MainWindow(window.session)
+        qtbot.addWidget(third)
+        third.resize(1280, 860)
+        third.show()
+        await until(lambda: third.side.restored, WAIT)
+        third.choose_meeting(MEETING_ID)
+        tabs = third.side.tabs
+        assert third.side.current == "document" and third.contents.isVisible()
+        assert tabs.tabText(tabs.currentIndex()) == "この資料"
+        assert "目次" not in [tabs.tabText(i) for i in range(tabs.count())]  # only inside it
+        third.close()
+        await third.session.ops.settle()
 
 
 async def test_next_hit_steps_within_the_page_first_and_my_notes_are_found(
@@ -226,17 +245,36 @@ async def test_small_fixes_resize_after_close_and_the_recovery_words(
         viewer.open_document(*FIRST)
         await asyncio.wait_for(painted, WAIT)
 
-        # 回復コードを作る twice: the second says it exists, in words, with a next step
+        # 回復コードを作る twice: the second says it exists and offers 作り直す, which asks first
         screen = window.open_settings()
         qtbot.addWidget(screen)
+        recovery = screen.recovery
         await until(lambda: window.status.connectivity is Connectivity.ONLINE, WAIT)
         click(screen.make_code)
         await until(lambda: bool(screen.code.text()) and screen.make_code.isEnabled(), WAIT)
+        old_code = screen.code.text().replace("\n", "")
         click(screen.make_code)
-        await until(window.notice.isVisible, WAIT)
-        said = window.notice.text.text()
-        assert "すでに作ってあります" in said and "議会事務局" in said
-        assert "recovery_exists" not in said
+        await until(recovery.remake.isVisible, WAIT)
+        assert "すでに作ってあります" in recovery.exists.text() and not screen.code.isVisible()
+        assert not window.notice.isVisible()  # said in 設定, where the reader looks
+        click(recovery.remake)
+        assert "使えなくなります" in recovery.warning.text() and recovery.cancel.hasFocus()
+        await until(lambda: clipped(screen) == [], WAIT)  # laid out on the next turn
+        cancel = recovery.cancel  # scrolled into view, whole
+        await until(lambda: cancel.visibleRegion().boundingRect() == cancel.rect(), WAIT)
+        shot(screen, "polish-after-remake-confirm")
+        click(recovery.cancel)  # やめる: nothing changes
+        assert recovery.remake.isVisible() and not recovery.warning.isVisible()
+        click(recovery.remake)
+        click(recovery.confirm)
+        await until(lambda: screen.code.isVisible() and recovery.confirm.isEnabled(), WAIT)
+        new_code = screen.code.text().replace("\n", "")
+        assert new_code != old_code and not recovery.warning.isVisible()
+        engine = window.session.engine
+        with pytest.raises(RecoveryCodeWrong):  # the old code stopped working
+            await engine.recover_private_notes(old_code)
+        assert await engine.recover_private_notes(new_code) >= 0
+        assert not window.notice.isVisible()
         notice = ErrorPresenter().present(RecoveryBoxMissing())
         assert "鍵がありません" in notice.message and "回復コードを作る" in notice.next_step
         screen.close()

@@ -29,7 +29,7 @@ WAIT = 20
 
 
 def heading(window: MainWindow, text: str) -> QTabBar:
-    """The side column's tab bar, which names its panels (会議 / 資料 / 目次 / 検索)."""
+    """The side column's tab bar, which names its panels (会議 / 資料 / この資料 / 検索)."""
     tabs = window.side.tabs
     assert text in [tabs.tabText(i) for i in range(tabs.count())]
     return tabs

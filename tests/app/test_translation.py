@@ -26,7 +26,7 @@ from furano_meet.app.window import MainWindow
 from server.demo import MEETING_ID, PEOPLE
 from tests.app.conftest import app_council
 from tests.app.test_first_run import shot
-from tests.app.test_viewer import chair_presents
+from tests.app.test_viewer import chair_and_follower
 from tools.translations import (
     JAPANESE,
     NOT_TRANSLATED,
@@ -186,11 +186,7 @@ async def test_the_window_in_english_shows_japanese_only_in_council_data(
     assert set_language(app, "en") == "en"
     try:
         async with app_council(tmp_path, qtbot) as windows:
-            chair = await windows.open("iincho")
-            member = await windows.open("giin1")
-            shown = [expect_paint(window.viewer, 1) for window in (chair, member)]
-            await chair_presents(chair.session, 1)
-            await asyncio.wait_for(asyncio.gather(*shown), WAIT)
+            chair, member = await chair_and_follower(windows)
             await until(lambda: member.viewer.follow_bar.state == "following", WAIT)
             await until(lambda: chair.viewer.follow_bar.state == "presenting", WAIT)
             assert "Following" in member.viewer.follow_bar.label.text()

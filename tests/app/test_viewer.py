@@ -16,7 +16,7 @@ from furano_meet.app.window import MainWindow
 from furano_meet.protocol import messages as m
 from furano_meet.sync.follow import Mode
 from server.demo import MEETING_ID
-from tests.app.conftest import app_council
+from tests.app.conftest import Windows, app_council
 
 WAIT = 20  # seconds: generous on a shared machine; every wait is on a positive marker
 
@@ -69,6 +69,16 @@ async def chair_presents(chair: Session, page: int) -> None:
     if not engine.view(MEETING_ID).presenting:
         await engine.take_presenter(MEETING_ID)
     await engine.present_page(MEETING_ID, *FIRST_DOCUMENT, page)
+
+
+async def chair_and_follower(windows: Windows) -> tuple[MainWindow, MainWindow]:
+    """The chair's and giin1's windows, both painting page 2, which the chair presents."""
+    chair = await windows.open("iincho")
+    member = await windows.open("giin1")
+    shown = [expect_paint(window.viewer, 1) for window in (chair, member)]
+    await chair_presents(chair.session, 1)
+    await asyncio.wait_for(asyncio.gather(*shown), WAIT)
+    return chair, member
 
 
 async def test_the_follower_sees_the_chairs_turns_breaks_away_and_returns(

@@ -30,7 +30,7 @@ from furano_meet.sync.admin import invite
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import SyncEvent
-from server.demo import PEOPLE
+from server.demo import MEETING_ID, PEOPLE
 from server.relay import Relay
 from server.store import PendingUpload, Store
 from tests.e2e.relay_process import cli
@@ -87,6 +87,25 @@ async def publish_fake_versions(
             "dev",
         )
         await store.run(store.publish, upload, "jimukyoku")
+
+
+async def clerk_on_the_command_line(council: Council, relay: Relay) -> list[str]:
+    """The clerk's profile, certified and closed, for ``furano-meet`` to open: the CLI's
+    arguments up to ``roster MEETING`` (the clerk's engine never starts; the administrator's
+    automatic certificate is the positive marker that the profile is complete)."""
+    clerk = await council.device("jimukyoku", start=False)
+    store_dir, profile = clerk.store.directory.parents[1], clerk.store.profile_id
+    clerk_id = clerk.engine.account.device_id
+
+    def certified() -> bool:
+        row = relay.store.db.execute(
+            "SELECT length(certificate) FROM devices WHERE device_id = ?", (clerk_id,)
+        ).fetchone()
+        return bool(row[0])
+
+    await wait_until(certified)
+    clerk.store.close()
+    return ["--data", str(store_dir), "--profile", profile, "roster", MEETING_ID]
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:

@@ -21,7 +21,7 @@ from furano_meet.sync.events import RosterAccepted
 from furano_meet.sync.policy import ExportRule
 from server.demo import MEETING_ID
 from server.relay import Relay
-from tests.e2e.council import Council, Device, wait_until
+from tests.e2e.council import Council, Device, clerk_on_the_command_line, wait_until
 from tests.e2e.hostile import TO_CLIENT, HostileRelay
 
 REFUSED_ROSTER = "refusing a roster"
@@ -118,19 +118,7 @@ async def test_the_clerk_forbids_export_from_the_command_line(
 ) -> None:
     """``furano-meet roster MEETING USER... --no-export``: the relay holds the signed ban; a
     later roster without the flag keeps it, ``--allow-export`` lifts it."""
-    clerk = await council.device("jimukyoku", start=False)
-    store_dir, profile = clerk.store.directory.parents[1], clerk.store.profile_id
-    clerk_id = clerk.engine.account.device_id
-
-    def certified() -> bool:
-        row = relay.store.db.execute(
-            "SELECT length(certificate) FROM devices WHERE device_id = ?", (clerk_id,)
-        ).fetchone()
-        return bool(row[0])
-
-    await wait_until(certified)
-    clerk.store.close()
-    args = ["--data", str(store_dir), "--profile", profile, "roster", MEETING_ID]
+    args = await clerk_on_the_command_line(council, relay)
     members = ["jimukyoku", "giin1"]
 
     async def relay_says() -> tuple[int, object]:

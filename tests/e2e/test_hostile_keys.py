@@ -39,7 +39,7 @@ from furano_meet.sync.events import DocumentReady
 from furano_meet.sync.receiving import stored_meeting_key
 from server.demo import MEETING_ID, ORG_ID
 from server.relay import Relay
-from tests.e2e.council import Council, Device, wait_until
+from tests.e2e.council import Council, Device, clerk_on_the_command_line, wait_until
 from tests.e2e.hostile import TO_CLIENT, TO_RELAY, HostileRelay
 
 REFUSED_KEY = "refusing a meeting key envelope"
@@ -434,19 +434,7 @@ async def test_the_clerk_signs_the_roster_from_the_command_line(
 ) -> None:
     """``furano-meet roster MEETING USER...`` on the clerk's profile: the relay holds it and
     the clerk's device refuses an older one afterwards (membership moved off the relay)."""
-    clerk = await council.device("jimukyoku", start=False)
-    store_dir, profile = clerk.store.directory.parents[1], clerk.store.profile_id
-    clerk_id = device_id(clerk)
-
-    def certified() -> bool:
-        row = relay.store.db.execute(
-            "SELECT length(certificate) FROM devices WHERE device_id = ?", (clerk_id,)
-        ).fetchone()
-        return bool(row[0])
-
-    await wait_until(certified)
-    clerk.store.close()
-    args = ["--data", str(store_dir), "--profile", profile, "roster", MEETING_ID]
+    args = await clerk_on_the_command_line(council, relay)
     assert await asyncio.to_thread(cli_main, [*args, "jimukyoku", "giin1", "iincho"]) == 0
     signed, _ = await relay.store.run(relay.store.roster, MEETING_ID)
     assert rosters.KIND.peek(signed)["members"] == ["giin1", "iincho", "jimukyoku"]

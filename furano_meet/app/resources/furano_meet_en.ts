@@ -860,16 +860,16 @@ Version {v}   received by {k} of {n}</translation>
         <translation>Furano Meet — {name}</translation>
     </message>
     <message>
+        <source>この資料</source>
+        <translation>This document</translation>
+    </message>
+    <message>
         <source>会議</source>
         <translation>Meetings</translation>
     </message>
     <message>
         <source>検索</source>
         <translation>Search</translation>
-    </message>
-    <message>
-        <source>目次</source>
-        <translation>Contents</translation>
     </message>
     <message>
         <source>端末の承認…</source>
@@ -885,7 +885,7 @@ Version {v}   received by {k} of {n}</translation>
     </message>
     <message>
         <source>資料</source>
-        <translation>Documents</translation>
+        <translation>Agenda</translation>
     </message>
     <message>
         <source>資料の管理…</source>
@@ -1055,6 +1055,16 @@ Version {v}   received by {k} of {n}</translation>
         <translation>{state}: {n}</translation>
     </message>
     <message>
+        <source>▸</source>
+        <translation>▸</translation>
+    </message>
+    <message>
+        <source>◂
+参加者</source>
+        <translation>◂
+People</translation>
+    </message>
+    <message>
         <source>この端末はオフラインです — 参加者の様子は、つながると表示されます</source>
         <translation>This device is offline — who is following shows again once connected</translation>
     </message>
@@ -1069,6 +1079,14 @@ Version {v}   received by {k} of {n}</translation>
     <message>
         <source>参加者の様子</source>
         <translation>Who is with you</translation>
+    </message>
+    <message>
+        <source>参加者の様子を閉じてページを広く表示する</source>
+        <translation>Close who is following and show the page wider</translation>
+    </message>
+    <message>
+        <source>参加者の様子を開く</source>
+        <translation>Open who is following</translation>
     </message>
     <message>
         <source>発表を引き継ぐ</source>
@@ -1254,6 +1272,37 @@ Version {v}   received by {k} of {n}</translation>
     </message>
 </context>
 <context>
+    <name>RecoverySettings</name>
+    <message>
+        <source>やめる</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>作り直す…</source>
+        <translation>Make a new one…</translation>
+    </message>
+    <message>
+        <source>作り直すと、前に書き留めた回復コードは使えなくなります。メモを取り戻せるのは新しいコードだけです。新しいコードを紙に書き写し、前のコードの紙は処分してください。</source>
+        <translation>If you make a new one, the code you wrote down before stops working: only the new code can bring your notes back. Copy the new code onto paper and throw the old paper away.</translation>
+    </message>
+    <message>
+        <source>前のコードを無効にして作り直す</source>
+        <translation>Make a new code (the old one stops working)</translation>
+    </message>
+    <message>
+        <source>回復コードは、この端末ですでに作ってあります。書き留めたコードはそのまま使えます。紙をなくしたときは、作り直せます。</source>
+        <translation>A recovery code was already made on this device. The code you wrote down still works. If you lost the paper, you can make a new one.</translation>
+    </message>
+    <message>
+        <source>回復コードを作り直す（確認があります）</source>
+        <translation>Make a new recovery code (asks you first)</translation>
+    </message>
+    <message>
+        <source>回復コードを作る</source>
+        <translation>Make a recovery code</translation>
+    </message>
+</context>
+<context>
     <name>RequestRow</name>
     <message>
         <source>{name}から発表の希望があります</source>
@@ -1403,10 +1452,6 @@ Version {v}   received by {k} of {n}</translation>
         <translation>Recovery code</translation>
     </message>
     <message>
-        <source>回復コードを作る</source>
-        <translation>Make a recovery code</translation>
-    </message>
-    <message>
         <source>文字を大きくする</source>
         <translation>Larger text</translation>
     </message>
@@ -1472,8 +1517,8 @@ Lists</translation>
         <translation>Close the lists and show the page wider</translation>
     </message>
     <message>
-        <source>一覧（会議・資料・目次・検索）を開く</source>
-        <translation>Open the lists (meetings, documents, contents, search)</translation>
+        <source>一覧（会議・資料・この資料・検索）を開く</source>
+        <translation>Open the lists (meetings, agenda, this document, search)</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,96 @@
+"""Every window fits a 1280×800 tablet without cutting a word: the chair's (with the presenter
+panel) and a councillor's, in Japanese and English, with normal text, large text and high
+contrast — the presenter panel folds and the side column narrows rather than words shrinking.
+Real relay, real engines, offscreen; the checks are :mod:`tools.screen_check`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from furano_meet.app.appearance import KEEP, Appearance, restyle
+from furano_meet.app.language import set_language
+from furano_meet.app.session import Session
+from furano_meet.app.tour import expect_paint
+from furano_meet.app.window import MainWindow
+from furano_meet.preferences import Preferences
+from server.demo import MEETING_ID
+from tests.app.conftest import app_council
+from tests.app.test_first_run import shot
+from tests.app.test_viewer import chair_and_follower
+from tools.screen_check import clipped
+
+WAIT = 20
+TABLET = QSize(1280, 800)
+LOOKS = {
+    "normal": Preferences(),
+    "large": Preferences(large_text=True),
+    "contrast": Preferences(high_contrast=True),
+}
+
+
+async def test_every_window_fits_1280_by_800_in_every_language_and_look(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    try:
+        async with app_council(tmp_path, qtbot) as windows:
+            chair, member = await chair_and_follower(windows)
+            sessions = {"chair": chair.session, "member": member.session}
+            chair.close()
+            member.close()
+            problems: list[str] = []
+            for language in ("ja", "en"):
+                set_language(app, language)
+                for look, prefs in LOOKS.items():
+                    Appearance.of(app).apply(prefs)
+                    for role, session in sessions.items():
+                        name = f"fit-{role}-{language}-{look}"
+                        problems += await fitted(qtbot, session, name)
+            assert problems == []
+    finally:
+        set_language(app, "ja")
+        Appearance.of(app).apply(Preferences())
+
+
+async def fitted(qtbot: QtBot, session: Session, name: str) -> list[str]:
+    """A new window on ``session`` at 1280×800 showing the chair's page, and its 設定: what
+    does not fit (window size, clipped words). The chair's window in Japanese with normal
+    text keeps the presenter panel open (the room folds the side column instead)."""
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.resize(TABLET)
+    window.show()
+    painted = expect_paint(window.viewer, 1)  # the chair's page, followed
+    window.choose_meeting(MEETING_ID)
+    await asyncio.wait_for(painted, WAIT)
+    hint = window.minimumSizeHint()
+    problems = [f"{name}: {p}" for p in clipped(window)]
+    if hint.width() > TABLET.width() or hint.height() > TABLET.height():
+        problems.append(f"{name}: asks {hint.width()}×{hint.height()}")
+    if window.size() != TABLET:
+        problems.append(f"{name}: grew to {window.width()}×{window.height()}")
+    panel = window.presenter_panel
+    if name == "fit-chair-ja-normal" and (panel.isHidden() or panel.folded):
+        problems.append(f"{name}: the presenter panel is not open")
+    shot(window, name)
+    settings = window.open_settings()
+    settings.resize(760, 800)
+    problems += [f"{name}, settings: {p}" for p in clipped(settings)]
+    shot(settings, f"{name}-settings")
+    settings.close()
+    window.close()
+    await session.ops.settle()
+    return problems
+
+
+def test_a_pen_colour_swatch_keeps_its_colour_in_high_contrast() -> None:
+    """The colour is what the swatch says; everything else turns black, white and yellow."""
+    sheet = f"QPushButton {{ {KEEP} background: #d0021b; color: #202124; }}"
+    contrasted = restyle(sheet, 1.0, True)
+    assert "#d0021b" in contrasted and "#202124" not in contrasted
