@@ -304,6 +304,8 @@ class Library:
             doc = await self._ctx.db(
                 _store_own, self._ctx.store, doc_id, version, prepared.blob, signed_sha256
             )
+            if doc is None:
+                return  # kept already (the relay took a repeated upload as the one it has)
             # The plaintext is the caller's, held for the call anyway: no copy is made.
             received = ReceivedDocument(doc, prepared.manifest, pdf)
             await self._accept(meeting_id, doc_id, version, received)
@@ -323,11 +325,14 @@ class Library:
 
 def _store_own(
     store: LocalStore, doc_id: str, version: int, blob: bytearray, signed_sha256: bytes
-) -> Document:
+) -> Document | None:
     """(Store thread) Store a published version's ciphertext whole, completed against the
-    digest its publisher (this device) signed; the row, still undescribed, for acceptance."""
-    store.store_blob(doc_id, version, blob, signed_sha256)
+    digest its publisher (this device) signed; the row, still undescribed, for acceptance
+    (``None``: this device holds and has accepted it already)."""
     doc = store.document(doc_id, version)
     if doc is None:  # the meeting was shredded meanwhile
         raise UnknownDocument(doc_id, version)
-    return doc
+    if not needs_receiving(doc):
+        return None
+    store.store_blob(doc_id, version, blob, signed_sha256)
+    return store.document(doc_id, version)
