@@ -98,6 +98,14 @@ def report_rows(
             ),
             report.Row(
                 benchmark="crypto",
+                metric=f"{name}: engine pair, the clerk keeps its publication (no download)",
+                unit="ms",
+                baseline=float("nan"),
+                relay=1000 * statistics.median(e["keep"] for e in engine),
+                target="",
+            ),
+            report.Row(
+                benchmark="crypto",
                 metric=f"{name}: one-shot AES-GCM encrypt vs DocumentEncryptor",
                 unit="ms",
                 baseline=1000 * raw[subject.slug]["aes_oneshot_enc"],

@@ -11,7 +11,7 @@ calm colour *and* a mark: 「✓ 受領済み」 (green) — a device of theirs 
 version; 「△ 旧版のみ（第1版）」 (amber) — only an older one; 「– 未受領」 (grey) — nothing yet.
 Under the name, each device: 「端末 …a1b2：第2版　12月3日 20:31」. A receipt from an older app
 that could not sign it is shown, marked 「（古いアプリからの報告）」: only signed receipts prove
-delivery. The clerk at the desk is left out (their device is not sent their own publications).
+delivery. The clerk at the desk is left out (the publisher holds the file itself).
 
 It refreshes when the clerk asks (「いま確かめる」), when the desk sees a document event, and
 every :data:`REFRESH_MS` while the desk is open (members' receipts arrive as no event here).
@@ -68,7 +68,7 @@ class DeliveryFeed(QObject):
     """The meeting's newest :class:`DeliveryReport`, asked for off the GUI thread.
 
     One report lists the pack (the relay's published documents whose signed manifests verify
-    here — the clerk's own device is not sent its own publications) and who holds each."""
+    here, withdrawn ones left out) and who holds each."""
 
     arrived = Signal(object)
     """A new :class:`DeliveryReport` for :attr:`meeting_id`."""
@@ -173,8 +173,8 @@ class DeliveryPanel(QWidget):
         return next((d for d in report.documents if d.document_id == self.document_id), None)
 
     def others(self, found: DocumentDelivery) -> list[MemberDelivery]:
-        """The roster without the clerk at this desk: the publisher holds the file itself,
-        and their device is not sent their own publications."""
+        """The roster without the clerk at this desk: the publisher holds the file itself
+        (its device keeps what it publishes, and confirms it too)."""
         return [m for m in found.members if m.user_id != self.feed.session.user_id]
 
     def _show(self) -> None:

@@ -8,8 +8,8 @@ rule; right, one thing at a time: the chosen document (差し替える…, 取�
 the publishing form (:mod:`.clerk_publish`).
 
 What the pack lists is the relay's published documents as the core verified them
-(``engine.delivery``, :class:`~.clerk_delivery.DeliveryFeed`): the clerk's own device is not sent
-its own publications, so its store alone would not know the pack. Every action is one op:
+(``engine.delivery``, :class:`~.clerk_delivery.DeliveryFeed`): one report gives the pack and
+who holds each document (the relay's receipts, which no store holds). Every action is one op:
 publishing and the PDF check (:mod:`.clerk_publish`), ``withdraw_document`` after a confirmation
 that names the document, ``set_export_allowed``; failures go to the one error presenter, and the
 desk's banner shows them. A PDF dropped anywhere on the desk goes to the publishing form.

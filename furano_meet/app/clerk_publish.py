@@ -13,7 +13,8 @@ the :class:`Target` it is given. It goes through four calm steps, one visible at
 3. **describe** — title (from the file's name), the agenda item's label (「議案第3号」, or one
    already in the pack) and its place in the agenda; the check's warnings (a repaired file)
    are shown *before* the clerk confirms.
-4. **publish** — ``engine.publish_document`` encrypts, signs and uploads (its own threads);
+4. **publish** — ``engine.publish_document`` encrypts, signs and uploads (its own threads),
+   given the desk's check so it does not run it again;
    ``UploadProgress`` moves the bar. A failure (offline, the relay refuses) keeps the form as
    it was, so 「配布する」 can simply be pressed again.
 """
@@ -44,7 +45,7 @@ from PySide6.QtWidgets import (
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.protocol import messages as m
 from furano_meet.sync.delivery import DocumentDelivery
-from furano_meet.sync.documents import inspect_pdf
+from furano_meet.sync.documents import CheckedPdf, check_pdf
 from furano_meet.sync.events import SyncEvent, UploadProgress
 from furano_meet.sync.pdf_check import PdfWarning
 
@@ -81,12 +82,26 @@ class FileUnreadable(FuranoError):
 
 @dataclass(frozen=True, slots=True)
 class CheckedFile:
-    """A file the PDF check accepted: its bytes, pages and what the clerk should be told."""
+    """A file the PDF check accepted: its bytes, pages and what the clerk should be told.
+
+    The check itself (:class:`~furano_meet.sync.documents.CheckedPdf`) goes on to
+    ``publish_document``, so the engine does not check the same bytes a second time.
+    """
 
     name: str
-    data: bytes
-    pages: int
-    warnings: tuple[str, ...]
+    check: CheckedPdf
+
+    @property
+    def data(self) -> bytes:
+        return self.check.data
+
+    @property
+    def pages(self) -> int:
+        return self.check.inspection.page_count
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(self.check.inspection.warnings)
 
 
 def read_and_check(path: Path, max_bytes: int = MAX_FILE_BYTES) -> CheckedFile:
@@ -103,8 +118,7 @@ def read_and_check(path: Path, max_bytes: int = MAX_FILE_BYTES) -> CheckedFile:
         raise FileUnreadable(
             f"“{path.name}” cannot be read: {exc.strerror}", "Copy the file and choose it again."
         ) from exc
-    inspection = inspect_pdf(data, path.name)
-    return CheckedFile(path.name, data, inspection.page_count, tuple(inspection.warnings))
+    return CheckedFile(path.name, check_pdf(data, path.name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +331,7 @@ class PublishForm(QFrame):
                 document_id=document_id,
                 version=target.version,
                 file_name=checked.name,
+                checked=checked.check,  # checked once, here on the desk
             ),
             on_done=self._done,
             on_failed=self._not_sent,

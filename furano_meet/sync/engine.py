@@ -43,6 +43,7 @@ from .admin import PendingDevice
 from .backoff import Backoff
 from .context import SyncContext
 from .delivery import Delivery, DeliveryReport
+from .documents import CheckedPdf
 from .events import SyncStatus
 from .follow import PageRef
 from .keys import Keys
@@ -327,6 +328,7 @@ class SyncEngine:
         document_id: str | None = None,
         version: int = 1,
         file_name: str | None = None,
+        checked: CheckedPdf | None = None,
     ) -> m.DocumentInfo:
         """(Clerk) Encrypt, sign and upload a document or a new version of one (差し替え).
 
@@ -334,7 +336,14 @@ class SyncEngine:
         the agenda (smaller first; ``None`` sorts after, by title): both are signed in the
         manifest, so the relay cannot reorder the pack. ``file_name`` (the name the clerk
         picked) is what a refusal names; the PDF check's warnings on an accepted file arrive
-        as :class:`DocumentPublished`.
+        as :class:`DocumentPublished`. ``checked`` is the PDF check the caller already ran
+        (:func:`~.documents.check_pdf`, e.g. the clerk's desk, to show its warnings first): it
+        saves a second check of the same bytes, and is ignored for any other bytes.
+
+        The relay does not send a document back to its publisher: once uploaded, it is kept on
+        this device as if received (stored, listed, openable, searchable, notes carried over,
+        receipt confirmed), so this returns after that too. If keeping fails (a full disk),
+        the publication still stands and the next catch-up downloads it.
         """
         return await self._library.publish(
             meeting_id,
@@ -345,6 +354,7 @@ class SyncEngine:
             document_id=document_id,
             version=version,
             file_name=file_name,
+            checked=checked,
         )
 
     # -- the clerk's desk (議会事務局) ----------------------------------------------------------

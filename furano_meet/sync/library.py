@@ -6,6 +6,12 @@ A version the relay announces becomes a row in the downloading state
 the store, its receipt signed (protocol 1.5) and confirmed to the relay, announced ready, then its text indexed; a newer
 version of a document carries this user's notes over (:meth:`.notes.Notes.carry_over`).
 A refused document is reported (:class:`~.events.DocumentRefused`) and never shown.
+
+The relay sends a new document to every device but its publisher's, so publishing keeps the
+version on this device as if it had been received (:meth:`Library.publish`): the ciphertext just
+uploaded is stored against the digest this device signed — no download, no second encryption —
+and accepted like any received document, so the clerk's own publications are listed, open
+offline, are searchable, carry the clerk's notes over and are confirmed like everyone else's.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from furano_meet.crypto.manifest import DocumentManifest
 from furano_meet.crypto.receipts import sign_receipt
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
-from furano_meet.store.records import DocumentState
+from furano_meet.store import LocalStore, StoreError
+from furano_meet.store.errors import UnknownDocument
+from furano_meet.store.records import Document, DocumentState
 
 from . import documents as docs
 from .context import SyncContext
@@ -70,6 +78,9 @@ class Library:
         self._notes = notes
         self._queue: asyncio.Queue[tuple[str, str, int]] = asyncio.Queue()
         self._sizes: dict[tuple[str, int], int] = {}
+        self._keeping: set[tuple[str, int]] = set()
+        """(document id, version) this device published and is keeping (:meth:`_keep`): a
+        catch-up that queues it meanwhile must not download it beside the keeping."""
 
     # -- what the relay announces ------------------------------------------------------------
 
@@ -123,6 +134,8 @@ class Library:
     async def _receive(
         self, conn: RelayConnection, meeting_id: str, doc_id: str, version: int
     ) -> None:
+        if (doc_id, version) in self._keeping:
+            return  # this device's own publication, being stored from its upload
         total = self._sizes.get((doc_id, version), 0)
 
         def progress(received: int) -> None:
@@ -225,8 +238,11 @@ class Library:
         document_id: str | None = None,
         version: int = 1,
         file_name: str | None = None,
+        checked: docs.CheckedPdf | None = None,
     ) -> m.DocumentInfo:
-        """(Clerk) Encrypt, sign and upload a document or a new version of one (差し替え)."""
+        """(Clerk) Encrypt, sign and upload a document or a new version of one (差し替え), then
+        keep it on this device (:meth:`_keep`). ``checked``: the PDF check already run on
+        ``pdf`` (trusted only for these bytes, else the check runs again)."""
         conn = self._ctx.require_connection()
         key = await self._keys.meeting_key(meeting_id)
         if key is None:
@@ -244,6 +260,7 @@ class Library:
             agenda_item=agenda_item,
             agenda_position=agenda_position,
             file_name=file_name,
+            checked=checked,
         )
         info = await conn.upload(
             meeting_id=meeting_id,
@@ -265,4 +282,57 @@ class Library:
                 tuple(str(w) for w in prepared.warnings),
             )
         )
+        await self._keep(meeting_id, info, prepared, pdf)
         return info
+
+    async def _keep(
+        self, meeting_id: str, info: m.DocumentInfo, prepared: docs.PreparedUpload, pdf: bytes
+    ) -> None:
+        """Keep a version this device just published as if it had been received: recorded,
+        its uploaded ciphertext stored against the signed digest, then accepted (described,
+        receipt confirmed, ready, indexed, notes carried over) by :meth:`_accept`.
+
+        The publication has succeeded whatever happens here. If keeping fails (a full disk:
+        the store raises), it is logged and nothing says the document is ready; its row stays
+        to be received, and the next catch-up downloads it as any member's device would.
+        """
+        doc_id, version = info.document_id, info.version
+        self._keeping.add((doc_id, version))
+        try:
+            await self.announce(meeting_id, info)
+            signed_sha256 = bytes.fromhex(prepared.manifest.ciphertext_sha256)
+            doc = await self._ctx.db(
+                _store_own, self._ctx.store, doc_id, version, prepared.blob, signed_sha256
+            )
+            if doc is None:
+                return  # kept already (the relay took a repeated upload as the one it has)
+            # The plaintext is the caller's, held for the call anyway: no copy is made.
+            received = ReceivedDocument(doc, prepared.manifest, pdf)
+            await self._accept(meeting_id, doc_id, version, received)
+        except StoreError as exc:
+            log.warning(
+                "published %s v%d, but cannot keep it on this device (%s): it is fetched at"
+                " the next catch-up",
+                doc_id,
+                version,
+                exc.code,
+            )
+        except Exception:  # noqa: BLE001 - published all the same; received at the next catch-up
+            log.exception("published %s v%d, but keeping it on this device failed", doc_id, version)
+        finally:
+            self._keeping.discard((doc_id, version))
+
+
+def _store_own(
+    store: LocalStore, doc_id: str, version: int, blob: bytearray, signed_sha256: bytes
+) -> Document | None:
+    """(Store thread) Store a published version's ciphertext whole, completed against the
+    digest its publisher (this device) signed; the row, still undescribed, for acceptance
+    (``None``: this device holds and has accepted it already)."""
+    doc = store.document(doc_id, version)
+    if doc is None:  # the meeting was shredded meanwhile
+        raise UnknownDocument(doc_id, version)
+    if not needs_receiving(doc):
+        return None
+    store.store_blob(doc_id, version, blob, signed_sha256)
+    return store.document(doc_id, version)

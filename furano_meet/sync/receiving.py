@@ -174,8 +174,9 @@ class ReceivedDocument:
     """The store row it was received into (still undescribed: see :func:`describe`)."""
     manifest: DocumentManifest
     """The verified, signed manifest (title, agenda item, page count …)."""
-    pdf: bytearray
-    """The plaintext PDF, in memory only."""
+    pdf: bytes | bytearray
+    """The plaintext PDF, in memory only (``bytes`` for a document this device published
+    itself: the publisher's own copy, see :meth:`.library.Library.publish`)."""
 
 
 PublisherLookup = Callable[[str], Awaitable[DeviceCertificate | None]]

@@ -2,7 +2,8 @@
 engine behind a real window and desk, and a councillor's window watching what arrives.
 
 A refused file (not a PDF; a password) is said in plain words and the desk stays usable; a PDF
-dropped on the desk is checked, described and published, and the councillor's agenda shows it;
+dropped on the desk is checked, described and published, and the councillor's agenda shows it,
+as does the clerk's own (its device keeps what it publishes);
 who-has-it turns to 受領済み once their device has it; a 差し替え reaches the councillor as 更新;
 the export rule greys the councillor's save button; a withdrawal (after a confirmation naming
 the document) marks it withdrawn in the councillor's agenda and takes it off the desk. Every
@@ -169,6 +170,11 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         await until(lambda: agenda_row(member, new_id) is not None, WAIT)
         await until(
             lambda: (row := agenda_row(member, new_id)) is not None and "補足資料" in row.text(),
+            WAIT,
+        )
+        # ... and so does the clerk's own window: its device kept what it published
+        await until(
+            lambda: (row := agenda_row(window, new_id)) is not None and "補足資料" in row.text(),
             WAIT,
         )
 

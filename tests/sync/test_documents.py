@@ -14,6 +14,7 @@ from furano_meet.crypto.errors import BadSignature
 from furano_meet.crypto.keys import DeviceKeys, OrgRootKey
 from furano_meet.samples import generate_agenda_pack
 from furano_meet.sync import documents as docs
+from furano_meet.sync.pdf_check import PdfInspection, PdfWarning
 
 
 def _clerk() -> tuple[DeviceKeys, DeviceCertificate]:
@@ -76,3 +77,37 @@ def test_an_opened_manifest_is_still_checked_for_its_document_and_signature() ->
     assert altered != opened_v1
     with pytest.raises(BadSignature):
         docs.verify_published(sealed_v1, version=1, opened=altered, **checked)
+
+
+def test_a_check_run_before_publishing_is_used_for_its_own_bytes_only() -> None:
+    """The desk's check goes on to publishing (no second check of a 612-page book), but it is
+    trusted only for the bytes it holds: another file is checked afresh."""
+    keys, _ = _clerk()
+    key = MeetingKey(os.urandom(32), meeting_id="r8-teireikai", epoch=1)
+    pdf = generate_agenda_pack(title="議案書", pages=3)
+    checked = docs.check_pdf(pdf, "議案書.pdf")
+    assert (checked.inspection.page_count, checked.inspection.warnings) == (3, ())
+
+    def prepare(data: bytes, check: docs.CheckedPdf) -> docs.PreparedUpload:
+        return docs.prepare_upload(
+            data,
+            meeting_key=key,
+            keys=keys,
+            device_id="clerk-pc",
+            document_id="gian-1",
+            version=1,
+            title="議案書",
+            file_name="議案書.pdf",
+            checked=check,
+        )
+
+    # A result that differs from what a fresh check would say shows which one was used.
+    told = docs.CheckedPdf(bytes(pdf), PdfInspection(page_count=7, warnings=(PdfWarning.REPAIRED,)))
+    used = prepare(pdf, told)  # equal bytes (another object): the given result, not a new check
+    assert (used.manifest.page_count, used.warnings) == (7, (PdfWarning.REPAIRED,))
+    other = generate_agenda_pack(title="予算書", pages=4)
+    fresh = prepare(other, told)  # other bytes: checked again
+    assert (fresh.manifest.page_count, fresh.warnings) == (4, ())
+    with pytest.raises(docs.DocumentUnreadable) as refused:
+        prepare(b"\x89PNG\r\n\x1a\n", checked)  # a sound file's check cannot vouch for this one
+    assert refused.value.code == "pdf_not_pdf"
