@@ -102,6 +102,7 @@ class CommitteeBox(QWidget):
         column.addLayout(row)
         column.addWidget(self.now)
         session.engine_event.connect(self._on_event)
+        self._enable(False)  # until the signed roster has been read
 
     def set_meeting(self, meeting_id: str) -> None:
         self.meeting_id = meeting_id
