@@ -72,6 +72,7 @@ async def test_the_clerk_sets_the_committee_and_a_members_list_shows_it(
         await until(lambda: "「総務文教委員会」" in box.now.text(), WAIT)
         assert box.field.text() == "総務文教委員会" and box.apply.isEnabled()
         shot(desk, "committee-desk")
+        member.side.show_panel("meetings")
         shot(member, "committee-meeting-list")
 
         # a name the title does not carry: the signed one is shown, the session keeps its title
