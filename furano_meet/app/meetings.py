@@ -5,7 +5,7 @@ reload them when an event says something changed; they never read the store them
 tap emits an intent (:attr:`MeetingList.meeting_chosen`, :attr:`AgendaPack.document_chosen`).
 
 The meeting list is in two groups, 今後の会議 (soonest first) and 過去の会議 (latest first), each
-row the date and the 会議体 (signed in the roster, else read from the title: :mod:`.committee`),
+row the date and the 会議体 (signed in the roster, else read from the title: :mod:`furano_meet.sync.committee`),
 the session and its state. The agenda pack is in the
 clerk's order — the signed ``agenda_position`` the engine already sorts by — under each
 item's label (「議案第3号」); documents published without a position follow, by title.
@@ -21,6 +21,7 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
+from furano_meet.sync.committee import Committee, committee_of, session_of
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary
 from furano_meet.sync.events import (
     AnnotationsCarried,
@@ -36,7 +37,6 @@ from furano_meet.sync.events import (
     SyncEvent,
 )
 
-from .committee import Committee, committee_of, session_of
 from .session import Session
 from .states import ICON_SIZE, StateBook, latest
 
@@ -55,7 +55,7 @@ RELOAD_ON = (
 STATE_ROLE = Qt.ItemDataRole.UserRole + 1
 """Each row's :class:`~.states.State` (Qt hands it back as its ``str`` value)."""
 COMMITTEE_ROLE = Qt.ItemDataRole.UserRole + 2
-"""Each meeting row's :class:`~.committee.Committee` (or ``None``): what it names, and whether
+"""Each meeting row's :class:`~furano_meet.sync.committee.Committee` (or ``None``): what it names, and whether
 the clerk signed it."""
 RELOAD_DELAY_MS = 250
 """Events come in bursts (a download reports every chunk): reload once per burst."""

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.clerk_desk import ClerkDesk
-from furano_meet.app.committee import Committee, committee_of, session_of
 from furano_meet.app.meetings import COMMITTEE_ROLE
 from furano_meet.app.tour import until
+from furano_meet.sync.committee import Committee, committee_of, session_of
 from server.demo import MEETING_TITLE
 from tests.app.conftest import app_council
 from tests.app.test_clerk_desk import clerk_window

@@ -1,10 +1,12 @@
-"""The committee (会議体) a meeting row names: the clerk's signed one, else a guess from the title.
+"""The committee (会議体) a screen names for a meeting: the clerk's signed one, else a guess from
+the title.
 
 The relay's meeting record has only a title (「令和8年第4回富良野市議会定例会 総務文教委員会」);
 the clerk-signed roster can carry the committee (``SyncEngine.committee``, see docs/trust.md
-§2.3). The list shows the signed name whenever there is one, because only that one the relay
-cannot change; the title's last word is read as a committee only when the roster carries none,
-so older meetings still show their 会議体.
+§2.3). The app's meeting list shows the signed name whenever there is one, because only that
+one the relay cannot change; the title's last word is read as a committee only when the roster
+carries none, so older meetings still show their 会議体. Qt-free, beside :mod:`.policy` (the
+export rule, also read from the roster): the words it matches are data, not text to translate.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ def committee_of(title: str, signed: str | None) -> Committee | None:
 
 
 def session_of(title: str, committee: Committee | None) -> str:
-    """The title without the committee it ends with (「令和8年第4回富良野市議会定例会」): the row
-    names the committee on its own line, so it is not said twice."""
+    """The title without the committee it ends with (「令和8年第4回富良野市議会定例会」): a row
+    that names the committee on its own line need not say it twice."""
     if committee is None or not title.rstrip().endswith(committee.name):
         return title
     return title.rstrip()[: -len(committee.name)].strip()
