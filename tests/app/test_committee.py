@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.clerk_desk import ClerkDesk
@@ -64,7 +65,9 @@ async def test_the_clerk_sets_the_committee_and_a_members_list_shows_it(
         assert box.field.text() == "" and "まだ設定されていません" in box.now.text()
 
         box.field.setText(" 総務文教委員会 ")  # edge spaces are not part of the name
-        qtbot.keyClick(box.field, Qt.Key.Key_Return)
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):  # Enter, built by hand
+            key = QKeyEvent(kind, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r")
+            QApplication.sendEvent(box.field, key)
         await until(lambda: shown()[0] == SIGNED, WAIT)
         assert shown()[1].startswith(
             "2026年12月8日\u3000総務文教委員会\n令和8年第4回富良野市議会定例会\n"
