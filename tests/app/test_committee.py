@@ -16,6 +16,7 @@ from furano_meet.app.clerk_desk import ClerkDesk
 from furano_meet.app.meetings import COMMITTEE_ROLE
 from furano_meet.app.tour import until
 from furano_meet.sync.committee import Committee, committee_of, session_of
+from furano_meet.sync.events import Connectivity
 from server.demo import MEETING_TITLE
 from tests.app.conftest import app_council
 from tests.app.test_clerk_desk import clerk_window
@@ -89,3 +90,16 @@ async def test_the_clerk_sets_the_committee_and_a_members_list_shows_it(
         box.apply.click()
         await until(lambda: shown()[0] == GUESSED, WAIT)
         await until(lambda: box.field.text() == "" and box.apply.isEnabled(), WAIT)
+
+        # offline: the presenter says it calmly on the desk, the field shows what still holds
+        clerk = windows.council.clerk
+        assert clerk is not None
+        await clerk.stop()
+        await until(lambda: clerk.status.connectivity is not Connectivity.ONLINE, WAIT)
+        box.field.setText("総務文教委員会")
+        box.apply.click()
+        await until(desk.notice.isVisible, WAIT)
+        assert "サーバーへの接続が必要です" in desk.notice.text.text()
+        await until(lambda: box.field.text() == "" and box.apply.isEnabled(), WAIT)
+        assert "まだ設定されていません" in box.now.text()
+        shot(desk, "committee-offline")
