@@ -1,5 +1,5 @@
 """The clerk's desk (資料の管理): publish, replace and withdraw a meeting's documents, set the
-export rule, and see who has each document.
+export rule and the committee (会議体), and see who has each document.
 
 Opened from the status bar's 「資料の管理…」 on a profile whose role may publish (the relay's
 publishers: the clerk's office, and the administrator), in a window of its own beside the
@@ -11,8 +11,8 @@ What the pack lists is the relay's published documents as the core verified them
 (``engine.delivery``, :class:`~.clerk_delivery.DeliveryFeed`): one report gives the pack and
 who holds each document (the relay's receipts, which no store holds). Every action is one op:
 publishing and the PDF check (:mod:`.clerk_publish`), ``withdraw_document`` after a confirmation
-that names the document, ``set_export_allowed``; failures go to the one error presenter, and the
-desk's banner shows them. A PDF dropped anywhere on the desk goes to the publishing form.
+that names the document, ``set_export_allowed``, ``set_committee``; failures go to the one error
+presenter, and the desk's banner shows them. A PDF dropped anywhere on the desk goes to the publishing form.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from furano_meet.sync.engine import MeetingSummary
 
 from .clerk_delivery import REFRESH_MS, DeliveryFeed, DeliveryPanel
 from .clerk_publish import MAX_FILE_BYTES, PublishForm, Target
-from .clerk_rules import ExportRuleBox
+from .clerk_rules import CommitteeBox, ExportRuleBox
 from .labels import label
 from .meetings import add_heading
 from .session import Session
@@ -209,6 +209,7 @@ class ClerkDesk(QWidget):
         self.pack.currentItemChanged.connect(lambda item, _old: self._document_chosen(item))
         self.pack_state = label("", "hint")
         self.export = ExportRuleBox(self.session, self)
+        self.committee = CommitteeBox(self.session, self)
         left = QVBoxLayout()
         left.addWidget(self.add)
         left.addWidget(label(self.tr("PDFをこの画面にドラッグしても配布できます。"), "hint"))
@@ -216,6 +217,7 @@ class ClerkDesk(QWidget):
         left.addWidget(self.pack_state)
         left.addWidget(self.pack, 1)
         left.addWidget(self.export)
+        left.addWidget(self.committee)
         return left
 
     # -- the meeting -------------------------------------------------------------------------
@@ -254,6 +256,7 @@ class ClerkDesk(QWidget):
         self.pack_state.show()
         self.feed.set_meeting(meeting_id)
         self.export.set_meeting(meeting_id)
+        self.committee.set_meeting(meeting_id)
 
     # -- the pack ----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""The meeting's rules the clerk sets at the desk: today, whether members may save annotated
-copies (「書き込み入りで保存」).
+"""The meeting's rules the clerk sets at the desk: whether members may save annotated copies
+(「書き込み入りで保存」, :class:`ExportRuleBox`) and the meeting's committee (会議体,
+:class:`CommitteeBox`), which members' meeting lists show.
 
 The rule lives in the meeting's roster, signed on the clerk's device (see
 :mod:`furano_meet.sync.policy`); the box never decides or remembers it, it shows what the core
@@ -11,7 +12,7 @@ their devices accept the new roster.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from furano_meet.sync.events import RosterAccepted, SyncEvent
 from furano_meet.sync.policy import ExportRule
@@ -70,4 +71,71 @@ class ExportRuleBox(QWidget):
             self.session.engine.set_export_allowed(self.meeting_id, allowed),
             on_done=lambda _version: self.read(),
             on_failed=self.read,  # the rule as it still is
+        )
+
+
+class CommitteeBox(QWidget):
+    """The meeting's committee (会議体, 「総務文教委員会」): shown as the signed roster says
+    (``engine.committee``), changed by signing the next roster (``engine.set_committee``);
+    members' meeting lists show it once their devices accept that roster. Empty removes it
+    (members' lists then read the committee from the title again)."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.meeting_id = ""
+        self.field = QLineEdit(self)
+        self.field.setAccessibleName(self.tr("会議体"))
+        self.field.setPlaceholderText(self.tr("例：総務文教委員会"))
+        self.field.setMaxLength(200)  # the roster's limit (crypto/roster.py)
+        self.field.returnPressed.connect(self.save)
+        self.apply = QPushButton(self.tr("変更する"), self)
+        self.apply.setAccessibleName(self.tr("会議体を変更する"))
+        self.apply.clicked.connect(self.save)
+        self.now = label("", "explain")
+        row = QHBoxLayout()
+        row.addWidget(self.field, 1)
+        row.addWidget(self.apply)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(label(self.tr("会議体"), "section"))
+        column.addLayout(row)
+        column.addWidget(self.now)
+        session.engine_event.connect(self._on_event)
+        self._enable(False)  # until the signed roster has been read
+
+    def set_meeting(self, meeting_id: str) -> None:
+        self.meeting_id = meeting_id
+        self.read()
+
+    def _on_event(self, event: SyncEvent) -> None:
+        if isinstance(event, RosterAccepted) and event.meeting_id == self.meeting_id:
+            self.read()
+
+    def read(self) -> None:
+        self._enable(False)
+        if self.meeting_id:
+            self.session.ops.run(self.session.engine.committee(self.meeting_id), self._show)
+
+    def _enable(self, enabled: bool) -> None:
+        self.field.setEnabled(enabled)
+        self.apply.setEnabled(enabled)
+
+    def _show(self, committee: str | None) -> None:
+        self.field.setText(committee or "")
+        self._enable(True)
+        self.now.setText(
+            self.tr("委員の会議一覧に「{name}」と表示されます。").format(name=committee)
+            if committee
+            else self.tr("まだ設定されていません（委員の一覧では会議名から表示します）。")
+        )
+
+    def save(self) -> None:
+        """Sign the next roster with the committee; members' lists follow when it arrives."""
+        self._enable(False)
+        self.now.setText(self.tr("設定を配っています…"))
+        self.session.ops.run(
+            self.session.engine.set_committee(self.meeting_id, self.field.text().strip()),
+            on_done=lambda _version: self.read(),
+            on_failed=self.read,  # the committee as it still is
         )

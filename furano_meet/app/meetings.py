@@ -5,7 +5,8 @@ reload them when an event says something changed; they never read the store them
 tap emits an intent (:attr:`MeetingList.meeting_chosen`, :attr:`AgendaPack.document_chosen`).
 
 The meeting list is in two groups, 今後の会議 (soonest first) and 過去の会議 (latest first), each
-row the date, the meeting (会議体 and session) and its state. The agenda pack is in the
+row the date and the 会議体 (signed in the roster, else read from the title: :mod:`furano_meet.sync.committee`),
+the session and its state. The agenda pack is in the
 clerk's order — the signed ``agenda_position`` the engine already sorts by — under each
 item's label (「議案第3号」); documents published without a position follow, by title.
 """
@@ -20,6 +21,7 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
+from furano_meet.sync.committee import Committee, committee_of, session_of
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary
 from furano_meet.sync.events import (
     AnnotationsCarried,
@@ -30,6 +32,7 @@ from furano_meet.sync.events import (
     KeyWaiting,
     MeetingAccessLost,
     MeetingShredded,
+    RosterAccepted,
     StatusChanged,
     SyncEvent,
 )
@@ -46,10 +49,14 @@ RELOAD_ON = (
     DownloadProgress,
     KeyWaiting,
     MeetingShredded,
+    RosterAccepted,  # the signed committee (会議体) may have changed
     StatusChanged,
 )
 STATE_ROLE = Qt.ItemDataRole.UserRole + 1
 """Each row's :class:`~.states.State` (Qt hands it back as its ``str`` value)."""
+COMMITTEE_ROLE = Qt.ItemDataRole.UserRole + 2
+"""Each meeting row's :class:`~furano_meet.sync.committee.Committee` (or ``None``): what it names, and whether
+the clerk signed it."""
 RELOAD_DELAY_MS = 250
 """Events come in bursts (a download reports every chunk): reload once per burst."""
 
@@ -58,6 +65,8 @@ RELOAD_DELAY_MS = 250
 class MeetingRow:
     meeting: MeetingSummary
     documents: tuple[DocumentSummary, ...]
+    committee: str | None = None
+    """The committee the clerk signed in the roster (``engine.committee``), if any."""
 
 
 def entries(listing: QListWidget) -> list[QListWidgetItem]:
@@ -128,8 +137,10 @@ class MeetingList(_Reloading):
         engine = self.session.engine
         meetings = await engine.meetings()
         documents = await asyncio.gather(*(engine.documents(mt.meeting_id) for mt in meetings))
+        committees = await asyncio.gather(*(engine.committee(mt.meeting_id) for mt in meetings))
         await asyncio.gather(*(self.states.read_seen(mt.meeting_id) for mt in meetings))
-        return [MeetingRow(mt, docs) for mt, docs in zip(meetings, documents, strict=True)]
+        rows = zip(meetings, documents, committees, strict=True)
+        return [MeetingRow(mt, docs, name) for mt, docs, name in rows]
 
     def _show(self, rows: list[MeetingRow]) -> None:
         self.clear()
@@ -151,12 +162,24 @@ class MeetingList(_Reloading):
                 y=mt.starts_at.year, m=mt.starts_at.month, d=mt.starts_at.day
             )
             badge = self.states.meeting(mt, row.documents)  # states.py: icon, colour, words
-            item = QListWidgetItem(badge.icon(), f"{date}\n{mt.title}\n{badge.text}")
+            committee = committee_of(mt.title, row.committee)
+            item = QListWidgetItem(badge.icon(), self._text(date, mt.title, committee, badge.text))
             item.setData(STATE_ROLE, badge.state)
+            item.setData(COMMITTEE_ROLE, committee)
             item.setData(Qt.ItemDataRole.UserRole, mt.meeting_id)
             self.addItem(item)
             if mt.meeting_id == self.chosen:
                 self.setCurrentItem(item)
+
+    @staticmethod
+    def _text(date: str, title: str, committee: Committee | None, state: str) -> str:
+        """「12月8日　総務文教委員会」 over the session and the state; without a committee, the
+        date over the whole title."""
+        if committee is None:
+            return f"{date}\n{title}\n{state}"
+        session = session_of(title, committee)
+        lines = (f"{date}\u3000{committee.name}", session, state)
+        return "\n".join(line for line in lines if line)
 
 
 class AgendaPack(_Reloading):

@@ -268,11 +268,27 @@ class SyncEngine:
     async def set_export_allowed(self, meeting_id: str, allowed: bool) -> int:
         """(Clerk/admin) Allow or forbid members' annotated copies (「書き込み入りで保存」):
         signs the next roster with the same members and note editors; returns its version."""
+        return await self._resign_roster(meeting_id, export_allowed=allowed)
+
+    async def set_committee(self, meeting_id: str, committee: str) -> int:
+        """(Clerk/admin) Set or change the meeting's committee (会議体; ``""`` removes it): signs
+        the next roster with the same members, note editors and rule; returns its version."""
+        return await self._resign_roster(meeting_id, committee=committee)
+
+    async def _resign_roster(
+        self, meeting_id: str, *, export_allowed: bool | None = None, committee: str | None = None
+    ) -> int:
+        """The held roster signed again with one rule changed (the desk changes rules, not
+        members; a meeting needs a first roster, signed with its key, before that)."""
         held = await self._keys.trust.roster(meeting_id)
         if held is None:
             raise UsageError(f"meeting {meeting_id!r} has no roster yet: sign one first")
         return await self.set_roster(
-            meeting_id, held.members, note_editors=held.note_editors, export_allowed=allowed
+            meeting_id,
+            held.members,
+            note_editors=held.note_editors,
+            export_allowed=export_allowed,
+            committee=committee,
         )
 
     # -- the administrator's certifying (its own short connections) ---------------------------

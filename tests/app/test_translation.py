@@ -23,6 +23,7 @@ from pytestqt.qtbot import QtBot
 from furano_meet.app.language import set_language
 from furano_meet.app.tour import FIRST_DOCUMENT, expect_paint, until
 from furano_meet.app.window import MainWindow
+from furano_meet.sync.committee import committee_of, session_of
 from server.demo import MEETING_ID, PEOPLE
 from tests.app.conftest import app_council
 from tests.app.test_first_run import shot
@@ -154,7 +155,10 @@ async def council_data(window: MainWindow) -> set[str]:
     document's own outline (the PDF's bookmarks)."""
     engine = window.session.engine
     data = {ORG_NAME, *(name for _, name, _ in PEOPLE)}
-    data |= {meeting.title for meeting in await engine.meetings()}
+    for meeting in await engine.meetings():  # the list splits a title into 会議体 and session
+        committee = committee_of(meeting.title, await engine.committee(meeting.meeting_id))
+        data |= {meeting.title, session_of(meeting.title, committee)}
+        data |= {committee.name} if committee else set()
     for doc in await engine.documents(MEETING_ID):
         data |= {doc.title, doc.agenda_item or ""}
     outline = await window.session.render.outline(*FIRST_DOCUMENT)

@@ -211,6 +211,37 @@ Version {v}   received by {k} of {n}</translation>
     </message>
 </context>
 <context>
+    <name>CommitteeBox</name>
+    <message>
+        <source>まだ設定されていません（委員の一覧では会議名から表示します）。</source>
+        <translation>Not set yet (members’ lists take it from the meeting’s title).</translation>
+    </message>
+    <message>
+        <source>会議体</source>
+        <translation>Committee</translation>
+    </message>
+    <message>
+        <source>会議体を変更する</source>
+        <translation>Change the committee</translation>
+    </message>
+    <message>
+        <source>例：総務文教委員会</source>
+        <translation>e.g. General Affairs and Education Committee</translation>
+    </message>
+    <message>
+        <source>変更する</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>委員の会議一覧に「{name}」と表示されます。</source>
+        <translation>Members’ meeting lists show “{name}”.</translation>
+    </message>
+    <message>
+        <source>設定を配っています…</source>
+        <translation>Sending the setting to everyone…</translation>
+    </message>
+</context>
+<context>
     <name>DeliveryPanel</name>
     <message>
         <source>{m}月{d}日 {t}</source>
