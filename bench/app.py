@@ -63,12 +63,14 @@ class Plan:
     demo_jumps: int = 10
     pen_strokes: int = 10
     pen_moves: int = 30
+    starts: int = 5
 
 
 FULL = Plan(30, 100, 50, 30, 60, 60, 200, True)
 QUICK = Plan(
-    1, 2, 1, 2, 0, 0, 3, False, demo_documents=1, demo_jumps=1, pen_strokes=1, pen_moves=10
-)
+    1, 2, 1, 2, 0, 0, 3, False,
+    demo_documents=1, demo_jumps=1, pen_strokes=1, pen_moves=10, starts=1,
+)  # fmt: skip
 
 
 def _p(samples: list[float], q: float, scale: float = MS) -> float:
@@ -212,11 +214,11 @@ async def _in_qt(plan: Plan) -> tuple[list[report.Row], dict[str, Any]]:
             ]  # fmt: skip
 
             data, profile = await council.hand_over(reader)
-            bare_s, app_s = await start_seconds(data, profile, DEMO_PASSPHRASE)
+            bare_s, app_s = await start_seconds(data, profile, DEMO_PASSPHRASE, plan.starts)
             phase("start")
             rows.append(
-                report.Row("app", "app start → meeting list shown (own process)", "s",
-                           bare_s, app_s, "≤ 1.5 s", 1.5, per_ratio=False)
+                report.Row("app", f"app start → meeting list shown (own process, median of {plan.starts})",
+                           "s", bare_s, app_s, "≤ 1.5 s", 1.5, per_ratio=False)
             )  # fmt: skip
             visited = BOOK if book else ("demo-1", 1)
             pages = plan.visit_pages if book else min(plan.visit_pages, 12)
