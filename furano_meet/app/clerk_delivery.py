@@ -10,8 +10,9 @@ Each member is one row, in the roster's order so rows never jump, with the state
 calm colour *and* a mark: 「✓ 受領済み」 (green) — a device of theirs confirmed the newest
 version; 「△ 旧版のみ（第1版）」 (amber) — only an older one; 「– 未受領」 (grey) — nothing yet.
 Under the name, each device: 「端末 …a1b2：第2版　12月3日 20:31」. A receipt from an older app
-that could not sign it is shown, marked 「（古いアプリからの報告）」: only signed receipts prove
-delivery. The clerk at the desk is left out (the publisher holds the file itself).
+that could not sign it is shown, marked 「（署名なし：古いアプリからの報告です）」, and a member
+whose newest version no device has *signed* reads 「✓ 受領の報告あり（署名なし・第2版）」, never
+受領済み: only signed receipts prove delivery (a hostile relay can invent or strip the rest). The clerk at the desk is left out (the publisher holds the file itself).
 
 It refreshes when the clerk asks (「いま確かめる」), when the desk sees a document event, and
 every :data:`REFRESH_MS` while the desk is open (members' receipts arrive as no event here).
@@ -190,13 +191,21 @@ class DeliveryPanel(QWidget):
                 n=len(members), k=have, v=found.version
             )
         )
+        unsigned = sum(m.has_latest and not m.latest_verified for m in members)
+        if unsigned:
+            self.summary.setText(
+                self.summary.text() + self.tr("うち{u}人は署名のない報告です。").format(u=unsigned)
+            )
         for member in members:
             self.rows.addItem(self._row(member, found.version))
 
     def _row(self, member: MemberDelivery, latest: int) -> QListWidgetItem:
         state = member_state(member)
         words = {
-            RECEIVED: self.tr("✓ 受領済み（第{v}版）").format(v=latest),
+            RECEIVED: self.tr("✓ 受領済み（第{v}版）").format(v=latest)
+            if member.latest_verified
+            # no device's signature proves it: an older app's receipt, or the relay's word
+            else self.tr("✓ 受領の報告あり（署名なし・第{v}版）").format(v=latest),
             OLDER_ONLY: self.tr("△ 旧版のみ（第{v}版）").format(v=member.has_older),
             NOT_RECEIVED: self.tr("– 未受領"),
         }[state]
@@ -222,7 +231,7 @@ class DeliveryPanel(QWidget):
         line = self.tr("　端末 …{tail}：第{v}版　{at}").format(
             tail=device_id[-4:], v=version, at=at
         )
-        return line if verified else line + self.tr("（古いアプリからの報告）")
+        return line if verified else line + self.tr("（署名なし：古いアプリからの報告です）")
 
     def rows_by_user(self) -> dict[str, str]:
         """user id → the row's state (for tests and the probe)."""

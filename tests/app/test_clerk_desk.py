@@ -12,6 +12,7 @@ control is named and Tab-reachable; screenshots in Japanese and English go to /t
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pymupdf
@@ -186,7 +187,23 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         assert rows()["giin2"] == NOT_RECEIVED
         shown = desk.page.delivery.rows.item(list(rows()).index("giin1")).text()
         assert shown.startswith("委員 北野　✓ 受領済み（第1版）\n　端末 …")
-        assert "古いアプリ" not in shown  # signed by the device, verified on the clerk's
+        assert "署名なし" not in shown  # signed by the device, verified on the clerk's
+        # The same row had the signature been stripped (a 1.4 app, or a hostile relay): the
+        # report's own data with nothing verified never reads 受領済み.
+        panel = desk.page.delivery
+        found = panel.delivery()
+        assert found is not None
+        real = next(m for m in found.members if m.user_id == "giin1")
+        assert real.latest_verified
+        stripped = replace(
+            real,
+            latest_verified=False,
+            devices=tuple(replace(r, verified=False) for r in real.devices),
+        )
+        unsigned = panel._row(stripped, found.version).text()  # noqa: SLF001 - the row's words
+        assert unsigned.startswith("委員 北野　✓ 受領の報告あり（署名なし・第1版）\n"), unsigned
+        assert "受領済み" not in unsigned
+        assert "（署名なし：古いアプリからの報告です）" in unsigned
         assert "jimukyoku" not in rows()  # the clerk at the desk is not a recipient
         shot(desk, "clerk-delivery")
 

@@ -260,6 +260,10 @@ Version {v}   received by {k} of {n}</translation>
         <translation>△ Older version only (version {v})</translation>
     </message>
     <message>
+        <source>✓ 受領の報告あり（署名なし・第{v}版）</source>
+        <translation>✓ Reported received (unsigned, version {v})</translation>
+    </message>
+    <message>
         <source>✓ 受領済み（第{v}版）</source>
         <translation>✓ Received (version {v})</translation>
     </message>
@@ -274,6 +278,10 @@ Version {v}   received by {k} of {n}</translation>
     <message>
         <source>いま確かめる</source>
         <translation>Check now</translation>
+    </message>
+    <message>
+        <source>うち{u}人は署名のない報告です。</source>
+        <translation> Of them, {u} only by an unsigned report.</translation>
     </message>
     <message>
         <source>この資料の受け取りの状況はまだわかりません。</source>
@@ -292,8 +300,8 @@ Version {v}   received by {k} of {n}</translation>
         <translation>Who has received it, member by member</translation>
     </message>
     <message>
-        <source>（古いアプリからの報告）</source>
-        <translation> (reported by an older app)</translation>
+        <source>（署名なし：古いアプリからの報告です）</source>
+        <translation> (unsigned: a report from an older app)</translation>
     </message>
 </context>
 <context>
