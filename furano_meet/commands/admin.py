@@ -4,17 +4,15 @@ devices, and the meeting's signed roster."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from datetime import UTC, datetime
 
 from furano_meet.sync.account import create_org_root
 from furano_meet.sync.admin import certify, invite, pending_devices
-from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.policy import ExportRule
 
-from .common import load_account, open_store, running, use_ca_file
+from .common import load_account, online_engine, open_store, use_ca_file
 
 
 async def invite_user(args: argparse.Namespace) -> int:
@@ -82,21 +80,16 @@ async def certify_device(args: argparse.Namespace) -> int:
 
 async def roster(args: argparse.Namespace) -> int:
     """(Clerk/admin) Sign the meeting's roster: only these users' devices get its keys."""
-    with open_store(args) as store:
-        use_ca_file(args, store)
-        engine = SyncEngine(store)
-        async with running(engine):
-            async with asyncio.timeout(args.timeout):
-                await engine.wait_online(args.timeout)
-                version = await engine.set_roster(
-                    args.meeting_id,
-                    args.user_ids,
-                    note_editors=args.note_editor,
-                    export_allowed=args.export_allowed,
-                    committee=args.committee,
-                )
-                rule = await engine.export_rule(args.meeting_id)
-                committee = await engine.committee(args.meeting_id)
+    async with online_engine(args) as engine:
+        version = await engine.set_roster(
+            args.meeting_id,
+            args.user_ids,
+            note_editors=args.note_editor,
+            export_allowed=args.export_allowed,
+            committee=args.committee,
+        )
+        rule = await engine.export_rule(args.meeting_id)
+        committee = await engine.committee(args.meeting_id)
     print(f"Roster {version} of {args.meeting_id} signed: {', '.join(sorted(set(args.user_ids)))}.")
     if committee is not None:
         print(f"Committee: {committee}")

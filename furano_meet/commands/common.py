@@ -95,6 +95,19 @@ async def running(engine: SyncEngine) -> AsyncIterator[asyncio.Task[None]]:
             await task
 
 
+@contextlib.asynccontextmanager
+async def online_engine(args: argparse.Namespace) -> AsyncIterator[SyncEngine]:
+    """This profile's engine, running and online, for one clerk's or admin's request; the
+    block (waiting for the relay included) is bounded by ``--timeout``."""
+    with open_store(args) as store:
+        use_ca_file(args, store)
+        engine = SyncEngine(store)
+        async with running(engine):
+            async with asyncio.timeout(args.timeout):
+                await engine.wait_online(args.timeout)
+                yield engine
+
+
 async def wait_until_certified(store: LocalStore, account: Account, timeout: float) -> None:
     """Return once this device holds a certificate; says once what it is waiting for."""
     told = False

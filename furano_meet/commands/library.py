@@ -14,7 +14,14 @@ from furano_meet.sync.delivery import DeliveryReport, MemberDelivery
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DocumentPublished, SyncEvent, UploadProgress
 
-from .common import load_account, open_store, running, use_ca_file, wait_until_certified
+from .common import (
+    load_account,
+    online_engine,
+    open_store,
+    running,
+    use_ca_file,
+    wait_until_certified,
+)
 from .syncing import TransferProgress
 
 
@@ -110,26 +117,16 @@ def search(args: argparse.Namespace) -> int:
 
 async def withdraw(args: argparse.Namespace) -> int:
     """(Clerk) Withdraw every version of a document: members' devices stop offering it."""
-    with open_store(args) as store:
-        use_ca_file(args, store)
-        engine = SyncEngine(store)
-        async with running(engine):
-            async with asyncio.timeout(args.timeout):
-                await engine.wait_online(args.timeout)
-                await engine.withdraw_document(args.meeting_id, args.document_id)
+    async with online_engine(args) as engine:
+        await engine.withdraw_document(args.meeting_id, args.document_id)
     print(f"Withdrew {args.document_id} from {args.meeting_id}.")
     return 0
 
 
 async def receipts(args: argparse.Namespace) -> int:
     """(Clerk/chair) Who received which version of each document, as the clerk's desk shows it."""
-    with open_store(args) as store:
-        use_ca_file(args, store)
-        engine = SyncEngine(store)
-        async with running(engine):
-            async with asyncio.timeout(args.timeout):
-                await engine.wait_online(args.timeout)
-                report = await engine.delivery(args.meeting_id)
+    async with online_engine(args) as engine:
+        report = await engine.delivery(args.meeting_id)
     print("\n".join(delivery_lines(report)))
     return 0
 
