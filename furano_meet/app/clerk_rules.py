@@ -21,22 +21,14 @@ from .labels import label
 from .session import Session
 
 
-class ExportRuleBox(QWidget):
-    """Members may save annotated copies: yes / no — the clerk's signed rule (see
-    :mod:`furano_meet.sync.policy`), read back from the core after every change."""
+class RosterBox(QWidget):
+    """A setting the clerk signs into the meeting's roster: read again when the meeting changes
+    and whenever a new roster is accepted (another clerk's device may have changed it)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.meeting_id = ""
-        self.check = QCheckBox(self.tr("委員が書き込み入りの資料を保存できる"), self)
-        self.check.toggled.connect(self._chosen)
-        self.now = label("", "explain")
-        column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(label(self.tr("書き込み入りの保存"), "section"))
-        column.addWidget(self.check)
-        column.addWidget(self.now)
         session.engine_event.connect(self._on_event)
 
     def set_meeting(self, meeting_id: str) -> None:
@@ -46,6 +38,25 @@ class ExportRuleBox(QWidget):
     def _on_event(self, event: SyncEvent) -> None:
         if isinstance(event, RosterAccepted) and event.meeting_id == self.meeting_id:
             self.read()
+
+    def read(self) -> None:
+        raise NotImplementedError
+
+
+class ExportRuleBox(RosterBox):
+    """Members may save annotated copies: yes / no — the clerk's signed rule (see
+    :mod:`furano_meet.sync.policy`), read back from the core after every change."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.check = QCheckBox(self.tr("委員が書き込み入りの資料を保存できる"), self)
+        self.check.toggled.connect(self._chosen)
+        self.now = label("", "explain")
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(label(self.tr("書き込み入りの保存"), "section"))
+        column.addWidget(self.check)
+        column.addWidget(self.now)
 
     def read(self) -> None:
         self.check.setEnabled(False)
@@ -74,16 +85,14 @@ class ExportRuleBox(QWidget):
         )
 
 
-class CommitteeBox(QWidget):
+class CommitteeBox(RosterBox):
     """The meeting's committee (会議体, 「総務文教委員会」): shown as the signed roster says
     (``engine.committee``), changed by signing the next roster (``engine.set_committee``);
     members' meeting lists show it once their devices accept that roster. Empty removes it
     (members' lists then read the committee from the title again)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.session = session
-        self.meeting_id = ""
+        super().__init__(session, parent)
         self.field = QLineEdit(self)
         self.field.setAccessibleName(self.tr("会議体"))
         self.field.setPlaceholderText(self.tr("例：総務文教委員会"))
@@ -101,16 +110,7 @@ class CommitteeBox(QWidget):
         column.addWidget(label(self.tr("会議体"), "section"))
         column.addLayout(row)
         column.addWidget(self.now)
-        session.engine_event.connect(self._on_event)
         self._enable(False)  # until the signed roster has been read
-
-    def set_meeting(self, meeting_id: str) -> None:
-        self.meeting_id = meeting_id
-        self.read()
-
-    def _on_event(self, event: SyncEvent) -> None:
-        if isinstance(event, RosterAccepted) and event.meeting_id == self.meeting_id:
-            self.read()
 
     def read(self) -> None:
         self._enable(False)
