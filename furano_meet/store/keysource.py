@@ -69,6 +69,7 @@ __all__ = [
     "KeySource",
     "KeySourceRecord",
     "ScryptParams",
+    "current_scrypt",
     "derive_key",
     "key_check",
     "read_record",
@@ -116,6 +117,20 @@ class ScryptParams:
             raise ValueError(f"scrypt n={self.n} out of range")
         if not (1 <= self.r <= 32 and 1 <= self.p <= 16):
             raise ValueError(f"scrypt r={self.r} p={self.p} out of range")
+
+
+CURRENT_SCRYPT = ScryptParams()
+"""What new stores get and weaker ones are moved to: always the defaults above in the app.
+
+Test hook (the only one in the store): the app's tests create hundreds of passphrase stores (the
+demo council's devices), half a second of scrypt each at this cost, so ``tests/app/conftest.py``
+lowers it for their duration to the floor :meth:`ScryptParams.validate` accepts. Nothing else
+assigns it; ``tests/store/test_keysource.py`` checks that it is the full-cost default."""
+
+
+def current_scrypt() -> ScryptParams:
+    """:data:`CURRENT_SCRYPT`, read when asked (so the tests' lower value reaches every user)."""
+    return CURRENT_SCRYPT
 
 
 @dataclass(frozen=True)
@@ -240,7 +255,7 @@ def new_passphrase_record(
     if not passphrase:
         raise PassphraseRequired("The passphrase is empty.", new_store=True)
     check_strength(passphrase)
-    return passphrase_record(passphrase, params or ScryptParams())
+    return passphrase_record(passphrase, params or current_scrypt())
 
 
 def passphrase_record(passphrase: str, params: ScryptParams) -> tuple[bytes, KeySourceRecord]:

@@ -49,6 +49,7 @@ from .keysource import (
     KeySource,
     KeySourceRecord,
     ScryptParams,
+    current_scrypt,
     derive_key,
     key_from_passphrase,
     key_matches,
@@ -77,7 +78,7 @@ def unlock(
     parameters are weaker than ``target`` (default: the current ones; other values only in
     tests) to it. Raises :class:`PassphraseRequired` and :class:`WrongPassphrase`.
     """
-    wanted = target or ScryptParams()
+    wanted = target or current_scrypt()
     pending = read_record(paths.keysource_pending)
     if pending is None or passphrase is None:
         key = key_from_passphrase(record, passphrase)
@@ -111,7 +112,7 @@ def change_passphrase(
         raise StoreIOError("an earlier key change is unfinished; close and reopen the store")
     key_from_passphrase(record, old)
     check_strength(new)
-    _switch(paths, db, new, ScryptParams())
+    _switch(paths, db, new, current_scrypt())
 
 
 def _switch(paths: ProfilePaths, db: Database, passphrase: str, params: ScryptParams) -> bytes:

@@ -13,14 +13,16 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_API", "pyside6")
 
 import contextlib  # noqa: E402
+import functools  # noqa: E402
 import gc  # noqa: E402
-from collections.abc import AsyncIterator, Callable, Mapping  # noqa: E402
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 import qasync  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
+from furano_meet import demo  # noqa: E402
 from furano_meet.app.__main__ import make_app  # noqa: E402
 from furano_meet.app.appearance import Appearance  # noqa: E402
 from furano_meet.app.council import DemoCouncil, demo_council, member_session  # noqa: E402
@@ -28,6 +30,7 @@ from furano_meet.app.language import set_language  # noqa: E402
 from furano_meet.app.session import Session  # noqa: E402
 from furano_meet.app.window import MainWindow  # noqa: E402
 from furano_meet.preferences import Preferences  # noqa: E402
+from furano_meet.store import keysource  # noqa: E402
 from server.demo import MEETING_ID  # noqa: E402
 
 
@@ -41,6 +44,41 @@ def pytest_asyncio_loop_factories(
         return qasync.QEventLoop(app)
 
     return {"qasync": qt_loop}
+
+
+CHEAP_SCRYPT = keysource.ScryptParams(n=2**14)
+"""The floor ``ScryptParams.validate`` accepts: 16 MiB and ~0.08 s instead of 128 MiB and ~0.5 s."""
+
+
+@pytest.fixture(autouse=True)
+def cheap_scrypt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passphrase stores made (and kept) at the cheapest valid scrypt cost during an app test.
+
+    Why: every demo council makes two passphrase stores (its administrator's and clerk's
+    devices) and every member session one more; at the production cost that was ~0.5 s of
+    scrypt each on a quiet machine, over a minute of the suite. The cost is not what these tests
+    are about (``tests/store/test_keysource.py`` tests scrypt, the upgrade, and that
+    ``keysource.CURRENT_SCRYPT`` is the production default). Restored after every test.
+    ``@pytest.mark.production_scrypt`` keeps the real cost: for stores a separate app process
+    opens (it would see a cheap store as an old one and move it to the production cost first).
+    """
+    if request.node.get_closest_marker("production_scrypt") is None:
+        monkeypatch.setattr(keysource, "CURRENT_SCRYPT", CHEAP_SCRYPT)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_documents_once() -> Iterator[None]:
+    """The demo council's three PDFs generated once per test session, not once per council.
+
+    Why: generating them costs ~1.7 s (PyMuPDF laying out Japanese text), and some 45 app tests
+    start a demo council. Safe: ``demo_documents`` makes identical bytes on every call (fixed
+    seeds; ``tests/samples/test_demo.py`` checks it), so every council publishes exactly what it
+    would have made itself; each call gets its own list (the bytes are immutable).
+    """
+    made = functools.cache(demo.demo_documents)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo, "demo_documents", lambda: list(made()))
+        yield
 
 
 class Windows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.council import demo_council, enrolled_store
@@ -21,6 +22,7 @@ from tests.app.conftest import quiet_pymupdf_garbage
 DOC = " ".join(map(str, FIRST_DOCUMENT))  # "demo-1 1"
 
 
+@pytest.mark.production_scrypt  # the app processes open these stores at the production cost
 async def test_the_chairs_turns_and_shared_stroke_reach_the_other_app_process(
     tmp_path: Path, qtbot: QtBot
 ) -> None:

@@ -35,6 +35,7 @@ def test_demo_items_have_furano_flavour() -> None:
 
 def test_demo_documents_are_small_distinct_pdfs() -> None:
     documents = demo_documents()
+    assert demo_documents() == documents  # identical bytes every time (the app tests cache them)
     assert 2 <= len(documents) <= 3
     assert len({title for title, _ in documents}) == len(documents)
     for title, data in documents:

@@ -16,7 +16,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends.chainer import ChainerBackend
 
 from bench.client_fixtures import MemoryKeyring
-from furano_meet.store import LocalStore, migrations, rekey
+from furano_meet.store import LocalStore, keysource, migrations, rekey
 from furano_meet.store.database import Database
 from furano_meet.store.errors import (
     DatabaseCorrupt,
@@ -33,6 +33,7 @@ from furano_meet.store.keysource import (
     KeySource,
     KeySourceRecord,
     ScryptParams,
+    current_scrypt,
     derive_key,
     key_check,
     key_from_passphrase,
@@ -167,6 +168,9 @@ def test_damaged_record_is_a_typed_error(tmp_path: Path, text: str) -> None:
 
 def test_scrypt_parameters_are_at_least_the_required_strength() -> None:
     params = ScryptParams()
+    # what new stores get and old ones move to is the full default: the app tests' lower value
+    # (tests/app/conftest.py) never outlives them
+    assert keysource.CURRENT_SCRYPT == current_scrypt() == params
     assert params.n >= 2**17 and params.r >= 8 and params.p >= 1
     assert 128 * params.n * params.r * params.p >= 128 * 2**20  # bytes of memory per guess
     assert ScryptParams(n=2**15).weaker_than(params) and not params.weaker_than(params)
@@ -425,6 +429,8 @@ def test_change_passphrase(data_dir: Path, fail_keyring: None) -> None:
     with LocalStore.open(data_dir, PROFILE, passphrase=STRONG) as store:
         store.set_setting("議事録", "非公開")
         before = snapshot(profile_dir(data_dir))
+        made = read_record(profile_dir(data_dir) / "keysource.json")
+        assert made is not None and made.scrypt == ScryptParams()  # a new store: full cost
         with pytest.raises(PassphraseTooWeak):
             store.change_passphrase(STRONG, "furano2026")
         with pytest.raises(WrongPassphrase):
@@ -436,6 +442,8 @@ def test_change_passphrase(data_dir: Path, fail_keyring: None) -> None:
         LocalStore.open(data_dir, PROFILE, passphrase=STRONG)
     with LocalStore.open(data_dir, PROFILE, passphrase=new) as store:
         assert store.settings() == {"議事録": "非公開", "after": "change"}
+    changed = read_record(profile_dir(data_dir) / "keysource.json")
+    assert changed is not None and changed.scrypt == ScryptParams()  # the production cost
     keyring.set_keyring(MemoryKeyring())
     with LocalStore.open(data_dir, "other") as keychain_store, pytest.raises(StoreBug):
         keychain_store.change_passphrase(STRONG, new)
