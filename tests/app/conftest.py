@@ -13,7 +13,6 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("QT_API", "pyside6")
 
 import contextlib  # noqa: E402
-import functools  # noqa: E402
 import gc  # noqa: E402
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -32,6 +31,7 @@ from furano_meet.app.window import MainWindow  # noqa: E402
 from furano_meet.preferences import Preferences  # noqa: E402
 from furano_meet.store import keysource  # noqa: E402
 from server.demo import MEETING_ID  # noqa: E402
+from tests import pdfs  # noqa: E402
 
 
 def pytest_asyncio_loop_factories(
@@ -71,13 +71,11 @@ def demo_documents_once() -> Iterator[None]:
     """The demo council's three PDFs generated once per test session, not once per council.
 
     Why: generating them costs ~1.7 s (PyMuPDF laying out Japanese text), and some 45 app tests
-    start a demo council. Safe: ``demo_documents`` makes identical bytes on every call (fixed
-    seeds; ``tests/samples/test_demo.py`` checks it), so every council publishes exactly what it
-    would have made itself; each call gets its own list (the bytes are immutable).
+    start a demo council. Safe: they are the same bytes on every call (``tests/pdfs.py``), so
+    every council publishes exactly what it would have made itself.
     """
-    made = functools.cache(demo.demo_documents)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo, "demo_documents", lambda: list(made()))
+        patch.setattr(demo, "demo_documents", pdfs.demo_documents)
         yield
 
 

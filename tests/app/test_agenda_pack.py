@@ -24,7 +24,6 @@ from furano_meet.app.tour import expect_paint, until
 from furano_meet.app.window import MainWindow
 from furano_meet.demo import DEMO_PASSPHRASE
 from furano_meet.pagespace import Point
-from furano_meet.samples import demo_documents
 from furano_meet.store import LocalStore
 from furano_meet.store.seen_marks import note_mark
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary, SyncEngine
@@ -34,6 +33,7 @@ from tests.app.conftest import app_council
 from tests.app.test_first_run import shot
 from tests.app.test_states import summary
 from tests.app.test_viewer import WAIT
+from tests.pdfs import demo_documents
 
 FIRST = ("demo-1", 1)
 REPLACED = ("demo-1", 2)

@@ -27,7 +27,6 @@ from furano_meet.app.error_presenter import Notice
 from furano_meet.app.states import State
 from furano_meet.app.tour import expect_paint, until
 from furano_meet.app.window import MainWindow
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsCarried, Connectivity, DownloadProgress
 from server.config import RelayConfig
@@ -38,6 +37,7 @@ from tests.app.test_first_run import shot
 from tests.app.test_states import row_states, withdraw
 from tests.conftest import relay_config
 from tests.e2e.council import Device
+from tests.pdfs import generate_agenda_pack
 
 WAIT = 30  # seconds; every wait is on a positive marker
 

@@ -32,7 +32,6 @@ from furano_meet.app.session import Session
 from furano_meet.app.states import State
 from furano_meet.app.tour import FIRST_DOCUMENT, until
 from furano_meet.app.window import MainWindow
-from furano_meet.samples.agenda_pack import generate_agenda_pack
 from furano_meet.sync.documents import DocumentUnreadable
 from server.demo import MEETING_ID, PEOPLE
 from tests.app.conftest import Windows, app_council
@@ -40,6 +39,7 @@ from tests.app.test_accessibility import problems
 from tests.app.test_first_run import shot
 from tests.app.test_translation import japanese_outside, shown_texts
 from tests.app.test_viewer import WAIT
+from tests.pdfs import generate_agenda_pack
 
 
 def make_files(folder: Path) -> dict[str, Path]:

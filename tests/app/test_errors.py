@@ -10,7 +10,6 @@ from pytestqt.qtbot import QtBot
 from furano_meet.app.session import Session
 from furano_meet.app.tour import FIRST_DOCUMENT, until
 from furano_meet.app.window import MainWindow
-from furano_meet.samples import generate_agenda_pack
 from server import demo
 from server.demo import MEETING_ID
 from server.relay import Relay
@@ -18,6 +17,7 @@ from tests.app.conftest import app_council
 from tests.conftest import relay_config
 from tests.e2e.council import Council
 from tests.e2e.test_sync_security import flip_a_byte, published, rewrite_blob
+from tests.pdfs import generate_agenda_pack
 
 
 def assert_calm(text: str) -> None:

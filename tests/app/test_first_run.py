@@ -24,7 +24,6 @@ from furano_meet.app.session import Session
 from furano_meet.app.states import State
 from furano_meet.app.tour import until
 from furano_meet.app.window import MainWindow
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.store import LocalStore
 from furano_meet.sync.admin import certify, device_fingerprint
 from furano_meet.sync.engine import SyncEngine
@@ -34,6 +33,7 @@ from tests.app.test_accessibility import problems
 from tests.conftest import keyring_backend, relay_config
 from tests.e2e.council import Council, Device
 from tests.e2e.test_sync_security import published
+from tests.pdfs import generate_agenda_pack
 
 WAIT = 30  # seconds: generous on a shared machine; every wait is on a positive marker
 SHOTS = Path("/tmp/shots")

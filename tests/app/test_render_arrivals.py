@@ -21,7 +21,7 @@ from furano_meet.render import (
     RenderRequest,
     RenderService,
 )
-from furano_meet.samples import generate_agenda_pack
+from tests.pdfs import generate_agenda_pack
 
 DOC = "pack"
 WAIT = 60

@@ -15,7 +15,6 @@ from furano_meet.app.tour import until
 from furano_meet.app.window import MainWindow
 from furano_meet.net import RelayConnection
 from furano_meet.protocol import messages as m
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState
 from furano_meet.sync.account import Account
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary
@@ -34,6 +33,7 @@ from tests.app.test_first_run import WAIT, shot
 from tests.conftest import relay_config
 from tests.e2e.council import Council, Device
 from tests.e2e.test_sync_security import published
+from tests.pdfs import generate_agenda_pack
 
 
 def row_states(widget: object) -> list[State]:

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from furano_meet.protocol import messages as m
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.sync.events import DocumentReady, DocumentRefused
 from server.demo import MEETING_ID
 from tests.e2e.council import Council
 from tests.e2e.hostile import TO_CLIENT, HostileRelay
+from tests.pdfs import generate_agenda_pack
 
 AGENDA = (  # (title, agenda item, position): titles sort the other way round
     ("あ 参考資料", "議案第3号", 3),

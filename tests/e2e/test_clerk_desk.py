@@ -16,7 +16,6 @@ import pytest
 from furano_meet.cli import main as cli_main
 from furano_meet.net import RelayError
 from furano_meet.protocol import messages as m
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState
 from furano_meet.sync.delivery import DeliveryReport, MemberDelivery
 from furano_meet.sync.events import DocumentReady, DocumentWithdrawn, RosterAccepted
@@ -24,6 +23,7 @@ from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, Device
 from tests.e2e.hostile import TO_CLIENT, TO_RELAY, HostileRelay
+from tests.pdfs import generate_agenda_pack
 
 MEMBERS = ["giin1", "giin2", "giin3", "iincho", "jimukyoku"]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState, Visibility
 from furano_meet.sync.events import DocumentIndexed, KeyWaiting
 from server.demo import MEETING_ID, MEETING_TITLE
 from tests.e2e.council import Council, note
+from tests.pdfs import generate_agenda_pack
 
 
 async def test_meetings_documents_notes_and_search_as_a_screen_reads_them(

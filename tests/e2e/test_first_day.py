@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from furano_meet.samples import demo_documents
 from tests.e2e.relay_process import ROOT
+from tests.pdfs import demo_documents
 
 README = ROOT / "README.md"
 SECTION = "## Running the relay for real"

@@ -33,7 +33,6 @@ from furano_meet.crypto.authority import SignedKind
 from furano_meet.crypto.signed_envelopes import sign_envelope
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.sync import private_keys
 from furano_meet.sync.events import DocumentReady
 from furano_meet.sync.receiving import stored_meeting_key
@@ -41,6 +40,7 @@ from server.demo import MEETING_ID, ORG_ID
 from server.relay import Relay
 from tests.e2e.council import Council, Device, clerk_on_the_command_line, wait_until
 from tests.e2e.hostile import TO_CLIENT, TO_RELAY, HostileRelay
+from tests.pdfs import generate_agenda_pack
 
 REFUSED_KEY = "refusing a meeting key envelope"
 REFUSED_PRIVATE = "refusing a private key envelope"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from furano_meet.commands import TransferProgress
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState
 from furano_meet.sync.documents import DocumentUnreadable
 from furano_meet.sync.events import (
@@ -21,6 +20,7 @@ from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, stroke
 from tests.e2e.test_sync import replaced_version
+from tests.pdfs import generate_agenda_pack
 
 
 async def test_a_refusal_names_the_file_the_clerk_chose(council: Council) -> None:

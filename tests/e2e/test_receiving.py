@@ -9,7 +9,6 @@ import pytest
 
 from furano_meet.crypto import DocumentEncryptor
 from furano_meet.crypto.manifest import unwrap_content_key
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.sync import documents as docs
 from furano_meet.sync.events import DocumentReady, DocumentRefused, DownloadProgress
 from furano_meet.sync.receiving import stored_meeting_key
@@ -17,6 +16,7 @@ from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, Device
 from tests.e2e.test_sync_security import flip_a_byte, forge_as_member, published, rewrite_blob
+from tests.pdfs import generate_agenda_pack
 
 BIG = 9_000_000  # several 4 MiB download pieces
 

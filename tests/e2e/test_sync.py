@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from furano_meet.annotations import StickyNote, decode
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import DocumentState, Visibility
 from furano_meet.sync import private_keys
 from furano_meet.sync.events import (
@@ -30,6 +29,7 @@ from tests.e2e.council import (
     stroke,
     wait_until,
 )
+from tests.pdfs import generate_agenda_pack
 
 
 async def test_a_published_pack_reaches_members_verified_decrypted_and_searchable(

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import Visibility
 from furano_meet.sync import private_keys
 from furano_meet.sync.events import (
@@ -22,6 +21,7 @@ from server.demo import MEETING_ID
 from tests.e2e.council import Council, Device, note, stroke, wait_until
 from tests.e2e.council import note as sticky
 from tests.e2e.relay_process import RelayProcess, free_port, seeded
+from tests.pdfs import generate_agenda_pack
 
 
 class KillableRelay:

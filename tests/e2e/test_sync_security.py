@@ -15,7 +15,6 @@ import keyring
 import pytest
 
 from furano_meet.crypto import DeviceKeys
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.store.records import Visibility
 from furano_meet.sync import documents as docs
 from furano_meet.sync.events import (
@@ -30,6 +29,7 @@ from furano_meet.sync.receiving import stored_meeting_key
 from server.demo import MEETING_ID
 from server.relay import Relay
 from tests.e2e.council import Council, Device, note
+from tests.pdfs import generate_agenda_pack
 
 RECORD = 256 * 1024 + 16  # one encrypted chunk: 256 KiB of ciphertext and a 16-byte tag
 

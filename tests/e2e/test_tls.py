@@ -26,7 +26,6 @@ from cryptography.x509.oid import NameOID
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.net.tls import TlsCaFileUnusable, TlsUntrusted
 from furano_meet.protocol import messages as m
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.store import LocalStore
 from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
 from furano_meet.sync.admin import invite
@@ -37,6 +36,7 @@ from server import demo
 from server.relay import Relay
 from tests.conftest import relay_config
 from tests.e2e.relay_process import ROOT, RelayProcess, cli, seeded
+from tests.pdfs import generate_agenda_pack
 
 NOW = datetime.datetime.now(datetime.UTC)
 DAY = datetime.timedelta(days=1)

@@ -12,9 +12,9 @@ from furano_meet.crypto import DeviceCertificate, MeetingKey, WrongContext
 from furano_meet.crypto.certificates import issue_device_certificate, verify_device_certificate
 from furano_meet.crypto.errors import BadSignature
 from furano_meet.crypto.keys import DeviceKeys, OrgRootKey
-from furano_meet.samples import generate_agenda_pack
 from furano_meet.sync import documents as docs
 from furano_meet.sync.pdf_check import PdfInspection, PdfWarning
+from tests.pdfs import generate_agenda_pack
 
 
 def _clerk() -> tuple[DeviceKeys, DeviceCertificate]:
