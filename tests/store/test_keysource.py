@@ -329,12 +329,15 @@ UPGRADED = ScryptParams(n=2**15)
 
 _CRASHING_CHILD = """
 import os, sys
-from furano_meet.store import rekey
+from furano_meet.store import keysource, rekey
 from furano_meet.store.database import Database
 from furano_meet.store.keysource import KeySource, ScryptParams, derive_key, read_record
 from furano_meet.store.layout import ProfilePaths
 
 step, data, profile, passphrase, new = sys.argv[1:]
+# a changed passphrase gets the current cost: the crash tests' cheap one (test_change_passphrase
+# proves the production cost)
+keysource.CURRENT_SCRYPT = ScryptParams(n=int(os.environ["TARGET_N"]))
 paths = ProfilePaths.for_profile(data, profile)
 record = read_record(paths.keysource)
 def power_cut(*args, **kwargs):
