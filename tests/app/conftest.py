@@ -70,7 +70,7 @@ def cheap_scrypt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 def demo_documents_once() -> Iterator[None]:
     """The demo council's three PDFs generated once per test session, not once per council.
 
-    Why: generating them costs ~1.7 s (PyMuPDF laying out Japanese text), and some 45 app tests
+    Why: generating them costs ~1.7 s (PyMuPDF laying out Japanese text), and about 40 app tests
     start a demo council. Safe: they are the same bytes on every call (``tests/pdfs.py``), so
     every council publishes exactly what it would have made itself.
     """
