@@ -28,7 +28,7 @@ from furano_meet.sync.recovery import RecoveryBoxMissing
 from server.demo import MEETING_ID
 from tests.app.conftest import app_council
 from tests.app.test_first_run import WAIT, shot
-from tests.app.test_search import type_in
+from tests.app.test_search import every_document_indexed, type_in
 from tools.screen_check import clipped
 
 FIRST = ("demo-1", 1)
@@ -121,6 +121,7 @@ async def test_next_hit_steps_within_the_page_first_and_my_notes_are_found(
 ) -> None:
     async with app_council(tmp_path, qtbot) as windows:
         window = await windows.open("giin1")
+        await every_document_indexed(window)  # ready comes before indexed
         panel, viewer, canvas = window.search, window.viewer, window.viewer.canvas
         engine = window.session.engine
         query = "予算"

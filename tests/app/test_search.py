@@ -40,11 +40,27 @@ def marked_pixels(window: MainWindow) -> int:
     return count
 
 
+async def every_document_indexed(window: MainWindow) -> None:
+    """Wait until search covers all the meeting's documents: a document is ready (it opens)
+    before its text is indexed, and a search typed in between finds fewer pages than the
+    engine's own search a moment later (seen once the council started faster). The marker:
+    「議案第」 is in the running header of every demo document's body pages."""
+    engine, meeting_id = window.session.engine, window.viewer.meeting_id
+    wanted = {d.document_id for d in await engine.documents(meeting_id) if d.ready}
+
+    async def indexed() -> bool:
+        hits = await engine.search("議案第", meeting_id=meeting_id)
+        return {h.doc_id for h in hits} >= wanted
+
+    await window.session.wait_until(indexed)
+
+
 async def test_a_two_character_word_finds_pages_and_marks_the_hit(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
     async with app_council(tmp_path, qtbot) as windows:
         window = await windows.open("giin1")
+        await every_document_indexed(window)
         panel = window.search
         type_in(panel.field, QUERY)
         await until(lambda: panel.query == QUERY and panel.results.count() > 0)
