@@ -166,15 +166,21 @@ def _start(data: str, profile: str) -> int:
     from PySide6.QtCore import QTimer
 
     from furano_meet.app.__main__ import main, make_app
-    from furano_meet.app.window import MainWindow
 
     app = make_app(sys.argv[:1])
     timer = QTimer(app)
     timer.setInterval(2)
 
     def check() -> None:
+        window = sys.modules.get("furano_meet.app.window")  # imported when the app does, not
+        if window is None:  # before: the entry path imports it while the store opens
+            return
         for widget in app.topLevelWidgets():
-            if isinstance(widget, MainWindow) and widget.isVisible() and widget.meetings.count():
+            if (
+                isinstance(widget, window.MainWindow)
+                and widget.isVisible()
+                and widget.meetings.count()
+            ):
                 print(SHOWN, flush=True)
                 timer.stop()
                 widget.close()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import os
 import sys
 from pathlib import Path
 
@@ -15,19 +17,16 @@ import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from furano_meet import preferences
+from furano_meet.cli import PASSPHRASE_ENV
 from furano_meet.errors import FuranoError
-from furano_meet.sync.engine import SyncEngine
 
 from .appearance import Appearance
 from .error_presenter import ErrorPresenter
-from .first_run import prepare_profile
 from .fonts import install_ui_font
 from .garbage import GarbageAtRest
 from .heap import large_blocks_mapped
 from .language import set_language
-from .probe import install as install_probe
-from .session import Session
-from .window import MainWindow
+from .profile_open import open_enrolled
 
 
 def make_app(argv: list[str]) -> QApplication:
@@ -45,12 +44,33 @@ def make_app(argv: list[str]) -> QApplication:
 
 
 async def _run(app: QApplication, data: Path | None, profile: str) -> int:
+    """The app until its window closes; its exit status.
+
+    Start-up order (docs/app.md, "Start-up"): this module imports only what the application
+    object needs; the store starts opening on a worker thread *first* — with a passphrase that
+    is a ~0.45 s scrypt, which releases the GIL — and the engine and the window are imported
+    while it runs. Then the heap is frozen (:meth:`.garbage.GarbageAtRest.keep_imported`), and
+    once the meeting list's first load is done the next full collection freezes what start-up
+    made (:meth:`~.garbage.GarbageAtRest.settle`).
+    """
     errors = ErrorPresenter()
     prefs = preferences.load(preferences.preferences_path(data, profile))
     set_language(app, prefs.language)  # before the first window: first run is in it too
     Appearance.of(app).apply(prefs)
+    opening = asyncio.get_running_loop().run_in_executor(
+        None, functools.partial(open_enrolled, data, profile, os.environ.get(PASSPHRASE_ENV))
+    )  # on its thread now: the imports below run while the key is derived
+    from furano_meet.sync.engine import SyncEngine
+
+    from .first_run import prepare_profile
+    from .probe import install as install_probe
+    from .session import Session
+    from .window import MainWindow
+
+    garbage = GarbageAtRest.of(app)
+    garbage.keep_imported()
     try:
-        store = await prepare_profile(data, profile, errors)  # first run, when needed
+        store = await prepare_profile(data, profile, errors, opening)  # first run, when needed
         if store is None:
             return 2  # the first-run window was closed
         engine = await asyncio.to_thread(SyncEngine, store)
@@ -71,7 +91,10 @@ async def _run(app: QApplication, data: Path | None, profile: str) -> int:
     session.start()
     window.resize(1366, 900)
     window.show()
+    settled = asyncio.ensure_future(session.ops.settle())  # the meeting list's first load
+    settled.add_done_callback(lambda done: done.cancelled() or garbage.settle())
     await closed
+    settled.cancel()
     await session.close()
     return 0
 
