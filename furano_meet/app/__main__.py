@@ -92,7 +92,12 @@ async def _run(app: QApplication, data: Path | None, profile: str) -> int:
     window.resize(1366, 900)
     window.show()
     settled = asyncio.ensure_future(session.ops.settle())  # the meeting list's first load
-    settled.add_done_callback(lambda done: done.cancelled() or garbage.settle())
+
+    def start_up_settled(done: asyncio.Future[None]) -> None:
+        if not done.cancelled():
+            garbage.settle()
+
+    settled.add_done_callback(start_up_settled)
     await closed
     settled.cancel()
     await session.close()
