@@ -28,8 +28,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 PASSPHRASE_ENV = "FURANO_MEET_PASSPHRASE"
 SHOWN = "meeting list shown"
@@ -192,29 +196,37 @@ def _bare() -> int:
 def _start(data: str, profile: str) -> int:
     from PySide6.QtCore import QTimer
 
-    from furano_meet.app.__main__ import main, make_app
+    import furano_meet.app.__main__ as entry
 
-    app = make_app(sys.argv[:1])
-    timer = QTimer(app)
-    timer.setInterval(2)
+    make_app = entry.make_app
 
-    def check() -> None:
-        window = sys.modules.get("furano_meet.app.window")  # imported when the app does, not
-        if window is None:  # before: the entry path imports it while the store opens
-            return
-        for widget in app.topLevelWidgets():
-            if (
-                isinstance(widget, window.MainWindow)
-                and widget.isVisible()
-                and widget.meetings.count()
-            ):
-                print(SHOWN, flush=True)
-                timer.stop()
-                widget.close()
+    def watched(argv: list[str]) -> QApplication:
+        """The app's own ``make_app``, plus the watch: ``main`` calls it where it always
+        does (after it starts opening the store), so the start keeps the app's own order."""
+        app = make_app(argv)
+        timer = QTimer(app)
+        timer.setInterval(2)
 
-    timer.timeout.connect(check)
-    timer.start()
-    return main(["--profile", profile, "--data", data])
+        def check() -> None:
+            window = sys.modules.get("furano_meet.app.window")  # imported as the app does
+            if window is None:
+                return
+            for widget in app.topLevelWidgets():
+                if (
+                    isinstance(widget, window.MainWindow)
+                    and widget.isVisible()
+                    and widget.meetings.count()
+                ):
+                    print(SHOWN, flush=True)
+                    timer.stop()
+                    widget.close()
+
+        timer.timeout.connect(check)
+        timer.start()
+        return app
+
+    entry.make_app = watched
+    return entry.main(["--profile", profile, "--data", data])
 
 
 async def _visit(data: str, profile: str, document: tuple[str, int], pages: int) -> None:
