@@ -237,8 +237,6 @@ async def _visit(data: str, profile: str, document: tuple[str, int], pages: int)
     from furano_meet.sync.engine import SyncEngine
     from server.demo import MEETING_ID
 
-    from .app_viewer import open_page
-
     def open_engine() -> SyncEngine:
         return SyncEngine(LocalStore.open(Path(data), profile, os.environ[PASSPHRASE_ENV]))
 
@@ -252,11 +250,13 @@ async def _visit(data: str, profile: str, document: tuple[str, int], pages: int)
         await until(lambda: window.meetings.count() > 0, TIMEOUT)
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
-        viewer = window.viewer
-        await open_page(viewer, document)
-        for page in range(1, pages):
+        viewer = window.viewer  # (not bench.app_viewer's open_page: it loads PyMuPDF here)
+        for page in range(pages):
             painted = expect_paint(viewer, page, document)
-            viewer.turn_page(page)
+            if page == 0:
+                viewer.open_document(*document)
+            else:
+                viewer.turn_page(page)
             await asyncio.wait_for(painted, TIMEOUT)
         print("visited", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
