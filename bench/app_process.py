@@ -24,7 +24,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -122,41 +121,36 @@ async def start_seconds(
     ``runs`` starts each, taken in turns. One start is one sample of a process launch on a
     shared 2-core machine: single runs of the same commit spread 1.6–2.7 s.
 
-    Both start with our packages' bytecode compiled beforehand (:func:`compiled`), as an
-    installed app does."""
+    Our packages' bytecode is compiled first (:func:`compile_ours`), as an installed app has it."""
+    await compile_ours()
     bare: list[float] = []
     app: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="furano-bench-pyc-") as pycache:
-        env = await compiled(Path(pycache))
-        for _ in range(runs):
-            child = AppProcess("bare", env=env)
-            bare.append(await child.line(SHOWN) - child.started)
-            await child.finish()
-            child = AppProcess("start", str(data), profile, passphrase=passphrase, env=env)
-            app.append(await child.line(SHOWN) - child.started)
-            await child.finish()
+    for _ in range(runs):
+        child = AppProcess("bare")
+        bare.append(await child.line(SHOWN) - child.started)
+        await child.finish()
+        child = AppProcess("start", str(data), profile, passphrase=passphrase)
+        app.append(await child.line(SHOWN) - child.started)
+        await child.finish()
     return statistics.median(bare), statistics.median(app)
 
 
-async def compiled(pycache: Path) -> dict[str, str]:
-    """The environment for a child that finds our packages' bytecode in ``pycache`` (compiled
-    here, once): a wheel install and the frozen app carry it, but this repository runs from
-    source with ``PYTHONDONTWRITEBYTECODE=1`` set on the machine, and every measured start
-    compiled ~200 of our modules again (~0.2 s of CPU, ~20 % of the start; BENCHMARKS.md,
-    "App start, fifth session"). Third-party packages already have theirs, from pip."""
-    env = {"PYTHONPYCACHEPREFIX": str(pycache)}
+async def compile_ours() -> None:
+    """Write our packages' bytecode beside their sources (``__pycache__``, ignored by git), as
+    a wheel install or the frozen app has it: this repository runs from source with
+    ``PYTHONDONTWRITEBYTECODE=1`` set on the machine, so every measured start compiled ~200 of
+    our modules again (~0.2 s of CPU; BENCHMARKS.md, "App start, fifth session"). Reading
+    bytecode needs no write; third-party packages have theirs from pip."""
     root = Path(__file__).resolve().parents[1]
     packages = [str(root / name) for name in ("furano_meet", "server", "bench")]
     done = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "compileall", "-q", *packages],
-        env={**os.environ, **env},
         capture_output=True,
         check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"compileall failed: {done.stdout!r} {done.stderr!r}")
-    return env
 
 
 async def visit_rss(
