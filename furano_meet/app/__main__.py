@@ -67,7 +67,6 @@ async def _run(
 
     from .appearance import Appearance
     from .error_presenter import ErrorPresenter
-    from .first_run import prepare_profile
     from .garbage import GarbageAtRest
     from .language import set_language
     from .probe import install as install_probe
@@ -81,7 +80,11 @@ async def _run(
     set_language(app, prefs.language)  # before the first window: first run is in it too
     Appearance.of(app).apply(prefs)
     try:
-        store = await prepare_profile(data, profile, errors, asyncio.wrap_future(opening))
+        store = await asyncio.wrap_future(opening)
+        if store is None:  # not ready (or no keychain): the first-run window, imported now
+            from .first_run import prepare_profile
+
+            store = await prepare_profile(data, profile, errors, tried=True)
         if store is None:
             return 2  # the first-run window was closed
         engine = await asyncio.to_thread(SyncEngine, store)

@@ -32,7 +32,6 @@ import asyncio
 import os
 import platform
 import time
-from collections.abc import Awaitable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -457,21 +456,17 @@ class FirstRunWindow(QWidget):
 
 
 async def prepare_profile(
-    data: Path | None,
-    profile: str,
-    errors: ErrorPresenter,
-    opening: Awaitable[LocalStore | None] | None = None,
+    data: Path | None, profile: str, errors: ErrorPresenter, *, tried: bool = False
 ) -> LocalStore | None:
     """The profile's store, ready for the engine: at once when it is enrolled (and opens
     without asking), else after the first-run window; ``None`` if the user closed it.
-    ``opening`` is :func:`.profile_open.open_enrolled` already running (the app's entry path
-    starts it before importing this module)."""
+    ``tried``: the caller already ran :func:`.profile_open.open_enrolled` and it said no (the
+    app's entry path does, before it imports this module), so the window opens at once."""
     passphrase = os.environ.get(PASSPHRASE_ENV)
-    if opening is None:
-        opening = asyncio.to_thread(open_enrolled, data, profile, passphrase)
-    store = await opening
-    if store is not None:
-        return store
+    if not tried:
+        store = await asyncio.to_thread(open_enrolled, data, profile, passphrase)
+        if store is not None:
+            return store
     window = FirstRunWindow(data, profile, errors)
     done: asyncio.Future[LocalStore | None] = asyncio.get_running_loop().create_future()
 
