@@ -27,8 +27,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 PASSPHRASE_ENV = "FURANO_MEET_PASSPHRASE"
 SHOWN = "meeting list shown"
@@ -115,7 +119,10 @@ async def start_seconds(
 ) -> tuple[float, float]:
     """(bare Qt window, the app's meeting list): seconds from ``Popen`` to shown, the median of
     ``runs`` starts each, taken in turns. One start is one sample of a process launch on a
-    shared 2-core machine: single runs of the same commit spread 1.6–2.7 s."""
+    shared 2-core machine: single runs of the same commit spread 1.6–2.7 s.
+
+    Our packages' bytecode is compiled first (:func:`compile_ours`), as an installed app has it."""
+    await compile_ours()
     bare: list[float] = []
     app: list[float] = []
     for _ in range(runs):
@@ -126,6 +133,24 @@ async def start_seconds(
         app.append(await child.line(SHOWN) - child.started)
         await child.finish()
     return statistics.median(bare), statistics.median(app)
+
+
+async def compile_ours() -> None:
+    """Write our packages' bytecode beside their sources (``__pycache__``, ignored by git), as
+    a wheel install or the frozen app has it: this repository runs from source with
+    ``PYTHONDONTWRITEBYTECODE=1`` set on the machine, so every measured start compiled ~200 of
+    our modules again (~0.2 s of CPU; BENCHMARKS.md, "App start, fifth session"). Reading
+    bytecode needs no write; third-party packages have theirs from pip."""
+    root = Path(__file__).resolve().parents[1]
+    packages = [str(root / name) for name in ("furano_meet", "server", "bench")]
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "compileall", "-q", *packages],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"compileall failed: {done.stdout!r} {done.stderr!r}")
 
 
 async def visit_rss(
@@ -165,23 +190,37 @@ def _bare() -> int:
 def _start(data: str, profile: str) -> int:
     from PySide6.QtCore import QTimer
 
-    from furano_meet.app.__main__ import main, make_app
-    from furano_meet.app.window import MainWindow
+    import furano_meet.app.__main__ as entry
 
-    app = make_app(sys.argv[:1])
-    timer = QTimer(app)
-    timer.setInterval(2)
+    make_app = entry.make_app
 
-    def check() -> None:
-        for widget in app.topLevelWidgets():
-            if isinstance(widget, MainWindow) and widget.isVisible() and widget.meetings.count():
-                print(SHOWN, flush=True)
-                timer.stop()
-                widget.close()
+    def watched(argv: list[str]) -> QApplication:
+        """The app's own ``make_app``, plus the watch: ``main`` calls it where it always
+        does (after it starts opening the store), so the start keeps the app's own order."""
+        app = make_app(argv)
+        timer = QTimer(app)
+        timer.setInterval(2)
 
-    timer.timeout.connect(check)
-    timer.start()
-    return main(["--profile", profile, "--data", data])
+        def check() -> None:
+            window = sys.modules.get("furano_meet.app.window")  # imported as the app does
+            if window is None:
+                return
+            for widget in app.topLevelWidgets():
+                if (
+                    isinstance(widget, window.MainWindow)
+                    and widget.isVisible()
+                    and widget.meetings.count()
+                ):
+                    print(SHOWN, flush=True)
+                    timer.stop()
+                    widget.close()
+
+        timer.timeout.connect(check)
+        timer.start()
+        return app
+
+    entry.make_app = watched
+    return entry.main(["--profile", profile, "--data", data])
 
 
 async def _visit(data: str, profile: str, document: tuple[str, int], pages: int) -> None:
@@ -191,8 +230,6 @@ async def _visit(data: str, profile: str, document: tuple[str, int], pages: int)
     from furano_meet.store import LocalStore
     from furano_meet.sync.engine import SyncEngine
     from server.demo import MEETING_ID
-
-    from .app_viewer import open_page
 
     def open_engine() -> SyncEngine:
         return SyncEngine(LocalStore.open(Path(data), profile, os.environ[PASSPHRASE_ENV]))
@@ -207,11 +244,13 @@ async def _visit(data: str, profile: str, document: tuple[str, int], pages: int)
         await until(lambda: window.meetings.count() > 0, TIMEOUT)
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
-        viewer = window.viewer
-        await open_page(viewer, document)
-        for page in range(1, pages):
+        viewer = window.viewer  # (not bench.app_viewer's open_page: it loads PyMuPDF here)
+        for page in range(pages):
             painted = expect_paint(viewer, page, document)
-            viewer.turn_page(page)
+            if page == 0:
+                viewer.open_document(*document)
+            else:
+                viewer.turn_page(page)
             await asyncio.wait_for(painted, TIMEOUT)
         print("visited", flush=True)
         await asyncio.to_thread(sys.stdin.readline)

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
-
-import pymupdf
+from typing import TYPE_CHECKING, Protocol
 
 from .model import AnnotationBody, Highlight, Ink, Mark, StickyNote
+
+if TYPE_CHECKING:  # PyMuPDF loads where the export runs (the render process), not at import:
+    import pymupdf  # the app's window imports this module at start (docs/app.md, "Start-up")
 
 __all__ = ["PlacedMark", "export_annotated", "placed"]
 
@@ -65,6 +66,8 @@ def _rgb(colour: str) -> tuple[float, float, float]:
 
 
 def _add(page: pymupdf.Page, mark: Mark) -> pymupdf.Annot:
+    import pymupdf
+
     match mark:
         case Ink(points, colour, width):
             annot = page.add_ink_annot([[(p.x, p.y) for p in points]])
@@ -87,6 +90,8 @@ def export_annotated(pdf: bytes | bytearray, marks: Iterable[PlacedMark]) -> byt
     The input is opened from memory and never written to disk; the answer is the new file's
     bytes (garbage-collected and compressed), for the caller to save where the reader chose.
     """
+    import pymupdf
+
     with pymupdf.open(stream=bytes(pdf), filetype="pdf") as doc:
         for item in marks:
             if not 0 <= item.page < doc.page_count:

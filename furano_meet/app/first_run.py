@@ -57,14 +57,13 @@ from furano_meet.sync.engine import SyncEngine
 from .error_presenter import ErrorPresenter
 from .labels import label, two_lines
 from .offload import off_gui_thread
+from .profile_open import AWAITING, open_enrolled, open_store
 from .recovery_code import RECOVERY_STYLE, RecoveryPage
 from .session import Ops
 from .window import STYLE, NoticeBar
 
 POLL_SECONDS = 3.0
 """How often the waiting screen asks the relay whether the administrator has certified us."""
-AWAITING = "app:awaiting_certificate"
-"""Store setting present while this device has enrolled and waits for its certificate."""
 ONLINE_SECONDS = 30.0
 """How long the recovery step waits for the relay before offering 「後で」 alone."""
 
@@ -80,11 +79,6 @@ QLineEdit { font-size: 16pt; min-height: 48px; padding: 4px 10px;
     padding: 12px; }
 #primary { background: #1a4fa0; color: #ffffff; border-color: #1a4fa0; }
 """
-
-
-def open_store(data: Path | None, profile: str, passphrase: str | None) -> LocalStore:
-    """(Worker thread) The profile's store; raises ``PassphraseRequired`` without a keychain."""
-    return LocalStore.open(data, profile, passphrase=passphrase)
 
 
 def _page(*widgets: QWidget) -> QWidget:
@@ -461,25 +455,18 @@ class FirstRunWindow(QWidget):
         super().closeEvent(event)
 
 
-def enrolled_and_certified(store: LocalStore) -> bool:
-    """(Worker thread) Enrolled, and not left waiting for the certificate at the last close."""
-    return Account.load(store) is not None and store.get_setting(AWAITING) is None
-
-
 async def prepare_profile(
-    data: Path | None, profile: str, errors: ErrorPresenter
+    data: Path | None, profile: str, errors: ErrorPresenter, *, tried: bool = False
 ) -> LocalStore | None:
     """The profile's store, ready for the engine: at once when it is enrolled (and opens
-    without asking), else after the first-run window; ``None`` if the user closed it."""
+    without asking), else after the first-run window; ``None`` if the user closed it.
+    ``tried``: the caller already ran :func:`.profile_open.open_enrolled` and it said no (the
+    app's entry path does, before it imports this module), so the window opens at once."""
     passphrase = os.environ.get(PASSPHRASE_ENV)
-    try:
-        store = await asyncio.to_thread(open_store, data, profile, passphrase)
-    except PassphraseRequired:
-        store = None
-    if store is not None:
-        if await asyncio.to_thread(enrolled_and_certified, store):
+    if not tried:
+        store = await asyncio.to_thread(open_enrolled, data, profile, passphrase)
+        if store is not None:
             return store
-        await asyncio.to_thread(store.close)
     window = FirstRunWindow(data, profile, errors)
     done: asyncio.Future[LocalStore | None] = asyncio.get_running_loop().create_future()
 

@@ -14,24 +14,31 @@ Lines out (``probe`` + words)::
     probe follow STATE          the follow bar: idle / following / browsing / presenting
     probe status STATE PENDING  online / offline / syncing, changes still to send
     probe ink DOC VERSION PAGE N  shared strokes on the page shown
+    probe settled FROZEN SCANNED PYMUPDF  start-up settled and its heap was frozen
+                                (garbage.py): objects frozen, objects a full collection
+                                still scans, ``pymupdf-absent``/``-loaded`` in this process
+    probe heap FROZEN SCANNED   the same two counts now (asked for with ``heap``)
 
 Lines in: ``meeting ID`` (chosen in the list), ``open DOC VERSION [PAGE]``, ``turn PAGE``, ``bring`` (全員をこのページへ), ``stroke``
-(a shared stroke across the page shown), ``quit`` (closes the window as a user would).
+(a shared stroke across the page shown), ``heap``, ``quit`` (closes the window as a user would).
 Commands are read on a daemon thread and run on the GUI thread (a queued signal).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
 
 from furano_meet.pagespace import Point
 from furano_meet.sync.events import DocumentReady, SyncEvent
 
 from .error_presenter import Notice
+from .garbage import GarbageAtRest
 from .window import MainWindow
 
 PROBE_ENV = "FURANO_MEET_PROBE"
@@ -55,6 +62,9 @@ class Probe(QObject):
         session.errors.shown.connect(self._notice)
         session.engine_event.connect(self._event)
         self.command.connect(self._run)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            GarbageAtRest.of(app).frozen.connect(self._settled)
         self._timer = QTimer(self, interval=50)  # cheap reads of what the widgets show
         self._timer.timeout.connect(self._look)
         self._timer.start()
@@ -67,6 +77,10 @@ class Probe(QObject):
 
     def _notice(self, notice: Notice) -> None:
         say("notice", notice.code)
+
+    def _settled(self, frozen: int, scanned: int) -> None:
+        pdf_library = "pymupdf-loaded" if "pymupdf" in sys.modules else "pymupdf-absent"
+        say("settled", frozen, scanned, pdf_library)
 
     def _event(self, event: SyncEvent) -> None:
         if isinstance(event, DocumentReady):
@@ -102,6 +116,8 @@ class Probe(QObject):
             viewer.bring_everyone_here()
         elif words[0] == "stroke":
             viewer.share_stroke(tuple(Point(100 + 20 * i, 200 + 5 * (i % 2)) for i in range(10)))
+        elif words[0] == "heap":
+            say("heap", gc.get_freeze_count(), len(gc.get_objects()))
         elif words[0] == "quit":
             self.window.close()
 

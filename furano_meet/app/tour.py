@@ -27,7 +27,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from .council import MEETING_ID, demo_council, member_session
+from server.demo import MEETING_ID
+
 from .session import Session
 from .viewer import Viewer
 from .window import MainWindow
@@ -168,6 +169,9 @@ class Tour:
 
 async def run_tour(out: Path) -> dict[str, Any]:
     """Play the tour into ``out``; returns (and writes) what ``tour.json`` holds."""
+    from .council import demo_council, member_session  # the demo (and PyMuPDF) only here:
+    # tests and the benchmark's app process import expect_paint/until from this module
+
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="furano-tour-") as tmp:
         async with demo_council(Path(tmp) / "demo") as council:

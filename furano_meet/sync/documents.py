@@ -29,9 +29,7 @@ documents are opened and closed inside one call, so no ``Document`` crosses thre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Final
-
-import pymupdf
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from furano_meet.crypto import (
     DeviceCertificate,
@@ -47,7 +45,9 @@ from furano_meet.crypto import (
 )
 from furano_meet.crypto.manifest import open_and_read_manifest, open_manifest, seal_manifest
 from furano_meet.errors import Fault, FuranoError
-from furano_meet.sync.pdf_check import PdfInspection, PdfLimits, PdfRefusal, PdfWarning, examine
+
+if TYPE_CHECKING:
+    from furano_meet.sync.pdf_check import PdfInspection, PdfLimits, PdfWarning
 
 #: What the clerk can do about each refusal, by code (the app translates the code, not this).
 NEXT_STEPS: Final[dict[str, str]] = {
@@ -104,7 +104,13 @@ def inspect_pdf(
     pdf: bytes | bytearray, file_name: str = "document.pdf", *, limits: PdfLimits | None = None
 ) -> PdfInspection:
     """Page count and warnings of a PDF members can be sent; raises :class:`DocumentUnreadable`
-    naming ``file_name`` otherwise. ``limits`` exist for tests; publishing uses the defaults."""
+    naming ``file_name`` otherwise. ``limits`` exist for tests; publishing uses the defaults.
+
+    :mod:`.pdf_check` (and so PyMuPDF) is imported here, when a file is checked: the engine
+    imports this module in the app's process, which otherwise never needs PyMuPDF at start
+    (the pages render in the render process; docs/app.md, "Start-up")."""
+    from furano_meet.sync.pdf_check import PdfRefusal, examine
+
     outcome = examine(pdf, limits)
     if isinstance(outcome, PdfRefusal):
         raise DocumentUnreadable(
@@ -137,7 +143,11 @@ def check_pdf(data: bytes, file_name: str = "document.pdf") -> CheckedPdf:
 
 
 def page_texts(pdf: bytes | bytearray) -> list[tuple[int, str]]:
-    """(page index, text) for full-text search; damaged pages contribute nothing."""
+    """(page index, text) for full-text search; damaged pages contribute nothing.
+
+    (Worker thread) PyMuPDF is imported here, when a document arrives, not at start."""
+    import pymupdf
+
     doc = pymupdf.open(stream=pdf, filetype="pdf")
     try:
         texts: list[tuple[int, str]] = []

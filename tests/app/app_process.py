@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from bench.app_process import AppProcess
@@ -45,19 +45,27 @@ class ProbedApp:
 
     async def seen(self, fact: str, after: float = 0.0, timeout: float = WAIT) -> float:
         """perf_counter when the app printed ``fact`` (at or after ``after``)."""
+        at, _ = await self.said(lambda line: line == fact, fact, after, timeout)
+        return at
+
+    async def said(
+        self, wanted: Callable[[str], bool], what: str, after: float = 0.0, timeout: float = WAIT
+    ) -> tuple[float, str]:
+        """(perf_counter, line) of the first line ``wanted`` accepts (at or after ``after``):
+        for facts whose words are counts a test reads (``settled FROZEN SCANNED …``)."""
         try:
             async with asyncio.timeout(timeout):
                 while True:
                     self._changed.clear()
                     for at, line in self.lines:
-                        if line == fact and at >= after:
-                            return at
+                        if wanted(line) and at >= after:
+                            return at, line
                     if self._reader.done():
                         raise RuntimeError(f"{self.profile} ended: {self.child.errors()}")
                     await self._changed.wait()
         except TimeoutError:
             said = [line for _, line in self.lines][-15:]
-            raise AssertionError(f"{self.profile} never said {fact!r}; last: {said}") from None
+            raise AssertionError(f"{self.profile} never said {what!r}; last: {said}") from None
 
     def tell(self, command: str) -> float:
         """Send one command line; returns perf_counter just before it was written."""

@@ -18,8 +18,9 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.app.admin_screen import AdminScreen
 from furano_meet.app.error_presenter import ErrorPresenter
-from furano_meet.app.first_run import FirstRunWindow, enrolled_and_certified, prepare_profile
+from furano_meet.app.first_run import FirstRunWindow, prepare_profile
 from furano_meet.app.meetings import STATE_ROLE
+from furano_meet.app.profile_open import enrolled_and_certified
 from furano_meet.app.session import Session
 from furano_meet.app.states import State
 from furano_meet.app.tour import until
