@@ -152,8 +152,11 @@ class PageCanvas(QWidget):
 
     def set_ink(self, key: object, ink: tuple[Ink, ...]) -> None:
         """Ink for the page named ``key`` (it may arrive before or after that page's pixels)."""
+        # perf (issue #9): ink of a page not shown yet repaints nothing (it came during a turn)
+        seen = self._key in (key, self._ink_key)
         self._ink_key, self._ink = key, ink
-        self.update()
+        if seen:
+            self.update()
 
     # -- search hits (search_panel.py) -------------------------------------------------------
 
