@@ -67,6 +67,7 @@ class PagePixels:
         self._document: DocumentInfo | None = None
         self._page = -1
         self._scale = 1.0
+        self._viewport = 0
         self._flying: dict[RenderRequest, RenderFuture[Pixels]] = {}
         """Requests being converted when they arrive (asking again must not convert twice)."""
         # Finished renders come in one Qt event, not three qasync turns (render_arrivals.py).
@@ -86,8 +87,16 @@ class PagePixels:
         return RenderRequest(self._document.doc_id, self._document.version, page, round(device, 3))
 
     def _viewport_px(self) -> int:
+        """Device pixels of the page area as :meth:`show` last measured them (a resize shows
+        again): asked of Qt on every call it was seven round trips a page turn, each one a
+        release of the GIL that the render service's thread could keep (1.4 ms a turn)."""
+        if self._viewport <= 0:
+            self._measure_viewport()
+        return self._viewport
+
+    def _measure_viewport(self) -> None:
         viewport = self.viewer.page_area.viewport().size() * self.dpr()
-        return viewport.width() * viewport.height()
+        self._viewport = viewport.width() * viewport.height()
 
     def _size(self, request: RenderRequest) -> tuple[int, int]:
         assert self._document is not None
@@ -131,6 +140,7 @@ class PagePixels:
         if self._document is None:
             return
         self._page, self._scale = page, scale
+        self._measure_viewport()
         self.cache.fit_screen(self._viewport_px())
         sharp = self.whole(page)
         ahead = [self.whole(i) for i in (page + 1, page - 1) if 0 <= i < self._document.page_count]
