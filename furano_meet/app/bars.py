@@ -86,10 +86,14 @@ class FollowBar(QFrame):
             self.back.setVisible(True)
         self.label.setText(text[:1].upper() + text[1:])  # English: 「the chair is …」 starts it
         background, foreground = STATES[self.state]
-        self.setStyleSheet(
+        sheet = (
             f"#followBar {{ background: {background}; border-radius: 8px; }}"
             f"#followLabel {{ color: {foreground}; font-size: 20pt; font-weight: bold; }}"
         )
+        # perf (issue #9): the same sheet again re-polished the bar on every page turn (~2 ms
+        # of the GUI thread while the page's pixels were on their way)
+        if sheet != self.styleSheet():
+            self.setStyleSheet(sheet)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         """The label's or the button's font changed (their sheets, large text): two lines of

@@ -152,8 +152,12 @@ class PageCanvas(QWidget):
 
     def set_ink(self, key: object, ink: tuple[Ink, ...]) -> None:
         """Ink for the page named ``key`` (it may arrive before or after that page's pixels)."""
+        # perf (issue #9): ink that changes nothing on screen — the same again, or a page's
+        # read during a turn, before its pixels — repaints nothing (the page being left)
+        before = self.ink
         self._ink_key, self._ink = key, ink
-        self.update()
+        if self.ink != before:
+            self.update()
 
     # -- search hits (search_panel.py) -------------------------------------------------------
 
@@ -164,8 +168,11 @@ class PageCanvas(QWidget):
 
     def set_highlights(self, key: object, quads: tuple[Quad, ...]) -> None:
         """Search hits (page points) for the page named ``key``."""
+        # perf (issue #9): as set_ink — set again after every page shown, mostly unchanged
+        before = self.highlights
         self._hits_key, self._hits = key, quads
-        self.update()
+        if self.highlights != before:
+            self.update()
 
     def highlight_polygons(self) -> list[QPolygonF]:
         """Where the hits are drawn, in widget pixels (for the painter and the tests)."""

@@ -14,10 +14,12 @@ screen, and paints what has arrived:
 * **Low resolution first**: until the sharp pixels are there the canvas shows the sharpest
   whole-page pixmap of that page already held (after a zoom: the page as it was), scaled to
   the new size; a page never seen gets a quick render at a third of the scale
-  (:func:`~.tiles.low_res_scale`) asked for just before the sharp one — unless its document's
-  pages have been rendering fast (:func:`~.tiles.stand_in_worth`, from the render service's
-  measured :meth:`~furano_meet.render.RenderService.draw_cost`): then the stand-in would only
-  delay the sharp page by its own round trip.
+  (:func:`~.tiles.low_res_scale`) asked for just before the sharp one while its document has
+  no measured cost yet, and later only when it is zoomed into tiles and slow
+  (:func:`~.tiles.stand_in_worth`, from the render service's measured
+  :meth:`~furano_meet.render.RenderService.draw_cost`). A page drawn whole gets none: the
+  stand-in reads the whole page too, so it cost nearly what the sharp page costs and delayed
+  it by that much.
 
 Pixmaps are made when pixels arrive (never in ``paintEvent``) and kept in the byte-bounded
 :class:`~.pixmap_cache.PixmapCache`: the memory budget, across documents.
@@ -65,6 +67,7 @@ class PagePixels:
         self._document: DocumentInfo | None = None
         self._page = -1
         self._scale = 1.0
+        self._viewport = 0
         self._flying: dict[RenderRequest, RenderFuture[Pixels]] = {}
         """Requests being converted when they arrive (asking again must not convert twice)."""
         # Finished renders come in one Qt event, not three qasync turns (render_arrivals.py).
@@ -84,8 +87,16 @@ class PagePixels:
         return RenderRequest(self._document.doc_id, self._document.version, page, round(device, 3))
 
     def _viewport_px(self) -> int:
+        """Device pixels of the page area as :meth:`show` last measured them (a resize shows
+        again): asked of Qt on every call it was seven round trips a page turn, each one a
+        release of the GIL that the render service's thread could keep (1.4 ms a turn)."""
+        if self._viewport <= 0:
+            self._measure_viewport()
+        return self._viewport
+
+    def _measure_viewport(self) -> None:
         viewport = self.viewer.page_area.viewport().size() * self.dpr()
-        return viewport.width() * viewport.height()
+        self._viewport = viewport.width() * viewport.height()
 
     def _size(self, request: RenderRequest) -> tuple[int, int]:
         assert self._document is not None
@@ -129,17 +140,19 @@ class PagePixels:
         if self._document is None:
             return
         self._page, self._scale = page, scale
+        self._measure_viewport()
         self.cache.fit_screen(self._viewport_px())
         sharp = self.whole(page)
         ahead = [self.whole(i) for i in (page + 1, page - 1) if 0 <= i < self._document.page_count]
-        if self.tiled(page):
+        tiled = self.tiled(page)
+        if tiled:
             plan = self.plan(page)
             visible = [_tile(sharp, clip) for clip in plan.visible]
             ahead = [_tile(sharp, clip) for clip in self._ring(plan)]
         else:
             visible = [sharp]
-        if self._backdrop(page, sharp) is None and self._stand_in_worth(sharp):
-            # never seen, and not quick to render: a quick low-resolution one first
+        if self._backdrop(page, sharp) is None and self._stand_in_worth(sharp, tiled):
+            # never seen, and tiles to wait for (or nothing measured): a small whole one first
             low = low_res_scale(sharp.scale, self._size(sharp), self._viewport_px())
             visible.insert(0, self.whole(page, low / self.dpr()))
         now = [r for r in visible if r not in self.cache]
@@ -156,9 +169,17 @@ class PagePixels:
                 self._arrivals.watch(request, future)
         self._paint()
 
-    def _stand_in_worth(self, sharp: RenderRequest) -> bool:
+    def _stand_in_worth(self, sharp: RenderRequest, tiled: bool) -> bool:
         cost = self.viewer.session.render.draw_cost(sharp.doc_id, sharp.version)
-        return stand_in_worth(cost, self._size(sharp))
+        return stand_in_worth(cost, self._size(sharp), tiled=tiled)
+
+    def coming(self, page: int) -> bool:
+        """Whether ``page``'s sharp pixels at the scale shown are asked for and on their way
+        (so showing it again would change nothing)."""
+        if self._document is None or page != self._page:
+            return False
+        future = self._flying.get(self.first(page))
+        return future is not None and not future.done()
 
     def _ring(self, plan: TilePlan) -> list[PixelRect]:
         """The ring tiles the budget allows beside the visible ones and a page or two: a

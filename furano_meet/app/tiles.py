@@ -50,11 +50,17 @@ def needs_tiles(page_px: tuple[int, int], viewport_px: int) -> bool:
     return width * height > min(MAX_PIXELS, TILE_ABOVE * max(1, viewport_px))
 
 
-def stand_in_worth(cost: float | None, page_px: tuple[int, int]) -> bool:
+def stand_in_worth(cost: float | None, page_px: tuple[int, int], *, tiled: bool) -> bool:
     """Whether a page of ``page_px`` pixels gets a low-resolution stand-in first, given its
-    document's recent ``cost`` in seconds per pixel (``None``: nothing measured yet)."""
+    document's recent ``cost`` in seconds per pixel (``None``: nothing measured yet).
+
+    Only a slow page zoomed into tiles does, once its document is measured: the stand-in is
+    one small piece where the sharp page is many. A page drawn whole never does, however
+    slow: most of a first render is reading the page (fonts, images, paths), which the
+    stand-in pays in full too (93 % of the sharp render's time on the demo pack's pages),
+    and the sharp page waited behind it (docs/rendering.md)."""
     width, height = page_px
-    return cost is None or cost * width * height > STAND_IN_AFTER
+    return cost is None or (tiled and cost * width * height > STAND_IN_AFTER)
 
 
 def low_res_scale(sharp: float, page_px: tuple[int, int], viewport_px: int) -> float:

@@ -388,7 +388,12 @@ class Viewer(QWidget):
                 self.canvas.clear(self.tr("資料を開いています…"))
                 self.session.ops.run(self._open(*key), on_done=self._opened)
             return
-        if ref.page != self.page or self.canvas.key != self._here():
+        # -- perf (issue #9, page_pixels.py): the engine's echo of this reader's own turn
+        # (PresenterMoved) finds the page's pixels on their way: asking again and reading its
+        # ink again only kept the GUI thread busy when they arrived --
+        echo = ref.page == self.page and self.pixels.coming(self.page)
+        # --
+        if not echo and (ref.page != self.page or self.canvas.key != self._here()):
             self.page = min(max(0, ref.page), self.document.page_count - 1)
             self._render()
             self._load_ink()

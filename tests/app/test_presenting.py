@@ -43,6 +43,13 @@ async def chair_opens_and_presents(chair: MainWindow, page: int) -> None:
     await until(lambda: chair.viewer.follow_bar.state == "presenting")
 
 
+def presenter_page(window: MainWindow) -> int | None:
+    """The presenter's page as this window's engine last heard it."""
+    view = window.viewer.view
+    page = None if view is None else view.view.presenter_page
+    return None if page is None else page.page
+
+
 def shot(window: MainWindow, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SHOTS / f"presenting-{name}.png"))

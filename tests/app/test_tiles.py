@@ -93,9 +93,12 @@ def test_a_tile_plan_covers_the_view_and_rings_it() -> None:
     assert low_res_scale(1.5, (900, 1270), 1280 * 700) == 0.5  # a third of a fitted page
     assert low_res_scale(4.0, (3368, 4764), 1280 * 700) < 1.0  # a small stand-in when zoomed
     page = (900, 1270)
-    assert stand_in_worth(None, page)  # nothing measured yet: a stand-in first
-    assert not stand_in_worth(STAND_IN_AFTER / 2 / (900 * 1270), page)  # quick: sharp at once
-    assert stand_in_worth(STAND_IN_AFTER * 2 / (900 * 1270), page)  # slow: a stand-in first
+    slow, quick = STAND_IN_AFTER * 2 / (900 * 1270), STAND_IN_AFTER / 2 / (900 * 1270)
+    for tiled in (True, False):
+        assert stand_in_worth(None, page, tiled=tiled)  # nothing measured yet: a stand-in first
+        assert not stand_in_worth(quick, page, tiled=tiled)  # quick: sharp at once
+    assert stand_in_worth(slow, page, tiled=True)  # slow tiles: one small piece first
+    assert not stand_in_worth(slow, page, tiled=False)  # slow whole page: it would cost as much
 
 
 def test_the_pixmap_budget_is_bytes_across_documents(qtbot: QtBot) -> None:

@@ -1,0 +1,126 @@
+"""A page turn that was not prefetched (issue #9): what the turn asks for, and what it spares
+the GUI thread while the page's pixels are on their way.
+
+The timing is the benchmark's (``bench/app_viewer.py``); here the order of things is checked:
+the page turned to is asked for once, sharp, with no stand-in in front of it; the engine's echo
+of the reader's own turn (``PresenterMoved``) asks for nothing again; and what the turn changes
+nothing of — ink read for a page not shown yet, search hits and the follow bar's sheet set
+again unchanged — repaints or restyles nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from bench.app_viewer import RequestLog
+from furano_meet.annotations import Ink, InkPoint
+from furano_meet.app.bars import FollowBar
+from furano_meet.app.page_canvas import PageCanvas
+from furano_meet.app.tour import FIRST_DOCUMENT, expect_paint, until
+from furano_meet.pagespace import Point, Quad, ViewTransform
+from furano_meet.sync.events import PresenterMoved, SyncEvent
+from furano_meet.sync.follow import PageRef
+from tests.app.conftest import app_council
+
+WAIT = 20
+TARGET = 4
+
+
+async def test_a_jump_asks_for_the_sharp_page_once_and_the_echo_asks_nothing(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    async with app_council(tmp_path, qtbot) as windows:
+        window = await windows.open("giin1")
+        viewer = window.viewer
+        opened = expect_paint(viewer, 0)
+        viewer.open_document(*FIRST_DOCUMENT)
+        await asyncio.wait_for(opened, WAIT)
+        # the document's cost is measured by now: from here on no whole page gets a stand-in
+        assert viewer.session.render.draw_cost(*FIRST_DOCUMENT) is not None
+        await until(lambda: viewer.holds(viewer.request_for(1)), WAIT)  # the prefetch is done
+
+        log = RequestLog(viewer)
+        echoes: list[bool] = []
+        target = PageRef(*FIRST_DOCUMENT, TARGET)
+
+        def echoed(event: SyncEvent) -> None:  # the echo: were the sharp pixels still coming?
+            if isinstance(event, PresenterMoved) and event.view.page == target:
+                echoes.append(viewer.pixels.coming(TARGET))
+
+        viewer.session.engine_event.connect(echoed)
+        painted = expect_paint(viewer, TARGET)
+        viewer.turn_page(TARGET)
+        await asyncio.wait_for(painted, WAIT)
+        await until(lambda: bool(echoes), WAIT)
+
+        assert echoes == [True]  # the engine's echo came while the sharp pixels were on their way
+        sharp = viewer.request_for(TARGET)
+        asked = [r for r in log.requests if r.page == TARGET]
+        assert asked == [sharp]  # once, sharp: no stand-in, and nothing again for the echo
+        assert viewer.page_label.text().startswith(f"{TARGET + 1} / ")
+
+
+class Counter(QObject):
+    """Counts one kind of event delivered to a widget."""
+
+    def __init__(self, kind: QEvent.Type) -> None:
+        super().__init__()
+        self.kind, self.count = kind, 0
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        self.count += event.type() == self.kind
+        return False
+
+
+def settled(counter: Counter) -> int:
+    """The count once every posted event (an ``update()``'s paint) has been delivered."""
+    QApplication.processEvents()
+    QApplication.processEvents()
+    return counter.count
+
+
+def test_ink_or_hits_that_change_nothing_on_screen_repaint_nothing(qtbot: QtBot) -> None:
+    canvas = PageCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(400, 500)
+    pixmap = QPixmap(300, 420)
+    pixmap.fill(QColor("white"))
+    shown, next_page = ("doc", 1, 0), ("doc", 1, 2)
+    canvas.show_page(shown, pixmap, ViewTransform(300, 420, 0, 1.0))
+    paints = Counter(QEvent.Type.Paint)
+    canvas.installEventFilter(paints)
+    canvas.show()
+    qtbot.waitUntil(lambda: paints.count > 0)
+    before = settled(paints)
+    ink = (Ink((InkPoint(10, 10), InkPoint(90, 90)), "#1a56db", 2.0),)
+    hits = (Quad(Point(10, 10), Point(50, 10), Point(10, 20), Point(50, 20)),)
+
+    canvas.set_ink(next_page, ink)  # read during a turn, before that page's pixels
+    canvas.set_highlights(next_page, hits)
+    assert settled(paints) == before
+    canvas.set_ink(shown, ink)  # the page shown: painted
+    assert settled(paints) == before + 1
+    canvas.set_ink(shown, ink)  # the same again: nothing
+    canvas.set_highlights(shown, ())
+    assert settled(paints) == before + 1
+    canvas.set_highlights(shown, hits)
+    assert settled(paints) == before + 2
+    assert canvas.ink == ink and canvas.highlights == hits
+
+
+def test_the_follow_bar_is_not_restyled_by_a_view_that_changes_nothing(qtbot: QtBot) -> None:
+    bar = FollowBar()
+    qtbot.addWidget(bar)
+    restyled = Counter(QEvent.Type.StyleChange)
+    bar.installEventFilter(restyled)
+    bar.show_view(None)  # the same state as built: the same sheet
+    assert settled(restyled) == 0
+    bar.setStyleSheet(bar.styleSheet() + " ")  # what a new sheet does (the counter works)
+    assert settled(restyled) == 1
+    assert bar.state == "idle"
