@@ -19,7 +19,9 @@ through three steps:
    peer's fault and is refused. A delete needs no payload; an op whose key this device lacks
    waits (the loop fetches again when the key arrives).
 3. **Decide** (:func:`store_received`, store thread, one transaction).
-   :class:`~furano_meet.crypto.signed_ops.OpLedger` — loaded from and saved to the store —
+   :class:`~furano_meet.crypto.signed_ops.OpLedger` — loaded from and saved to the store,
+   only the heads of the signing devices and the records of the notes the ops name (what
+   ``accept`` reads and changes), so an op costs the same early or late in a meeting —
    refuses replays and reorders (``StaleObject``), edits and deletes by anyone but the author
    (or a ``note_editors`` role of the roster, for shared notes), and ops that move a note. The
    author stored is the **signer's certificate user**; the relay's ``author_user_id`` label is
@@ -285,7 +287,11 @@ def store_received(
     changed: list[str] = []
     live: dict[str, AnnotationView] = {}
     with store.atomic():
-        before = store.load_ledger(meeting_id)
+        before = store.load_ledger(  # only the rows these ops can touch (issue #9, fifth session)
+            meeting_id,
+            notes={item.op.header.annotation_id for item in received},
+            devices={item.op.author_device_id for item in received},
+        )
         ledger, latest = _ledger(meeting_id, before)
         for item in received:
             h, logged = item.op.header, item.logged
