@@ -8,8 +8,10 @@ apply. Everything is turned into unrotated page points at once, so a mark means 
 any zoom.
 
 *Pen* (xournalpp's ``StrokeHandler``): a stylus's :class:`QTabletEvent` brings the pressure,
-a mouse writes at full pressure. Each move repaints only the rectangle around the new segment
-and the stroke is stored once, on release, as one :class:`~furano_meet.annotations.Ink`. It
+a mouse writes at full pressure. The samples are smoothed as they come (:mod:`.ink_smoothing`,
+page points); each move repaints only the rectangle around the new segment and the stroke's
+recomputed tail, and the stroke is stored once, on release, as one
+:class:`~furano_meet.annotations.Ink` — exactly the smoothed stroke shown under the pen. It
 stays painted as *pending* until the page's notes come back with it, so it never blinks.
 
 *Palm rejection*: while the stylus is down or near (:class:`~.ink_tools.PenGate`) touches
@@ -64,6 +66,7 @@ from furano_meet.pagespace import Point
 from furano_meet.render.types import Word
 from furano_meet.sync.queries import AnnotationView
 
+from .ink_smoothing import MAX_PIECES, LiveStroke
 from .ink_tools import (
     ERASER_REACH_PX,
     HIGHLIGHT_BAND,
@@ -123,7 +126,7 @@ class Annotator(QObject):
         self.undo = UndoStack(session.engine)
         self.notes: tuple[AnnotationView, ...] = ()
         self._notes_key: PageKey | None = None
-        self._live: list[InkPoint] = []
+        self._live: LiveStroke | None = None
         self._drag: list[Point] = []
         self._words: object = None
         self._pending: list[Ink] = []
@@ -154,7 +157,7 @@ class Annotator(QObject):
 
     def choose_tool(self, tool: Tool | None) -> None:
         self.state.tool = tool
-        self._live, self._drag = [], []
+        self._live, self._drag = None, []
         self._show_state()
 
     def _colour(self, colour: str) -> None:
@@ -241,7 +244,7 @@ class Annotator(QObject):
     def _tablet(self, event: QTabletEvent) -> None:
         kind = event.type()
         event.accept()
-        if kind == QEvent.Type.TabletMove and not self._live and not self._drag:
+        if kind == QEvent.Type.TabletMove and self._live is None and not self._drag:
             return  # the pen hovering
         mouse = {
             QEvent.Type.TabletPress: QEvent.Type.MouseButtonPress,
@@ -274,7 +277,7 @@ class Annotator(QObject):
 
     def _press(self, tool: Tool | None, where: Place, point: Point, pressure: float) -> None:
         if tool is Tool.PEN:
-            self._live = [InkPoint(point.x, point.y, pressure)]
+            self._live = LiveStroke(InkPoint(point.x, point.y, pressure))
             self._repaint_around([point])
         elif tool in (Tool.HIGHLIGHTER, Tool.ERASER):
             self._drag = [point]
@@ -289,15 +292,15 @@ class Annotator(QObject):
             self.moves.press(self._own_note_at(point), point)
 
     def _move(self, tool: Tool | None, point: Point, pressure: float, scale: float) -> None:
-        if tool is Tool.PEN and self._live:
-            last = self._live[-1]
+        if tool is Tool.PEN and self._live is not None:
+            last = self._live.samples[-1]
             if abs(point.x - last.x) + abs(point.y - last.y) < MIN_STEP_PX / scale:
                 return
-            self._live.append(InkPoint(point.x, point.y, pressure))
-            self._repaint_around([Point(last.x, last.y), point])
-            if len(self._live) >= MAX_INK_POINTS:  # a very long stroke: store it, go on
+            moved = self._live.add(InkPoint(point.x, point.y, pressure))  # smoothed (#9)
+            self._repaint_around([Point(last.x, last.y), *(Point(p.x, p.y) for p in moved)])
+            if len(self._live.points) >= MAX_INK_POINTS - 2 * MAX_PIECES:  # store it, go on
                 self._commit_stroke()
-                self._live = [InkPoint(point.x, point.y, pressure)]
+                self._live = LiveStroke(InkPoint(point.x, point.y, pressure))
         elif tool is Tool.HIGHLIGHTER and self._drag:
             self._drag.append(point)
             self.canvas.update()
@@ -308,9 +311,9 @@ class Annotator(QObject):
             self.canvas.update()
 
     def _release(self, tool: Tool | None, where: Place) -> None:
-        if tool is Tool.PEN and self._live:
+        if tool is Tool.PEN and self._live is not None:
             self._commit_stroke()
-            self._live = []
+            self._live = None
         elif tool is Tool.HIGHLIGHTER and self._drag:
             path, words, self._drag = tuple(self._drag), self._words, []
             self.session.ops.run(self._highlight(where, path, words), on_done=self._stored)
@@ -351,9 +354,10 @@ class Annotator(QObject):
 
     def _commit_stroke(self) -> None:
         where = self._where()
-        if where is None:
+        if where is None or self._live is None:
             return
-        ink = Ink(tuple(self._live), self.state.colour, self.state.width)
+        # the stroke as shown under the pen: smoothed (ink_smoothing.py), so nothing jumps
+        ink = Ink(tuple(self._live.points), self.state.colour, self.state.width)
         self._pending.append(ink)
         body, visibility = AnnotationBody(ink), self.state.visibility
         self.session.ops.run(self.undo.add(where, body, visibility), on_done=self._stored)
@@ -476,9 +480,10 @@ class Annotator(QObject):
             paint_note_marker(painter, to_view, marker, scale)
         for ink in self._pending:
             paint_ink(painter, to_view, ink.points, ink.colour, ink.width, scale)
-        if self._live:
-            paint_ink(painter, to_view, self._live, self.state.colour, self.state.width, scale)
-            self.live_painted.emit(len(self._live), time.perf_counter())
+        if self._live is not None:
+            live = self._live.points
+            paint_ink(painter, to_view, live, self.state.colour, self.state.width, scale)
+            self.live_painted.emit(len(self._live.samples), time.perf_counter())
 
 
 def _place(note: AnnotationView) -> Place:

@@ -281,9 +281,16 @@ def store_received(
     cursor: int,
     roster: Roster | None,
     now: datetime,
+    *,
+    own: bool = False,
 ) -> Stored:
     """(Store thread) Let ops through the ledger, store what they change, advance the cursor,
-    all in one transaction; returns what changed (see :class:`Stored`)."""
+    all in one transaction; returns what changed (see :class:`Stored`).
+
+    ``own`` ops are this device's, just acknowledged: the ledger learns them, but their notes
+    were stored when they were written, and a later local edit or delete of the same note must
+    not be undone by storing the older op again (it was, until that change's own
+    acknowledgement came back: a deleted note reappeared meanwhile)."""
     changed: list[str] = []
     live: dict[str, AnnotationView] = {}
     with store.atomic():
@@ -295,7 +302,7 @@ def store_received(
         ledger, latest = _ledger(meeting_id, before)
         for item in received:
             h, logged = item.op.header, item.logged
-            if not _admit(ledger, latest, item.op, roster):
+            if not _admit(ledger, latest, item.op, roster) or own:
                 continue
             when = parse_time(logged.logged_at) or now
             if h.kind == "delete":

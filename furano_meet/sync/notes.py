@@ -427,7 +427,8 @@ class Notes:
         ``own`` ops are this device's, just acknowledged (the relay does not push a device's
         ops back to it): they go through the same ledger, so this device knows its notes'
         owner and chain like everyone else's, but they never move the cursor (ops of others
-        logged before them may still be on their way).
+        logged before them may still be on their way), and their notes — stored and announced
+        when they were written — are neither stored nor announced again.
         """
         if not ops:
             return
@@ -455,6 +456,7 @@ class Notes:
             cursor,
             roster,
             self._ctx.clock(),
+            own=own,
         )
         if stored.changed:
             self._ctx.emit(AnnotationsChanged(meeting_id, stored.changed, stored.live))

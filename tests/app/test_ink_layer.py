@@ -96,9 +96,9 @@ async def test_the_authors_own_stroke_is_drawn_alone_with_no_store_read(
     tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The chair's own pen stroke, on a page already holding ink: the engine tells it whole, so
-    the chair's window adds that stroke to its layer and reads nothing — at the write, and again
-    when the relay acknowledges it (issue #9, fifth session: it used to read the page's notes
-    after every stroke)."""
+    the chair's window adds that stroke to its layer and reads nothing — at the write, nor when
+    the relay acknowledges it (issue #9, fifth session: it used to read the page's notes after
+    every stroke)."""
     async with app_council(tmp_path, qtbot) as windows:
         chair = await windows.open("iincho")
         choose(chair, Tool.PEN, shared=True)  # first: the open bar narrows the page
@@ -131,13 +131,23 @@ async def test_the_authors_own_stroke_is_drawn_alone_with_no_store_read(
         y = page.top() + page.height() * 0.8
         drag(canvas, [QPointF(page.left() + page.width() * k / 10, y) for k in (2, 3, 4, 5)])
         await until(lambda: len(canvas.ink) == 4 and not chair.viewer.annotator._pending, WAIT)
-        # written, then logged by the relay: both events tell the note whole
-        await until(lambda: len(told) >= 2, WAIT)
+        # told whole when written; nothing more when the relay has logged it
+        (note,) = told[0].annotation_ids
+        store = engine._ctx.store  # the test looks; the window never reads the store
+
+        async def logged() -> bool:
+            row = await asyncio.to_thread(store.annotation, note)
+            return row is not None and row.server_seq is not None
+
+        async with asyncio.timeout(WAIT):
+            while not await logged():
+                await asyncio.sleep(0.01)
         await asyncio.wait_for(chair.session.ops.settle(), WAIT)
         canvas.repaint()
         assert reads == []
         assert (layer.redraws, layer.strokes_drawn) == (redraws, drawn + 1)
-        assert all(e.notes for e in told)
+        assert [e.annotation_ids for e in told] == [(note,)]
+        assert [n.body.mark for n in told[0].notes] == [canvas.ink[-1]]
 
 
 def _view(note_id: str, row: int) -> AnnotationView:
