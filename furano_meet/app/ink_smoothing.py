@@ -11,8 +11,9 @@ format: older peers read new strokes).
 Two light, local steps (xournalpp smooths its input much the same way):
 
 1. **A short moving average** (weights 1-2-1, twice) moves each sample towards its
-   neighbours, never by more than :data:`MAX_SHIFT` points: the pixel staircase goes, while
-   sparse samples (where a neighbour's pull would shrink a curve) barely move.
+   neighbours, never by more than :data:`MAX_SHIFT` points, and only where samples are close
+   (:data:`SPARSE`): the pixel staircase goes, while sparse samples (where a neighbour's pull
+   would shrink a curve) stay where the pen was.
 2. **Catmull–Rom curves through the samples** (centripetal, so nothing overshoots or loops)
    fill each segment longer than :data:`SEGMENT` with points every ~:data:`SEGMENT`: a
    polygon's corners become the curve the pen drew through its samples.
@@ -33,9 +34,12 @@ from furano_meet.annotations import InkPoint
 
 __all__ = ["MAX_PIECES", "MAX_SHIFT", "SEGMENT", "LiveStroke", "smooth"]
 
-MAX_SHIFT = 1.0
-"""The most (page points) the moving average moves a sample: a pixel's staircase at fit-page
-zoom, far less than any stroke a hand means."""
+MAX_SHIFT = 0.5
+"""The most (page points) the moving average moves a sample: half a pixel's staircase at
+fit-page zoom, far less than any stroke a hand means."""
+SPARSE = (1.0, 2.0)
+"""Samples up to the first distance apart (page points) are averaged fully, from the second on
+not at all (between, less and less)."""
 SEGMENT = 1.5
 """Segments longer than this (page points) get curve points about this far apart."""
 MAX_PIECES = 8
@@ -103,7 +107,7 @@ def _smoothed(samples: Sequence[InkPoint]) -> list[tuple[int, InkPoint]]:
 
 def _averaged(samples: Sequence[InkPoint]) -> list[InkPoint]:
     """Step 1: each inner sample towards its neighbours (1-2-1, :data:`PASSES` times), by at
-    most :data:`MAX_SHIFT` in all; ends and pressures as they were."""
+    most :func:`_allowed`; ends and pressures as they were."""
     points = list(samples)
     for _ in range(PASSES if len(points) > 2 else 0):
         inner = [
@@ -111,15 +115,32 @@ def _averaged(samples: Sequence[InkPoint]) -> list[InkPoint]:
             for a, p, b in zip(points, points[1:], points[2:], strict=False)
         ]
         points = [points[0], *inner, points[-1]]
-    return [_within(raw, moved) for raw, moved in zip(samples, points, strict=True)]
+    return [
+        _within(raw, moved, _allowed(samples, i))
+        for i, (raw, moved) in enumerate(zip(samples, points, strict=True))
+    ]
 
 
-def _within(raw: InkPoint, moved: InkPoint) -> InkPoint:
+def _allowed(samples: Sequence[InkPoint], i: int) -> float:
+    """How far sample ``i`` may move: :data:`MAX_SHIFT` among close samples (a pixel apart:
+    the staircase), fading to nothing where they lie :data:`SPARSE` apart (there the average
+    would only shrink the curve, and step 2 rounds the corners)."""
+    here = samples[i]
+    apart = max(
+        (math.hypot(samples[j].x - here.x, samples[j].y - here.y) for j in (i - 1, i + 1)
+         if 0 <= j < len(samples)),
+        default=0.0,
+    )  # fmt: skip
+    dense, sparse = SPARSE
+    return MAX_SHIFT * min(1.0, max(0.0, (sparse - apart) / (sparse - dense)))
+
+
+def _within(raw: InkPoint, moved: InkPoint, allowed: float) -> InkPoint:
     dx, dy = moved.x - raw.x, moved.y - raw.y
     shift = math.hypot(dx, dy)
-    if shift <= MAX_SHIFT:
+    if shift <= allowed:
         return moved
-    share = MAX_SHIFT / shift
+    share = allowed / shift
     return InkPoint(raw.x + dx * share, raw.y + dy * share, raw.pressure)
 
 
@@ -153,7 +174,7 @@ def _between(
 
 def _knot(p: InkPoint, q: InkPoint) -> float:
     """Centripetal parametrisation: the square root of the distance (never 0)."""
-    return max(1e-6, math.hypot(q.x - p.x, q.y - p.y) ** 0.5)
+    return max(1e-6, math.sqrt(math.hypot(q.x - p.x, q.y - p.y)))
 
 
 def _lerp(
