@@ -38,7 +38,7 @@ Every change goes through the :class:`~furano_meet.annotations.undo.UndoStack` a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -62,7 +62,7 @@ from furano_meet.annotations import (
     hit_test,
 )
 from furano_meet.annotations.undo import Place, UndoStack
-from furano_meet.pagespace import Point
+from furano_meet.pagespace import Point, Rect, ViewTransform
 from furano_meet.render.types import Word
 from furano_meet.sync.queries import AnnotationView
 
@@ -80,6 +80,7 @@ from .ink_tools import (
 from .mark_painter import (
     paint_highlight,
     paint_ink,
+    paint_ink_near,
     paint_note,
     paint_note_marker,
     pressure_width,
@@ -297,7 +298,7 @@ class Annotator(QObject):
             if abs(point.x - last.x) + abs(point.y - last.y) < MIN_STEP_PX / scale:
                 return
             moved = self._live.add(InkPoint(point.x, point.y, pressure))  # smoothed (#9)
-            self._repaint_around([Point(last.x, last.y), *(Point(p.x, p.y) for p in moved)])
+            self._repaint_around([last, *moved])
             if len(self._live.points) >= MAX_INK_POINTS - 2 * MAX_PIECES:  # store it, go on
                 self._commit_stroke()
                 self._live = LiveStroke(InkPoint(point.x, point.y, pressure))
@@ -330,20 +331,21 @@ class Annotator(QObject):
                 self._move_note(*moved)
             self._drag = []
 
-    def _repaint_around(self, points: list[Point]) -> None:
-        """Repaint only the new segment's neighbourhood: the page pixmap under it is redrawn
-        from memory, nothing is rendered (xournalpp's incremental stroke)."""
+    def _repaint_around(self, points: Sequence[Point | InkPoint]) -> None:
+        """Repaint only the new segment's neighbourhood (and the smoothed tail it moved): the
+        page pixmap under it is redrawn from memory, nothing is rendered (xournalpp's
+        incremental stroke). The box is found in page points and mapped once."""
         transform = self.canvas.transform
         assert transform is not None
         reach = pressure_width(self.state.width, 1.0) * transform.scale + 4
-        views = [self.canvas.to_view(p) for p in points]
-        xs, ys = [v.x() for v in views], [v.y() for v in views]
+        box = transform.rect_to_view(Rect.around([Point(p[0], p[1]) for p in points]))
+        corner = self.canvas.page_rect().topLeft()
         self.canvas.update(
             QRectF(
-                min(xs) - reach,
-                min(ys) - reach,
-                max(xs) - min(xs) + 2 * reach,
-                max(ys) - min(ys) + 2 * reach,
+                corner.x() + box.x0 - reach,
+                corner.y() + box.y0 - reach,
+                box.width + 2 * reach,
+                box.height + 2 * reach,
             ).toAlignedRect()
         )
 
@@ -481,9 +483,16 @@ class Annotator(QObject):
         for ink in self._pending:
             paint_ink(painter, to_view, ink.points, ink.colour, ink.width, scale)
         if self._live is not None:
-            live = self._live.points
-            paint_ink(painter, to_view, live, self.state.colour, self.state.width, scale)
+            live, state = self._live.points, self.state
+            paint_ink_near(
+                painter, to_view, live, self._exposed(transform), state.colour, state.width, scale
+            )
             self.live_painted.emit(len(self._live.samples), time.perf_counter())
+
+    def _exposed(self, transform: ViewTransform) -> Rect:
+        """What the paint under way redraws, in page points."""
+        area = self.canvas.exposed.translated(-self.canvas.page_rect().topLeft())
+        return transform.rect_to_page(Rect(area.left(), area.top(), area.right(), area.bottom()))
 
 
 def _place(note: AnnotationView) -> Place:

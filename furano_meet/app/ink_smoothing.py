@@ -15,8 +15,9 @@ Two light, local steps (xournalpp smooths its input much the same way):
    (:data:`SPARSE`): the pixel staircase goes, while sparse samples (where a neighbour's pull
    would shrink a curve) stay where the pen was.
 2. **Catmull–Rom curves through the samples** (centripetal, so nothing overshoots or loops)
-   fill each segment longer than :data:`SEGMENT` with points every ~:data:`SEGMENT`: a
-   polygon's corners become the curve the pen drew through its samples.
+   fill each segment longer than :data:`SEGMENT` where the path turns with points enough that
+   no piece turns more than :data:`MAX_TURN` (a straight run gets none): a polygon's corners
+   become the curve the pen drew through its samples.
 
 Each sample keeps its own pressure; the points put between two samples take pressures between
 theirs. The first and last points are the pen's own, exactly. Every output point depends only
@@ -32,7 +33,7 @@ from collections.abc import Sequence
 
 from furano_meet.annotations import InkPoint
 
-__all__ = ["MAX_PIECES", "MAX_SHIFT", "SEGMENT", "LiveStroke", "smooth"]
+__all__ = ["MAX_PIECES", "MAX_SHIFT", "MAX_TURN", "SEGMENT", "LiveStroke", "smooth"]
 
 MAX_SHIFT = 0.5
 """The most (page points) the moving average moves a sample: half a pixel's staircase at
@@ -44,6 +45,9 @@ SEGMENT = 1.5
 """Segments longer than this (page points) get curve points about this far apart."""
 MAX_PIECES = 8
 """At most this many pieces per segment (a pen lifted and put down far away is no curve)."""
+MAX_TURN = 6.0
+"""Degrees a piece may turn: a straight run gets no points, a tight curve up to
+:data:`MAX_PIECES`."""
 PASSES = 2
 _TAIL = 3
 """Samples of context left of a recomputed tail: two for the averages, one for the curve."""
@@ -147,14 +151,18 @@ def _within(raw: InkPoint, moved: InkPoint, allowed: float) -> InkPoint:
 def _between(
     before: InkPoint | None, a: InkPoint, b: InkPoint, after: InkPoint | None
 ) -> list[InkPoint]:
-    """Step 2: the centripetal Catmull–Rom points strictly between samples ``a`` and ``b``
-    (none for a short segment); a missing neighbour at an end is the segment extended."""
+    """Step 2: the centripetal Catmull–Rom points strictly between samples ``a`` and ``b``:
+    none for a short segment or a straight run, else as many as keep each piece's turn under
+    :data:`MAX_TURN`. A missing neighbour at an end is the segment extended."""
     length = math.hypot(b.x - a.x, b.y - a.y)
-    pieces = min(MAX_PIECES, math.ceil(length / SEGMENT))
-    if pieces < 2:
+    if length <= SEGMENT:
         return []
     p0 = before or InkPoint(2 * a.x - b.x, 2 * a.y - b.y, a.pressure)
     p3 = after or InkPoint(2 * b.x - a.x, 2 * b.y - a.y, b.pressure)
+    turn = (_turn(p0, a, b) + _turn(a, b, p3)) / 2  # about how far the curve turns here
+    pieces = min(MAX_PIECES, math.ceil(length / SEGMENT), math.ceil(turn / MAX_TURN))
+    if pieces < 2:
+        return []
     t1 = _knot(p0, a)
     t2 = t1 + _knot(a, b)
     t3 = t2 + _knot(b, p3)
@@ -170,6 +178,14 @@ def _between(
         x, y = _lerp(b1, b2, t1, t2, t)
         found.append(InkPoint(x, y, a.pressure + (b.pressure - a.pressure) * share))
     return found
+
+
+def _turn(a: InkPoint, b: InkPoint, c: InkPoint) -> float:
+    """How far (degrees) the path a → b → c turns at ``b``; 0 where two points coincide."""
+    ux, uy, vx, vy = b.x - a.x, b.y - a.y, c.x - b.x, c.y - b.y
+    if (ux == 0 and uy == 0) or (vx == 0 and vy == 0):
+        return 0.0
+    return abs(math.degrees(math.atan2(ux * vy - uy * vx, ux * vx + uy * vy)))
 
 
 def _knot(p: InkPoint, q: InkPoint) -> float:
