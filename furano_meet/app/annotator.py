@@ -85,7 +85,7 @@ from .mark_painter import (
     paint_note_marker,
     pressure_width,
 )
-from .note_moves import NoteMoves
+from .note_moves import NoteMoves, keep_on_page
 from .page_canvas import PageCanvas
 from .session import Session
 from .tool_bar import AnnotationBar, NotePanel
@@ -133,7 +133,7 @@ class Annotator(QObject):
         self._pending: list[Ink] = []
         self._erased: dict[str, AnnotationView] = {}
         self._draft: tuple[Place, Point, AnnotationView | None] | None = None
-        self.moves = NoteMoves()
+        self.moves = NoteMoves(keep=self._keep_on_page)
         canvas.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         canvas.installEventFilter(self)
         canvas.overlay = self._paint
@@ -269,6 +269,8 @@ class Annotator(QObject):
         if transform is None or where is None:
             return
         tool = self.state.tool
+        if point is None and tool is Tool.NOTE and self.moves.drag is not None:
+            point = self._page_point_anywhere(pos, transform)  # a 付箋 follows past the edge
         if kind == QEvent.Type.MouseButtonPress and point is not None:
             self._press(tool, where, point, min(1.0, max(0.0, pressure)))
         elif kind == QEvent.Type.MouseMove and point is not None:
@@ -413,11 +415,21 @@ class Annotator(QObject):
             self._draft = (where, mark.at, existing)
             self.panel.open_note(mark.text, new=False)
         elif self._draft is not None and self._draft[2] is None and self.panel.isVisible():
-            self._draft = (where, point, None)
+            self._draft = (where, self._keep_on_page(point), None)
         else:
-            self._draft = (where, point, None)
+            self._draft = (where, self._keep_on_page(point), None)
             self.panel.open_note("", new=True)
         self.canvas.update()
+
+    def _keep_on_page(self, at: Point) -> Point:
+        """A 付箋's anchor, moved so its whole icon is on the page shown (note_moves.py)."""
+        transform = self.canvas.transform
+        return at if transform is None else keep_on_page(at, transform)
+
+    def _page_point_anywhere(self, pos: QPointF, transform: ViewTransform) -> Point:
+        """The page point under ``pos``, off the page too (``canvas.to_page`` says None)."""
+        local = pos - self.canvas.page_rect().topLeft()
+        return transform.to_page(Point(local.x(), local.y()))
 
     @property
     def note_marker(self) -> Point | None:

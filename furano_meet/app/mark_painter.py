@@ -101,10 +101,21 @@ def paint_highlight(painter: QPainter, to_view: ToView, mark: Highlight) -> None
     painter.restore()
 
 
+NOTE_MIN_PX = 24.0
+"""The smallest a 付箋 icon is drawn (pixels): a finger must find it even zoomed out."""
+
+
+def note_side(scale: float) -> float:
+    """How wide (pixels) a 付箋 icon is drawn at ``scale``: from its anchor's point on screen,
+    that far right and down (:func:`paint_note`; kept whole on the page by
+    :func:`~.note_moves.keep_on_page`)."""
+    return max(NOTE_MIN_PX, NOTE_ICON_SIZE * scale)
+
+
 def paint_note(painter: QPainter, to_view: ToView, mark: StickyNote, scale: float) -> None:
     """The 付箋 icon: a square of the note's colour with a folded corner and text lines."""
     corner = to_view(mark.at)
-    side = max(24.0, NOTE_ICON_SIZE * scale)  # a finger must find it even zoomed out
+    side = note_side(scale)
     box = QRectF(corner, corner + QPointF(side, side))
     painter.save()
     painter.setPen(QPen(QColor("#5f4b00"), 2))
@@ -124,7 +135,7 @@ def paint_note_marker(painter: QPainter, to_view: ToView, at: Point, scale: floa
     """Where the 付箋 being written goes: a thick dashed orange frame, larger than the icon,
     around its place, and a dot at its corner (the point the note is pinned to)."""
     corner = to_view(at)
-    side = max(24.0, NOTE_ICON_SIZE * scale)
+    side = note_side(scale)
     box = QRectF(corner, corner + QPointF(side, side)).adjusted(-12, -12, 12, 12)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
