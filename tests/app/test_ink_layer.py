@@ -19,6 +19,7 @@ from furano_meet.app.tour import FIRST_DOCUMENT, drag, expect_paint, until
 from furano_meet.app.window import MainWindow
 from furano_meet.pagespace import Point
 from furano_meet.store.records import Visibility
+from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import AnnotationsChanged
 from furano_meet.sync.queries import AnnotationView
 from server.demo import MEETING_ID
@@ -39,6 +40,19 @@ def _blue_at(window: MainWindow, point: Point) -> bool:
     at = canvas.to_view(point)
     colour = canvas.grab().toImage().pixelColor(round(at.x()), round(at.y()))
     return colour.blue() - colour.red() > 100  # #1a56db; the page is white, the text black
+
+
+def count_reads(engine: SyncEngine, monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    """Every read of a page's notes the window asks ``engine`` for from now on."""
+    reads: list[tuple[object, ...]] = []
+    read = engine.annotations
+
+    async def counted(*args: object) -> tuple[AnnotationView, ...]:
+        reads.append(args)
+        return await read(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "annotations", counted)
+    return reads
 
 
 async def _share(chair: MainWindow, member: MainWindow, ink: Ink) -> str:
@@ -67,14 +81,7 @@ async def test_a_received_stroke_is_added_alone(
             await _share(chair, member, _stroke(row))
         layer, engine = member.viewer.canvas.ink_layer, member.session.engine
         redraws, drawn = layer.redraws, layer.strokes_drawn
-        reads: list[tuple[object, ...]] = []
-        read = engine.annotations
-
-        async def counted(*args: object) -> tuple[AnnotationView, ...]:
-            reads.append(args)
-            return await read(*args)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(engine, "annotations", counted)
+        reads = count_reads(engine, monkeypatch)
         last = _stroke(3)
         note = await _share(chair, member, last)
         assert member.viewer.canvas.ink == tuple(_stroke(row) for row in range(4))
@@ -115,14 +122,7 @@ async def test_the_authors_own_stroke_is_drawn_alone_with_no_store_read(
         layer = canvas.ink_layer
         canvas.repaint()
         redraws, drawn = layer.redraws, layer.strokes_drawn
-        reads: list[tuple[object, ...]] = []
-        read = engine.annotations
-
-        async def counted(*args: object) -> tuple[AnnotationView, ...]:
-            reads.append(args)
-            return await read(*args)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(engine, "annotations", counted)
+        reads = count_reads(engine, monkeypatch)
         told: list[AnnotationsChanged] = []
         chair.session.engine_event.connect(
             lambda e: told.append(e) if isinstance(e, AnnotationsChanged) else None

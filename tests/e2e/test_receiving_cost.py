@@ -20,6 +20,7 @@ from furano_meet.sync import ledger
 from furano_meet.sync.events import AnnotationsChanged
 from server.demo import MEETING_ID
 from tests.e2e.council import Council, Device, stroke
+from tests.e2e.test_received_notes import author_and_reader
 
 
 class RowsRead:
@@ -90,12 +91,7 @@ async def _rows_to_apply(author: Device, reader: Device, rows: RowsRead) -> tupl
 async def test_applying_a_received_op_costs_the_same_at_10_and_200_notes(
     council: Council, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clerk = await council.device("jimukyoku")
-    await clerk.engine.create_meeting_key(MEETING_ID)
-    author = await council.device("giin1")
-    reader = await council.device("giin2")
-    for device in (author, reader):
-        await device.engine.wait_online()
+    author, reader = await author_and_reader(council)
     rows = RowsRead(monkeypatch, reader.store)
 
     await _notes_until(author, reader, 10)
