@@ -301,7 +301,7 @@ class Annotator(QObject):
                 return
             moved = self._live.add(InkPoint(point.x, point.y, pressure))  # smoothed (#9)
             self._repaint_around([last, *moved])
-            if len(self._live.points) >= MAX_INK_POINTS - 2 * MAX_PIECES:  # store it, go on
+            if len(self._live.points) > MAX_INK_POINTS - 8 * MAX_PIECES:  # store it, go on
                 self._commit_stroke()
                 self._live = LiveStroke(InkPoint(point.x, point.y, pressure))
         elif tool is Tool.HIGHLIGHTER and self._drag:

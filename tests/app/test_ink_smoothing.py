@@ -8,7 +8,7 @@ import random
 
 from furano_meet.annotations import Ink, InkPoint, decode, encode
 from furano_meet.annotations.model import AnnotationBody
-from furano_meet.app.ink_smoothing import MAX_SHIFT, LiveStroke, smooth
+from furano_meet.app.ink_smoothing import MAX_PIECES, MAX_SHIFT, LiveStroke, smooth
 
 PIXEL = 0.75
 """A screen pixel in page points at a fit-page scale of 1.33."""
@@ -112,9 +112,12 @@ def test_the_live_stroke_is_at_every_sample_the_stroke_stored() -> None:
         ]
         live = LiveStroke(samples[0])
         for sample in samples[1:]:
+            before = len(live.points)
             moved = live.add(sample)
             assert live.points == list(smooth(live.samples))
             assert len(moved) <= 2 * 6 * 8  # old and new tail: a few segments, not the stroke
+            # the annotator stores a very long stroke this many points before the limit
+            assert len(live.points) - before <= 8 * MAX_PIECES
 
 
 def test_a_smoothed_stroke_is_an_ordinary_ink_op() -> None:
