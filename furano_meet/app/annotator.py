@@ -270,7 +270,8 @@ class Annotator(QObject):
             return
         tool = self.state.tool
         if point is None and tool is Tool.NOTE and self.moves.drag is not None:
-            point = self._page_point_anywhere(pos, transform)  # a 付箋 follows past the edge
+            local = pos - self.canvas.page_rect().topLeft()  # a 付箋 follows past the edge
+            point = transform.to_page(Point(local.x(), local.y()))
         if kind == QEvent.Type.MouseButtonPress and point is not None:
             self._press(tool, where, point, min(1.0, max(0.0, pressure)))
         elif kind == QEvent.Type.MouseMove and point is not None:
@@ -414,22 +415,17 @@ class Annotator(QObject):
         if existing is not None and mark is not None:
             self._draft = (where, mark.at, existing)
             self.panel.open_note(mark.text, new=False)
-        elif self._draft is not None and self._draft[2] is None and self.panel.isVisible():
+        else:  # a new note here, or the one being written moves here
+            writing = self._draft is not None and self._draft[2] is None and self.panel.isVisible()
             self._draft = (where, self._keep_on_page(point), None)
-        else:
-            self._draft = (where, self._keep_on_page(point), None)
-            self.panel.open_note("", new=True)
+            if not writing:
+                self.panel.open_note("", new=True)
         self.canvas.update()
 
     def _keep_on_page(self, at: Point) -> Point:
         """A 付箋's anchor, moved so its whole icon is on the page shown (note_moves.py)."""
         transform = self.canvas.transform
         return at if transform is None else keep_on_page(at, transform)
-
-    def _page_point_anywhere(self, pos: QPointF, transform: ViewTransform) -> Point:
-        """The page point under ``pos``, off the page too (``canvas.to_page`` says None)."""
-        local = pos - self.canvas.page_rect().topLeft()
-        return transform.to_page(Point(local.x(), local.y()))
 
     @property
     def note_marker(self) -> Point | None:
