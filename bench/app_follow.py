@@ -188,3 +188,56 @@ async def _strokes(
             samples.append(await asyncio.wait_for(painted, TIMEOUT) - start)
     finally:
         canvas.removeEventFilter(watcher)
+
+
+# -- run alone (issue #9, fifth session): the shared-stroke rows without the rest of bench.app --
+
+
+async def _strokes_alone(strokes: int) -> dict[str, object]:
+    """The chair and one follower window, ``strokes`` shared strokes on one page: the same
+    samples as :mod:`bench.app`'s "2 devices alone" rows, with the page's (and the meeting's
+    ledger's) notes growing from 0 to ``strokes``."""
+    import tempfile
+    from pathlib import Path
+
+    from .app_council import bench_council
+    from .report import percentile
+
+    with tempfile.TemporaryDirectory(prefix="furano-bench-follow-") as tmp:
+        async with bench_council(Path(tmp), 0) as council:
+            result = await measure_follow(council, [], count=1, turns=2, strokes=strokes)
+    samples = result.strokes + result.strokes_two
+    half = len(samples) // 2
+
+    def summary(values: list[float]) -> dict[str, float]:
+        return {f"p{q}_ms": round(percentile(values, q) * 1000, 1) for q in (50, 95)}
+
+    return {
+        "strokes": len(samples),
+        "all": summary(samples),
+        "first_half": summary(samples[:half]),
+        "second_half": summary(samples[half:]),
+    }
+
+
+def main() -> None:
+    """``python -m bench.app_follow [STROKES]``: the shared stroke → painted on the other
+    device, the two devices alone, offscreen (a measurement, not a bench.app row)."""
+    import json
+    import os
+    import sys
+
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ.setdefault("QT_API", "pyside6")
+    import qasync
+
+    from furano_meet.app.__main__ import make_app
+
+    strokes = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    app = make_app(sys.argv[:1])
+    print(json.dumps(qasync.run(_strokes_alone(strokes))))
+    app.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -8,8 +8,10 @@ apply. Everything is turned into unrotated page points at once, so a mark means 
 any zoom.
 
 *Pen* (xournalpp's ``StrokeHandler``): a stylus's :class:`QTabletEvent` brings the pressure,
-a mouse writes at full pressure. Each move repaints only the rectangle around the new segment
-and the stroke is stored once, on release, as one :class:`~furano_meet.annotations.Ink`. It
+a mouse writes at full pressure. The samples are smoothed as they come (:mod:`.ink_smoothing`,
+page points); each move repaints only the rectangle around the new segment and the stroke's
+recomputed tail, and the stroke is stored once, on release, as one
+:class:`~furano_meet.annotations.Ink` — exactly the smoothed stroke shown under the pen. It
 stays painted as *pending* until the page's notes come back with it, so it never blinks.
 
 *Palm rejection*: while the stylus is down or near (:class:`~.ink_tools.PenGate`) touches
@@ -36,7 +38,7 @@ Every change goes through the :class:`~furano_meet.annotations.undo.UndoStack` a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -60,10 +62,11 @@ from furano_meet.annotations import (
     hit_test,
 )
 from furano_meet.annotations.undo import Place, UndoStack
-from furano_meet.pagespace import Point
+from furano_meet.pagespace import Point, Rect, ViewTransform
 from furano_meet.render.types import Word
 from furano_meet.sync.queries import AnnotationView
 
+from .ink_smoothing import MAX_PIECES, LiveStroke
 from .ink_tools import (
     ERASER_REACH_PX,
     HIGHLIGHT_BAND,
@@ -77,11 +80,12 @@ from .ink_tools import (
 from .mark_painter import (
     paint_highlight,
     paint_ink,
+    paint_ink_near,
     paint_note,
     paint_note_marker,
     pressure_width,
 )
-from .note_moves import NoteMoves
+from .note_moves import NoteMoves, keep_on_page
 from .page_canvas import PageCanvas
 from .session import Session
 from .tool_bar import AnnotationBar, NotePanel
@@ -123,13 +127,13 @@ class Annotator(QObject):
         self.undo = UndoStack(session.engine)
         self.notes: tuple[AnnotationView, ...] = ()
         self._notes_key: PageKey | None = None
-        self._live: list[InkPoint] = []
+        self._live: LiveStroke | None = None
         self._drag: list[Point] = []
         self._words: object = None
         self._pending: list[Ink] = []
         self._erased: dict[str, AnnotationView] = {}
         self._draft: tuple[Place, Point, AnnotationView | None] | None = None
-        self.moves = NoteMoves()
+        self.moves = NoteMoves(keep=self._keep_on_page)
         canvas.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         canvas.installEventFilter(self)
         canvas.overlay = self._paint
@@ -154,7 +158,7 @@ class Annotator(QObject):
 
     def choose_tool(self, tool: Tool | None) -> None:
         self.state.tool = tool
-        self._live, self._drag = [], []
+        self._live, self._drag = None, []
         self._show_state()
 
     def _colour(self, colour: str) -> None:
@@ -241,7 +245,7 @@ class Annotator(QObject):
     def _tablet(self, event: QTabletEvent) -> None:
         kind = event.type()
         event.accept()
-        if kind == QEvent.Type.TabletMove and not self._live and not self._drag:
+        if kind == QEvent.Type.TabletMove and self._live is None and not self._drag:
             return  # the pen hovering
         mouse = {
             QEvent.Type.TabletPress: QEvent.Type.MouseButtonPress,
@@ -265,6 +269,9 @@ class Annotator(QObject):
         if transform is None or where is None:
             return
         tool = self.state.tool
+        if point is None and tool is Tool.NOTE and self.moves.drag is not None:
+            local = pos - self.canvas.page_rect().topLeft()  # a 付箋 follows past the edge
+            point = transform.to_page(Point(local.x(), local.y()))
         if kind == QEvent.Type.MouseButtonPress and point is not None:
             self._press(tool, where, point, min(1.0, max(0.0, pressure)))
         elif kind == QEvent.Type.MouseMove and point is not None:
@@ -274,7 +281,7 @@ class Annotator(QObject):
 
     def _press(self, tool: Tool | None, where: Place, point: Point, pressure: float) -> None:
         if tool is Tool.PEN:
-            self._live = [InkPoint(point.x, point.y, pressure)]
+            self._live = LiveStroke(InkPoint(point.x, point.y, pressure))
             self._repaint_around([point])
         elif tool in (Tool.HIGHLIGHTER, Tool.ERASER):
             self._drag = [point]
@@ -289,15 +296,15 @@ class Annotator(QObject):
             self.moves.press(self._own_note_at(point), point)
 
     def _move(self, tool: Tool | None, point: Point, pressure: float, scale: float) -> None:
-        if tool is Tool.PEN and self._live:
-            last = self._live[-1]
+        if tool is Tool.PEN and self._live is not None:
+            last = self._live.samples[-1]
             if abs(point.x - last.x) + abs(point.y - last.y) < MIN_STEP_PX / scale:
                 return
-            self._live.append(InkPoint(point.x, point.y, pressure))
-            self._repaint_around([Point(last.x, last.y), point])
-            if len(self._live) >= MAX_INK_POINTS:  # a very long stroke: store it, go on
+            moved = self._live.add(InkPoint(point.x, point.y, pressure))  # smoothed (#9)
+            self._repaint_around([last, *moved])
+            if len(self._live.points) > MAX_INK_POINTS - 8 * MAX_PIECES:  # store it, go on
                 self._commit_stroke()
-                self._live = [InkPoint(point.x, point.y, pressure)]
+                self._live = LiveStroke(InkPoint(point.x, point.y, pressure))
         elif tool is Tool.HIGHLIGHTER and self._drag:
             self._drag.append(point)
             self.canvas.update()
@@ -308,9 +315,9 @@ class Annotator(QObject):
             self.canvas.update()
 
     def _release(self, tool: Tool | None, where: Place) -> None:
-        if tool is Tool.PEN and self._live:
+        if tool is Tool.PEN and self._live is not None:
             self._commit_stroke()
-            self._live = []
+            self._live = None
         elif tool is Tool.HIGHLIGHTER and self._drag:
             path, words, self._drag = tuple(self._drag), self._words, []
             self.session.ops.run(self._highlight(where, path, words), on_done=self._stored)
@@ -327,20 +334,21 @@ class Annotator(QObject):
                 self._move_note(*moved)
             self._drag = []
 
-    def _repaint_around(self, points: list[Point]) -> None:
-        """Repaint only the new segment's neighbourhood: the page pixmap under it is redrawn
-        from memory, nothing is rendered (xournalpp's incremental stroke)."""
+    def _repaint_around(self, points: Sequence[Point | InkPoint]) -> None:
+        """Repaint only the new segment's neighbourhood (and the smoothed tail it moved): the
+        page pixmap under it is redrawn from memory, nothing is rendered (xournalpp's
+        incremental stroke). The box is found in page points and mapped once."""
         transform = self.canvas.transform
         assert transform is not None
         reach = pressure_width(self.state.width, 1.0) * transform.scale + 4
-        views = [self.canvas.to_view(p) for p in points]
-        xs, ys = [v.x() for v in views], [v.y() for v in views]
+        box = transform.rect_to_view(Rect.around([Point(p[0], p[1]) for p in points]))
+        corner = self.canvas.page_rect().topLeft()
         self.canvas.update(
             QRectF(
-                min(xs) - reach,
-                min(ys) - reach,
-                max(xs) - min(xs) + 2 * reach,
-                max(ys) - min(ys) + 2 * reach,
+                corner.x() + box.x0 - reach,
+                corner.y() + box.y0 - reach,
+                box.width + 2 * reach,
+                box.height + 2 * reach,
             ).toAlignedRect()
         )
 
@@ -351,9 +359,10 @@ class Annotator(QObject):
 
     def _commit_stroke(self) -> None:
         where = self._where()
-        if where is None:
+        if where is None or self._live is None:
             return
-        ink = Ink(tuple(self._live), self.state.colour, self.state.width)
+        # the stroke as shown under the pen: smoothed (ink_smoothing.py), so nothing jumps
+        ink = Ink(tuple(self._live.points), self.state.colour, self.state.width)
         self._pending.append(ink)
         body, visibility = AnnotationBody(ink), self.state.visibility
         self.session.ops.run(self.undo.add(where, body, visibility), on_done=self._stored)
@@ -406,12 +415,17 @@ class Annotator(QObject):
         if existing is not None and mark is not None:
             self._draft = (where, mark.at, existing)
             self.panel.open_note(mark.text, new=False)
-        elif self._draft is not None and self._draft[2] is None and self.panel.isVisible():
-            self._draft = (where, point, None)
-        else:
-            self._draft = (where, point, None)
-            self.panel.open_note("", new=True)
+        else:  # a new note here, or the one being written moves here
+            writing = self._draft is not None and self._draft[2] is None and self.panel.isVisible()
+            self._draft = (where, self._keep_on_page(point), None)
+            if not writing:
+                self.panel.open_note("", new=True)
         self.canvas.update()
+
+    def _keep_on_page(self, at: Point) -> Point:
+        """A 付箋's anchor, moved so its whole icon is on the page shown (note_moves.py)."""
+        transform = self.canvas.transform
+        return at if transform is None else keep_on_page(at, transform)
 
     @property
     def note_marker(self) -> Point | None:
@@ -476,9 +490,17 @@ class Annotator(QObject):
             paint_note_marker(painter, to_view, marker, scale)
         for ink in self._pending:
             paint_ink(painter, to_view, ink.points, ink.colour, ink.width, scale)
-        if self._live:
-            paint_ink(painter, to_view, self._live, self.state.colour, self.state.width, scale)
-            self.live_painted.emit(len(self._live), time.perf_counter())
+        if self._live is not None:
+            live, state = self._live.points, self.state
+            paint_ink_near(
+                painter, to_view, live, self._exposed(transform), state.colour, state.width, scale
+            )
+            self.live_painted.emit(len(self._live.samples), time.perf_counter())
+
+    def _exposed(self, transform: ViewTransform) -> Rect:
+        """What the paint under way redraws, in page points."""
+        area = self.canvas.exposed.translated(-self.canvas.page_rect().topLeft())
+        return transform.rect_to_page(Rect(area.left(), area.top(), area.right(), area.bottom()))
 
 
 def _place(note: AnnotationView) -> Place:

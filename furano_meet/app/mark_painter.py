@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 
 from furano_meet.annotations import NOTE_ICON_SIZE, Highlight, InkPoint, StickyNote
-from furano_meet.pagespace import Point
+from furano_meet.pagespace import Point, Rect
 
 ToView = Callable[[Point], QPointF]
 
@@ -42,13 +42,50 @@ def paint_ink(
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    previous = points[0]
-    for point in points[1:] or points[:1]:
+    views = [to_view(Point(p.x, p.y)) for p in points]  # each point mapped once
+    previous, before = points[0], views[0]
+    for point, view in zip(points[1:] or points[:1], views[1:] or views[:1], strict=True):
         pressure = (previous.pressure + point.pressure) / 2
         pen.setWidthF(max(1.0, pressure_width(width, pressure) * scale))
         painter.setPen(pen)
-        painter.drawLine(to_view(Point(previous.x, previous.y)), to_view(Point(point.x, point.y)))
-        previous = point
+        painter.drawLine(before, view)
+        previous, before = point, view
+
+
+def paint_ink_near(
+    painter: QPainter,
+    to_view: ToView,
+    points: Sequence[InkPoint],
+    area: Rect,
+    colour: str,
+    width: float,
+    scale: float,
+) -> None:
+    """:func:`paint_ink`, but only the segments that reach into ``area`` (page points): the
+    stroke under the pen is painted at every sample, and a paint redraws only the few pixels
+    around the new segment — drawing the whole (smoothed, so long) stroke there each time cost
+    more than the rest of the paint (issue #9, fifth session). What is drawn inside ``area``
+    is exactly what :func:`paint_ink` draws there."""
+    reach = width + 2 / scale  # the widest pen, its antialiased edge and round cap
+    x0, y0, x1, y1 = area.x0 - reach, area.y0 - reach, area.x1 + reach, area.y1 + reach
+    start: int | None = None
+    for i in range(len(points) - 1):
+        a, b = points[i], points[i + 1]
+        near = (
+            min(a.x, b.x) <= x1
+            and max(a.x, b.x) >= x0
+            and min(a.y, b.y) <= y1
+            and max(a.y, b.y) >= y0
+        )
+        if near and start is None:
+            start = i
+        elif not near and start is not None:
+            paint_ink(painter, to_view, points[start : i + 1], colour, width, scale)
+            start = None
+    if start is not None:
+        paint_ink(painter, to_view, points[start:], colour, width, scale)
+    elif len(points) == 1:
+        paint_ink(painter, to_view, points, colour, width, scale)
 
 
 def paint_highlight(painter: QPainter, to_view: ToView, mark: Highlight) -> None:
@@ -64,10 +101,21 @@ def paint_highlight(painter: QPainter, to_view: ToView, mark: Highlight) -> None
     painter.restore()
 
 
+NOTE_MIN_PX = 24.0
+"""The smallest a 付箋 icon is drawn (pixels): a finger must find it even zoomed out."""
+
+
+def note_side(scale: float) -> float:
+    """How wide (pixels) a 付箋 icon is drawn at ``scale``: from its anchor's point on screen,
+    that far right and down (:func:`paint_note`; kept whole on the page by
+    :func:`~.note_moves.keep_on_page`)."""
+    return max(NOTE_MIN_PX, NOTE_ICON_SIZE * scale)
+
+
 def paint_note(painter: QPainter, to_view: ToView, mark: StickyNote, scale: float) -> None:
     """The 付箋 icon: a square of the note's colour with a folded corner and text lines."""
     corner = to_view(mark.at)
-    side = max(24.0, NOTE_ICON_SIZE * scale)  # a finger must find it even zoomed out
+    side = note_side(scale)
     box = QRectF(corner, corner + QPointF(side, side))
     painter.save()
     painter.setPen(QPen(QColor("#5f4b00"), 2))
@@ -87,7 +135,7 @@ def paint_note_marker(painter: QPainter, to_view: ToView, at: Point, scale: floa
     """Where the 付箋 being written goes: a thick dashed orange frame, larger than the icon,
     around its place, and a dot at its corner (the point the note is pinned to)."""
     corner = to_view(at)
-    side = max(24.0, NOTE_ICON_SIZE * scale)
+    side = note_side(scale)
     box = QRectF(corner, corner + QPointF(side, side)).adjusted(-12, -12, 12, 12)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)

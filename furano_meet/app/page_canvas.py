@@ -88,6 +88,11 @@ class PageCanvas(QWidget):
         self.ink_layer = InkLayer()
         """The stored ink drawn once and blitted (ink_layer.py): a paint does not redraw
         every stroke on the page."""
+        # -- annotating (issue #9, fifth session): the live stroke is drawn where a paint is --
+        self.exposed = QRectF()
+        """What the paint under way redraws (widget pixels): the annotator draws only the
+        part of the stroke under the pen that lies there."""
+        # --
 
     # -- what to show --------------------------------------------------------------------------
 
@@ -204,7 +209,8 @@ class PageCanvas(QWidget):
 
     # -- painting ------------------------------------------------------------------------------
 
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        self.exposed = QRectF(event.rect())  # annotating (issue #9, fifth session)
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#5f6368"))
         if self._transform is None:

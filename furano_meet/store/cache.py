@@ -28,7 +28,7 @@ that a crash leaves at worst an orphan file (see :mod:`.documents`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -428,8 +428,11 @@ class LocalStore:
         """(signed op, encrypted payload) of an outbox op signed before, else ``None``."""
         return ledger.signed_op(self._db, op_id)
 
-    def load_ledger(self, meeting_id: str) -> LedgerState:
-        return ledger.load_ledger(self._db, meeting_id)
+    def load_ledger(
+        self, meeting_id: str, *, notes: Collection[str], devices: Collection[str]
+    ) -> LedgerState:
+        """The ledger rows a batch of ops can touch (see :func:`.ledger.load_ledger`)."""
+        return ledger.load_ledger(self._db, meeting_id, notes=notes, devices=devices)
 
     def save_ledger(self, meeting_id: str, state: LedgerState) -> None:
         ledger.save_ledger(self._db, meeting_id, state)

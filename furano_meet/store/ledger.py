@@ -7,12 +7,14 @@ Two kinds of record, both added by schema 1.2 (:mod:`.migrations`):
   :func:`keep_signed` writes both in the caller's transaction, so a counter is spent only
   together with the op that used it: after a crash either both exist or neither does.
 * **What this device accepted** — the ledger's heads per stream of every device
-  (``op_heads``) and the owner, place and newest op of every note (``note_owners``), loaded
-  before and saved after each batch of received ops (:mod:`furano_meet.sync.ledger`).
+  (``op_heads``) and the owner, place and newest op of every note (``note_owners``); the
+  rows a batch of received ops names are loaded before it and saved after it
+  (:mod:`furano_meet.sync.ledger`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .database import Database
@@ -91,25 +93,62 @@ class LedgerState:
     notes: dict[str, NoteRecord]
 
 
-def load_ledger(db: Database, meeting_id: str) -> LedgerState:
-    heads = {
-        (str(r[0]), str(r[1])): (int(r[2]), str(r[3]))
-        for r in db.query(
-            "SELECT device_id, visibility, counter, op_sha256 FROM op_heads WHERE meeting_id = ?",
-            (meeting_id,),
+def load_ledger(
+    db: Database, meeting_id: str, *, notes: Collection[str], devices: Collection[str]
+) -> LedgerState:
+    """The part of a meeting's ledger a batch of ops can touch: the heads of the ``devices``
+    that signed them and the records of the ``notes`` they name.
+
+    Why not the whole ledger: a received op reads and changes only its own note and its own
+    stream, and the whole ledger grows with every note of the meeting — loading it made each
+    arriving op cost more the longer the meeting ran (issue #9, fifth session). Both lookups
+    are by primary key (``op_heads``: meeting, device; ``note_owners``: annotation id)."""
+    heads: dict[tuple[str, str], tuple[int, str]] = {}
+    for chunk in _chunks(sorted(devices)):
+        heads.update(
+            ((str(r[0]), str(r[1])), (int(r[2]), str(r[3])))
+            for r in db.query(
+                "SELECT device_id, visibility, counter, op_sha256 FROM op_heads"
+                f" WHERE meeting_id = ? AND device_id IN ({_marks(chunk)})",
+                (meeting_id, *chunk),
+            )
         )
-    }
-    notes = {
-        str(r[0]): NoteRecord(
-            str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5]), bool(r[6]), str(r[7]), str(r[8])
+    records: dict[str, NoteRecord] = {}
+    for chunk in _chunks(sorted(notes)):
+        records.update(
+            (
+                str(r[0]),
+                NoteRecord(
+                    str(r[1]),
+                    str(r[2]),
+                    str(r[3]),
+                    int(r[4]),
+                    str(r[5]),
+                    bool(r[6]),
+                    str(r[7]),
+                    str(r[8]),
+                ),
+            )  # fmt: skip
+            for r in db.query(
+                "SELECT annotation_id, author_user_id, meeting_id, doc_id, version, visibility,"
+                " deleted, last_op_id, last_op_sha256 FROM note_owners"
+                f" WHERE meeting_id = ? AND annotation_id IN ({_marks(chunk)})",
+                (meeting_id, *chunk),
+            )
         )
-        for r in db.query(
-            "SELECT annotation_id, author_user_id, meeting_id, doc_id, version, visibility,"
-            " deleted, last_op_id, last_op_sha256 FROM note_owners WHERE meeting_id = ?",
-            (meeting_id,),
-        )
-    }
-    return LedgerState(heads, notes)
+    return LedgerState(heads, records)
+
+
+_CHUNK = 400
+"""Keys per ``IN (...)`` lookup: well under SQLite's bound-parameter limit."""
+
+
+def _chunks(keys: list[str]) -> list[list[str]]:
+    return [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
+
+
+def _marks(keys: list[str]) -> str:
+    return ", ".join("?" * len(keys))
 
 
 def save_ledger(db: Database, meeting_id: str, state: LedgerState) -> None:

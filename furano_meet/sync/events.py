@@ -132,10 +132,9 @@ class AnnotationsChanged:
     meeting_id: str
     annotation_ids: tuple[str, ...]
     notes: tuple[AnnotationView, ...] = ()
-    """Of those, the added or edited notes of ops that came through the log, as now stored
-    (a deleted note is named in ``annotation_ids`` only; empty for a write made on this
-    device before the relay logged it): a screen may show them at once and read the store
-    afterwards, which stays the truth."""
+    """Of those, the added or edited notes as now stored — received through the log, or
+    written on this device (a deleted note is named in ``annotation_ids`` only): a screen may
+    show them at once and read the store afterwards, which stays the truth."""
 
 
 @dataclass(frozen=True, slots=True)

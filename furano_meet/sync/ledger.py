@@ -19,7 +19,9 @@ through three steps:
    peer's fault and is refused. A delete needs no payload; an op whose key this device lacks
    waits (the loop fetches again when the key arrives).
 3. **Decide** (:func:`store_received`, store thread, one transaction).
-   :class:`~furano_meet.crypto.signed_ops.OpLedger` — loaded from and saved to the store —
+   :class:`~furano_meet.crypto.signed_ops.OpLedger` — loaded from and saved to the store,
+   only the heads of the signing devices and the records of the notes the ops name (what
+   ``accept`` reads and changes), so an op costs the same early or late in a meeting —
    refuses replays and reorders (``StaleObject``), edits and deletes by anyone but the author
    (or a ``note_editors`` role of the roster, for shared notes), and ops that move a note. The
    author stored is the **signer's certificate user**; the relay's ``author_user_id`` label is
@@ -279,17 +281,28 @@ def store_received(
     cursor: int,
     roster: Roster | None,
     now: datetime,
+    *,
+    own: bool = False,
 ) -> Stored:
     """(Store thread) Let ops through the ledger, store what they change, advance the cursor,
-    all in one transaction; returns what changed (see :class:`Stored`)."""
+    all in one transaction; returns what changed (see :class:`Stored`).
+
+    ``own`` ops are this device's, just acknowledged: the ledger learns them, but their notes
+    were stored when they were written, and a later local edit or delete of the same note must
+    not be undone by storing the older op again (it was, until that change's own
+    acknowledgement came back: a deleted note reappeared meanwhile)."""
     changed: list[str] = []
     live: dict[str, AnnotationView] = {}
     with store.atomic():
-        before = store.load_ledger(meeting_id)
+        before = store.load_ledger(  # only the rows these ops can touch (issue #9, fifth session)
+            meeting_id,
+            notes={item.op.header.annotation_id for item in received},
+            devices={item.op.author_device_id for item in received},
+        )
         ledger, latest = _ledger(meeting_id, before)
         for item in received:
             h, logged = item.op.header, item.logged
-            if not _admit(ledger, latest, item.op, roster):
+            if not _admit(ledger, latest, item.op, roster) or own:
                 continue
             when = parse_time(logged.logged_at) or now
             if h.kind == "delete":

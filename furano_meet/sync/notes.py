@@ -64,7 +64,7 @@ from .context import SyncContext
 from .events import AnnotationsCarried, AnnotationsChanged
 from .keys import Keys
 from .ledger import OPS_STREAM
-from .queries import stored_body
+from .queries import AnnotationView, stored_body, view_of
 
 log = logging.getLogger("furano.sync")
 
@@ -223,7 +223,7 @@ class Notes:
                 store.put_annotation(annotation)
                 store.enqueue(op.op_id, "op", op.to_bytes(), meeting_id=meeting_id)
 
-        await self._queued(write, meeting_id, annotation_id)
+        await self._queued(write, meeting_id, annotation_id, view_of(annotation, body))
         return annotation_id
 
     async def _change(self, annotation_id: str, kind: OpKind, body: AnnotationBody | None) -> None:
@@ -244,18 +244,18 @@ class Notes:
             payload.decode(),
         )
         now = self._ctx.clock()
+        edited = dataclasses.replace(annotation, payload=payload, updated_at=now)
 
         def write() -> None:
             with store.atomic():
                 if body is None:
                     store.delete_annotation(annotation_id, now)
                 else:
-                    store.put_annotation(
-                        dataclasses.replace(annotation, payload=payload, updated_at=now)
-                    )
+                    store.put_annotation(edited)
                 store.enqueue(op.op_id, "op", op.to_bytes(), meeting_id=op.meeting_id)
 
-        await self._queued(write, annotation.meeting_id, annotation_id)
+        view = None if body is None else view_of(edited, body)
+        await self._queued(write, annotation.meeting_id, annotation_id, view)
 
     async def edit(self, annotation_id: str, body: AnnotationBody) -> None:
         """Change a note (only its author's edit is accepted by other members' devices)."""
@@ -264,10 +264,20 @@ class Notes:
     async def delete(self, annotation_id: str) -> None:
         await self._change(annotation_id, "delete", None)
 
-    async def _queued(self, write: Callable[[], None], meeting_id: str, annotation_id: str) -> None:
+    async def _queued(
+        self,
+        write: Callable[[], None],
+        meeting_id: str,
+        annotation_id: str,
+        written: AnnotationView | None,
+    ) -> None:
+        """Run ``write`` and announce it — whole (``written``, the note as now stored) for an
+        add or an edit, so the author's window draws the new stroke alone instead of reading
+        the page's notes again after every stroke (issue #9, fifth session)."""
         await self._ctx.db(write)
         self.wake_outbox()
-        self._ctx.emit(AnnotationsChanged(meeting_id, (annotation_id,)))
+        notes = () if written is None else (written,)
+        self._ctx.emit(AnnotationsChanged(meeting_id, (annotation_id,), notes))
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -417,7 +427,8 @@ class Notes:
         ``own`` ops are this device's, just acknowledged (the relay does not push a device's
         ops back to it): they go through the same ledger, so this device knows its notes'
         owner and chain like everyone else's, but they never move the cursor (ops of others
-        logged before them may still be on their way).
+        logged before them may still be on their way), and their notes — stored and announced
+        when they were written — are neither stored nor announced again.
         """
         if not ops:
             return
@@ -445,6 +456,7 @@ class Notes:
             cursor,
             roster,
             self._ctx.clock(),
+            own=own,
         )
         if stored.changed:
             self._ctx.emit(AnnotationsChanged(meeting_id, stored.changed, stored.live))

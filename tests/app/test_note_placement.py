@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from furano_meet.annotations import StickyNote
 from furano_meet.app.council import member_session
 from furano_meet.app.ink_tools import Tool
+from furano_meet.app.mark_painter import note_side
 from furano_meet.app.page_canvas import PageCanvas
 from furano_meet.app.session import Session
 from furano_meet.app.tour import FIRST_DOCUMENT, drag, until
@@ -146,3 +147,54 @@ async def test_a_marker_shows_where_the_note_goes_and_a_drag_moves_it(
         drag(canvas, [grip, grip + QPointF(3, 2)])
         assert panel.isVisible() and panel.text.toPlainText() == "ここに貼る"
         assert annotator.note_marker == stored.at  # the note being edited is marked too
+
+
+async def test_a_note_dragged_off_the_page_stays_whole_on_it_at_200_percent(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    """Dragged past the right edge, then past the bottom-left corner, at 200 %: the note
+    follows the finger off the page and stops with its whole icon against the edge (it
+    used to stop at the finger's last point on the page, the icon half off it)."""
+    async with app_council(tmp_path, qtbot) as windows:
+        window = await windows.open("giin1")
+        await open_first_page(window)
+        viewer, session = window.viewer, window.session
+        canvas, annotator, panel = viewer.canvas, viewer.annotator, viewer.note_panel
+        choose(window, Tool.NOTE)
+        size = viewer.document.pages[0] if viewer.document is not None else None
+        assert size is not None
+        tap(canvas, Point(size.width * 0.5, size.height * 0.3))
+        type_japanese(panel.text, "端まで")
+        QTest.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+        await session.wait_until(lambda: one_sticky(session), WAIT)
+        await until(lambda: len(annotator.notes) == 1 and fitted(viewer), WAIT)
+        assert canvas.transform is not None
+        fit = canvas.transform.scale
+        viewer.set_zoom(2.0)
+        await until(lambda: getattr(canvas.transform, "scale", 0) > 1.99 * fit, WAIT)
+
+        async def drag_to(end: QPointF) -> tuple[float, float, float, float]:
+            """Drag the note from its middle to ``end`` (canvas pixels); its icon's box on
+            screen (left, top, right, bottom) once stored there."""
+            ((_, before),) = await stickies(session)
+            grip = canvas.to_view(Point(before.at.x + 5, before.at.y + 5))
+            drag(canvas, [grip + (end - grip) * i / 8 for i in range(9)])
+
+            async def moved() -> bool:
+                return [n.at for _, n in await stickies(session)] != [before.at]
+
+            await session.wait_until(moved, WAIT)
+            ((_, after),) = await stickies(session)
+            corner = canvas.to_view(after.at)
+            side = note_side(canvas.transform.scale if canvas.transform else 1.0)
+            return corner.x(), corner.y(), corner.x() + side, corner.y() + side
+
+        page = canvas.page_rect()
+        left, top, right, bottom = await drag_to(QPointF(page.right() + 300, page.center().y()))
+        assert page.right() - 1.5 <= right <= page.right() + 1.0  # against the right edge
+        assert page.top() <= top and bottom <= page.bottom()
+        left, top, right, bottom = await drag_to(QPointF(page.left() - 300, page.bottom() + 300))
+        assert page.left() - 0.5 <= left <= page.left() + 0.5  # in the bottom-left corner
+        assert page.bottom() - 1.5 <= bottom <= page.bottom() + 1.0
+        around = QRectF(left - 40, top - 120, 200, 160).toAlignedRect()
+        canvas.grab(around.intersected(canvas.rect())).save("/tmp/shots/note-kept-on-page.png")

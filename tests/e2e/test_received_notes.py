@@ -6,16 +6,22 @@ from __future__ import annotations
 from furano_meet.store.records import Visibility
 from furano_meet.sync.events import AnnotationsChanged
 from server.demo import MEETING_ID
-from tests.e2e.council import Council, stroke
+from tests.e2e.council import Council, Device, stroke
 
 
-async def test_a_received_note_comes_with_its_event_as_stored(council: Council) -> None:
+async def author_and_reader(council: Council) -> tuple[Device, Device]:
+    """giin1 and giin2 online, the meeting's key made by the clerk: shared notes can go."""
     clerk = await council.device("jimukyoku")
     await clerk.engine.create_meeting_key(MEETING_ID)
     author = await council.device("giin1")
     reader = await council.device("giin2")
     for device in (author, reader):
         await device.engine.wait_online()
+    return author, reader
+
+
+async def test_a_received_note_comes_with_its_event_as_stored(council: Council) -> None:
+    author, reader = await author_and_reader(council)
     body = stroke((10, 20), (30, 40), (50, 45))
     shared = await author.engine.add_annotation(
         MEETING_ID, "doc", 1, 2, body, visibility=Visibility.SHARED
