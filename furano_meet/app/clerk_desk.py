@@ -43,6 +43,7 @@ from .clerk_rules import CommitteeBox, ExportRuleBox
 from .labels import label
 from .meetings import add_heading
 from .session import Session
+from .whole_rows import wrap_whole
 from .window import STYLE, NoticeBar
 
 DESK_STYLE = """
@@ -204,7 +205,7 @@ class ClerkDesk(QWidget):
         self.add.clicked.connect(self.start_new)
         self.pack = QListWidget(self)
         self.pack.setAccessibleName(self.tr("配布した資料（議事の順）"))
-        self.pack.setWordWrap(True)
+        wrap_whole(self.pack)
         self.pack.itemClicked.connect(self._document_chosen)
         self.pack.currentItemChanged.connect(lambda item, _old: self._document_chosen(item))
         self.pack_state = label("", "hint")

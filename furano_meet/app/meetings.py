@@ -39,6 +39,7 @@ from furano_meet.sync.events import (
 
 from .session import Session
 from .states import ICON_SIZE, StateBook, latest
+from .whole_rows import wrap_whole
 
 RELOAD_ON = (
     AnnotationsCarried,
@@ -94,10 +95,8 @@ class _Reloading(QListWidget):
         self.session = session
         self.states = StateBook.of(session)  # download progress, notes to review, access lost
         self.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
-        self.setWordWrap(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.setSpacing(4)
+        wrap_whole(self)  # a state line wraps, never 「…」 (whole_rows.py)
         self._timer = QTimer(self, singleShot=True, interval=RELOAD_DELAY_MS)
         self._timer.timeout.connect(self.reload)
         session.engine_event.connect(self._on_event)
