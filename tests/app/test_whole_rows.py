@@ -12,10 +12,12 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QListWidget, QListWidgetItem
 from pytestqt.qtbot import QtBot
 
+from furano_meet.app.appearance import BLACK, YELLOW, Appearance
 from furano_meet.app.meetings import MeetingList
 from furano_meet.app.states import ICON_SIZE
 from furano_meet.app.whole_rows import wrap_whole
 from furano_meet.app.window import STYLE
+from furano_meet.preferences import Preferences
 from furano_meet.sync.committee import Committee
 from tests.app.test_first_run import shot
 from tools.screen_check import clipped
@@ -84,3 +86,29 @@ async def test_an_outline_title_that_just_fits_keeps_its_words_beside_a_scroll_b
     QApplication.sendPostedEvents()
     assert view.verticalScrollBar().isVisible()
     shot(view, "rows-outline-whole")
+
+
+async def test_scroll_bars_are_touch_sized_and_seen_in_high_contrast(qtbot: QtBot) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    try:
+        for prefs in (Preferences(), Preferences(large_text=True), Preferences(high_contrast=True)):
+            Appearance.of(app).apply(prefs)
+            view = listing(qtbot, whole=True, icon=False)
+            view.addItems(TITLES)
+            view.resize(260, 300)
+            view.show()
+            QApplication.sendPostedEvents()
+            bar = view.verticalScrollBar()
+            assert bar.isVisible() and bar.width() >= 20, bar.width()
+            picture = bar.grab().toImage()
+            handle = picture.pixelColor(bar.width() // 2, 12)  # the list is at its top
+            trough = picture.pixelColor(bar.width() // 2, bar.height() - 4)
+            if prefs.high_contrast:
+                assert (handle.name(), trough.name()) == (YELLOW, BLACK)
+            else:  # a grey handle on a light trough
+                assert handle.lightness() < trough.lightness() - 60
+            shot(view, f"rows-scroll-bar-{'contrast' if prefs.high_contrast else 'normal'}")
+            view.close()
+    finally:
+        Appearance.of(app).apply(Preferences())
