@@ -13,20 +13,15 @@ from PySide6.QtWidgets import QApplication, QListWidget, QListWidgetItem
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.appearance import BLACK, YELLOW, Appearance
-from furano_meet.app.meetings import MeetingList
 from furano_meet.app.states import ICON_SIZE
 from furano_meet.app.whole_rows import wrap_whole
 from furano_meet.app.window import STYLE
 from furano_meet.preferences import Preferences
-from furano_meet.sync.committee import Committee
 from tests.app.test_first_run import shot
 from tools.screen_check import clipped
 
-MEETING = MeetingList._text(  # noqa: SLF001 - the row's very words
-    "2026年12月8日",
-    "令和8年第4回富良野市議会定例会",
-    Committee("総務文教委員会", signed=True),
-    "オフラインで閲覧できます（資料3件）",
+MEETING = "2026年12月8日\u3000総務文教委員会\n令和8年第4回富良野市議会定例会\n" + (
+    "オフラインで閲覧できます（資料3件）"  # the row as the meeting list words it
 )
 TITLES = ["議事日程", "市道の認定について", "富良野市一般会計補正予算（第3号）", "議案第1号"] * 6
 
