@@ -49,8 +49,10 @@ from .types import (
     PixelRect,
     Pixels,
     RenderRequest,
+    WebLink,
     Word,
 )
+from .web import web_address
 
 DISPLAY_LISTS = 8
 """Pages whose display list is kept: the visible one, its neighbours, a few recent ones."""
@@ -311,6 +313,24 @@ class OpenDocument:
             if not isinstance(target, int) or not 0 <= target < self.info.page_count:
                 continue
             links.append(PageLink(_rect(pymupdf.Rect(link["from"]) * derotate), target))
+        return tuple(links)
+
+    def web_links(self, index: int) -> tuple[WebLink, ...]:
+        """The page's ``/URI`` links whose address is a plain web address (:mod:`.web`), their
+        areas in page points; every other action is left out, whatever it claims to be."""
+        page, _ = self._page(index)
+        try:
+            found = page.get_links()
+            derotate = page.derotation_matrix
+        except Exception as exc:
+            raise RenderFailed(index, f"{exc.__class__.__name__}: {exc}") from exc
+        links = []
+        for link in found:
+            if link.get("kind") != pymupdf.LINK_URI:
+                continue  # Launch, GoToR, embedded files, JavaScript …: never offered
+            url = web_address(str(link.get("uri") or ""))
+            if url is not None:
+                links.append(WebLink(_rect(pymupdf.Rect(link["from"]) * derotate), url))
         return tuple(links)
 
     def outline(self) -> tuple[OutlineEntry, ...]:
