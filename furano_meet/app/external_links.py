@@ -24,7 +24,6 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 from furano_meet.render.web import web_address
 
 from .labels import label
-from .window import STYLE
 
 CONFIRM_STYLE = """
 #section { font-size: 18pt; font-weight: bold; }
@@ -62,6 +61,8 @@ class LinkConfirm(QDialog):
     """「外部のサイトを開きますか？」 with the site and the whole address; 「やめる」 by default."""
 
     def __init__(self, url: str, parent: QWidget) -> None:
+        from .window import STYLE  # noqa: PLC0415 - the window imports the viewer, which imports this
+
         super().__init__(parent)
         self.url = url
         self.setWindowTitle(self.tr("外部のサイト"))
