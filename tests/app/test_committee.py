@@ -20,11 +20,11 @@ from furano_meet.app.tour import until
 from furano_meet.sync.committee import Committee, committee_of, session_of
 from furano_meet.sync.events import Connectivity
 from server.demo import MEETING_TITLE
-from tools.screen_check import clipped
 from tests.app.conftest import app_council
 from tests.app.test_clerk_desk import clerk_window, pack_ids
 from tests.app.test_first_run import shot
 from tests.app.test_viewer import WAIT
+from tools.screen_check import clipped
 
 GUESSED = Committee("総務文教委員会", signed=False)
 SIGNED = Committee("総務文教委員会", signed=True)

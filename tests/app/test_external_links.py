@@ -137,7 +137,7 @@ async def test_a_web_link_asks_first_and_nothing_else_runs(tmp_path: Path, qtbot
     marker = tmp_path / "launched"
     browser = Browser()
     for scheme in ("http", "https", "file"):  # file: too — nothing may reach it
-        QDesktopServices.setUrlHandler(scheme, browser, "open")
+        QDesktopServices.setUrlHandler(scheme, browser, b"open")
     try:
         async with app_council(tmp_path, qtbot) as windows:
             clerk = windows.council.clerk
@@ -157,7 +157,9 @@ async def test_a_web_link_asks_first_and_nothing_else_runs(tmp_path: Path, qtbot
             offered = sorted(link.url for link in viewer.links.web)
             assert offered == ["http://example.org/plain", TARGET]
             (web,) = [link for link in viewer.links.web if link.url == TARGET]
-            assert web == WebLink(Rect(*WEB), TARGET)  # the area in page points
+            assert web == WebLink(
+                Rect(WEB.x0, WEB.y0, WEB.x1, WEB.y1), TARGET
+            )  # the area in page points
 
             # Launch, JavaScript, file:, javascript:, a user name before the host, an embedded
             # file: no question, no page turn, nothing opened, nothing run
