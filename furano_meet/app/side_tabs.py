@@ -20,11 +20,11 @@ from PySide6.QtWidgets import QButtonGroup, QGridLayout, QPushButton, QSizePolic
 COLUMNS = 2
 """Tabs a row holds when they do not fit in one (four tabs: a 2×2 grid)."""
 STYLE = """
-#sideTab { font-size: 15pt; min-height: 52px; padding: 4px 6px; border-radius: 6px;
+#sideTab { font-size: 15pt; min-height: 52px; padding: 4px 4px; border-radius: 6px;
     border: 2px solid #dadce0; background: #eef0f2; }
 #sideTab:checked { background: #d2e3fc; color: #202124; border: 2px solid #1a4fa0;
-    border-bottom: 5px solid #1a4fa0; padding: 4px 6px 1px 6px; }
-#sideTab:focus { border: 4px solid #1a4fa0; padding: 2px 4px; }
+    border-bottom: 5px solid #1a4fa0; padding: 4px 4px 1px 4px; }
+#sideTab:focus { border: 4px solid #1a4fa0; padding: 2px 2px; }
 """
 
 
@@ -46,7 +46,7 @@ class SideTabs(QWidget):
         self.group.idClicked.connect(self._clicked)
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setSpacing(4)
+        self.grid.setSpacing(3)
         self.rows = 1
         """How many rows the tabs stand in now."""
 
