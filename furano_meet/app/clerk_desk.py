@@ -44,7 +44,7 @@ from furano_meet.sync.delivery import DeliveryReport, DocumentDelivery
 from .clerk_delivery import REFRESH_MS, DeliveryFeed, DeliveryPanel
 from .clerk_publish import MAX_FILE_BYTES, PublishForm, Target
 from .clerk_rules import MeetingSettings
-from .labels import label
+from .labels import answers, label
 from .meetings import add_heading, meeting_lines
 from .session import Session
 from .whole_rows import wrap_whole
@@ -99,15 +99,7 @@ class WithdrawConfirm(QDialog):
             ),
             "explain",
         )
-        self.withdraw = QPushButton(self.tr("取り下げる"), self)
-        self.withdraw.clicked.connect(self.accept)
-        self.keep = QPushButton(self.tr("やめる"), self)
-        self.keep.clicked.connect(self.reject)
-        self.keep.setDefault(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.withdraw)
-        buttons.addStretch(1)
-        buttons.addWidget(self.keep)
+        self.withdraw, self.keep, buttons = answers(self, self.tr("取り下げる"), self.tr("やめる"))
         column = QVBoxLayout(self)
         column.addWidget(question)
         column.addWidget(explain)

@@ -19,11 +19,11 @@ import html
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from furano_meet.render.web import web_address
 
-from .labels import label
+from .labels import answers, label
 
 CONFIRM_STYLE = """
 #section { font-size: 18pt; font-weight: bold; }
@@ -74,15 +74,9 @@ class LinkConfirm(QDialog):
         self.address.setWordWrap(True)
         self.address.setAccessibleName(self.tr("開くアドレス"))
         self.address.setAccessibleDescription(url)
-        self.open_button = QPushButton(self.tr("ブラウザで開く"), self)
-        self.open_button.clicked.connect(self.accept)
-        self.keep = QPushButton(self.tr("やめる"), self)
-        self.keep.clicked.connect(self.reject)
-        self.keep.setDefault(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.keep)
+        self.open_button, self.keep, buttons = answers(
+            self, self.tr("ブラウザで開く"), self.tr("やめる")
+        )
         column = QVBoxLayout(self)
         column.addWidget(label(self.tr("外部のサイトを開きますか？"), "section"))
         column.addWidget(self.site)
