@@ -137,7 +137,7 @@ async def test_a_web_link_asks_first_and_nothing_else_runs(tmp_path: Path, qtbot
     marker = tmp_path / "launched"
     browser = Browser()
     for scheme in ("http", "https", "file"):  # file: too — nothing may reach it
-        QDesktopServices.setUrlHandler(scheme, browser, b"open")
+        QDesktopServices.setUrlHandler(scheme, browser, "open")  # type: ignore[arg-type]  # the stub says bytes, the binding takes str
     try:
         async with app_council(tmp_path, qtbot) as windows:
             clerk = windows.council.clerk
