@@ -318,6 +318,10 @@ CODES: dict[str, CodeInfo] = {
     "document_unavailable": CodeInfo(
         Fault.USER, "The document is not on this device (withdrawn, shredded or not received)."
     ),
+    "relay_address_invalid": CodeInfo(Fault.USER, "What was typed is not a relay's address."),
+    "relay_address_unencrypted": CodeInfo(
+        Fault.USER, "An http:// relay address to another machine (never connected unencrypted)."
+    ),
 }
 
 

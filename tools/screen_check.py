@@ -7,22 +7,26 @@ a screenshot and obvious to a reader holding the tablet; a button 40 px high is 
 finger that trembles, and looks fine in a picture.
 
 * :func:`clipped` — a ``QLabel`` or button whose text is wider than the room its widget gives
-  it (or, for a wrapping label, taller), and a tab squeezed below the size its title needs;
+  it (or, for a wrapping label, taller), a tab squeezed below the size its title needs, and a
+  list's word-wrapped row drawn cut (「…」: wider than the list, or lower than its lines);
 * :func:`small_targets` — something to tap (button, tab, field) under :data:`TARGET` px.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QRadioButton,
     QStyle,
+    QStyledItemDelegate,
     QStyleOptionButton,
+    QStyleOptionViewItem,
     QTabBar,
     QWidget,
 )
@@ -84,6 +88,39 @@ def _button_room(button: QAbstractButton) -> int:
     return room
 
 
+def _row_problems(view: QListView) -> list[str]:
+    """Word-wrapped rows in view that Qt would draw cut: wider than the viewport, or with
+    fewer lines of height than their words need at the width the style gives the text."""
+    delegate, model = view.itemDelegate(), view.model()
+    if not view.wordWrap() or not isinstance(delegate, QStyledItemDelegate) or model is None:
+        return []
+    style, viewport = view.style(), view.viewport().rect()
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1
+    problems = []
+    for row in range(model.rowCount(view.rootIndex())):
+        index = model.index(row, view.modelColumn(), view.rootIndex())
+        rect = view.visualRect(index)
+        text = str(index.data() or "")
+        if not text or view.isRowHidden(row) or not rect.intersects(viewport):
+            continue
+        painted = viewport.width() - 2 * view.spacing()  # a row is drawn at most this wide
+        if rect.width() > painted + SLACK:
+            problems.append(f"{_name(view, text)}: row {rect.width()} px, drawn in {painted}")
+            continue
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        delegate.initStyleOption(option, index)
+        option.rect = rect
+        room = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+        room.adjust(margin, 0, -margin, 0)
+        flags = Qt.TextFlag.TextWordWrap.value
+        lines = QRect(0, 0, room.width(), 100_000)
+        needed = option.fontMetrics.boundingRect(lines, flags, option.text).height()
+        if needed > room.height() + SLACK:
+            problems.append(f"{_name(view, text)}: needs {needed} px high, has {room.height()}")
+    return problems
+
+
 def clipped(root: QWidget) -> list[str]:
     """Texts cut short in ``root`` (see the module docstring); empty when every word shows."""
     problems = [p for label in shown(root, QLabel) if (p := _label_problem(label))]  # type: ignore[arg-type]
@@ -103,6 +140,9 @@ def clipped(root: QWidget) -> list[str]:
             if (cut or rect.width() + SLACK < wanted.width()) and tabs.isTabVisible(index):
                 text = tabs.tabText(index)
                 problems.append(f"{_name(tabs, text)}: {rect.width()} px < {wanted.width()}")
+    for view in shown(root, QListView):
+        assert isinstance(view, QListView)
+        problems += _row_problems(view)
     return problems
 
 

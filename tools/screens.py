@@ -4,7 +4,7 @@ The demo council runs in this process (real relay, real engines, offscreen); the
 page 2. For Japanese and English, each with normal text, large text and high contrast, it saves
 ``DIR/<language>-<look>-<screen>.png`` — first run (passphrase, invitation, waiting, recovery
 code), the meeting list, the viewer following and browsing (the return bar), the write bar open
-and folded, a notice (an error said calmly), 設定 (its whole scrolled body), the app lock, the
+and folded, the lists opened beside the page by the reader, a notice (an error said calmly), 設定 (its whole scrolled body), the app lock, the
 chair with the presenter panel and folded, the administrator's screen with a waiting device —
 and ``DIR/findings.txt``: what :mod:`tools.screen_check` finds on each (clipped words, targets
 under 44 px). Why a tool and not a test: the point is to *look* at the pictures (≈ 150 of them,
@@ -162,6 +162,9 @@ async def member_screens(camera: Camera, session: Session) -> None:
     session.errors.present_code("document_withdrawn")
     camera(window, "member-notice")
     window.notice.hide()
+    if not side.shown_open:  # folded by the room: the reader opens the lists beside the page
+        side.toggle.click()
+    camera(window, "member-lists-opened")
     settings = window.open_settings()
     settings.resize(760, TABLET[1])
     await restyled(settings)

@@ -13,6 +13,11 @@ filter is not installed at all, so the normal look costs nothing.
 
 The application font (:mod:`.fonts`) is scaled too (for widgets no sheet sizes), and high
 contrast sets a black/white/yellow palette for what is painted from the palette.
+
+Scroll bars are the application's own sheet (:data:`SCROLL_BARS`, through the same
+:func:`restyle`): the platform's ≈12 px bar is too thin for a finger that trembles, and its
+grey handle vanished in high contrast. They are 22 px wide with a handle at least 48 px long
+(yellow on black in high contrast), and no arrows — the whole bar is the target.
 """
 
 from __future__ import annotations
@@ -44,6 +49,23 @@ QRadioButton::indicator:checked, QCheckBox::indicator:checked {{ background: {YE
 """
 """Thick yellow focus rings and visible check marks (appended to every rewritten sheet that
 has rules: a native indicator would be drawn black on black)."""
+
+SCROLL_BAR_WIDTH = 22
+"""A scroll bar's thickness in px: touch-sized (the platform's was ≈12 px)."""
+SCROLL_BARS = f"""
+QScrollBar:vertical {{ width: {SCROLL_BAR_WIDTH}px; margin: 0; border: none;
+    border-left: 1px solid #dadce0; background: #f1f3f4; }}
+QScrollBar:horizontal {{ height: {SCROLL_BAR_WIDTH}px; margin: 0; border: none;
+    border-top: 1px solid #dadce0; background: #f1f3f4; }}
+QScrollBar::handle:vertical {{ min-height: 48px; margin: 3px; border-radius: 7px;
+    background: #80868b; }}
+QScrollBar::handle:horizontal {{ min-width: 48px; margin: 3px; border-radius: 7px;
+    background: #80868b; }}
+QScrollBar::handle:pressed {{ background: #1a4fa0; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; border: none; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: none; }}
+"""
+"""Every scroll bar of the app (the application's sheet; see the module docstring)."""
 
 KEEP = "/* keep */"
 """Written before a declaration (``/* keep */ background: red``), keeps its colour in high
@@ -151,6 +173,7 @@ class Appearance(QObject):
         font.setPointSize(round(BASE_POINT_SIZE * self.scale))
         self.app.setFont(font)
         self.app.setPalette(contrast_palette() if self.contrast else self._default_palette)
+        self.app.setStyleSheet(restyle(SCROLL_BARS, self.scale, self.contrast))
         if not self._filtering and not self.default:
             self.app.installEventFilter(self)
             self._filtering = True

@@ -3,9 +3,13 @@ export rule and the committee (会議体), and see who has each document.
 
 Opened from the status bar's 「資料の管理…」 on a profile whose role may publish (the relay's
 publishers: the clerk's office, and the administrator), in a window of its own beside the
-meeting, like the administrator's screen. Left, the pack in agenda order and the meeting's export
-rule; right, one thing at a time: the chosen document (差し替える…, 取り下げる…, who has it) or
-the publishing form (:mod:`.clerk_publish`).
+meeting, like the administrator's screen. The chooser names each meeting as the meeting list does
+(:func:`~.meetings.meeting_lines`: date, 会議体, session). Left, the pack in agenda order with
+the meeting's settings summed up in two short lines under it (「会議の設定…」); right, one thing at a
+time: the chosen document (差し替える…, 取り下げる…, who has it), the publishing form
+(:mod:`.clerk_publish`) or the meeting's settings (:class:`~.clerk_rules.MeetingSettings`: the
+export rule and the 会議体). Why the settings moved right: beside the pack they left it two rows
+at 1280×800, and the demo's three documents under their items scrolled.
 
 What the pack lists is the relay's published documents as the core verified them
 (``engine.delivery``, :class:`~.clerk_delivery.DeliveryFeed`): one report gives the pack and
@@ -17,9 +21,10 @@ presenter, and the desk's banner shows them. A PDF dropped anywhere on the desk 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,14 +40,14 @@ from PySide6.QtWidgets import (
 )
 
 from furano_meet.sync.delivery import DeliveryReport, DocumentDelivery
-from furano_meet.sync.engine import MeetingSummary
 
 from .clerk_delivery import REFRESH_MS, DeliveryFeed, DeliveryPanel
 from .clerk_publish import MAX_FILE_BYTES, PublishForm, Target
-from .clerk_rules import CommitteeBox, ExportRuleBox
-from .labels import label
-from .meetings import add_heading
+from .clerk_rules import MeetingSettings
+from .labels import answers, label
+from .meetings import add_heading, meeting_lines
 from .session import Session
+from .whole_rows import wrap_whole
 from .window import STYLE, NoticeBar
 
 DESK_STYLE = """
@@ -69,6 +74,8 @@ QProgressBar::chunk { background: #1a4fa0; border-radius: 6px; }
 
 DOCUMENT_ROLE = Qt.ItemDataRole.UserRole
 """A pack row's document id (headings carry none)."""
+SIZE = QSize(1240, 740)
+"""The desk's window at first: within a 1280×800 tablet's screen, its title bar included."""
 
 
 class WithdrawConfirm(QDialog):
@@ -92,15 +99,7 @@ class WithdrawConfirm(QDialog):
             ),
             "explain",
         )
-        self.withdraw = QPushButton(self.tr("取り下げる"), self)
-        self.withdraw.clicked.connect(self.accept)
-        self.keep = QPushButton(self.tr("やめる"), self)
-        self.keep.clicked.connect(self.reject)
-        self.keep.setDefault(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.withdraw)
-        buttons.addStretch(1)
-        buttons.addWidget(self.keep)
+        self.withdraw, self.keep, buttons = answers(self, self.tr("取り下げる"), self.tr("やめる"))
         column = QVBoxLayout(self)
         column.addWidget(question)
         column.addWidget(explain)
@@ -169,12 +168,16 @@ class ClerkDesk(QWidget):
         self.notice = NoticeBar(self)
         session.errors.shown.connect(self.notice.show_notice)
         self.meetings = QComboBox(self)
+        self.meetings.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.meetings.setMinimumContentsLength(16)  # never wider than the window for a long name
         self.meetings.setAccessibleName(self.tr("会議"))
         self.meetings.view().setAccessibleName(self.tr("会議の一覧"))
         self.meetings.activated.connect(self._meeting_chosen)
         header = QHBoxLayout()
-        header.addWidget(label(self.tr("資料の管理"), "title"), 1)
-        header.addWidget(self.meetings, 2)
+        header.addWidget(label(self.tr("資料の管理"), "title"))
+        header.addWidget(self.meetings, 1)
         self.form = PublishForm(session, max_bytes=max_bytes)
         self.form.published.connect(self._published)
         self.form.closed.connect(self._show_chosen)
@@ -187,8 +190,11 @@ class ClerkDesk(QWidget):
             "explain",
         )
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.settings = MeetingSettings(session)
+        self.export, self.committee = self.settings.export, self.settings.committee
+        self.settings.shown.connect(self._settings_shown)
         self.right = QStackedWidget(self)
-        for widget in (self.empty, self.page, self.form):
+        for widget in (self.empty, self.page, self.form, self.settings):
             self.right.addWidget(widget)
         body = QHBoxLayout()
         body.addLayout(self._left(), 5)
@@ -197,6 +203,7 @@ class ClerkDesk(QWidget):
         column.addWidget(self.notice)
         column.addLayout(header)
         column.addLayout(body, 1)
+        self.resize(SIZE)
 
     def _left(self) -> QVBoxLayout:
         self.add = QPushButton(self.tr("＋ 新しい資料を配布する…"), self)
@@ -204,44 +211,68 @@ class ClerkDesk(QWidget):
         self.add.clicked.connect(self.start_new)
         self.pack = QListWidget(self)
         self.pack.setAccessibleName(self.tr("配布した資料（議事の順）"))
-        self.pack.setWordWrap(True)
+        wrap_whole(self.pack)
         self.pack.itemClicked.connect(self._document_chosen)
         self.pack.currentItemChanged.connect(lambda item, _old: self._document_chosen(item))
         self.pack_state = label("", "hint")
-        self.export = ExportRuleBox(self.session, self)
-        self.committee = CommitteeBox(self.session, self)
+        self.summary = label("", "hint")
+        self.open_settings = QPushButton(self.tr("会議の設定…"), self)
+        self.open_settings.setAccessibleName(self.tr("会議の設定（保存・会議体）を開く"))
+        self.open_settings.clicked.connect(self.show_settings)
+        rules = QHBoxLayout()
+        rules.addWidget(self.summary, 1)
+        rules.addWidget(self.open_settings)
         left = QVBoxLayout()
         left.addWidget(self.add)
         left.addWidget(label(self.tr("PDFをこの画面にドラッグしても配布できます。"), "hint"))
         left.addWidget(label(self.tr("配布した資料（議事の順）"), "section"))
         left.addWidget(self.pack_state)
         left.addWidget(self.pack, 1)
-        left.addWidget(self.export)
-        left.addWidget(self.committee)
+        left.addLayout(rules)
         return left
 
     # -- the meeting -------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
-        self.session.ops.run(self.session.engine.meetings(), on_done=self._list_meetings)
+        self.session.ops.run(self._named_meetings(), on_done=self._list_meetings)
         self.feed.timer.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.feed.timer.stop()
         super().closeEvent(event)
 
-    def _list_meetings(self, meetings: tuple[MeetingSummary, ...]) -> None:
-        self.meetings.clear()
-        for mt in meetings:
-            when = self.tr("{m}月{d}日").format(m=mt.starts_at.month, d=mt.starts_at.day)
-            self.meetings.addItem(f"{when}　{mt.title}", mt.meeting_id)
-        ids = [mt.meeting_id for mt in meetings]
+    async def _named_meetings(self) -> list[tuple[str, str]]:
+        """(id, name) of every meeting, named as the meeting list names them."""
+        engine = self.session.engine
+        meetings = await engine.meetings()
+        signed = await asyncio.gather(*(engine.committee(mt.meeting_id) for mt in meetings))
+        named = zip(meetings, signed, strict=True)
+        return [(mt.meeting_id, "\u3000".join(meeting_lines(mt, name))) for mt, name in named]
+
+    def _list_meetings(self, named: list[tuple[str, str]]) -> None:
+        ids = [meeting_id for meeting_id, _ in named]
         if self.meeting_id not in ids and ids:
             self.meeting_id = ids[0]
+        self._name_meetings(named)
         if self.meeting_id:
-            self.meetings.setCurrentIndex(ids.index(self.meeting_id))
             self.set_meeting(self.meeting_id)
+
+    def _name_meetings(self, named: list[tuple[str, str]]) -> None:
+        """Fill the chooser (again: a committee changed), the chosen meeting kept."""
+        self.meetings.clear()
+        for meeting_id, name in named:
+            self.meetings.addItem(name, meeting_id)
+        ids = [meeting_id for meeting_id, _ in named]
+        if self.meeting_id in ids:
+            self.meetings.setCurrentIndex(ids.index(self.meeting_id))
+
+    def _settings_shown(self) -> None:
+        """The rule or the committee as the core answered: the summary line, and the chooser's
+        names (the 会議体 is part of them)."""
+        self.summary.setText(self.settings.summary())
+        if self.meetings.count():
+            self.session.ops.run(self._named_meetings(), on_done=self._name_meetings)
 
     def _meeting_chosen(self, index: int) -> None:
         self.set_meeting(str(self.meetings.itemData(index)))
@@ -255,8 +286,14 @@ class ClerkDesk(QWidget):
         self.pack_state.setText(self.tr("サーバーに確かめています…"))
         self.pack_state.show()
         self.feed.set_meeting(meeting_id)
-        self.export.set_meeting(meeting_id)
-        self.committee.set_meeting(meeting_id)
+        self.settings.set_meeting(meeting_id)
+
+    def show_settings(self) -> MeetingSettings:
+        """「会議の設定…」: the export rule and the 会議体 on the right."""
+        self.right.setCurrentWidget(self.settings)
+        self.pack.clearSelection()
+        self.chosen = ""
+        return self.settings
 
     # -- the pack ----------------------------------------------------------------------------
 

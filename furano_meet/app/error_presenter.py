@@ -174,6 +174,24 @@ _MESSAGES: dict[str, tuple[object, object]] = {
             "もう一度そのまま貼り付けてください。期限切れの場合は議会事務局に新しい招待をお願いしてください。",
         ),
     ),
+    # -- the relay's address as typed at first run (furano_meet/net/relay_address.py) --
+    "relay_address_invalid": (
+        QT_TRANSLATE_NOOP("ErrorPresenter", "サーバーのアドレスとして読めませんでした。"),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter",
+            "議会事務局から届いたアドレス（例：meet.example.jp）を、空白を入れずに入力してください。",
+        ),
+    ),
+    "relay_address_unencrypted": (
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter", "このアドレスでは通信が暗号化されないため、つなぎません。"
+        ),
+        QT_TRANSLATE_NOOP(
+            "ErrorPresenter",
+            "先頭の「http://」を消して入力してください（暗号化した接続を使います）。",
+        ),
+    ),
+    # -- end relay address --
     "invitation_untrusted": (
         QT_TRANSLATE_NOOP("ErrorPresenter", "この招待は確認できなかったため、登録しませんでした。"),
         QT_TRANSLATE_NOOP("ErrorPresenter", "使わずに、情報システム担当にお知らせください。"),

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 from furano_meet.cli import PASSPHRASE_ENV
 from furano_meet.commands.common import running
 from furano_meet.errors import Fault, FuranoError
+from furano_meet.net.relay_address import relay_url
 from furano_meet.store import LocalStore, PassphraseRequired
 from furano_meet.sync.account import LINK_PREFIX, Account, Invitation, enrol
 from furano_meet.sync.admin import device_fingerprint
@@ -171,7 +172,7 @@ class InvitationPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.relay = QLineEdit(self)
-        self.relay.setPlaceholderText("wss://relay.example.jp")
+        self.relay.setPlaceholderText(self.tr("例：meet.example.jp"))  # as the office gives it
         self.relay.setAccessibleName(self.tr("サーバーのアドレス"))
         self.invitation = QLineEdit(self)
         self.invitation.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX/ABCD-…/furano")
@@ -354,10 +355,12 @@ class FirstRunWindow(QWidget):
         assert self.store is not None
         try:
             invitation = Invitation.parse(text)
-            url = invitation.relay_url or relay
-            if not url:
+            typed = invitation.relay_url or relay
+            if not typed:
                 self.invitation.ask_for_relay()
                 return
+            url = relay_url(typed)  # 「meet.example.jp」 → wss://… (net/relay_address.py)
+            self.invitation.relay.setText(url)  # what enrols is what the field shows
             name = f"{self.profile} ({platform.node() or 'app'})"
             account = await off_gui_thread(enrol(self.store, url, invitation, name))
             await asyncio.to_thread(self.store.set_setting, AWAITING, "1")

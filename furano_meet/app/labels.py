@@ -1,9 +1,10 @@
-"""Small text helpers the calm screens share: a named, wrapping label, and long codes on two
-lines (fingerprints and recovery codes are read out or copied by hand, a group at a time)."""
+"""Small helpers the calm screens share: a named, wrapping label, long codes on two lines
+(fingerprints and recovery codes are read out or copied by hand, a group at a time), and a
+confirmation's two answers."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton
 
 
 def label(text: str, name: str) -> QLabel:
@@ -19,3 +20,18 @@ def two_lines(grouped: str) -> str:
     groups = grouped.split("-")
     half = (len(groups) + 1) // 2
     return "-".join(groups[:half]) + "-\n" + "-".join(groups[half:])
+
+
+def answers(dialog: QDialog, act: str, keep: str) -> tuple[QPushButton, QPushButton, QHBoxLayout]:
+    """A confirmation's row: ``act`` (accepts) on the left, ``keep`` (rejects) on the right and
+    the default — the safe answer is what Enter gives (取り下げる / ブラウザで開く … やめる)."""
+    act_button = QPushButton(act, dialog)
+    act_button.clicked.connect(dialog.accept)
+    keep_button = QPushButton(keep, dialog)
+    keep_button.clicked.connect(dialog.reject)
+    keep_button.setDefault(True)
+    row = QHBoxLayout()
+    row.addWidget(act_button)
+    row.addStretch(1)
+    row.addWidget(keep_button)
+    return act_button, keep_button, row

@@ -17,11 +17,11 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from furano_meet.sync.committee import Committee, committee_of, session_of
+from furano_meet.sync.committee import committee_of, session_of
 from furano_meet.sync.engine import DocumentSummary, MeetingSummary
 from furano_meet.sync.events import (
     AnnotationsCarried,
@@ -39,6 +39,7 @@ from furano_meet.sync.events import (
 
 from .session import Session
 from .states import ICON_SIZE, StateBook, latest
+from .whole_rows import wrap_whole
 
 RELOAD_ON = (
     AnnotationsCarried,
@@ -86,6 +87,23 @@ def add_heading(listing: QListWidget, text: str) -> None:
     listing.addItem(heading)
 
 
+def meeting_lines(meeting: MeetingSummary, signed: str | None) -> tuple[str, ...]:
+    """How a meeting is named wherever it is listed (the meeting list, the clerk's chooser):
+    「2026年12月8日　総務文教委員会」 over the session (「令和8年第4回富良野市議会定例会」) when
+    the committee is known — ``signed`` in the roster, else read from the title — and without
+    one the date over the whole title."""
+    when = meeting.starts_at
+    day = QCoreApplication.translate("MeetingList", "{y}年{m}月{d}日").format(
+        y=when.year, m=when.month, d=when.day
+    )
+    committee = committee_of(meeting.title, signed)
+    if committee is None:
+        return (day, meeting.title)
+    session = session_of(meeting.title, committee)
+    lines = (f"{day}\u3000{committee.name}", session)
+    return tuple(line for line in lines if line)
+
+
 class _Reloading(QListWidget):
     """A list that reloads (debounced) when the engine reports a change."""
 
@@ -94,10 +112,8 @@ class _Reloading(QListWidget):
         self.session = session
         self.states = StateBook.of(session)  # download progress, notes to review, access lost
         self.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
-        self.setWordWrap(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.setSpacing(4)
+        wrap_whole(self)  # a state line wraps, never 「…」 (whole_rows.py)
         self._timer = QTimer(self, singleShot=True, interval=RELOAD_DELAY_MS)
         self._timer.timeout.connect(self.reload)
         session.engine_event.connect(self._on_event)
@@ -158,28 +174,16 @@ class MeetingList(_Reloading):
     def _show_group(self, rows: list[MeetingRow]) -> None:
         for row in rows:
             mt = row.meeting
-            date = self.tr("{y}年{m}月{d}日").format(
-                y=mt.starts_at.year, m=mt.starts_at.month, d=mt.starts_at.day
-            )
             badge = self.states.meeting(mt, row.documents)  # states.py: icon, colour, words
             committee = committee_of(mt.title, row.committee)
-            item = QListWidgetItem(badge.icon(), self._text(date, mt.title, committee, badge.text))
+            text = "\n".join((*meeting_lines(mt, row.committee), badge.text))
+            item = QListWidgetItem(badge.icon(), text)
             item.setData(STATE_ROLE, badge.state)
             item.setData(COMMITTEE_ROLE, committee)
             item.setData(Qt.ItemDataRole.UserRole, mt.meeting_id)
             self.addItem(item)
             if mt.meeting_id == self.chosen:
                 self.setCurrentItem(item)
-
-    @staticmethod
-    def _text(date: str, title: str, committee: Committee | None, state: str) -> str:
-        """「12月8日　総務文教委員会」 over the session and the state; without a committee, the
-        date over the whole title."""
-        if committee is None:
-            return f"{date}\n{title}\n{state}"
-        session = session_of(title, committee)
-        lines = (f"{date}\u3000{committee.name}", session, state)
-        return "\n".join(line for line in lines if line)
 
 
 class AgendaPack(_Reloading):

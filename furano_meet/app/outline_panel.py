@@ -15,6 +15,7 @@ from furano_meet.render import DocumentNotOpen, OutlineEntry
 
 from .session import Session
 from .viewer import Viewer
+from .whole_rows import wrap_whole
 
 PAGE_ROLE = Qt.ItemDataRole.UserRole
 """Each entry's target page index (``None`` for an entry that goes nowhere here)."""
@@ -29,8 +30,7 @@ class OutlinePanel(QListWidget):
         super().__init__(parent)
         self.session, self.viewer = session, viewer
         self.setAccessibleName(self.tr("目次"))
-        self.setWordWrap(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        wrap_whole(self)  # a title that just fits keeps its words when a scroll bar appears
         self.document: tuple[str, int] | None = None
         viewer.document_shown.connect(self.show_document)
         self.itemClicked.connect(self._chosen)

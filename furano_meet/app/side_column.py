@@ -23,29 +23,24 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QStackedWidget,
-    QTabBar,
     QVBoxLayout,
     QWidget,
 )
 
 from .session import Session
 from .setting_writer import SettingWriter
+from .side_tabs import SideTabs
 
 SETTING = "app:side_column"
 """The app setting holding the reading layout as JSON: ``{"open": bool, "tab": key}``."""
 OPEN_WIDTH = 420
 """The column's width when open, at the normal text size (wider if its tabs need more)."""
 STYLE = """
-#sideTabs { font-size: 15pt; }
-#sideTabs::tab { min-height: 52px; padding: 4px 6px; }
-#sideTabs::tab:selected { background: #d2e3fc; font-weight: bold; }
-#sideTabs::scroller { width: 96px; }
-#sideTabs QToolButton { min-width: 44px; background: #e8eaed; border: 2px solid #5f6368; }
 #sideToggle { min-width: 52px; padding: 4px 8px; font-size: 18pt; }
 #sideToggle:focus { padding: 4px 6px; }
 """
@@ -90,13 +85,11 @@ class SideColumn(QWidget):
         self.toggle = QPushButton(self)
         self.toggle.setObjectName("sideToggle")
         self.toggle.clicked.connect(self._toggled)
-        self.tabs = QTabBar(self)
+        # One row of tabs, or two where even the room could not make space for a row (English,
+        # large text, the column opened by the reader beside the page): never scroll arrows.
+        self.tabs = SideTabs(self)
         self.tabs.setObjectName("sideTabs")
         self.tabs.setAccessibleName(self.tr("一覧の切り替え"))
-        self.tabs.setExpanding(True)
-        # Scroll arrows only where even the room could not make space (English, large text, the
-        # column opened by the reader beside the page's minimum): a tab is reached, never cut.
-        self.tabs.setUsesScrollButtons(True)
         self.stack = QStackedWidget(self)
         for panel in panels:
             self.tabs.addTab(panel.title)
@@ -105,7 +98,7 @@ class SideColumn(QWidget):
         self.tabs.tabBarClicked.connect(self._reader_chose)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.toggle)
+        top.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.tabs, 1)
         top.addStretch(0)
         column = QVBoxLayout(self)

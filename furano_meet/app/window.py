@@ -224,8 +224,7 @@ class MainWindow(QMainWindow):
         from .clerk_desk import ClerkDesk  # noqa: PLC0415 - only publishers ever load it
 
         if self.clerk_desk is None:
-            self.clerk_desk = ClerkDesk(self.session, self.meetings.chosen)
-            self.clerk_desk.resize(1180, 820)
+            self.clerk_desk = ClerkDesk(self.session, self.meetings.chosen)  # sized to fit 1280×800
         self.clerk_desk.show()
         self.clerk_desk.raise_()
         return self.clerk_desk

@@ -50,6 +50,8 @@ class Documents:
                         return doc.search(page, query)
                     case "links":
                         return doc.links(page)
+                    case "web_links":
+                        return doc.web_links(page)
                     case _:
                         return doc.outline()
             case Call(fn):

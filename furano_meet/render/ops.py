@@ -54,7 +54,7 @@ class Read:
 
     doc_id: str
     version: int
-    what: Literal["words", "search", "links", "outline"]
+    what: Literal["words", "search", "links", "web_links", "outline"]
     page: int = 0
     query: str = ""
 

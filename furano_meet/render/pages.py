@@ -49,8 +49,10 @@ from .types import (
     PixelRect,
     Pixels,
     RenderRequest,
+    WebLink,
     Word,
 )
+from .web import web_address
 
 DISPLAY_LISTS = 8
 """Pages whose display list is kept: the visible one, its neighbours, a few recent ones."""
@@ -295,22 +297,38 @@ class OpenDocument:
             for q in found[:MAX_HITS]
         )
 
-    def links(self, index: int) -> tuple[PageLink, ...]:
-        """Internal links only (see :class:`~.types.PageLink`), their areas in page points."""
+    def _links(self, index: int) -> list[tuple[dict[str, Any], Rect]]:
+        """Every link PyMuPDF reads on the page with its area in (unrotated) page points."""
         page, _ = self._page(index)
         try:
             found = page.get_links()
             derotate = page.derotation_matrix
         except Exception as exc:
             raise RenderFailed(index, f"{exc.__class__.__name__}: {exc}") from exc
+        return [(link, _rect(pymupdf.Rect(link["from"]) * derotate)) for link in found]
+
+    def links(self, index: int) -> tuple[PageLink, ...]:
+        """Internal links only (see :class:`~.types.PageLink`), their areas in page points."""
         links = []
-        for link in found:
+        for link, area in self._links(index):
             target = link.get("page")
             if link.get("kind") not in (pymupdf.LINK_GOTO, pymupdf.LINK_NAMED):
                 continue  # URI, Launch, GoToR (other files), JavaScript …: never offered
             if not isinstance(target, int) or not 0 <= target < self.info.page_count:
                 continue
-            links.append(PageLink(_rect(pymupdf.Rect(link["from"]) * derotate), target))
+            links.append(PageLink(area, target))
+        return tuple(links)
+
+    def web_links(self, index: int) -> tuple[WebLink, ...]:
+        """The page's ``/URI`` links whose address is a plain web address (:mod:`.web`), their
+        areas in page points; every other action is left out, whatever it claims to be."""
+        links = []
+        for link, area in self._links(index):
+            if link.get("kind") != pymupdf.LINK_URI:
+                continue  # Launch, GoToR, embedded files, JavaScript …: never offered
+            url = web_address(str(link.get("uri") or ""))
+            if url is not None:
+                links.append(WebLink(area, url))
         return tuple(links)
 
     def outline(self) -> tuple[OutlineEntry, ...]:

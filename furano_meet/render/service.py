@@ -54,7 +54,16 @@ from .cache import ByteLRU
 from .errors import ServiceClosed
 from .ops import Call, Close, DocKey, Draw, Op, Open, Read
 from .process import DEFAULT_BUDGET, ProcessBackend
-from .types import DocumentInfo, OutlineEntry, PageLink, Pixels, Priority, RenderRequest, Word
+from .types import (
+    DocumentInfo,
+    OutlineEntry,
+    PageLink,
+    Pixels,
+    Priority,
+    RenderRequest,
+    WebLink,
+    Word,
+)
 
 __all__ = [
     "COST_MIN_PIXELS",
@@ -299,6 +308,13 @@ class RenderService:
     ) -> RenderFuture[tuple[PageLink, ...]]:
         """The page's links to other pages of the document; nothing else is ever returned."""
         return self._submit(Read(doc_id, version, "links", page), priority)
+
+    def web_links(
+        self, doc_id: str, version: int, page: int, priority: Priority = Priority.VISIBLE
+    ) -> RenderFuture[tuple[WebLink, ...]]:
+        """The page's links to web pages (``http``/``https`` only, :mod:`.web`); Launch,
+        JavaScript, file and embedded-file actions are never returned."""
+        return self._submit(Read(doc_id, version, "web_links", page), priority)
 
     def outline(
         self, doc_id: str, version: int, priority: Priority = Priority.VISIBLE

@@ -23,6 +23,7 @@ __all__ = [
     "OutlineEntry",
     "PageInfo",
     "PageLink",
+    "WebLink",
     "PixelRect",
     "Pixels",
     "Priority",
@@ -184,6 +185,16 @@ class PageLink:
 
     rect: Rect
     target_page: int
+
+
+@dataclass(frozen=True, slots=True)
+class WebLink:
+    """A link to a web page: the area to tap (page points) and the address it goes to — an
+    ``http``/``https`` address only (:func:`~.web.web_address`); whatever the page shows
+    over the area may say something else, so the app shows this address before opening it."""
+
+    rect: Rect
+    url: str
 
 
 @dataclass(frozen=True, slots=True)

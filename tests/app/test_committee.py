@@ -1,6 +1,8 @@
 """Issue #9: the meeting list names each meeting's committee (会議体) as the clerk signed it in
 the roster, and reads it from the title only when the roster carries none. The clerk sets it in
-the desk's 「会議体」 field; a councillor's list follows when their device accepts the roster.
+the desk's 「会議の設定…」 (the 「会議体」 field); a councillor's list follows when their device
+accepts the roster, and the desk's meeting chooser names the meeting as the list does. At its
+first size (within 1280×800) the desk shows the demo's whole pack, no row scrolled away.
 Real relay (the demo council), the clerk's real engine behind a real desk, offscreen."""
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from furano_meet.sync.committee import Committee, committee_of, session_of
 from furano_meet.sync.events import Connectivity
 from server.demo import MEETING_TITLE
 from tests.app.conftest import app_council
-from tests.app.test_clerk_desk import clerk_window
+from tests.app.test_clerk_desk import clerk_window, pack_ids
 from tests.app.test_first_run import shot
 from tests.app.test_viewer import WAIT
+from tools.screen_check import clipped
 
 GUESSED = Committee("総務文教委員会", signed=False)
 SIGNED = Committee("総務文教委員会", signed=True)
@@ -61,7 +64,14 @@ async def test_the_clerk_sets_the_committee_and_a_members_list_shows_it(
         desk = window.clerk_desk
         assert isinstance(desk, ClerkDesk)
         qtbot.addWidget(desk)
-        box = desk.committee
+        await until(lambda: len(pack_ids(desk)) == 3, WAIT)
+        await until(lambda: "会議体：未設定" in desk.summary.text(), WAIT)
+        chooser = desk.meetings.currentText()  # named as the meeting list names it
+        assert chooser == "2026年12月8日\u3000総務文教委員会\u3000令和8年第4回富良野市議会定例会"
+        whole_pack(desk)
+        shot(desk, "committee-desk-pack")
+        box = desk.show_settings().committee
+        assert desk.right.currentWidget() is desk.settings and box.isVisible()
         await until(box.apply.isEnabled, WAIT)
         assert box.field.text() == "" and "まだ設定されていません" in box.now.text()
 
@@ -84,6 +94,9 @@ async def test_the_clerk_sets_the_committee_and_a_members_list_shows_it(
         box.apply.click()
         await until(lambda: shown()[0] == Committee("予算審査特別委員会", True), WAIT)
         assert shown()[1].startswith(f"2026年12月8日\u3000予算審査特別委員会\n{MEETING_TITLE}\n")
+        renamed = f"2026年12月8日\u3000予算審査特別委員会\u3000{MEETING_TITLE}"
+        await until(lambda: desk.meetings.currentText() == renamed, WAIT)
+        assert "会議体：予算審査特別委員会" in desk.summary.text()
 
         # removed: the list reads it from the title again
         box.field.setText("")
@@ -103,3 +116,16 @@ async def test_the_clerk_sets_the_committee_and_a_members_list_shows_it(
         await until(lambda: box.field.text() == "" and box.apply.isEnabled(), WAIT)
         assert "まだ設定されていません" in box.now.text()
         shot(desk, "committee-offline")
+
+
+def whole_pack(desk: ClerkDesk) -> None:
+    """The desk at its first size fits a 1280×800 screen and shows every row of the pack (the
+    items' headings and the documents), no word cut."""
+    assert desk.width() <= 1280 and desk.height() <= 800 - 40  # a title bar above it
+    assert desk.minimumSizeHint().height() <= desk.height()
+    viewport = desk.pack.viewport().rect()
+    rows = [desk.pack.visualItemRect(desk.pack.item(i)) for i in range(desk.pack.count())]
+    assert len(rows) == 6  # three items' headings, three documents
+    assert all(viewport.contains(row) for row in rows), (rows, viewport)
+    assert not desk.pack.verticalScrollBar().isVisible()
+    assert clipped(desk) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QTabBar
+from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from furano_meet import preferences
@@ -17,6 +17,7 @@ from furano_meet.app.app_lock import AppLock
 from furano_meet.app.appearance import MARK, restyle
 from furano_meet.app.language import set_language
 from furano_meet.app.settings_screen import SettingsScreen
+from furano_meet.app.side_tabs import SideTabs
 from furano_meet.app.tour import FIRST_DOCUMENT, expect_paint, until
 from furano_meet.app.window import MainWindow
 from furano_meet.pin import FREE_ATTEMPTS, SETTING
@@ -28,7 +29,7 @@ from tests.app.test_viewer import chair_presents
 WAIT = 20
 
 
-def heading(window: MainWindow, text: str) -> QTabBar:
+def heading(window: MainWindow, text: str) -> SideTabs:
     """The side column's tab bar, which names its panels (会議 / 資料 / この資料 / 検索)."""
     tabs = window.side.tabs
     assert text in [tabs.tabText(i) for i in range(tabs.count())]

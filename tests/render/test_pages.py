@@ -223,6 +223,18 @@ def test_only_internal_links_are_returned_in_page_points(
     assert service.links("l", 1, 0).result(30) == ()
 
 
+def test_web_links_are_http_only_and_nothing_else_is_returned(
+    service: RenderService, pack: bytes
+) -> None:
+    """The page's URI link is a web link; its Launch and other-file links are never returned
+    (the app asks before opening a web link: app/external_links.py)."""
+    service.open("w", 1, _edited(pack, _with_links_outline_labels)).result(30)
+    (web,) = service.web_links("w", 1, 1).result(30)
+    assert web.url == "https://x"
+    assert web.rect == pytest.approx(Rect(60, 130, 200, 150))  # unrotated, as inserted
+    assert service.web_links("w", 1, 0).result(30) == ()
+
+
 def test_outline_and_page_labels(service: RenderService, pack: bytes) -> None:
     info = service.open("l", 1, _edited(pack, _with_links_outline_labels)).result(30)
     outline = service.outline("l", 1).result(30)

@@ -160,10 +160,6 @@ Write</translation>
         <translation>You can also drag a PDF onto this window.</translation>
     </message>
     <message>
-        <source>{m}月{d}日</source>
-        <translation>{m}/{d}</translation>
-    </message>
-    <message>
         <source>{title}
 第{v}版&#x3000;受け取り {k}/{n}人</source>
         <translation>{title}
@@ -188,6 +184,14 @@ Version {v}   received by {k} of {n}</translation>
     <message>
         <source>会議の一覧</source>
         <translation>Meetings</translation>
+    </message>
+    <message>
+        <source>会議の設定…</source>
+        <translation>Meeting settings…</translation>
+    </message>
+    <message>
+        <source>会議の設定（保存・会議体）を開く</source>
+        <translation>Open the meeting settings (saving, committee)</translation>
     </message>
     <message>
         <source>左の一覧で資料を選ぶと、差し替え・取り下げ・受け取りの状況が表示されます。</source>
@@ -462,6 +466,10 @@ Version {v}   received by {k} of {n}</translation>
         <translation>This PDF is too heavy to show on a tablet.</translation>
     </message>
     <message>
+        <source>このアドレスでは通信が暗号化されないため、つなぎません。</source>
+        <translation>This address would not encrypt the connection, so the app does not connect.</translation>
+    </message>
+    <message>
         <source>このパスフレーズは推測されやすいため使えません。</source>
         <translation>This passphrase is too easy to guess.</translation>
     </message>
@@ -562,6 +570,10 @@ Version {v}   received by {k} of {n}</translation>
         <translation>The server cannot be reached.</translation>
     </message>
     <message>
+        <source>サーバーのアドレスとして読めませんでした。</source>
+        <translation>This is not a server address the app can read.</translation>
+    </message>
+    <message>
         <source>パスフレーズが違います。</source>
         <translation>The passphrase is not right.</translation>
     </message>
@@ -588,6 +600,10 @@ Version {v}   received by {k} of {n}</translation>
     <message>
         <source>使わずに、情報システム担当にお知らせください。</source>
         <translation>Do not use it; please tell the IT staff.</translation>
+    </message>
+    <message>
+        <source>先頭の「http://」を消して入力してください（暗号化した接続を使います）。</source>
+        <translation>Type it without “http://” at the start (the app then uses an encrypted connection).</translation>
     </message>
     <message>
         <source>取り下げられたか、まだ届いていない資料です。一覧の表示をご確認ください。</source>
@@ -676,6 +692,10 @@ Version {v}   received by {k} of {n}</translation>
     <message>
         <source>表示中の資料は議会事務局により取り下げられました。</source>
         <translation>The council secretariat has withdrawn this document.</translation>
+    </message>
+    <message>
+        <source>議会事務局から届いたアドレス（例：meet.example.jp）を、空白を入れずに入力してください。</source>
+        <translation>Type the address from the council office (e.g. meet.example.jp), without spaces.</translation>
     </message>
     <message>
         <source>議会事務局にお問い合わせください。</source>
@@ -857,6 +877,10 @@ Version {v}   received by {k} of {n}</translation>
         <translation>Please enter the server address (it came with the invitation).</translation>
     </message>
     <message>
+        <source>例：meet.example.jp</source>
+        <translation>e.g. meet.example.jp</translation>
+    </message>
+    <message>
         <source>招待</source>
         <translation>Invitation</translation>
     </message>
@@ -871,6 +895,37 @@ Version {v}   received by {k} of {n}</translation>
     <message>
         <source>議会事務局から受け取った招待で、この端末を登録します。招待のリンクを貼り付けると、サーバーのアドレスも入ります。</source>
         <translation>Enrol this device with the invitation from the council secretariat. Pasting the invitation link fills in the server address too.</translation>
+    </message>
+</context>
+<context>
+    <name>LinkConfirm</name>
+    <message>
+        <source>やめる</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>ブラウザで開く</source>
+        <translation>Open in the browser</translation>
+    </message>
+    <message>
+        <source>外部のサイト</source>
+        <translation>Outside website</translation>
+    </message>
+    <message>
+        <source>外部のサイトを開きますか？</source>
+        <translation>Open an outside website?</translation>
+    </message>
+    <message>
+        <source>行き先のサイト</source>
+        <translation>The site the link goes to</translation>
+    </message>
+    <message>
+        <source>資料に書かれた文字ではなく、実際に開くアドレスです。心当たりのないサイトなら開かないでください。開くと、この端末のブラウザで表示します。</source>
+        <translation>This is the address that would really open, not the words on the page. If you do not know the site, do not open it. It opens in this device’s browser.</translation>
+    </message>
+    <message>
+        <source>開くアドレス</source>
+        <translation>The address that would open</translation>
     </message>
 </context>
 <context>
@@ -952,6 +1007,39 @@ Version {v}   received by {k} of {n}</translation>
     <message>
         <source>過去の会議</source>
         <translation>Past meetings</translation>
+    </message>
+</context>
+<context>
+    <name>MeetingSettings</name>
+    <message>
+        <source>できない</source>
+        <translation>not allowed</translation>
+    </message>
+    <message>
+        <source>できる</source>
+        <translation>allowed</translation>
+    </message>
+    <message>
+        <source>会議の設定</source>
+        <translation>Meeting settings</translation>
+    </message>
+    <message>
+        <source>変更は署名して配られ、委員全員の端末に届きます。</source>
+        <translation>A change is signed and reaches every member’s device.</translation>
+    </message>
+    <message>
+        <source>委員の保存：{saving}
+会議体：{name}</source>
+        <translation>Members may save: {saving}
+Committee: {name}</translation>
+    </message>
+    <message>
+        <source>未設定</source>
+        <translation>not set</translation>
+    </message>
+    <message>
+        <source>確かめています…</source>
+        <translation>checking…</translation>
     </message>
 </context>
 <context>

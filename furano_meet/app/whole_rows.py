@@ -1,0 +1,67 @@
+"""Lists whose rows wrap their words whole, at the width the list really has.
+
+Why: Qt's list view measures a word-wrapped row *without* a width (its option's rectangle is
+empty, so the text is measured on one unbounded line) and lays the rows out once, at the width
+the viewport had then. A row whose words are wider than the list was given one line's height
+per line break and drawn cut with 「…」 (the meeting list's state line at the side column's
+default width), and a title that just fitted lost its last characters once the list grew a
+scroll bar (the outline's 「市道の認定につい…」). :class:`WholeRows` measures each row at the
+viewport's width (less the list's spacing), and :func:`wrap_whole` lays the rows out again
+whenever that width changes — the scroll bar appearing included.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
+
+__all__ = ["WholeRows", "wrap_whole"]
+
+
+class WholeRows(QStyledItemDelegate):
+    """A row's size measured at the list's own width, so wrapped words get their lines."""
+
+    def __init__(self, view: QListView) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def sizeHint(  # noqa: N802 - Qt's name
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        width = self.view.viewport().width() - 2 * self.view.spacing()
+        if width <= 0:  # not laid out yet: the plain measure
+            return super().sizeHint(option, index)
+        measured = QStyleOptionViewItem(option)
+        self.initStyleOption(measured, index)
+        measured.rect = QRect(0, 0, self._wrap_width(measured, width), 1)
+        hint = super().sizeHint(measured, index)
+        return QSize(min(hint.width(), width), hint.height())
+
+    def _wrap_width(self, option: QStyleOptionViewItem, width: int) -> int:
+        """The rectangle width whose measure wraps the text as painting a row ``width`` wide
+        does. The style measures within the rectangle less the icon and its margins but —
+        through a style sheet — not less the row's padding, which painting does take
+        (``SE_ItemViewItemText``): so measure at the painted text's width plus the icon's."""
+        option.rect = QRect(0, 0, width, 1)
+        style = self.view.style()
+        text = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, self.view)
+        wrap = text.width()
+        if option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration:
+            margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view)
+            wrap += option.decorationSize.width() + 2 * (margin + 1)
+        return max(min(wrap, width), 1)
+
+
+def wrap_whole(view: QListView) -> None:
+    """Make ``view``'s rows wrap whole (see the module docstring); never a sideways scroll."""
+    view.setWordWrap(True)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setResizeMode(QListView.ResizeMode.Adjust)  # a new width lays the rows out again
+    view.setItemDelegate(WholeRows(view))
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
