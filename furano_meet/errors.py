@@ -318,6 +318,10 @@ CODES: dict[str, CodeInfo] = {
     "document_unavailable": CodeInfo(
         Fault.USER, "The document is not on this device (withdrawn, shredded or not received)."
     ),
+    "device_name_invalid": CodeInfo(
+        Fault.USER,
+        "A device name is empty, over 40 characters, or has an invisible or control character.",
+    ),
 }
 
 
