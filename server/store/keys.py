@@ -155,6 +155,16 @@ class KeyQueries(AccountQueries, MeetingQueries):
             for r in rows
         ]
 
+    def certified_devices(self, org_id: str) -> list[m.DeviceKeyInfo]:
+        """(1.6) The organisation's active devices that hold a certificate, oldest first."""
+        rows = self.db.execute(
+            f"SELECT {_DEVICE_KEY_COLUMNS} FROM devices d JOIN users u USING (user_id)"
+            " WHERE u.org_id = ? AND d.revoked_at IS NULL"
+            " AND length(d.certificate) > 0 ORDER BY d.created_at, d.device_id",
+            (org_id,),
+        )
+        return [_device_key_info(r) for r in rows]
+
     def admin_devices(self, org_id: str) -> list[str]:
         rows = self.db.execute(
             "SELECT d.device_id FROM devices d JOIN users u USING (user_id)"
