@@ -257,9 +257,7 @@ async def _claim(
     def verify_and_claim() -> tuple[iv.Invitation, bytes]:
         now = int(time.time())
         named = iv.verify_invitation(found.invitation, found.issuer_certificate, anchor, now=now)
-        claim = iv.make_claim(
-            named, invitation.code, keys, claimed_at=now, device_name=device_name
-        )
+        claim = iv.make_claim(named, invitation.code, keys, claimed_at=now, device_name=device_name)
         return named, claim
 
     try:  # ML-DSA verify and sign: off the event loop

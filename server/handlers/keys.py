@@ -71,9 +71,7 @@ async def list_certified(state: RelayState, client: Client, msg: m.ListCertified
     empty = m.CertifiedListed(rid=msg.rid, devices=(), next_offset=2**53 - 1, more=True)
     page, more = _device_page(state, client, devices[msg.offset :], empty)
     client.outbox.send(
-        m.CertifiedListed(
-            rid=msg.rid, devices=page, next_offset=msg.offset + len(page), more=more
-        )
+        m.CertifiedListed(rid=msg.rid, devices=page, next_offset=msg.offset + len(page), more=more)
     )
 
 
