@@ -168,14 +168,22 @@ def test_a_root_signed_certificate_with_a_bad_name_is_malformed(
 
 def test_issuing_refuses_a_name_not_yet_cleaned(council: Council) -> None:
     keys = DeviceKeys.generate()
-    args = {
-        "org_id": "furano-city",
-        "user_id": "giin3",
-        "device_id": "d",
-        "role": "member",
-        "public_bundle": keys.public_bundle(),
-    }
+
+    def issue(name: str) -> bytes:
+        return issue_device_certificate(
+            council.org.root,
+            org_id="furano-city",
+            user_id="giin3",
+            device_id="d",
+            role="member",
+            public_bundle=keys.public_bundle(),
+            device_name=name,
+        )
+
     with pytest.raises(ValueError, match="clean"):
-        issue_device_certificate(council.org.root, device_name=" 会議室 ", **args)
+        issue(" 会議室 ")
     with pytest.raises(DeviceNameInvalid):
-        issue_device_certificate(council.org.root, device_name="a\u200bb", **args)
+        issue("a\u200bb")
+    assert (
+        verify_device_certificate(issue("会議室"), council.org.fingerprint).device_name == "会議室"
+    )
