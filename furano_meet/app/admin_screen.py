@@ -92,6 +92,7 @@ class DeviceCard(QFrame):
         role = self.tr(str(ROLES.get(device.role, device.role)))
         owner = self.tr("{user}（{role}）の端末").format(user=device.user_id, role=role)
         title = QLabel(device.device_name or owner)
+        title.setTextFormat(Qt.TextFormat.PlainText)  # a name is text, never markup
         title.setObjectName("deviceTitle")
         details = [self.tr("端末ID: {id}").format(id=device.device_id)]
         if device.device_name:  # the name heads the card; who it belongs to comes right after
@@ -104,6 +105,7 @@ class DeviceCard(QFrame):
                 )
             )
         detail = QLabel("\n".join(details))
+        detail.setTextFormat(Qt.TextFormat.PlainText)
         detail.setObjectName("deviceDetail")
         problem = QLabel(self._problem(device))
         problem.setToolTip(device.problem)  # the core's detail, for the IT department
@@ -199,6 +201,7 @@ class CertifiedList(QWidget):
                 ),
                 "certifiedDevice",
             )
+            row.setTextFormat(Qt.TextFormat.PlainText)  # a name is text, never markup
             row.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.column.addWidget(row)
             self.rows.append(row)

@@ -120,6 +120,7 @@ class SettingsScreen(QWidget):
             ),
             "explain",
         )
+        self.device_name.setTextFormat(Qt.TextFormat.PlainText)  # a name is text, not markup
         column.addWidget(self.device_name)
         # -- end device name --
         column.addWidget(label(self.tr("言語 / Language"), "section"))
