@@ -134,7 +134,8 @@ async def enrol_wait_and_certify(
         card = screen.cards[0]
         assert (card.device.user_id, card.device.role) == ("giin1", "member")
         assert card.device.device_name == DEVICE_NAME  # signed by the device, checked here
-        assert card.findChild(QLabel, "deviceTitle").text() == DEVICE_NAME
+        title = card.findChild(QLabel, "deviceTitle")
+        assert title is not None and title.text() == DEVICE_NAME
         assert card.device.claimed_user_id == "giin1" and card.device.fingerprint == fingerprint
         assert not card.device.problem  # its invitation checks out; only the comparison is left
         card.entered.setText(fingerprint[:-4] + "AAAA")  # a misread: no certifying
