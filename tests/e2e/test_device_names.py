@@ -9,11 +9,13 @@ and after certification; both are refused.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 
 import pytest
 
+from furano_meet.cli import main as cli_main
 from furano_meet.crypto import BadSignature, canonical_json, framing, verify_device_certificate
 from furano_meet.crypto.device_names import DeviceNameInvalid
 from furano_meet.net import RelayError
@@ -60,7 +62,7 @@ def renamed(signed: bytes, magic: bytes, parts: int, index: int, name: str) -> b
 
 
 async def test_the_members_name_reaches_the_administrator_the_certificate_and_the_desk(
-    council: Council, relay: Relay
+    council: Council, relay: Relay, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clerk, _ = await clerk_and_members(council)
     admin, named = await waiting_named(council, f"  {NAME}\u3000")  # trimmed, then signed
@@ -95,6 +97,17 @@ async def test_the_members_name_reaches_the_administrator_the_certificate_and_th
         NAME,
         True,
     )
+
+    # and on the command line: ``furano-meet devices`` (the administrator's profile)
+    admin.store.close()
+    capsys.readouterr()
+    profile = ["--data", str(admin.store.directory.parents[1]), "--profile", admin.store.profile_id]
+    assert await asyncio.to_thread(cli_main, [*profile, "devices"]) == 0
+    listed_lines = capsys.readouterr().out.splitlines()
+    assert any(
+        line.startswith(f"{device_id(named)}  '{NAME}'  giin1") and fingerprint in line
+        for line in listed_lines
+    ), listed_lines
 
 
 async def test_the_relay_renaming_a_pending_device_is_refused_and_nothing_certified(
