@@ -131,7 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "invitation", help="CODE/ROOT-FINGERPRINT/ORG (or the invitation link) from the office"
     )
-    p.add_argument("--name", default="furano-meet cli", help="a name for this device")
+    p.add_argument(
+        "--device-name",
+        "--name",
+        dest="device_name",
+        default=None,
+        help="what the administrator and the clerk's desk will call this device, e.g. "
+        "'会議室タブレット 12' (at most 40 characters; default: this computer's host name)",
+    )
     p = sub.add_parser("sync", help="sync with the relay (Ctrl+C to stop)", parents=[tls])
     p.add_argument("--once", action="store_true", help="stop once up to date")
     p.add_argument("--until-documents", type=int, default=0, help="stop after N documents")
@@ -147,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub.add_parser(
         "pending", help="(administrator) devices waiting for a certificate", parents=[tls]
+    )
+    sub.add_parser(
+        "devices", help="(administrator) the organisation's certified devices", parents=[tls]
     )
     p = sub.add_parser(
         "certify", help="(administrator) certify a device after comparing keys", parents=[tls]
@@ -227,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return c.wipe(args)
             case "pending":
                 return asyncio.run(c.pending(args))
+            case "devices":
+                return asyncio.run(c.devices(args))
             case "certify":
                 return asyncio.run(c.certify_device(args))
             case "recover":

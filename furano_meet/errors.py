@@ -322,6 +322,10 @@ CODES: dict[str, CodeInfo] = {
     "relay_address_unencrypted": CodeInfo(
         Fault.USER, "An http:// relay address to another machine (never connected unencrypted)."
     ),
+    "device_name_invalid": CodeInfo(
+        Fault.USER,
+        "A device name is empty, over 40 characters, or has an invisible or control character.",
+    ),
 }
 
 

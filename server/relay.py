@@ -119,6 +119,7 @@ HANDLERS: dict[type[m.Msg], Handler] = {
     m.GetKeyEnvelopes: keys.get_envelopes,
     m.ListDeviceKeys: keys.list_device_keys,
     m.ListUncertified: keys.list_uncertified,
+    m.ListCertified: keys.list_certified,
     m.AppendOps: oplog.append_ops,
     m.FetchOps: oplog.fetch_ops,
     m.PutRoster: trust.put_roster,

@@ -6,7 +6,14 @@ reads the fingerprint from *their* screen; only when what the administrator ente
 listed device is 承認する enabled, and :func:`~furano_meet.sync.admin.certify` checks it once
 more against the keys the relay presents (a substituted key is refused as
 ``key_substitution``). Each card also says who the relay enrolled, who the device itself
-claimed to be, and why it was not certified automatically.
+claimed to be, and why it was not certified automatically. A device whose claim checks out is
+headed by the name its member gave it (「会議室タブレット 12」): the device signed that name, so
+the relay cannot have changed it, and the certificate will carry it. The name is a label the
+member chose, never who the device belongs to — the user and role below it say that.
+
+Below the waiting devices, 承認済みの端末: every device the organisation root has certified
+(relay 1.6, ``list_certified``), each certificate verified here and named by the name it
+carries (the end of its id for devices certified before names).
 
 The list refreshes itself every few seconds while the screen is open (no engine event tells of
 new enrolments). The core's admin helpers read the store between network awaits, so they run
@@ -29,8 +36,11 @@ from PySide6.QtWidgets import (
 )
 
 from furano_meet.crypto import normalise_fingerprint
-from furano_meet.sync.admin import NO_INVITATION, PendingDevice
+from furano_meet.net import RelayError
+from furano_meet.sync.admin import NO_INVITATION, CertifiedDevice, PendingDevice
 
+from .device_name import shown_name
+from .labels import label
 from .session import Session
 from .window import STYLE, NoticeBar
 
@@ -39,6 +49,9 @@ REFRESH_MS = 5000
 ADMIN_STYLE = """
 #deviceCard { background: #ffffff; border: 2px solid #dadce0; border-radius: 10px; }
 #deviceTitle { font-size: 17pt; font-weight: bold; }
+#section { font-size: 17pt; font-weight: bold; margin-top: 16px; }
+#certifiedDevice { font-size: 14pt; background: #f8f9fa; border: 1px solid #dadce0;
+    border-radius: 8px; padding: 8px 12px; }
 #deviceDetail { font-size: 13pt; color: #3c4043; }
 #deviceProblem { font-size: 13pt; color: #8a4b00; }
 #deviceOk { font-size: 13pt; color: #0b6e3b; }
@@ -77,9 +90,13 @@ class DeviceCard(QFrame):
         self.device = device
         self.setObjectName("deviceCard")
         role = self.tr(str(ROLES.get(device.role, device.role)))
-        title = QLabel(self.tr("{user}（{role}）の端末").format(user=device.user_id, role=role))
+        owner = self.tr("{user}（{role}）の端末").format(user=device.user_id, role=role)
+        title = QLabel(device.device_name or owner)
+        title.setTextFormat(Qt.TextFormat.PlainText)  # a name is text, never markup
         title.setObjectName("deviceTitle")
         details = [self.tr("端末ID: {id}").format(id=device.device_id)]
+        if device.device_name:  # the name heads the card; who it belongs to comes right after
+            details.insert(0, owner)
         if device.claimed_user_id:
             details.append(
                 self.tr("招待による申告: {user}（{role}）").format(
@@ -88,6 +105,7 @@ class DeviceCard(QFrame):
                 )
             )
         detail = QLabel("\n".join(details))
+        detail.setTextFormat(Qt.TextFormat.PlainText)
         detail.setObjectName("deviceDetail")
         problem = QLabel(self._problem(device))
         problem.setToolTip(device.problem)  # the core's detail, for the IT department
@@ -144,6 +162,55 @@ class DeviceCard(QFrame):
         self.match.setStyleSheet(f"color: {colour};")
 
 
+class CertifiedList(QWidget):
+    """承認済みの端末: one line per certified device, its name first (module docstring)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.devices: list[CertifiedDevice] | None = None
+        self.rows: list[QLabel] = []
+        self.column = QVBoxLayout(self)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.note = label("", "explain")
+        self.column.addWidget(self.note)
+
+    def show_devices(self, devices: list[CertifiedDevice] | None) -> None:
+        """``None``: the relay is older than 1.6 and cannot list them."""
+        if devices == self.devices and self.rows:
+            return
+        self.devices = devices
+        for row in self.rows:
+            row.deleteLater()
+        self.rows = []
+        if devices is None:
+            self.note.setText(self.tr("このサーバーは古いため、承認済みの端末を一覧できません。"))
+            return
+        self.note.setText(
+            self.tr("{n}台の端末が承認されています。").format(n=len(devices))
+            if devices
+            else self.tr("承認済みの端末はまだありません。")
+        )
+        for device in devices:
+            role = self.tr(str(ROLES.get(device.role, device.role)))
+            row = label(
+                self.tr("{name}\n　{user}（{role}）・指紋 {fp}").format(
+                    name=shown_name(device.device_name, device.device_id),
+                    user=device.user_id,
+                    role=role,
+                    fp=device.fingerprint,
+                ),
+                "certifiedDevice",
+            )
+            row.setTextFormat(Qt.TextFormat.PlainText)  # a name is text, never markup
+            row.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.column.addWidget(row)
+            self.rows.append(row)
+
+    def names(self) -> list[str]:
+        """The first line of each row (for tests and the probe)."""
+        return [row.text().split("\n")[0] for row in self.rows]
+
+
 class AdminScreen(QWidget):
     """Pending devices of the organisation, refreshed live; certify one after comparing."""
 
@@ -168,6 +235,9 @@ class AdminScreen(QWidget):
         header.addWidget(refresh)
         self.list = QWidget()
         self.list_layout = QVBoxLayout(self.list)
+        self.certified = CertifiedList(self.list)
+        self.list_layout.addWidget(label(self.tr("承認済みの端末"), "section"))
+        self.list_layout.addWidget(self.certified)
         self.list_layout.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -195,8 +265,23 @@ class AdminScreen(QWidget):
         if self._busy:
             return
         self._busy = True
-        task = self.session.ops.run(self.session.engine.pending_devices(), on_done=self._show)
+        task = self.session.ops.run(self._lists(), on_done=self._show_lists)
         task.add_done_callback(lambda _: setattr(self, "_busy", False))
+
+    async def _lists(self) -> tuple[list[PendingDevice], list[CertifiedDevice] | None]:
+        """Both lists, one after the other (``None``: a relay too old to list certified ones)."""
+        pending = await self.session.engine.pending_devices()
+        try:
+            certified = await self.session.engine.certified_devices()
+        except RelayError as exc:
+            if exc.code != "version_unsupported":
+                raise
+            certified = None
+        return pending, certified
+
+    def _show_lists(self, lists: tuple[list[PendingDevice], list[CertifiedDevice] | None]) -> None:
+        self._show(lists[0])
+        self.certified.show_devices(lists[1])
 
     def _show(self, devices: list[PendingDevice]) -> None:
         if devices == self.devices:

@@ -9,7 +9,9 @@ the desk asks once and this panel shows the document chosen in the pack.
 Each member is one row, in the roster's order so rows never jump, with the state in words and a
 calm colour *and* a mark: 「✓ 受領済み」 (green) — a device of theirs confirmed the newest
 version; 「△ 旧版のみ（第1版）」 (amber) — only an older one; 「– 未受領」 (grey) — nothing yet.
-Under the name, each device: 「端末 …a1b2：第2版　12月3日 20:31」. A receipt from an older app
+Under the name, each device by the name its root-signed certificate carries:
+「会議室タブレット 12：第2版　12月3日 20:31」 (「端末 …a1b2」, the end of its id, for a device
+certified before devices had names). A receipt from an older app
 that could not sign it is shown, marked 「（署名なし：古いアプリからの報告です）」, and a member
 whose newest version no device has *signed* reads 「✓ 受領の報告あり（署名なし・第2版）」, never
 受領済み: only signed receipts prove delivery (a hostile relay can invent or strip the rest). The clerk at the desk is left out (the publisher holds the file itself).
@@ -19,8 +21,6 @@ every :data:`REFRESH_MS` while the desk is open (members' receipts arrive as no 
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
@@ -33,7 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from furano_meet.sync.delivery import DeliveryReport, DocumentDelivery, MemberDelivery
+from furano_meet.sync.delivery import (
+    DeliveryReport,
+    DeviceReceipt,
+    DocumentDelivery,
+    MemberDelivery,
+)
 from furano_meet.sync.events import (
     Connectivity,
     DocumentPublished,
@@ -210,8 +215,7 @@ class DeliveryPanel(QWidget):
             NOT_RECEIVED: self.tr("– 未受領"),
         }[state]
         lines = [f"{member.display_name}　{words}"]
-        lines += [self._device(r.device_id, r.version, r.received_at, r.verified)
-                  for r in member.devices]  # fmt: skip
+        lines += [self._device(r) for r in member.devices]
         if not member.devices:
             lines.append(self.tr("　受け取った端末はまだありません"))
         item = QListWidgetItem("\n".join(lines))
@@ -221,17 +225,26 @@ class DeliveryPanel(QWidget):
         item.setFlags(Qt.ItemFlag.ItemIsEnabled)
         return item
 
-    def _device(self, device_id: str, version: int, when: datetime | None, verified: bool) -> str:
+    def _device(self, receipt: DeviceReceipt) -> str:
+        """One device's line, by the name its certificate carries (the end of its id for a
+        device certified before names)."""
         at = ""
-        if when is not None:
-            local = when.astimezone()
+        if receipt.received_at is not None:
+            local = receipt.received_at.astimezone()
             at = self.tr("{m}月{d}日 {t}").format(
                 m=local.month, d=local.day, t=local.strftime("%H:%M")
             )
-        line = self.tr("　端末 …{tail}：第{v}版　{at}").format(
-            tail=device_id[-4:], v=version, at=at
-        )
-        return line if verified else line + self.tr("（署名なし：古いアプリからの報告です）")
+        if receipt.device_name:
+            line = self.tr("　{name}：第{v}版　{at}").format(
+                name=receipt.device_name, v=receipt.version, at=at
+            )
+        else:
+            line = self.tr("　端末 …{tail}：第{v}版　{at}").format(
+                tail=receipt.device_id[-4:], v=receipt.version, at=at
+            )
+        if receipt.verified:
+            return line
+        return line + self.tr("（署名なし：古いアプリからの報告です）")
 
     def rows_by_user(self) -> dict[str, str]:
         """user id → the row's state (for tests and the probe)."""

@@ -7,7 +7,8 @@ What a councillor meets before the meeting list, one calm screen at a time:
    (``passphrase_too_weak``) and the error presenter says what would do.
 2. **Invitation** — the relay's address and the invitation from the clerk's office: pasted as
    ``CODE/FINGERPRINT/ORG``, as a ``furano-meet://invite?…`` link (which may carry the relay's
-   address too), or read from the invitation file.
+   address too), or read from the invitation file; and the device's name (the host name or
+   「このタブレット」, editable; :mod:`.device_name`), signed into the enrolment claim.
 3. **Waiting** — this device's key fingerprint, large, for the administrator to compare, and
    「管理者がこの端末を認証するのを待っています」 until
    :func:`~furano_meet.sync.certification.check_certification` says it is certified.
@@ -30,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -55,6 +55,7 @@ from furano_meet.sync.admin import device_fingerprint
 from furano_meet.sync.certification import Certification, check_certification
 from furano_meet.sync.engine import SyncEngine
 
+from .device_name import DeviceNameField
 from .error_presenter import ErrorPresenter
 from .labels import label, two_lines
 from .offload import off_gui_thread
@@ -184,6 +185,9 @@ class InvitationPage(QWidget):
         self.enrol.setObjectName("primary")
         self.enrol.clicked.connect(self._submit)
         self.hint = label("", "explain")
+        # -- device name: what the administrator and the clerk's desk will call this device --
+        self.device_name = DeviceNameField(self)
+        # -- end device name --
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (
@@ -200,6 +204,7 @@ class InvitationPage(QWidget):
             self.from_file,
             label(self.tr("サーバーのアドレス"), "fieldLabel"),
             self.relay,
+            self.device_name,  # device name
             self.hint,
             self.enrol,
         ):
@@ -228,7 +233,7 @@ class InvitationPage(QWidget):
     def set_busy(self, busy: bool) -> None:
         if busy:
             self.hint.clear()
-        for widget in (self.enrol, self.from_file, self.relay, self.invitation):
+        for widget in (self.enrol, self.from_file, self.relay, self.invitation, self.device_name):
             widget.setEnabled(not busy)
         self.enrol.setText(self.tr("登録しています…") if busy else self.tr("この端末を登録する"))
 
@@ -348,10 +353,16 @@ class FirstRunWindow(QWidget):
 
     def enrol(self, relay: str, text: str) -> None:
         self.notice.hide()
+        # -- device name: a name the rules refuse is said under its field, nothing is sent --
+        name = self.invitation.device_name.checked()
+        if name is None:
+            self.invitation.device_name.edit.setFocus()
+            return
+        # -- end device name --
         self.invitation.set_busy(True)
-        self.ops.run(self._enrol(relay, text))
+        self.ops.run(self._enrol(relay, text, name))
 
-    async def _enrol(self, relay: str, text: str) -> None:
+    async def _enrol(self, relay: str, text: str, name: str) -> None:
         assert self.store is not None
         try:
             invitation = Invitation.parse(text)
@@ -361,7 +372,6 @@ class FirstRunWindow(QWidget):
                 return
             url = relay_url(typed)  # 「meet.example.jp」 → wss://… (net/relay_address.py)
             self.invitation.relay.setText(url)  # what enrols is what the field shows
-            name = f"{self.profile} ({platform.node() or 'app'})"
             account = await off_gui_thread(enrol(self.store, url, invitation, name))
             await asyncio.to_thread(self.store.set_setting, AWAITING, "1")
         finally:

@@ -1,4 +1,8 @@
-"""設定: language, large text, high contrast, the app lock and the recovery code.
+"""設定: this device's name, language, large text, high contrast, the app lock and the
+recovery code.
+
+The device's name is shown, not edited: it was signed into the certificate when the
+administrator certified the device (:mod:`.device_name`).
 
 Every choice takes effect at once and is saved in the profile's preferences file
 (:mod:`furano_meet.preferences`, written off the GUI thread). Text size and contrast go through
@@ -36,6 +40,7 @@ from furano_meet import preferences
 from furano_meet.preferences import LOCK_MINUTES, Preferences
 
 from .appearance import Appearance
+from .device_name import shown_name
 from .labels import label
 from .language import set_language
 from .recovery_code import RECOVERY_STYLE, RecoverySettings
@@ -107,6 +112,17 @@ class SettingsScreen(QWidget):
         body = QWidget()
         column = QVBoxLayout(body)
         column.addWidget(label(self.tr("設定"), "title"))
+        # -- this device's name (signed into its certificate at enrolment) --
+        account = self.session.engine.account
+        self.device_name = label(
+            self.tr("この端末の名前：{name}").format(
+                name=shown_name(account.device_name, account.device_id)
+            ),
+            "explain",
+        )
+        self.device_name.setTextFormat(Qt.TextFormat.PlainText)  # a name is text, not markup
+        column.addWidget(self.device_name)
+        # -- end device name --
         column.addWidget(label(self.tr("言語 / Language"), "section"))
         for button in self.languages.buttons():
             column.addWidget(button)

@@ -10,7 +10,7 @@ device), :mod:`.syncing` (``sync``), :mod:`.admin` (the administrator's and cler
 :mod:`.library` (the documents). This package names every command :mod:`furano_meet.cli` calls.
 """
 
-from .admin import certify_device, init_root, invite_user, pending, roster
+from .admin import certify_device, devices, init_root, invite_user, pending, roster
 from .device import enrol_device, recover, recovery_code, restore_notes, whoami, wipe
 from .library import documents, publish, receipts, search, withdraw
 from .syncing import SyncReport, TransferProgress, sync
@@ -19,6 +19,7 @@ __all__ = [
     "SyncReport",
     "TransferProgress",
     "certify_device",
+    "devices",
     "documents",
     "enrol_device",
     "init_root",

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 from furano_meet.sync.account import create_org_root
-from furano_meet.sync.admin import certify, invite, pending_devices
+from furano_meet.sync.admin import certified_devices, certify, invite, pending_devices
 from furano_meet.sync.policy import ExportRule
 
 from .common import load_account, online_engine, open_store, use_ca_file
@@ -62,6 +62,8 @@ async def pending(args: argparse.Namespace) -> int:
                 f"{device.device_id}  relay: {device.user_id:<10} {device.role:<7} "
                 f"{claimed}  {device.fingerprint}"
             )
+            if device.device_name:  # shown only when the device's signed claim checks out
+                print(f"    named {device.device_name!r} (signed by the device)")
             if device.problem:
                 print(f"    not certified automatically: {device.problem}")
     return 0
@@ -71,7 +73,23 @@ async def certify_device(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         use_ca_file(args, store)
         done = await certify(load_account(store), store, args.device_id, args.fingerprint)
-    print(f"Certified {done.device_id} of {done.user_id} ({done.role}).")
+    named = f" named {done.device_name!r}" if done.device_name else ""
+    print(f"Certified {done.device_id}{named} of {done.user_id} ({done.role}).")
+    return 0
+
+
+async def devices(args: argparse.Namespace) -> int:
+    """(Administrator) The organisation's certified devices, by the name each certificate
+    carries (verified here; a device certified before names shows none)."""
+    with open_store(args) as store:
+        use_ca_file(args, store)
+        account = load_account(store)
+    for device in await certified_devices(account):
+        name = repr(device.device_name) if device.device_name else "(no name)"
+        print(
+            f"{device.device_id}  {name}  {device.user_id:<10} {device.role:<7} "
+            f"{device.fingerprint}"
+        )
     return 0
 
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from furano_meet.cli import PASSPHRASE_ENV
+from furano_meet.crypto.device_names import default_device_name
 from furano_meet.errors import FuranoError
 from furano_meet.net import RelayError
 from furano_meet.net.tls import client_context
@@ -47,8 +48,12 @@ async def enrol_device(args: argparse.Namespace) -> int:
         client_context(args.ca_file)  # a typo in the path is reported before anything is made
     with open_store(args) as store:
         check_invitation_against_root(store, invitation.root_fingerprint)
-        account = await enrol(store, args.relay, invitation, args.name, ca_file=args.ca_file)
-    print(f"Enrolled device {account.device_id} for {account.display_name} ({account.role}).")
+        name = args.device_name or default_device_name("furano-meet cli")
+        account = await enrol(store, args.relay, invitation, name, ca_file=args.ca_file)
+    print(
+        f"Enrolled device {account.device_id} ({account.device_name!r}) for "
+        f"{account.display_name} ({account.role})."
+    )
     if invitation.org_id:
         print(f"The administrator's signed invitation names {account.user_id} ({account.role}).")
     print(
@@ -65,6 +70,7 @@ async def whoami(args: argparse.Namespace) -> int:
         print(
             f"device {account.device_id} of {account.display_name} ({account.user_id}, {account.role})"
         )
+        print(f"device name: {account.device_name or '(none: enrolled before device names)'}")
         print(f"device key fingerprint: {device_fingerprint(account)}")
         try:
             async with asyncio.timeout(WHOAMI_TIMEOUT):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.store.records import DocumentState
-from furano_meet.sync.delivery import DeliveryReport, MemberDelivery
+from furano_meet.sync.delivery import DeliveryReport, DeviceReceipt, MemberDelivery
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import DocumentPublished, SyncEvent, UploadProgress
 
@@ -140,13 +140,22 @@ def delivery_lines(report: DeliveryReport) -> list[str]:
         lines.append(f"No documents published in {report.meeting_id}.")
     for doc in report.documents:
         lines.append(f"{doc.document_id} v{doc.version}  {doc.title}")
-        lines += [f"    {_member_line(doc.version, member)}" for member in doc.members]
+        for member in doc.members:
+            lines.append(f"    {_member_line(doc.version, member)}")
+            lines += [f"        {_device_line(receipt)}" for receipt in member.devices]
     if report.dropped:
         lines.append(
             f"{report.dropped} receipt(s) did not check out and are not counted"
             " (the relay may be misbehaving: tell the IT department)."
         )
     return lines
+
+
+def _device_line(receipt: DeviceReceipt) -> str:
+    """One device's newest receipt, by the name its certificate carries (else its id)."""
+    name = repr(receipt.device_name) if receipt.device_name else f"device {receipt.device_id}"
+    signed = "signed" if receipt.verified else "unsigned"
+    return f"on {name}: v{receipt.version} ({signed})"
 
 
 def _member_line(latest: int, member: MemberDelivery) -> str:

@@ -11,7 +11,16 @@ A certificate is::
     b"FMCT" [root public key, body (canonical JSON), hybrid signature by the root]
 
     body = {"type": "furano-meet/device-certificate", "version": 1, "org_id", "user_id",
-            "device_id", "role", "device_public_bundle" (base64), "issued_at" (Unix seconds)}
+            "device_id", "role", "device_public_bundle" (base64), "issued_at" (Unix seconds),
+            "device_name" (optional)}
+
+``device_name`` (issue #9, fifth session) is the name the member gave the device
+(「会議室タブレット 12」), display only (:mod:`.device_names`). It is written only when the device
+has one — a nameless certificate has no such key, never ``""`` — so every certificate still has
+exactly one encoding, and certificates issued before the field verify as before (shown by their
+device id). Signed by the root like the rest of the body: after certification no relay can
+rename a device. Builds before the field refuse a certificate carrying it (as with the roster's
+optional fields), so update every device before certifying named ones.
 
 :func:`verify_device_certificate` checks, in this order:
 
@@ -37,6 +46,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import canonical_json, framing
+from .device_names import clean_device_name, read_device_name
 from .errors import MalformedData, WrongContext
 from .framing import Buffer
 from .keys import DevicePublicBundle, OrgRootKey, fingerprint, require_fingerprint
@@ -58,6 +68,7 @@ _KEYS = frozenset(
         "issued_at",
     }
 )
+_NAME = "device_name"
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,8 @@ class DeviceCertificate:
     root_fingerprint: str
     #: The certificate exactly as signed, for storing or passing on.
     encoded: bytes = field(repr=False, compare=False)
+    device_name: str = ""
+    """The member's name for the device (display only); ``""``: none (an older certificate)."""
 
 
 def issue_device_certificate(
@@ -84,10 +97,14 @@ def issue_device_certificate(
     role: str,
     public_bundle: DevicePublicBundle,
     issued_at: int | None = None,
+    device_name: str = "",
 ) -> bytes:
     """Certify ``public_bundle`` as device ``device_id`` of ``user_id`` in ``org_id``.
 
     Runs on the admin device. ``issued_at`` defaults to now (Unix seconds, UTC).
+    ``device_name`` (``""``: none) is signed as given, so it must already be clean (a verified
+    claim's is): a bad name raises :class:`~.device_names.DeviceNameInvalid`, an uncleaned one
+    ``ValueError``.
     """
     for name, value in (
         ("org_id", org_id),
@@ -97,8 +114,12 @@ def issue_device_certificate(
     ):
         if not value:
             raise ValueError(f"{name} must be a non-empty string")
+    if device_name and clean_device_name(device_name) != device_name:
+        raise ValueError("device_name must be clean (NFC, trimmed) before it is certified")
+    named = {_NAME: device_name} if device_name else {}
     body = canonical_json.dumps(
         {
+            **named,
             "type": _TYPE,
             "version": _VERSION,
             "org_id": org_id,
@@ -127,7 +148,7 @@ def verify_device_certificate(
     require_fingerprint(root_raw, expected_root_fingerprint, "the certificate's root key")
     VerifyKey.from_bytes(root_raw).verify(signature, body, PURPOSE)
     what = "device certificate"
-    obj = canonical_json.parse(body, what, _KEYS)
+    obj = canonical_json.parse(body, what, _KEYS, frozenset({_NAME}))
     if obj["type"] != _TYPE or obj["version"] != _VERSION:
         raise MalformedData(f"unsupported certificate type {obj['type']!r} v{obj['version']!r}")
     try:
@@ -145,6 +166,7 @@ def verify_device_certificate(
         issued_at=canonical_json.get_int(obj, "issued_at", what),
         root_fingerprint=fingerprint(root_raw),
         encoded=encoded,
+        device_name=read_device_name(obj[_NAME], what) if _NAME in obj else "",
     )
     if expected_org_id is not None and cert.org_id != expected_org_id:
         raise WrongContext(

@@ -32,11 +32,14 @@ Guessing the code from ``code_key`` offline costs ~2^97 key derivations.
     b"FMEC" [body, hybrid signature by the new device, Ed25519 signature by the code key]
     body = {"type": "furano-meet/enrolment-claim", "format": 1, "invitation_id",
             "invitation_sha256", "org_id", "user_id", "role", "device_public_bundle",
-            "claimed_at"}
+            "claimed_at", "device_name" (optional)}
 
 It binds the device's public keys (proof of possession: the device signs with the key it
 asks to have certified) to one exact invitation and to the user and role the invitation
-names, which the device showed its user before claiming.
+names, which the device showed its user before claiming. ``device_name`` (fifth session,
+written only when the member gave one; :mod:`.device_names`) is signed with the rest, so a
+relay that renames a pending device breaks the device's signature and the administrator's
+check refuses it; :func:`certify_claim` copies the verified name into the certificate.
 
 **Certification** — :func:`accept_claim` on the administrator's device accepts a device only
 if the invitation verifies (an admin of this organisation, under the root fingerprint), was
@@ -60,6 +63,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from . import canonical_json, framing
 from .authority import ALL_ROLES, Expired, SignedKind, TrustAnchor, get_hex64, same_digest
 from .certificates import DeviceCertificate, issue_device_certificate
+from .device_names import clean_device_name, read_device_name
 from .errors import BadSignature, MalformedData, UsageError, WrongContext
 from .framing import Buffer
 from .keys import DeviceKeys, DevicePublicBundle, OrgRootKey
@@ -89,6 +93,7 @@ _CLAIM_FIELDS = frozenset(
         "claimed_at",
     }
 )
+_CLAIM_NAME = "device_name"
 
 KIND = SignedKind(
     magic=b"FMIV",
@@ -215,14 +220,22 @@ def verify_invitation(
 
 
 def make_claim(
-    invitation: Invitation, code: str, device_keys: DeviceKeys, *, claimed_at: int
+    invitation: Invitation,
+    code: str,
+    device_keys: DeviceKeys,
+    *,
+    claimed_at: int,
+    device_name: str = "",
 ) -> bytes:
-    """The new device's request to be certified under ``invitation`` (already verified)."""
+    """The new device's request to be certified under ``invitation`` (already verified),
+    naming the device ``device_name`` (cleaned here; ``""``: no name, as older builds)."""
     private = _code_private_key(code)
     if private.public_key().public_bytes_raw() != invitation.code_key:
         raise WrongContext("this code does not belong to the invitation (mistyped?)")
+    named = {_CLAIM_NAME: clean_device_name(device_name)} if device_name else {}
     body = canonical_json.dumps(
         {
+            **named,
             "type": _CLAIM_TYPE,
             "format": 1,
             "invitation_id": invitation.invitation_id,
@@ -259,12 +272,14 @@ class Claim:
     role: str
     public_bundle: DevicePublicBundle
     claimed_at: int
+    device_name: str = ""
+    """The name the device gave itself (display only); ``""``: none (an older device)."""
 
 
 def _parse_claim(claim: Buffer) -> tuple[Claim, bytes, bytes, bytes]:
     body, device_signature, code_signature = framing.decode(claim, _CLAIM_MAGIC, 3, "claim")
     what = "enrolment claim"
-    obj = canonical_json.parse(body, what, _CLAIM_FIELDS)
+    obj = canonical_json.parse(body, what, _CLAIM_FIELDS, frozenset({_CLAIM_NAME}))
     if obj["type"] != _CLAIM_TYPE or obj["format"] != 1:
         raise MalformedData(f"not an {what}: type {obj['type']!r} v{obj['format']!r}")
     s = canonical_json.get_str
@@ -276,6 +291,7 @@ def _parse_claim(claim: Buffer) -> tuple[Claim, bytes, bytes, bytes]:
         role=s(obj, "role", what),
         public_bundle=DevicePublicBundle.from_bytes(_b64(obj, "device_public_bundle")),
         claimed_at=canonical_json.get_int(obj, "claimed_at", what),
+        device_name=read_device_name(obj[_CLAIM_NAME], what) if _CLAIM_NAME in obj else "",
     )
     return parsed, body, device_signature, code_signature
 
@@ -321,8 +337,14 @@ def accept_claim(
     """
     inv = verify_invitation(invitation, issuer_cert, anchor, now=now - CERTIFY_GRACE_SECONDS)
     parsed, body, device_signature, code_signature = _parse_claim(claim)
+    try:  # first: a relay that edits a claim (its device name, say) breaks this signature
+        parsed.public_bundle.verify_key.verify(device_signature, body, CLAIM_PURPOSE)
+    except BadSignature as exc:
+        raise BadSignature(
+            "the device's signature does not cover this claim: it was altered after the "
+            "device made it (its name, user, role or keys)"
+        ) from exc
     _verify_code_proof(body, code_signature, inv.code_key)
-    parsed.public_bundle.verify_key.verify(device_signature, body, CLAIM_PURPOSE)
     if parsed.invitation_id != inv.invitation_id or not same_digest(
         parsed.invitation_sha256, inv.sha256
     ):
@@ -340,7 +362,8 @@ def accept_claim(
 def certify_claim(
     root: OrgRootKey, claim: Claim, *, device_id: str, issued_at: int | None = None
 ) -> bytes:
-    """Certify an accepted claim's keys as ``device_id``, with the invitation's user and role."""
+    """Certify an accepted claim's keys as ``device_id``, with the invitation's user and role
+    and the name the device signed in its claim."""
     return issue_device_certificate(
         root,
         org_id=claim.org_id,
@@ -349,4 +372,5 @@ def certify_claim(
         role=claim.role,
         public_bundle=claim.public_bundle,
         issued_at=issued_at,
+        device_name=claim.device_name,
     )

@@ -51,7 +51,7 @@ from .errors import ErrorCode, LocalProtocolError, RemoteProtocolError
 from .fields import MAX_SAFE_INT, Length, Pattern, Range, Since
 
 PROTOCOL_MAJOR: Final = 1
-PROTOCOL_MINOR: Final = 5
+PROTOCOL_MINOR: Final = 6
 MAX_TEXT_FRAME: Final = 4 * 1024 * 1024
 """Default ceiling for a text frame; the relay may configure a smaller one."""
 MAX_CHUNK: Final = 1024 * 1024

@@ -783,6 +783,30 @@ class CertificatesNeeded(Msg):
     devices: Annotated[tuple[DeviceKeyInfo, ...], Length(0, 5000)]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListCertified(Msg):
+    """(1.6, admin) The organisation's active devices that hold a certificate, so the
+    administrator's screen can list them by the name each certificate carries (the relay
+    cannot rename them: the name is signed by the root). A relay below 1.6 does not know it."""
+
+    TYPE = "list_certified"
+    offset: Seq = 0
+    """Skip this many devices (paging: see ``certified_listed.more``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertifiedListed(Msg):
+    """(1.6) The reply to ``list_certified``, oldest enrolment first."""
+
+    TYPE = "certified_listed"
+    SENDER = "relay"
+    devices: Annotated[tuple[DeviceKeyInfo, ...], Length(0, 5000)]
+    next_offset: Seq = 0
+    """Where the next page starts, when ``more``."""
+    more: bool = False
+    """More devices than fit one frame: ask again from ``next_offset``."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Annotation log
 # ---------------------------------------------------------------------------------------------

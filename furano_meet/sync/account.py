@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from furano_meet.crypto import CryptoError, DeviceKeys, OrgRootKey, normalise_fingerprint
 from furano_meet.crypto import invitations as iv
 from furano_meet.crypto.authority import Expired, TrustAnchor
+from furano_meet.crypto.device_names import clean_device_name
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.net.tls import CaFile
@@ -40,6 +41,9 @@ from furano_meet.store import LocalStore
 from furano_meet.store.records import DeviceIdentity
 
 _SETTINGS = ("user_id", "org_id", "role", "display_name", "root_fingerprint")
+DEVICE_NAME_SETTING = "device_name"
+"""Profile setting: the name this device gave itself at enrolment (absent: enrolled before
+devices had names)."""
 CA_FILE_SETTING = "tls_ca_file"
 """Profile setting: the private CA certificate this profile trusts for its ``wss://`` relay."""
 
@@ -131,6 +135,8 @@ class Account:
     root_fingerprint: str
     ca_file: str | None = None
     """The private CA trusted for the relay (``None``: the system's trust store)."""
+    device_name: str = ""
+    """The name this device signed into its enrolment claim (``""``: enrolled before names)."""
 
     @classmethod
     def load(cls, store: LocalStore) -> Account | None:
@@ -146,6 +152,7 @@ class Account:
             token=device.device_token,
             keys=DeviceKeys.from_private_bytes(device.private_keys),
             ca_file=settings.get(CA_FILE_SETTING),
+            device_name=settings.get(DEVICE_NAME_SETTING, ""),
             **{key: settings[key] for key in _SETTINGS},
         )
 
@@ -180,9 +187,13 @@ async def enrol(
 ) -> Account:
     """Create this device's keys, trade the one-time code for an identity, and save both.
 
-    ``ca_file`` (a private CA for a ``wss://`` relay) is remembered in the profile, so every
-    later connection of this device trusts the same CA.
+    ``device_name`` (「会議室タブレット 12」) is checked before anything is sent
+    (:class:`~furano_meet.crypto.device_names.DeviceNameInvalid`) and signed into the claim, so
+    the administrator sees the name the member gave and the certificate carries it. ``ca_file``
+    (a private CA for a ``wss://`` relay) is remembered in the profile, so every later
+    connection of this device trusts the same CA.
     """
+    device_name = clean_device_name(device_name)
     keys = keys or DeviceKeys.generate()
     named: iv.Invitation | None = None
     async with await RelayConnection.connect(
@@ -190,7 +201,7 @@ async def enrol(
     ) as conn:
         bundle = keys.public_bundle().to_bytes()
         if invitation.org_id:
-            named, claim = await _claim(conn, invitation, keys)
+            named, claim = await _claim(conn, invitation, keys, device_name)
             enrolled = await conn.enrol("", device_name, bundle, claim=claim)
             if (enrolled.org_id, enrolled.user_id, enrolled.role) != (
                 named.org_id,
@@ -218,6 +229,7 @@ async def enrol(
             ("role", enrolled.role),
             ("display_name", enrolled.display_name),
             ("root_fingerprint", invitation.root_fingerprint),
+            (DEVICE_NAME_SETTING, device_name),
         ):
             store.set_setting(key, value)
         if ca_file is not None:
@@ -228,7 +240,7 @@ async def enrol(
 
 
 async def _claim(
-    conn: RelayConnection, invitation: Invitation, keys: DeviceKeys
+    conn: RelayConnection, invitation: Invitation, keys: DeviceKeys, device_name: str
 ) -> tuple[iv.Invitation, bytes]:
     """Find the invitation by the code's key, verify it against the root fingerprint the user
     was handed (the relay's word counts for nothing), and make the claim that redeems it."""
@@ -245,7 +257,8 @@ async def _claim(
     def verify_and_claim() -> tuple[iv.Invitation, bytes]:
         now = int(time.time())
         named = iv.verify_invitation(found.invitation, found.issuer_certificate, anchor, now=now)
-        return named, iv.make_claim(named, invitation.code, keys, claimed_at=now)
+        claim = iv.make_claim(named, invitation.code, keys, claimed_at=now, device_name=device_name)
+        return named, claim
 
     try:  # ML-DSA verify and sign: off the event loop
         return await asyncio.to_thread(verify_and_claim)

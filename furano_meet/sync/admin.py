@@ -76,6 +76,9 @@ class PendingDevice:
     claimed_role: str = ""
     problem: str = ""
     """Why it would not be certified automatically (empty: its claim checks out)."""
+    device_name: str = ""
+    """The name the device signed into its claim, shown only when the claim checks out (the
+    certificate will carry it); ``""``: no name, no invitation, or a claim that failed."""
 
 
 def device_fingerprint(account: Account) -> str:
@@ -197,14 +200,16 @@ def check_claim(
 def _pending(info: m.DeviceKeyInfo, account: Account, redeemed: set[str]) -> PendingDevice:
     fingerprint = DevicePublicBundle.from_bytes(info.public_keys).fingerprint()
     claimed = ("", "")
-    problem = ""
+    problem = name = ""
     try:
         parsed = iv.read_claim_unverified(info.claim) if info.claim else None
         claimed = (parsed.user_id, parsed.role) if parsed else claimed
-        check_claim(info, account, redeemed=redeemed)
+        name = check_claim(info, account, redeemed=redeemed).device_name
     except (CertificationRefused, CryptoError) as exc:
         problem = NO_INVITATION if not info.claim else exc.message
-    return PendingDevice(info.device_id, info.user_id, info.role, fingerprint, *claimed, problem)
+    return PendingDevice(
+        info.device_id, info.user_id, info.role, fingerprint, *claimed, problem, name
+    )
 
 
 async def _certify_one(
@@ -213,10 +218,12 @@ async def _certify_one(
     info: m.DeviceKeyInfo,
     claim: iv.Claim | None,
     org_id: str,
+    own_name: str = "",
 ) -> None:
     """Issue the certificate (ML-DSA: in a worker thread) and hand it to the relay. With a
-    claim, user, role and keys come from it (so from the admin-signed invitation); without one
-    (this device itself, or by hand after comparing fingerprints) from the relay's report."""
+    claim, user, role, keys and name come from it (so from the admin-signed invitation and the
+    device's own signature); without one (this device itself, named ``own_name`` from its
+    profile, or by hand after comparing fingerprints: no name) from the relay's report."""
     if claim is not None:
         certificate = await asyncio.to_thread(
             iv.certify_claim, root, claim, device_id=info.device_id
@@ -230,6 +237,7 @@ async def _certify_one(
             device_id=info.device_id,
             role=info.role,
             public_bundle=DevicePublicBundle.from_bytes(info.public_keys),
+            device_name=own_name,
         )
     await conn.request(m.CertifyDevice(device_id=info.device_id, certificate=certificate))
 
@@ -248,7 +256,7 @@ async def certify_enrolled(
         if info.certificate:
             continue
         if info.device_id == account.device_id and info.public_keys == own_keys:
-            await _certify_one(conn, root, info, None, account.org_id)
+            await _certify_one(conn, root, info, None, account.org_id, account.device_name)
             continue
         redeemed = await ctx.db(_redeemed, ctx.store)
         try:
@@ -273,6 +281,68 @@ async def pending_devices(
     assert isinstance(reply, m.CertificatesNeeded)
     redeemed = _redeemed(store) if store is not None else set()
     return await asyncio.to_thread(lambda: [_pending(d, account, redeemed) for d in reply.devices])
+
+
+@dataclass(frozen=True, slots=True)
+class CertifiedDevice:
+    """A device the organisation root certified, as the administrator's list shows it; every
+    field comes from the certificate, verified on this device (never from the relay's word)."""
+
+    device_id: str
+    user_id: str
+    role: str
+    device_name: str
+    """From the root-signed certificate; ``""`` for a device certified before names."""
+    fingerprint: str
+    issued_at: int
+
+
+def _certified(infos: list[m.DeviceKeyInfo], account: Account) -> list[CertifiedDevice]:
+    """(Worker thread) The certificates that verify under our root and organisation; any other
+    is left out and logged (the relay showed a device our root never certified)."""
+    shown = []
+    for info in infos:
+        try:
+            cert = verify_device_certificate(
+                info.certificate, account.root_fingerprint, expected_org_id=account.org_id
+            )
+        except CryptoError as exc:
+            log.warning("device %s: certificate refused (%s)", info.device_id, exc.code)
+            continue
+        if cert.device_id != info.device_id:
+            log.warning("device %s: the relay shows another device's certificate", info.device_id)
+            continue
+        shown.append(
+            CertifiedDevice(
+                cert.device_id,
+                cert.user_id,
+                cert.role,
+                cert.device_name,
+                cert.public_bundle.fingerprint(),
+                cert.issued_at,
+            )
+        )
+    return shown
+
+
+async def certified_devices(
+    account: Account, *, ssl_context: ssl.SSLContext | None = None
+) -> list[CertifiedDevice]:
+    """(Admin, relay 1.6) The organisation's active certified devices, each certificate checked
+    here; raises RelayError ``version_unsupported`` for an older relay."""
+    infos: list[m.DeviceKeyInfo] = []
+    async with await _connect(account, ssl_context) as conn:
+        if conn.session.peer_minor < 6:
+            raise RelayError(
+                "version_unsupported", "This relay cannot list certified devices (it needs 1.6)."
+            )
+        while True:
+            page = await conn.request(m.ListCertified(offset=len(infos)))
+            assert isinstance(page, m.CertifiedListed)
+            infos += page.devices
+            if not page.more or not page.devices:
+                break
+    return await asyncio.to_thread(_certified, infos, account)
 
 
 async def certify(
@@ -311,5 +381,11 @@ async def certify(
         return PendingDevice(device_id, info.user_id, info.role, bundle.fingerprint())
     _remember_redeemed(store, claim.invitation_id)
     return PendingDevice(
-        device_id, claim.user_id, claim.role, bundle.fingerprint(), claim.user_id, claim.role
+        device_id,
+        claim.user_id,
+        claim.role,
+        bundle.fingerprint(),
+        claim.user_id,
+        claim.role,
+        device_name=claim.device_name,
     )

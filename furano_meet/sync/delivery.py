@@ -22,6 +22,9 @@ relay alone can forge into a "delivered":
   shown as ``verified=False``: the screen may show it, but only a verified receipt proves
   delivery.
 
+  Each device is named by the name its root-signed certificate carries (fifth session;
+  :attr:`DeviceReceipt.device_name`), so the relay cannot rename it either.
+
   The certificates are those of the meeting's *active* devices (``list_device_keys``): a
   device revoked since (a lost tablet) is no longer vouched for, so its receipts are dropped
   and counted too.
@@ -34,6 +37,7 @@ only the others).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -74,6 +78,9 @@ class DeviceReceipt:
     verified: bool
     """Signed by the device and checked here (protocol 1.5); ``False``: an older device's
     unsigned receipt (or one whose signature was stripped), the relay's word only."""
+    device_name: str = ""
+    """The name in the device's root-signed certificate (「会議室タブレット 12」); ``""`` for
+    a device certified before names (the desk shows the end of its id instead)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +156,11 @@ def judge(
         )
         return None
     shown = DeviceReceipt(
-        receipt.device_id, receipt.version, parse_time(receipt.received_at), False
+        receipt.device_id,
+        receipt.version,
+        parse_time(receipt.received_at),
+        False,
+        cert.device_name,
     )
     if not receipt.signed:
         return shown
@@ -180,7 +191,7 @@ def judge(
             receipt.device_id,
         )
         return None
-    return DeviceReceipt(shown.device_id, shown.version, shown.received_at, True)
+    return dataclasses.replace(shown, verified=True)
 
 
 def _member(

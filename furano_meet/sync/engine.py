@@ -301,6 +301,11 @@ class SyncEngine:
             asyncio.run, admin.pending_devices(self.account, self._ctx.store)
         )
 
+    async def certified_devices(self) -> list[admin.CertifiedDevice]:
+        """(Admin, relay 1.6) The organisation's certified devices, by the names their
+        certificates carry (see :func:`.admin.certified_devices`; no store access)."""
+        return await admin.certified_devices(self.account)
+
     async def certify_device(self, device_id: str, fingerprint: str) -> PendingDevice:
         """(Admin) Certify one device after comparing its fingerprint (see
         :func:`.admin.certify`); on a worker thread's own loop, as :meth:`pending_devices`."""

@@ -63,6 +63,30 @@ async def list_uncertified(state: RelayState, client: Client, msg: m.ListUncerti
     client.outbox.send(m.CertificatesNeeded(rid=msg.rid, devices=tuple(devices)))
 
 
+async def list_certified(state: RelayState, client: Client, msg: m.ListCertified) -> None:
+    """(1.6) The administrator's list of certified devices (names are in the certificates)."""
+    if client.who.role != "admin":
+        raise Refusal(ErrorCode.FORBIDDEN, "Only an administrator's device sees this list.")
+    devices = await state.store.run(state.store.certified_devices, client.who.org_id)
+    empty = m.CertifiedListed(rid=msg.rid, devices=(), next_offset=2**53 - 1, more=True)
+    page, more = _device_page(state, client, devices[msg.offset :], empty)
+    client.outbox.send(
+        m.CertifiedListed(rid=msg.rid, devices=page, next_offset=msg.offset + len(page), more=more)
+    )
+
+
+def _device_page(
+    state: RelayState, client: Client, page: list[m.DeviceKeyInfo], empty: m.Msg
+) -> tuple[tuple[m.DeviceKeyInfo, ...], bool]:
+    """The devices from the requested offset that fit one frame beside ``empty`` (the reply
+    without them), and whether some were left for the next page."""
+    # Base64 is 4/3, the rest of an entry is under 300 bytes: a council's few dozen devices
+    # are never measured one by one.
+    bound = sum((len(d.public_keys) + len(d.certificate)) * 4 // 3 + 300 for d in page)
+    more = trim(page, empty, state.max_out, client.outbox.minor, bound=bound)
+    return tuple(page), more
+
+
 async def list_device_keys(state: RelayState, client: Client, msg: m.ListDeviceKeys) -> None:
     await state.membership(client, msg.meeting_id)
     devices = await state.store.run(state.store.member_device_keys, msg.meeting_id)
@@ -71,19 +95,15 @@ async def list_device_keys(state: RelayState, client: Client, msg: m.ListDeviceK
             m.DeviceKeysListed(rid=msg.rid, meeting_id=msg.meeting_id, devices=tuple(devices))
         )
         return
-    page = devices[msg.offset :]
     empty = m.DeviceKeysListed(
         rid=msg.rid, meeting_id=msg.meeting_id, devices=(), next_offset=2**53 - 1, more=True
     )
-    # Base64 is 4/3, the rest of an entry is under 300 bytes: a council's few dozen devices
-    # are never measured one by one.
-    bound = sum((len(d.public_keys) + len(d.certificate)) * 4 // 3 + 300 for d in page)
-    more = trim(page, empty, state.max_out, client.outbox.minor, bound=bound)
+    page, more = _device_page(state, client, devices[msg.offset :], empty)
     client.outbox.send(
         m.DeviceKeysListed(
             rid=msg.rid,
             meeting_id=msg.meeting_id,
-            devices=tuple(page),
+            devices=page,
             next_offset=msg.offset + len(page),
             more=more,
         )

@@ -131,12 +131,15 @@ class KeyQueries(AccountQueries, MeetingQueries):
         )
 
     def member_device_keys(self, meeting_id: str) -> list[m.DeviceKeyInfo]:
-        rows = self.db.execute(
-            f"SELECT {_DEVICE_KEY_COLUMNS}"
-            " FROM meeting_members mm JOIN devices d USING (user_id) JOIN users u USING (user_id)"
+        return self._device_keys(
+            "FROM meeting_members mm JOIN devices d USING (user_id) JOIN users u USING (user_id)"
             " WHERE mm.meeting_id = ? AND d.revoked_at IS NULL ORDER BY d.created_at, d.device_id",
-            (meeting_id,),
+            meeting_id,
         )
+
+    def _device_keys(self, rest: str, *params: str) -> list[m.DeviceKeyInfo]:
+        """``SELECT`` the device-key columns ``rest`` (the joins, the condition, the order)."""
+        rows = self.db.execute(f"SELECT {_DEVICE_KEY_COLUMNS} {rest}", params)
         return [_device_key_info(r) for r in rows]
 
     def uncertified_devices(self, org_id: str) -> list[m.DeviceKeyInfo]:
@@ -154,6 +157,15 @@ class KeyQueries(AccountQueries, MeetingQueries):
             replace(_device_key_info(r), claim=r[5], invitation=r[6], issuer_certificate=r[7])
             for r in rows
         ]
+
+    def certified_devices(self, org_id: str) -> list[m.DeviceKeyInfo]:
+        """(1.6) The organisation's active devices that hold a certificate, oldest first."""
+        return self._device_keys(
+            "FROM devices d JOIN users u USING (user_id) WHERE u.org_id = ?"
+            " AND d.revoked_at IS NULL AND length(d.certificate) > 0"
+            " ORDER BY d.created_at, d.device_id",
+            org_id,
+        )
 
     def admin_devices(self, org_id: str) -> list[str]:
         rows = self.db.execute(

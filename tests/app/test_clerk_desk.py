@@ -186,7 +186,9 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         await until(lambda: rows().get("giin1") == RECEIVED, WAIT)
         assert rows()["giin2"] == NOT_RECEIVED
         shown = desk.page.delivery.rows.item(list(rows()).index("giin1")).text()
-        assert shown.startswith("委員 北野　✓ 受領済み（第1版）\n　端末 …")
+        # the device by the name its root-signed certificate carries (the demo enrols
+        # 「giin1 (app)」); a device certified before names by the end of its id
+        assert shown.startswith("委員 北野　✓ 受領済み（第1版）\n　giin1 (app)：第1版"), shown
         assert "署名なし" not in shown  # signed by the device, verified on the clerk's
         # The same row had the signature been stripped (a 1.4 app, or a hostile relay): the
         # report's own data with nothing verified never reads 受領済み.
@@ -204,6 +206,10 @@ async def test_the_clerk_publishes_replaces_sets_the_rule_and_withdraws(
         assert unsigned.startswith("委員 北野　✓ 受領の報告あり（署名なし・第1版）\n"), unsigned
         assert "受領済み" not in unsigned
         assert "（署名なし：古いアプリからの報告です）" in unsigned
+        nameless = replace(real, devices=tuple(replace(r, device_name="") for r in real.devices))
+        (device,) = real.devices
+        old_line = panel._row(nameless, found.version).text().splitlines()[1]  # noqa: SLF001
+        assert old_line.startswith(f"　端末 …{device.device_id[-4:]}：第1版")
         assert "jimukyoku" not in rows()  # the clerk at the desk is not a recipient
         shot(desk, "clerk-delivery")
 

@@ -13,7 +13,7 @@ import keyring
 import keyring.backends.fail
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.admin_screen import AdminScreen
@@ -36,6 +36,7 @@ from tests.e2e.council import Council, Device
 from tests.e2e.test_sync_security import published
 from tests.pdfs import generate_agenda_pack
 
+DEVICE_NAME = "会議室タブレット 12"
 WAIT = 30  # seconds: generous on a shared machine; every wait is on a positive marker
 SHOTS = Path("/tmp/shots")
 
@@ -105,6 +106,19 @@ async def enrol_wait_and_certify(
         first_run.load_invitation_file(invitation_file)  # a link: it names the relay too
         await until(lambda: first_run.invitation.invitation.text() == invitation.link(), WAIT)
         assert first_run.invitation.relay.text() == council.url
+        # the device's name: a default is offered; a name the rules refuse is said, not sent
+        name_field = first_run.invitation.device_name
+        assert name_field.edit.text() and name_field.checked() == name_field.edit.text()
+        name_field.edit.setText("議長\u202egnp.exe")  # a bidi override: looks like 議長exe.png
+        QTest.mouseClick(first_run.invitation.enrol, Qt.MouseButton.LeftButton)
+        assert "見えない文字" in name_field.problem.text() and name_field.problem.isVisible()
+        assert first_run.current is first_run.invitation
+        assert [first_run.account] == [None]  # nothing enrolled (a list: mypy keeps the type)
+        name_field.edit.setText("x" * 500)
+        assert "40文字まで" in name_field.problem.text()
+        shot(first_run, "first_run_device_name_too_long")
+        name_field.edit.setText(DEVICE_NAME)
+        assert not name_field.problem.isVisible()
         shot(first_run, "first_run_invitation")
         QTest.mouseClick(first_run.invitation.enrol, Qt.MouseButton.LeftButton)
 
@@ -120,6 +134,9 @@ async def enrol_wait_and_certify(
         await until(lambda: len(screen.cards) == 1, WAIT)  # the live refresh shows it
         card = screen.cards[0]
         assert (card.device.user_id, card.device.role) == ("giin1", "member")
+        assert card.device.device_name == DEVICE_NAME  # signed by the device, checked here
+        title = card.findChild(QLabel, "deviceTitle")
+        assert title is not None and title.text() == DEVICE_NAME
         assert card.device.claimed_user_id == "giin1" and card.device.fingerprint == fingerprint
         assert not card.device.problem  # its invitation checks out; only the comparison is left
         card.entered.setText(fingerprint[:-4] + "AAAA")  # a misread: no certifying
@@ -143,6 +160,9 @@ async def enrol_wait_and_certify(
 
         store = await asyncio.wait_for(ready, WAIT)
         await until(lambda: screen.summary.text() == "承認を待っている端末はありません。", WAIT)
+        await until(lambda: DEVICE_NAME in screen.certified.names(), WAIT)  # from its certificate
+        assert "admin" in screen.certified.names()  # the administrator's own device, named too
+        shot(screen, "admin_screen_certified")
         member = Session(await asyncio.to_thread(SyncEngine, store))
         sessions.append(member)
         window = MainWindow(member)
@@ -158,6 +178,10 @@ async def enrol_wait_and_certify(
         await until(ready_offline, WAIT)
         assert "オフラインで閲覧できます" in window.meetings.entries()[0].text()
         shot(window, "first_run_meeting_list")
+        settings = window.open_settings()
+        qtbot.addWidget(settings)
+        assert settings.device_name.text() == f"この端末の名前：{DEVICE_NAME}"
+        settings.close()
         # the code shown is the one that opens the member's recovery box
         await member.engine.wait_online(WAIT)
         assert await member.engine.recover_private_notes(code) >= 0

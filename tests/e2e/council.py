@@ -164,16 +164,32 @@ class Council:
         wanted = role or next((r for u, _, r in PEOPLE if u == user_id), "member")
         return await invite(account, self.admin.store, user_id, wanted)
 
-    async def device(self, user_id: str, name: str | None = None, *, start: bool = True) -> Device:
+    async def device(
+        self,
+        user_id: str,
+        name: str | None = None,
+        *,
+        start: bool = True,
+        device_name: str | None = None,
+    ) -> Device:
+        """A device of ``user_id`` in profile ``name``, named ``device_name`` (default: the
+        profile's name) in its enrolment claim and certificate."""
         label = name or user_id
         store = LocalStore.open(self.root / label, label)
-        return await self._enrol(user_id, store, label=label, start=start)
+        return await self._enrol(user_id, store, label=label, start=start, device_name=device_name)
 
     async def _enrol(
-        self, user_id: str, store: LocalStore, *, label: str | None = None, start: bool = True
+        self,
+        user_id: str,
+        store: LocalStore,
+        *,
+        label: str | None = None,
+        start: bool = True,
+        device_name: str | None = None,
     ) -> Device:
         """Enrol ``store`` with an invitation for ``user_id`` and start its engine."""
-        await enrol(store, self.url, await self.invitation(user_id), label or user_id)
+        invitation = await self.invitation(user_id)
+        await enrol(store, self.url, invitation, device_name or label or user_id)
         return await self._start(label or user_id, store, start=start)
 
     async def _start(

@@ -125,3 +125,33 @@ async def test_certifying_a_device_asks_the_key_holders_to_seal_for_it(world: Wo
     assert needed.meeting_id == MEETING_ID
     assert [d.device_id for d in needed.devices] == [newcomer.who.device_id]
     assert needed.devices[0].certificate == b"cert"
+
+
+async def test_only_an_administrator_lists_certified_devices_page_by_page(world: World) -> None:
+    """(1.6) ``list_certified``: the organisation's certified, not revoked devices, paged
+    within the frame limit (700 bytes here: one device a page)."""
+    member, admin = world.connect("giin1"), world.connect("admin")
+    others = [world.connect(user) for user in ("giin2", "giin3")]
+    assert (
+        await refused(world, keys.list_certified, member, m.ListCertified(rid=1))
+        is ErrorCode.FORBIDDEN
+    )
+    for rid, client in enumerate((member, *others), start=2):
+        certificate = client.who.device_id.encode() * 10  # big enough for a page of its own
+        certify = m.CertifyDevice(rid=rid, device_id=client.who.device_id, certificate=certificate)
+        await ask(world, keys.certify_device, admin, certify)
+    mailbox(admin).take()
+    world.store.revoke_device(others[1].who.device_id)
+    listed = await pages(
+        world,
+        admin,
+        keys.list_certified,
+        lambda at: m.ListCertified(rid=9, offset=at),
+        m.CertifiedListed,
+        lambda reply: (reply.next_offset, reply.more),
+    )
+    assert len(listed) > 1  # it did page
+    shown = [d for page in listed for d in page.devices]
+    assert sorted((d.device_id, d.certificate) for d in shown) == sorted(
+        (c.who.device_id, c.who.device_id.encode() * 10) for c in (member, others[0])
+    )  # the uncertified admin device and the revoked one are left out

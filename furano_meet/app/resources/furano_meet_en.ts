@@ -20,6 +20,10 @@
         <translation>No devices are waiting for approval.</translation>
     </message>
     <message>
+        <source>承認済みの端末</source>
+        <translation>Approved devices</translation>
+    </message>
+    <message>
         <source>端末の承認 — Furano Meet</source>
         <translation>Approve devices — Furano Meet</translation>
     </message>
@@ -154,6 +158,27 @@ Write</translation>
     </message>
 </context>
 <context>
+    <name>CertifiedList</name>
+    <message>
+        <source>{name}
+&#x3000;{user}（{role}）・指紋 {fp}</source>
+        <translation>{name}
+   {user} ({role}) · fingerprint {fp}</translation>
+    </message>
+    <message>
+        <source>{n}台の端末が承認されています。</source>
+        <translation>{n} device(s) are approved.</translation>
+    </message>
+    <message>
+        <source>このサーバーは古いため、承認済みの端末を一覧できません。</source>
+        <translation>This server is too old to list the approved devices.</translation>
+    </message>
+    <message>
+        <source>承認済みの端末はまだありません。</source>
+        <translation>No device has been approved yet.</translation>
+    </message>
+</context>
+<context>
     <name>ClerkDesk</name>
     <message>
         <source>PDFをこの画面にドラッグしても配布できます。</source>
@@ -272,6 +297,10 @@ Version {v}   received by {k} of {n}</translation>
         <translation>✓ Received (version {v})</translation>
     </message>
     <message>
+        <source>&#x3000;{name}：第{v}版&#x3000;{at}</source>
+        <translation>   {name}: version {v}  {at}</translation>
+    </message>
+    <message>
         <source>&#x3000;受け取った端末はまだありません</source>
         <translation>   No device has received it yet</translation>
     </message>
@@ -383,6 +412,44 @@ Version {v}   received by {k} of {n}</translation>
     <message>
         <source>議会事務局</source>
         <translation>Council secretariat</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceName</name>
+    <message>
+        <source>端末 …{tail}</source>
+        <translation>Device …{tail}</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceNameField</name>
+    <message>
+        <source>このタブレット</source>
+        <translation>This tablet</translation>
+    </message>
+    <message>
+        <source>この端末の名前</source>
+        <translation>This device&apos;s name</translation>
+    </message>
+    <message>
+        <source>例：会議室タブレット 12</source>
+        <translation>e.g. Meeting room tablet 12</translation>
+    </message>
+    <message>
+        <source>名前に使えない見えない文字（制御文字など）が入っています。</source>
+        <translation>The name contains an invisible character (such as a control character) that cannot be used.</translation>
+    </message>
+    <message>
+        <source>名前は{max}文字までです（いま{n}文字）。</source>
+        <translation>A name can have at most {max} characters (this one has {n}).</translation>
+    </message>
+    <message>
+        <source>端末の名前を入力してください。</source>
+        <translation>Please enter a name for this device.</translation>
+    </message>
+    <message>
+        <source>管理者や議会事務局の画面で、この端末はこの名前で表示されます。ほかの人の端末と見分けやすい名前にしてください。</source>
+        <translation>The administrator and the clerk&apos;s office will see this device by this name. Choose one that tells it apart from other people&apos;s devices.</translation>
     </message>
 </context>
 <context>
@@ -1549,6 +1616,10 @@ People</translation>
     <message>
         <source>{m}分</source>
         <translation>{m} minutes</translation>
+    </message>
+    <message>
+        <source>この端末の名前：{name}</source>
+        <translation>This device&apos;s name: {name}</translation>
     </message>
     <message>
         <source>しばらく操作がないと画面を隠し、暗証番号（4〜8桁の数字）で元に戻します。ロック中も会議の同期は続きます。</source>
