@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.council import demo_council, member_session
@@ -31,6 +32,7 @@ def counts(line: str) -> tuple[int, int]:
     return int(words[1]), int(words[2])
 
 
+@pytest.mark.production_scrypt  # a separate app process opens these stores at production cost
 async def test_after_start_a_full_collection_scans_only_what_the_meeting_made(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
