@@ -50,10 +50,7 @@ class DeviceNameField(QWidget):
         column.addWidget(label(self.tr("この端末の名前"), "fieldLabel"))
         column.addWidget(
             label(
-                self.tr(
-                    "管理者や議会事務局の画面で、この端末はこの名前で表示されます。"
-                    "ほかの人の端末と見分けやすい名前にしてください。"
-                ),
+                self.tr("管理者と事務局の画面に出る名前です。"),
                 "explain",
             )
         )

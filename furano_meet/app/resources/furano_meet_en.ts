@@ -448,8 +448,8 @@ Version {v}   received by {k} of {n}</translation>
         <translation>Please enter a name for this device.</translation>
     </message>
     <message>
-        <source>管理者や議会事務局の画面で、この端末はこの名前で表示されます。ほかの人の端末と見分けやすい名前にしてください。</source>
-        <translation>The administrator and the clerk&apos;s office will see this device by this name. Choose one that tells it apart from other people&apos;s devices.</translation>
+        <source>管理者と事務局の画面に出る名前です。</source>
+        <translation>The name the administrator and clerks see.</translation>
     </message>
 </context>
 <context>
