@@ -70,6 +70,7 @@ async def _run(
     from .garbage import GarbageAtRest
     from .language import set_language
     from .probe import install as install_probe
+    from .screen_fit import show_main_window
     from .session import Session
     from .window import MainWindow
 
@@ -103,8 +104,7 @@ async def _run(
 
     app.lastWindowClosed.connect(last_window_closed)
     session.start()
-    window.resize(1366, 900)
-    window.show()
+    show_main_window(window, 1366, 900)  # maximised where the screen is smaller (a tablet)
     settled = asyncio.ensure_future(session.ops.settle())  # the meeting list's first load
 
     def start_up_settled(done: asyncio.Future[None]) -> None:

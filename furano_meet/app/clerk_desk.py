@@ -46,6 +46,7 @@ from .clerk_publish import MAX_FILE_BYTES, PublishForm, Target
 from .clerk_rules import MeetingSettings
 from .labels import answers, label
 from .meetings import add_heading, meeting_lines
+from .screen_fit import resize_within_screen
 from .session import Session
 from .whole_rows import wrap_whole
 from .window import STYLE, NoticeBar
@@ -203,7 +204,7 @@ class ClerkDesk(QWidget):
         column.addWidget(self.notice)
         column.addLayout(header)
         column.addLayout(body, 1)
-        self.resize(SIZE)
+        resize_within_screen(self, SIZE.width(), SIZE.height())
 
     def _left(self) -> QVBoxLayout:
         self.add = QPushButton(self.tr("＋ 新しい資料を配布する…"), self)

@@ -38,6 +38,7 @@ async def _run_windows() -> int:
     from furano_meet.demo import print_council
 
     from .council import MEETING_ID, demo_council, member_session
+    from .screen_fit import resize_within_screen
     from .window import MainWindow
 
     app = QApplication.instance()
@@ -55,8 +56,8 @@ async def _run_windows() -> int:
             windows = []
             for index, session in enumerate(sessions):
                 window = MainWindow(session)
-                window.resize(940, 860)
-                window.move(20 + index * 960, 40)
+                resize_within_screen(window, 940, 860)
+                window.move(20 + index * (window.width() + 20), 40)
                 window.show()
                 window.choose_meeting(MEETING_ID)
                 windows.append(window)

@@ -30,6 +30,7 @@ from .exporting import ExportBar
 from .meetings import AgendaPack, MeetingList
 from .presenter_panel import PresenterPanel
 from .room import Room
+from .screen_fit import resize_within_screen
 from .search_panel import SearchPanel
 from .session import Session
 from .side_column import Panel, SideColumn
@@ -214,7 +215,7 @@ class MainWindow(QMainWindow):
 
         if self.admin_screen is None:
             self.admin_screen = AdminScreen(self.session)
-            self.admin_screen.resize(900, 700)
+            resize_within_screen(self.admin_screen, 900, 700)
         self.admin_screen.show()
         self.admin_screen.raise_()
         return self.admin_screen
@@ -260,7 +261,7 @@ class MainWindow(QMainWindow):
 
         if self.settings_screen is None:
             self.settings_screen = SettingsScreen(self)
-            self.settings_screen.resize(760, 860)
+            resize_within_screen(self.settings_screen, 760, 860)
         self.settings_screen.show()
         self.settings_screen.raise_()
         return self.settings_screen
