@@ -33,12 +33,13 @@ def has_display() -> bool:
 
 
 async def _run_windows() -> int:
+    from PySide6.QtCore import QSize
     from PySide6.QtWidgets import QApplication
 
     from furano_meet.demo import print_council
 
     from .council import MEETING_ID, demo_council, member_session
-    from .screen_fit import resize_within_screen
+    from .screen_fit import room_on_screen, side_by_side
     from .window import MainWindow
 
     app = QApplication.instance()
@@ -53,14 +54,13 @@ async def _run_windows() -> int:
             )
             closed = asyncio.get_running_loop().create_future()
             app.lastWindowClosed.connect(lambda: None if closed.done() else closed.set_result(None))
-            windows = []
-            for index, session in enumerate(sessions):
-                window = MainWindow(session)
-                resize_within_screen(window, 940, 860)
-                window.move(20 + index * (window.width() + 20), 40)
+            windows = [MainWindow(session) for session in sessions]
+            frames = side_by_side(len(windows), QSize(940, 860), room_on_screen(windows[0]))
+            for window, frame in zip(windows, frames, strict=True):
+                window.resize(frame.size())
+                window.move(frame.topLeft())
                 window.show()
                 window.choose_meeting(MEETING_ID)
-                windows.append(window)
             try:
                 await closed
             finally:

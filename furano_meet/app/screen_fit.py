@@ -58,3 +58,25 @@ def show_main_window(window: QWidget, width: int, height: int) -> None:
         window.showMaximized()
     else:
         window.show()
+
+
+def side_by_side(count: int, wanted: QSize, room: QRect | None, gap: int = 20) -> list[QRect]:
+    """Frames for ``count`` windows in a row, each at most ``wanted``, all within ``room``.
+
+    Why: the live demo opens the chair's and a councillor's windows together so a newcomer
+    sees a page turn travel from one to the other; on a laptop's 1366×768 two 940-wide
+    windows would overlap and the councillor's would hide half the chair's.
+    """
+    if room is None:
+        room = QRect(0, 0, gap + count * (wanted.width() + gap), wanted.height() + 2 * gap)
+    width = min(wanted.width(), (room.width() - gap * (count + 1) - FRAME.width() * count) // count)
+    size = fitted_size(QSize(width, wanted.height()), room.adjusted(0, gap, 0, 0))
+    return [
+        QRect(
+            room.left() + gap + index * (size.width() + FRAME.width() + gap),
+            room.top() + gap,
+            size.width(),
+            size.height(),
+        )
+        for index in range(count)
+    ]
