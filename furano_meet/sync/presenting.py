@@ -225,19 +225,27 @@ class Presenting:
                 request.cancel()
 
     async def set_pointer(self, meeting_id: str, pointer: m.Pointer | None) -> None:
-        """Point at something on the presented page (``None`` hides the pointer)."""
-        shown = self._room(meeting_id).follow.view().presenter_page
+        """Point at something on the presented page (``None`` hides the pointer) — the page
+        this device last asked to show, so a point right after a turn stays on the new page."""
+        room = self._room(meeting_id)
+        shown = _newest_turn(room) or room.follow.view().presenter_page
         if shown is None:
             raise PresenterRefused("Nothing is being presented to point at.")
         await self.present_page(meeting_id, shown.document_id, shown.version, shown.page, pointer)
 
-    async def bring_everyone_here(self, meeting_id: str) -> None:
-        """Present the page this reader is looking at to everyone — those who browse on their
-        own too (a summons, protocol 1.4; they may turn away again at once) — and follow it
-        from now on. A chair or clerk who is not the presenter takes the role first; anyone
-        else must hold it."""
+    async def bring_everyone_here(self, meeting_id: str, page: PageRef | None = None) -> None:
+        """Present ``page`` to everyone — those who browse on their own too (a summons,
+        protocol 1.4; they may turn away again at once) — and follow it from now on. A chair or
+        clerk who is not the presenter takes the role first; anyone else must hold it.
+
+        The summons names its page, so it is right in whatever order the relay handles it and
+        a page turn sent just before it: ``page`` is the page on the caller's screen, and
+        without it the newest page this device has asked to present (a turn not yet echoed),
+        else the page this reader sees. Never the last echo alone: a bring pressed right after
+        a turn would otherwise take everyone back to the page before it."""
         room = self._room(meeting_id)
-        here = room.follow.view().page
+        following = room.follow.mode is Mode.FOLLOWING
+        here = page or (_newest_turn(room) if following else None) or room.follow.view().page
         if here is None:
             raise PresenterRefused("There is no page to bring everyone to.")
         if not self.view(meeting_id).presenting and room.my_role in MODERATOR_ROLES:
@@ -282,6 +290,14 @@ class Presenting:
         if conn is not None:
             with contextlib.suppress(RelayError):
                 await conn.request(m.SetFollowing(meeting_id=meeting_id, following=following))
+
+
+def _newest_turn(room: _Room) -> PageRef | None:
+    """The page of this device's newest turn the relay has not echoed yet, if any."""
+    if not room.turns:
+        return None
+    document_id, version, page, _pointer = room.turns[-1].wanted
+    return PageRef(document_id, version, page)
 
 
 async def _refused_as_typed(reply: asyncio.Future[m.Msg]) -> None:
