@@ -83,6 +83,9 @@ class _Turn:
 
     wanted: tuple[str, int, int, m.Pointer | None]
     confirmed: asyncio.Future[None]
+    summons: int = 0
+    """(1.4) A summons: the count its echo shows at least — so the echo of a plain turn to the
+    same page, sent just before it, does not pass for the summons (0: a plain turn)."""
 
 
 @dataclass(eq=False)
@@ -154,7 +157,11 @@ class Presenting:
     @staticmethod
     def _confirm_turns(room: _Room, state: m.PresenterState) -> None:
         shown = (state.document_id, state.version, state.page, state.pointer)
-        matching = [i for i, turn in enumerate(room.turns) if turn.wanted == shown]
+        matching = [
+            i
+            for i, turn in enumerate(room.turns)
+            if turn.wanted == shown and state.summon >= turn.summons
+        ]
         if matching:
             for turn in room.turns[: matching[-1] + 1]:
                 if not turn.confirmed.done():
@@ -196,7 +203,9 @@ class Presenting:
         conn = self._ctx.require_connection()
         room = self._room(meeting_id)
         turn = _Turn(
-            (document_id, version, page, pointer), asyncio.get_running_loop().create_future()
+            (document_id, version, page, pointer),
+            asyncio.get_running_loop().create_future(),
+            _summons_after(room) if summon and conn.session.peer_minor >= 4 else 0,
         )
         room.turns.append(turn)
         request = asyncio.ensure_future(
@@ -298,6 +307,13 @@ def _newest_turn(room: _Room) -> PageRef | None:
         return None
     document_id, version, page, _pointer = room.turns[-1].wanted
     return PageRef(document_id, version, page)
+
+
+def _summons_after(room: _Room) -> int:
+    """The count a new summons' echo will show at least: one more than the newest known, or
+    than the newest still on its way from this device."""
+    known = room.follow.presenter.summon if room.follow.presenter is not None else 0
+    return 1 + max([known, *(turn.summons for turn in room.turns)])
 
 
 async def _refused_as_typed(reply: asyncio.Future[m.Msg]) -> None:
