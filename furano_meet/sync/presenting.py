@@ -14,7 +14,14 @@ Every intent is an awaited request that either succeeds or raises, and a refusal
 the ``presenter_changed`` push that shows this user presenting exactly that page and pointer,
 a refusal is ``failed`` with the request's id. The relay coalesces presenter broadcasts, so a
 quick second turn may replace the first one's; turns of one device are therefore confirmed in
-order — a confirmed turn confirms every earlier one still waiting.
+order — a confirmed turn confirms every earlier one still waiting. A summons ("bring everyone
+here") is confirmed only by an echo that counts it, never by the echo of the plain turn to the
+same page sent just before it.
+
+An intent that names no page of its own (a bring without one, a pointer move) takes the page
+this device last *asked* to show — its newest turn not yet echoed — and only then the page the
+relay last echoed: a bring pressed right after a turn must not take the room back to the page
+before it (docs/protocol.md §4.3).
 """
 
 from __future__ import annotations
