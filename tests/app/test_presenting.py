@@ -117,12 +117,17 @@ async def test_the_chairs_panel_and_bringing_a_browser_back(tmp_path: Path, qtbo
         await asyncio.wait_for(chair_page, WAIT)
         await until(lambda: other.engine.view(MEETING_ID).view.presenter_page == turned_to(4))
         await until(lambda: chair.session.engine.view(MEETING_ID).view.page == turned_to(4))
+        # the chair's panel follows live: the row's words and the counts (nobody browses now)
         await until(lambda: panel.where().get("giin1") is Whereabouts.FOLLOWING)
+        assert panel.rows["giin1"].state.text() == "追従中"
+        assert panel.summary.text() == "追従中 2人\n自分で閲覧中 0人\nオフライン 1人"
         assert member.viewer.page_label.text() == "5 / 12"
         again = expect_paint(member.viewer, 3)
         QTest.keyClick(member.viewer, Qt.Key.Key_Left)  # turning away works at once
         await asyncio.wait_for(again, WAIT)
         assert member.session.engine.view(MEETING_ID).view.mode is Mode.BROWSING
+        await until(lambda: panel.where().get("giin1") is Whereabouts.BROWSING)
+        assert panel.summary.text() == "追従中 1人\n自分で閲覧中 1人\nオフライン 1人"
 
         # The councillor's devices stop: offline.
         await member.session.engine.stop()
