@@ -290,7 +290,12 @@ class Viewer(QWidget):
         await engine.follow_presenter(self.meeting_id)
 
     def bring_everyone_here(self) -> None:
-        self.session.ops.run(self.session.engine.bring_everyone_here(self.meeting_id))
+        """全員をこのページへ: the page on this screen, named in the summons itself — the
+        engine may not have heard the echo of a turn made a moment ago (a document still
+        opening: the page it opens on)."""
+        here = self._here()
+        page = self._wanted if self._opening is not None or here is None else PageRef(*here)
+        self.session.ops.run(self.session.engine.bring_everyone_here(self.meeting_id, page))
 
     def point_at(self, point: Point) -> None:
         pointer = m.Pointer(x=round(point.x, 2), y=round(point.y, 2))

@@ -214,8 +214,10 @@ class SyncEngine:
     async def set_pointer(self, meeting_id: str, pointer: m.Pointer | None) -> None:
         await self._presenting.set_pointer(meeting_id, pointer)
 
-    async def bring_everyone_here(self, meeting_id: str) -> None:
-        await self._presenting.bring_everyone_here(meeting_id)
+    async def bring_everyone_here(self, meeting_id: str, page: PageRef | None = None) -> None:
+        """全員をこのページへ: ``page`` is the page on the caller's screen (see
+        :meth:`Presenting.bring_everyone_here` for the default)."""
+        await self._presenting.bring_everyone_here(meeting_id, page)
 
     async def request_presenter(self, meeting_id: str) -> None:
         await self._presenting.request_role(meeting_id)

@@ -20,6 +20,12 @@ it.  The count a join snapshot brings is only remembered (a summons made while t
 away is history, not a call), and a count from a relay that does not know summonses stays 0.
 A forged or repeated summons from a hostile relay can therefore do no more than the relay
 already can (show a page); it cannot stop the reader from turning away.
+
+A summons names its page like any turn, and the presenter names the page on their screen, so a
+turn and a bring pressed right after it name the same page: whichever order the relay handles
+them in and whichever of their frames a reader gets (the newest always comes), the reader ends
+on that page, following — nothing here depends on their order (see the tests of a bring before
+and after its turn).
 """
 
 from __future__ import annotations

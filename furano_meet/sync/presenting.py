@@ -14,7 +14,14 @@ Every intent is an awaited request that either succeeds or raises, and a refusal
 the ``presenter_changed`` push that shows this user presenting exactly that page and pointer,
 a refusal is ``failed`` with the request's id. The relay coalesces presenter broadcasts, so a
 quick second turn may replace the first one's; turns of one device are therefore confirmed in
-order — a confirmed turn confirms every earlier one still waiting.
+order — a confirmed turn confirms every earlier one still waiting. A summons ("bring everyone
+here") is confirmed only by an echo that counts it, never by the echo of the plain turn to the
+same page sent just before it.
+
+An intent that names no page of its own (a bring without one, a pointer move) takes the page
+this device last *asked* to show — its newest turn not yet echoed — and only then the page the
+relay last echoed: a bring pressed right after a turn must not take the room back to the page
+before it (docs/protocol.md §4.3).
 """
 
 from __future__ import annotations
@@ -83,6 +90,9 @@ class _Turn:
 
     wanted: tuple[str, int, int, m.Pointer | None]
     confirmed: asyncio.Future[None]
+    summons: int = 0
+    """(1.4) A summons: the count its echo shows at least — so the echo of a plain turn to the
+    same page, sent just before it, does not pass for the summons (0: a plain turn)."""
 
 
 @dataclass(eq=False)
@@ -154,7 +164,11 @@ class Presenting:
     @staticmethod
     def _confirm_turns(room: _Room, state: m.PresenterState) -> None:
         shown = (state.document_id, state.version, state.page, state.pointer)
-        matching = [i for i, turn in enumerate(room.turns) if turn.wanted == shown]
+        matching = [
+            i
+            for i, turn in enumerate(room.turns)
+            if turn.wanted == shown and state.summon >= turn.summons
+        ]
         if matching:
             for turn in room.turns[: matching[-1] + 1]:
                 if not turn.confirmed.done():
@@ -196,7 +210,9 @@ class Presenting:
         conn = self._ctx.require_connection()
         room = self._room(meeting_id)
         turn = _Turn(
-            (document_id, version, page, pointer), asyncio.get_running_loop().create_future()
+            (document_id, version, page, pointer),
+            asyncio.get_running_loop().create_future(),
+            _summons_after(room) if summon and conn.session.peer_minor >= 4 else 0,
         )
         room.turns.append(turn)
         request = asyncio.ensure_future(
@@ -225,19 +241,27 @@ class Presenting:
                 request.cancel()
 
     async def set_pointer(self, meeting_id: str, pointer: m.Pointer | None) -> None:
-        """Point at something on the presented page (``None`` hides the pointer)."""
-        shown = self._room(meeting_id).follow.view().presenter_page
+        """Point at something on the presented page (``None`` hides the pointer) — the page
+        this device last asked to show, so a point right after a turn stays on the new page."""
+        room = self._room(meeting_id)
+        shown = _newest_turn(room) or room.follow.view().presenter_page
         if shown is None:
             raise PresenterRefused("Nothing is being presented to point at.")
         await self.present_page(meeting_id, shown.document_id, shown.version, shown.page, pointer)
 
-    async def bring_everyone_here(self, meeting_id: str) -> None:
-        """Present the page this reader is looking at to everyone — those who browse on their
-        own too (a summons, protocol 1.4; they may turn away again at once) — and follow it
-        from now on. A chair or clerk who is not the presenter takes the role first; anyone
-        else must hold it."""
+    async def bring_everyone_here(self, meeting_id: str, page: PageRef | None = None) -> None:
+        """Present ``page`` to everyone — those who browse on their own too (a summons,
+        protocol 1.4; they may turn away again at once) — and follow it from now on. A chair or
+        clerk who is not the presenter takes the role first; anyone else must hold it.
+
+        The summons names its page, so it is right in whatever order the relay handles it and
+        a page turn sent just before it: ``page`` is the page on the caller's screen, and
+        without it the newest page this device has asked to present (a turn not yet echoed),
+        else the page this reader sees. Never the last echo alone: a bring pressed right after
+        a turn would otherwise take everyone back to the page before it."""
         room = self._room(meeting_id)
-        here = room.follow.view().page
+        following = room.follow.mode is Mode.FOLLOWING
+        here = page or (_newest_turn(room) if following else None) or room.follow.view().page
         if here is None:
             raise PresenterRefused("There is no page to bring everyone to.")
         if not self.view(meeting_id).presenting and room.my_role in MODERATOR_ROLES:
@@ -282,6 +306,21 @@ class Presenting:
         if conn is not None:
             with contextlib.suppress(RelayError):
                 await conn.request(m.SetFollowing(meeting_id=meeting_id, following=following))
+
+
+def _newest_turn(room: _Room) -> PageRef | None:
+    """The page of this device's newest turn the relay has not echoed yet, if any."""
+    if not room.turns:
+        return None
+    document_id, version, page, _pointer = room.turns[-1].wanted
+    return PageRef(document_id, version, page)
+
+
+def _summons_after(room: _Room) -> int:
+    """The count a new summons' echo will show at least: one more than the newest known, or
+    than the newest still on its way from this device."""
+    known = room.follow.presenter.summon if room.follow.presenter is not None else 0
+    return 1 + max([known, *(turn.summons for turn in room.turns)])
 
 
 async def _refused_as_typed(reply: asyncio.Future[m.Msg]) -> None:

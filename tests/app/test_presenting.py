@@ -104,24 +104,30 @@ async def test_the_chairs_panel_and_bringing_a_browser_back(tmp_path: Path, qtbo
         assert panel.rows["jimukyoku"].y() > panel.staff_heading.y()
         shot(chair, "chair-panel")
 
-        # 全員をこのページへ: the chair's page reaches the browsing window; no lock after.
+        # 全員をこのページへ pressed right after a turn, with no wait between: the bring names
+        # the page on the chair's screen, so the browsing window, the windowless follower and
+        # the chair all end on page 5 whatever the relay had echoed; no lock after.
         chair_page = expect_paint(chair.viewer, 4)
-        chair.viewer.turn_page(4)
-        await asyncio.wait_for(chair_page, WAIT)
-        # the relay has the chair's page 4 (the windowless follower got it): the turn and the
-        # bring are two ops, and a bring the relay handled first would bring page 2 (it timed
-        # out so once, two suites running side by side)
-        await until(lambda: other.engine.view(MEETING_ID).view.presenter_page == turned_to(4))
         brought = expect_paint(member.viewer, 4)
+        chair.viewer.turn_page(4)
         click(chair.viewer.presenter_bar.bring)
-        await asyncio.wait_for(brought, WAIT)
         await until(lambda: member.viewer.follow_bar.state == "following")
+        assert member.session.engine.view(MEETING_ID).view.page == turned_to(4)
+        await asyncio.wait_for(brought, WAIT)
+        await asyncio.wait_for(chair_page, WAIT)
+        await until(lambda: other.engine.view(MEETING_ID).view.presenter_page == turned_to(4))
+        await until(lambda: chair.session.engine.view(MEETING_ID).view.page == turned_to(4))
+        # the chair's panel follows live: the row's words and the counts (nobody browses now)
         await until(lambda: panel.where().get("giin1") is Whereabouts.FOLLOWING)
+        assert panel.rows["giin1"].state.text() == "追従中"
+        assert panel.summary.text() == "追従中 2人\n自分で閲覧中 0人\nオフライン 1人"
         assert member.viewer.page_label.text() == "5 / 12"
         again = expect_paint(member.viewer, 3)
         QTest.keyClick(member.viewer, Qt.Key.Key_Left)  # turning away works at once
         await asyncio.wait_for(again, WAIT)
         assert member.session.engine.view(MEETING_ID).view.mode is Mode.BROWSING
+        await until(lambda: panel.where().get("giin1") is Whereabouts.BROWSING)
+        assert panel.summary.text() == "追従中 1人\n自分で閲覧中 1人\nオフライン 1人"
 
         # The councillor's devices stop: offline.
         await member.session.engine.stop()

@@ -97,6 +97,21 @@ async def test_the_pointer_and_bringing_everyone_to_the_chairs_page(council: Cou
     assert member.engine.view(MEETING_ID).view.page == PageRef("pack", 1, 9)
 
 
+async def test_pointing_right_after_a_turn_points_on_the_new_page(council: Council) -> None:
+    """The pointer goes with the page this device last asked to show, not the last echo: a
+    point made before the turn's echo must not take the room back to the page before."""
+    chair = await council.device("iincho")
+    member = await council.device("giin1")
+    await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
+    await shows(member, 2)
+    spot = m.Pointer(x=50.0, y=60.0)
+    turned = asyncio.ensure_future(chair.engine.present_page(MEETING_ID, "pack", 1, 4))
+    pointed = asyncio.ensure_future(chair.engine.set_pointer(MEETING_ID, spot))
+    await asyncio.gather(turned, pointed)
+    moved = await member.wait_for(PresenterMoved, lambda e: e.view.pointer == spot)
+    assert moved.view.page == PageRef("pack", 1, 4)
+
+
 async def test_a_clerk_who_is_not_presenting_takes_the_role_to_bring_everyone(
     council: Council,
 ) -> None:

@@ -7,11 +7,15 @@ summonses over and over moves the view each time and nothing more — the reader
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
+
+import pytest
 
 from furano_meet.protocol import messages as m
 from furano_meet.sync.events import PresenceUpdated, PresenterMoved
 from furano_meet.sync.follow import Mode, PageRef
+from furano_meet.sync.presenting import PresenterRefused
 from server.demo import MEETING_ID
 from tests.e2e.council import Council, Device
 from tests.e2e.hostile import TO_CLIENT, TO_RELAY, HostileRelay
@@ -58,6 +62,66 @@ async def test_bring_everyone_here_moves_a_browser_who_may_turn_away_again(
     await member.engine.browse(MEETING_ID, PageRef("pack", 1, 0))  # no lock
     view = member.engine.view(MEETING_ID)
     assert (view.view.mode, view.view.page) == (Mode.BROWSING, PageRef("pack", 1, 0))
+
+
+async def test_a_bring_right_after_a_turn_brings_every_reader_to_the_new_page(
+    council: Council,
+) -> None:
+    """The chair turns and brings at once, each its own task as the app sends them: the
+    summons names the turned-to page although the relay has not echoed the turn yet, so the
+    browser and the follower both end there (before 1.7's engine: on the page before)."""
+    chair = await council.device("iincho")
+    member = await council.device("giin1")
+    follower = await council.device("giin2")
+    await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
+    for reader in (member, follower):
+        await moved_to(reader, 2, Mode.FOLLOWING)
+    await member.engine.browse(MEETING_ID, PageRef("pack", 1, 6))
+    await chair.wait_for(PresenceUpdated, lambda e: e.user_id == "giin1" and not e.following)
+
+    turned = asyncio.ensure_future(chair.engine.present_page(MEETING_ID, "pack", 1, 4))
+    brought = asyncio.ensure_future(chair.engine.bring_everyone_here(MEETING_ID))
+    await asyncio.gather(turned, brought)
+
+    shown = chair.engine.view(MEETING_ID).view.presenter_page  # the bring's echo, or the turn's
+    await member.wait_for(
+        PresenterMoved, lambda e: e.view.mode is Mode.FOLLOWING and e.view.presenter_page == shown
+    )
+    await follower.wait_for(PresenterMoved, lambda e: e.view.presenter_page == shown)
+    for device in (member, follower, chair):
+        view = device.engine.view(MEETING_ID).view
+        assert (device.name, view.mode, view.page) == (
+            device.name,
+            Mode.FOLLOWING,
+            PageRef("pack", 1, 4),
+        )
+
+
+async def test_the_echo_of_the_turn_before_it_does_not_pass_for_a_refused_bring(
+    hostile: HostileRelay, hostile_council: Council
+) -> None:
+    """Turn and bring name the same page, so only an echo that shows the summons counted may
+    confirm the bring: here the clerk takes the role between the two, the relay refuses the
+    bring, and the chair is told so — not that everyone was brought."""
+    chair = await hostile_council.device("iincho")
+    clerk = await hostile_council.device("jimukyoku")
+    await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
+    held = hostile.hold(
+        TO_RELAY,
+        m.PresentPage,
+        lambda _conn, x: isinstance(x, m.PresentPage) and x.summon,
+        device=chair.engine.account.device_id,
+    )
+    turned = asyncio.ensure_future(chair.engine.present_page(MEETING_ID, "pack", 1, 4))
+    brought = asyncio.ensure_future(chair.engine.bring_everyone_here(MEETING_ID))
+    await turned
+    await held.wait()  # the bring waits in the proxy while the clerk takes the role
+    await clerk.engine.take_presenter(MEETING_ID)
+    await held.release()
+    with pytest.raises(PresenterRefused):
+        await brought
+    await chair.wait_for(PresenterMoved, lambda e: e.view.presenter_user_id == "jimukyoku")
+    assert chair.engine.view(MEETING_ID).view.presenter_page == PageRef("pack", 1, 4)
 
 
 async def test_a_peer_that_speaks_1_3_is_not_summoned_but_sees_the_page(

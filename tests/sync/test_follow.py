@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from furano_meet.protocol import messages as m
 from furano_meet.sync.follow import FollowState, Mode, PageRef
 
@@ -154,3 +156,60 @@ def test_a_summons_while_following_changes_only_the_page() -> None:
     follow.reset(summoned(1, 2, 0))
     view = follow.on_presenter(summoned(2, 8, 1))
     assert view is not None and (view.mode, view.page) == (Mode.FOLLOWING, PageRef("pack", 1, 8))
+
+
+# -- 全員をこのページへ right after a page turn: two ops, any order, any loss but the newest --
+#
+# The chair on page index 3 turns to 4 (a plain turn) and at once brings everyone there (a
+# summons that names page 4 itself). The relay may handle them in either order (it numbers them
+# ``seq`` as it does), coalescing may drop any frame but the newest, and a reader may get what
+# is left in any order: every reader ends on page 4, following.
+
+TURN, BRING = "turn", "bring"
+
+
+def handled(order: tuple[str, ...], page_of_bring: int = 4) -> dict[str, m.PresenterState]:
+    """The frames the relay broadcasts when it handles ``order`` after the state (seq 1,
+    page 3 shown, no summons yet)."""
+    frames, summon = {}, 0
+    for seq, op in enumerate(order, start=2):
+        summon += op == BRING
+        page = page_of_bring if op == BRING else 4
+        frames[op] = summoned(seq, page, summon)
+    return frames
+
+
+def arrivals(frames: dict[str, m.PresenterState]) -> list[tuple[m.PresenterState, ...]]:
+    """Every order a reader may get the frames in, with any but the newest lost."""
+    newest = max(frames.values(), key=lambda f: f.seq)
+    older = [f for f in frames.values() if f is not newest]
+    return [(newest,), (*older, newest), (newest, *older)]
+
+
+@pytest.mark.parametrize("order", [(TURN, BRING), (BRING, TURN)])
+def test_a_bring_before_or_after_its_turn_ends_every_reader_on_the_new_page(
+    order: tuple[str, ...],
+) -> None:
+    for frames in arrivals(handled(order)):
+        for mode in Mode:
+            follow = FollowState()
+            follow.reset(summoned(1, 3, 0))
+            if mode is Mode.BROWSING:
+                follow.browse(PageRef("pack", 1, 40))
+            for frame in frames:
+                follow.on_presenter(frame)
+            view = follow.view()
+            assert (view.mode, view.page) == (Mode.FOLLOWING, PageRef("pack", 1, 4)), frames
+
+
+def test_a_bring_from_an_older_chair_that_names_the_page_before_the_turn_wins_as_before() -> None:
+    """A 1.6 chair's engine named the page it had last heard presented, so a bring pressed
+    right after a turn could name the page before it. Readers treat it as today: the newest
+    frame wins (docs/protocol.md, 1.6 compatibility)."""
+    frames = handled((TURN, BRING), page_of_bring=2)
+    follow = FollowState()
+    follow.reset(summoned(1, 2, 0))
+    follow.browse(PageRef("pack", 1, 40))
+    for frame in frames.values():
+        follow.on_presenter(frame)
+    assert (follow.mode, follow.view().page) == (Mode.FOLLOWING, PageRef("pack", 1, 2))
