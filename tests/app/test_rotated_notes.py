@@ -62,6 +62,11 @@ def tap(canvas: PageCanvas, at: QPointF) -> None:
     QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=at.toPoint())
 
 
+def in_view(window: MainWindow, at: QPointF) -> None:
+    """Scroll the zoomed page so ``at`` (canvas pixels) is in view, with room around it."""
+    window.viewer.page_area.ensureVisible(round(at.x()), round(at.y()), 200, 150)
+
+
 async def test_a_note_on_a_rotated_page_opens_where_its_icon_is_drawn(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
@@ -99,6 +104,7 @@ async def note_is_found_where_drawn(window: MainWindow, doc: str, page: int, rot
     # a note placed by a tap, in the middle of the page
     width, height = transform.width, transform.height
     anchor = Point(width * 0.45, height * 0.45)
+    in_view(window, canvas.to_view(anchor))  # where a reader scrolls to, zoomed in
     tap(canvas, canvas.to_view(anchor))
     assert panel.isVisible() and panel.text.toPlainText() == ""  # a new note
     type_japanese(panel.text, f"{rotation}度")
@@ -115,6 +121,7 @@ async def note_is_found_where_drawn(window: MainWindow, doc: str, page: int, rot
     await until(lambda: drawn_icon(canvas, canvas.to_view(note.at)) is not None, WAIT)
     icon = drawn_icon(canvas, canvas.to_view(note.at))
     assert icon is not None and icon.width() > 30 and abs(icon.width() - icon.height()) <= 2
+    in_view(window, QPointF(icon.center()))
     shot(window, f"note-rotated-{rotation}")
 
     # a tap on the icon as drawn opens the note
