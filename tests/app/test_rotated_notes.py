@@ -4,7 +4,7 @@ right and down, and the hit box (for a tap that opens the note, and a drag that 
 to be the page-space square, off the drawing. Here a generated PDF has one page of each
 rotation; on each, a note is placed by a tap, its icon is *found in the pixels* the canvas
 paints, and a tap there opens the note, while a tap inside the old page-space square but away
-from the drawing does not. Real relay, real engines, real PyMuPDF, offscreen."""
+from the drawing does not; a drag from the drawn icon moves the note with the finger. Real relay, real engines, real PyMuPDF, offscreen."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from furano_meet.annotations import NOTE_ICON_SIZE, StickyNote
 from furano_meet.app.ink_tools import ERASER_REACH_PX, Tool
 from furano_meet.app.page_canvas import PageCanvas
 from furano_meet.app.states import State
-from furano_meet.app.tour import expect_paint, until
+from furano_meet.app.tour import drag, expect_paint, until
 from furano_meet.app.window import MainWindow
 from furano_meet.pagespace import ROTATIONS, Point
 from tests.app.test_annotating import choose, type_japanese
@@ -149,3 +149,22 @@ async def note_is_found_where_drawn(window: MainWindow, doc: str, page: int, rot
         tap(canvas, spot)
         assert panel.isVisible() and panel.text.toPlainText() == "", rotation
     await settled()
+
+    # a drag that starts on the drawn icon moves the note, and its icon follows the finger
+    shift = QPointF(70, 45)
+    grip = QPointF(icon.center())
+    drag(canvas, [grip + shift * i / 6 for i in range(7)])
+    assert not panel.isVisible()  # a move, not a tap
+
+    def moved() -> StickyNote | None:
+        marks = [n.body.mark for n in annotator.notes if isinstance(n.body.mark, StickyNote)]
+        return marks[0] if len(marks) == 1 and marks[0].at != note.at else None
+
+    await until(lambda: moved() is not None, WAIT)
+    after = moved()
+    assert after is not None and after.text == f"{rotation}度"
+    await until(lambda: drawn_icon(canvas, canvas.to_view(after.at)) is not None, WAIT)
+    now = drawn_icon(canvas, canvas.to_view(after.at))
+    assert now is not None
+    assert abs(now.left() - icon.left() - shift.x()) <= 2, (rotation, icon, now)
+    assert abs(now.top() - icon.top() - shift.y()) <= 2, (rotation, icon, now)
