@@ -115,7 +115,8 @@ async def first_run(camera: Camera, data: Path) -> None:
         ("first-recovery", window.recovery),
     ):
         if page is window.waiting:
-            window.waiting.show_fingerprint(FINGERPRINT, DEVICE_NAME, "dev-0000a1b2")
+            window.waiting.show_device_name(DEVICE_NAME, "dev-0000a1b2")
+            window.waiting.show_fingerprint(FINGERPRINT)
         if page is window.recovery:
             window.recovery.show_code(CODE)
         window.pages.setCurrentWidget(page.parentWidget() or page)

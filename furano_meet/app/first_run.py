@@ -190,7 +190,8 @@ class FirstRunWindow(QWidget):
         assert self.store is not None
         self.account = account
         fingerprint = await asyncio.to_thread(device_fingerprint, account)
-        self.waiting.show_fingerprint(fingerprint, account.device_name, account.device_id)
+        self.waiting.show_device_name(account.device_name, account.device_id)
+        self.waiting.show_fingerprint(fingerprint)
         self._show(self.waiting)
         said_unreachable = False
         while True:

@@ -25,12 +25,13 @@ __all__ = ["WaitingPage"]
 
 
 class WaitingPage(QWidget):
-    """The fingerprint, large, and the visible wait for the administrator."""
+    """The device's name, its fingerprint, large, and the visible wait for the administrator."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.device_name = label("", "deviceName")
         self.device_name.setTextFormat(Qt.TextFormat.PlainText)  # a name is text, not markup
+        self.device_name.hide()  # until :meth:`show_device_name`
         self.fingerprint = label("", "fingerprint")
         self.fingerprint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -56,12 +57,15 @@ class WaitingPage(QWidget):
             layout.addWidget(widget)
         layout.addStretch(1)
 
-    def show_fingerprint(self, fingerprint: str, device_name: str, device_id: str) -> None:
-        """The device's name (the end of its id for one enrolled before names) and its
-        fingerprint in two lines split between groups, so no group is broken when read out."""
+    def show_device_name(self, device_name: str, device_id: str) -> None:
+        """The name this device asked for (the end of its id for one enrolled before names)."""
         self.device_name.setText(
             self.tr("この端末の名前：{name}").format(name=shown_name(device_name, device_id))
         )
+        self.device_name.show()
+
+    def show_fingerprint(self, fingerprint: str) -> None:
+        """Two lines split between groups, so no group is ever broken when read out."""
         self.value = fingerprint
         self.fingerprint.setText(two_lines(fingerprint))
         self.show_state(Certification.WAITING)

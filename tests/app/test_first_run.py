@@ -303,10 +303,11 @@ def test_the_waiting_page_names_the_device_in_japanese_and_english(qtbot: QtBot)
             assert set_language(app, language) == language
             page = WaitingPage()
             qtbot.addWidget(page)
-            page.show_fingerprint(fingerprint, "北野のタブレット", "dev-0000a1b2")
+            page.show_device_name("北野のタブレット", "dev-0000a1b2")
+            page.show_fingerprint(fingerprint)
             named = page.device_name.text()
             assert page.value == fingerprint  # the fingerprint is shown as before
-            page.show_fingerprint(fingerprint, "", "dev-0000a1b2")
+            page.show_device_name("", "dev-0000a1b2")
             shown[language] = (named, page.device_name.text())
     finally:
         set_language(app, "ja")
