@@ -48,7 +48,7 @@ from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
 from furano_meet.sync.admin import invite
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
-from furano_meet.sync.notes import PendingOp, sign_and_keep
+from furano_meet.sync.pending_ops import PendingOp, sign_and_keep
 from server import demo
 from server.config import RelayConfig
 from server.relay import Relay

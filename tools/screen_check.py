@@ -14,6 +14,8 @@ finger that trembles, and looks fine in a picture.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -49,6 +51,11 @@ def text_width(widget: QWidget, text: str) -> int:
     return max((metrics.horizontalAdvance(line) for line in text.split("\n")), default=0)
 
 
+_UNBREAKABLE = re.compile(r"[^\s\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+|\S")
+"""A run Qt's word wrap keeps on one line: a word of Latin letters or digits, or one Japanese
+character (Qt breaks Japanese between any two characters, spaces or not)."""
+
+
 def _name(widget: QWidget, text: str) -> str:
     return f"{type(widget).__name__}({widget.objectName() or '-'}) {text!r}"
 
@@ -59,7 +66,7 @@ def _label_problem(label: QLabel) -> str:
         return ""
     room = label.contentsRect().width() - 2 * label.margin()
     if label.wordWrap():
-        longest = max(text.replace("\n", " ").split(" "), key=len)
+        longest = max(_UNBREAKABLE.findall(text), key=lambda run: text_width(label, run))
         needed = label.heightForWidth(label.width())
         if needed > label.height() + SLACK:
             return f"{_name(label, text)}: needs {needed} px high, has {label.height()}"

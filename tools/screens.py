@@ -47,6 +47,8 @@ LOOKS = {
 FINGERPRINT = "K7QX-2M9D-PL4A-W8RT-6HZN-C3VB"
 """A made-up fingerprint and recovery code: the first-run pages are shown, not played."""
 CODE = "TQ4M7-XK2PD-9WLRA-3HN8C-V6BZE-J5Y2S"
+DEVICE_NAME = "北野のタブレット（第二委員会室・会議用 12）"
+"""The waiting page's device name: a long one (of the 40 allowed), to see that it wraps."""
 
 
 class Camera:
@@ -113,6 +115,7 @@ async def first_run(camera: Camera, data: Path) -> None:
         ("first-recovery", window.recovery),
     ):
         if page is window.waiting:
+            window.waiting.show_device_name(DEVICE_NAME, "dev-0000a1b2")
             window.waiting.show_fingerprint(FINGERPRINT)
         if page is window.recovery:
             window.recovery.show_code(CODE)

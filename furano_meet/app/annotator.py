@@ -7,16 +7,15 @@ while a tool is chosen; otherwise the canvas's own modes (the chair's pointer an
 apply. Everything is turned into unrotated page points at once, so a mark means the same at
 any zoom.
 
-*Pen* (xournalpp's ``StrokeHandler``): a stylus's :class:`QTabletEvent` brings the pressure,
-a mouse writes at full pressure. The samples are smoothed as they come (:mod:`.ink_smoothing`,
-page points); each move repaints only the rectangle around the new segment and the stroke's
-recomputed tail, and the stroke is stored once, on release, as one
+Which events write is :mod:`.pointer_input`'s to say (the stylus with its pressure, one finger
+or the mouse at full pressure; *palm rejection*: while the stylus is down or near, touches
+write nothing): it hands the annotator one stream of press, move and release.
+
+*Pen* (xournalpp's ``StrokeHandler``): the samples are smoothed as they come
+(:mod:`.ink_smoothing`, page points); each move repaints only the rectangle around the new
+segment and the stroke's recomputed tail, and the stroke is stored once, on release, as one
 :class:`~furano_meet.annotations.Ink` — exactly the smoothed stroke shown under the pen. It
 stays painted as *pending* until the page's notes come back with it, so it never blinks.
-
-*Palm rejection*: while the stylus is down or near (:class:`~.ink_tools.PenGate`) touches
-(and the mouse events Qt makes from them) are swallowed — the hand resting on the glass writes
-nothing. With no pen near, one finger writes like the pen.
 
 *Live ink*: every paint that draws the stroke still under the pen emits :attr:`live_painted`
 with how many samples it held and when (``perf_counter``): the benchmark "pen input → ink
@@ -28,7 +27,8 @@ quads and text. *付箋*: a tap opens the non-modal note panel, for a new note t
 reader's own note under the finger; while it is open a marker shows where the note goes (a
 tap elsewhere moves the marker, the text kept). A drag of one of the reader's own notes moves
 it (:mod:`.note_moves`: an edit, undoable and synced).
-*Eraser*: marks of the reader's own that it passes (``hit_test``) vanish at once and are
+*Eraser*: marks of the reader's own that it passes (:func:`~.note_icon.touches`: a 付箋 on
+its icon as drawn) vanish at once and are
 deleted together on release, as one undo step.
 
 Every change goes through the :class:`~furano_meet.annotations.undo.UndoStack` as an op
@@ -41,17 +41,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QInputDevice,
-    QKeySequence,
-    QMouseEvent,
-    QPainter,
-    QPen,
-    QShortcut,
-    QTabletEvent,
-    QTouchEvent,
-)
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QShortcut
 
 from furano_meet.annotations import (
     MAX_INK_POINTS,
@@ -59,7 +49,6 @@ from furano_meet.annotations import (
     Ink,
     InkPoint,
     StickyNote,
-    hit_test,
 )
 from furano_meet.annotations.undo import Place, UndoStack
 from furano_meet.pagespace import Point, Rect, ViewTransform
@@ -85,20 +74,14 @@ from .mark_painter import (
     paint_note_marker,
     pressure_width,
 )
-from .note_moves import NoteMoves, keep_on_page
+from .note_icon import keep_on_page, touches
+from .note_moves import NoteMoves
 from .page_canvas import PageCanvas
+from .pointer_input import PointerInput
 from .session import Session
 from .tool_bar import AnnotationBar, NotePanel
 
 PageKey = tuple[str, int, int]
-TABLET = {QEvent.Type.TabletPress, QEvent.Type.TabletMove, QEvent.Type.TabletRelease}
-MOUSE = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.MouseButtonRelease}
-TOUCH = {
-    QEvent.Type.TouchBegin: QEvent.Type.MouseButtonPress,
-    QEvent.Type.TouchUpdate: QEvent.Type.MouseMove,
-    QEvent.Type.TouchEnd: QEvent.Type.MouseButtonRelease,
-    QEvent.Type.TouchCancel: QEvent.Type.MouseButtonRelease,
-}
 MIN_STEP_PX = 0.5
 """Pen samples closer than this on screen add nothing but points."""
 
@@ -135,7 +118,13 @@ class Annotator(QObject):
         self._draft: tuple[Place, Point, AnnotationView | None] | None = None
         self.moves = NoteMoves(keep=self._keep_on_page)
         canvas.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
-        canvas.installEventFilter(self)
+        self.input = PointerInput(
+            canvas,
+            self.gate,
+            active=lambda: self.state.tool is not None,
+            busy=lambda: self._live is not None or bool(self._drag),
+            feed=self._input,
+        )
         canvas.overlay = self._paint
         self._connect()
 
@@ -210,58 +199,7 @@ class Annotator(QObject):
             )
             self.canvas.set_ink(self._notes_key, inks)
 
-    # -- input ---------------------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is not self.canvas:
-            return False
-        kind = event.type()
-        # -- palm rejection with no tool too: the gestures (gestures.py) ask the same gate, so
-        # a hand resting beside the chair's pen or a reading stylus never pinches or turns --
-        if kind == QEvent.Type.TabletLeaveProximity:
-            self.gate.pen_left()
-        elif kind in TABLET and isinstance(event, QTabletEvent):
-            down = kind != QEvent.Type.TabletRelease and bool(event.buttons())
-            self.gate.saw_pen(time.monotonic(), down=down)
-        # --
-        if self.state.tool is None:
-            return False
-        if kind in TABLET and isinstance(event, QTabletEvent):
-            self._tablet(event)
-            return True
-        elif kind in TOUCH and isinstance(event, QTouchEvent):
-            self._touch(event)
-            return True
-        elif kind in MOUSE and isinstance(event, QMouseEvent):
-            if event.device().type() == QInputDevice.DeviceType.TouchScreen:
-                if self.gate.blocks_touch(time.monotonic()):
-                    return True  # the palm while the pen writes
-            elif event.device().type() == QInputDevice.DeviceType.Stylus:
-                return True  # made by Qt from a tablet event we already took
-            self._input(kind, event.position(), 1.0)
-            return True
-        return False
-
-    def _tablet(self, event: QTabletEvent) -> None:
-        kind = event.type()
-        event.accept()
-        if kind == QEvent.Type.TabletMove and self._live is None and not self._drag:
-            return  # the pen hovering
-        mouse = {
-            QEvent.Type.TabletPress: QEvent.Type.MouseButtonPress,
-            QEvent.Type.TabletMove: QEvent.Type.MouseMove,
-            QEvent.Type.TabletRelease: QEvent.Type.MouseButtonRelease,
-        }[kind]
-        self._input(mouse, event.position(), event.pressure())
-
-    def _touch(self, event: QTouchEvent) -> None:
-        """One finger writes like the pen; any touch while the pen is near is the palm."""
-        event.accept()  # taken either way: Qt makes no mouse events from it
-        if self.gate.blocks_touch(time.monotonic()) or not event.points():
-            return
-        point = event.points()[0]
-        pos = self.canvas.mapFromGlobal(point.globalPosition())
-        self._input(TOUCH[event.type()], pos, 1.0)
+    # -- input (pointer_input.py: which events write, palm rejection) -------------------------
 
     def _input(self, kind: QEvent.Type, pos: QPointF, pressure: float) -> None:
         transform, where = self.canvas.transform, self._where()
@@ -384,7 +322,7 @@ class Annotator(QObject):
             if (
                 note.author == mine
                 and note.annotation_id not in self._erased
-                and hit_test(note.body.mark, point, reach)
+                and touches(note.body.mark, point, transform, reach)
             ):
                 self._erased[note.annotation_id] = note
                 self._show_ink()
@@ -397,13 +335,16 @@ class Annotator(QObject):
     # -- 付箋 ------------------------------------------------------------------------------------
 
     def _own_note_at(self, point: Point) -> AnnotationView | None:
-        """The reader's own 付箋 under ``point`` (the topmost), as painted now."""
+        """The reader's own 付箋 under ``point`` (the topmost), as painted now: its icon as
+        drawn on screen, on a rotated page too (:func:`~.note_icon.touches`)."""
         transform = self.canvas.transform
-        reach = ERASER_REACH_PX / transform.scale if transform is not None else 0.0
+        if transform is None:
+            return None
+        reach = ERASER_REACH_PX / transform.scale
         mine = self.session.user_id
         for note in reversed(self._here_notes()):
             mark = self.moves.where(note)
-            if mark is not None and note.author == mine and hit_test(mark, point, reach):
+            if mark is not None and note.author == mine and touches(mark, point, transform, reach):
                 return note
         return None
 

@@ -2,15 +2,18 @@
 
 What a councillor meets before the meeting list, one calm screen at a time:
 
-1. **Passphrase** — only when the OS keychain is missing (``PassphraseRequired``): the screen
-   says why the app asks, and asks twice for a new cache. A weak one is refused by the store
-   (``passphrase_too_weak``) and the error presenter says what would do.
-2. **Invitation** — the relay's address and the invitation from the clerk's office: pasted as
-   ``CODE/FINGERPRINT/ORG``, as a ``furano-meet://invite?…`` link (which may carry the relay's
-   address too), or read from the invitation file; and the device's name (the host name or
-   「このタブレット」, editable; :mod:`.device_name`), signed into the enrolment claim.
-3. **Waiting** — this device's key fingerprint, large, for the administrator to compare, and
-   「管理者がこの端末を認証するのを待っています」 until
+1. **Passphrase** (:mod:`.passphrase_page`) — only when the OS keychain is missing
+   (``PassphraseRequired``): the screen says why the app asks, and asks twice for a new cache.
+   A weak one is refused by the store (``passphrase_too_weak``) and the error presenter says
+   what would do.
+2. **Invitation** (:mod:`.invitation_page`) — the relay's address and the invitation from the
+   clerk's office: pasted as ``CODE/FINGERPRINT/ORG``, as a ``furano-meet://invite?…`` link
+   (which may carry the relay's address too), or read from the invitation file; and the
+   device's name (the host name or 「このタブレット」, editable; :mod:`.device_name`), signed
+   into the enrolment claim.
+3. **Waiting** (:mod:`.waiting_page`) — this device's name (「この端末の名前：…」, so the
+   councillor can tell the administrator which device is theirs) and its key fingerprint,
+   large, for the administrator to compare, and 「管理者がこの端末を認証するのを待っています」 until
    :func:`~furano_meet.sync.certification.check_certification` says it is certified.
 
 4. **Recovery code** — once certified, the app makes the member's recovery code (a short-lived
@@ -31,37 +34,31 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLineEdit,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QStackedWidget, QVBoxLayout, QWidget
 
 from furano_meet.cli import PASSPHRASE_ENV
 from furano_meet.commands.common import running
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.net.relay_address import relay_url
 from furano_meet.store import LocalStore, PassphraseRequired
-from furano_meet.sync.account import LINK_PREFIX, Account, Invitation, enrol
+from furano_meet.sync.account import Account, Invitation, enrol
 from furano_meet.sync.admin import device_fingerprint
 from furano_meet.sync.certification import Certification, check_certification
 from furano_meet.sync.engine import SyncEngine
 
-from .device_name import DeviceNameField
 from .error_presenter import ErrorPresenter
-from .labels import label, two_lines
+from .invitation_page import InvitationPage
+from .labels import label
 from .offload import off_gui_thread
+from .passphrase_page import PassphrasePage
 from .profile_open import AWAITING, open_enrolled, open_store
 from .recovery_code import RECOVERY_STYLE, RecoveryPage
 from .session import Ops
+from .waiting_page import WaitingPage
 from .window import STYLE, NoticeBar
 
 POLL_SECONDS = 3.0
@@ -75,6 +72,7 @@ QLineEdit { font-size: 16pt; min-height: 48px; padding: 4px 10px;
 #title { font-size: 22pt; font-weight: bold; }
 #explain { font-size: 15pt; color: #3c4043; }
 #fieldLabel { font-size: 14pt; font-weight: bold; }
+#deviceName { font-size: 18pt; font-weight: bold; color: #202124; }
 #fingerprint { font-size: 26pt; font-weight: bold; font-family: monospace; letter-spacing: 2px;
     background: #ffffff; border: 3px solid #1a4fa0; border-radius: 12px; padding: 16px; }
 #waiting { font-size: 16pt; color: #1a4fa0; background: #e8f0fe; border-radius: 8px;
@@ -93,200 +91,8 @@ def _page(*widgets: QWidget) -> QWidget:
     return page
 
 
-class PassphrasePage(QWidget):
-    """Why the app asks, and the passphrase (twice for a new cache)."""
-
-    entered = Signal(str)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.explain = label("", "explain")
-        self.first = QLineEdit(self)
-        self.second = QLineEdit(self)
-        for field, name in (
-            (self.first, self.tr("パスフレーズ")),
-            (self.second, self.tr("もう一度")),
-        ):
-            field.setEchoMode(QLineEdit.EchoMode.Password)
-            field.setAccessibleName(name)
-        self.second_label = label(self.tr("確認のため、もう一度入力してください"), "fieldLabel")
-        self.mismatch = label("", "explain")
-        self.ok = QPushButton(self.tr("次へ"), self)
-        self.ok.setObjectName("primary")
-        self.ok.clicked.connect(self._submit)
-        self.first.returnPressed.connect(self._submit)
-        self.second.returnPressed.connect(self._submit)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (
-            label(self.tr("パスフレーズ"), "title"),
-            self.explain,
-            label(self.tr("パスフレーズ"), "fieldLabel"),
-            self.first,
-            self.second_label,
-            self.second,
-            self.mismatch,
-            self.ok,
-        ):
-            layout.addWidget(widget)
-        layout.addStretch(1)
-        self.new_store = True
-
-    def ask(self, required: PassphraseRequired) -> None:
-        """Explain in plain words why a passphrase is needed (never the core's English)."""
-        self.new_store = required.new_store
-        if required.new_store:
-            text = self.tr(
-                "この端末には、資料を守る鍵を安全にしまっておく仕組み（キーチェーン）が"
-                "見つかりませんでした。そのため、この端末に保存する会議資料をパスフレーズで"
-                "守ります。10文字以上の、ご自分だけが思いつく短い文を決めてください。"
-                "アプリを開くたびに入力します。"
-            )
-        else:
-            text = self.tr(
-                "この端末の会議資料はパスフレーズで守られています。"
-                "登録のときに決めたパスフレーズを入力してください。"
-            )
-        self.explain.setText(text)
-        self.second_label.setVisible(required.new_store)
-        self.second.setVisible(required.new_store)
-        self.mismatch.clear()
-        self.first.clear()
-        self.second.clear()
-        self.first.setFocus()
-
-    def _submit(self) -> None:
-        if self.new_store and self.first.text() != self.second.text():
-            self.mismatch.setText(self.tr("2回の入力が一致しません。もう一度入力してください。"))
-            return
-        self.mismatch.clear()
-        self.entered.emit(self.first.text())
-
-
-class InvitationPage(QWidget):
-    """The relay's address and the invitation (pasted, a link, or the invitation file)."""
-
-    submitted = Signal(str, str)
-    """(relay address, invitation text)"""
-    open_file = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.relay = QLineEdit(self)
-        self.relay.setPlaceholderText(self.tr("例：meet.example.jp"))  # as the office gives it
-        self.relay.setAccessibleName(self.tr("サーバーのアドレス"))
-        self.invitation = QLineEdit(self)
-        self.invitation.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX/ABCD-…/furano")
-        self.invitation.setAccessibleName(self.tr("招待"))
-        self.invitation.textChanged.connect(self._link_pasted)
-        self.from_file = QPushButton(self.tr("招待ファイルを開く…"), self)
-        self.from_file.clicked.connect(self.open_file)
-        self.enrol = QPushButton(self.tr("この端末を登録する"), self)
-        self.enrol.setObjectName("primary")
-        self.enrol.clicked.connect(self._submit)
-        self.hint = label("", "explain")
-        # -- device name: what the administrator and the clerk's desk will call this device --
-        self.device_name = DeviceNameField(self)
-        # -- end device name --
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (
-            label(self.tr("ようこそ"), "title"),
-            label(
-                self.tr(
-                    "議会事務局から受け取った招待で、この端末を登録します。"
-                    "招待のリンクを貼り付けると、サーバーのアドレスも入ります。"
-                ),
-                "explain",
-            ),
-            label(self.tr("招待"), "fieldLabel"),
-            self.invitation,
-            self.from_file,
-            label(self.tr("サーバーのアドレス"), "fieldLabel"),
-            self.relay,
-            self.device_name,  # device name
-            self.hint,
-            self.enrol,
-        ):
-            layout.addWidget(widget)
-        layout.addStretch(1)
-
-    def _link_pasted(self, text: str) -> None:
-        """A link names the relay: fill the address in (what the user sees is what enrols)."""
-        if text.strip().startswith(LINK_PREFIX):
-            try:
-                relay = Invitation.parse(text).relay_url
-            except FuranoError:
-                return  # said when the user presses 登録
-            if relay:
-                self.relay.setText(relay)
-
-    def _submit(self) -> None:
-        self.submitted.emit(self.relay.text().strip(), self.invitation.text().strip())
-
-    def ask_for_relay(self) -> None:
-        self.hint.setText(
-            self.tr("サーバーのアドレスを入力してください（招待と一緒に届いています）。")
-        )
-        self.relay.setFocus()
-
-    def set_busy(self, busy: bool) -> None:
-        if busy:
-            self.hint.clear()
-        for widget in (self.enrol, self.from_file, self.relay, self.invitation, self.device_name):
-            widget.setEnabled(not busy)
-        self.enrol.setText(self.tr("登録しています…") if busy else self.tr("この端末を登録する"))
-
-
-class WaitingPage(QWidget):
-    """The fingerprint, large, and the visible wait for the administrator."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.fingerprint = label("", "fingerprint")
-        self.fingerprint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.fingerprint.setAccessibleName(self.tr("この端末の指紋"))
-        self.status = label("", "waiting")
-        self.value = ""
-        """The fingerprint shown (as one string)."""
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (
-            label(self.tr("登録しました"), "title"),
-            label(
-                self.tr(
-                    "管理者に、この端末の指紋を見せてください（または読み上げてください）。"
-                    "管理者の画面の指紋と同じであれば、管理者が承認します。"
-                ),
-                "explain",
-            ),
-            self.fingerprint,
-            self.status,
-        ):
-            layout.addWidget(widget)
-        layout.addStretch(1)
-
-    def show_fingerprint(self, fingerprint: str) -> None:
-        """Two lines split between groups, so no group is ever broken when read out."""
-        self.value = fingerprint
-        self.fingerprint.setText(two_lines(fingerprint))
-        self.show_state(Certification.WAITING)
-
-    def show_state(self, state: Certification) -> None:
-        """The wait, and when the relay was last asked (so the screen is visibly alive)."""
-        fingerprint = self.value
-        text = self.tr("● 管理者がこの端末を認証するのを待っています（指紋 {fp}）").format(
-            fp=fingerprint
-        )
-        if state is Certification.UNKNOWN:
-            text += "\n" + self.tr("この端末が参加する会議はまだありません。")
-        checked = self.tr("最終確認 {time}").format(time=time.strftime("%H:%M:%S"))
-        self.status.setText(f"{text}\n{checked}")
-
-
 class FirstRunWindow(QWidget):
-    """The three pages above. :attr:`ready` emits the open, enrolled, certified store."""
+    """The steps of the module docstring. :attr:`ready` emits the open, enrolled, certified store."""
 
     ready = Signal(object)
 
@@ -383,7 +189,9 @@ class FirstRunWindow(QWidget):
         A relay that cannot be reached is said once and asked again; the wait goes on."""
         assert self.store is not None
         self.account = account
-        self.waiting.show_fingerprint(await asyncio.to_thread(device_fingerprint, account))
+        fingerprint = await asyncio.to_thread(device_fingerprint, account)
+        self.waiting.show_device_name(account.device_name, account.device_id)
+        self.waiting.show_fingerprint(fingerprint)
         self._show(self.waiting)
         said_unreachable = False
         while True:

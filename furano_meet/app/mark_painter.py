@@ -13,8 +13,10 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 
-from furano_meet.annotations import NOTE_ICON_SIZE, Highlight, InkPoint, StickyNote
+from furano_meet.annotations import Highlight, InkPoint, StickyNote
 from furano_meet.pagespace import Point, Rect
+
+from .note_icon import note_side
 
 ToView = Callable[[Point], QPointF]
 
@@ -101,19 +103,10 @@ def paint_highlight(painter: QPainter, to_view: ToView, mark: Highlight) -> None
     painter.restore()
 
 
-NOTE_MIN_PX = 24.0
-"""The smallest a 付箋 icon is drawn (pixels): a finger must find it even zoomed out."""
-
-
-def note_side(scale: float) -> float:
-    """How wide (pixels) a 付箋 icon is drawn at ``scale``: from its anchor's point on screen,
-    that far right and down (:func:`paint_note`; kept whole on the page by
-    :func:`~.note_moves.keep_on_page`)."""
-    return max(NOTE_MIN_PX, NOTE_ICON_SIZE * scale)
-
-
 def paint_note(painter: QPainter, to_view: ToView, mark: StickyNote, scale: float) -> None:
-    """The 付箋 icon: a square of the note's colour with a folded corner and text lines."""
+    """The 付箋 icon: a square of the note's colour with a folded corner and text lines,
+    :func:`~.note_icon.note_side` pixels from its anchor right and down on screen (where a tap
+    finds it: :func:`~.note_icon.touches`)."""
     corner = to_view(mark.at)
     side = note_side(scale)
     box = QRectF(corner, corner + QPointF(side, side))

@@ -8,10 +8,9 @@ its new place until the page's notes come back holding it, so it never jumps bac
 No widgets here: the :class:`~.annotator.Annotator` feeds page points and paints
 :meth:`NoteMoves.where`.
 
-A note stays whole on the page (:func:`keep_on_page`): dragged past an edge it stops with its
-icon against that edge, at any zoom and on a rotated page — the icon is drawn from its anchor
-to the right and down *on screen*, so the rule is applied there and mapped back to page
-points. (It used to stop at the finger's last point on the page, the icon half off it.)
+A note stays whole on the page (:func:`~.note_icon.keep_on_page`, given as :attr:`NoteMoves.keep`):
+dragged past an edge it stops with its icon against that edge, at any zoom and on a rotated
+page. (It used to stop at the finger's last point on the page, the icon half off it.)
 """
 
 from __future__ import annotations
@@ -20,27 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from furano_meet.annotations import StickyNote
-from furano_meet.pagespace import Point, ViewTransform
+from furano_meet.pagespace import Point
 from furano_meet.sync.queries import AnnotationView
 
-from .mark_painter import note_side
-
-__all__ = ["MOVE_PX", "NoteMoves", "keep_on_page"]
+__all__ = ["MOVE_PX", "NoteMoves"]
 
 MOVE_PX = 12.0
 """How far (screen pixels) a press on a 付箋 must travel to move it rather than open it."""
-
-
-def keep_on_page(at: Point, transform: ViewTransform) -> Point:
-    """``at`` (a 付箋's anchor, page points), moved as little as needed for the whole icon —
-    :func:`~.mark_painter.note_side` pixels right and down of it on screen — to lie on the page
-    shown through ``transform``."""
-    side = note_side(transform.scale)
-    width, height = transform.view_size
-    view = transform.to_view(at)
-    x = min(max(view.x, 0.0), max(0.0, width - side))
-    y = min(max(view.y, 0.0), max(0.0, height - side))
-    return at if (x, y) == (view.x, view.y) else transform.to_page(Point(x, y))
 
 
 def _stay(at: Point) -> Point:
@@ -68,7 +53,7 @@ class NoteMoves:
     placed: dict[str, StickyNote] = field(default_factory=dict)
     """Moved notes by id, as they were let go, until the store's notes show them so."""
     keep: Callable[[Point], Point] = _stay
-    """Where a moved note's anchor may be (the annotator's :func:`keep_on_page`)."""
+    """Where a moved note's anchor may be (the annotator's :func:`~.note_icon.keep_on_page`)."""
 
     def press(self, note: AnnotationView | None, point: Point) -> None:
         """A press with the 付箋 tool at ``point``, on ``note`` (the reader's own) or not."""

@@ -9,11 +9,18 @@ without text (a scan), is not moved: it stays on the old version, reported as ne
 so nobody's ink lands on a paragraph that now says something else.
 
 Positions are in PDF page space, so a note carried to an identical page needs no adjustment.
+:func:`carry_plan` finds what to carry (the store's side); :meth:`.notes.Notes.carry_over`
+writes the carried notes through the outbox like any other.
 """
 
 from __future__ import annotations
 
 import re
+
+from furano_meet.store import LocalStore
+from furano_meet.store.records import Annotation
+
+from .queries import stored_body
 
 _SPACES = re.compile(r"\s+")
 
@@ -43,3 +50,28 @@ def match_pages(old: dict[int, str], new: dict[int, str]) -> dict[int, int]:
         used.add(best)
         mapping[page] = best
     return mapping
+
+
+def carry_plan(
+    store: LocalStore, user_id: str, meeting_id: str, doc_id: str, version: int
+) -> tuple[int, list[Annotation], dict[int, int], set[str]] | None:
+    """(Store thread) The newest older version with notes of ``user_id``, those notes, the
+    old → new page map, and the notes carried before (the app may have stopped half-way)."""
+    older = [
+        d.version for d in store.documents(meeting_id) if d.doc_id == doc_id and d.version < version
+    ]
+    for previous in sorted(older, reverse=True):
+        mine = [
+            a for a in store.annotations(doc_id, previous) if a.author == user_id and not a.deleted
+        ]
+        if mine:
+            pages = match_pages(
+                store.page_texts(doc_id, previous), store.page_texts(doc_id, version)
+            )
+            already = {
+                body.carried_from
+                for a in store.annotations(doc_id, version)
+                if (body := stored_body(a)) is not None and body.carried_from
+            }
+            return previous, mine, pages, already
+    return None

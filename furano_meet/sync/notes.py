@@ -12,12 +12,10 @@ Theory of operation
   :func:`~furano_meet.crypto.signed_ops.op_id_for`, so two devices of one user never collide),
   so an op re-sent after a lost acknowledgement is recognised by the relay: delivered once.
 * **Signed at send time.** An op is encrypted and signed when it is first sent (the key may
-  arrive after a note was written offline): :func:`sign_and_keep` takes the stream's next
-  counter and previous hash, signs in the store's worker thread and writes the signed op, the
-  ciphertext and the new counter in one transaction before the first send. A crash before
-  the commit leaves no trace of the signature; after it, every resend sends the same bytes —
-  so no counter ever signs two ops. A meeting whose key (or this device's certificate) is
-  missing blocks only its own ops, in order.
+  arrive after a note was written offline), once, by
+  :func:`~.pending_ops.sign_and_keep` (see :mod:`.pending_ops`: one counter never signs two
+  ops, a crash or not). A meeting whose key (or this device's certificate) is missing blocks
+  only its own ops, in order.
 * **Receiving** (:meth:`Notes.fetch`, :meth:`Notes.apply`): see :mod:`.ledger` — verified,
   let through the op ledger, stored; the cursor advances only up to the first op whose key
   this device lacks.
@@ -30,134 +28,31 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from furano_meet.annotations import AnnotationBody, body_from_legacy, encode
-from furano_meet.crypto import (
-    DeviceCertificate,
-    DeviceKeys,
-    MeetingKey,
-    PrivateAnnotationKey,
-    encrypt_annotation,
-)
+from furano_meet.annotations import AnnotationBody, encode
+from furano_meet.crypto import MeetingKey, PrivateAnnotationKey, encrypt_annotation
 from furano_meet.crypto.authority import TrustAnchor
 from furano_meet.crypto.roster import Roster
-from furano_meet.crypto.signed_ops import (
-    OpHeader,
-    OpKind,
-    op_id_for,
-    sign_op,
-    signed_op_hash,
-)
+from furano_meet.crypto.signed_ops import OpKind, op_id_for
 from furano_meet.net import RelayConnection, RelayError
 from furano_meet.protocol import messages as m
-from furano_meet.store import LocalStore
 from furano_meet.store.records import Annotation, Visibility
 
 from . import ledger
-from .carryover import match_pages
+from .carryover import carry_plan
 from .context import SyncContext
 from .events import AnnotationsCarried, AnnotationsChanged
 from .keys import Keys
 from .ledger import OPS_STREAM
+from .pending_ops import PendingOp, batches, sign_and_keep
 from .queries import AnnotationView, stored_body, view_of
 
 log = logging.getLogger("furano.sync")
 
-__all__ = ["OPS_STREAM", "Notes", "PendingOp", "sign_and_keep"]
-
-
-@dataclass(frozen=True, slots=True)
-class PendingOp:
-    """The plaintext form of an outbox entry (the outbox lives in the encrypted store)."""
-
-    op_id: str
-    annotation_id: str
-    meeting_id: str
-    document_id: str
-    version: int
-    page: int
-    visibility: m.Visibility
-    kind: OpKind
-    body: str
-    """The canonical encoding of the note ("" for a delete)."""
-
-    def to_bytes(self) -> bytes:
-        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True).encode()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> PendingOp:
-        fields = json.loads(data)
-        if "content" in fields:  # queued by a build before typed notes: same note, typed
-            content = fields.pop("content")
-            fields["body"] = (
-                "" if fields["kind"] == "delete" else encode(body_from_legacy(content)).decode()
-            )
-        return cls(**fields)
-
-    def header(self, counter: int, prev_sha256: str) -> OpHeader:
-        return OpHeader(
-            self.op_id,
-            self.annotation_id,
-            self.meeting_id,
-            self.document_id,
-            self.version,
-            self.page,
-            self.kind,
-            self.visibility,
-            counter,
-            prev_sha256,
-        )
-
-
-Signer = Callable[[OpHeader, bytes, DeviceKeys, DeviceCertificate], bytes]
-
-
-def sign_and_keep(
-    store: LocalStore,
-    op: PendingOp,
-    payload: bytes,
-    keys: DeviceKeys,
-    cert: DeviceCertificate,
-    *,
-    sign: Signer = sign_op,
-) -> bytes:
-    """(Store thread) Sign ``op`` with its stream's next counter and keep it, atomically."""
-    with store.atomic():
-        counter, prev = store.own_stream_head(op.meeting_id, op.visibility)
-        signed = sign(op.header(counter + 1, prev), payload, keys, cert)
-        store.keep_signed(
-            op.op_id,
-            op.meeting_id,
-            op.visibility,
-            signed=signed,
-            payload=payload,
-            counter=counter + 1,
-            op_sha256=signed_op_hash(signed),
-        )
-    return signed
-
-
-def _batches(ops: list[m.NewOp], budget: int) -> list[tuple[m.NewOp, ...]]:
-    """``ops`` in order, in batches whose frame stays within ``budget`` bytes (a signed op is
-    ~4.5 KB, so the relay's frame limit, not the 500-op cap, bounds a batch)."""
-    batches: list[tuple[m.NewOp, ...]] = []
-    batch: list[m.NewOp] = []
-    size = 0
-    for op in ops:
-        cost = (len(op.payload) + len(op.signed)) * 4 // 3 + 400
-        if batch and (size + cost > budget or len(batch) == 500):
-            batches.append(tuple(batch))
-            batch, size = [], 0
-        batch.append(op)
-        size += cost
-    if batch:
-        batches.append(tuple(batch))
-    return batches
+__all__ = ["Notes"]
 
 
 class Notes:
@@ -356,7 +251,7 @@ class Notes:
             limit = conn.welcome.max_frame if conn.welcome else 1024 * 1024
             for meeting_id, ops in by_meeting.items():
                 try:
-                    for batch in _batches(ops, limit // 2):
+                    for batch in batches(ops, limit // 2):
                         await self._append(conn, meeting_id, batch, targets)
                 except RelayError as exc:
                     if exc.code != "stale":
@@ -463,36 +358,10 @@ class Notes:
 
     # -- carrying over (差し替え) -------------------------------------------------------------
 
-    def _carry_plan(
-        self, meeting_id: str, doc_id: str, version: int
-    ) -> tuple[int, list[Annotation], dict[int, int], set[str]] | None:
-        """(Store thread) The newest older version with notes of this user, those notes, the
-        old → new page map, and the notes carried before (the app may have stopped half-way)."""
-        store, me = self._ctx.store, self._ctx.account.user_id
-        older = [
-            d.version
-            for d in store.documents(meeting_id)
-            if d.doc_id == doc_id and d.version < version
-        ]
-        for previous in sorted(older, reverse=True):
-            mine = [
-                a for a in store.annotations(doc_id, previous) if a.author == me and not a.deleted
-            ]
-            if mine:
-                pages = match_pages(
-                    store.page_texts(doc_id, previous), store.page_texts(doc_id, version)
-                )
-                already = {
-                    body.carried_from
-                    for a in store.annotations(doc_id, version)
-                    if (body := stored_body(a)) is not None and body.carried_from
-                }
-                return previous, mine, pages, already
-        return None
-
     async def carry_over(self, meeting_id: str, doc_id: str, version: int) -> None:
         """Move this user's notes from the newest older version onto unchanged pages."""
-        found = await self._ctx.db(self._carry_plan, meeting_id, doc_id, version)
+        store, me = self._ctx.store, self._ctx.account.user_id
+        found = await self._ctx.db(carry_plan, store, me, meeting_id, doc_id, version)
         if found is None:
             return
         previous, mine, pages, already = found

@@ -19,11 +19,13 @@ from pytestqt.qtbot import QtBot
 from furano_meet.app.admin_screen import AdminScreen
 from furano_meet.app.error_presenter import ErrorPresenter
 from furano_meet.app.first_run import FirstRunWindow, prepare_profile
+from furano_meet.app.language import set_language
 from furano_meet.app.meetings import STATE_ROLE
 from furano_meet.app.profile_open import enrolled_and_certified
 from furano_meet.app.session import Session
 from furano_meet.app.states import State
 from furano_meet.app.tour import until
+from furano_meet.app.waiting_page import WaitingPage
 from furano_meet.app.window import MainWindow
 from furano_meet.store import LocalStore
 from furano_meet.sync.admin import certify, device_fingerprint
@@ -129,6 +131,9 @@ async def enrol_wait_and_certify(
         assert first_run.waiting.fingerprint.text().replace("\n", "") == fingerprint
         waiting = first_run.waiting.status.text()
         assert f"管理者がこの端末を認証するのを待っています（指紋 {fingerprint}）" in waiting
+        # the name this device asked for, so the councillor can say which device is theirs
+        assert first_run.waiting.device_name.text() == f"この端末の名前：{DEVICE_NAME}"
+        assert first_run.waiting.device_name.isVisible()
         shot(first_run, "first_run_waiting")
 
         await until(lambda: len(screen.cards) == 1, WAIT)  # the live refresh shows it
@@ -259,6 +264,10 @@ async def test_a_device_closed_while_waiting_opens_on_the_waiting_screen_again(
         QTest.mouseClick(first_run.invitation.enrol, Qt.MouseButton.LeftButton)
         await until(lambda: first_run.current is first_run.waiting, WAIT)
         account, fingerprint = first_run.account, first_run.waiting.value
+        named = (
+            first_run.waiting.device_name.text()
+        )  # the default name: the host's, or 「このタブレット」
+        assert named.startswith("この端末の名前：") and named != "この端末の名前："
         assert account is not None and first_run.store is not None
         await first_run.close_ops()  # the app is closed while waiting
         first_run.close()
@@ -270,6 +279,7 @@ async def test_a_device_closed_while_waiting_opens_on_the_waiting_screen_again(
         await until(lambda: (w := shown()) is not None and w.current is w.waiting, WAIT)
         window = shown()
         assert window is not None and window.waiting.value == fingerprint
+        assert window.waiting.device_name.text() == named  # the name, read back from the store
         assert not task.done()  # not the meeting list: still waiting for the certificate
         await certify(admin.engine.account, admin.store, account.device_id, fingerprint)
         recovery = window.recovery
@@ -279,3 +289,30 @@ async def test_a_device_closed_while_waiting_opens_on_the_waiting_screen_again(
         assert store is not None
         assert await asyncio.to_thread(enrolled_and_certified, store)  # next start: at once
         await asyncio.to_thread(store.close)
+
+
+def test_the_waiting_page_names_the_device_in_japanese_and_english(qtbot: QtBot) -> None:
+    """The name the device asked for, with its label in the language shown; a device enrolled
+    before names is called by the end of its id; a name is shown as text, never as markup."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    fingerprint = "K7QX-2M9D-PL4A-W8RT-6HZN-C3VB"
+    shown: dict[str, tuple[str, str]] = {}
+    try:
+        for language in ("ja", "en"):
+            assert set_language(app, language) == language
+            page = WaitingPage()
+            qtbot.addWidget(page)
+            page.show_device_name("北野のタブレット", "dev-0000a1b2")
+            page.show_fingerprint(fingerprint)
+            named = page.device_name.text()
+            assert page.value == fingerprint  # the fingerprint is shown as before
+            page.show_device_name("", "dev-0000a1b2")
+            shown[language] = (named, page.device_name.text())
+    finally:
+        set_language(app, "ja")
+    assert shown == {
+        "ja": ("この端末の名前：北野のタブレット", "この端末の名前：端末 …a1b2"),
+        "en": ("This device's name: 北野のタブレット", "This device's name: Device …a1b2"),
+    }
+    assert page.device_name.textFormat() == Qt.TextFormat.PlainText

@@ -1,6 +1,7 @@
-"""A 付箋 stays whole on the page (note_moves.keep_on_page): pushed past any edge, at any zoom,
-on a page shown rotated, its icon — drawn from the anchor right and down on screen — ends
-against that edge and no further."""
+"""A 付箋 is touched where its icon is drawn (note_icon.touches) and stays whole on the page
+(note_icon.keep_on_page): pushed past any edge, at any zoom, on a page shown rotated, its
+icon — drawn from the anchor right and down on screen — ends against that edge and no
+further."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from furano_meet.annotations import AnnotationBody, StickyNote
-from furano_meet.app.mark_painter import note_side
-from furano_meet.app.note_moves import NoteMoves, keep_on_page
+from furano_meet.annotations import AnnotationBody, Ink, InkPoint, StickyNote
+from furano_meet.app.note_icon import keep_on_page, note_side, touches
+from furano_meet.app.note_moves import NoteMoves
 from furano_meet.pagespace import ROTATIONS, Point, ViewTransform
 from furano_meet.store.records import Visibility
 from furano_meet.sync.queries import AnnotationView
@@ -75,3 +76,28 @@ def test_a_dragged_note_stops_at_the_edge() -> None:
     assert shown is not None and shown.at == Point(A4[0] - note_side(2.0) / 2.0, 410.0)
     released = moves.release(2.0)
     assert released is not None and released[1] == shown
+
+
+@pytest.mark.parametrize("rotation", ROTATIONS)
+@pytest.mark.parametrize("scale", [0.6, 1.0, 3.0])
+def test_a_note_is_touched_where_its_icon_is_drawn(rotation: int, scale: float) -> None:
+    """Every pixel of the icon as drawn (right and down of the anchor on screen, at least
+    NOTE_MIN_PX wide) touches the note; a pixel a little beyond any side does not."""
+    transform = ViewTransform(*A4, rotation, scale)
+    mark = StickyNote(Point(300.0, 400.0), "回転")
+    x0, y0, x1, y1 = _icon_on_screen(mark.at, transform)
+    inside = [(x0 + 1, y0 + 1), (x1 - 1, y0 + 1), (x0 + 1, y1 - 1), (x1 - 1, y1 - 1)]
+    outside = [(x0 - 3, y0 + 5), (x1 + 3, y0 + 5), (x0 + 5, y0 - 3), (x0 + 5, y1 + 3)]
+    for x, y in inside:
+        assert touches(mark, transform.to_page(Point(x, y)), transform, 0.0), (x, y)
+    for x, y in outside:
+        assert not touches(mark, transform.to_page(Point(x, y)), transform, 0.0), (x, y)
+    reach = 4.0 / scale  # a reach in page points widens the box by as much on screen
+    assert touches(mark, transform.to_page(Point(x0 - 3, y0 + 5)), transform, reach)
+
+
+def test_marks_other_than_notes_are_touched_by_their_page_geometry() -> None:
+    stroke = Ink((InkPoint(10.0, 10.0, 1.0), InkPoint(50.0, 10.0, 1.0)), "#202124", 2.0)
+    transform = ViewTransform(*A4, 90, 2.0)
+    assert touches(stroke, Point(30.0, 10.5), transform, 0.0)
+    assert not touches(stroke, Point(30.0, 20.0), transform, 0.0)

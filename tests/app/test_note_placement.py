@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from furano_meet.annotations import StickyNote
 from furano_meet.app.council import member_session
 from furano_meet.app.ink_tools import Tool
-from furano_meet.app.mark_painter import note_side
+from furano_meet.app.note_icon import note_side
 from furano_meet.app.page_canvas import PageCanvas
 from furano_meet.app.session import Session
 from furano_meet.app.tour import FIRST_DOCUMENT, drag, until

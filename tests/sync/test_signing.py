@@ -1,4 +1,4 @@
-"""Signing outbox ops: one counter per op, even across a crash (:func:`notes.sign_and_keep`)."""
+"""Signing outbox ops: one counter per op, even across a crash (:func:`pending_ops.sign_and_keep`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from furano_meet.crypto import DeviceCertificate, DeviceKeys
 from furano_meet.crypto.authority import TrustAnchor
 from furano_meet.crypto.signed_ops import OpHeader, sign_op, signed_op_hash, verify_op
 from furano_meet.store import LocalStore
-from furano_meet.sync.notes import PendingOp, sign_and_keep
+from furano_meet.sync.pending_ops import PendingOp, sign_and_keep
 from tests.crypto.conftest import ORG_ID, Org
 
 MEETING = "m1"

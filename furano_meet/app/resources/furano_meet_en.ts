@@ -1906,6 +1906,10 @@ Lists</translation>
         <translation>This device is not in any meeting yet.</translation>
     </message>
     <message>
+        <source>この端末の名前：{name}</source>
+        <translation>This device&apos;s name: {name}</translation>
+    </message>
+    <message>
         <source>この端末の指紋</source>
         <translation>This device&apos;s fingerprint</translation>
     </message>
