@@ -57,6 +57,7 @@ from .offload import off_gui_thread
 from .passphrase_page import PassphrasePage
 from .profile_open import AWAITING, open_enrolled, open_store
 from .recovery_code import RECOVERY_STYLE, RecoveryPage
+from .screen_fit import resize_within_screen
 from .session import Ops
 from .waiting_page import WaitingPage
 from .window import STYLE, NoticeBar
@@ -298,7 +299,7 @@ async def prepare_profile(
     window.ready.connect(finish)
     window.destroyed.connect(lambda *_: finish(None))
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    window.resize(900, 760)
+    resize_within_screen(window, 900, 760)
     window.show()
     window.start(passphrase)
     result = await done
