@@ -249,6 +249,7 @@ class NotePanel(QFrame):
         )
         self.title = QLabel(self.tr("付箋"), self)
         self.title.setObjectName("heading")
+        self.title.setWordWrap(True)  # under the page beside the write bar: words wrap, not cut
         self.text = QPlainTextEdit(self)
         self.text.setAccessibleName(self.tr("付箋の文字"))
         font = QFont(self.text.font())

@@ -168,10 +168,6 @@ class Viewer(QWidget):
             widget.setAccessibleName(name)
             widget.setToolTip(name)
             nav.addWidget(widget)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.follow_bar)
-        layout.addWidget(self.presenter_bar)
         # -- annotating (issue #9 "Annotations"): the toolbar beside the page, the 付箋 panel
         self.annotation_bar = AnnotationBar(self)
         self.note_panel = NotePanel(self)
@@ -179,11 +175,20 @@ class Viewer(QWidget):
             self.session, self.canvas, self.annotation_bar, self.note_panel, self._place
         )
         self.write_setting = WriteBarSetting(self.session, self.annotation_bar, self.note_panel)
+        # The open write bar is tall (≈ 610 px with large text): beside the page alone it made
+        # the window grow past 800 px. It stands beside the bars above the page, the page and
+        # the 付箋 panel — the whole height but the page-turn row (polish, sixth session).
+        column = QVBoxLayout()
+        column.addWidget(self.follow_bar)
+        column.addWidget(self.presenter_bar)
+        column.addWidget(self.page_area, 1)
+        column.addWidget(self.note_panel)
         page_row = QHBoxLayout()
-        page_row.addWidget(self.page_area, 1)
+        page_row.addLayout(column, 1)
         page_row.addWidget(self.annotation_bar)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(page_row, 1)
-        layout.addWidget(self.note_panel)
         layout.addLayout(nav)
 
         self._connect()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -26,6 +26,7 @@ from tools.screen_check import clipped
 
 WAIT = 20
 TABLET = QSize(1280, 800)
+ZERO = QPoint(0, 0)
 LOOKS = {
     "normal": Preferences(),
     "large": Preferences(large_text=True),
@@ -52,7 +53,7 @@ async def test_every_window_fits_1280_by_800_in_every_language_and_look(
                     for role, session in sessions.items():
                         name = f"fit-{role}-{language}-{look}"
                         problems += await fitted(qtbot, session, name)
-            assert problems == []
+            assert problems == [], "\n".join(problems)
     finally:
         set_language(app, "ja")
         Appearance.of(app).apply(Preferences())
@@ -79,6 +80,7 @@ async def fitted(qtbot: QtBot, session: Session, name: str) -> list[str]:
     if name == "fit-chair-ja-normal" and (panel.isHidden() or panel.folded):
         problems.append(f"{name}: the presenter panel is not open")
     shot(window, name)
+    problems += writing_with_a_notice(window, session, name)
     settings = window.open_settings()
     settings.resize(760, 800)
     problems += [f"{name}, settings: {p}" for p in clipped(settings)]
@@ -86,6 +88,36 @@ async def fitted(qtbot: QtBot, session: Session, name: str) -> list[str]:
     settings.close()
     window.close()
     await session.ops.settle()
+    return problems
+
+
+def writing_with_a_notice(window: MainWindow, session: Session, name: str) -> list[str]:
+    """The write bar open, a 付箋 being written and a notice shown — the tallest the page's
+    column gets: the window keeps 1280×800 and every word (it grew to 907 px, 1105 with large
+    text, until the notice floated over the page and the bar stood beside the bars above it)."""
+    viewer = window.viewer
+    viewer.annotation_bar.set_open(True)
+    viewer.note_panel.open_note("", new=True)  # a 付箋 being written: the panel under the page
+    session.errors.present_code("document_withdrawn")
+    for _ in range(4):  # what was just shown is laid out (cascading layout requests)
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
+    name = f"{name}-writing-notice"
+    problems = [f"{name}: {p}" for p in clipped(window)]
+    hint = window.minimumSizeHint()
+    if hint.height() > TABLET.height():
+        problems.append(f"{name}: asks {hint.width()}×{hint.height()}")
+    if window.size() != TABLET:
+        problems.append(f"{name}: grew to {window.width()}×{window.height()}")
+    shot(window, name)
+    if not window.notice.isVisible() or not viewer.note_panel.isVisible():
+        problems.append(f"{name}: the notice or the 付箋 panel is not shown")
+    notice = QRect(window.notice.mapTo(window, ZERO), window.notice.size())
+    panel = viewer.note_panel.geometry().translated(viewer.mapTo(window, ZERO))
+    if notice.intersects(panel) or not window.rect().contains(notice):
+        problems.append(f"{name}: the notice {notice} covers the 付箋 panel {panel} or is cut")
+    window.notice.hide()
+    viewer.note_panel.hide()
+    viewer.annotation_bar.set_open(False)
     return problems
 
 
