@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePol
 from furano_meet.sync.follow import Mode
 from furano_meet.sync.presenting import MeetingView
 
+from .appearance import MARK, ORIGINAL
 from .flow_layout import FlowLayout
 
 BAR_HEIGHT = 76
@@ -94,8 +95,13 @@ class FollowBar(QFrame):
             f"#followLabel {{ color: {foreground}; font-size: 20pt; font-weight: bold; }}"
         )
         # perf (issue #9): the same sheet again re-polished the bar on every page turn (~2 ms
-        # of the GUI thread while the page's pixels were on their way)
-        if sheet != self.styleSheet():
+        # of the GUI thread while the page's pixels were on their way). With large text or high
+        # contrast the sheet in force is appearance.py's rewrite: compare what this bar set, or
+        # every turn set the plain sheet again — the label at normal size until the next turn
+        current = self.styleSheet()
+        if current.endswith(MARK):
+            current = str(self.property(ORIGINAL) or "")
+        if sheet != current:
             self.setStyleSheet(sheet)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name

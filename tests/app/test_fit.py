@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.appearance import KEEP, MARK, Appearance, restyle
+from furano_meet.app.bars import FollowBar
 from furano_meet.app.error_presenter import ErrorPresenter
 from furano_meet.app.first_run import FirstRunWindow
 from furano_meet.app.language import set_language
@@ -205,3 +206,24 @@ def test_a_pen_colour_swatch_keeps_its_colour_in_high_contrast() -> None:
     sheet = f"QPushButton {{ {KEEP} background: #d0021b; color: #202124; }}"
     contrasted = restyle(sheet, 1.0, True)
     assert "#d0021b" in contrasted and "#202124" not in contrasted
+
+
+async def test_the_follow_bar_keeps_its_large_text_when_its_state_is_shown_again(
+    qtbot: QtBot,
+) -> None:
+    """Every page turn shows the bar's state again: with large text the bar kept setting its
+    plain sheet over appearance.py's rewrite, so until the next turn the label was normal size
+    (seen in a screenshot: the green bar 22 px lower)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    try:
+        Appearance.of(app).apply(LOOKS["large"])
+        bar = FollowBar()
+        qtbot.addWidget(bar)
+        bar.show()
+        await until(lambda: bar.styleSheet().endswith(MARK))
+        large = bar.height()
+        bar.show_view(None)  # the same state again, as a page turn does
+        assert bar.styleSheet().endswith(MARK) and bar.height() == large
+    finally:
+        Appearance.of(app).apply(Preferences())
