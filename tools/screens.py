@@ -155,9 +155,11 @@ async def member_screens(camera: Camera, session: Session) -> None:
     QTest.keyClick(viewer, Qt.Key.Key_Left)  # a page turn of one's own: browsing
     await asyncio.wait_for(browsed, 20)
     await until(lambda: viewer.follow_bar.state == "browsing")
+    await restyled(viewer.follow_bar)
     camera(window, "member-browsing")
     viewer.follow_bar.back.click()  # 戻る: following again (the next window starts there)
     await until(lambda: viewer.follow_bar.state == "following")
+    await restyled(viewer.follow_bar)  # its new colours, at the look's size (the next turn)
     viewer.annotation_bar.set_open(True)
     camera(window, "member-write-open")
     session.errors.present_code("document_withdrawn")
