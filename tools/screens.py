@@ -61,6 +61,8 @@ class Camera:
         for _ in range(4):  # what was just shown or switched is laid out (cascading requests)
             QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
         widget.grab().save(str(self.out / f"{self.tag}-{name}.png"))
+        if isinstance(widget, MainWindow) and (widget.width(), widget.height()) != TABLET:
+            self.findings.append(f"{self.tag}-{name}: grew to {widget.width()}×{widget.height()}")
         for problem in clipped(widget) + small_targets(widget):
             self.findings.append(f"{self.tag}-{name}: {problem}")
 
@@ -156,13 +158,18 @@ async def member_screens(camera: Camera, session: Session) -> None:
     QTest.keyClick(viewer, Qt.Key.Key_Left)  # a page turn of one's own: browsing
     await asyncio.wait_for(browsed, 20)
     await until(lambda: viewer.follow_bar.state == "browsing")
+    await restyled(viewer.follow_bar)
     camera(window, "member-browsing")
     viewer.follow_bar.back.click()  # 戻る: following again (the next window starts there)
     await until(lambda: viewer.follow_bar.state == "following")
+    await restyled(viewer.follow_bar)  # its new colours, at the look's size (the next turn)
     viewer.annotation_bar.set_open(True)
     camera(window, "member-write-open")
-    viewer.annotation_bar.set_open(False)
     session.errors.present_code("document_withdrawn")
+    viewer.note_panel.open_note("", new=True)  # the tallest: a 付箋 being written, a notice
+    camera(window, "member-writing-notice")
+    viewer.note_panel.hide()
+    viewer.annotation_bar.set_open(False)
     camera(window, "member-notice")
     window.notice.hide()
     if not side.shown_open:  # folded by the room: the reader opens the lists beside the page

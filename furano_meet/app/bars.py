@@ -9,12 +9,13 @@ never colour alone.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from furano_meet.sync.follow import Mode
 from furano_meet.sync.presenting import MeetingView
 
+from .appearance import MARK, ORIGINAL
 from .flow_layout import FlowLayout
 
 BAR_HEIGHT = 76
@@ -35,7 +36,7 @@ class FollowBar(QFrame):
         super().__init__(parent)
         self.setObjectName("followBar")
         self.setFixedHeight(BAR_HEIGHT)  # the page must not jump when the state changes
-        layout = QHBoxLayout(self)
+        layout = self.row = QHBoxLayout(self)
         layout.setContentsMargins(16, 8, 8, 8)
         self.label = QLabel(self)
         self.label.setObjectName("followLabel")
@@ -65,7 +66,9 @@ class FollowBar(QFrame):
             text = self.tr("発表はまだ始まっていません — 資料を自由に読めます")
         elif view.presenting and view.view.mode is Mode.FOLLOWING:
             self.state = "presenting"
-            text = self.tr("発表中 — 全員があなたのページを見ています")
+            # two phrases on two lines: at large text beside the open write bar one line
+            # cannot hold the whole, and Japanese wraps anywhere (「…ペー」「ジ…」) otherwise
+            text = self.tr("発表中 — 全員が\nあなたのページを見ています")
         elif view.presenting:  # the presenter paused: their own turns are private now
             self.state = "browsing"
             text = self.tr("一時停止中 — 皆さんは{page}ページ").format(page=presenter_page.page + 1)
@@ -85,14 +88,20 @@ class FollowBar(QFrame):
             self.back.setText(self.tr("戻る"))
             self.back.setVisible(True)
         self.label.setText(text[:1].upper() + text[1:])  # English: 「the chair is …」 starts it
+        self.updateGeometry()  # its longest word is its narrowest (minimumSizeHint)
         background, foreground = STATES[self.state]
         sheet = (
             f"#followBar {{ background: {background}; border-radius: 8px; }}"
             f"#followLabel {{ color: {foreground}; font-size: 20pt; font-weight: bold; }}"
         )
         # perf (issue #9): the same sheet again re-polished the bar on every page turn (~2 ms
-        # of the GUI thread while the page's pixels were on their way)
-        if sheet != self.styleSheet():
+        # of the GUI thread while the page's pixels were on their way). With large text or high
+        # contrast the sheet in force is appearance.py's rewrite: compare what this bar set, or
+        # every turn set the plain sheet again — the label at normal size until the next turn
+        current = self.styleSheet()
+        if current.endswith(MARK):
+            current = str(self.property(ORIGINAL) or "")
+        if sheet != current:
             self.setStyleSheet(sheet)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
@@ -104,8 +113,23 @@ class FollowBar(QFrame):
             self._fit_height()
         return False
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """At least the label's longest word (a run of Japanese between spaces) beside the
+        button: with the write bar open the bar is only as wide as the page, and a narrower
+        one cut 「あなたのページを見ています」 (the room folds a panel instead)."""
+        hint = super().minimumSizeHint()
+        metrics = self.label.fontMetrics()
+        words = self.label.text().replace("\n", " ").split(" ")
+        longest = max(metrics.horizontalAdvance(word) for word in words)
+        margins = self.contentsMargins() + self.row.contentsMargins()
+        width = longest + margins.left() + margins.right() + 2
+        if not self.back.isHidden():
+            width += self.row.spacing() + self.back.sizeHint().width()
+        return QSize(max(hint.width(), width), hint.height())
+
     def _fit_height(self) -> None:
-        lines = 2 * self.label.fontMetrics().lineSpacing() + 16
+        # two lines as the label lays them out: a pixel of rounding a line over the font's
+        lines = 2 * (self.label.fontMetrics().lineSpacing() + 1) + 16
         height = max(BAR_HEIGHT, lines, self.back.sizeHint().height() + 16)
         if height != self.height():
             self.setFixedHeight(height)

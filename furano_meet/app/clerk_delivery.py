@@ -51,6 +51,7 @@ from furano_meet.sync.events import (
 
 from .labels import label
 from .session import Session
+from .whole_rows import wrap_whole
 
 REFRESH_MS = 15_000
 
@@ -158,7 +159,7 @@ class DeliveryPanel(QWidget):
         self.summary = label("", "explain")
         self.rows = QListWidget(self)
         self.rows.setAccessibleName(self.tr("委員ごとの受け取りの状況"))
-        self.rows.setWordWrap(True)
+        wrap_whole(self.rows)  # a long name or device line wraps whole (whole_rows.py)
         self.rows.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)

@@ -176,7 +176,7 @@ class MeetingList(_Reloading):
             mt = row.meeting
             badge = self.states.meeting(mt, row.documents)  # states.py: icon, colour, words
             committee = committee_of(mt.title, row.committee)
-            text = "\n".join((*meeting_lines(mt, row.committee), badge.text))
+            text = "\n".join((*meeting_lines(mt, row.committee), badge.shown))
             item = QListWidgetItem(badge.icon(), text)
             item.setData(STATE_ROLE, badge.state)
             item.setData(COMMITTEE_ROLE, committee)
@@ -226,7 +226,7 @@ class AgendaPack(_Reloading):
                 add_heading(self, item_title)
             badge = self.states.document(doc)  # states.py: icon, colour, words
             title = doc.title or self.tr("（受信中の資料）")
-            item = QListWidgetItem(badge.icon(), f"{title}\n{badge.text}")
+            item = QListWidgetItem(badge.icon(), f"{title}\n{badge.shown}")
             item.setData(STATE_ROLE, badge.state)
             item.setData(Qt.ItemDataRole.UserRole, (doc.document_id, doc.version))
             if not doc.ready:

@@ -25,6 +25,7 @@ from furano_meet.sync.queries import AnnotationView
 from .meetings import entries
 from .session import Session
 from .states import StateBook
+from .whole_rows import wrap_whole
 
 NOTE_ROLE = Qt.ItemDataRole.UserRole
 SNIPPET = 24
@@ -53,8 +54,7 @@ class ReviewList(QListWidget):
         self.states = StateBook.of(session)
         self.meeting_id = ""
         self.setAccessibleName(self.tr("確認が必要なメモ"))
-        self.setWordWrap(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        wrap_whole(self)  # a long title wraps whole, never 「…」 (whole_rows.py)
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self.reload)
         self.states.looked.connect(self._timer.start)

@@ -51,6 +51,7 @@ from .hit_mark import HitMark
 from .note_search import NoteHit, find_notes
 from .session import Session
 from .viewer import Viewer
+from .whole_rows import wrap_whole
 
 DEBOUNCE_MS = 300
 """Long enough that typing 予算 searches once, short enough to feel immediate."""
@@ -118,10 +119,8 @@ class SearchPanel(QWidget):
         self.position.setStyleSheet("font-size: 13pt; color: #5f6368;")
         self.results = QListWidget(self)
         self.results.setAccessibleName(self.tr("検索結果"))
-        self.results.setWordWrap(True)
         self.results.setSpacing(4)
-        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.results.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        wrap_whole(self.results)  # a long snippet wraps whole, never 「…」 (whole_rows.py)
         self.results.itemClicked.connect(lambda item: self.choose(self.results.row(item)))
         self.results.itemActivated.connect(lambda item: self.choose(self.results.row(item)))
         self.previous_hit = QPushButton(self.tr("◀ 前の一致"), self)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import math
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
@@ -44,6 +44,7 @@ from .page_pixels import to_pixmap
 from .pixmap_cache import pixmap_bytes
 from .session import Session
 from .viewer import Viewer
+from .whole_rows import fit_cells, wrap_whole
 
 THUMB_WIDTH = 96
 """Logical pixels: large enough to tell a table from text, small enough for many rows."""
@@ -51,6 +52,8 @@ THUMB_HEIGHT = 136
 """Room for an A4 portrait page at :data:`THUMB_WIDTH` (landscape pages are shorter)."""
 PICTURE_BYTES = 8 * 2**20
 """Drawn pictures kept: about 160 at 96×136 (40 on a high-DPI screen), several strips full."""
+CELL_WIDTH = THUMB_WIDTH + 64
+"""A cell's width: the picture and a caption's words either side of it."""
 SCROLL_SETTLE_MS = 80
 """Ask for pictures once scrolling pauses, not for every pixel scrolled."""
 
@@ -67,11 +70,9 @@ class ThumbnailStrip(QListWidget):
         self.setMovement(QListWidget.Movement.Static)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setWrapping(True)
-        self.setWordWrap(True)
-        self.setGridSize(QSize(THUMB_WIDTH + 64, THUMB_HEIGHT + 64))
+        self.setGridSize(QSize(CELL_WIDTH, THUMB_HEIGHT + 64))
         self.setUniformItemSizes(True)
-        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        wrap_whole(self)  # a long caption (「12ページ（印刷 付録-3）」) wraps whole: fit_cells
         self.document: DocumentInfo | None = None
         self.drawn: set[int] = set()
         """Rows whose picture has arrived (and is still kept)."""
@@ -103,6 +104,7 @@ class ThumbnailStrip(QListWidget):
             item = QListWidgetItem(self._blank(page), caption(page))
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             self.addItem(item)
+        fit_cells(self, CELL_WIDTH, THUMB_HEIGHT + 64)
         self._timer.start()
 
     def _page_painted(self, key: tuple[str, int, int], _when: float) -> None:
@@ -193,6 +195,11 @@ class ThumbnailStrip(QListWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self._timer.start()  # a tab just shown: its rows are in view now
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            fit_cells(self, CELL_WIDTH, THUMB_HEIGHT + 64)  # large text: taller captions
 
 
 def _icon(pixmap: QPixmap) -> QIcon:

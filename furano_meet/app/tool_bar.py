@@ -74,6 +74,9 @@ class AnnotationBar(QFrame):
     redo_clicked = Signal()
     open_toggled = Signal(bool)
     """The reader opened (``True``) or folded the bar with the toggle (what is remembered)."""
+    shown_open = Signal(bool)
+    """The bar is opening (``True``, just before its body shows) or has folded, whoever
+    asked: the viewer places it (``Viewer._place_write_bar``)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,7 +181,13 @@ class AnnotationBar(QFrame):
         self.open_toggled.emit(self.is_open)
 
     def _show_open(self) -> None:
+        # placed where the open bar fits before it opens, and moved back only once folded:
+        # the tall body shown (or still shown) beside the page alone grew the window
+        if self.is_open:
+            self.shown_open.emit(True)
         self.body.setVisible(self.is_open)
+        if not self.is_open:
+            self.shown_open.emit(False)
         self.toggle.setText(
             self.tr("✎ 書き込みを終える") if self.is_open else self.tr("✎\n書\nき\n込\nむ")
         )
@@ -249,6 +258,7 @@ class NotePanel(QFrame):
         )
         self.title = QLabel(self.tr("付箋"), self)
         self.title.setObjectName("heading")
+        self.title.setWordWrap(True)  # under the page beside the write bar: words wrap, not cut
         self.text = QPlainTextEdit(self)
         self.text.setAccessibleName(self.tr("付箋の文字"))
         font = QFont(self.text.font())

@@ -22,6 +22,7 @@ from enum import Enum
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -168,10 +169,6 @@ class Viewer(QWidget):
             widget.setAccessibleName(name)
             widget.setToolTip(name)
             nav.addWidget(widget)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.follow_bar)
-        layout.addWidget(self.presenter_bar)
         # -- annotating (issue #9 "Annotations"): the toolbar beside the page, the 付箋 panel
         self.annotation_bar = AnnotationBar(self)
         self.note_panel = NotePanel(self)
@@ -179,14 +176,36 @@ class Viewer(QWidget):
             self.session, self.canvas, self.annotation_bar, self.note_panel, self._place
         )
         self.write_setting = WriteBarSetting(self.session, self.annotation_bar, self.note_panel)
-        page_row = QHBoxLayout()
-        page_row.addWidget(self.page_area, 1)
-        page_row.addWidget(self.annotation_bar)
-        layout.addLayout(page_row, 1)
-        layout.addWidget(self.note_panel)
+        self.page_grid = QGridLayout()
+        self.page_grid.addWidget(self.page_area, 2, 0)
+        self.page_grid.addWidget(self.note_panel, 3, 0)
+        self.page_grid.setRowStretch(2, 1)
+        self.page_grid.setColumnStretch(0, 1)
+        self._place_write_bar(self.annotation_bar.is_open)
+        self.annotation_bar.shown_open.connect(self._place_write_bar)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(self.page_grid, 1)
         layout.addLayout(nav)
 
         self._connect()
+
+    def _place_write_bar(self, is_open: bool) -> None:
+        """Open, the write bar (≈ 610 px tall with large text) stands beside the bars above the
+        page, the page and the 付箋 panel — all the height but the page-turn row: beside the
+        page alone it made the window grow past 800 px (polish, sixth session). Folded (a
+        narrow toggle), it stands beside the page only, and the bars above keep the width —
+        the chair's tools stay on one row."""
+        grid = self.page_grid
+        for widget in (self.follow_bar, self.presenter_bar, self.annotation_bar):
+            grid.removeWidget(widget)
+        across = 1 if is_open else 2
+        grid.addWidget(self.follow_bar, 0, 0, 1, across)
+        grid.addWidget(self.presenter_bar, 1, 0, 1, across)
+        if is_open:
+            grid.addWidget(self.annotation_bar, 0, 1, 4, 1)
+        else:
+            grid.addWidget(self.annotation_bar, 2, 1)
 
     def _connect(self) -> None:
         self.prev_button.clicked.connect(lambda: self.turn_page(self.page - 1))

@@ -7,7 +7,9 @@ per line break and drawn cut with 「…」 (the meeting list's state line at th
 default width), and a title that just fitted lost its last characters once the list grew a
 scroll bar (the outline's 「市道の認定につい…」). :class:`WholeRows` measures each row at the
 viewport's width (less the list's spacing), and :func:`wrap_whole` lays the rows out again
-whenever that width changes — the scroll bar appearing included.
+whenever that width changes — the scroll bar appearing included. An icon grid (the page
+thumbnails) wraps its captions at the cell's width, and :func:`fit_cells` makes the cells as
+tall as the widest caption needs.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
-__all__ = ["WholeRows", "wrap_whole"]
+__all__ = ["WholeRows", "fit_cells", "wrap_whole"]
 
 
 class WholeRows(QStyledItemDelegate):
@@ -34,9 +36,21 @@ class WholeRows(QStyledItemDelegate):
     def sizeHint(  # noqa: N802 - Qt's name
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
+        grid = self.view.gridSize()
+        if self.view.viewMode() is QListView.ViewMode.IconMode and grid.isValid():
+            return grid  # a grid's cells are alike: its owner sizes them (fit_cells)
         width = self.view.viewport().width() - 2 * self.view.spacing()
         if width <= 0:  # not laid out yet: the plain measure
             return super().sizeHint(option, index)
+        return self.measure(option, index, width)
+
+    def measure(
+        self,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+        width: int,
+    ) -> QSize:
+        """``index``'s row (or cell) laid out ``width`` px wide, its words wrapped whole."""
         measured = QStyleOptionViewItem(option)
         self.initStyleOption(measured, index)
         measured.rect = QRect(0, 0, self._wrap_width(measured, width), 1)
@@ -52,10 +66,34 @@ class WholeRows(QStyledItemDelegate):
         style = self.view.style()
         text = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, self.view)
         wrap = text.width()
-        if option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration:
+        beside = option.decorationPosition in (
+            QStyleOptionViewItem.Position.Left,
+            QStyleOptionViewItem.Position.Right,
+        )
+        if beside and option.features & QStyleOptionViewItem.ViewItemFeature.HasDecoration:
             margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view)
             wrap += option.decorationSize.width() + 2 * (margin + 1)
         return max(min(wrap, width), 1)
+
+
+def fit_cells(view: QListView, width: int, least: int) -> None:
+    """An icon grid's cells ``width`` px wide and as tall as its widest caption needs wrapped
+    whole (at least ``least``). One size for every cell, measured once on the widest caption:
+    a grid of uniform items lays a 612-page book out in ≈ 0.2 ms, measuring each cell took
+    ≈ 56 ms at every layout. Call it after the items change and when the font does."""
+    model = view.model()
+    delegate = view.itemDelegate()
+    if model is None or not isinstance(delegate, WholeRows) or model.rowCount() == 0:
+        return
+    metrics = view.fontMetrics()
+    rows = range(model.rowCount())
+    widest = max(rows, key=lambda row: metrics.horizontalAdvance(str(model.index(row, 0).data())))
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    needed = delegate.measure(option, model.index(widest, 0), width - 2 * view.spacing())
+    size = QSize(width, max(least, needed.height() + 2 * view.spacing()))
+    if size != view.gridSize():
+        view.setGridSize(size)
 
 
 def wrap_whole(view: QListView) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent, QObject, QPoint
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -94,6 +95,43 @@ class NoticeBar(QFrame):
         self.show()
 
 
+class FloatingNotice(QObject):
+    """Keeps the window's notice floating over the top of the page, not in the column above it.
+
+    Why: in the column it took two or three lines (≈ 90–130 px with large text) from a height
+    the open write bar beside the page already needs nearly all of: at 1280×800 the window grew
+    to 907 px (1105 with large text) when both showed. Floating, it covers the page's top edge
+    until 閉じる — the bars above the page and the write bar stay where they were, and the
+    window keeps its size. It is as wide as the page and as tall as its wrapped words."""
+
+    def __init__(self, notice: NoticeBar, host: QWidget, page: QWidget) -> None:
+        super().__init__(notice)
+        self.notice, self.host, self.page = notice, host, page
+        notice.setParent(host)
+        for watched in (notice, page):
+            watched.installEventFilter(self)
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        moved = (QEvent.Type.Show, QEvent.Type.Resize, QEvent.Type.Move, QEvent.Type.LayoutRequest)
+        if event.type() in moved:
+            self.place()
+        return False
+
+    def place(self) -> None:
+        if self.notice.isHidden():
+            return
+        corner = self.page.mapTo(self.host, QPoint(0, 0))
+        width = self.page.width()
+        height = self.notice.heightForWidth(width)
+        if height < 0:
+            height = self.notice.sizeHint().height()
+        # a page squeezed lower than the notice (large text, the 付箋 panel open below it):
+        # the notice rises over the bars above rather than covering the note being written
+        top = max(0, min(corner.y(), corner.y() + self.page.height() - height))
+        self.notice.setGeometry(corner.x(), top, width, height)
+        self.notice.raise_()
+
+
 class MainWindow(QMainWindow):
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -118,7 +156,6 @@ class MainWindow(QMainWindow):
         main = QWidget()
         right = QVBoxLayout(main)
         right.setContentsMargins(0, 0, 0, 0)
-        right.addWidget(self.notice)
         # -- presenting: who follows / browses / is offline, role requests (presenter_panel.py) --
         self.presenter_panel = PresenterPanel(session, self.viewer)
         page_row = QHBoxLayout()
@@ -131,6 +168,7 @@ class MainWindow(QMainWindow):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.side)
         row.addWidget(main, 1)
+        self.floating_notice = FloatingNotice(self.notice, main, self.viewer.page_area)
         self.setCentralWidget(central)
         # -- the room: the panel, then the side column fold where the window is narrow (room.py)
         self.room = Room(central, self.side, self.viewer, self.presenter_panel)

@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.app.meetings import STATE_ROLE
 from furano_meet.app.session import Session
-from furano_meet.app.states import LOOKS, State, StateBook
+from furano_meet.app.states import LOOKS, State, StateBook, kept_whole
 from furano_meet.app.tour import until
 from furano_meet.app.window import MainWindow
 from furano_meet.net import RelayConnection
@@ -88,7 +88,8 @@ async def key_waiting_then_withdrawn(council: Council, window: MainWindow) -> No
 
     await withdraw(clerk, first)
     await until(lambda: row_states(window.meetings) == [State.WITHDRAWN], WAIT)
-    assert "取り下げられた資料があります（1件）" in window.meetings.entries()[0].text()
+    row = window.meetings.entries()[0].text()  # the bracket is kept whole on a line
+    assert kept_whole("取り下げられた資料があります（1件）") in row
     await until(lambda: State.WITHDRAWN in row_states(window.agenda), WAIT)
     assert sorted(row_states(window.agenda)) == sorted([State.WITHDRAWN, State.READY])
     shot(window, "states_withdrawn")

@@ -8,12 +8,12 @@ window; each case is also shown to bite a plain word-wrapped list, so the check 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPixmap, QTextLayout, QTextOption
 from PySide6.QtWidgets import QApplication, QListWidget, QListWidgetItem
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.appearance import BLACK, YELLOW, Appearance
-from furano_meet.app.states import ICON_SIZE
+from furano_meet.app.states import ICON_SIZE, WORD_JOINER, Badge, State
 from furano_meet.app.whole_rows import wrap_whole
 from furano_meet.app.window import STYLE
 from furano_meet.preferences import Preferences
@@ -81,6 +81,37 @@ async def test_an_outline_title_that_just_fits_keeps_its_words_beside_a_scroll_b
     QApplication.sendPostedEvents()
     assert view.verticalScrollBar().isVisible()
     shot(view, "rows-outline-whole")
+
+
+def lines_at(view: QListWidget, text: str, width: int) -> list[str]:
+    """``text`` wrapped as the list's rows wrap it (word boundary, else anywhere), ``width``
+    px wide, in the list's font: its lines, word joiners left out."""
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout = QTextLayout(text, view.font())
+    layout.setTextOption(option)
+    layout.beginLayout()
+    lines = []
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        lines.append(text[line.textStart() : line.textStart() + line.textLength()])
+    layout.endLayout()
+    return [line.replace(WORD_JOINER, "") for line in lines]
+
+
+async def test_a_wrapped_state_line_keeps_its_bracket_whole(qtbot: QtBot) -> None:
+    """「…（資料3」「件）」 was a state line at some widths; the row shows （資料3件） whole."""
+    view = listing(qtbot, whole=True, icon=True)
+    view.show()
+    state = "オフラインで閲覧できます（資料3件）"
+    widths = range(120, 400, 2)
+    cut = [w for w in widths if "（資料3件）" not in "\n".join(lines_at(view, state, w))]
+    assert cut, "plain, the bracket is split at some widths"
+    shown = Badge(State.READY, state).shown
+    assert shown.replace(WORD_JOINER, "") == state
+    for width in widths:
+        lines = lines_at(view, shown, width)
+        assert "".join(lines) == state and "（資料3件）" in lines[-1], (width, lines)
 
 
 async def test_scroll_bars_are_touch_sized_and_seen_in_high_contrast(qtbot: QtBot) -> None:

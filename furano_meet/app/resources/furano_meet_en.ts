@@ -921,7 +921,8 @@ Version {v}   received by {k} of {n}</translation>
         <translation>Nobody is presenting yet — read freely</translation>
     </message>
     <message>
-        <source>発表中 — 全員があなたのページを見ています</source>
+        <source>発表中 — 全員が
+あなたのページを見ています</source>
         <translation>Presenting — everyone sees your page</translation>
     </message>
 </context>
