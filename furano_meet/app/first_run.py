@@ -38,7 +38,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QFileDialog, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QFrame,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from furano_meet.cli import PASSPHRASE_ENV
 from furano_meet.commands.common import running
@@ -92,6 +101,21 @@ def _page(*widgets: QWidget) -> QWidget:
     return page
 
 
+def _scroller(pages: QStackedWidget) -> QScrollArea:
+    """The steps in a frameless vertical scroll area: the window never asks more than a screen.
+
+    Why: with large text a step can be taller than a 1280×800 tablet less its task bar; the
+    window then grew past the screen and its button — 「この端末を登録する」 — sat below the
+    edge. Within a scroll area the step keeps its words whole and scrolls instead.
+    """
+    scroller = QScrollArea()
+    scroller.setWidget(pages)
+    scroller.setWidgetResizable(True)
+    scroller.setFrameShape(QFrame.Shape.NoFrame)
+    scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return scroller
+
+
 class FirstRunWindow(QWidget):
     """The steps of the module docstring. :attr:`ready` emits the open, enrolled, certified store."""
 
@@ -122,10 +146,16 @@ class FirstRunWindow(QWidget):
         self.pages = QStackedWidget(self)
         for page in self.steps:
             self.pages.addWidget(_page(page))
+        self.pages.currentChanged.connect(self._size_to_current)
+        self._size_to_current()
+        self.scroller = _scroller(self.pages)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
         layout.addWidget(self.notice)
-        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.scroller, 1)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._keep_focus_in_view)
         errors.shown.connect(self.notice.show_notice)
         self.passphrase.entered.connect(self.open_profile)
         self.invitation.submitted.connect(self.enrol)
@@ -253,6 +283,25 @@ class FirstRunWindow(QWidget):
         self.ops.run(asyncio.to_thread(read), on_done=self.invitation.invitation.setText)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _size_to_current(self, *_: object) -> None:
+        """The stack asks for the shown step's size, not its tallest step's.
+
+        Why: with large text each step is tall on its own (the invitation step ~900 px with a
+        notice above it); a stack sized for the tallest would make every step scroll.
+        """
+        shown = self.pages.currentWidget()
+        for index in range(self.pages.count()):
+            page = self.pages.widget(index)
+            assert page is not None
+            policy = QSizePolicy.Policy.Preferred if page is shown else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        self.pages.updateGeometry()
+
+    def _keep_focus_in_view(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Tab to a field below the fold and the step scrolls to it (keyboard, screen reader)."""
+        if new is not None and self.pages.isAncestorOf(new):
+            self.scroller.ensureWidgetVisible(new, 16, 16)
 
     def _show(self, page: QWidget) -> None:
         self.pages.setCurrentWidget(page.parentWidget() or page)
