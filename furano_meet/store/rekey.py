@@ -116,15 +116,20 @@ def change_passphrase(
 
 
 def _switch(paths: ProfilePaths, db: Database, passphrase: str, params: ScryptParams) -> bytes:
-    """Steps 1-3 of the module docstring on an open database; returns the new key."""
+    """Steps 1-3 of the module docstring on an open database; returns the new key.
+
+    Only as the database's sole connection (:meth:`Database.sole_access`; ``DatabaseBusy``
+    otherwise, before anything changed): another program with the store open would keep the
+    old key."""
     key, record = passphrase_record(passphrase, params)
-    with db.lock:
+    with db.lock, db.sole_access():
         db.checkpoint_truncate()
         try:
             write_record(paths.keysource_pending, record)
         except OSError as exc:
             raise from_os_error(exc, paths.keysource_pending) from exc
         _rekey_database(db, key)  # the WAL now holds every page under the new key
+        _write_back(db)
         _commit(paths)
     return key
 
@@ -134,6 +139,17 @@ def _rekey_database(db: Database, key: bytes) -> None:
     result = db.query_value(f"PRAGMA rekey = \"x'{key.hex()}'\"")
     if result is not None and str(result).lower() != "ok":
         raise StoreIOError(f"SQLCipher could not re-encrypt the database ({result})")
+
+
+def _write_back(db: Database) -> None:
+    """Step 2, second half: the re-encrypted pages copied from the WAL into the file itself.
+
+    Why: ``PRAGMA cipher_integrity_check`` - the full check at start, which runs whenever a WAL
+    is left - reads the file's pages, not the WAL's. A file still under the old key behind a WAL
+    under the new one would fail it on every page, and a sound cache would be reported damaged
+    (the app then showed that instead of its meeting list). A crash here leaves the WAL whole
+    (a checkpoint only truncates it once every page is copied); :func:`_settle` repeats this."""
+    db.checkpoint_truncate()
 
 
 def _commit(paths: ProfilePaths) -> None:
@@ -168,7 +184,11 @@ def _settle(
         raise WrongPassphrase()
     for key, candidate in matching:
         if _opens(paths, key):
-            (_commit if candidate is pending else _discard)(paths)
+            if candidate is pending:
+                _write_back_file(paths, key)
+                _commit(paths)
+            else:
+                _discard(paths)
             log.info("finished a key change that was interrupted")
             return key, candidate
     if len(matching) == 1:  # the other passphrase of an interrupted change
@@ -209,6 +229,15 @@ def _has_data(paths: ProfilePaths) -> bool:
     with contextlib.suppress(FileNotFoundError):
         return paths.database.stat().st_size > 0
     return False
+
+
+def _write_back_file(paths: ProfilePaths, key: bytes) -> None:
+    """:func:`_write_back` after a crash: the database is under ``key``, perhaps only in its WAL."""
+    db = Database.open(paths.database, key)
+    try:
+        _write_back(db)
+    finally:
+        db.close()
 
 
 def _opens(paths: ProfilePaths, key: bytes) -> bool:
