@@ -12,21 +12,30 @@ the change is written in an order where every crash leaves something the next un
 2. ``PRAGMA rekey`` rewrites every page under the new key in *one* SQLite transaction (the WAL is
    checkpointed first, so it holds nothing under the old key), fsynced at commit
    (``synchronous = FULL``). Before the commit the database is entirely under the old key, after
-   it entirely under the new one.
+   it entirely under the new one. The WAL is then copied into the file and truncated: the
+   full start-up check (:mod:`.integrity`, ``PRAGMA cipher_integrity_check``) reads the file's
+   pages, never the WAL's, and would call a file still under the old key damaged.
 3. ``keysource.next.json`` is renamed over ``keysource.json`` (atomic) and the folder fsynced.
+
+All of it happens only while the connection making the change is the database's only one
+(:meth:`~.database.Database.sole_access`, held from before step 1 to after step 3): another
+program with the store open keeps the old key - it could no longer read a page - and its open
+connection would keep the new pages out of the file. With one open, nothing changes and
+``DatabaseBusy`` is raised.
 
 At unlock, a leftover ``keysource.next.json`` means a crash between 1 and 3. The passphrase is
 tried against both descriptions, and the database itself says which key it is under: opening it is
-a read of page 1 (about a millisecond, nothing written). If the new key opens it, step 3 is
-finished; if the old one does, the unused new description is deleted. After a passphrase change
+a read of page 1 (about a millisecond, nothing written). If the new key opens it, the rest of
+step 2 (the copy into the file) and step 3 are finished; if the old one does, the unused new
+description is deleted. After a passphrase change
 the user may type either passphrase; the one the database is not under is reported as wrong, the
 other opens it.
 
 A store made with weaker scrypt parameters than the current ones (:class:`ScryptParams`) is moved
 to them at its next successful unlock, before :class:`~furano_meet.store.LocalStore` opens the
 database, and only after its schema version has been accepted (a newer major stays untouched).
-This is best effort: if it cannot be done now (disk full, database busy) the store opens with its
-old parameters and the next unlock tries again.
+This is best effort: if it cannot be done now (disk full, another program has the store open)
+the store opens with its old parameters and the next unlock tries again.
 """
 
 from __future__ import annotations
