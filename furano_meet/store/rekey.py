@@ -106,7 +106,9 @@ def change_passphrase(
 
     Raises :class:`WrongPassphrase` if ``old`` is not the current passphrase and
     :class:`~furano_meet.store.passphrase.PassphraseTooWeak` for a weak ``new``; in both cases
-    nothing changed. Must not be called inside :meth:`LocalStore.atomic`. A store error raised
+    nothing changed; likewise :class:`DatabaseBusy` while another program has the store open
+    (it would keep the old key). Must not be called inside :meth:`LocalStore.atomic`. A store
+    error raised
     after the database was re-encrypted (the final rename failed) leaves the change to be
     finished at the next unlock, where the new passphrase opens the store.
     """
