@@ -146,8 +146,10 @@ def subjects(plan: Plan) -> tuple[list[Subject], list[str]]:
     """The documents to move, and the reasons for any that are skipped."""
     chosen: list[Subject] = []
     skipped: list[str] = []
-    book = budget_book()
-    if book is None:
+    book = budget_book() if plan.book else None
+    if not plan.book:
+        skipped.append("budget book skipped: a quick run moves the pack only")
+    elif book is None:
         skipped.append(f"budget book skipped: {BUDGET_BOOK.resolve()} is absent")
     else:
         label = f"budget book (612 p., {len(book) / MB:.1f} MB)"
@@ -240,7 +242,7 @@ async def measure(*, quick: bool = False) -> tuple[list[report.Row], dict[str, A
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="4 MB pack, 2 rounds (smoke run)")
+    parser.add_argument("--quick", action="store_true", help="1 MB pack, 1 round (smoke run)")
     args = parser.parse_args()
     raise_open_file_limit()
     started = time.perf_counter()

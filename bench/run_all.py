@@ -1,7 +1,7 @@
 """Run every benchmark, write ``bench/results/*.json`` and print one markdown table.
 
     python -m bench            # the full set (about 3 minutes on the 2-core reference machine)
-    python -m bench --quick    # a smoke run of the harness (well under a minute)
+    python -m bench --quick    # a smoke run of the harness (about a minute; docs/testing.md)
     python -m bench --only fanout blobs
     python -m bench --only crypto_transfer open_render search     # the client core only
 

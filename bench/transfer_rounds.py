@@ -43,6 +43,8 @@ class Plan:
     ~0.1 s and its fixed costs are a few ms, so more rounds steady its median cheaply."""
     link: str = ""
     """``tc`` rate of the shaped-link pass (:mod:`bench.link`), or ``""`` for none."""
+    book: bool = True
+    """Whether the 612-page budget book is moved too, when ``../shared/pdfs`` has it."""
 
 
 SMALL_DOCUMENT = 8 * MB
@@ -56,7 +58,12 @@ FULL = Plan(
 )
 #: How the shaped link is named in the results.
 LINK_LABELS = {"1gbit": "1 Gbit/s"}
-QUICK = Plan(pack_bytes=4 * MB, repeats=2, engine_repeats=1, raw_repeats=3, small_repeats=2)
+QUICK = Plan(
+    pack_bytes=1 * MB, repeats=1, engine_repeats=1, raw_repeats=1, small_repeats=1, book=False
+)
+"""The smoke run (``tests/bench/test_harness.py``): every side, both side orders (the warm-up
+round is the odd one), the withdrawal between rounds and the last round's indexing, once each,
+on the smallest pack. No book: it takes the pack's code path, and CI's clean clone has none."""
 WARMUP_ROUNDS = 1
 #: Pause between an upload and the measured download, the same on every side: the relay's
 #: work after publishing (commit, fan-out) must not land in one side's download and not another's.

@@ -249,6 +249,37 @@ class Database:
             if row is not None and row[0]:
                 raise DatabaseBusy("the WAL could not be checkpointed; another reader is open")
 
+    @contextmanager
+    def sole_access(self) -> Iterator[None]:
+        """Hold the database file's exclusive lock for the block: no other connection, in this
+        process or another, has the database open meanwhile, and none can open it.
+
+        Why: re-encrypting the database (``PRAGMA rekey``) is safe only for the connection that
+        does it. Another connection keeps the old key; whatever it reads after the change fails
+        its HMAC, and its close could not copy the new pages from the WAL into the file, so the
+        file itself would stay under the old key. In WAL mode every open connection holds a
+        shared lock on the file, so ``locking_mode = EXCLUSIVE`` and ``BEGIN EXCLUSIVE`` succeed
+        only for the sole connection. Raises :class:`DatabaseBusy` at once (no busy wait) when
+        another connection has it open; the connection is back to normal locking afterwards.
+        """
+        with self.lock:
+            if self._depth:
+                raise StoreBug("sole_access() called inside a transaction")
+            self.execute("PRAGMA busy_timeout = 0")
+            try:
+                self.execute("PRAGMA locking_mode = EXCLUSIVE")
+                try:
+                    self.execute("BEGIN EXCLUSIVE")
+                    self.execute("COMMIT")  # the exclusive lock stays until normal locking
+                    yield
+                finally:
+                    if self._conn is not None:  # (closed: its locks went with it)
+                        self.query_value("PRAGMA locking_mode = NORMAL")
+                        self.query_value("SELECT count(*) FROM sqlite_master")  # drops the lock
+            finally:
+                if self._conn is not None:
+                    self.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
+
     # -- lifetime -------------------------------------------------------------------------------
 
     @property

@@ -12,21 +12,30 @@ the change is written in an order where every crash leaves something the next un
 2. ``PRAGMA rekey`` rewrites every page under the new key in *one* SQLite transaction (the WAL is
    checkpointed first, so it holds nothing under the old key), fsynced at commit
    (``synchronous = FULL``). Before the commit the database is entirely under the old key, after
-   it entirely under the new one.
+   it entirely under the new one. The WAL is then copied into the file and truncated: the
+   full start-up check (:mod:`.integrity`, ``PRAGMA cipher_integrity_check``) reads the file's
+   pages, never the WAL's, and would call a file still under the old key damaged.
 3. ``keysource.next.json`` is renamed over ``keysource.json`` (atomic) and the folder fsynced.
+
+All of it happens only while the connection making the change is the database's only one
+(:meth:`~.database.Database.sole_access`, held from before step 1 to after step 3): another
+program with the store open keeps the old key - it could no longer read a page - and its open
+connection would keep the new pages out of the file. With one open, nothing changes and
+``DatabaseBusy`` is raised.
 
 At unlock, a leftover ``keysource.next.json`` means a crash between 1 and 3. The passphrase is
 tried against both descriptions, and the database itself says which key it is under: opening it is
-a read of page 1 (about a millisecond, nothing written). If the new key opens it, step 3 is
-finished; if the old one does, the unused new description is deleted. After a passphrase change
+a read of page 1 (about a millisecond, nothing written). If the new key opens it, the rest of
+step 2 (the copy into the file) and step 3 are finished; if the old one does, the unused new
+description is deleted. After a passphrase change
 the user may type either passphrase; the one the database is not under is reported as wrong, the
 other opens it.
 
 A store made with weaker scrypt parameters than the current ones (:class:`ScryptParams`) is moved
 to them at its next successful unlock, before :class:`~furano_meet.store.LocalStore` opens the
 database, and only after its schema version has been accepted (a newer major stays untouched).
-This is best effort: if it cannot be done now (disk full, database busy) the store opens with its
-old parameters and the next unlock tries again.
+This is best effort: if it cannot be done now (disk full, another program has the store open)
+the store opens with its old parameters and the next unlock tries again.
 """
 
 from __future__ import annotations
@@ -97,7 +106,9 @@ def change_passphrase(
 
     Raises :class:`WrongPassphrase` if ``old`` is not the current passphrase and
     :class:`~furano_meet.store.passphrase.PassphraseTooWeak` for a weak ``new``; in both cases
-    nothing changed. Must not be called inside :meth:`LocalStore.atomic`. A store error raised
+    nothing changed; likewise :class:`DatabaseBusy` while another program has the store open
+    (it would keep the old key). Must not be called inside :meth:`LocalStore.atomic`. A store
+    error raised
     after the database was re-encrypted (the final rename failed) leaves the change to be
     finished at the next unlock, where the new passphrase opens the store.
     """
@@ -116,15 +127,20 @@ def change_passphrase(
 
 
 def _switch(paths: ProfilePaths, db: Database, passphrase: str, params: ScryptParams) -> bytes:
-    """Steps 1-3 of the module docstring on an open database; returns the new key."""
+    """Steps 1-3 of the module docstring on an open database; returns the new key.
+
+    Only as the database's sole connection (:meth:`Database.sole_access`; ``DatabaseBusy``
+    otherwise, before anything changed): another program with the store open would keep the
+    old key."""
     key, record = passphrase_record(passphrase, params)
-    with db.lock:
+    with db.lock, db.sole_access():
         db.checkpoint_truncate()
         try:
             write_record(paths.keysource_pending, record)
         except OSError as exc:
             raise from_os_error(exc, paths.keysource_pending) from exc
         _rekey_database(db, key)  # the WAL now holds every page under the new key
+        _write_back(db)
         _commit(paths)
     return key
 
@@ -134,6 +150,17 @@ def _rekey_database(db: Database, key: bytes) -> None:
     result = db.query_value(f"PRAGMA rekey = \"x'{key.hex()}'\"")
     if result is not None and str(result).lower() != "ok":
         raise StoreIOError(f"SQLCipher could not re-encrypt the database ({result})")
+
+
+def _write_back(db: Database) -> None:
+    """Step 2, second half: the re-encrypted pages copied from the WAL into the file itself.
+
+    Why: ``PRAGMA cipher_integrity_check`` - the full check at start, which runs whenever a WAL
+    is left - reads the file's pages, not the WAL's. A file still under the old key behind a WAL
+    under the new one would fail it on every page, and a sound cache would be reported damaged
+    (the app then showed that instead of its meeting list). A crash here leaves the WAL whole
+    (a checkpoint only truncates it once every page is copied); :func:`_settle` repeats this."""
+    db.checkpoint_truncate()
 
 
 def _commit(paths: ProfilePaths) -> None:
@@ -168,7 +195,11 @@ def _settle(
         raise WrongPassphrase()
     for key, candidate in matching:
         if _opens(paths, key):
-            (_commit if candidate is pending else _discard)(paths)
+            if candidate is pending:
+                _write_back_file(paths, key)
+                _commit(paths)
+            else:
+                _discard(paths)
             log.info("finished a key change that was interrupted")
             return key, candidate
     if len(matching) == 1:  # the other passphrase of an interrupted change
@@ -209,6 +240,15 @@ def _has_data(paths: ProfilePaths) -> bool:
     with contextlib.suppress(FileNotFoundError):
         return paths.database.stat().st_size > 0
     return False
+
+
+def _write_back_file(paths: ProfilePaths, key: bytes) -> None:
+    """:func:`_write_back` after a crash: the database is under ``key``, perhaps only in its WAL."""
+    db = Database.open(paths.database, key)
+    try:
+        _write_back(db)
+    finally:
+        db.close()
 
 
 def _opens(paths: ProfilePaths, key: bytes) -> bool:

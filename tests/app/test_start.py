@@ -11,6 +11,7 @@ the pack was opened and painted. Counts, not times.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def counts(line: str) -> tuple[int, int]:
     return int(words[1]), int(words[2])
 
 
-@pytest.mark.production_scrypt  # a separate app process opens these stores at production cost
+@pytest.mark.production_scrypt  # an ordinary start: no upgrade (that is test_old_cost_store.py)
 async def test_after_start_a_full_collection_scans_only_what_the_meeting_made(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
@@ -41,6 +42,8 @@ async def test_after_start_a_full_collection_scans_only_what_the_meeting_made(
     async with demo_council(tmp_path / "demo") as council:
         session = await member_session(council, devices, "giin1")  # the pack on the device
         await session.close()
+        # the app's process has the profile to itself, as on a device
+        await asyncio.to_thread(session.engine._ctx.store.close)
         async with app_processes(devices, "giin1") as (app,):
             await app.seen("meetings 1")
             _, settled = await app.said(lambda line: line.startswith("settled "), "settled")

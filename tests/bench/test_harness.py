@@ -32,3 +32,24 @@ def test_the_quick_benchmark_run_completes() -> None:
     assert "Traceback" not in done.stderr
     for benchmark in ("fan-out", "blobs", "memory", "crypto", "open+render", "search"):
         assert f"| {benchmark} |" in done.stdout
+    # The quick plans are small (bench/transfer_rounds.py, bench/open_render.py: QUICK), not
+    # partial: every kind of row the full run reports is still there.
+    for row in QUICK_ROWS:
+        assert row in done.stdout, row
+
+
+QUICK_ROWS = (
+    "crypto alone vs bare transfer (median)",
+    "app pipeline vs the same without crypto (median)",
+    "app pipeline vs bare transfer (median)",
+    "client-process CPU (all threads)",
+    "engine pair, publish_document",
+    "engine pair, published → DocumentReady (incl. text + index)",
+    "engine pair, the clerk keeps its publication (no download)",
+    "one-shot AES-GCM encrypt vs DocumentEncryptor",
+    "one-shot AES-GCM decrypt vs DocumentDecryptor (+ hash)",
+    "tap → page 1 at 1920×1200, p50",
+    "tap → page 1 at 1920×1200, p95",
+    "first tap in a fresh process (cold)",
+)
+"""Rows of ``crypto`` and ``open+render`` a quick run must print (what the full run gates)."""

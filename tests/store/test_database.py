@@ -5,13 +5,21 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlcipher3 import dbapi2
 
 from furano_meet.store.database import Database
-from furano_meet.store.errors import DatabaseCorrupt, StorageFull, StoreBug, StoreClosed
+from furano_meet.store.errors import (
+    DatabaseBusy,
+    DatabaseCorrupt,
+    StorageFull,
+    StoreBug,
+    StoreClosed,
+)
 
 KEY = bytes(range(32))
 
@@ -131,6 +139,37 @@ def test_one_connection_is_safe_to_share_between_threads(db: Database) -> None:
         thread.join()
     assert errors == []
     assert db.query_value("SELECT count(*) FROM t") == 200
+
+
+def test_sole_access_is_refused_at_once_while_another_connection_is_open(db: Database) -> None:
+    """What the key change relies on (``store/rekey.py``): an idle second connection - in WAL
+    mode it holds a shared lock on the file - is noticed without the 5 s busy wait, and the
+    connection is back to normal locking afterwards, so others can open the database again."""
+    db.execute("INSERT INTO t VALUES (x'01')")
+    other = Database.open(db.path, KEY)
+    try:
+        started = time.perf_counter()
+        with pytest.raises(DatabaseBusy), db.sole_access():
+            pass
+        assert time.perf_counter() - started < 1.0
+        assert other.query_value("SELECT count(*) FROM t") == 1  # untouched, still readable
+    finally:
+        other.close()
+    with db.sole_access():
+        db.execute("INSERT INTO t VALUES (x'02')")
+        newcomer = dbapi2.connect(str(db.path), timeout=0)  # nobody gets in meanwhile
+        try:
+            newcomer.execute(f"PRAGMA key = \"x'{KEY.hex()}'\"")
+            with pytest.raises(dbapi2.OperationalError, match="locked"):
+                newcomer.execute("SELECT count(*) FROM t").fetchone()
+        finally:
+            newcomer.close()
+    again = Database.open(db.path, KEY)
+    try:
+        assert again.query_value("SELECT count(*) FROM t") == 2
+    finally:
+        again.close()
+    assert db.query_value("PRAGMA locking_mode") == "normal"
 
 
 def test_key_must_be_32_bytes(tmp_path: Path) -> None:

@@ -399,12 +399,53 @@ def test_a_crash_during_the_upgrade_loses_nothing(
         assert record.salt != pending.salt
 
 
+@pytest.mark.parametrize("step", ["_rekey_database", "_write_back", "_commit"])
+def test_the_store_opens_after_a_crash_at_any_step_of_the_upgrade(
+    data_dir: Path, fail_keyring: None, step: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through LocalStore.open, start-up check included. The crash left a WAL, so the full check
+    runs, and ``PRAGMA cipher_integrity_check`` reads the file's pages, not the WAL's: a file
+    still under the old key behind a WAL under the new one failed it on every page, and a sound
+    cache was reported damaged (the rekey's pages are now copied into the file before step 3)."""
+    monkeypatch.setattr(keysource, "CURRENT_SCRYPT", UPGRADED)
+    paths = _old_store(data_dir, STRONG, FAST)
+    _crash(paths, step, STRONG)
+    with LocalStore.open(data_dir, PROFILE, passphrase=STRONG) as store:
+        assert store.get_setting("議事録") == "非公開"
+    assert _record(paths).scrypt == UPGRADED and not paths.keysource_pending.exists()
+
+
+def test_an_upgrade_waits_while_another_connection_has_the_store_open(
+    data_dir: Path, fail_keyring: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program with the store open (a second app, the command line) keeps the old key.
+    Re-encrypting under it left that program reading pages it cannot decrypt, and left the new
+    pages in a WAL its open connection kept anyone from copying into the file: the start-up
+    check then reported every page damaged, and the app never showed its meeting list. The
+    upgrade now waits for an unlock with the store to itself; the store opens as it is."""
+    monkeypatch.setattr(keysource, "CURRENT_SCRYPT", UPGRADED)
+    paths = _old_store(data_dir, STRONG, FAST)
+    other = Database.open(paths.database, _old_key(paths, STRONG))
+    try:
+        other.configure()
+        with LocalStore.open(data_dir, PROFILE, passphrase=STRONG) as store:
+            assert store.get_setting("議事録") == "非公開"
+            store.set_setting("while", "shared")
+        assert _record(paths).scrypt == FAST and not paths.keysource_pending.exists()
+        assert other.query_value("SELECT value FROM settings WHERE key = '議事録'") == "非公開"
+    finally:
+        other.close()
+    with LocalStore.open(data_dir, PROFILE, passphrase=STRONG) as store:  # alone now
+        assert store.settings() == {"議事録": "非公開", "while": "shared"}
+    assert _record(paths).scrypt == UPGRADED and not paths.keysource_pending.exists()
+
+
 def test_a_crash_after_a_changed_passphrase_was_applied(data_dir: Path, fail_keyring: None) -> None:
     new = "ラベンダー畑の向こうに十勝岳"
     paths = _old_store(data_dir, STRONG, FAST)
-    pending = _crash(paths, "_commit", STRONG, new)
+    pending = _crash(paths, "_write_back", STRONG, new)
     before = _data_files(paths)
-    assert "cache.db-wal" in before  # the crash left the re-encrypted pages in the WAL
+    assert before["cache.db-wal"]  # the crash left the re-encrypted pages in the WAL
     with pytest.raises(WrongPassphrase):  # the database is under the new passphrase already
         rekey.unlock(paths, _record(paths), STRONG, target=FAST)
     assert _data_files(paths) == before
