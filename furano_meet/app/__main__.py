@@ -70,6 +70,7 @@ async def _run(
     from .garbage import GarbageAtRest
     from .language import set_language
     from .probe import install as install_probe
+    from .probe import say_at_start
     from .screen_fit import show_main_window
     from .session import Session
     from .window import MainWindow
@@ -91,6 +92,7 @@ async def _run(
         engine = await asyncio.to_thread(SyncEngine, store)
     except FuranoError as exc:
         notice = errors.present(exc)
+        say_at_start(notice)  # end-to-end tests: the window never came, the box is all there is
         QMessageBox.warning(None, "Furano Meet", notice.text)
         return 1
     session = Session(engine, errors=errors)

@@ -10,7 +10,8 @@ Lines out (``probe`` + words)::
     probe meetings N            the meeting list shows N meetings (on every change)
     probe ready DOC VERSION     a document arrived and can be opened
     probe painted DOC VERSION PAGE
-    probe notice CODE           the error presenter said something (its code)
+    probe notice CODE           the error presenter said something (its code); also a
+                                start-up failure shown in a box before any window
     probe follow STATE          the follow bar: idle / following / browsing / presenting
     probe status STATE PENDING  online / offline / syncing, changes still to send
     probe ink DOC VERSION PAGE N  shared strokes on the page shown
@@ -46,6 +47,16 @@ PROBE_ENV = "FURANO_MEET_PROBE"
 
 def say(*words: object) -> None:
     print("probe", *words, flush=True)
+
+
+def say_at_start(notice: Notice) -> None:
+    """A start-up failure, said before its message box: no window, so no probe, was installed.
+
+    Why: a test waiting for ``meetings N`` otherwise saw nothing at all for its whole timeout
+    (a store wrongly taken for damaged looked like a hang, sixth session).
+    """
+    if os.environ.get(PROBE_ENV):
+        say("notice", notice.code)
 
 
 class Probe(QObject):
