@@ -71,6 +71,8 @@ class Gestures(QObject):
         self._wheel_edge = 0
         self._start: QPointF | None = None
         self._last: QPointF | None = None
+        self._rest = QPointF()
+        """What the last pans left of a pixel (:meth:`_pan`)."""
         self._pinch: tuple[float, float] | None = None
         """(finger distance, zoom) when the second finger came down."""
         self._pinched = False
@@ -155,7 +157,7 @@ class Gestures(QObject):
         distance = max(1.0, math.dist((a.x(), a.y()), (b.x(), b.y())))
         if self._pinch is None:
             self._pinch, self._pinched = (distance, self.viewer.zoom), True
-            self._last = centre
+            self._last, self._rest = centre, QPointF()
             return
         start_distance, start_zoom = self._pinch
         previous = centre if self._last is None else self._last
@@ -171,15 +173,22 @@ class Gestures(QObject):
     def _one(self, position: QPointF) -> None:
         if self._start is None:
             self._start = self._last = position
+            self._rest = QPointF()
             return
         if self._last is not None:
             self._pan(position - self._last)
         self._last = position
 
     def _pan(self, delta: QPointF) -> None:
+        """Scroll by ``delta`` viewport pixels; the part of a pixel a move leaves is kept for the
+        next, so a slow finger's many small moves add up to where the finger went (rounding each
+        one drifted: six moves of 16.7 px scrolled 102 px for a 100 px drag)."""
+        whole = delta + self._rest
+        dx, dy = round(whole.x()), round(whole.y())
+        self._rest = whole - QPointF(dx, dy)
         area = self.viewer.page_area
-        area.horizontalScrollBar().setValue(area.horizontalScrollBar().value() - round(delta.x()))
-        area.verticalScrollBar().setValue(area.verticalScrollBar().value() - round(delta.y()))
+        area.horizontalScrollBar().setValue(area.horizontalScrollBar().value() - dx)
+        area.verticalScrollBar().setValue(area.verticalScrollBar().value() - dy)
 
     def _lifted(self, end: QPointF) -> None:
         """One finger came up at ``end`` (viewport pixels): a tap, a swipe, or the end of a
