@@ -1,0 +1,59 @@
+"""Which presenter frames may move this reader: only to a page this device holds for the meeting.
+
+Theory of operation
+-------------------
+The presenter state (who presents, the document, version and page, the pointer, the summons
+count) is the relay's word: a page turn carries no signature (docs/trust.md). Before a frame
+moves a follower, or a summons brings a browsing reader back, the engine checks the page it
+names against the reader's *own* store — what this device verified itself, not what the relay
+says about it:
+
+* the document version is held here, received and verified (its signed manifest checked, so
+  the row's meeting and page count are the publisher's, not the relay's);
+* it belongs to *this* meeting: a relay must not use meeting A's frames to open a document the
+  reader holds from meeting B (``SyncEngine.open_document`` takes no meeting id, the viewer
+  would open it);
+* it is not withdrawn (and not shredded: a shredded meeting's rows are gone);
+* the page is within the version's page count (pages are zero-based on the wire; the codec
+  already refuses a negative one).
+
+*Any* version the store holds verified for the meeting passes, not only the newest: an older
+version is a document the clerk published to this meeting, the chair may show it on purpose
+(「前の版では」), and during a 差し替え the chair's device may still be on the old version while
+a reader already has the new one — refusing it would strand every follower mid-replacement.
+What the check stops is a page the reader was never given *in this meeting*; which of the
+meeting's own pages is shown stays the presenter's (and so the relay's) choice, as before.
+
+A frame naming no document (the role changed hands before any page was shown) passes: it moves
+nobody. A frame that fails is ignored whole by :mod:`.presenting` (the reader stays where it is),
+logged and counted; it never reaches the screen, so nothing raises into the UI.
+"""
+
+from __future__ import annotations
+
+from furano_meet.protocol import messages as m
+from furano_meet.store import LocalStore
+from furano_meet.store.records import DocumentState
+
+from .receiving import needs_receiving
+
+
+def page_problem(store: LocalStore, meeting_id: str, state: m.PresenterState) -> str | None:
+    """(Store thread) Why ``state`` must not move a reader of ``meeting_id``, or ``None``."""
+    if not state.document_id:
+        return None
+    doc = store.document(state.document_id, state.version)
+    if doc is None:
+        return "a document version this device does not hold"
+    if doc.meeting_id != meeting_id:
+        return "a document of another meeting"
+    if doc.state is DocumentState.WITHDRAWN:
+        return "a withdrawn document"
+    if needs_receiving(doc):
+        return "a document version not received and verified yet"
+    meeting = store.meeting(meeting_id)
+    if meeting is None or meeting.shredded_at is not None:
+        return "a meeting this device no longer holds"
+    if not 0 <= state.page < doc.page_count:
+        return f"page {state.page} of a {doc.page_count}-page document"
+    return None
