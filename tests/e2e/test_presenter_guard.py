@@ -1,0 +1,186 @@
+"""A presenter frame moves a reader only within its own meeting (furano_meet/sync/presenter_guard.py).
+
+The relay is hostile here (``tests/e2e/hostile.py``): in meeting A's ``presenter_changed`` it
+names a document the councillor holds from meeting B, a document nobody published, a page past
+the end, a withdrawn document — live, as a summons, in a join snapshot, and as a frame the codec
+cannot read. Each leaves the reader where they were (counted in ``MeetingView.ignored_frames``),
+and a good frame afterwards still moves them. Real relay behind the proxy, real engines, real
+SQLCipher stores and real PDFs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from furano_meet.protocol import codec
+from furano_meet.protocol import messages as m
+from furano_meet.sync.events import DocumentReady, DocumentWithdrawn, PresenterMoved
+from furano_meet.sync.follow import Mode, PageRef
+from server.demo import MEETING_ID
+from tests.e2e.council import PACK_PAGES, Council, Device, wait_until
+from tests.e2e.hostile import TO_CLIENT, TO_RELAY, HostileRelay
+from tests.pdfs import generate_agenda_pack
+
+OTHER = "r8-yosan"
+"""Meeting B: the councillor and the clerk are members of it too."""
+HERE = PageRef("pack", 1, 2)
+"""Where the chair has taken the room before the relay starts lying."""
+
+
+async def room_with_two_meetings(hostile: HostileRelay, council: Council) -> tuple[Device, ...]:
+    """Meeting B with a real 3-page document the councillor holds (``other-doc``), the pack
+    in meeting A, a withdrawn document of meeting A (``gone``); the chair has shown page 3 of
+    the pack and the councillor follows there. Returns (chair, clerk, member)."""
+    store = hostile.relay.store
+    await store.run(store.create_meeting, OTHER, "furano", "予算特別委員会")
+    await store.run(store.set_members, OTHER, ["jimukyoku", "giin1"])
+    chair = await council.device("iincho")
+    clerk = await council.device("jimukyoku")
+    member = await council.device("giin1")
+    await clerk.engine.create_meeting_key(OTHER)
+    pdf = generate_agenda_pack(title="予算書", pages=3)
+    await clerk.engine.publish_document(OTHER, pdf, title="予算書", document_id="other-doc")
+    await member.wait_for(DocumentReady, lambda e: e.document_id == "other-doc", timeout=40)
+    await council.hold_pack(chair, member)
+    gone = generate_agenda_pack(title="撤回資料", pages=3, seed=1)
+    await clerk.engine.publish_document(MEETING_ID, gone, title="撤回資料", document_id="gone")
+    await member.wait_for(DocumentReady, lambda e: e.document_id == "gone", timeout=40)
+    await clerk.engine.withdraw_document(MEETING_ID, "gone")
+    await member.wait_for(DocumentWithdrawn, lambda e: e.document_id == "gone")
+    await chair.engine.present_page(MEETING_ID, *_ref(HERE))
+    await member.wait_for(PresenterMoved, lambda e: e.view.page == HERE)
+    return chair, clerk, member
+
+
+def _ref(page: PageRef) -> tuple[str, int, int]:
+    return page.document_id, page.version, page.page
+
+
+def frame(
+    seq: int,
+    document_id: str,
+    version: int,
+    page: int,
+    summon: int = 0,
+    presenter: str = "iincho",
+) -> m.Msg:
+    """A forged ``presenter_changed`` of meeting A (the relay's word, as every frame is)."""
+    state = m.PresenterState(
+        seq=seq,
+        presenter_user_id=presenter,
+        document_id=document_id,
+        version=version,
+        page=page,
+        summon=summon,
+    )
+    return m.PresenterChanged(meeting_id=MEETING_ID, state=state)
+
+
+BAD = {
+    "another meeting's document": ("other-doc", 1, 1),
+    "a document nobody published": ("nosuch", 1, 0),
+    "the page just past the end": ("pack", 1, PACK_PAGES),
+    "a page far past the end": ("pack", 1, 99_999),
+    "a version never published": ("pack", 2, 0),
+    "a withdrawn document": ("gone", 1, 0),
+}
+
+
+@pytest.mark.parametrize("summon", [0, 1], ids=["turn", "summons"])
+async def test_a_frame_naming_a_page_outside_the_meeting_leaves_the_reader_where_they_are(
+    hostile: HostileRelay, hostile_council: Council, summon: int
+) -> None:
+    """Every bad frame is ignored (a summons too: a browsing reader is not brought), and the
+    good frame after them still moves the reader."""
+    _chair, _clerk, member = await room_with_two_meetings(hostile, hostile_council)
+    device_id = member.engine.account.device_id
+    if summon:
+        await member.engine.browse(MEETING_ID, HERE)  # browsing, on the same page
+    seq = 10_000
+    for count, (document_id, version, page) in enumerate(BAD.values(), start=1):
+        bad = frame(seq + 1, document_id, version, page, summon=(seq + 1) * summon)
+        marker = frame(seq + 2, *_ref(HERE), presenter=f"marker-{count}")  # harmless, after it
+        seq += 2
+        await hostile.inject(TO_CLIENT, device_id, bad)
+        await hostile.inject(TO_CLIENT, device_id, marker)
+        await member.wait_for(
+            PresenterMoved, lambda e, c=count: e.view.presenter_user_id == f"marker-{c}"
+        )
+        view = member.engine.view(MEETING_ID)
+        assert view.view.page == HERE
+        assert view.view.presenter_page == HERE  # the marker did not move either
+        assert view.view.mode is (Mode.BROWSING if summon else Mode.FOLLOWING)
+        assert view.ignored_frames == count
+    moved = [e.view.page for e in member.events if isinstance(e, PresenterMoved)]
+    assert all(p == HERE for p in moved[moved.index(HERE) :]), moved
+    # A good frame still moves the reader (and a good summons still brings them).
+    await hostile.inject(
+        TO_CLIENT, device_id, frame(seq + 1, "pack", 1, PACK_PAGES - 1, summon=(seq + 1) * summon)
+    )
+    end = PageRef("pack", 1, PACK_PAGES - 1)
+    await member.wait_for(PresenterMoved, lambda e: e.view.page == end)
+    assert member.engine.view(MEETING_ID).view.mode is Mode.FOLLOWING
+    assert member.engine.view(MEETING_ID).ignored_frames == len(BAD)
+
+
+async def test_the_chairs_own_turns_still_move_the_reader_after_ignored_frames(
+    hostile: HostileRelay, hostile_council: Council
+) -> None:
+    """Ignored frames leave the sequence number where it was, so the relay cannot use one
+    (with a huge ``seq``) to make the chair's real turns look stale."""
+    chair, _clerk, member = await room_with_two_meetings(hostile, hostile_council)
+    device_id = member.engine.account.device_id
+    await hostile.inject(TO_CLIENT, device_id, frame(900_000, "other-doc", 1, 0))
+    await wait_until(lambda: member.engine.view(MEETING_ID).ignored_frames == 1)
+    await chair.engine.present_page(MEETING_ID, "pack", 1, 5)
+    await member.wait_for(PresenterMoved, lambda e: e.view.page == PageRef("pack", 1, 5))
+
+
+async def test_a_join_snapshot_naming_another_meetings_page_keeps_the_reader_in_place(
+    hostile: HostileRelay, hostile_council: Council
+) -> None:
+    """The snapshot is authoritative for who presents and the sequence, not for a page this
+    reader does not hold in the meeting: after a reconnect whose snapshot names meeting B's
+    document, the reader still shows the pack's page; the chair's next turn moves them."""
+    chair, _clerk, member = await room_with_two_meetings(hostile, hostile_council)
+    device_id = member.engine.account.device_id
+
+    def lie(joined: m.MeetingJoined) -> m.MeetingJoined:
+        if joined.meeting.meeting_id != MEETING_ID:
+            return joined
+        lied = replace(joined.presenter, document_id="other-doc", version=1, page=0)
+        return replace(joined, presenter=lied)
+
+    lying = hostile.replace(TO_CLIENT, m.MeetingJoined, lie, device=device_id)
+    joins = len(hostile.seen(TO_RELAY, m.JoinMeeting, device_id))
+    for conn in hostile.of(device_id):
+        await conn.client.close()  # the relay drops the councillor; they reconnect
+    await wait_until(lambda: len(hostile.seen(TO_RELAY, m.JoinMeeting, device_id)) > joins)
+    await wait_until(lambda: member.engine.view(MEETING_ID).ignored_frames == 1)
+    lying.remove()
+    view = member.engine.view(MEETING_ID)
+    assert view.joined and view.view.page == HERE
+    await chair.engine.present_page(MEETING_ID, "pack", 1, 6)
+    await member.wait_for(PresenterMoved, lambda e: e.view.page == PageRef("pack", 1, 6))
+
+
+async def test_a_frame_the_codec_cannot_read_moves_nobody(
+    hostile: HostileRelay, hostile_council: Council
+) -> None:
+    """A negative page never reaches the follow state: the codec refuses the frame (the
+    engine reconnects), the reader is where they were, and the chair's next turn moves them."""
+    chair, _clerk, member = await room_with_two_meetings(hostile, hostile_council)
+    device_id = member.engine.account.device_id
+    good = json.loads(codec.encode(frame(20_000, "pack", 1, 0)))
+    good["state"]["page"] = -1
+    joins = len(hostile.seen(TO_RELAY, m.JoinMeeting, device_id))
+    for conn in hostile.of(device_id):
+        await conn.client.send(json.dumps(good))
+    await wait_until(lambda: len(hostile.seen(TO_RELAY, m.JoinMeeting, device_id)) > joins)
+    await wait_until(lambda: member.engine.view(MEETING_ID).joined)
+    assert member.engine.view(MEETING_ID).view.page == HERE
+    await chair.engine.present_page(MEETING_ID, "pack", 1, 7)
+    await member.wait_for(PresenterMoved, lambda e: e.view.page == PageRef("pack", 1, 7))
