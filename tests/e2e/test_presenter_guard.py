@@ -106,9 +106,8 @@ async def test_a_frame_naming_a_page_outside_the_meeting_leaves_the_reader_where
         seq += 2
         await hostile.inject(TO_CLIENT, device_id, bad)
         await hostile.inject(TO_CLIENT, device_id, marker)
-        await member.wait_for(
-            PresenterMoved, lambda e, c=count: e.view.presenter_user_id == f"marker-{c}"
-        )
+        name = f"marker-{count}"
+        await member.wait_for(PresenterMoved, lambda e: e.view.presenter_user_id == name)  # noqa: B023 - awaited at once
         moved = [e.view for e in member.events if isinstance(e, PresenterMoved)]
         since = moved[[v.page for v in moved].index(HERE) :]  # since the chair showed HERE
         assert {(v.page, v.presenter_page) for v in since} == {(HERE, HERE)}, since
