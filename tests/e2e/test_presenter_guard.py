@@ -11,6 +11,7 @@ SQLCipher stores and real PDFs.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -79,6 +80,10 @@ def frame(
     return m.PresenterChanged(meeting_id=MEETING_ID, state=state)
 
 
+def presented_by(user_id: str) -> Callable[[PresenterMoved], bool]:
+    return lambda e: e.view.presenter_user_id == user_id
+
+
 BAD = {
     "another meeting's document": ("other-doc", 1, 1),
     "a document nobody published": ("nosuch", 1, 0),
@@ -106,8 +111,7 @@ async def test_a_frame_naming_a_page_outside_the_meeting_leaves_the_reader_where
         seq += 2
         await hostile.inject(TO_CLIENT, device_id, bad)
         await hostile.inject(TO_CLIENT, device_id, marker)
-        name = f"marker-{count}"
-        await member.wait_for(PresenterMoved, lambda e: e.view.presenter_user_id == name)  # noqa: B023 - awaited at once
+        await member.wait_for(PresenterMoved, presented_by(f"marker-{count}"))
         moved = [e.view for e in member.events if isinstance(e, PresenterMoved)]
         since = moved[[v.page for v in moved].index(HERE) :]  # since the chair showed HERE
         assert {(v.page, v.presenter_page) for v in since} == {(HERE, HERE)}, since
