@@ -25,11 +25,16 @@ What the check stops is a page the reader was never given *in this meeting*; whi
 meeting's own pages is shown stays the presenter's (and so the relay's) choice, as before.
 
 A frame naming no document (the role changed hands before any page was shown) passes: it moves
-nobody. A frame that fails is ignored whole by :mod:`.presenting` (the reader stays where it is),
+nobody. A frame naming a version announced for this meeting but still downloading (the clerk
+published it a moment ago, or this device is catching up after joining) is not shown yet but
+*held*: :mod:`.presenting` shows it when the version has been received and verified — checked
+again then — unless a newer frame came meanwhile. A frame that fails is ignored whole by :mod:`.presenting` (the reader stays where it is),
 logged and counted; it never reaches the screen, so nothing raises into the UI.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from furano_meet.protocol import messages as m
 from furano_meet.store import LocalStore
@@ -38,22 +43,35 @@ from furano_meet.store.records import DocumentState
 from .receiving import needs_receiving
 
 
-def page_problem(store: LocalStore, meeting_id: str, state: m.PresenterState) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a frame may not move the reader now."""
+
+    reason: str
+    arriving: bool = False
+    """The version is announced for this meeting and still being received (or verified): the
+    frame may be shown once it is — and checked again then, against the verified manifest."""
+
+
+NOT_YET = Problem("a document version not received and verified yet", arriving=True)
+
+
+def page_problem(store: LocalStore, meeting_id: str, state: m.PresenterState) -> Problem | None:
     """(Store thread) Why ``state`` must not move a reader of ``meeting_id``, or ``None``."""
     if not state.document_id:
         return None
     doc = store.document(state.document_id, state.version)
     if doc is None:
-        return "a document version this device does not hold"
+        return Problem("a document version this device does not hold")
     if doc.meeting_id != meeting_id:
-        return "a document of another meeting"
+        return Problem("a document of another meeting")
     if doc.state is DocumentState.WITHDRAWN:
-        return "a withdrawn document"
+        return Problem("a withdrawn document")
     if needs_receiving(doc):
-        return "a document version not received and verified yet"
+        return NOT_YET
     meeting = store.meeting(meeting_id)
     if meeting is None or meeting.shredded_at is not None:
-        return "a meeting this device no longer holds"
+        return Problem("a meeting this device no longer holds")
     if not 0 <= state.page < doc.page_count:
-        return f"page {state.page} of a {doc.page_count}-page document"
+        return Problem(f"page {state.page} of a {doc.page_count}-page document")
     return None

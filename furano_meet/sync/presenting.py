@@ -48,7 +48,7 @@ from furano_meet.store import StoreError
 
 from . import presenter_guard
 from .context import SyncContext
-from .events import PresenceUpdated, PresenterMoved, PresenterRequested
+from .events import DocumentReady, PresenceUpdated, PresenterMoved, PresenterRequested, SyncEvent
 from .follow import FollowState, Mode, PageRef, View
 
 log = logging.getLogger("furano.sync")
@@ -94,8 +94,9 @@ class MeetingView:
     presence: tuple[m.Presence, ...]
     """Devices in the room now, with whether each follows the presenter."""
     ignored_frames: int = 0
-    """Presenter frames (live or in a join snapshot) ignored because the page they name is not
-    one this reader holds for this meeting (:mod:`.presenter_guard`), since the engine started."""
+    """Presenter frames (live or in a join snapshot) not shown when they came because the page
+    they name is not one this reader holds for this meeting (:mod:`.presenter_guard`), since
+    the engine started — held back ones included (a version still arriving: shown once it has)."""
 
     @property
     def following(self) -> bool:
@@ -131,12 +132,16 @@ class _Room:
     carried it, or a ``set_following`` was answered); ``None``: not known to the relay."""
     telling: asyncio.Task[None] | None = None
     """The task sending the newest following state until the relay has it (one at a time)."""
+    waiting: tuple[m.PresenterState, bool] | None = None
+    """The newest frame held back because its version is still arriving (and whether it was a
+    join snapshot's): shown when that version is ready, dropped when a newer frame comes."""
 
 
 class Presenting:
     def __init__(self, ctx: SyncContext) -> None:
         self._ctx = ctx
         self._rooms: dict[str, _Room] = {}
+        ctx.events.subscribe(self._arrived)
 
     def _room(self, meeting_id: str) -> _Room:
         return self._rooms.setdefault(meeting_id, _Room())
@@ -171,7 +176,8 @@ class Presenting:
         meeting_id = joined.meeting.meeting_id
         room = self._room(meeting_id)
         presenter = joined.presenter
-        if not await self._page_allowed(meeting_id, room, presenter):
+        room.waiting = None  # the snapshot supersedes any frame held back
+        if not await self._page_allowed(meeting_id, room, presenter, from_join=True):
             kept = room.follow.presenter or m.PresenterState(seq=0)
             presenter = replace(
                 presenter,
@@ -198,19 +204,28 @@ class Presenting:
         """A live update; a new summons (1.4) brings this reader back to following, and the
         relay is told so that the presenter's panel shows it (after any turn it confirms)."""
         room = self._room(meeting_id)
+        if room.waiting is not None and state.seq > room.waiting[0].seq:
+            room.waiting = None  # a newer frame: the one held back is history
         allowed = await self._page_allowed(meeting_id, room, state)
-        was_browsing = room.follow.mode is Mode.BROWSING
-        view = room.follow.on_presenter(state) if allowed else None
-        if view is not None:
-            self._ctx.emit(PresenterMoved(meeting_id, view))
+        self._show(meeting_id, room, state if allowed else None)
         if state.presenter_user_id == self._ctx.account.user_id:
             self._confirm_turns(room, state)  # the relay broadcast it, shown here or not
+
+    def _show(self, meeting_id: str, room: _Room, state: m.PresenterState | None) -> None:
+        """Apply a live frame that passed the check (``None``: nothing to apply)."""
+        was_browsing = room.follow.mode is Mode.BROWSING
+        view = room.follow.on_presenter(state) if state is not None else None
+        if view is not None:
+            self._ctx.emit(PresenterMoved(meeting_id, view))
         if was_browsing and view is not None and view.mode is Mode.FOLLOWING:
             self._announce(meeting_id)  # not awaited: pushes must not wait for the relay
 
-    async def _page_allowed(self, meeting_id: str, room: _Room, state: m.PresenterState) -> bool:
+    async def _page_allowed(
+        self, meeting_id: str, room: _Room, state: m.PresenterState, *, from_join: bool = False
+    ) -> bool:
         """Whether ``state``'s page may be shown to this reader (:mod:`.presenter_guard`); a
-        refusal is logged and counted, and a store that cannot be read refuses too."""
+        refusal is logged and counted, and a store that cannot be read refuses too. A page of
+        a version still arriving is held back (:meth:`_arrived` shows it)."""
         if not state.document_id:
             return True
         try:
@@ -218,20 +233,46 @@ class Presenting:
                 presenter_guard.page_problem, self._ctx.store, meeting_id, state
             )
         except StoreError as exc:
-            problem = f"a page the store cannot check now ({exc.code})"
+            problem = presenter_guard.Problem(f"a page the store cannot check now ({exc.code})")
         if problem is None:
             return True
         room.ignored_frames += 1
+        if problem.arriving:
+            room.waiting = (state, from_join)
         log.warning(
-            "ignored a presenter frame of %s (seq %d): it names %s (%s v%d p%d)",
+            "%s a presenter frame of %s (seq %d): it names %s (%s v%d p%d)",
+            "held back" if problem.arriving else "ignored",
             meeting_id,
             state.seq,
-            problem,
+            problem.reason,
             state.document_id,
             state.version,
             state.page,
         )
         return False
+
+    async def _arrived(self, event: SyncEvent) -> None:
+        """(Observer) A version was received and verified: show the frame held back for it,
+        checked again — unless a newer frame or a join came since (they clear it)."""
+        if not isinstance(event, DocumentReady):
+            return
+        room = self._rooms.get(event.meeting_id)
+        if room is None or room.waiting is None:
+            return
+        held = room.waiting
+        state, from_join = held
+        if (state.document_id, state.version) != (event.document_id, event.version):
+            return
+        allowed = await self._page_allowed(event.meeting_id, room, state, from_join=from_join)
+        if room.waiting is not held:
+            return  # a newer frame or a join came while this one was being checked
+        room.waiting = None
+        if not allowed:
+            return
+        if from_join:
+            self._ctx.emit(PresenterMoved(event.meeting_id, room.follow.reset(state)))
+        else:
+            self._show(event.meeting_id, room, state)
 
     @staticmethod
     def _confirm_turns(room: _Room, state: m.PresenterState) -> None:

@@ -193,3 +193,37 @@ async def test_a_frame_the_codec_cannot_read_moves_nobody(
     assert member.engine.view(MEETING_ID).view.page == HERE
     await chair.engine.present_page(MEETING_ID, "pack", 1, 7)
     await member.wait_for(PresenterMoved, lambda e: e.view.page == PageRef("pack", 1, 7))
+
+
+async def test_a_page_of_a_version_still_arriving_is_shown_once_it_has(
+    hostile: HostileRelay, hostile_council: Council
+) -> None:
+    """The clerk publishes two documents and the chair shows them at once, before the
+    councillor's device has them: the frames are held back (the viewer could not open the
+    page) and the newest is shown as soon as its version is received and verified; the older
+    one, superseded, never is."""
+    chair, clerk, member = await room_with_two_meetings(hostile, hostile_council)
+    device_id = member.engine.account.device_id
+    held = hostile.hold(TO_RELAY, m.BeginDownload, device=device_id)
+    for document_id, seed in (("late", 2), ("later", 3)):
+        pdf = generate_agenda_pack(title="追加資料", pages=3, seed=seed)
+        await clerk.engine.publish_document(
+            MEETING_ID, pdf, title="追加資料", document_id=document_id
+        )
+        await chair.wait_for(DocumentReady, presented_document(document_id), timeout=40)
+    await held.wait(1)  # the councillor's downloads wait in the proxy
+    await chair.engine.present_page(MEETING_ID, "later", 1, 2)
+    await chair.engine.present_page(MEETING_ID, "late", 1, 1)
+    await wait_until(lambda: member.engine.view(MEETING_ID).ignored_frames == 2)
+    assert member.engine.view(MEETING_ID).view.page == HERE
+    await held.release()
+    await member.wait_for(PresenterMoved, lambda e: e.view.page == PageRef("late", 1, 1))
+    await member.wait_for(DocumentReady, presented_document("later"), timeout=40)
+    await member.engine.events_delivered()  # the engine has seen "later" arrive, too
+    view = member.engine.view(MEETING_ID)
+    assert (view.view.mode, view.view.page) == (Mode.FOLLOWING, PageRef("late", 1, 1))
+    assert view.ignored_frames == 2
+
+
+def presented_document(document_id: str) -> Callable[[DocumentReady], bool]:
+    return lambda e: e.document_id == document_id
