@@ -25,9 +25,9 @@ What the check stops is a page the reader was never given *in this meeting*; whi
 meeting's own pages is shown stays the presenter's (and so the relay's) choice, as before.
 
 A frame naming no document (the role changed hands before any page was shown) passes: it moves
-nobody. A frame naming a version announced for this meeting but still downloading (the clerk
-published it a moment ago, or this device is catching up after joining) is not shown yet but
-*held*: :mod:`.presenting` shows it when the version has been received and verified — checked
+nobody. A frame naming a version this device does not hold yet, or one announced for this
+meeting but still downloading (the clerk published it a moment ago, or this device is catching
+up after joining) is not shown yet but *held*: :mod:`.presenting` shows it when the version has been received and verified — checked
 again then — unless a newer frame came meanwhile. A frame that fails is ignored whole by :mod:`.presenting` (the reader stays where it is),
 logged and counted; it never reaches the screen, so nothing raises into the UI.
 """
@@ -54,6 +54,10 @@ class Problem:
 
 
 NOT_YET = Problem("a document version not received and verified yet", arriving=True)
+UNKNOWN = Problem("a document version this device does not hold (yet)", arriving=True)
+"""Held back too: a join snapshot is applied before the documents it lists are recorded, and
+a frame may overtake its ``document_published``; shown only if the version turns up verified
+in this meeting, so a relay gains nothing by naming one it never publishes."""
 
 
 def page_problem(store: LocalStore, meeting_id: str, state: m.PresenterState) -> Problem | None:
@@ -62,7 +66,7 @@ def page_problem(store: LocalStore, meeting_id: str, state: m.PresenterState) ->
         return None
     doc = store.document(state.document_id, state.version)
     if doc is None:
-        return Problem("a document version this device does not hold")
+        return UNKNOWN
     if doc.meeting_id != meeting_id:
         return Problem("a document of another meeting")
     if doc.state is DocumentState.WITHDRAWN:

@@ -227,3 +227,24 @@ async def test_a_page_of_a_version_still_arriving_is_shown_once_it_has(
 
 def presented_document(document_id: str) -> Callable[[DocumentReady], bool]:
     return lambda e: e.document_id == document_id
+
+
+async def test_a_late_joiner_is_taken_to_the_chairs_page_once_the_pack_has_arrived(
+    council: Council,
+) -> None:
+    """A councillor whose device joins mid-meeting: the snapshot names a page of a document
+    not on the device yet (the join comes before its downloads); it is shown as soon as the
+    pack has been received and verified."""
+    chair = await council.device("iincho")
+    await council.hold_pack(chair)
+    await chair.engine.present_page(MEETING_ID, "pack", 1, 5)
+    late = await council.device("giin2")
+    page = PageRef("pack", 1, 5)
+    await late.wait_for(PresenterMoved, lambda e: e.view.page == page, timeout=40)
+    ready = await late.wait_for(DocumentReady, presented_document("pack"))
+    shown = next(
+        i
+        for i, e in enumerate(late.events)
+        if isinstance(e, PresenterMoved) and e.view.page == page
+    )
+    assert late.events.index(ready) < shown  # never a page the device could not open yet
