@@ -27,20 +27,31 @@ meeting's own pages is shown stays the presenter's (and so the relay's) choice, 
 A frame naming no document (the role changed hands before any page was shown) passes: it moves
 nobody. A frame naming a version this device does not hold yet, or one announced for this
 meeting but still downloading (the clerk published it a moment ago, or this device is catching
-up after joining) is not shown yet but *held*: :mod:`.presenting` shows it when the version has been received and verified — checked
-again then — unless a newer frame came meanwhile. A frame that fails is ignored whole by :mod:`.presenting` (the reader stays where it is),
-logged and counted; it never reaches the screen, so nothing raises into the UI.
+up after joining), is not shown yet but *held back*: :class:`Guard` hands it to
+:mod:`.presenting` when the version has been received and verified (``DocumentReady``) —
+checked again then — unless a newer frame or a join came meanwhile (only the newest is held).
+Any other frame that fails is ignored whole by :mod:`.presenting` (the reader stays where they
+are), logged and counted; it never reaches the screen, so nothing raises into the UI.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from furano_meet.protocol import messages as m
-from furano_meet.store import LocalStore
+from furano_meet.store import LocalStore, StoreError
 from furano_meet.store.records import DocumentState
 
+from .context import SyncContext
+from .events import DocumentReady, SyncEvent
 from .receiving import needs_receiving
+
+log = logging.getLogger("furano.sync")
+
+Show = Callable[[str, m.PresenterState, bool], None]
+"""Show a frame that was held back and now passes: (meeting id, state, from a join snapshot)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +90,70 @@ def page_problem(store: LocalStore, meeting_id: str, state: m.PresenterState) ->
     if not 0 <= state.page < doc.page_count:
         return Problem(f"page {state.page} of a {doc.page_count}-page document")
     return None
+
+
+class Guard:
+    """One engine's check of presenter frames: counts the frames it stops (per meeting), and
+    holds back the newest one whose version is still arriving, to ``show`` once it has."""
+
+    def __init__(self, ctx: SyncContext, show: Show) -> None:
+        self._ctx = ctx
+        self._show = show
+        self.ignored: dict[str, int] = {}
+        """Frames not shown when they came, per meeting (held back ones included)."""
+        self._waiting: dict[str, tuple[m.PresenterState, bool]] = {}
+        ctx.events.subscribe(self._arrived)
+
+    def superseded(self, meeting_id: str, seq: int | None = None) -> None:
+        """A newer frame (``seq``) or a join snapshot (``None``) came: a frame held back for
+        the meeting is history — the reader must not jump to it later."""
+        held = self._waiting.get(meeting_id)
+        if held is not None and (seq is None or seq > held[0].seq):
+            del self._waiting[meeting_id]
+
+    async def allows(
+        self, meeting_id: str, state: m.PresenterState, *, from_join: bool = False
+    ) -> bool:
+        """Whether ``state``'s page may be shown to this reader now; a refusal is logged and
+        counted (a store that cannot be read refuses too), a page of a version not arrived
+        yet is held back."""
+        if not state.document_id:
+            return True
+        try:
+            problem = await self._ctx.db(page_problem, self._ctx.store, meeting_id, state)
+        except StoreError as exc:
+            problem = Problem(f"a page the store cannot check now ({exc.code})")
+        if problem is None:
+            return True
+        self.ignored[meeting_id] = self.ignored.get(meeting_id, 0) + 1
+        if problem.arriving:
+            self._waiting[meeting_id] = (state, from_join)
+        log.warning(
+            "%s a presenter frame of %s (seq %d): it names %s (%s v%d p%d)",
+            "held back" if problem.arriving else "ignored",
+            meeting_id,
+            state.seq,
+            problem.reason,
+            state.document_id,
+            state.version,
+            state.page,
+        )
+        return False
+
+    async def _arrived(self, event: SyncEvent) -> None:
+        """(Observer) A version was received and verified: show the frame held back for it,
+        checked again — unless a newer frame or a join came meanwhile."""
+        if not isinstance(event, DocumentReady):
+            return
+        held = self._waiting.get(event.meeting_id)
+        if held is None:
+            return
+        state, from_join = held
+        if (state.document_id, state.version) != (event.document_id, event.version):
+            return
+        allowed = await self.allows(event.meeting_id, state, from_join=from_join)
+        if self._waiting.get(event.meeting_id) is not held:
+            return  # superseded (or held back again) while it was being checked
+        del self._waiting[event.meeting_id]
+        if allowed:
+            self._show(event.meeting_id, state, from_join)

@@ -44,11 +44,10 @@ from dataclasses import dataclass, field, replace
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.net import RelayError
 from furano_meet.protocol import messages as m
-from furano_meet.store import StoreError
 
 from . import presenter_guard
 from .context import SyncContext
-from .events import DocumentReady, PresenceUpdated, PresenterMoved, PresenterRequested, SyncEvent
+from .events import PresenceUpdated, PresenterMoved, PresenterRequested
 from .follow import FollowState, Mode, PageRef, View
 
 log = logging.getLogger("furano.sync")
@@ -126,22 +125,18 @@ class _Room:
     members: tuple[m.MemberInfo, ...] = ()
     presence: dict[tuple[str, str], m.Presence] = field(default_factory=dict)
     turns: list[_Turn] = field(default_factory=list)
-    ignored_frames: int = 0
     told: bool | None = None
     """Following (or not) as the relay has acknowledged it on the current connection (the join
     carried it, or a ``set_following`` was answered); ``None``: not known to the relay."""
     telling: asyncio.Task[None] | None = None
     """The task sending the newest following state until the relay has it (one at a time)."""
-    waiting: tuple[m.PresenterState, bool] | None = None
-    """The newest frame held back because its version is still arriving (and whether it was a
-    join snapshot's): shown when that version is ready, dropped when a newer frame comes."""
 
 
 class Presenting:
     def __init__(self, ctx: SyncContext) -> None:
         self._ctx = ctx
         self._rooms: dict[str, _Room] = {}
-        ctx.events.subscribe(self._arrived)
+        self._guard = presenter_guard.Guard(ctx, self._show_arrived)
 
     def _room(self, meeting_id: str) -> _Room:
         return self._rooms.setdefault(meeting_id, _Room())
@@ -160,7 +155,7 @@ class Presenting:
             and shown.presenter_user_id == self._ctx.account.user_id,
             members=room.members,
             presence=tuple(room.presence[k] for k in sorted(room.presence)),
-            ignored_frames=room.ignored_frames,
+            ignored_frames=self._guard.ignored.get(meeting_id, 0),
         )
 
     def is_following(self, meeting_id: str) -> bool:
@@ -176,8 +171,8 @@ class Presenting:
         meeting_id = joined.meeting.meeting_id
         room = self._room(meeting_id)
         presenter = joined.presenter
-        room.waiting = None  # the snapshot supersedes any frame held back
-        if not await self._page_allowed(meeting_id, room, presenter, from_join=True):
+        self._guard.superseded(meeting_id)
+        if not await self._guard.allows(meeting_id, presenter, from_join=True):
             kept = room.follow.presenter or m.PresenterState(seq=0)
             presenter = replace(
                 presenter,
@@ -204,9 +199,8 @@ class Presenting:
         """A live update; a new summons (1.4) brings this reader back to following, and the
         relay is told so that the presenter's panel shows it (after any turn it confirms)."""
         room = self._room(meeting_id)
-        if room.waiting is not None and state.seq > room.waiting[0].seq:
-            room.waiting = None  # a newer frame: the one held back is history
-        allowed = await self._page_allowed(meeting_id, room, state)
+        self._guard.superseded(meeting_id, state.seq)
+        allowed = await self._guard.allows(meeting_id, state)
         self._show(meeting_id, room, state if allowed else None)
         if state.presenter_user_id == self._ctx.account.user_id:
             self._confirm_turns(room, state)  # the relay broadcast it, shown here or not
@@ -220,59 +214,14 @@ class Presenting:
         if was_browsing and view is not None and view.mode is Mode.FOLLOWING:
             self._announce(meeting_id)  # not awaited: pushes must not wait for the relay
 
-    async def _page_allowed(
-        self, meeting_id: str, room: _Room, state: m.PresenterState, *, from_join: bool = False
-    ) -> bool:
-        """Whether ``state``'s page may be shown to this reader (:mod:`.presenter_guard`); a
-        refusal is logged and counted, and a store that cannot be read refuses too. A page of
-        a version still arriving is held back (:meth:`_arrived` shows it)."""
-        if not state.document_id:
-            return True
-        try:
-            problem = await self._ctx.db(
-                presenter_guard.page_problem, self._ctx.store, meeting_id, state
-            )
-        except StoreError as exc:
-            problem = presenter_guard.Problem(f"a page the store cannot check now ({exc.code})")
-        if problem is None:
-            return True
-        room.ignored_frames += 1
-        if problem.arriving:
-            room.waiting = (state, from_join)
-        log.warning(
-            "%s a presenter frame of %s (seq %d): it names %s (%s v%d p%d)",
-            "held back" if problem.arriving else "ignored",
-            meeting_id,
-            state.seq,
-            problem.reason,
-            state.document_id,
-            state.version,
-            state.page,
-        )
-        return False
-
-    async def _arrived(self, event: SyncEvent) -> None:
-        """(Observer) A version was received and verified: show the frame held back for it,
-        checked again — unless a newer frame or a join came since (they clear it)."""
-        if not isinstance(event, DocumentReady):
-            return
-        room = self._rooms.get(event.meeting_id)
-        if room is None or room.waiting is None:
-            return
-        held = room.waiting
-        state, from_join = held
-        if (state.document_id, state.version) != (event.document_id, event.version):
-            return
-        allowed = await self._page_allowed(event.meeting_id, room, state, from_join=from_join)
-        if room.waiting is not held:
-            return  # a newer frame or a join came while this one was being checked
-        room.waiting = None
-        if not allowed:
-            return
+    def _show_arrived(self, meeting_id: str, state: m.PresenterState, from_join: bool) -> None:
+        """A frame held back until its version arrived, now checked: a join snapshot's is
+        taken as it is (it was authoritative), a live one like any live frame."""
+        room = self._room(meeting_id)
         if from_join:
-            self._ctx.emit(PresenterMoved(event.meeting_id, room.follow.reset(state)))
+            self._ctx.emit(PresenterMoved(meeting_id, room.follow.reset(state)))
         else:
-            self._show(event.meeting_id, room, state)
+            self._show(meeting_id, room, state)
 
     @staticmethod
     def _confirm_turns(room: _Room, state: m.PresenterState) -> None:
