@@ -4,8 +4,9 @@ The relay is hostile here (``tests/e2e/hostile.py``): in meeting A's ``presenter
 names a document the councillor holds from meeting B, a document nobody published, a page past
 the end, a withdrawn document — live, as a summons, in a join snapshot, and as a frame the codec
 cannot read. Each leaves the reader where they were (counted in ``MeetingView.ignored_frames``),
-and a good frame afterwards still moves them. Real relay behind the proxy, real engines, real
-SQLCipher stores and real PDFs.
+and a good frame afterwards still moves them. A page of a version that has not arrived yet
+(published a moment ago; a late joiner's snapshot) is shown once it has — never before. Real
+relay behind the proxy, real engines, real SQLCipher stores and real PDFs.
 """
 
 from __future__ import annotations
