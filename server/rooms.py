@@ -81,8 +81,17 @@ class Room(Generic[OutboxT]):
         attendee.following = following
         return attendee
 
+    def attendee_of(self, device_id: str) -> Attendee | None:
+        """The newest connection of a device in the room, if it has one (a device that
+        reconnected before its old connection was noticed gone is here twice for a while)."""
+        return next(
+            (a for a in reversed(self.attendees.values()) if a.device_id == device_id), None
+        )
+
     def presence(self) -> tuple[m.Presence, ...]:
-        return tuple(a.presence() for a in self.attendees.values())
+        """Who is here, one entry per device (its newest connection's state)."""
+        newest = {a.device_id: a for a in self.attendees.values()}
+        return tuple(a.presence() for a in newest.values())
 
     def is_empty(self) -> bool:
         return not self.attendees

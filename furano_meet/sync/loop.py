@@ -240,13 +240,10 @@ class SyncLoop:
             await self._keys.certify(conn, needed.devices)
 
     async def _join(self, conn: RelayConnection, meeting_id: str) -> None:
-        joined = await conn.request(
-            m.JoinMeeting(
-                meeting_id=meeting_id, following=self._presenting.is_following(meeting_id)
-            )
-        )
+        following = self._presenting.is_following(meeting_id)
+        joined = await conn.request(m.JoinMeeting(meeting_id=meeting_id, following=following))
         assert isinstance(joined, m.MeetingJoined)
-        self._presenting.joined(joined)
+        await self._presenting.joined(joined, following=following)
         self._keys.joined(joined)
         await self._keys.trust.roster_received(meeting_id, joined.roster, joined.roster_signer)
         devices = await self._keys.load_certificates(conn, meeting_id)

@@ -18,6 +18,17 @@ order — a confirmed turn confirms every earlier one still waiting. A summons (
 here") is confirmed only by an echo that counts it, never by the echo of the plain turn to the
 same page sent just before it.
 
+Presenter frames are the relay's word, so one moves this reader only to a page of this meeting
+that the reader's own store holds, verified (:mod:`.presenter_guard`); a frame that fails is
+ignored whole, logged and counted (:attr:`MeetingView.ignored_frames`). The join snapshot's page
+is checked the same way (its presenter, sequence number and summons count are still taken).
+
+Whether this reader follows or browses is told to the relay so that the presenter's panel shows
+it, and *reliably*: the join carries it, and after that the newest state is sent until the relay
+has acknowledged it on the current connection — a send that goes unanswered is sent again, one
+lost with its connection is carried by the next join, and a change made meanwhile replaces what
+was still to be sent (the newest state wins; docs/protocol.md §4.3).
+
 An intent that names no page of its own (a bring without one, a pointer move) takes the page
 this device last *asked* to show — its newest turn not yet echoed — and only then the page the
 relay last echoed: a bring pressed right after a turn must not take the room back to the page
@@ -27,14 +38,14 @@ before it (docs/protocol.md §4.3).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from furano_meet.errors import Fault, FuranoError
 from furano_meet.net import RelayError
 from furano_meet.protocol import messages as m
 
+from . import presenter_guard
 from .context import SyncContext
 from .events import PresenceUpdated, PresenterMoved, PresenterRequested
 from .follow import FollowState, Mode, PageRef, View
@@ -46,6 +57,13 @@ MODERATOR_ROLES: frozenset[m.Role] = frozenset({"chair", "clerk", "admin"})
 
 TURN_TIMEOUT = 10.0
 """Seconds a page turn waits for the relay's answer before :class:`TimeoutError`."""
+
+LOST = frozenset({"connection_lost", "device_revoked", "offline"})
+"""Relay errors that end the connection: the next join carries the following state."""
+
+FOLLOWING_TIMEOUT = 5.0
+"""Seconds a ``set_following`` waits for its ``done`` before it is sent again (the connection
+still up: a reply lost, a relay too busy to answer)."""
 
 
 class PresenterRefused(FuranoError):
@@ -74,6 +92,10 @@ class MeetingView:
     members: tuple[m.MemberInfo, ...]
     presence: tuple[m.Presence, ...]
     """Devices in the room now, with whether each follows the presenter."""
+    ignored_frames: int = 0
+    """Presenter frames (live or in a join snapshot) not shown when they came because the page
+    they name is not one this reader holds for this meeting (:mod:`.presenter_guard`), since
+    the engine started — held back ones included (a version still arriving: shown once it has)."""
 
     @property
     def following(self) -> bool:
@@ -103,12 +125,18 @@ class _Room:
     members: tuple[m.MemberInfo, ...] = ()
     presence: dict[tuple[str, str], m.Presence] = field(default_factory=dict)
     turns: list[_Turn] = field(default_factory=list)
+    told: bool | None = None
+    """Following (or not) as the relay has acknowledged it on the current connection (the join
+    carried it, or a ``set_following`` was answered); ``None``: not known to the relay."""
+    telling: asyncio.Task[None] | None = None
+    """The task sending the newest following state until the relay has it (one at a time)."""
 
 
 class Presenting:
     def __init__(self, ctx: SyncContext) -> None:
         self._ctx = ctx
         self._rooms: dict[str, _Room] = {}
+        self._guard = presenter_guard.Guard(ctx, self._show_arrived)
 
     def _room(self, meeting_id: str) -> _Room:
         return self._rooms.setdefault(meeting_id, _Room())
@@ -127,6 +155,7 @@ class Presenting:
             and shown.presenter_user_id == self._ctx.account.user_id,
             members=room.members,
             presence=tuple(room.presence[k] for k in sorted(room.presence)),
+            ignored_frames=self._guard.ignored.get(meeting_id, 0),
         )
 
     def is_following(self, meeting_id: str) -> bool:
@@ -134,32 +163,65 @@ class Presenting:
 
     # -- what the relay tells ----------------------------------------------------------------
 
-    def joined(self, joined: m.MeetingJoined) -> None:
-        """A join snapshot: authoritative for the presenter, members and presence."""
+    async def joined(self, joined: m.MeetingJoined, *, following: bool) -> None:
+        """A join snapshot: authoritative for the presenter, members and presence — but its
+        page moves this reader only if it passes :func:`.presenter_guard.page_problem` (else
+        the page shown so far is kept). ``following`` is what the join told the relay: if the
+        reader changed their mind while it was on its way, the newest state is sent now."""
         meeting_id = joined.meeting.meeting_id
         room = self._room(meeting_id)
+        presenter = joined.presenter
+        self._guard.superseded(meeting_id)
+        if not await self._guard.allows(meeting_id, presenter, from_join=True):
+            kept = room.follow.presenter or m.PresenterState(seq=0)
+            presenter = replace(
+                presenter,
+                document_id=kept.document_id,
+                version=kept.version,
+                page=kept.page,
+                pointer=None,
+            )
         room.joined, room.my_role, room.members = True, joined.meeting.my_role, joined.members
         room.presence = {(p.user_id, p.device_id): p for p in joined.presence}
-        self._ctx.emit(PresenterMoved(meeting_id, room.follow.reset(joined.presenter)))
+        room.told = following
+        self._ctx.emit(PresenterMoved(meeting_id, room.follow.reset(presenter)))
+        self._announce(meeting_id)
 
     def left_all(self) -> None:
-        """The connection ended: nobody is known to be present until the next join."""
+        """The connection ended: nobody is known to be present until the next join, and the
+        relay knows nothing of this reader's following until the next join tells it."""
         for room in self._rooms.values():
             room.joined = False
+            room.told = None
             room.presence.clear()
 
     async def presenter_changed(self, meeting_id: str, state: m.PresenterState) -> None:
         """A live update; a new summons (1.4) brings this reader back to following, and the
         relay is told so that the presenter's panel shows it (after any turn it confirms)."""
         room = self._room(meeting_id)
+        self._guard.superseded(meeting_id, state.seq)
+        allowed = await self._guard.allows(meeting_id, state)
+        self._show(meeting_id, room, state if allowed else None)
+        if state.presenter_user_id == self._ctx.account.user_id:
+            self._confirm_turns(room, state)  # the relay broadcast it, shown here or not
+
+    def _show(self, meeting_id: str, room: _Room, state: m.PresenterState | None) -> None:
+        """Apply a live frame that passed the check (``None``: nothing to apply)."""
         was_browsing = room.follow.mode is Mode.BROWSING
-        view = room.follow.on_presenter(state)
+        view = room.follow.on_presenter(state) if state is not None else None
         if view is not None:
             self._ctx.emit(PresenterMoved(meeting_id, view))
-        if state.presenter_user_id == self._ctx.account.user_id:
-            self._confirm_turns(room, state)
         if was_browsing and view is not None and view.mode is Mode.FOLLOWING:
-            await self._tell_following(meeting_id, following=True)
+            self._announce(meeting_id)  # not awaited: pushes must not wait for the relay
+
+    def _show_arrived(self, meeting_id: str, state: m.PresenterState, from_join: bool) -> None:
+        """A frame held back until its version arrived, now checked: a join snapshot's is
+        taken as it is (it was authoritative), a live one like any live frame."""
+        room = self._room(meeting_id)
+        if from_join:
+            self._ctx.emit(PresenterMoved(meeting_id, room.follow.reset(state)))
+        else:
+            self._show(meeting_id, room, state)
 
     @staticmethod
     def _confirm_turns(room: _Room, state: m.PresenterState) -> None:
@@ -290,22 +352,55 @@ class Presenting:
     async def browse(self, meeting_id: str, page: PageRef) -> None:
         """This reader turned a page themselves: they browse on their own from now on."""
         follow = self._room(meeting_id).follow
-        was_following = follow.mode is Mode.FOLLOWING
         self._ctx.emit(PresenterMoved(meeting_id, follow.browse(page)))
-        if was_following:
-            await self._tell_following(meeting_id, following=False)
+        await self._tell_following(meeting_id)
 
     async def follow(self, meeting_id: str) -> None:
         """Follow the presenter again, jumping to where the room is."""
         self._ctx.emit(PresenterMoved(meeting_id, self._room(meeting_id).follow.follow()))
-        await self._tell_following(meeting_id, following=True)
+        await self._tell_following(meeting_id)
 
-    async def _tell_following(self, meeting_id: str, *, following: bool) -> None:
-        """Best effort: the relay only shows others which; the next join sends it again."""
-        conn = self._ctx.conn
-        if conn is not None:
-            with contextlib.suppress(RelayError):
-                await conn.request(m.SetFollowing(meeting_id=meeting_id, following=following))
+    async def _tell_following(self, meeting_id: str) -> None:
+        """Tell the relay this reader's newest following state; returns once it has it (or
+        it cannot have it on this connection: the next join carries it). Never raises for
+        the relay's sake — the reader's screen has moved already."""
+        await asyncio.shield(self._announce(meeting_id))
+
+    def _announce(self, meeting_id: str) -> asyncio.Task[None]:
+        """The task sending the newest state until acknowledged (started if none runs)."""
+        room = self._room(meeting_id)
+        if room.telling is None or room.telling.done():
+            room.telling = asyncio.create_task(
+                self._send_following(meeting_id, room), name="sync-following"
+            )
+        return room.telling
+
+    async def _send_following(self, meeting_id: str, room: _Room) -> None:
+        """Send ``set_following`` until the relay's acknowledged state is the reader's newest.
+
+        Unanswered (:data:`FOLLOWING_TIMEOUT`): sent again. The connection lost: stop — the
+        next join carries the state. Refused: stop and log (the relay answered; repeating the
+        question would not change its answer). A change made while a send is on its way is
+        sent right after it, so the relay ends with the newest state whatever was lost."""
+        while True:
+            conn = self._ctx.conn
+            wanted = room.follow.mode is Mode.FOLLOWING
+            if conn is None or not room.joined or room.told == wanted:
+                return
+            try:
+                await conn.request(
+                    m.SetFollowing(meeting_id=meeting_id, following=wanted),
+                    timeout=FOLLOWING_TIMEOUT,
+                )
+            except TimeoutError:
+                log.info("set_following for %s went unanswered; sending it again", meeting_id)
+                continue
+            except RelayError as exc:
+                if exc.code not in LOST:
+                    log.warning("relay refused set_following for %s: %s", meeting_id, exc.code)
+                return
+            if conn is self._ctx.conn and room.joined:
+                room.told = wanted
 
 
 def _newest_turn(room: _Room) -> PageRef | None:

@@ -136,9 +136,16 @@ async def leave_room(state: RelayState, client: Client, meeting_id: str) -> None
     """Take ``client`` out of the room (telling the others); the last one out saves the page."""
     client.rooms.discard(meeting_id)
     room = state.rooms.get(meeting_id)
-    if room is None or room.leave(client.conn_id) is None:
+    if room is None or (left := room.leave(client.conn_id)) is None:
         return
-    _announce_presence(room, client, online=False, following=False)
+    # A device may be in the room twice for a while: it reconnected (a tablet that changed
+    # networks) before the relay noticed its old connection was gone. The old one leaving
+    # must not take the device out of the others' panels: they are told its newer state.
+    still = room.attendee_of(left.device_id)
+    if still is None:
+        _announce_presence(room, client, online=False, following=False)
+    else:
+        _announce_presence(room, client, online=True, following=still.following)
     if room.is_empty():
         del state.rooms[meeting_id]
         state.presenters[meeting_id] = room.presenter

@@ -29,11 +29,15 @@ from furano_meet.sync.account import Account, Invitation, create_org_root, enrol
 from furano_meet.sync.admin import invite
 from furano_meet.sync.backoff import Backoff
 from furano_meet.sync.engine import SyncEngine
-from furano_meet.sync.events import SyncEvent
+from furano_meet.sync.events import DocumentReady, SyncEvent
 from server.demo import MEETING_ID, PEOPLE
 from server.relay import Relay
 from server.store import PendingUpload, Store
 from tests.e2e.relay_process import cli
+from tests.pdfs import generate_agenda_pack
+
+PACK_PAGES = 12
+"""Pages of the real agenda pack :meth:`Council.hold_pack` publishes as ``pack`` v1."""
 
 E = TypeVar("E")
 
@@ -226,6 +230,23 @@ class Council:
         device.engine.subscribe(record)
         device.start()
         return device
+
+    async def hold_pack(self, *readers: Device, pages: int = PACK_PAGES) -> Device:
+        """Publish a real agenda pack as ``pack`` v1 (the clerk's device, made if need be, with
+        the meeting key) and wait until every one of ``readers`` holds it, verified; returns
+        the clerk. Presenter tests need it: a presenter frame moves a reader only to a page
+        its own store holds for the meeting (``furano_meet/sync/presenter_guard.py``)."""
+        clerk = next((d for d in self.devices if d.name == "jimukyoku"), None)
+        if clerk is None:
+            clerk = await self.device("jimukyoku")
+        held = clerk.store.meeting(MEETING_ID)
+        if held is None or not held.has_key:
+            await clerk.engine.create_meeting_key(MEETING_ID)
+        pdf = generate_agenda_pack(title="議案書", pages=pages)
+        await clerk.engine.publish_document(MEETING_ID, pdf, title="議案書", document_id="pack")
+        for reader in {*readers, clerk}:
+            await reader.wait_for(DocumentReady, lambda e: e.document_id == "pack", timeout=40)
+        return clerk
 
     async def close(self) -> None:
         for device in self.devices:

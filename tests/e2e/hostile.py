@@ -70,6 +70,8 @@ class Proxied:
     upstream: ClientConnection
     device_id: str = ""
     minor: int = codec.PROTOCOL_MINOR
+    relay_side: asyncio.Event | None = None
+    """Set by :meth:`HostileRelay.sever`: the relay's side stays open until this is set."""
 
     async def send(self, direction: Direction, message: m.Msg) -> None:
         minor = self.minor if direction is TO_CLIENT else codec.PROTOCOL_MINOR
@@ -135,6 +137,7 @@ class HostileRelay:
         self._seen: dict[Direction, list[tuple[Proxied, m.Msg]]] = {TO_CLIENT: [], TO_RELAY: []}
         self._ids = itertools.count(1)
         self._server: Server | None = None
+        self._severed: list[asyncio.Event] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -142,6 +145,8 @@ class HostileRelay:
         self._server = await serve(self._serve, "127.0.0.1", 0, max_size=None, compression=None)
 
     async def close(self) -> None:
+        for release in self._severed:
+            release.set()  # severed connections end with the proxy
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -226,6 +231,19 @@ class HostileRelay:
         for conn in targets:
             await conn.send(direction, message)
 
+    async def sever(self, device_id: str) -> asyncio.Event:
+        """Cut a device's connections on the engine's side only: the engine sees them end at
+        once and reconnects, while the relay still holds them open — a half-open connection,
+        as when a tablet changes networks — until the returned event is set."""
+        release = asyncio.Event()
+        self._severed.append(release)
+        targets = self.of(device_id)
+        assert targets, f"device {device_id} has no connection through the proxy"
+        for conn in targets:
+            conn.relay_side = release
+            await conn.client.close()
+        return release
+
     async def replay(self, direction: Direction, device_id: str, message: m.Msg) -> None:
         """Send an earlier frame (from :meth:`seen`) again: the same as :meth:`inject`."""
         await self.inject(direction, device_id, message)
@@ -279,6 +297,8 @@ class HostileRelay:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await task
                 await client.close()
+                if conn.relay_side is not None:
+                    await conn.relay_side.wait()  # severed: the relay's side lingers
 
     async def _pump(
         self,

@@ -40,6 +40,7 @@ async def test_a_member_pressing_next_page_is_refused_and_stays_in_the_meeting(
 ) -> None:
     chair = await council.device("iincho")
     member = await council.device("giin1")
+    await council.hold_pack(chair, member)
     await chair.engine.present_page(MEETING_ID, "pack", 1, 3)
     await shows(member, 3)
     with pytest.raises(PresenterRefused) as refused:
@@ -58,6 +59,7 @@ async def test_a_member_pressing_next_page_is_refused_and_stays_in_the_meeting(
 async def test_asking_for_granting_and_taking_back_the_presenter_role(council: Council) -> None:
     chair = await council.device("iincho")
     member = await council.device("giin1")
+    await council.hold_pack(chair, member)
     await chair.engine.present_page(MEETING_ID, "pack", 1, 1)
     await member.engine.request_presenter(MEETING_ID)
     asked = await chair.wait_for(PresenterRequested)
@@ -81,6 +83,7 @@ async def test_asking_for_granting_and_taking_back_the_presenter_role(council: C
 async def test_the_pointer_and_bringing_everyone_to_the_chairs_page(council: Council) -> None:
     chair = await council.device("iincho")
     member = await council.device("giin1")
+    await council.hold_pack(chair, member)
     with pytest.raises(PresenterRefused):  # nothing presented yet: nothing to point at
         await chair.engine.set_pointer(MEETING_ID, m.Pointer(x=1.0, y=2.0))
     await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
@@ -102,6 +105,7 @@ async def test_pointing_right_after_a_turn_points_on_the_new_page(council: Counc
     point made before the turn's echo must not take the room back to the page before."""
     chair = await council.device("iincho")
     member = await council.device("giin1")
+    await council.hold_pack(chair, member)
     await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
     await shows(member, 2)
     spot = m.Pointer(x=50.0, y=60.0)
@@ -118,6 +122,7 @@ async def test_a_clerk_who_is_not_presenting_takes_the_role_to_bring_everyone(
     chair = await council.device("iincho")
     clerk = await council.device("jimukyoku")
     member = await council.device("giin1")
+    await council.hold_pack(chair, clerk, member)
     await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
     await clerk.engine.browse(MEETING_ID, PageRef("pack", 1, 6))
     await clerk.engine.bring_everyone_here(MEETING_ID)
@@ -152,6 +157,7 @@ async def test_a_stalled_observer_does_not_hold_up_sync(council: Council) -> Non
     and reports its state; the observer then receives everything, in order."""
     chair = await council.device("iincho")
     member = await council.device("giin1")
+    await council.hold_pack(chair, member)
     release = asyncio.Event()
     seen: list[SyncEvent] = []
 

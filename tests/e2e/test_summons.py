@@ -44,6 +44,7 @@ async def test_bring_everyone_here_moves_a_browser_who_may_turn_away_again(
 ) -> None:
     chair = await council.device("iincho")
     member = await council.device("giin1")
+    await council.hold_pack(chair, member)
     await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
     await moved_to(member, 2, Mode.FOLLOWING)
     await member.engine.browse(MEETING_ID, PageRef("pack", 1, 6))
@@ -73,6 +74,7 @@ async def test_a_bring_right_after_a_turn_brings_every_reader_to_the_new_page(
     chair = await council.device("iincho")
     member = await council.device("giin1")
     follower = await council.device("giin2")
+    await council.hold_pack(chair, member, follower)
     await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
     for reader in (member, follower):
         await moved_to(reader, 2, Mode.FOLLOWING)
@@ -105,6 +107,7 @@ async def test_the_echo_of_the_turn_before_it_does_not_pass_for_a_refused_bring(
     bring, and the chair is told so — not that everyone was brought."""
     chair = await hostile_council.device("iincho")
     clerk = await hostile_council.device("jimukyoku")
+    await hostile_council.hold_pack(chair, clerk)
     await chair.engine.present_page(MEETING_ID, "pack", 1, 2)
     held = hostile.hold(
         TO_RELAY,
@@ -132,6 +135,7 @@ async def test_a_peer_that_speaks_1_3_is_not_summoned_but_sees_the_page(
     member = await hostile_council.device("giin1")
     old.remove()
     chair = await hostile_council.device("iincho")
+    await hostile_council.hold_pack(member, chair)
     await bring_a_browser(chair, member)
     summoned = await hostile.wait_seen(TO_CLIENT, m.PresenterChanged, lambda x: x.state.summon == 1)
     assert summoned.state.presenter_user_id == "iincho"  # the chair (1.4) was told the count
@@ -144,6 +148,7 @@ async def test_a_relay_summoning_over_and_over_never_locks_the_reader(
     """A forged summons is harmless: it shows a page (which the relay can always do) and the
     reader's next own turn wins, every time."""
     member = await hostile_council.device("giin1")
+    await hostile_council.hold_pack(member)
     await member.wait_for(PresenterMoved)  # joined
     device_id = member.engine.account.device_id
     mine = PageRef("pack", 1, 5)
@@ -175,6 +180,7 @@ async def test_a_client_talking_to_a_1_3_relay_does_not_send_a_summons(
     old = hostile.replace(TO_CLIENT, m.Welcome, lambda msg: replace(msg, minor=3))
     chair = await hostile_council.device("iincho")
     old.remove()
+    await hostile_council.hold_pack(member, chair)
     await bring_a_browser(chair, member)
     asked = hostile.seen(TO_RELAY, m.PresentPage)
     assert [x.page for x in asked] == [2, 4] and not any(x.summon for x in asked)

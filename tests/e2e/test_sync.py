@@ -103,6 +103,7 @@ async def test_shared_and_private_annotations_sync_between_devices(council: Coun
 async def test_followers_see_the_presenters_page(council: Council) -> None:
     chair = await council.device("iincho")
     member = await council.device("giin3")
+    await council.hold_pack(chair, member)
     await chair.engine.present_page(MEETING_ID, "pack", 1, 5)
     moved = await member.wait_for(
         PresenterMoved, lambda e: e.view.page is not None and e.view.page.page == 5
