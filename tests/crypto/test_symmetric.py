@@ -26,7 +26,9 @@ def test_box_tampering_and_garbage() -> None:
     key = _key()
     suite, nonce, ct = framing.decode(seal_box(key, b"payload", b"c"), b"FMBX", 3, "box")
     with pytest.raises(TamperedData):
-        open_box(key, framing.encode(b"FMBX", suite, nonce, ct[:-1] + bytes([ct[-1] ^ 1])), b"c", "box")
+        open_box(
+            key, framing.encode(b"FMBX", suite, nonce, ct[:-1] + bytes([ct[-1] ^ 1])), b"c", "box"
+        )
     with pytest.raises(MalformedData):
         open_box(key, framing.encode(b"FMBX", suite, nonce[:8], ct), b"c", "box")
     with pytest.raises(MalformedData, match="tag"):
