@@ -476,7 +476,10 @@ class Viewer(QWidget):
     def page_shown(self) -> None:
         """The canvas shows the page in view now (at some sharpness): its pointer and links."""
         self._show_pointer()
-        self.links.page_changed(self._here())
+        # perf (issue #9): its links are read once it is painted: asked for at once, the read
+        # woke the render service's thread to take the GIL during the paint (after_paint.py)
+        here = self._here()
+        self.after_paint.later("links", lambda: self.links.page_changed(here))
 
     def _load_ink(self, *, after_paint: bool = False) -> None:
         """Show the page's marks known so far at once, and read them again from the store
