@@ -263,6 +263,12 @@ class PagePixels:
             if request == self.first(self._page):
                 self.viewer.canvas.repaint()  # perf (issue #9): the page the reader waits for, now
 
+    @property
+    def fresh_pixels(self) -> Pixels | None:
+        """The render service's pixels the page in view is painted from until it is a pixmap
+        (for tests)."""
+        return None if self._fresh is None else self._fresh.pixels
+
     def keep_fresh(self) -> None:
         """Make the page painted from the render service's pixels a pixmap of the cache (the
         canvas swaps it in), and let go of the pixels: their segment goes back to the pool."""

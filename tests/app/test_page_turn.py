@@ -11,10 +11,12 @@ again unchanged — repaints or restyles nothing.
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -84,6 +86,47 @@ async def test_an_echo_while_the_pixels_are_coming_asks_nothing(
         echoes, asked = await _jump_and_echo(viewer)
         assert echoes == [True]  # the engine's echo came while the sharp pixels were on their way
         assert asked == [viewer.request_for(TARGET)]  # and asked for nothing again
+
+
+async def test_the_awaited_page_is_painted_from_the_renders_pixels_then_kept_as_a_pixmap(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    """No ``QPixmap.fromImage`` copy before the first paint of the page turned to: the canvas
+    draws a ``QImage`` over the render service's shared memory, which is held while it is
+    drawn (a collection does not free it) and let go once the pixmap has taken its place."""
+    async with app_council(tmp_path, qtbot) as windows:
+        viewer = (await windows.open("giin1")).viewer
+        opened = expect_paint(viewer, 0)
+        viewer.open_document(*FIRST_DOCUMENT)
+        await asyncio.wait_for(opened, WAIT)
+        await until(lambda: viewer.holds(viewer.request_for(1)), WAIT)
+        seen: list[object] = []
+
+        def at_paint(key: object, _at: float) -> None:  # in the canvas's paintEvent
+            if key == (*FIRST_DOCUMENT, TARGET):
+                pixels = viewer.pixels.fresh_pixels
+                assert pixels is not None
+                gc.collect()
+                shown = viewer.canvas.pixels
+                seen.extend([shown, weakref.ref(pixels.data.obj)])
+                seen.append(shown.copy() if isinstance(shown, QImage) else None)
+
+        viewer.page_painted.connect(at_paint)
+        painted = expect_paint(viewer, TARGET)
+        viewer.turn_page(TARGET)
+        await asyncio.wait_for(painted, WAIT)
+        shown, segment, drawn = seen
+        assert isinstance(shown, QImage)  # the render's pixels, no pixmap made first
+        assert isinstance(segment, weakref.ref) and segment() is not None  # held while drawn
+        assert isinstance(drawn, QImage)
+
+        await until(lambda: isinstance(viewer.canvas.pixels, QPixmap), WAIT)  # after the paint
+        kept = viewer.canvas.pixels
+        assert isinstance(kept, QPixmap) and viewer.holds(viewer.request_for(TARGET))
+        assert kept.toImage() == drawn.convertToFormat(kept.toImage().format())  # same pixels
+        # the viewer lets go of the render's pixels (the render service's own small cache
+        # decides when their segment goes back to the pool)
+        assert viewer.pixels.fresh_pixels is None
 
 
 class Counter(QObject):
