@@ -1,7 +1,9 @@
 """The page on screen: a ready pixmap, the presenter's pointer and shared ink, and pen input.
 
 The canvas never renders: it is handed a :class:`QPixmap` made from the render service's pixels
-before it is painted (see :mod:`.viewer`), so a paint is a single ``drawPixmap``. Pointer and
+before it is painted (see :mod:`.viewer`), so a paint is a single ``drawPixmap`` — or, for the
+page the reader waited for, one ``drawImage`` of the render's own pixels until its pixmap is
+made after that paint (:mod:`.page_pixels`). Pointer and
 ink arrive in PDF page points and are mapped through the page's
 :class:`~furano_meet.pagespace.ViewTransform`, so they mean the same at any zoom.
 

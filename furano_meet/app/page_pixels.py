@@ -22,7 +22,13 @@ screen, and paints what has arrived:
   it by that much.
 
 Pixmaps are made when pixels arrive (never in ``paintEvent``) and kept in the byte-bounded
-:class:`~.pixmap_cache.PixmapCache`: the memory budget, across documents.
+:class:`~.pixmap_cache.PixmapCache`: the memory budget, across documents. One exception, the
+page the reader is waiting for (issue #9): it is painted at once from a ``QImage`` over the
+render service's shared memory (:func:`wrap`, held together with its :class:`Pixels`), and made
+a pixmap in the next event (:meth:`PagePixels.keep_fresh`) — ``QPixmap.fromImage`` converts
+RGB888 to 32 bits, a copy of 0.2–0.9 ms that the turn no longer waits for. The cache keeps
+pixmaps, never such images: a pixmap shares a 32-bit image's buffer, so a cache of them would
+keep the render service's pool segments out of use (and count them twice in memory).
 """
 
 from __future__ import annotations
