@@ -9,7 +9,10 @@ and in a frozen app) and waits for its answer *without* the GIL; the app's threa
 
 * **One op in flight.** The next op is sent only when the last has been answered, so the
   service's queue keeps deciding until the last moment: a request superseded before it is sent
-  is never sent, and a page turn waits behind at most one piece.
+  is never sent, and a page turn waits behind at most one piece. A visible render asked for
+  while nothing is in flight is written to the pipe by the thread that asks (:meth:`begin`,
+  issue #9: no wake-up of the dispatch thread on its way out); the dispatch thread reads its
+  answer as any other (:meth:`execute` of the same op).
 * **Documents** go to the worker once, as bytes through the pipe (never a file). The backend
   remembers what it opened, to open it again in a new worker.
 * **Pixels** come back through shared memory, drawn by MuPDF straight into the segment; the
