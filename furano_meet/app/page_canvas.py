@@ -1,7 +1,9 @@
 """The page on screen: a ready pixmap, the presenter's pointer and shared ink, and pen input.
 
 The canvas never renders: it is handed a :class:`QPixmap` made from the render service's pixels
-before it is painted (see :mod:`.viewer`), so a paint is a single ``drawPixmap``. Pointer and
+before it is painted (see :mod:`.viewer`), so a paint is a single ``drawPixmap`` — or, for the
+page the reader waited for, one ``drawImage`` of the render's own pixels until its pixmap is
+made after that paint (:mod:`.page_pixels`). Pointer and
 ink arrive in PDF page points and are mapped through the page's
 :class:`~furano_meet.pagespace.ViewTransform`, so they mean the same at any zoom.
 
@@ -18,6 +20,7 @@ from typing import Protocol
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -68,7 +71,7 @@ class PageCanvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setAccessibleName(self.tr("ページ"))
         self.mode = InputMode.READ
-        self._pixmap: QPixmap | None = None
+        self._pixmap: QPixmap | QImage | None = None
         self._key: object = None
         self._reported: object = None
         self._sharp = True
@@ -99,13 +102,15 @@ class PageCanvas(QWidget):
     def show_page(
         self,
         key: object,
-        pixmap: QPixmap | None,
+        pixmap: QPixmap | QImage | None,
         transform: ViewTransform,
         *,
         sharp: bool = True,
     ) -> None:
         """Show the page named ``key`` at ``transform.view_size``: ``pixmap`` scaled to it (a
         low-resolution one is blurred up until the sharp one comes), white while ``None``.
+        A ``QImage`` is the page the reader waited for, painted straight from the render
+        service's pixels (page_pixels.py); :meth:`replace_pixels` swaps its pixmap in.
         ``sharp`` says whether these are the page's final pixels (:attr:`painted`) or a
         stand-in (:attr:`previewed`)."""
         if key != self._key:
@@ -115,6 +120,17 @@ class PageCanvas(QWidget):
         width, height = transform.view_size
         self.setMinimumSize(QSize(int(width), int(height)))
         self.update()
+
+    def replace_pixels(self, shown: QPixmap | QImage, pixmap: QPixmap) -> None:
+        """The same pixels as ``shown`` as a pixmap: held from now on if ``shown`` is still
+        what this canvas draws (no repaint: nothing on screen changes)."""
+        if self._pixmap is shown:
+            self._pixmap = pixmap
+
+    @property
+    def pixels(self) -> QPixmap | QImage | None:
+        """What the page is drawn from now (for tests)."""
+        return self._pixmap
 
     # -- tiles (page_pixels.py) --
     def set_tiles(self, tiles: tuple[tuple[QRectF, QPixmap], ...], *, sharp: bool) -> None:
@@ -259,10 +275,16 @@ class PageCanvas(QWidget):
         if pixmap is None:
             painter.fillRect(page, QColor("#ffffff"))
         elif abs(pixmap.width() - page.width() * pixmap.devicePixelRatio()) < 2:
-            painter.drawPixmap(page.topLeft(), pixmap)  # the sharp page: one plain copy
+            if isinstance(pixmap, QImage):  # the page just arrived: its pixels, not a copy
+                painter.drawImage(page.topLeft(), pixmap)
+            else:
+                painter.drawPixmap(page.topLeft(), pixmap)  # the sharp page: one plain copy
         else:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawPixmap(page, pixmap, QRectF(pixmap.rect()))
+            if isinstance(pixmap, QImage):
+                painter.drawImage(page, pixmap, QRectF(pixmap.rect()))
+            else:
+                painter.drawPixmap(page, pixmap, QRectF(pixmap.rect()))
         origin = page.topLeft()
         for rect, tile in self._tiles:
             painter.drawPixmap(rect.translated(origin), tile, QRectF(tile.rect()))

@@ -22,14 +22,21 @@ screen, and paints what has arrived:
   it by that much.
 
 Pixmaps are made when pixels arrive (never in ``paintEvent``) and kept in the byte-bounded
-:class:`~.pixmap_cache.PixmapCache`: the memory budget, across documents.
+:class:`~.pixmap_cache.PixmapCache`: the memory budget, across documents. One exception, the
+page the reader is waiting for (issue #9): it is painted at once from a ``QImage`` over the
+render service's shared memory (:func:`wrap`, held together with its :class:`Pixels`), and made
+a pixmap in the next event (:meth:`PagePixels.keep_fresh`) — ``QPixmap.fromImage`` converts
+RGB888 to 32 bits, a copy of 0.2–0.9 ms that the turn no longer waits for. The cache keeps
+pixmaps, never such images: a pixmap shares a 32-bit image's buffer, so a cache of them would
+keep the render service's pool segments out of use (and count them twice in memory).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, QRectF
+from PySide6.QtCore import QPoint, QRectF, QTimer
 from PySide6.QtGui import QImage, QPixmap
 
 from furano_meet.render import DocumentInfo, PixelRect, Pixels, RenderFuture, RenderRequest
@@ -45,14 +52,32 @@ if TYPE_CHECKING:
 __all__ = ["PagePixels", "to_pixmap"]
 
 
-def to_pixmap(pixels: Pixels, device_pixel_ratio: float) -> QPixmap:
-    """Wrap the render service's buffer without a copy; the pixmap takes the one copy."""
+def wrap(pixels: Pixels, device_pixel_ratio: float) -> QImage:
+    """The render service's buffer as an image, without a copy: valid only while ``pixels``
+    is held (and so is its shared-memory segment)."""
     image = QImage(
         pixels.data, pixels.width, pixels.height, pixels.stride, QImage.Format.Format_RGB888
     )
-    pixmap = QPixmap.fromImage(image)
+    image.setDevicePixelRatio(device_pixel_ratio)
+    return image
+
+
+def to_pixmap(pixels: Pixels, device_pixel_ratio: float) -> QPixmap:
+    """The pixels as a pixmap of their own: ``fromImage`` converts RGB888 to the screen's
+    32-bit format, a copy, so the pixmap outlives ``pixels``."""
+    pixmap = QPixmap.fromImage(wrap(pixels, device_pixel_ratio))
     pixmap.setDevicePixelRatio(device_pixel_ratio)
     return pixmap
+
+
+@dataclass(frozen=True, slots=True)
+class _Fresh:
+    """The page the reader waited for, painted from the render service's pixels as they came:
+    ``image`` wraps ``pixels.data``, so ``pixels`` is held exactly as long as ``image``."""
+
+    request: RenderRequest
+    image: QImage
+    pixels: Pixels
 
 
 class PagePixels:
@@ -70,6 +95,13 @@ class PagePixels:
         self._viewport = 0
         self._flying: dict[RenderRequest, RenderFuture[Pixels]] = {}
         """Requests being converted when they arrive (asking again must not convert twice)."""
+        # -- perf (issue #9): the awaited page is painted before it becomes a pixmap --
+        self._fresh: _Fresh | None = None
+        """The page in view as it arrived, painted without ``QPixmap.fromImage`` (0.2–0.9 ms
+        of the turn); it becomes a pixmap in the next event, after the paint."""
+        self._settle = QTimer(viewer, singleShot=True, interval=0)
+        self._settle.timeout.connect(self.keep_fresh)
+        # --
         # Finished renders come in one Qt event, not three qasync turns (render_arrivals.py).
         self._arrivals = RenderArrivals(viewer)
         self._arrivals.arrived.connect(self._arrived)
@@ -133,6 +165,7 @@ class PagePixels:
     def set_document(self, document: DocumentInfo | None) -> None:
         """The viewer opened ``document``; other documents' pixmaps stay within the budget
         (going back to one shows its pages at once)."""
+        self.keep_fresh()
         self._document, self._page = document, -1
 
     def show(self, page: int, scale: float) -> None:
@@ -155,8 +188,8 @@ class PagePixels:
             # never seen, and tiles to wait for (or nothing measured): a small whole one first
             low = low_res_scale(sharp.scale, self._size(sharp), self._viewport_px())
             visible.insert(0, self.whole(page, low / self.dpr()))
-        now = [r for r in visible if r not in self.cache]
-        later = [r for r in ahead if r not in self.cache]
+        now = [r for r in visible if not self.holds(r)]
+        later = [r for r in ahead if not self.holds(r)]
         self.requested = now + later
         try:
             futures = self.viewer.session.render.show(self._name, now, later)
@@ -208,15 +241,23 @@ class PagePixels:
         """(GUI thread, one event after the render finished) Keep it as a pixmap; paint it
         if it belongs to the page in view."""
         self._flying.pop(request, None)
-        if request in self.cache:
+        if self.holds(request):
             return  # asked for twice (a resize, a return): converted already
-        self.cache.put(request, to_pixmap(pixels, self.dpr()))
-        del pixels  # its shared-memory segment goes back to the render service's pool
-        if self._document is None or (request.doc_id, request.version, request.page) != (
-            self._document.doc_id,
-            self._document.version,
-            self._page,
-        ):
+        shown = self._document is not None and (
+            request.doc_id,
+            request.version,
+            request.page,
+        ) == (self._document.doc_id, self._document.version, self._page)
+        if shown and request.clip is None and request == self.first(self._page):
+            # perf (issue #9): the page the reader waits for is painted from these very pixels
+            # now and made a pixmap in the next event (keep_fresh), after the paint
+            self.keep_fresh()
+            self._fresh = _Fresh(request, wrap(pixels, self.dpr()), pixels)
+            self._settle.start()
+        else:
+            self.cache.put(request, to_pixmap(pixels, self.dpr()))
+        del pixels  # once a pixmap: its shared-memory segment goes back to the service's pool
+        if not shown:
             return
         sharp = self.whole(self._page)
         if request == sharp:  # the stand-ins of this page have done their work
@@ -228,12 +269,30 @@ class PagePixels:
             if request == self.first(self._page):
                 self.viewer.canvas.repaint()  # perf (issue #9): the page the reader waits for, now
 
+    @property
+    def fresh_pixels(self) -> Pixels | None:
+        """The render service's pixels the page in view is painted from until it is a pixmap
+        (for tests)."""
+        return None if self._fresh is None else self._fresh.pixels
+
+    def keep_fresh(self) -> None:
+        """Make the page painted from the render service's pixels a pixmap of the cache (the
+        canvas swaps it in), and let go of the pixels: their segment goes back to the pool."""
+        fresh, self._fresh = self._fresh, None
+        if fresh is None:
+            return
+        self._settle.stop()
+        pixmap = to_pixmap(fresh.pixels, fresh.image.devicePixelRatio())
+        self.cache.put(fresh.request, pixmap)
+        self.viewer.canvas.replace_pixels(fresh.image, pixmap)
+        # ``fresh`` (the image, then the pixels it wraps) goes when this returns
+
     # -- the canvas ----------------------------------------------------------------------------
 
     def _backdrop(self, page: int, sharp: RenderRequest) -> RenderRequest | None:
         """The whole-page pixmap to show for ``page``: the sharp one, else the sharpest held."""
         assert self._document is not None
-        if sharp in self.cache:
+        if self.holds(sharp):
             return sharp
         held = self.cache.whole_pages(self._document.doc_id, self._document.version, page)
         return held[0] if held else None
@@ -245,7 +304,11 @@ class PagePixels:
             return
         sharp = self.whole(self._page)
         backdrop = self._backdrop(self._page, sharp)
-        pixmap = None if backdrop is None else self.cache.get(backdrop)
+        pixmap: QPixmap | QImage | None = None
+        if self._fresh is not None and backdrop == self._fresh.request:
+            pixmap = self._fresh.image
+        elif backdrop is not None:
+            pixmap = self.cache.get(backdrop)
         pieces: list[tuple[QRectF, QPixmap]] = []
         if self.tiled(self._page):
             dpr = self.dpr()
@@ -267,7 +330,8 @@ class PagePixels:
         self.viewer.page_shown()
 
     def holds(self, request: RenderRequest) -> bool:
-        return request in self.cache
+        """Whether ``request``'s pixels are here: a pixmap, or the page just painted."""
+        return request in self.cache or (self._fresh is not None and self._fresh.request == request)
 
 
 def _bytes(clip: PixelRect) -> int:

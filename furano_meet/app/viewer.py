@@ -43,6 +43,7 @@ from furano_meet.sync.follow import PageRef
 from furano_meet.sync.presenting import MeetingView
 from furano_meet.sync.queries import AnnotationView
 
+from .after_paint import AfterPaint
 from .annotator import Annotator
 from .bars import FollowBar, PresenterBar
 from .error_presenter import DocumentUnavailable
@@ -119,6 +120,11 @@ class Viewer(QWidget):
         """The newest read of a page's notes that came back, and its page: the page shown
         holds the store's notes when it is (``_ink_reads``, the page shown)."""
         self.pixels = PagePixels(self)
+        self.after_paint = AfterPaint(self)
+        """A turn's intent and ink read, run once the page is painted (after_paint.py)."""
+        self._intended: PageRef | None = None
+        """The page of a turn whose intent waits for its paint: the engine's view does not
+        know it yet, so until it is told the view must not take the reader back."""
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
         self._build()
@@ -225,6 +231,8 @@ class Viewer(QWidget):
         self.canvas.pointed.connect(self.point_at)
         self.canvas.stroke_drawn.connect(self.share_stroke)
         self.canvas.painted.connect(self.page_painted)
+        # perf (issue #9, after_paint.py): a queued call, so it runs after the paint, not in it
+        self.canvas.painted.connect(self.after_paint.settle, Qt.ConnectionType.QueuedConnection)
         self.canvas.previewed.connect(self.page_previewed)
         self.gestures = Gestures(self)  # wheel, pinch, pan, swipe (gestures.py)
         self.links = PageLinks(self)  # a tap on an internal link (links.py)
@@ -283,15 +291,22 @@ class Viewer(QWidget):
             self._turn(PageRef(self.document.doc_id, self.document.version, index))
 
     def _turn(self, ref: PageRef) -> None:
-        engine, meeting = self.session.engine, self.meeting_id
+        engine, meeting, ops = self.session.engine, self.meeting_id, self.session.ops
         view = engine.view(meeting)
-        if view.presenting and view.following:
-            self.session.ops.run(
-                engine.present_page(meeting, ref.document_id, ref.version, ref.page)
-            )
-        else:
-            self.session.ops.run(engine.browse(meeting, ref))
+        presenting = view.presenting and view.following
+        self._intended = ref
         self._go(ref)
+
+        def intent() -> None:
+            self._intended = None
+            if presenting:
+                ops.run(engine.present_page(meeting, ref.document_id, ref.version, ref.page))
+            else:
+                ops.run(engine.browse(meeting, ref))
+
+        # perf (issue #9): told once the page is painted — its echo would hold the GUI thread
+        # while the page's pixels are on their way (after_paint.py)
+        self.after_paint.later("intent", intent)
 
     def return_to_presenter(self) -> None:
         self.session.ops.run(self.session.engine.follow_presenter(self.meeting_id))
@@ -379,7 +394,7 @@ class Viewer(QWidget):
         self.follow_bar.show_view(view)
         self.presenter_bar.show_role(view)  # presenting (bars.py): whose tools, 発表をお願いする
         self._update_nav()
-        if view.view.page is not None:
+        if view.view.page is not None and self._intended is None:  # else: see _intended
             self._go(view.view.page)
         self._show_pointer()
 
@@ -417,12 +432,16 @@ class Viewer(QWidget):
         # ink again only kept the GUI thread busy when they arrived --
         echo = ref.page == self.page and self.pixels.coming(self.page)
         # --
-        if not echo and (ref.page != self.page or self.canvas.key != self._here()):
+        turned = not echo and (ref.page != self.page or self.canvas.key != self._here())
+        if turned:
             self.page = min(max(0, ref.page), self.document.page_count - 1)
-            self._render()
-            self._load_ink()
+        # perf (issue #9): the page number and buttons first, the render last: once it is asked
+        # for, every further line of Python here keeps the render service's thread from the GIL
         self._update_nav()
         self._show_pointer()
+        if turned:
+            self._render()
+            self._load_ink(after_paint=True)
 
     async def _open(self, document_id: str, version: int) -> DocumentInfo:
         # -- a failed open (app tests): said by the presenter, never "opening…" forever, and
@@ -481,17 +500,22 @@ class Viewer(QWidget):
     def page_shown(self) -> None:
         """The canvas shows the page in view now (at some sharpness): its pointer and links."""
         self._show_pointer()
-        self.links.page_changed(self._here())
+        # perf (issue #9): its links are read once it is painted: asked for at once, the read
+        # woke the render service's thread to take the GIL during the paint (after_paint.py)
+        here = self._here()
+        self.after_paint.later("links", lambda: self.links.page_changed(here))
 
-    def _load_ink(self) -> None:
+    def _load_ink(self, *, after_paint: bool = False) -> None:
         """Show the page's marks known so far at once, and read them again from the store
-        (the annotator shows them: its own rules say whose marks a reader sees)."""
+        (the annotator shows them: its own rules say whose marks a reader sees) — on a page
+        turn once the page is painted (after_paint.py): the read's store hop and its answer
+        competed with the page's pixels for the GIL and the GUI thread."""
         here = self._here()
         if here is None:
             return
         if here in self._ink:
             self.annotator.show_notes(here, self._ink[here])
-        self._ink_reads += 1
+        self._ink_reads += 1  # counted now: until it is back, a read is out (_told_whole)
         read = self._ink_reads
 
         def loaded(notes: tuple[AnnotationView, ...]) -> None:
@@ -500,7 +524,14 @@ class Viewer(QWidget):
                 # perf (issue #9, ink_layer.py): the order shown kept, new notes after it
                 self._set_notes(here, in_shown_order(self._ink.get(here, ()), notes))
 
-        self.session.ops.run(self.session.engine.annotations(*here), on_done=loaded)
+        def start() -> None:
+            if read == self._ink_reads:  # else a newer read is out: this one would be dropped
+                self.session.ops.run(self.session.engine.annotations(*here), on_done=loaded)
+
+        if after_paint:
+            self.after_paint.later("ink", start)
+        else:
+            start()
 
     def _set_notes(self, here: tuple[str, int, int], notes: tuple[AnnotationView, ...]) -> None:
         self._ink[here] = notes

@@ -27,6 +27,10 @@ class Documents:
     def start(self) -> None:
         """Nothing to start: the documents are opened on the thread that asks."""
 
+    def begin(self, _op: Draw) -> bool:
+        """Never: here the ops run on the dispatch thread itself, which owns the documents."""
+        return False
+
     def execute(self, op: Op) -> Any:
         """Do ``op``; returns what the service's matching method promises, or raises."""
         match op:

@@ -9,7 +9,10 @@ and in a frozen app) and waits for its answer *without* the GIL; the app's threa
 
 * **One op in flight.** The next op is sent only when the last has been answered, so the
   service's queue keeps deciding until the last moment: a request superseded before it is sent
-  is never sent, and a page turn waits behind at most one piece.
+  is never sent, and a page turn waits behind at most one piece. A visible render asked for
+  while nothing is in flight is written to the pipe by the thread that asks (:meth:`begin`,
+  issue #9: no wake-up of the dispatch thread on its way out); the dispatch thread reads its
+  answer as any other (:meth:`execute` of the same op).
 * **Documents** go to the worker once, as bytes through the pipe (never a file). The backend
   remembers what it opened, to open it again in a new worker.
 * **Pixels** come back through shared memory, drawn by MuPDF straight into the segment; the
@@ -72,6 +75,8 @@ class ProcessBackend:
         self._pool = Pool(self._prefix)
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._sent: tuple[Draw, int, str | None] | None = None
+        """An op :meth:`begin` sent, its sequence number and lease, until its answer is read."""
 
     @property
     def pid(self) -> int | None:
@@ -84,10 +89,30 @@ class ProcessBackend:
         with contextlib.suppress(RenderError):
             self._ensure_worker()
 
+    def begin(self, op: Draw) -> bool:
+        """Send ``op`` to a running worker now, from the calling thread, so the page waits for
+        no thread hand-off (the service's dispatch thread receives it: :meth:`execute` with the
+        same op). Only while nothing else is in flight — the service calls it when its
+        dispatch thread is idle. ``False`` when there is no worker or the pipe refuses: the
+        dispatch thread then runs the op as ever (and finds out why)."""
+        if self._process is None or self._conn is None or self._sent is not None:
+            return False
+        try:
+            self._sent = (op, *self._post(op))
+        except RenderError:
+            return False
+        return True
+
     def execute(self, op: Op) -> Any:
-        """Run ``op`` in the worker (starting one as needed); its result, or raises."""
-        self._ensure_worker()
-        result = self._exchange(op)
+        """Run ``op`` in the worker (starting one as needed); its result, or raises. After
+        :meth:`begin` of the same op: its answer."""
+        sent, self._sent = self._sent, None
+        if sent is not None and sent[0] is op:
+            result = self._answer(op, sent[1], sent[2])
+        else:
+            assert sent is None, "an op was begun and another executed"
+            self._ensure_worker()
+            result = self._exchange(op)
         match op:
             case Open():
                 self._opened[op.key] = op
@@ -144,6 +169,11 @@ class ProcessBackend:
         self._process, self._conn = process, ours
 
     def _exchange(self, op: Op) -> Any:
+        seq, lease = self._post(op)
+        return self._answer(op, seq, lease)
+
+    def _post(self, op: Op) -> tuple[int, str | None]:
+        """Send ``op`` to the worker: its sequence number and the pool segment it draws into."""
         process, conn = self._process, self._conn
         assert process is not None and conn is not None
         if isinstance(op, Call):  # the only op that holds what may not pickle: check alone
@@ -158,7 +188,19 @@ class ProcessBackend:
         lease = None if nbytes is None else self._pool.lease(nbytes)
         message = pickle.dumps((seq, op, lease, self._pool.dropped()), pickle.HIGHEST_PROTOCOL)
         try:
-            answer_seq, ok, payload = self._send(seq, op, message)
+            conn.send_bytes(message)
+        except (EOFError, OSError):
+            if lease is not None:
+                self._pool.give_back(lease)  # nothing was drawn into it
+            process.join(_STOP_WAIT)
+            why = f"the renderer stopped, exit code {process.exitcode}"
+            raise self._lost(seq, op, why) from None
+        return seq, lease
+
+    def _answer(self, op: Op, seq: int, lease: str | None) -> Any:
+        """Wait for the answer to op ``seq`` (within the budget): its result, or raises."""
+        try:
+            answer_seq, ok, payload = self._receive(seq, op)
         except BaseException:
             if lease is not None:
                 self._pool.give_back(lease)  # the worker that drew into it is gone
@@ -185,12 +227,11 @@ class ProcessBackend:
             view = map_readonly(shipped.segment, shipped.nbytes, unlink_name=True)
         return Pixels(request, shipped.width, shipped.height, shipped.stride, view)
 
-    def _send(self, seq: int, op: Op, message: bytes) -> tuple[int, bool, Any]:
-        """Send ``message`` and wait for its answer, within the budget."""
+    def _receive(self, seq: int, op: Op) -> tuple[int, bool, Any]:
+        """The answer to op ``seq``, within the budget."""
         process, conn = self._process, self._conn
         assert process is not None and conn is not None
         try:
-            conn.send_bytes(message)
             if not conn.poll(self.budget):
                 raise self._lost(seq, op, f"no answer within {self.budget:g} s")
             answer: tuple[int, bool, Any] = conn.recv()

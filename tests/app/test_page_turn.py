@@ -11,10 +11,12 @@ again unchanged — repaints or restyles nothing.
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -23,7 +25,9 @@ from furano_meet.annotations import Ink, InkPoint
 from furano_meet.app.bars import FollowBar
 from furano_meet.app.page_canvas import PageCanvas
 from furano_meet.app.tour import FIRST_DOCUMENT, expect_paint, until
+from furano_meet.app.viewer import Viewer
 from furano_meet.pagespace import Point, Quad, ViewTransform
+from furano_meet.render import RenderRequest
 from furano_meet.sync.events import PresenterMoved, SyncEvent
 from furano_meet.sync.follow import PageRef
 from tests.app.conftest import app_council
@@ -32,38 +36,97 @@ WAIT = 20
 TARGET = 4
 
 
-async def test_a_jump_asks_for_the_sharp_page_once_and_the_echo_asks_nothing(
+async def _jump_and_echo(viewer: Viewer) -> tuple[list[bool], list[RenderRequest]]:
+    """Jump to TARGET (its neighbours held, so nothing else is on its way); the requests the
+    turn made for it and, for the engine's echo of it, whether its pixels were still coming."""
+    opened = expect_paint(viewer, 0)
+    viewer.open_document(*FIRST_DOCUMENT)
+    await asyncio.wait_for(opened, WAIT)
+    # the document's cost is measured by now: from here on no whole page gets a stand-in
+    assert viewer.session.render.draw_cost(*FIRST_DOCUMENT) is not None
+    await until(lambda: viewer.holds(viewer.request_for(1)), WAIT)  # the prefetch is done
+    await until(lambda: not viewer.after_paint.waiting, WAIT)  # page 1's intent is told
+
+    log = RequestLog(viewer)
+    echoes: list[bool] = []
+    target = PageRef(*FIRST_DOCUMENT, TARGET)
+
+    def echoed(event: SyncEvent) -> None:  # the echo: were the sharp pixels still coming?
+        if isinstance(event, PresenterMoved) and event.view.page == target:
+            echoes.append(viewer.pixels.coming(TARGET))
+
+    viewer.session.engine_event.connect(echoed)
+    painted = expect_paint(viewer, TARGET)
+    viewer.turn_page(TARGET)
+    await asyncio.wait_for(painted, WAIT)
+    await until(lambda: bool(echoes), WAIT)
+    assert viewer.page_label.text().startswith(f"{TARGET + 1} / ")
+    return echoes, [r for r in log.requests if r.page == TARGET]
+
+
+async def test_a_jump_asks_for_the_sharp_page_once_and_tells_the_engine_once_painted(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
     async with app_council(tmp_path, qtbot) as windows:
-        window = await windows.open("giin1")
-        viewer = window.viewer
+        viewer = (await windows.open("giin1")).viewer
+        viewer.after_paint.settle_ms = WAIT * 1000  # the paint, never the time limit, tells it
+        echoes, asked = await _jump_and_echo(viewer)
+        # the reader's intent (browse) is told once the page is painted (after_paint.py): its
+        # echo finds the page on screen, not on its way
+        assert echoes == [False]
+        assert asked == [viewer.request_for(TARGET)]  # once, sharp: no stand-in, no re-ask
+
+
+async def test_an_echo_while_the_pixels_are_coming_asks_nothing(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    async with app_council(tmp_path, qtbot) as windows:
+        viewer = (await windows.open("giin1")).viewer
+        viewer.after_paint.settle_ms = 0  # told at once, as a heavy page's intent is
+        echoes, asked = await _jump_and_echo(viewer)
+        assert echoes == [True]  # the engine's echo came while the sharp pixels were on their way
+        assert asked == [viewer.request_for(TARGET)]  # and asked for nothing again
+
+
+async def test_the_awaited_page_is_painted_from_the_renders_pixels_then_kept_as_a_pixmap(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    """No ``QPixmap.fromImage`` copy before the first paint of the page turned to: the canvas
+    draws a ``QImage`` over the render service's shared memory, which is held while it is
+    drawn (a collection does not free it) and let go once the pixmap has taken its place."""
+    async with app_council(tmp_path, qtbot) as windows:
+        viewer = (await windows.open("giin1")).viewer
         opened = expect_paint(viewer, 0)
         viewer.open_document(*FIRST_DOCUMENT)
         await asyncio.wait_for(opened, WAIT)
-        # the document's cost is measured by now: from here on no whole page gets a stand-in
-        assert viewer.session.render.draw_cost(*FIRST_DOCUMENT) is not None
-        await until(lambda: viewer.holds(viewer.request_for(1)), WAIT)  # the prefetch is done
+        await until(lambda: viewer.holds(viewer.request_for(1)), WAIT)
+        seen: list[object] = []
 
-        log = RequestLog(viewer)
-        echoes: list[bool] = []
-        target = PageRef(*FIRST_DOCUMENT, TARGET)
+        def at_paint(key: object, _at: float) -> None:  # in the canvas's paintEvent
+            if key == (*FIRST_DOCUMENT, TARGET):
+                pixels = viewer.pixels.fresh_pixels
+                assert pixels is not None
+                gc.collect()
+                shown = viewer.canvas.pixels
+                seen.extend([shown, weakref.ref(pixels.data.obj)])
+                seen.append(shown.copy() if isinstance(shown, QImage) else None)
 
-        def echoed(event: SyncEvent) -> None:  # the echo: were the sharp pixels still coming?
-            if isinstance(event, PresenterMoved) and event.view.page == target:
-                echoes.append(viewer.pixels.coming(TARGET))
-
-        viewer.session.engine_event.connect(echoed)
+        viewer.page_painted.connect(at_paint)
         painted = expect_paint(viewer, TARGET)
         viewer.turn_page(TARGET)
         await asyncio.wait_for(painted, WAIT)
-        await until(lambda: bool(echoes), WAIT)
+        shown, segment, drawn = seen
+        assert isinstance(shown, QImage)  # the render's pixels, no pixmap made first
+        assert isinstance(segment, weakref.ref) and segment() is not None  # held while drawn
+        assert isinstance(drawn, QImage)
 
-        assert echoes == [True]  # the engine's echo came while the sharp pixels were on their way
-        sharp = viewer.request_for(TARGET)
-        asked = [r for r in log.requests if r.page == TARGET]
-        assert asked == [sharp]  # once, sharp: no stand-in, and nothing again for the echo
-        assert viewer.page_label.text().startswith(f"{TARGET + 1} / ")
+        await until(lambda: isinstance(viewer.canvas.pixels, QPixmap), WAIT)  # after the paint
+        kept = viewer.canvas.pixels
+        assert isinstance(kept, QPixmap) and viewer.holds(viewer.request_for(TARGET))
+        assert kept.toImage() == drawn.convertToFormat(kept.toImage().format())  # same pixels
+        # the viewer lets go of the render's pixels (the render service's own small cache
+        # decides when their segment goes back to the pool)
+        assert viewer.pixels.fresh_pixels is None
 
 
 class Counter(QObject):

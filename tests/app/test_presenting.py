@@ -125,7 +125,9 @@ async def test_the_chairs_panel_and_bringing_a_browser_back(tmp_path: Path, qtbo
         again = expect_paint(member.viewer, 3)
         QTest.keyClick(member.viewer, Qt.Key.Key_Left)  # turning away works at once
         await asyncio.wait_for(again, WAIT)
-        assert member.session.engine.view(MEETING_ID).view.mode is Mode.BROWSING
+        # the turn is told once its page is painted (after_paint.py)
+        engine = member.session.engine
+        await until(lambda: engine.view(MEETING_ID).view.mode is Mode.BROWSING)
         await until(lambda: panel.where().get("giin1") is Whereabouts.BROWSING)
         assert panel.summary.text() == "追従中 1人\n自分で閲覧中 1人\nオフライン 1人"
 

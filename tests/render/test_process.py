@@ -5,6 +5,8 @@ into the app's process."""
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import multiprocessing.process
 import os
 import signal
 import subprocess
@@ -19,6 +21,7 @@ import pytest
 
 from furano_meet.render import (
     BadRenderRequest,
+    Priority,
     RenderFailed,
     RenderRequest,
     RenderService,
@@ -81,6 +84,58 @@ def test_a_thread_of_the_app_runs_on_while_a_slow_page_renders(
     # On the render thread PyMuPDF holds the GIL for the whole draw (about half a second here)
     # and the ticker gets a handful of turns at most; beside the render process it keeps going.
     assert during >= 25, f"the ticker ran only {during} times during the render"
+
+
+def test_a_visible_render_for_an_idle_renderer_is_sent_by_the_thread_that_asks(
+    process: RenderService, pack: bytes, slow: bytes
+) -> None:
+    """No hand-off to the dispatch thread on the way out (issue #9): the asking thread writes
+    the op to the render process; only when the renderer is idle and nothing waits."""
+    with RenderService(backend="thread") as thread:
+        thread.open(DOC, 1, pack).result(60)
+        expected = bytes(thread.render(RenderRequest(DOC, 1, 2, 0.3)).result(60).data)
+        assert thread.sent_directly == 0  # the thread backend draws on its own thread only
+    assert process.sent_directly == 0
+    _until_idle(process)
+    pixels = process.render(RenderRequest(DOC, 1, 2, 0.3)).result(60)
+    assert process.sent_directly == 1 and bytes(pixels.data) == expected
+    process.render(RenderRequest(DOC, 1, 3, 0.3), Priority.PREFETCH).result(60)
+    assert process.sent_directly == 1  # prefetch waits its turn in the queue
+
+    process.open("slow", 1, slow).result(60)
+    _until_idle(process)
+    busy = process.render(RenderRequest("slow", 1, 0, 1.0))  # sent directly: the renderer busy
+    assert process.sent_directly == 2
+    queued = process.render(RenderRequest(DOC, 1, 4, 0.3))  # so this one waits in the queue
+    assert process.sent_directly == 2
+    assert busy.result(60).width == 595 and queued.result(60).width == 179
+
+
+def test_a_visible_render_after_the_renderer_died_idle_starts_a_new_one(
+    process: RenderService,
+) -> None:
+    """The asking thread finds the pipe broken: nothing was sent, the dispatch thread starts a
+    new render process and the page is drawn (not a failure: nothing was drawn yet)."""
+    _until_idle(process)
+    (worker,) = _workers()
+    pid = worker.pid
+    worker.kill()  # behind the service's back: it learns of it only from the pipe
+    worker.join(30)
+    assert process.render(RenderRequest(DOC, 1, 0, 0.2)).result(60).width == 119
+    assert process.sent_directly == 0
+    assert [w.pid for w in _workers()] not in ([], [pid])
+
+
+def _until_idle(service: RenderService) -> None:
+    """The dispatch thread is back waiting (a moment after it answered the last op)."""
+    deadline = time.monotonic() + 30
+    while not service.idle:
+        assert time.monotonic() < deadline, "the render service never went idle"
+        time.sleep(0.001)
+
+
+def _workers() -> list[multiprocessing.process.BaseProcess]:
+    return [p for p in multiprocessing.active_children() if p.name == "furano-render"]
 
 
 def test_a_crashing_job_fails_alone_and_the_documents_come_back(process: RenderService) -> None:
