@@ -46,10 +46,11 @@ from .clerk_publish import MAX_FILE_BYTES, PublishForm, Target
 from .clerk_rules import MeetingSettings
 from .labels import answers, label
 from .meetings import add_heading, meeting_lines
+from .notice_bar import NoticeBar
 from .screen_fit import resize_within_screen
 from .session import Session
 from .whole_rows import wrap_whole
-from .window import STYLE, NoticeBar
+from .window import STYLE
 
 DESK_STYLE = """
 #title { font-size: 20pt; font-weight: bold; }
