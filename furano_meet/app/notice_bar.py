@@ -9,8 +9,9 @@ never hide the page a councillor is reading for longer than it is worth. So:
   finger is on it or it holds the keyboard focus;
 - a notice that asks something of the reader stays until 閉じる;
 - floating over the page, a notice that would cover more than :data:`COVER_AT_MOST` of it
-  (English, large text, a short page) shrinks to one line — the first sentence and 「詳しく」,
-  which opens the whole of it again.
+  (English, large text, a short page) shrinks to the height of its buttons — the message in at
+  most two lines, cut with 「…」, and 「詳しく」, which opens the whole of it again. (One line
+  was tried first: beside the buttons it left 「表示中の資料は…」, which says nothing.)
 
 Screen readers always get the whole notice: the banner's accessible name is the message and
 its description the next step, whatever is folded on the screen.
@@ -19,7 +20,7 @@ its description the next step, whatever is folded on the screen.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QEnterEvent, QFontMetrics, QHideEvent
+from PySide6.QtGui import QEnterEvent, QFont, QFontMetrics, QHideEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -37,7 +38,10 @@ FOLD_AFTER_MS = 12_000
 twice (≈ 5 characters a second for an older reader, ~60 characters)."""
 
 COVER_AT_MOST = 1 / 3
-"""The share of the page a floating notice may cover before it shrinks to one line."""
+"""The share of the page a floating notice may cover before it shrinks to two lines."""
+
+SHORT_LINES = 2
+"""The lines of the message a shrunk notice shows: as tall as its buttons, at any text size."""
 
 
 class NoticeBar(QFrame):
@@ -52,7 +56,7 @@ class NoticeBar(QFrame):
         self.setObjectName("noticeBar")
         self.notice: Notice | None = None
         self.compact = False
-        """Shown as one line with 「詳しく」 (set by :class:`FloatingNotice`)."""
+        """Shown shrunk: the message in two lines with 「詳しく」 (set by :class:`FloatingNotice`)."""
         self.expanded = False
         """The reader tapped 「詳しく」: the whole notice until the next one."""
         self.pointer_on = False
@@ -91,7 +95,7 @@ class NoticeBar(QFrame):
             self.fold_timer.start()
 
     def set_compact(self, compact: bool) -> None:
-        """One line with 「詳しく」, or the whole notice; a no-op when nothing changes (it is
+        """Shrunk with 「詳しく」, or the whole notice; a no-op when nothing changes (it is
         called on every placement, and a change of text asks for another)."""
         if compact != self.compact:
             self.compact = compact
@@ -139,22 +143,19 @@ class NoticeBar(QFrame):
     def _fill(self) -> None:
         if self.notice is None:
             return
-        one_line = self.compact and not self.expanded
-        self.more.setVisible(one_line)
-        self.text.setWordWrap(not one_line)
-        # one line takes the width left beside the buttons, never asks for its own
+        short = self.compact and not self.expanded
+        self.more.setVisible(short)
+        self.text.setWordWrap(not short)  # shrunk, the lines are cut here (first_lines)
+        # shrunk, it takes the width left beside the buttons, never asks for its own
         # (its policy is changed, not replaced: word wrap keeps its height-for-width flag there)
         policy = self.text.sizePolicy()
         policy.setHorizontalPolicy(
-            QSizePolicy.Policy.Ignored if one_line else QSizePolicy.Policy.Preferred
+            QSizePolicy.Policy.Ignored if short else QSizePolicy.Policy.Preferred
         )
         self.text.setSizePolicy(policy)
-        if one_line:
-            metrics = QFontMetrics(self.text.font())
+        if short:
             width = self.text.contentsRect().width()
-            self.text.setText(
-                metrics.elidedText(self.notice.message, Qt.TextElideMode.ElideRight, width)
-            )
+            self.text.setText(first_lines(self.notice.message, self.text.font(), width))
         else:
             self.text.setText(f"{self.notice.message}\n{self.notice.next_step}")
         self.reshaped.emit()
@@ -178,6 +179,27 @@ class NoticeBar(QFrame):
         super().hideEvent(event)
 
 
+def first_lines(text: str, font: QFont, width: int, count: int = SHORT_LINES) -> str:
+    """``text`` wrapped as a label wraps it ``width`` px wide, its first ``count`` lines, the
+    last cut with 「…」 when more would follow."""
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout = QTextLayout(text, font)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    lines: list[str] = []
+    taken = 0
+    while len(lines) < count - 1 and (line := layout.createLine()).isValid():
+        line.setLineWidth(max(1, width))
+        lines.append(text[taken : taken + line.textLength()].rstrip())
+        taken += line.textLength()
+    layout.endLayout()
+    if rest := text[taken:].strip():
+        elide = Qt.TextElideMode.ElideRight
+        lines.append(QFontMetrics(font).elidedText(rest, elide, max(1, width)))
+    return "\n".join(lines)
+
+
 class FloatingNotice(QObject):
     """Keeps the window's notice floating over the top of the page, not in the column above it.
 
@@ -185,7 +207,7 @@ class FloatingNotice(QObject):
     the open write bar beside the page already needs nearly all of: at 1280×800 the window grew
     to 907 px (1105 with large text) when both showed. Floating, it covers the page's top edge
     — the bars above the page and the write bar stay where they were, and the window keeps its
-    size. It is as wide as the page and as tall as its wrapped words, or one line with 「詳しく」
+    size. It is as wide as the page and as tall as its wrapped words, or two lines and 「詳しく」
     when those would cover more than :data:`COVER_AT_MOST` of the page."""
 
     def __init__(self, notice: NoticeBar, host: QWidget, page: QWidget) -> None:

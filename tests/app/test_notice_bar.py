@@ -1,6 +1,6 @@
 """The notice is calm: one that needs nothing of the reader folds away by itself, never under
 a finger or with the keyboard on it; one that asks something stays until 閉じる; floating over
-a short page at large English text it shrinks to one line with 「詳しく」; a screen reader gets
+a short page at large English text it shrinks to two lines with 「詳しく」; a screen reader gets
 the whole of it either way. Real widgets offscreen; the reading time is injected (short) and
 waited on through the timer's own signal and the banner's visibility, never a sleep."""
 
@@ -10,14 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF
-from PySide6.QtGui import QEnterEvent
+from PySide6.QtGui import QEnterEvent, QFontMetrics
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.appearance import Appearance
 from furano_meet.app.error_presenter import SELF_RESOLVING, ErrorPresenter
 from furano_meet.app.language import set_language
-from furano_meet.app.notice_bar import COVER_AT_MOST, FloatingNotice, NoticeBar
+from furano_meet.app.notice_bar import COVER_AT_MOST, FloatingNotice, NoticeBar, first_lines
 from furano_meet.app.window import STYLE
 from furano_meet.preferences import Preferences
 
@@ -104,7 +104,7 @@ def english_large() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("english_large")
-def test_over_a_short_page_it_shrinks_to_one_line_and_opens_with_details(qtbot: QtBot) -> None:
+def test_over_a_short_page_it_shrinks_to_two_lines_and_opens_with_details(qtbot: QtBot) -> None:
     host = QWidget()
     host.setStyleSheet(STYLE)
     qtbot.addWidget(host)
@@ -121,7 +121,12 @@ def test_over_a_short_page_it_shrinks_to_one_line_and_opens_with_details(qtbot: 
     assert bar.full_height(page.width()) > page.height() * COVER_AT_MOST
     qtbot.waitUntil(lambda: bar.height() <= page.height() * COVER_AT_MOST, timeout=5000)
     assert bar.more.isVisible()
-    assert bar.text.fontMetrics().horizontalAdvance(bar.text.text()) <= bar.text.width()
+    shown = bar.text.text().split("\n")
+    assert 1 <= len(shown) <= 2, shown  # the message in two lines at most, cut with 「…」
+    metrics = bar.text.fontMetrics()
+    assert all(metrics.horizontalAdvance(line) <= bar.text.width() for line in shown), shown
+    words = "".join(shown).removesuffix("…").replace(" ", "")
+    assert words and notice.message.replace(" ", "").startswith(words)  # the message's start
     assert notice.next_step not in bar.text.text()
     # a screen reader hears all of it, folded or not
     assert bar.accessibleName() == notice.message
@@ -150,3 +155,15 @@ def test_over_a_tall_page_the_whole_notice_shows(qtbot: QtBot) -> None:
     assert not bar.compact
     assert not bar.more.isVisible()
     assert bar.text.text() == f"{notice.message}\n{notice.next_step}"
+
+
+def test_the_shrunk_message_is_its_first_two_lines_cut_with_an_ellipsis(qtbot: QtBot) -> None:
+    bar, _ = banner(qtbot)
+    font = bar.text.font()
+    message = "表示中の資料は議会事務局により取り下げられました。"
+    width = QFontMetrics(font).horizontalAdvance(message) // 3  # three lines' worth
+    lines = first_lines(message, font, width).split("\n")
+    assert len(lines) == 2 and lines[1].endswith("…"), lines
+    assert message.startswith(lines[0] + lines[1].removesuffix("…"))
+    assert all(QFontMetrics(font).horizontalAdvance(line) <= width for line in lines)
+    assert first_lines(message, font, width * 4) == message  # it fits: whole, no 「…」
