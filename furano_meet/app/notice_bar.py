@@ -20,7 +20,15 @@ its description the next step, whatever is folded on the screen.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QEnterEvent, QFont, QFontMetrics, QHideEvent, QTextLayout, QTextOption
+from PySide6.QtGui import (
+    QEnterEvent,
+    QFocusEvent,
+    QFont,
+    QFontMetrics,
+    QHideEvent,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -60,6 +68,9 @@ class NoticeBar(QFrame):
         self.expanded = False
         """The reader tapped 「詳しく」: the whole notice until the next one."""
         self.pointer_on = False
+        self.keyboard_on = False
+        """The reader moved the keyboard focus onto the notice (see :meth:`_focus_changed`)."""
+        self._came_by = Qt.FocusReason.OtherFocusReason
         self.row = QHBoxLayout(self)
         self.text = QLabel(self)
         self.text.setObjectName("noticeText")
@@ -80,6 +91,11 @@ class NoticeBar(QFrame):
         self.fold_timer.setSingleShot(True)
         self.fold_timer.setInterval(fold_after_ms)
         self.fold_timer.timeout.connect(self.fold)
+        for button in (self.more, self.close_button):
+            button.installEventFilter(self)  # how the focus came (FocusIn's reason)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
         self.hide()
 
     def show_notice(self, notice: Notice) -> None:
@@ -116,9 +132,20 @@ class NoticeBar(QFrame):
             self.hide()
 
     def held(self) -> bool:
-        """Whether the pointer or a finger is on the notice or it holds the keyboard focus."""
-        focused = QApplication.focusWidget()
-        return self.pointer_on or (focused is not None and self.isAncestorOf(focused))
+        """Whether the pointer or a finger is on the notice or the reader's keyboard is."""
+        return self.pointer_on or self.keyboard_on
+
+    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        """Focus on the notice holds it only when the reader moved it there (Tab, a shortcut)
+        from a widget still shown. Why: when the focused widget is hidden — the 付箋 panel
+        closed after 保存 — Qt moves the focus to the next in the chain, often the notice's
+        button, with the same reason as a Tab; and a tap on 「詳しく」 focuses it too. Either
+        would have kept a notice that needs nothing on the page until the reader tapped
+        elsewhere."""
+        keyboard = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+        came_by_keys = self._came_by in (*keyboard, Qt.FocusReason.ShortcutFocusReason)
+        inside = new is not None and self.isAncestorOf(new)
+        self.keyboard_on = inside and came_by_keys and old is not None and old.isVisible()
 
     def full_height(self, width: int) -> int:
         """How tall the whole notice would be at ``width`` — measured, not laid out, so that
@@ -163,6 +190,8 @@ class NoticeBar(QFrame):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.text and event.type() == QEvent.Type.Resize and self.compact:
             self._fill()
+        elif isinstance(event, QFocusEvent) and event.type() == QEvent.Type.FocusIn:
+            self._came_by = event.reason()  # before focusChanged, which reads it
         return False
 
     def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802 - Qt's name

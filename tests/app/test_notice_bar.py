@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QEnterEvent, QFontMetrics
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -80,13 +81,37 @@ def test_it_never_folds_with_the_keyboard_on_it(qtbot: QtBot) -> None:
     assert host is not None
     host.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is host, timeout=5000)
+    field = host.findChild(QLineEdit)
+    assert field is not None
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=5000)
     errors.present_code("no_meeting_key")
-    bar.close_button.setFocus()
+    QTest.keyClick(field, Qt.Key.Key_Tab)  # the reader's keyboard moves onto 閉じる
     qtbot.waitUntil(bar.close_button.hasFocus, timeout=5000)
-    with qtbot.waitSignal(bar.fold_timer.timeout, timeout=5000):
-        pass
-    assert bar.isVisible()
-    bar.close_button.focusNextChild()  # Tab: the keyboard moves on to the search field
+    for _ in range(2):
+        with qtbot.waitSignal(bar.fold_timer.timeout, timeout=5000):
+            pass
+        assert bar.isVisible()
+    QTest.keyClick(bar.close_button, Qt.Key.Key_Tab)  # and on, to the search field
+    qtbot.waitUntil(field.hasFocus, timeout=5000)
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=5000)
+
+
+def test_focus_that_lands_on_it_when_a_panel_closes_does_not_hold_it(qtbot: QtBot) -> None:
+    """The 付箋 panel closed after 保存: Qt moves its focus to the next widget in the chain —
+    the notice's button — as if by Tab. The reader did not go there: it still folds."""
+    bar, errors = banner(qtbot)
+    host = bar.parentWidget()
+    assert host is not None
+    host.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is host, timeout=5000)
+    field = host.findChild(QLineEdit)
+    assert field is not None
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=5000)
+    errors.present_code("connection_lost")
+    field.hide()  # the focused panel closes
+    qtbot.waitUntil(bar.close_button.hasFocus, timeout=5000)
     qtbot.waitUntil(lambda: not bar.isVisible(), timeout=5000)
 
 
