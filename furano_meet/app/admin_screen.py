@@ -41,8 +41,9 @@ from furano_meet.sync.admin import NO_INVITATION, CertifiedDevice, PendingDevice
 
 from .device_name import shown_name
 from .labels import label
+from .notice_bar import NoticeBar
 from .session import Session
-from .window import STYLE, NoticeBar
+from .window import STYLE
 
 REFRESH_MS = 5000
 

@@ -46,10 +46,11 @@ from .clerk_publish import MAX_FILE_BYTES, PublishForm, Target
 from .clerk_rules import MeetingSettings
 from .labels import answers, label
 from .meetings import add_heading, meeting_lines
+from .notice_bar import NoticeBar
 from .screen_fit import resize_within_screen
 from .session import Session
-from .whole_rows import wrap_whole
-from .window import STYLE, NoticeBar
+from .whole_rows import kept_whole, wrap_whole
+from .window import STYLE
 
 DESK_STYLE = """
 #title { font-size: 20pt; font-weight: bold; }
@@ -137,7 +138,8 @@ class DocumentPage(QFrame):
         column.addWidget(self.delivery, 1)
 
     def show_document(self, doc: DocumentDelivery) -> None:
-        self.title.setText(doc.title)
+        self.title.setText(kept_whole(doc.title))  # a wrapped title keeps （第3号） whole
+        self.title.setAccessibleName(doc.title)
         item = doc.agenda_item or self.tr("（議事の指定なし）")
         self.detail.setText(self.tr("{item}　第{v}版").format(item=item, v=doc.version))
         self.delivery.show_document(doc.document_id)

@@ -8,8 +8,10 @@ cannot be reached — you keep reading what is on this device"), the user's ("as
 a peer's, or our own bug, which is logged with its traceback and named by its code so a report
 can quote it.
 
-Windows do not pop up dialogs: they show :class:`Notice` values in a banner that stays until
-dismissed, so a meeting is never interrupted by a modal box.
+Windows do not pop up dialogs: they show :class:`Notice` values in a banner (``notice_bar.py``),
+so a meeting is never interrupted by a modal box. A notice that asks something of the reader
+stays until dismissed; one that only says what the app is already doing about it
+(:data:`SELF_RESOLVING`) folds away by itself after a readable time.
 """
 
 from __future__ import annotations
@@ -249,6 +251,13 @@ _BY_FAULT: dict[Fault, tuple[object, object]] = {
 }
 
 
+SELF_RESOLVING = frozenset({"unreachable", "connection_lost", "no_meeting_key", "not_certified"})
+"""Codes whose next step is "this happens by itself" (つながると自動で…, 届くと自動で…): the
+reader has nothing to do, so their notice need not wait for 閉じる. Chosen by code, not by
+:class:`Fault`: ``disk_full`` is the environment's fault too, yet asks the reader to free
+space, and ``offline`` asks them to try again — those stay until dismissed."""
+
+
 def tr(text: object) -> str:
     """Translate a ``QT_TRANSLATE_NOOP`` source text (typed ``object`` by PySide6)."""
     return QCoreApplication.translate(_CONTEXT, str(text))
@@ -275,6 +284,11 @@ class Notice:
     @property
     def text(self) -> str:
         return f"{self.message} {self.next_step}"
+
+    @property
+    def needs_action(self) -> bool:
+        """Whether the reader must do something (so the notice waits for 閉じる)."""
+        return self.code not in SELF_RESOLVING
 
 
 class ErrorPresenter(QObject):

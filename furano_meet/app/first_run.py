@@ -62,6 +62,7 @@ from furano_meet.sync.engine import SyncEngine
 from .error_presenter import ErrorPresenter
 from .invitation_page import InvitationPage
 from .labels import label
+from .notice_bar import NoticeBar
 from .offload import off_gui_thread
 from .passphrase_page import PassphrasePage
 from .profile_open import AWAITING, open_enrolled, open_store
@@ -69,7 +70,7 @@ from .recovery_code import RECOVERY_STYLE, RecoveryPage
 from .screen_fit import resize_within_screen
 from .session import Ops
 from .waiting_page import WaitingPage
-from .window import STYLE, NoticeBar
+from .window import STYLE
 
 POLL_SECONDS = 3.0
 """How often the waiting screen asks the relay whether the administrator has certified us."""

@@ -17,7 +17,6 @@ so the marks stay cleared after a restart. The notes to review are kept in the s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -38,6 +37,7 @@ from furano_meet.sync.events import (
 )
 
 from .session import Session
+from .whole_rows import kept_whole
 
 _CONTEXT = "States"
 
@@ -112,19 +112,6 @@ class Badge:
     def shown(self) -> str:
         """:attr:`text` as a list row shows it: each bracket kept whole on a line."""
         return kept_whole(self.text)
-
-
-WORD_JOINER = "\u2060"
-"""No line break on either side, and nothing drawn (Qt's line breaker honours it)."""
-_BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
-
-
-def kept_whole(text: str) -> str:
-    """``text`` with the characters of each （…） joined, so a wrapped line moves the bracket
-    to the next line whole. Why: Japanese may break between any two characters, and a state
-    line in a narrow list left 「件）」 alone on its last line (「…（資料3」「件）」). A bracket
-    longer than a line still wraps (Qt breaks anywhere then)."""
-    return _BRACKETED.sub(lambda bracket: WORD_JOINER.join(bracket.group(0)), text)
 
 
 _ICONS: dict[tuple[State, str], QIcon] = {}

@@ -9,10 +9,14 @@ scroll bar (the outline's 「市道の認定につい…」). :class:`WholeRows`
 viewport's width (less the list's spacing), and :func:`wrap_whole` lays the rows out again
 whenever that width changes — the scroll bar appearing included. An icon grid (the page
 thumbnails) wraps its captions at the cell's width, and :func:`fit_cells` makes the cells as
-tall as the widest caption needs.
+tall as the widest caption needs. Every row is drawn with its brackets kept whole
+(:func:`kept_whole`): a title's 「（第3号）」 never splits into 「（第3」「号）」 — on the screen
+only; the row's text (what is copied, searched, read out) is left as it is.
 """
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtWidgets import (
@@ -23,7 +27,23 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
-__all__ = ["WholeRows", "fit_cells", "wrap_whole"]
+__all__ = ["WORD_JOINER", "WholeRows", "fit_cells", "kept_whole", "wrap_whole"]
+
+WORD_JOINER = "\u2060"
+"""No line break on either side, and nothing drawn (Qt's line breaker honours it)."""
+_BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
+
+
+def kept_whole(text: str) -> str:
+    """``text`` with the characters of each （…） joined, so a wrapped line moves the bracket
+    to the next line whole. Why: Japanese may break between any two characters, and a state
+    line in a narrow list left 「件）」 alone on its last line (「…（資料3」「件）」), a search
+    result 「（第3」「号）」. A bracket longer than a line still wraps (Qt breaks anywhere then).
+    For display only — never for text that is copied, searched or stored. Joining twice
+    gives the same text (a state line already joined is drawn by :class:`WholeRows` too)."""
+    return _BRACKETED.sub(
+        lambda bracket: WORD_JOINER.join(bracket.group(0).replace(WORD_JOINER, "")), text
+    )
 
 
 class WholeRows(QStyledItemDelegate):
@@ -32,6 +52,15 @@ class WholeRows(QStyledItemDelegate):
     def __init__(self, view: QListView) -> None:
         super().__init__(view)
         self.view = view
+
+    def initStyleOption(  # noqa: N802 - Qt's name
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        """The row's text as drawn and measured: its brackets kept whole (the model's text,
+        what a screen reader reads and a copy takes, is untouched)."""
+        super().initStyleOption(option, index)
+        if option.features & QStyleOptionViewItem.ViewItemFeature.HasDisplay:
+            option.text = kept_whole(option.text)
 
     def sizeHint(  # noqa: N802 - Qt's name
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex

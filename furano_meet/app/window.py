@@ -1,7 +1,7 @@
 """The main window: meetings and the agenda pack on the left, the page on the right.
 
 It only composes: the session owns the engine and the renderer, the lists and the viewer own
-their presentation, and the :class:`NoticeBar` shows what the one error presenter says. Large
+their presentation, and the :class:`.notice_bar.NoticeBar` shows what the one error presenter says. Large
 targets and calm, high-contrast colours are set once here in :data:`STYLE`.
 """
 
@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPoint
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QPushButton,
     QVBoxLayout,
@@ -26,9 +23,9 @@ from furano_meet.sync.events import DocumentRefused, DocumentWithdrawn, SyncEven
 
 from .app_lock import AppLock
 from .document_tabs import DocumentTabs
-from .error_presenter import Notice
 from .exporting import ExportBar
 from .meetings import AgendaPack, MeetingList
+from .notice_bar import FloatingNotice, NoticeBar
 from .presenter_panel import PresenterPanel
 from .room import Room
 from .screen_fit import resize_within_screen
@@ -72,64 +69,6 @@ QPushButton:focus { border: 4px solid #1a4fa0; padding: 2px 14px; }
 #compact:focus { padding: 2px 8px; }
 QLineEdit:focus, QListWidget:focus { border: 3px solid #1a4fa0; }
 """
-
-
-class NoticeBar(QFrame):
-    """The error presenter's banner: stays until dismissed, never blocks the meeting."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("noticeBar")
-        layout = QHBoxLayout(self)
-        self.text = QLabel(self)
-        self.text.setObjectName("noticeText")
-        self.text.setWordWrap(True)
-        close = QPushButton(self.tr("閉じる"), self)
-        close.clicked.connect(self.hide)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(close)
-        self.hide()
-
-    def show_notice(self, notice: Notice) -> None:
-        self.text.setText(f"{notice.message}\n{notice.next_step}")
-        self.show()
-
-
-class FloatingNotice(QObject):
-    """Keeps the window's notice floating over the top of the page, not in the column above it.
-
-    Why: in the column it took two or three lines (≈ 90–130 px with large text) from a height
-    the open write bar beside the page already needs nearly all of: at 1280×800 the window grew
-    to 907 px (1105 with large text) when both showed. Floating, it covers the page's top edge
-    until 閉じる — the bars above the page and the write bar stay where they were, and the
-    window keeps its size. It is as wide as the page and as tall as its wrapped words."""
-
-    def __init__(self, notice: NoticeBar, host: QWidget, page: QWidget) -> None:
-        super().__init__(notice)
-        self.notice, self.host, self.page = notice, host, page
-        notice.setParent(host)
-        for watched in (notice, page):
-            watched.installEventFilter(self)
-
-    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        moved = (QEvent.Type.Show, QEvent.Type.Resize, QEvent.Type.Move, QEvent.Type.LayoutRequest)
-        if event.type() in moved:
-            self.place()
-        return False
-
-    def place(self) -> None:
-        if self.notice.isHidden():
-            return
-        corner = self.page.mapTo(self.host, QPoint(0, 0))
-        width = self.page.width()
-        height = self.notice.heightForWidth(width)
-        if height < 0:
-            height = self.notice.sizeHint().height()
-        # a page squeezed lower than the notice (large text, the 付箋 panel open below it):
-        # the notice rises over the bars above rather than covering the note being written
-        top = max(0, min(corner.y(), corner.y() + self.page.height() - height))
-        self.notice.setGeometry(corner.x(), top, width, height)
-        self.notice.raise_()
 
 
 class MainWindow(QMainWindow):

@@ -43,6 +43,7 @@ async def refused_and_said_so_calmly(relay: Relay, tmp_path: Path, qtbot: QtBot)
         session = Session(device.engine)
         window = MainWindow(session)
         qtbot.addWidget(window)
+        window.resize(1280, 800)  # the tablet: a short page would fold the notice to one line
         window.show()
         session.start()
         try:

@@ -10,8 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.app.meetings import STATE_ROLE
 from furano_meet.app.session import Session
-from furano_meet.app.states import LOOKS, State, StateBook, kept_whole
+from furano_meet.app.states import LOOKS, State, StateBook
 from furano_meet.app.tour import until
+from furano_meet.app.whole_rows import kept_whole
 from furano_meet.app.window import MainWindow
 from furano_meet.net import RelayConnection
 from furano_meet.protocol import messages as m

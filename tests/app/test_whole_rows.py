@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap, QTextLayout, QTextOption
-from PySide6.QtWidgets import QApplication, QListWidget, QListWidgetItem
+from PySide6.QtWidgets import QApplication, QListWidget, QListWidgetItem, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from furano_meet.app.appearance import BLACK, YELLOW, Appearance
-from furano_meet.app.states import ICON_SIZE, WORD_JOINER, Badge, State
-from furano_meet.app.whole_rows import wrap_whole
+from furano_meet.app.states import ICON_SIZE, Badge, State
+from furano_meet.app.whole_rows import WORD_JOINER, WholeRows, kept_whole, wrap_whole
 from furano_meet.app.window import STYLE
 from furano_meet.preferences import Preferences
 from tests.app.test_first_run import shot
@@ -138,3 +138,31 @@ async def test_scroll_bars_are_touch_sized_and_seen_in_high_contrast(qtbot: QtBo
             view.close()
     finally:
         Appearance.of(app).apply(Preferences())
+
+
+async def test_a_title_row_keeps_its_bracketed_number_whole_at_any_width(qtbot: QtBot) -> None:
+    """「…補正予算（第3」「号）」 was a search result (and agenda, review, desk) row at some
+    widths; every wrap_whole row is drawn with （第3号） on one line, and the row's own text —
+    what is copied, searched, read out — keeps no joiner."""
+    title = "富良野市一般会計補正予算（第3号）"
+    view = listing(qtbot, whole=True, icon=False)
+    view.addItem(title)
+    view.show()
+    widths = range(120, 420, 2)
+    split = [w for w in widths if "（第3号）" not in "\n".join(lines_at(view, title, w))]
+    assert split, "plain, the bracket is split at some widths"
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    delegate = view.itemDelegate()
+    assert isinstance(delegate, WholeRows)
+    delegate.initStyleOption(option, view.model().index(0, 0))  # as painting and measuring do
+    drawn = option.text
+    assert drawn != title and drawn.replace(WORD_JOINER, "") == title
+    for width in widths:
+        lines = lines_at(view, drawn, width)
+        assert "".join(lines) == title and any("（第3号）" in line for line in lines), (
+            width,
+            lines,
+        )
+    assert view.item(0).text() == title  # display only
+    assert kept_whole(drawn) == drawn  # a state line already joined is drawn the same

@@ -1140,6 +1140,18 @@ Committee: {name}</translation>
 <context>
     <name>NoticeBar</name>
     <message>
+        <source>お知らせを詳しく表示</source>
+        <translation>Show the whole notice</translation>
+    </message>
+    <message>
+        <source>お知らせを閉じる</source>
+        <translation>Close the notice</translation>
+    </message>
+    <message>
+        <source>詳しく</source>
+        <translation>More</translation>
+    </message>
+    <message>
         <source>閉じる</source>
         <translation>Close</translation>
     </message>
