@@ -147,9 +147,9 @@ class FirstRunWindow(QWidget):
         self.pages = QStackedWidget(self)
         for page in self.steps:
             self.pages.addWidget(_page(page))
+        self.scroller = _scroller(self.pages)
         self.pages.currentChanged.connect(self._size_to_current)
         self._size_to_current()
-        self.scroller = _scroller(self.pages)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
         layout.addWidget(self.notice)
@@ -298,6 +298,7 @@ class FirstRunWindow(QWidget):
             policy = QSizePolicy.Policy.Preferred if page is shown else QSizePolicy.Policy.Ignored
             page.setSizePolicy(policy, policy)
         self.pages.updateGeometry()
+        self.scroller.verticalScrollBar().setValue(0)  # a new step starts at its title
 
     def _keep_focus_in_view(self, _old: QWidget | None, new: QWidget | None) -> None:
         """Tab to a field below the fold and the step scrolls to it (keyboard, screen reader)."""

@@ -169,7 +169,11 @@ async def first_run_fitted(data: Path, qtbot: QtBot, name: str) -> list[str]:
     problems = []
     for step in (window.passphrase, window.invitation, window.waiting, window.recovery):
         holder = step.parentWidget() or step
+        bar = window.scroller.verticalScrollBar()
+        bar.setValue(bar.maximum())  # the last step was read to its end (or tabbed through)
         window.pages.setCurrentWidget(holder)
+        if bar.value() != 0:
+            problems.append(f"{name}-{type(step).__name__}: opened scrolled to {bar.value()}")
         if step is window.invitation:
             errors.present_code("invitation_untrusted")  # a notice above the step
         for _ in range(4):  # what was just shown is laid out (cascading layout requests)
