@@ -28,7 +28,10 @@ from .profile_open import start_opening
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from furano_meet.errors import FuranoError
     from furano_meet.store import LocalStore
+
+    from .error_presenter import ErrorPresenter
 
 
 def make_app(argv: list[str]) -> QApplication:
@@ -59,8 +62,6 @@ async def _run(
     opening: concurrent.futures.Future[LocalStore | None],
 ) -> int:
     """The app until its window closes; its exit status. ``opening``: see :func:`main`."""
-    from PySide6.QtWidgets import QMessageBox
-
     from furano_meet import preferences
     from furano_meet.errors import FuranoError
     from furano_meet.sync.engine import SyncEngine
@@ -70,7 +71,6 @@ async def _run(
     from .garbage import GarbageAtRest
     from .language import set_language
     from .probe import install as install_probe
-    from .probe import say_at_start
     from .screen_fit import show_main_window
     from .session import Session
     from .window import MainWindow
@@ -89,13 +89,14 @@ async def _run(
             store = await prepare_profile(data, profile, errors, tried=True)
         if store is None:
             return 2  # the first-run window was closed
+    except FuranoError as exc:
+        return _refused(errors, exc)
+    try:
         engine = await asyncio.to_thread(SyncEngine, store)
     except FuranoError as exc:
-        notice = errors.present(exc)
-        say_at_start(notice)  # end-to-end tests: the window never came, the box is all there is
-        QMessageBox.warning(None, "Furano Meet", notice.text)
-        return 1
-    session = Session(engine, errors=errors)
+        await asyncio.to_thread(store.close)
+        return _refused(errors, exc)
+    session = Session(engine, store=store, errors=errors)  # its close() closes the store
     window = MainWindow(session)
     install_probe(window)  # end-to-end tests only: FURANO_MEET_PROBE=1 (probe.py)
     closed = asyncio.get_running_loop().create_future()
@@ -118,6 +119,18 @@ async def _run(
     settled.cancel()
     await session.close()
     return 0
+
+
+def _refused(errors: ErrorPresenter, exc: FuranoError) -> int:
+    """The profile did not open: said in a box (and to the probe); the exit status."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from .probe import say_at_start
+
+    notice = errors.present(exc)
+    say_at_start(notice)  # end-to-end tests: the window never came, the box is all there is
+    QMessageBox.warning(None, "Furano Meet", notice.text)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,28 +49,44 @@ async def demo_council(
 async def enrolled_store(council: DemoCouncil, devices: Path, user_id: str) -> LocalStore:
     """``user_id``'s device enrolled with its one-time invitation: profile ``user_id`` under
     ``devices``, passphrase :data:`DEMO_PASSPHRASE` (``python -m furano_meet.app --profile
-    user_id --data devices`` opens it once the store is closed)."""
+    user_id --data devices`` opens it once the store is closed). The caller closes it (or
+    hands it to a :class:`Session` that does)."""
 
     def open_store() -> LocalStore:
         return LocalStore.open(devices, user_id, passphrase=DEMO_PASSPHRASE)
 
     store = await asyncio.to_thread(open_store)
-    invitation = Invitation.parse(council.invitations[user_id])
-    await enrol(store, council.url, invitation, f"{user_id} (app)")
+    try:
+        invitation = Invitation.parse(council.invitations[user_id])
+        await enrol(store, council.url, invitation, f"{user_id} (app)")
+    except BaseException:
+        await asyncio.to_thread(store.close)
+        raise
     return store
 
 
 async def member_session(
     council: DemoCouncil, devices: Path, user_id: str, *, documents: int = 3, timeout: float = 60
 ) -> Session:
-    """An enrolled, started session of ``user_id`` holding ``documents`` ready documents."""
+    """An enrolled, started session of ``user_id`` holding ``documents`` ready documents.
+
+    The session owns the store opened for it: :meth:`Session.close` closes it."""
     store = await enrolled_store(council, devices, user_id)
-    session = Session(await asyncio.to_thread(SyncEngine, store))
+    try:
+        engine = await asyncio.to_thread(SyncEngine, store)
+    except BaseException:
+        await asyncio.to_thread(store.close)
+        raise
+    session = Session(engine, store=store)
     session.start()
 
     async def pack_ready() -> bool:
         docs = await session.engine.documents(MEETING_ID)
         return sum(d.ready for d in docs) >= documents and session.engine.view(MEETING_ID).joined
 
-    await session.wait_until(pack_ready, timeout)
+    try:
+        await session.wait_until(pack_ready, timeout)
+    except BaseException:  # (a timeout): nobody else gets the session to close
+        await session.close()
+        raise
     return session

@@ -7,7 +7,11 @@ One :class:`Session` per window (the tour and the tests run two in one process).
   process) and its cache are chosen in one place;
 * :class:`Ops` — Anki's "one background op" idea: a widget hands over a coroutine and moves
   on; success calls back on the GUI thread, failure goes to the one
-  :class:`~.error_presenter.ErrorPresenter`. Slots stay one line long.
+  :class:`~.error_presenter.ErrorPresenter`. Slots stay one line long;
+* the device's :class:`~furano_meet.store.LocalStore` when it was opened for the session alone
+  (``store=``: the app's start, :func:`~.council.member_session`): :meth:`Session.close` closes
+  it once the engine has stopped. A store handed over only inside its engine stays its
+  opener's to close (a test that opens one profile again and again).
 
 Engine events are forwarded to the Qt signal :attr:`Session.engine_event`. The asyncio loop *is* the
 Qt event loop (qasync), so observers, ops and slots all run on the GUI thread, while the
@@ -25,6 +29,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from furano_meet.render import RenderService
+from furano_meet.store import LocalStore
 from furano_meet.sync.engine import SyncEngine
 from furano_meet.sync.events import SyncEvent
 
@@ -122,11 +127,17 @@ class Session(QObject):
         self,
         engine: SyncEngine,
         *,
+        store: LocalStore | None = None,
         errors: ErrorPresenter | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.engine = engine
+        self._store = store
+        """The store :meth:`close` closes (``engine``'s, opened for this session alone): left
+        open, its SQLCipher connection and file handles outlived the window (every app test
+        kept its member's store open to the end of the run), and the WAL was never
+        checkpointed into the database."""
         self.errors = errors or ErrorPresenter(self)
         self.ops = Ops(self.errors)
         self.render = make_render_service()
@@ -146,15 +157,19 @@ class Session(QObject):
         self._task = asyncio.ensure_future(self.engine.run())
 
     async def close(self) -> None:
-        self._unsubscribe()
-        self.ops.closed = True
-        self.ops.cancel_all()
-        await self.engine.stop()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        await asyncio.to_thread(self.render.shutdown)
+        try:
+            self._unsubscribe()
+            self.ops.closed = True
+            self.ops.cancel_all()
+            await self.engine.stop()
+            if self._task is not None:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._task
+            await asyncio.to_thread(self.render.shutdown)
+        finally:  # last, whatever failed before: nothing reads it any more (idempotent, too)
+            if self._store is not None:
+                await asyncio.to_thread(self._store.close)
 
     def _forward(self, event: SyncEvent) -> None:
         self._changed.set()

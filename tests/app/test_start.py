@@ -11,7 +11,6 @@ the pack was opened and painted. Counts, not times.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -41,9 +40,7 @@ async def test_after_start_a_full_collection_scans_only_what_the_meeting_made(
     devices = tmp_path / "devices"
     async with demo_council(tmp_path / "demo") as council:
         session = await member_session(council, devices, "giin1")  # the pack on the device
-        await session.close()
-        # the app's process has the profile to itself, as on a device
-        await asyncio.to_thread(session.engine._ctx.store.close)
+        await session.close()  # and its store: the app's process has the profile to itself
         async with app_processes(devices, "giin1") as (app,):
             await app.seen("meetings 1")
             _, settled = await app.said(lambda line: line.startswith("settled "), "settled")
