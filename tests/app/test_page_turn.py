@@ -64,6 +64,10 @@ async def _jump_and_echo(
             echoes.append(viewer.pixels.coming(TARGET))
 
     viewer.session.engine_event.connect(echoed)
+    # From the turn on, only the paint (or the test) tells the intent, never the time limit.
+    # Set here, not before opening: work handed over after the page 1 paint it was for (the
+    # open's) waits for a *next* paint or the limit — 20 s here was the whole wait (seen once).
+    viewer.after_paint.settle_ms = WAIT * 1000
     painted = expect_paint(viewer, TARGET)
     viewer.turn_page(TARGET)
     if tell_at_once:
@@ -84,8 +88,7 @@ async def test_a_jump_asks_for_the_sharp_page_once_and_tells_the_engine_once_pai
 ) -> None:
     async with app_council(tmp_path, qtbot) as windows:
         viewer = (await windows.open("giin1")).viewer
-        viewer.after_paint.settle_ms = WAIT * 1000  # the paint, never the time limit, tells it
-        echoes, asked = await _jump_and_echo(viewer)
+        echoes, asked = await _jump_and_echo(viewer)  # the paint, never the time limit, tells it
         # the reader's intent (browse) is told once the page is painted (after_paint.py): its
         # echo finds the page on screen, not on its way
         assert echoes == [False]
@@ -97,8 +100,7 @@ async def test_an_echo_while_the_pixels_are_coming_asks_nothing(
 ) -> None:
     async with app_council(tmp_path, qtbot) as windows:
         viewer = (await windows.open("giin1")).viewer
-        viewer.after_paint.settle_ms = WAIT * 1000  # only the test tells it early
-        echoes, asked = await _jump_and_echo(viewer, tell_at_once=True)
+        echoes, asked = await _jump_and_echo(viewer, tell_at_once=True)  # only the test, early
         assert echoes[0] is True  # the engine's echo came while the sharp pixels were on their way
         assert asked == [viewer.request_for(TARGET)]  # and asked for nothing again
 
