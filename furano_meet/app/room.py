@@ -16,7 +16,8 @@ own minimum (its bars wrap or keep every word whole), in this order —
 
 A fold made here is the room's, not the reader's: the reader's choice (the remembered side
 column, the panel's 「▸」) is kept and comes back when the window is wide enough again, and a
-tap on a folded strip opens it at once, folding the other one if that makes it fit.
+tap on a folded strip opens it at once, folding the other one if that makes it fit. A 付箋
+being written beside the page is the reader's newest act: what was opened before gives way.
 """
 
 from __future__ import annotations
@@ -42,9 +43,23 @@ class Room(QObject):
         self.insist = ""
         """What the reader opened where even it alone does not fit: it opens (squeezed)."""
         self._arranging = False
+        self._insisted = ""
+        """What the reader had opened before a 付箋 beside the page took the width."""
         central.installEventFilter(self)
         side.opened_by_reader.connect(lambda: self._opened("side"))
         panel.opened_by_reader.connect(lambda: self._opened("panel"))
+        viewer.note_panel.shown.connect(self._writing)
+
+    def _writing(self, shown: bool) -> None:
+        """A 付箋 being written is the reader's newest act: beside the page its panel needs the
+        width (``Viewer._place_note_panel``), so a column the reader opened earlier folds for it
+        now rather than staying squeezed — and opens again when the panel closes."""
+        if shown and self.viewer.note_panel.beside:
+            self._insisted, self.insist = self.insist, ""
+            self.arrange()
+        elif not shown and self._insisted:
+            self.insist, self._insisted = self._insisted, ""
+            self.arrange()
 
     def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
