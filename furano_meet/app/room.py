@@ -56,10 +56,9 @@ class Room(QObject):
         now rather than staying squeezed — and opens again when the panel closes."""
         if shown and self.viewer.note_panel.beside:
             self._insisted, self.insist = self.insist, ""
-            self.arrange()
         elif not shown and self._insisted:
             self.insist, self._insisted = self._insisted, ""
-            self.arrange()
+        self.arrange()  # with the page's wish (``Viewer.page_wish``) made or gone
 
     def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
@@ -88,7 +87,8 @@ class Room(QObject):
         has_panel = not self.panel.isHidden()
         want_panel = has_panel and not self.panel.user_folded
         spacing = self.central.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing)
-        page = self.viewer.minimumSizeHint().width() + 2 * max(spacing, 6) + 4
+        page = self.viewer.minimumSizeHint().width() + self.viewer.page_wish
+        page += 2 * max(spacing, 6) + 4
 
         def needed(side: bool, panel: bool) -> int:
             side_width = self.side.open_width() if side else self.side.folded_width()

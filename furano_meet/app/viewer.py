@@ -134,6 +134,10 @@ class Viewer(QWidget):
         self._intended: PageRef | None = None
         """The page of a turn whose intent waits for its paint: the engine's view does not
         know it yet, so until it is told the view must not take the reader back."""
+        self.page_wish = 0
+        """How much wider than its minimum the page would like to be: while a 付箋 is written
+        beside it, the width of a portrait page as tall as the page column (the room plans
+        with it, folding the side column; ``_place_note_panel``)."""
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
         self._build()
@@ -230,8 +234,8 @@ class Viewer(QWidget):
         height in a landscape window (:data:`LANDSCAPE`). Under, with large text at 1280×800,
         it left a page strip of ~190 px, half of it under a notice (sixth session); beside, the
         page keeps its height, and the wider viewer makes the room fold the side column
-        (room.py) while the 付箋 is written — back when the panel closes (the page asks the
-        width its portrait page needs, as wide as the page column is tall). A portrait window has
+        (room.py) while the 付箋 is written — back when the panel closes (:attr:`page_wish`).
+        A portrait window has
         no width to spare: the panel stays under. Weighed on what placing it does not change
         (the window's shape, the page column's height), so it never flips back and forth."""
         height = self.page_box.geometry().height()
@@ -244,9 +248,11 @@ class Viewer(QWidget):
         landscape = window.width() >= LANDSCAPE * window.height()
         tall = self.note_panel.height_under(width) > NOTE_UNDER_AT_MOST * height
         side = landscape and tall
-        # beside, the page asks the width a portrait page fitted to its height needs: the
-        # viewer's minimum grows and the room folds the side column for it (room.py)
-        self.page_area.setMinimumWidth(int(height / PORTRAIT) if side else 0)
+        # beside, the page wishes the width a portrait page fitted to its height needs: the
+        # room folds the side column for it (room.py) — a wish, not a minimum, which grew the
+        # chair's window past 1280 px where even folding everything leaves less
+        wish = int(height / PORTRAIT) - self.page_area.minimumSizeHint().width()
+        self.page_wish = max(0, wish) if side and not self.note_panel.isHidden() else 0
         if side != self.note_panel.beside:
             self.note_panel.set_beside(side)
             self.page_box.setDirection(
