@@ -243,7 +243,7 @@ class Viewer(QWidget):
         if height <= 0:
             return
         width = self.page_box.geometry().width()
-        if self.note_panel.beside:  # the width the panel would have under the page
+        if self.note_panel.beside and not self.note_panel.isHidden():  # its width under the page
             width += self.page_box.spacing() + BESIDE_WIDTH
         landscape = window.width() >= LANDSCAPE * window.height()
         tall = self.note_panel.height_under(width) > NOTE_UNDER_AT_MOST * height
