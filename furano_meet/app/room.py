@@ -16,7 +16,8 @@ own minimum (its bars wrap or keep every word whole), in this order —
 
 A fold made here is the room's, not the reader's: the reader's choice (the remembered side
 column, the panel's 「▸」) is kept and comes back when the window is wide enough again, and a
-tap on a folded strip opens it at once, folding the other one if that makes it fit.
+tap on a folded strip opens it at once, folding the other one if that makes it fit. A 付箋
+being written beside the page is the reader's newest act: what was opened before gives way.
 """
 
 from __future__ import annotations
@@ -42,9 +43,22 @@ class Room(QObject):
         self.insist = ""
         """What the reader opened where even it alone does not fit: it opens (squeezed)."""
         self._arranging = False
+        self._insisted = ""
+        """What the reader had opened before a 付箋 beside the page took the width."""
         central.installEventFilter(self)
         side.opened_by_reader.connect(lambda: self._opened("side"))
         panel.opened_by_reader.connect(lambda: self._opened("panel"))
+        viewer.note_panel.shown.connect(self._writing)
+
+    def _writing(self, shown: bool) -> None:
+        """A 付箋 being written is the reader's newest act: beside the page its panel needs the
+        width (``Viewer._place_note_panel``), so a column the reader opened earlier folds for it
+        now rather than staying squeezed — and opens again when the panel closes."""
+        if shown and self.viewer.note_panel.beside:
+            self._insisted, self.insist = self.insist, ""
+        elif not shown and self._insisted:
+            self.insist, self._insisted = self._insisted, ""
+        self.arrange()  # with the page's wish (``Viewer.page_wish``) made or gone
 
     def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
@@ -73,7 +87,8 @@ class Room(QObject):
         has_panel = not self.panel.isHidden()
         want_panel = has_panel and not self.panel.user_folded
         spacing = self.central.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing)
-        page = self.viewer.minimumSizeHint().width() + 2 * max(spacing, 6) + 4
+        page = self.viewer.minimumSizeHint().width() + self.viewer.page_wish
+        page += 2 * max(spacing, 6) + 4
 
         def needed(side: bool, panel: bool) -> int:
             side_width = self.side.open_width() if side else self.side.folded_width()

@@ -1,4 +1,4 @@
-"""The annotation toolbar beside the page, and the 付箋 panel under it.
+"""The annotation toolbar beside the page, and the 付箋 panel under the page or beside it.
 
 Both only show state and emit intents; the :class:`~.annotator.Annotator` acts on them. Big
 targets in a two-column block beside the page (pages are mostly portrait, so the width beside
@@ -20,6 +20,7 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QFont, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QFrame,
     QGridLayout,
@@ -60,6 +61,11 @@ TOGGLE_STYLE = """
 UNBOUNDED = 16777215  # Qt's QWIDGETSIZE_MAX (not exported by PySide6)
 """The folded toggle's width: one large character of vertical text with its border (more if
 a language's word needs it)."""
+NOTE_TEXT_HEIGHT = 120
+"""The 付箋's text box under the page (at least this beside it): four lines of 18 pt."""
+BESIDE_WIDTH = 340
+"""The 付箋 panel's width beside the page: its title in two or three wrapped lines with large
+text, 保存 and 閉じる side by side, ~13 characters of 18 pt a line — and a page still wide."""
 
 
 class AnnotationBar(QFrame):
@@ -258,28 +264,68 @@ class NotePanel(QFrame):
         )
         self.title = QLabel(self.tr("付箋"), self)
         self.title.setObjectName("heading")
-        self.title.setWordWrap(True)  # under the page beside the write bar: words wrap, not cut
+        self.title.setWordWrap(True)  # beside the page, or under it by the write bar: words wrap
         self.text = QPlainTextEdit(self)
         self.text.setAccessibleName(self.tr("付箋の文字"))
         font = QFont(self.text.font())
         font.setPointSize(18)
         self.text.setFont(font)
-        self.text.setFixedHeight(120)
+        self.text.setFixedHeight(NOTE_TEXT_HEIGHT)
         save = QPushButton(self.tr("保存"), self)
         close = QPushButton(self.tr("閉じる"), self)
         save.clicked.connect(lambda: self.saved.emit(self.text.toPlainText()))
         close.clicked.connect(self.closed)
         self.save_button = save
-        buttons = QVBoxLayout()
-        buttons.addWidget(save)
-        buttons.addWidget(close)
-        row = QHBoxLayout(self)
-        column = QVBoxLayout()
-        column.addWidget(self.title)
-        column.addWidget(self.text)
-        row.addLayout(column, 1)
-        row.addLayout(buttons)
+        self.close_button = close
+        self._buttons = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._buttons.addWidget(save)
+        self._buttons.addWidget(close)
+        self._row = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._column = QVBoxLayout()
+        self._column.addWidget(self.title)
+        self._column.addWidget(self.text, 1)
+        self._row.addLayout(self._column, 1)
+        self._row.addLayout(self._buttons)
+        self.beside = False
+        """Standing beside the page (:meth:`set_beside`), else under it."""
         self.hide()
+
+    def set_beside(self, beside: bool) -> None:
+        """Under the page (a wide, short panel: the text with 保存 and 閉じる stacked at its
+        right) or beside it (a narrow, tall one of :data:`BESIDE_WIDTH`: the text over the two
+        buttons side by side, and taller, since beside the page height is what is spare). The
+        viewer decides which (``Viewer._place_note_panel``); the widgets, their order for Tab
+        and their accessible names stay the same."""
+        if beside == self.beside:
+            return
+        self.beside = beside
+        self._row.setDirection(
+            QBoxLayout.Direction.TopToBottom if beside else QBoxLayout.Direction.LeftToRight
+        )
+        self._buttons.setDirection(
+            QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom
+        )
+        if beside:
+            self.setFixedWidth(BESIDE_WIDTH)
+            self.text.setMinimumHeight(NOTE_TEXT_HEIGHT)
+            self.text.setMaximumHeight(UNBOUNDED)
+        else:
+            self.setMinimumWidth(0)
+            self.setMaximumWidth(UNBOUNDED)
+            self.text.setFixedHeight(NOTE_TEXT_HEIGHT)
+
+    def height_under(self, width: int) -> int:
+        """How tall the panel is under a page ``width`` px wide: its wrapped title, the text
+        box and the margins — what the viewer weighs against standing it beside the page."""
+        margins = self._row.contentsMargins()
+        buttons = max(self.save_button.sizeHint().width(), self.close_button.sizeHint().width())
+        title_width = width - margins.left() - margins.right() - self._row.spacing() - buttons
+        title = self.title.heightForWidth(max(1, title_width))
+        if title < 0:
+            title = self.title.sizeHint().height()
+        column = title + self._column.spacing() + NOTE_TEXT_HEIGHT
+        stacked = self.save_button.sizeHint().height() + self.close_button.sizeHint().height()
+        return max(column, stacked) + margins.top() + margins.bottom()
 
     def open_note(self, text: str, *, new: bool) -> None:
         self.title.setText(

@@ -22,6 +22,7 @@ from enum import Enum
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -54,10 +55,18 @@ from .page_canvas import InputMode, PageCanvas
 from .page_labels import indicator_suffix
 from .page_pixels import PagePixels
 from .session import Session
-from .tool_bar import AnnotationBar, NotePanel
+from .tool_bar import BESIDE_WIDTH, AnnotationBar, NotePanel
 from .write_toggle import WriteBarSetting
 
 ZOOM_STEP = 1.25
+PORTRAIT = 2**0.5
+"""A portrait A4 page's height over its width (council papers are A4)."""
+LANDSCAPE = 1.3
+"""A window at least this many times as wide as it is tall has width to spare beside the page
+(a 1280×800 tablet: 1.6; held upright, 0.625)."""
+NOTE_UNDER_AT_MOST = 1 / 3
+"""The share of the page column's height the 付箋 panel may take under the page before it
+stands beside it instead (with large text at 1280×800 it took over half)."""
 SHARED_INK = "#1a56db"
 KEYS = {
     Qt.Key.Key_Right: 1,
@@ -125,6 +134,10 @@ class Viewer(QWidget):
         self._intended: PageRef | None = None
         """The page of a turn whose intent waits for its paint: the engine's view does not
         know it yet, so until it is told the view must not take the reader back."""
+        self.page_wish = 0
+        """How much wider than its minimum the page would like to be: while a 付箋 is written
+        beside it, the width of a portrait page as tall as the page column (the room plans
+        with it, folding the side column; ``_place_note_panel``)."""
         self._resize_timer = QTimer(self, singleShot=True, interval=60)
         self._resize_timer.timeout.connect(self._render)
         self._build()
@@ -182,9 +195,11 @@ class Viewer(QWidget):
             self.session, self.canvas, self.annotation_bar, self.note_panel, self._place
         )
         self.write_setting = WriteBarSetting(self.session, self.annotation_bar, self.note_panel)
+        self.page_box = QBoxLayout(QBoxLayout.Direction.TopToBottom)  # the page and its 付箋
+        for part, stretch in ((self.page_area, 1), (self.note_panel, 0)):
+            self.page_box.addWidget(part, stretch)
         self.page_grid = QGridLayout()
-        self.page_grid.addWidget(self.page_area, 2, 0)
-        self.page_grid.addWidget(self.note_panel, 3, 0)
+        self.page_grid.addLayout(self.page_box, 2, 0)
         self.page_grid.setRowStretch(2, 1)
         self.page_grid.setColumnStretch(0, 1)
         self._place_write_bar(self.annotation_bar.is_open)
@@ -209,9 +224,40 @@ class Viewer(QWidget):
         grid.addWidget(self.follow_bar, 0, 0, 1, across)
         grid.addWidget(self.presenter_bar, 1, 0, 1, across)
         if is_open:
-            grid.addWidget(self.annotation_bar, 0, 1, 4, 1)
+            grid.addWidget(self.annotation_bar, 0, 1, 3, 1)
         else:
             grid.addWidget(self.annotation_bar, 2, 1)
+
+    def _place_note_panel(self, _shown: bool = True) -> None:
+        """The 付箋 panel under the page, or beside it (right, :data:`~.tool_bar.BESIDE_WIDTH`
+        wide) when under it would take more than :data:`NOTE_UNDER_AT_MOST` of the page's
+        height in a landscape window (:data:`LANDSCAPE`). Under, with large text at 1280×800,
+        it left a page strip of ~190 px, half of it under a notice (sixth session); beside, the
+        page keeps its height, and the wider viewer makes the room fold the side column
+        (room.py) while the 付箋 is written — back when the panel closes (:attr:`page_wish`).
+        A portrait window has
+        no width to spare: the panel stays under. Weighed on what placing it does not change
+        (the window's shape, the page column's height), so it never flips back and forth."""
+        height = self.page_box.geometry().height()
+        window = self.window()
+        if height <= 0:
+            return
+        width = self.page_box.geometry().width()
+        if self.note_panel.beside and not self.note_panel.isHidden():  # its width under the page
+            width += self.page_box.spacing() + BESIDE_WIDTH
+        landscape = window.width() >= LANDSCAPE * window.height()
+        tall = self.note_panel.height_under(width) > NOTE_UNDER_AT_MOST * height
+        side = landscape and tall
+        # beside, the page wishes the width a portrait page fitted to its height needs: the
+        # room folds the side column for it (room.py) — a wish, not a minimum, which grew the
+        # chair's window past 1280 px where even folding everything leaves less
+        wish = int(height / PORTRAIT) - self.page_area.minimumSizeHint().width()
+        self.page_wish = max(0, wish) if side and not self.note_panel.isHidden() else 0
+        if side != self.note_panel.beside:
+            self.note_panel.set_beside(side)
+            self.page_box.setDirection(
+                QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom
+            )
 
     def _connect(self) -> None:
         self.prev_button.clicked.connect(lambda: self.turn_page(self.page - 1))
@@ -228,6 +274,8 @@ class Viewer(QWidget):
         self.presenter_bar.pointer_toggled.connect(lambda on: self._input(InputMode.POINTER, on))
         self.presenter_bar.pen_toggled.connect(lambda on: self._input(InputMode.PEN, on))
         self.annotation_bar.tool_chosen.connect(self._annotating)
+        self.note_panel.shown.connect(self._place_note_panel)  # under or beside, as it opens
+        self.page_area.resized.connect(self._place_note_panel)
         self.canvas.pointed.connect(self.point_at)
         self.canvas.stroke_drawn.connect(self.share_stroke)
         self.canvas.painted.connect(self.page_painted)
