@@ -45,7 +45,13 @@ from furano_meet.store import LocalStore, StoreError
 from furano_meet.store.records import DocumentState
 
 from .context import SyncContext
-from .events import DocumentReady, SyncEvent
+from .events import (
+    DocumentReady,
+    DocumentWithdrawn,
+    MeetingAccessLost,
+    MeetingShredded,
+    SyncEvent,
+)
 from .receiving import needs_receiving
 
 log = logging.getLogger("furano.sync")
@@ -73,8 +79,22 @@ in this meeting, so a relay gains nothing by naming one it never publishes."""
 
 def page_problem(store: LocalStore, meeting_id: str, state: m.PresenterState) -> Problem | None:
     """(Store thread) Why ``state`` must not move a reader of ``meeting_id``, or ``None``."""
-    if not state.document_id:
+    problem = version_problem(store, meeting_id, state)
+    return problem if isinstance(problem, Problem) else outside(state.page, problem)
+
+
+def outside(page: int, page_count: int) -> Problem | None:
+    """A page beyond a verified version's ``page_count`` (zero-based pages), or ``None``."""
+    if 0 <= page < page_count:
         return None
+    return Problem(f"page {page} of a {page_count}-page document")
+
+
+def version_problem(store: LocalStore, meeting_id: str, state: m.PresenterState) -> Problem | int:
+    """(Store thread) Why ``state``'s version must not be shown in ``meeting_id``, or else its
+    verified page count (the page itself is :func:`outside`'s to judge)."""
+    if not state.document_id:
+        return 0
     doc = store.document(state.document_id, state.version)
     if doc is None:
         return UNKNOWN
@@ -87,9 +107,7 @@ def page_problem(store: LocalStore, meeting_id: str, state: m.PresenterState) ->
     meeting = store.meeting(meeting_id)
     if meeting is None or meeting.shredded_at is not None:
         return Problem("a meeting this device no longer holds")
-    if not 0 <= state.page < doc.page_count:
-        return Problem(f"page {state.page} of a {doc.page_count}-page document")
-    return None
+    return doc.page_count
 
 
 class Guard:
@@ -102,7 +120,13 @@ class Guard:
         self.ignored: dict[str, int] = {}
         """Frames not shown when they came, per meeting (held back ones included)."""
         self._waiting: dict[str, tuple[m.PresenterState, bool]] = {}
+        self._passed: dict[tuple[str, str, int], int] = {}
+        """(meeting, document, version) → page count, for versions that passed: a chair's
+        turns name the same version page after page, and a store read per turn on every
+        device (30 engines in one process in the benchmark) delayed the follower's paint.
+        Forgotten when the version is withdrawn or the meeting shredded or lost."""
         ctx.events.subscribe(self._arrived)
+        ctx.events.subscribe(self._forget)
 
     def superseded(self, meeting_id: str, seq: int | None = None) -> None:
         """A newer frame (``seq``) or a join snapshot (``None``) came: a frame held back for
@@ -119,10 +143,20 @@ class Guard:
         yet is held back."""
         if not state.document_id:
             return True
-        try:
-            problem = await self._ctx.db(page_problem, self._ctx.store, meeting_id, state)
-        except StoreError as exc:
-            problem = Problem(f"a page the store cannot check now ({exc.code})")
+        key = (meeting_id, state.document_id, state.version)
+        problem: Problem | None
+        if key in self._passed:
+            problem = outside(state.page, self._passed[key])
+        else:
+            try:
+                verdict = await self._ctx.db(version_problem, self._ctx.store, meeting_id, state)
+            except StoreError as exc:
+                verdict = Problem(f"a page the store cannot check now ({exc.code})")
+            if isinstance(verdict, Problem):
+                problem = verdict
+            else:
+                self._passed[key] = verdict
+                problem = outside(state.page, verdict)
         if problem is None:
             return True
         self.ignored[meeting_id] = self.ignored.get(meeting_id, 0) + 1
@@ -139,6 +173,17 @@ class Guard:
             state.page,
         )
         return False
+
+    def _forget(self, event: SyncEvent) -> None:
+        """(Observer) A version withdrawn, a meeting shredded or lost: checked afresh from now."""
+        if isinstance(event, DocumentWithdrawn):
+            stale = [key for key in self._passed if key[1] == event.document_id]  # every version
+        elif isinstance(event, MeetingShredded | MeetingAccessLost):
+            stale = [key for key in self._passed if key[0] == event.meeting_id]
+        else:
+            return
+        for key in stale:
+            del self._passed[key]
 
     async def _arrived(self, event: SyncEvent) -> None:
         """(Observer) A version was received and verified: show the frame held back for it,

@@ -142,6 +142,30 @@ async def test_the_chairs_own_turns_still_move_the_reader_after_ignored_frames(
     assert member.engine.view(MEETING_ID).ignored_frames == 1
 
 
+async def test_a_version_that_passed_is_checked_afresh_once_withdrawn(
+    hostile: HostileRelay, hostile_council: Council
+) -> None:
+    """A version that passed once is remembered (no store read per turn), and forgotten when
+    it is withdrawn: the relay cannot keep showing it with frames it forges afterwards."""
+    chair, clerk, member = await room_with_two_meetings(hostile, hostile_council)
+    device_id = member.engine.account.device_id
+    pdf = generate_agenda_pack(title="差替前資料", pages=3, seed=2)
+    await clerk.engine.publish_document(MEETING_ID, pdf, title="差替前資料", document_id="soon")
+    await member.wait_for(DocumentReady, lambda e: e.document_id == "soon", timeout=40)
+    await chair.engine.present_page(MEETING_ID, "soon", 1, 1)  # passes: remembered from here
+    await member.wait_for(PresenterMoved, lambda e: e.view.page == PageRef("soon", 1, 1))
+    await clerk.engine.withdraw_document(MEETING_ID, "soon")
+    await member.wait_for(DocumentWithdrawn, lambda e: e.document_id == "soon")
+    ignored = member.engine.view(MEETING_ID).ignored_frames
+    await hostile.inject(TO_CLIENT, device_id, frame(800_000, "soon", 1, 2))
+    await hostile.inject(TO_CLIENT, device_id, frame(800_001, *_ref(HERE), presenter="marker"))
+    await member.wait_for(PresenterMoved, presented_by("marker"))
+    assert PageRef("soon", 1, 2) not in [
+        e.view.page for e in member.events if isinstance(e, PresenterMoved)
+    ]
+    assert member.engine.view(MEETING_ID).ignored_frames == ignored + 1
+
+
 async def test_a_join_snapshot_naming_another_meetings_page_keeps_the_reader_in_place(
     hostile: HostileRelay, hostile_council: Council
 ) -> None:
