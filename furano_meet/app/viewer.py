@@ -235,9 +235,9 @@ class Viewer(QWidget):
         it left a page strip of ~190 px, half of it under a notice (sixth session); beside, the
         page keeps its height, and the wider viewer makes the room fold the side column
         (room.py) while the 付箋 is written — back when the panel closes (:attr:`page_wish`).
-        A portrait window has
-        no width to spare: the panel stays under. Weighed on what placing it does not change
-        (the window's shape, the page column's height), so it never flips back and forth."""
+        A portrait window has no width to spare: the panel stays under. Weighed on what placing
+        it does not change (the window's shape, the page column's height), so it never flips
+        back and forth."""
         height = self.page_box.geometry().height()
         window = self.window()
         if height <= 0:

@@ -42,6 +42,19 @@ def banner(qtbot: QtBot) -> tuple[NoticeBar, ErrorPresenter]:
     return bar, errors
 
 
+def keyboard_in_window(bar: NoticeBar, qtbot: QtBot) -> QLineEdit:
+    """The banner's window active and the keyboard in its field (a window's search field)."""
+    host = bar.parentWidget()
+    assert host is not None
+    host.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is host, timeout=5000)
+    field = host.findChild(QLineEdit)
+    assert field is not None
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=5000)
+    return field
+
+
 def test_a_notice_that_needs_nothing_folds_away_by_itself(qtbot: QtBot) -> None:
     bar, errors = banner(qtbot)
     assert "unreachable" in SELF_RESOLVING
@@ -77,14 +90,7 @@ def test_it_never_folds_under_a_finger(qtbot: QtBot) -> None:
 
 def test_it_never_folds_with_the_keyboard_on_it(qtbot: QtBot) -> None:
     bar, errors = banner(qtbot)
-    host = bar.parentWidget()
-    assert host is not None
-    host.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is host, timeout=5000)
-    field = host.findChild(QLineEdit)
-    assert field is not None
-    field.setFocus()
-    qtbot.waitUntil(field.hasFocus, timeout=5000)
+    field = keyboard_in_window(bar, qtbot)
     errors.present_code("no_meeting_key")
     QTest.keyClick(field, Qt.Key.Key_Tab)  # the reader's keyboard moves onto 閉じる
     qtbot.waitUntil(bar.close_button.hasFocus, timeout=5000)
@@ -101,14 +107,7 @@ def test_focus_that_lands_on_it_when_a_panel_closes_does_not_hold_it(qtbot: QtBo
     """The 付箋 panel closed after 保存: Qt moves its focus to the next widget in the chain —
     the notice's button — as if by Tab. The reader did not go there: it still folds."""
     bar, errors = banner(qtbot)
-    host = bar.parentWidget()
-    assert host is not None
-    host.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is host, timeout=5000)
-    field = host.findChild(QLineEdit)
-    assert field is not None
-    field.setFocus()
-    qtbot.waitUntil(field.hasFocus, timeout=5000)
+    field = keyboard_in_window(bar, qtbot)
     errors.present_code("connection_lost")
     field.hide()  # the focused panel closes
     qtbot.waitUntil(bar.close_button.hasFocus, timeout=5000)
