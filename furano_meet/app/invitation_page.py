@@ -43,6 +43,7 @@ class InvitationPage(QWidget):
         self.enrol.setObjectName("primary")
         self.enrol.clicked.connect(self._submit)
         self.hint = label("", "explain")
+        self.hint.hide()  # shown with words only: empty, it pushed 登録 further down
         # -- device name: what the administrator and the clerk's desk will call this device --
         self.device_name = DeviceNameField(self)
         # -- end device name --
@@ -86,11 +87,13 @@ class InvitationPage(QWidget):
         self.hint.setText(
             self.tr("サーバーのアドレスを入力してください（招待と一緒に届いています）。")
         )
+        self.hint.show()
         self.relay.setFocus()
 
     def set_busy(self, busy: bool) -> None:
         if busy:
             self.hint.clear()
+            self.hint.hide()
         for widget in (self.enrol, self.from_file, self.relay, self.invitation, self.device_name):
             widget.setEnabled(not busy)
         self.enrol.setText(self.tr("登録しています…") if busy else self.tr("この端末を登録する"))

@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.app.admin_screen import AdminScreen
 from furano_meet.app.error_presenter import ErrorPresenter
+from furano_meet.app.invitation_page import InvitationPage
 from furano_meet.app.first_run import FirstRunWindow, prepare_profile
 from furano_meet.app.language import set_language
 from furano_meet.app.meetings import STATE_ROLE
@@ -317,3 +318,16 @@ def test_the_waiting_page_names_the_device_in_japanese_and_english(qtbot: QtBot)
         "en": ("This device's name: 北野のタブレット", "This device's name: Device …a1b2"),
     }
     assert page.device_name.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_the_invitation_steps_hint_takes_room_only_with_words(qtbot: QtBot) -> None:
+    """Empty, the hint under the fields pushed 「この端末を登録する」 below the fold with large
+    text (seen in tools.screens); it shows when it has something to say."""
+    page = InvitationPage()
+    qtbot.addWidget(page)
+    page.show()
+    assert page.hint.isHidden()
+    page.ask_for_relay()
+    assert not page.hint.isHidden() and page.hint.text()
+    page.set_busy(True)
+    assert page.hint.isHidden()
