@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 
 from furano_meet.app.admin_screen import AdminScreen
 from furano_meet.app.error_presenter import ErrorPresenter
-from furano_meet.app.invitation_page import InvitationPage
 from furano_meet.app.first_run import FirstRunWindow, prepare_profile
+from furano_meet.app.invitation_page import InvitationPage
 from furano_meet.app.language import set_language
 from furano_meet.app.meetings import STATE_ROLE
 from furano_meet.app.profile_open import enrolled_and_certified
